@@ -1,0 +1,27 @@
+//! `restorectl graph`: the dependency graph in a chosen format.
+
+use std::path::Path;
+
+use crate::cli::GraphFormat;
+use crate::exit::Exit;
+use crate::loaded::load;
+use crate::report::diagnostics::eprint_rejected;
+use crate::report::graph;
+
+pub fn run(path: &Path, format: GraphFormat) -> Exit {
+    let loaded = match load(path) {
+        Ok(l) => l,
+        Err(r) => {
+            eprint_rejected(&r);
+            return Exit::Invalid;
+        }
+    };
+    let out = match format {
+        GraphFormat::Text => graph::text(&loaded.plan, &loaded.graph),
+        GraphFormat::Dot => graph::dot(&loaded.plan, &loaded.graph),
+        GraphFormat::Mermaid => graph::mermaid(&loaded.plan, &loaded.graph),
+        GraphFormat::Json => graph::json(&loaded.plan, &loaded.graph),
+    };
+    print!("{out}");
+    Exit::Ok
+}

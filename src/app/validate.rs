@@ -1,0 +1,50 @@
+//! `restorectl validate`: every problem of a plan, at once.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::cli::ReportFormat;
+use crate::exit::Exit;
+use crate::loaded::load;
+use crate::report::diagnostics::{eprint_all, eprint_rejected, tally, to_json};
+
+pub fn run(path: &Path, format: ReportFormat) -> Exit {
+    let result = load(path);
+    if format == ReportFormat::Json {
+        let (valid, diags, source) = match &result {
+            Ok(l) => (true, &l.warnings, &l.source),
+            Err(r) => (false, &r.diagnostics, &r.source),
+        };
+        let out = json!({
+            "plan": path.display().to_string(),
+            "valid": valid,
+            "errors": diags.iter().filter(|d| d.is_error()).count(),
+            "warnings": diags.iter().filter(|d| !d.is_error()).count(),
+            "diagnostics": to_json(diags, source),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return if valid { Exit::Ok } else { Exit::Invalid };
+    }
+    match result {
+        Ok(loaded) => {
+            eprint_all(&loaded.warnings, &loaded.source);
+            let warnings = if loaded.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", tally(&loaded.warnings))
+            };
+            println!(
+                "{} is valid: {} services in {} phases{warnings}",
+                path.display(),
+                loaded.plan.services.len(),
+                loaded.plan.phases.len()
+            );
+            Exit::Ok
+        }
+        Err(rejected) => {
+            eprint_rejected(&rejected);
+            Exit::Invalid
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The keys each table of the plan format accepts. The decoder rejects anything else, and a test
+//! checks that the JSON Schema documents exactly these keys.
+
+pub const TOP: &[&str] = &["plan", "defaults", "phase", "service"];
+pub const PLAN: &[&str] = &[
+    "name",
+    "organization",
+    "locales",
+    "timezone",
+    "phase_gates",
+    "contact",
+];
+pub const CONTACT: &[&str] = &["phone", "email", "form"];
+pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing"];
+pub const CHECK_DEFAULTS: &[&str] = &["timeout", "interval", "healthy_after"];
+pub const RESTORE_DEFAULTS: &[&str] = &["timeout", "retries", "backoff"];
+pub const PHASE: &[&str] = &["id", "name"];
+pub const SERVICE: &[&str] = &[
+    "id",
+    "name",
+    "phase",
+    "depends_on",
+    "duration",
+    "rto",
+    "customer_facing",
+    "summary",
+    "check",
+    "restore",
+];
+pub const CHECK: &[&str] = &[
+    "http",
+    "tcp",
+    "command",
+    "timeout",
+    "interval",
+    "healthy_after",
+    "method",
+    "headers",
+    "expect_status",
+    "body_contains",
+    "body_regex",
+    "max_latency",
+    "insecure_tls",
+    "shell",
+    "env",
+    "cwd",
+    "expect_exit",
+    "stdout_contains",
+];
+/// Keys of `[[service.check]]` that belong to one kind only.
+pub const CHECK_HTTP_ONLY: &[&str] = &[
+    "method",
+    "headers",
+    "expect_status",
+    "body_contains",
+    "body_regex",
+    "max_latency",
+    "insecure_tls",
+];
+pub const CHECK_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd", "expect_exit", "stdout_contains"];
+pub const RESTORE: &[&str] = &[
+    "command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "cwd",
+];
+pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd"];
+pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_status"];

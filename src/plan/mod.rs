@@ -1,0 +1,94 @@
+//! The restore plan: reading a TOML file, decoding it with spans, and checking it, so every later
+//! stage works on a plan that is known to be sound.
+
+mod decode;
+pub mod diagnostic;
+pub mod keys;
+mod model;
+mod parse;
+pub mod source;
+pub mod text;
+mod validate;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::*;
+pub use source::{Source, Span};
+pub use text::Text;
+pub use validate::infrastructure;
+
+use decode::Decoder;
+
+/// A plan file after decoding: the plan (when the file was one) and every problem found.
+pub struct Decoded {
+    pub source: Source,
+    pub plan: Option<Plan>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Decodes the bytes of a plan file and checks every rule that does not need the graph.
+pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
+    let path = path.into();
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let source = Source::new(path, lossy);
+            let span = source
+                .text
+                .char_indices()
+                .find(|(_, c)| *c == '\u{FFFD}')
+                .map(|(i, c)| i..i + c.len_utf8());
+            let diag = Diagnostic::error(
+                "not-utf8",
+                span,
+                format!("the plan is not valid UTF-8 (first bad byte at offset {at})"),
+            )
+            .label("invalid UTF-8")
+            .help("save the file as UTF-8");
+            return Decoded {
+                source,
+                plan: None,
+                diagnostics: vec![diag],
+            };
+        }
+    };
+    let source = Source::new(path, text);
+    if source.text.trim().is_empty() {
+        let diag = Diagnostic::error("empty-plan", None, "the plan is empty")
+            .help("a plan needs a `[plan]` table with a `name` and at least one `[[service]]`; `restorectl schema` describes the format");
+        return Decoded {
+            source,
+            plan: None,
+            diagnostics: vec![diag],
+        };
+    }
+    let (root, syntax) = toml::de::DeTable::parse_recoverable(&source.text);
+    if !syntax.is_empty() {
+        let diagnostics = syntax
+            .iter()
+            .map(|e| {
+                let span = e.span().unwrap_or(0..0);
+                let message = e.message().trim().trim_end_matches('.').to_owned();
+                Diagnostic::error("toml-syntax", span, format!("invalid TOML: {message}"))
+                    .label("here")
+            })
+            .collect();
+        return Decoded {
+            source,
+            plan: None,
+            diagnostics,
+        };
+    }
+    let mut dec = Decoder::default();
+    let plan = parse::parse(&root, &mut dec);
+    let mut diagnostics = dec.diagnostics;
+    if let Some(plan) = &plan {
+        diagnostics.extend(validate::validate(plan, &source));
+    }
+    Decoded {
+        source,
+        plan,
+        diagnostics,
+    }
+}

@@ -1,0 +1,161 @@
+//! The validated restore plan: what every later stage (graph, scheduler, checks, announcements) reads.
+
+use std::time::Duration;
+
+use regex::Regex;
+use toml::Spanned;
+
+use super::source::Span;
+use super::text::Text;
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    pub organization: Option<String>,
+    /// Announcement languages; the first is the primary one. Never empty.
+    pub locales: Vec<String>,
+    /// IANA time zone name for dates in announcements.
+    pub timezone: String,
+    /// A phase starts only when every earlier phase is online.
+    pub phase_gates: bool,
+    pub contact: Contact,
+    pub phases: Vec<Phase>,
+    pub services: Vec<Service>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Contact {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub form: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Phase {
+    pub id: String,
+    pub span: Span,
+    pub name: Localized,
+}
+
+/// A customer-facing text: one string for every locale, or one per locale.
+#[derive(Debug, Clone, Default)]
+pub struct Localized {
+    pub all: Option<Spanned<String>>,
+    pub by_locale: Vec<(Spanned<String>, Spanned<String>)>,
+}
+
+impl Localized {
+    pub fn get(&self, locale: &str) -> Option<&str> {
+        self.by_locale
+            .iter()
+            .find(|(l, _)| l.get_ref() == locale)
+            .map(|(_, t)| t.get_ref().as_str())
+            .or_else(|| self.all.as_ref().map(|t| t.get_ref().as_str()))
+    }
+
+    /// Every text with its span (for the infrastructure-leak check).
+    pub fn texts(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.all.iter().chain(self.by_locale.iter().map(|(_, t)| t))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub id: String,
+    /// Span of the `id` value.
+    pub span: Span,
+    pub name: Localized,
+    /// Index into `Plan::phases`.
+    pub phase: Option<usize>,
+    /// Ids as written; resolved to graph edges by `graph`.
+    pub depends_on: Vec<Spanned<String>>,
+    /// Expected restore time, used by the dry run and the critical path.
+    pub duration: Duration,
+    pub rto: Option<Duration>,
+    pub customer_facing: bool,
+    pub summary: Option<Localized>,
+    pub checks: Vec<Check>,
+    pub restore: Option<Restore>,
+}
+
+impl Service {
+    /// The name customers see in `locale`, falling back to the id.
+    pub fn display_name(&self, locale: &str) -> &str {
+        self.name.get(locale).unwrap_or(&self.id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub span: Span,
+    pub probe: Probe,
+    pub timeout: Duration,
+    pub interval: Duration,
+    /// Consecutive successes needed before a service counts as healthy.
+    pub healthy_after: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Http(HttpProbe),
+    Tcp { target: Text },
+    Command(CommandProbe),
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpProbe {
+    pub request: HttpRequest,
+    pub body_contains: Option<Text>,
+    pub body_regex: Option<Regex>,
+    pub max_latency: Option<Duration>,
+    pub insecure_tls: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub url: Text,
+    pub method: String,
+    pub headers: Vec<(String, Text)>,
+    pub body: Option<Text>,
+    /// Empty: any 2xx.
+    pub expect_status: Vec<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    pub argv: Vec<Text>,
+    /// Run `argv` joined as one `sh -c` script instead of directly.
+    pub shell: bool,
+    pub env: Vec<(String, Text)>,
+    pub cwd: Option<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommandProbe {
+    pub command: CommandSpec,
+    pub expect_exit: i32,
+    pub stdout_contains: Option<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Restore {
+    pub span: Span,
+    pub action: Action,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub backoff: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Command(CommandSpec),
+    Http(HttpRequest),
+    /// An instruction for the operator.
+    Manual(String),
+}
+
+impl Plan {
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+}

@@ -1,0 +1,316 @@
+//! Rules that span several tables of a decoded plan: unique ids, complete translations, and
+//! customer-facing text that must never reveal internal infrastructure.
+
+use std::collections::HashMap;
+
+use toml::Spanned;
+
+use super::diagnostic::Diagnostic;
+use super::model::*;
+use super::source::{Source, Span};
+use super::text::Text;
+
+pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    duplicate_ids(
+        plan.phases.iter().map(|p| (&p.id, &p.span)),
+        "phase",
+        &mut out,
+    );
+    duplicate_ids(
+        plan.services.iter().map(|s| (&s.id, &s.span)),
+        "service",
+        &mut out,
+    );
+    for p in &plan.phases {
+        translations(
+            &p.name,
+            "name",
+            &format!("phase `{}`", p.id),
+            &plan.locales,
+            &mut out,
+        );
+    }
+    for s in &plan.services {
+        let ctx = format!("service `{}`", s.id);
+        if s.customer_facing {
+            if s.name.all.is_none() && s.name.by_locale.is_empty() {
+                out.push(
+                    Diagnostic::warning(
+                        "no-name",
+                        s.span.clone(),
+                        format!("customer-facing {ctx} has no `name`"),
+                    )
+                    .help(format!(
+                        "announcements will call it `{}`; add `name = {{ {} }}`",
+                        s.id,
+                        example_locales(&plan.locales)
+                    )),
+                );
+            }
+            translations(&s.name, "name", &ctx, &plan.locales, &mut out);
+        }
+        if let Some(summary) = &s.summary {
+            translations(summary, "summary", &ctx, &plan.locales, &mut out);
+        }
+    }
+    leaks(plan, source, &mut out);
+    out
+}
+
+fn duplicate_ids<'a>(
+    items: impl Iterator<Item = (&'a String, &'a Span)>,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut first: HashMap<&str, &Span> = HashMap::new();
+    for (id, span) in items {
+        match first.get(id.as_str()) {
+            Some(earlier) => out.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    span.clone(),
+                    format!("duplicate {what} id `{id}`"),
+                )
+                .label("defined again here")
+                .related((*earlier).clone(), "first defined here")
+                .help(format!("every {what} needs its own id; rename one of them")),
+            ),
+            None => {
+                first.insert(id, span);
+            }
+        }
+    }
+}
+
+fn example_locales(locales: &[String]) -> String {
+    locales
+        .iter()
+        .map(|l| format!("{l} = \"…\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A per-locale table must cover every locale of the plan.
+fn translations(
+    text: &Localized,
+    key: &str,
+    ctx: &str,
+    locales: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
+    if text.all.is_some() || text.by_locale.is_empty() {
+        return;
+    }
+    for (locale, _) in &text.by_locale {
+        if !locales.contains(locale.get_ref()) {
+            out.push(
+                Diagnostic::warning(
+                    "unused-locale",
+                    locale.span(),
+                    format!(
+                        "`{key}` of {ctx} has text for `{}`, which is not in `plan.locales`",
+                        locale.get_ref()
+                    ),
+                )
+                .help(format!("plan.locales is [{}]", quoted(locales))),
+            );
+        }
+    }
+    let table_span = text
+        .by_locale
+        .first()
+        .map(|(l, _)| l.span())
+        .unwrap_or_default();
+    for locale in locales {
+        if !text.by_locale.iter().any(|(l, _)| l.get_ref() == locale) {
+            out.push(
+                Diagnostic::error(
+                    "missing-locale",
+                    table_span.clone(),
+                    format!("`{key}` of {ctx} has no `{locale}` text"),
+                )
+                .label(format!("no `{locale}` in this table"))
+                .help(format!(
+                    "add `{locale} = \"…\"`: every language in plan.locales [{}] needs one",
+                    quoted(locales)
+                )),
+            );
+        }
+    }
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|l| format!("\"{l}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Host names, addresses and URLs that the plan's checks and actions reach.
+pub fn infrastructure(plan: &Plan) -> Vec<String> {
+    let mut found = Vec::new();
+    let add_url = |t: &Text, found: &mut Vec<String>| {
+        let raw = t.raw();
+        found.push(raw.to_owned());
+        if let Ok(u) = url::Url::parse(raw) {
+            if let Some(h) = u.host_str() {
+                found.push(h.trim_matches(['[', ']']).to_owned());
+            }
+        }
+    };
+    for s in &plan.services {
+        for c in &s.checks {
+            match &c.probe {
+                Probe::Http(h) => add_url(&h.request.url, &mut found),
+                Probe::Tcp { target } => {
+                    found.push(target.raw().to_owned());
+                    if let Some((host, _)) = target.raw().rsplit_once(':') {
+                        found.push(host.trim_matches(['[', ']']).to_owned());
+                    }
+                }
+                Probe::Command(cmd) => argv_hosts(&cmd.command, &mut found),
+            }
+        }
+        match s.restore.as_ref().map(|r| &r.action) {
+            Some(Action::Http(req)) => add_url(&req.url, &mut found),
+            Some(Action::Command(cmd)) => argv_hosts(cmd, &mut found),
+            _ => {}
+        }
+    }
+    found.retain(|h| {
+        !h.is_empty() && Text::parse(h).is_ok_and(|t| t.vars().is_empty()) || h.contains("://")
+    });
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Arguments that name a host: URLs, IP addresses, dotted host names and `host:port`.
+fn argv_hosts(cmd: &CommandSpec, found: &mut Vec<String>) {
+    for arg in cmd.argv.iter().flat_map(|a| a.raw().split_whitespace()) {
+        if let Ok(u) = url::Url::parse(arg) {
+            if let Some(h) = u.host_str() {
+                found.push(arg.to_owned());
+                found.push(h.to_owned());
+            }
+            continue;
+        }
+        let host = arg
+            .rsplit_once(':')
+            .filter(|(_, p)| p.parse::<u16>().is_ok())
+            .map_or(arg, |(h, _)| h);
+        let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+        let is_dotted_host = host.contains('.')
+            && !host.starts_with(['.', '-', '/'])
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && host
+                .rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+            && !FILE_EXTENSIONS.iter().any(|ext| host.ends_with(ext));
+        if is_ip || is_dotted_host {
+            found.push(host.to_owned());
+        }
+    }
+}
+
+/// Arguments ending like this are files, not hosts.
+const FILE_EXTENSIONS: &[&str] = &[
+    ".yml", ".yaml", ".json", ".toml", ".sh", ".py", ".sql", ".conf", ".cfg", ".ini", ".txt",
+    ".log", ".tar", ".gz", ".zip", ".ps1", ".rb", ".pl", ".js",
+];
+
+fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
+    let infra = infrastructure(plan);
+    if infra.is_empty() {
+        return;
+    }
+    let mut check = |text: &Spanned<String>, ctx: &str| {
+        if let Some((at, hit)) = infra
+            .iter()
+            .find_map(|h| find_word(text.get_ref(), h).map(|at| (at, h)))
+        {
+            out.push(
+                Diagnostic::error("leaks-infrastructure", inner_span(source, text, at, hit.len()), format!("customer-facing text of {ctx} reveals `{hit}`, which the plan's checks or actions use"))
+                    .label("internal infrastructure")
+                    .help("customer notices must never name internal hosts, addresses or URLs; say what customers can do instead"),
+            );
+        }
+    };
+    for p in &plan.phases {
+        for t in p.name.texts() {
+            check(t, &format!("phase `{}`", p.id));
+        }
+    }
+    for s in plan.services.iter().filter(|s| s.customer_facing) {
+        let ctx = format!("service `{}`", s.id);
+        for t in s
+            .name
+            .texts()
+            .chain(s.summary.iter().flat_map(|x| x.texts()))
+        {
+            check(t, &ctx);
+        }
+    }
+}
+
+/// Byte offset of `needle` in `hay` (case-insensitive) where it is not part of a longer name.
+fn find_word(hay: &str, needle: &str) -> Option<usize> {
+    let hay_l = hay.to_lowercase();
+    let needle_l = needle.to_lowercase();
+    if hay_l.len() != hay.len() {
+        return hay.find(needle);
+    }
+    let is_name = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    hay_l.match_indices(&needle_l).map(|(i, _)| i).find(|&i| {
+        let before = hay_l[..i].chars().next_back();
+        let after = hay_l[i + needle_l.len()..].chars().next();
+        !before.is_some_and(|c| is_name(c) || c == '.')
+            && !after.is_some_and(|c| {
+                is_name(c)
+                    || (c == '.'
+                        && hay_l[i + needle_l.len() + 1..].starts_with(char::is_alphanumeric))
+            })
+    })
+}
+
+/// The span of `len` bytes at `offset` inside a string value, when the source spells it verbatim.
+fn inner_span(source: &Source, text: &Spanned<String>, offset: usize, len: usize) -> Span {
+    let span = text.span();
+    let literal = source.text.get(span.clone()).unwrap_or_default();
+    let quote = if literal.starts_with("\"\"\"") || literal.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    match literal.get(quote..quote + text.get_ref().len()) {
+        Some(body) if body == text.get_ref() => {
+            span.start + quote + offset..span.start + quote + offset + len
+        }
+        _ => span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_word;
+
+    #[test]
+    fn host_matches_only_as_a_whole_name() {
+        assert_eq!(
+            find_word("see mail.internal.example now", "mail.internal.example"),
+            Some(4)
+        );
+        assert_eq!(
+            find_word("Mail.Internal.Example.", "mail.internal.example"),
+            Some(0)
+        );
+        assert_eq!(find_word("db10 is fine", "db1"), None);
+        assert_eq!(find_word("xdb1", "db1"), None);
+        assert_eq!(find_word("db1.internal", "db1"), None);
+    }
+}

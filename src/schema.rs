@@ -1,0 +1,289 @@
+//! The plan format as JSON Schema types: documentation for editors (taplo / Even Better TOML).
+//! The decoder in `plan` is the authority; a test keeps these types in step with its key lists.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+
+/// A restore plan for `restorectl`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields, title = "restorectl restore plan")]
+pub struct PlanFile {
+    /// The plan itself.
+    pub plan: PlanTable,
+    /// Defaults applied to every service that does not say otherwise.
+    pub defaults: Option<Defaults>,
+    /// Phases, restored in the order written.
+    pub phase: Option<Vec<Phase>>,
+    /// The services to restore.
+    pub service: Vec<Service>,
+}
+
+/// `[plan]`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PlanTable {
+    /// Name of the plan, e.g. "Example Co. IT restoration".
+    pub name: String,
+    /// Organisation name used in announcements.
+    pub organization: Option<String>,
+    /// Announcement languages; the first is the primary one. Default ["en"].
+    pub locales: Option<Vec<String>>,
+    /// IANA time zone for dates in announcements, e.g. "Europe/Warsaw". Default "UTC".
+    pub timezone: Option<String>,
+    /// A phase starts only when every earlier phase is online. Default true.
+    pub phase_gates: Option<bool>,
+    /// How customers can reach the organisation; rendered into announcements.
+    pub contact: Option<Contact>,
+}
+
+/// `[plan.contact]`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Contact {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Public URL of a contact form.
+    pub form: Option<String>,
+}
+
+/// A humantime duration: "90s", "5m", "4h", "1h 30m", "3d".
+#[derive(JsonSchema)]
+#[schemars(transparent)]
+pub struct HumanDuration(
+    #[schemars(regex(pattern = r"^\s*\d+\s*[a-zA-Zµ]+(\s*\d+\s*[a-zA-Zµ]+)*\s*$"))] pub String,
+);
+
+/// `[defaults]`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Defaults {
+    pub check: Option<CheckDefaults>,
+    pub restore: Option<RestoreDefaults>,
+    pub duration: Option<HumanDuration>,
+    pub rto: Option<HumanDuration>,
+    pub customer_facing: Option<bool>,
+}
+
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CheckDefaults {
+    /// Hard deadline of one probe. Default "5s".
+    pub timeout: Option<HumanDuration>,
+    /// Time between probes while waiting for health. Default "10s".
+    pub interval: Option<HumanDuration>,
+    /// Consecutive successes before a service counts as healthy. Default 1.
+    #[schemars(range(min = 1, max = 100))]
+    pub healthy_after: Option<u32>,
+}
+
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RestoreDefaults {
+    /// Default "30m".
+    pub timeout: Option<HumanDuration>,
+    /// Default 0.
+    #[schemars(range(max = 100))]
+    pub retries: Option<u32>,
+    /// First wait before a retry; doubles each time. Default "30s".
+    pub backoff: Option<HumanDuration>,
+}
+
+/// `[[phase]]`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Phase {
+    #[schemars(regex(pattern = r"^[a-z0-9_-]+$"))]
+    pub id: String,
+    pub name: Option<Localized>,
+}
+
+/// One string for every language, or a table with one string per language.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum Localized {
+    All(String),
+    PerLocale(BTreeMap<String, String>),
+}
+
+/// `[[service]]`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Service {
+    /// Unique id: lowercase letters, digits, `_` and `-`.
+    #[schemars(regex(pattern = r"^[a-z0-9_-]+$"))]
+    pub id: String,
+    /// Customer-facing name per locale.
+    pub name: Option<Localized>,
+    /// Id of a `[[phase]]`.
+    pub phase: Option<String>,
+    /// Ids of the services this one needs.
+    pub depends_on: Option<Vec<String>>,
+    /// Expected restore time, used by the dry run. Default "0s".
+    pub duration: Option<HumanDuration>,
+    /// Recovery-time objective, counted from the run's start.
+    pub rto: Option<HumanDuration>,
+    /// Internal services are never named in announcements. Default true.
+    pub customer_facing: Option<bool>,
+    /// What customers can do again, per locale.
+    pub summary: Option<Localized>,
+    /// Health checks; all must pass.
+    pub check: Option<Vec<Check>>,
+    /// How to restore the service; without it restorectl waits for the checks.
+    pub restore: Option<Restore>,
+}
+
+/// Program and arguments (no shell), or with `shell = true` a script for `sh -c`.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum CommandLine {
+    Argv(Vec<String>),
+    Script(String),
+}
+
+/// `[[service.check]]`: exactly one of `http`, `tcp`, `command`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Check {
+    /// URL to request.
+    pub http: Option<String>,
+    /// "host:port" to connect to.
+    pub tcp: Option<String>,
+    /// Command whose exit code tells health.
+    pub command: Option<CommandLine>,
+    pub timeout: Option<HumanDuration>,
+    pub interval: Option<HumanDuration>,
+    #[schemars(range(min = 1, max = 100))]
+    pub healthy_after: Option<u32>,
+    /// http: request method. Default "GET".
+    pub method: Option<String>,
+    /// http: request headers.
+    pub headers: Option<BTreeMap<String, String>>,
+    /// http: accepted status codes. Default: any 2xx.
+    pub expect_status: Option<Vec<u16>>,
+    /// http: text the body must contain.
+    pub body_contains: Option<String>,
+    /// http: regular expression the body must match.
+    pub body_regex: Option<String>,
+    /// http: slowest acceptable answer.
+    pub max_latency: Option<HumanDuration>,
+    /// http: skip TLS certificate verification. Default false.
+    pub insecure_tls: Option<bool>,
+    /// command: run through `sh -c`. Default false.
+    pub shell: Option<bool>,
+    /// command: extra environment variables.
+    pub env: Option<BTreeMap<String, String>>,
+    /// command: working directory.
+    pub cwd: Option<String>,
+    /// command: expected exit code. Default 0.
+    #[schemars(range(max = 255))]
+    pub expect_exit: Option<u8>,
+    /// command: text the standard output must contain.
+    pub stdout_contains: Option<String>,
+}
+
+/// `[service.restore]`: exactly one of `command`, `http`, `manual`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Restore {
+    pub command: Option<CommandLine>,
+    /// A request to an automation API (AWX, Rundeck, Jenkins, …).
+    pub http: Option<HttpAction>,
+    /// An instruction for the operator.
+    pub manual: Option<String>,
+    pub timeout: Option<HumanDuration>,
+    #[schemars(range(max = 100))]
+    pub retries: Option<u32>,
+    pub backoff: Option<HumanDuration>,
+    pub shell: Option<bool>,
+    pub env: Option<BTreeMap<String, String>>,
+    pub cwd: Option<String>,
+}
+
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct HttpAction {
+    pub url: String,
+    /// Default "POST".
+    pub method: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub body: Option<String>,
+    /// Default: any 2xx.
+    pub expect_status: Option<Vec<u16>>,
+}
+
+pub fn plan_schema() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(PlanFile)).unwrap_or_default();
+    drop_nulls(&mut schema);
+    schema
+}
+
+/// TOML has no null: an optional key is simply left out, so `Option` must not admit `null`.
+fn drop_nulls(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(map) = v else {
+        if let Value::Array(items) = v {
+            items.iter_mut().for_each(drop_nulls);
+        }
+        return;
+    };
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            map.insert("type".into(), only);
+        }
+    }
+    if let Some(Value::Array(any)) = map.get_mut("anyOf") {
+        any.retain(|s| s.get("type").is_none_or(|t| t != "null"));
+        if any.len() == 1 {
+            let only = any.remove(0);
+            map.remove("anyOf");
+            if let Value::Object(inner) = only {
+                map.extend(inner);
+            }
+        }
+    }
+    map.values_mut().for_each(drop_nulls);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::keys;
+
+    #[test]
+    fn schema_documents_exactly_the_keys_the_decoder_accepts() {
+        let schema = super::plan_schema();
+        let props = |v: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = v["properties"]
+                .as_object()
+                .expect("properties")
+                .keys()
+                .cloned()
+                .collect();
+            k.sort();
+            k
+        };
+        let sorted = |k: &[&str]| -> Vec<String> {
+            let mut k: Vec<String> = k.iter().map(|s| s.to_string()).collect();
+            k.sort();
+            k
+        };
+        assert_eq!(props(&schema), sorted(keys::TOP));
+        let defs = &schema["$defs"];
+        for (def, keys) in [
+            ("PlanTable", keys::PLAN),
+            ("Contact", keys::CONTACT),
+            ("Defaults", keys::DEFAULTS),
+            ("CheckDefaults", keys::CHECK_DEFAULTS),
+            ("RestoreDefaults", keys::RESTORE_DEFAULTS),
+            ("Phase", keys::PHASE),
+            ("Service", keys::SERVICE),
+            ("Check", keys::CHECK),
+            ("Restore", keys::RESTORE),
+            ("HttpAction", keys::HTTP_ACTION),
+        ] {
+            assert_eq!(props(&defs[def]), sorted(keys), "schema of {def}");
+        }
+    }
+}
