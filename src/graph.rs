@@ -45,13 +45,10 @@ impl Graph {
     /// Resolves dependencies and phase gates; `None` when the graph is unusable (a cycle).
     pub fn build(plan: &Plan) -> (Option<Graph>, Vec<Diagnostic>) {
         let mut diags = Vec::new();
-        let mut dag = DiGraph::with_capacity(
-            plan.services.len() + plan.phases.len(),
-            plan.services.len() * 2,
-        );
-        let services: Vec<NodeIndex> = (0..plan.services.len())
-            .map(|i| dag.add_node(Node::Service(i)))
-            .collect();
+        let mut dag =
+            DiGraph::with_capacity(plan.services.len() + plan.phases.len(), plan.services.len() * 2);
+        let services: Vec<NodeIndex> =
+            (0..plan.services.len()).map(|i| dag.add_node(Node::Service(i))).collect();
         let mut index: HashMap<&str, usize> = HashMap::with_capacity(plan.services.len());
         for (i, s) in plan.services.iter().enumerate() {
             index.entry(s.id.as_str()).or_insert(i);
@@ -66,17 +63,10 @@ impl Graph {
                         Diagnostic::error(
                             "unknown-dependency",
                             dep.span(),
-                            format!(
-                                "service `{}` depends on unknown service `{}`",
-                                s.id,
-                                dep.get_ref()
-                            ),
+                            format!("service `{}` depends on unknown service `{}`", s.id, dep.get_ref()),
                         )
                         .label("no service has this id")
-                        .help_opt(
-                            did_you_mean(dep.get_ref(), ids)
-                                .map(|m| format!("did you mean `{m}`?")),
-                        ),
+                        .help_opt(did_you_mean(dep.get_ref(), ids).map(|m| format!("did you mean `{m}`?"))),
                     );
                     continue;
                 };
@@ -96,19 +86,16 @@ impl Graph {
                     diags.push(Diagnostic::warning(
                         "duplicate-dependency",
                         dep.span(),
-                        format!(
-                            "`{}` is listed twice in `depends_on` of `{}`",
-                            dep.get_ref(),
-                            s.id
-                        ),
+                        format!("`{}` is listed twice in `depends_on` of `{}`", dep.get_ref(), s.id),
                     ));
                     continue;
                 }
                 seen.push(d);
                 let other = &plan.services[d];
-                if let (true, Some(mine), Some(theirs)) = (gates_on, s.phase, other.phase) {
-                    if theirs > mine {
-                        diags.push(
+                if let (true, Some(mine), Some(theirs)) = (gates_on, s.phase, other.phase)
+                    && theirs > mine
+                {
+                    diags.push(
                             Diagnostic::error("later-phase-dependency", dep.span(), format!(
                                 "service `{}` (phase `{}`) depends on `{}` of the later phase `{}`, so it could never start",
                                 s.id, plan.phases[mine].id, other.id, plan.phases[theirs].id
@@ -116,16 +103,13 @@ impl Graph {
                             .label("in a later phase")
                             .help(format!("move `{}` to phase `{}` or earlier, move `{}` later, or set `phase_gates = false`", other.id, plan.phases[mine].id, s.id)),
                         );
-                        continue;
-                    }
+                    continue;
                 }
                 dag.add_edge(services[d], services[i], ());
             }
         }
         if gates_on {
-            let gates: Vec<NodeIndex> = (0..plan.phases.len())
-                .map(|p| dag.add_node(Node::Gate(p)))
-                .collect();
+            let gates: Vec<NodeIndex> = (0..plan.phases.len()).map(|p| dag.add_node(Node::Gate(p))).collect();
             for (p, pair) in gates.windows(2).enumerate() {
                 dag.add_edge(pair[0], pair[1], ());
                 debug_assert!(p + 1 < gates.len());
@@ -139,22 +123,13 @@ impl Graph {
                 }
             }
         }
-        let cycles = cycles(&dag, plan);
-        let none_yet = !diags.iter().any(Diagnostic::is_error);
-        diags.extend(cycles);
-        unobserved(plan, &dag, &services, &mut diags);
-        if !none_yet || diags.iter().any(Diagnostic::is_error) {
+        diags.extend(cycles(&dag, plan));
+        if diags.iter().any(Diagnostic::is_error) {
             return (None, diags);
         }
+        unobserved(plan, &dag, &services, &mut diags);
         let topo = petgraph::algo::toposort(&dag, None).unwrap_or_default();
-        (
-            Some(Graph {
-                dag,
-                services,
-                topo,
-            }),
-            diags,
-        )
+        (Some(Graph { dag, services, topo }), diags)
     }
 
     pub fn node(&self, n: NodeIndex) -> Node {
@@ -193,11 +168,7 @@ impl Graph {
                 Node::Service(i) => duration(i),
                 Node::Gate(_) => Duration::ZERO,
             };
-            let tail = self
-                .dependents(n)
-                .map(|m| rest[m.index()])
-                .max()
-                .unwrap_or_default();
+            let tail = self.dependents(n).map(|m| rest[m.index()]).max().unwrap_or_default();
             rest[n.index()] = own + tail;
         }
         rest
@@ -208,9 +179,7 @@ impl Graph {
         let mut finish = vec![Duration::ZERO; self.dag.node_count()];
         let mut via: Vec<Option<NodeIndex>> = vec![None; self.dag.node_count()];
         for &n in &self.topo {
-            let best = self
-                .dependencies(n)
-                .max_by_key(|m| (finish[m.index()], std::cmp::Reverse(m.index())));
+            let best = self.dependencies(n).max_by_key(|m| (finish[m.index()], std::cmp::Reverse(m.index())));
             let start = best.map(|m| finish[m.index()]).unwrap_or_default();
             let own = match self.node(n) {
                 Node::Service(i) => plan.services[i].duration,
@@ -219,16 +188,10 @@ impl Graph {
             finish[n.index()] = start + own;
             via[n.index()] = best;
         }
-        let Some(end) = self
-            .topo
-            .iter()
-            .copied()
-            .max_by_key(|n| (finish[n.index()], std::cmp::Reverse(n.index())))
+        let Some(end) =
+            self.topo.iter().copied().max_by_key(|n| (finish[n.index()], std::cmp::Reverse(n.index())))
         else {
-            return CriticalPath {
-                length: Duration::ZERO,
-                services: Vec::new(),
-            };
+            return CriticalPath { length: Duration::ZERO, services: Vec::new() };
         };
         let mut chain = Vec::new();
         let mut at = Some(end);
@@ -239,20 +202,15 @@ impl Graph {
             at = via[n.index()];
         }
         chain.reverse();
-        CriticalPath {
-            length: finish[end.index()],
-            services: chain,
-        }
+        CriticalPath { length: finish[end.index()], services: chain }
     }
 }
 
 /// Every strongly connected component with more than one node, reported as one shortest cycle
 /// through its first service, in `depends on` order: `a → b → c → a`.
 fn cycles(dag: &DiGraph<Node, ()>, plan: &Plan) -> Vec<Diagnostic> {
-    let mut sccs: Vec<Vec<NodeIndex>> = petgraph::algo::tarjan_scc(dag)
-        .into_iter()
-        .filter(|c| c.len() > 1)
-        .collect();
+    let mut sccs: Vec<Vec<NodeIndex>> =
+        petgraph::algo::tarjan_scc(dag).into_iter().filter(|c| c.len() > 1).collect();
     for c in &mut sccs {
         c.sort_by_key(|n| sort_key(dag[*n]));
     }
@@ -297,10 +255,8 @@ fn shortest_cycle(dag: &DiGraph<Node, ()>, scc: &[NodeIndex], start: NodeIndex) 
     let mut prev: HashMap<NodeIndex, NodeIndex> = HashMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(n) = queue.pop_front() {
-        let mut deps: Vec<NodeIndex> = dag
-            .neighbors_directed(n, Incoming)
-            .filter(|m| scc.contains(m))
-            .collect();
+        let mut deps: Vec<NodeIndex> =
+            dag.neighbors_directed(n, Incoming).filter(|m| scc.contains(m)).collect();
         deps.sort_by_key(|m| sort_key(dag[*m]));
         for m in deps {
             if m == start {
@@ -332,16 +288,10 @@ fn node_name(n: Node, plan: &Plan) -> String {
 }
 
 /// Warns about services that nothing can observe: no checks and nothing depends on them.
-fn unobserved(
-    plan: &Plan,
-    dag: &DiGraph<Node, ()>,
-    services: &[NodeIndex],
-    diags: &mut Vec<Diagnostic>,
-) {
+fn unobserved(plan: &Plan, dag: &DiGraph<Node, ()>, services: &[NodeIndex], diags: &mut Vec<Diagnostic>) {
     for (i, s) in plan.services.iter().enumerate() {
-        let has_dependents = dag
-            .neighbors_directed(services[i], Outgoing)
-            .any(|n| matches!(dag[n], Node::Service(_)));
+        let has_dependents =
+            dag.neighbors_directed(services[i], Outgoing).any(|n| matches!(dag[n], Node::Service(_)));
         if s.checks.is_empty() && !has_dependents {
             diags.push(
                 Diagnostic::warning(

@@ -26,10 +26,7 @@ pub fn load(path: &Path) -> Result<Loaded, Rejected> {
         Err(e) => {
             let diag = Diagnostic::error("unreadable", None, format!("cannot read the plan: {e}"))
                 .help("check the path; `restorectl validate PLAN` takes the plan's TOML file");
-            return Err(Rejected {
-                source: Source::new(path, String::new()),
-                diagnostics: vec![diag],
-            });
+            return Err(Rejected { source: Source::new(path, String::new()), diagnostics: vec![diag] });
         }
     };
     check(path, bytes)
@@ -39,24 +36,17 @@ pub fn check(path: &Path, bytes: Vec<u8>) -> Result<Loaded, Rejected> {
     let decoded = plan::decode(path, bytes);
     let mut diagnostics = decoded.diagnostics;
     let Some(plan) = decoded.plan else {
-        return Err(Rejected {
-            source: decoded.source,
-            diagnostics,
-        });
+        return Err(Rejected { source: decoded.source, diagnostics });
     };
     let (graph, graph_diags) = Graph::build(&plan);
-    diagnostics.extend(graph_diags);
+    // Graph warnings about a plan that already has errors would only be noise.
+    let decoded_ok = !diagnostics.iter().any(Diagnostic::is_error);
+    diagnostics.extend(graph_diags.into_iter().filter(|d| decoded_ok || d.is_error()));
     diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     match graph {
-        Some(graph) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(Loaded {
-            source: decoded.source,
-            plan,
-            graph,
-            warnings: diagnostics,
-        }),
-        _ => Err(Rejected {
-            source: decoded.source,
-            diagnostics,
-        }),
+        Some(graph) if !diagnostics.iter().any(Diagnostic::is_error) => {
+            Ok(Loaded { source: decoded.source, plan, graph, warnings: diagnostics })
+        }
+        _ => Err(Rejected { source: decoded.source, diagnostics }),
     }
 }

@@ -4,15 +4,8 @@ use std::io::IsTerminal;
 
 /// Whether to colour output written to stderr (`stderr = true`) or stdout.
 pub fn color(stderr: bool) -> bool {
-    let tty = if stderr {
-        std::io::stderr().is_terminal()
-    } else {
-        std::io::stdout().is_terminal()
-    };
-    should_color(
-        tty,
-        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-    )
+    let tty = if stderr { std::io::stderr().is_terminal() } else { std::io::stdout().is_terminal() };
+    should_color(tty, std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()))
 }
 
 /// Pure decision, so it can be tested without a terminal.

@@ -70,6 +70,17 @@ impl Decoder {
             self.wrong_type(v, key, "a table");
             return None;
         };
+        Some(self.fields(table, v.span(), context, known))
+    }
+
+    /// Wraps a table whose keys must all be in `known`, reporting each unknown key.
+    pub fn fields<'a, 'i>(
+        &mut self,
+        table: &'a DeTable<'i>,
+        span: Span,
+        context: impl Into<String>,
+        known: &[&str],
+    ) -> Fields<'a, 'i> {
         let context = context.into();
         for (k, _) in table.iter() {
             if !known.contains(&k.get_ref().as_ref()) {
@@ -87,11 +98,7 @@ impl Decoder {
                 );
             }
         }
-        Some(Fields {
-            table,
-            span: v.span(),
-            context,
-        })
+        Fields { table, span, context }
     }
 
     /// A key that must be present; reports it missing at the table's span.
@@ -104,13 +111,9 @@ impl Decoder {
         let v = f.get(key);
         if v.is_none() {
             self.push(
-                Diagnostic::error(
-                    "missing-key",
-                    f.span.clone(),
-                    format!("missing `{key}` in {}", f.context),
-                )
-                .label(format!("`{key}` is required here"))
-                .help(format!("add `{key} = {example}`")),
+                Diagnostic::error("missing-key", f.span.clone(), format!("missing `{key}` in {}", f.context))
+                    .label(format!("`{key}` is required here"))
+                    .help(format!("add `{key} = {example}`")),
             );
         }
         v
@@ -148,10 +151,7 @@ impl Decoder {
                     Diagnostic::error(
                         "out-of-range",
                         v.span(),
-                        format!(
-                            "`{key}` must be between {min} and {max}, found {}",
-                            int.as_str()
-                        ),
+                        format!("`{key}` must be between {min} and {max}, found {}", int.as_str()),
                     )
                     .label("out of range"),
                 );
@@ -160,12 +160,7 @@ impl Decoder {
         }
     }
 
-    pub fn array<'a, 'i>(
-        &mut self,
-        v: &'a Value<'i>,
-        key: &str,
-        expected: &str,
-    ) -> Option<&'a DeArray<'i>> {
+    pub fn array<'a, 'i>(&mut self, v: &'a Value<'i>, key: &str, expected: &str) -> Option<&'a DeArray<'i>> {
         let a = v.get_ref().as_array();
         if a.is_none() {
             self.wrong_type(v, key, expected);
@@ -183,10 +178,7 @@ impl Decoder {
     pub fn duration(&mut self, v: &Value<'_>, key: &str, max: Duration) -> Option<Duration> {
         let Some(text) = v.get_ref().as_str() else {
             let help = match v.get_ref().as_integer() {
-                Some(i) => format!(
-                    "write it as a string with a unit, e.g. `{key} = \"{}s\"`",
-                    i.as_str()
-                ),
+                Some(i) => format!("write it as a string with a unit, e.g. `{key} = \"{}s\"`", i.as_str()),
                 None => "durations are strings like \"90s\", \"5m\", \"4h\" or \"3d\"".to_owned(),
             };
             self.wrong_type(v, key, "a duration string");

@@ -29,11 +29,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(
-        code: &'static str,
-        span: impl Into<Option<Span>>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn error(code: &'static str, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Error,
             code,
@@ -45,15 +41,8 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(
-        code: &'static str,
-        span: impl Into<Option<Span>>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(code, span, message)
-        }
+    pub fn warning(code: &'static str, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, ..Self::error(code, span, message) }
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {
@@ -132,16 +121,10 @@ impl Diagnostic {
     pub fn to_report(&self, source: &Source) -> miette::Report {
         let mut labels = Vec::new();
         if let Some(span) = &self.span {
-            labels.push(LabeledSpan::new_primary_with_span(
-                self.label.clone(),
-                to_source_span(span),
-            ));
+            labels.push(LabeledSpan::new_primary_with_span(self.label.clone(), to_source_span(span)));
         }
         for (span, text) in &self.related {
-            labels.push(LabeledSpan::new_with_span(
-                Some(text.clone()),
-                to_source_span(span),
-            ));
+            labels.push(LabeledSpan::new_with_span(Some(text.clone()), to_source_span(span)));
         }
         let severity = match self.severity {
             Severity::Error => miette::Severity::Error,

@@ -2,14 +2,7 @@
 //! checks that the JSON Schema documents exactly these keys.
 
 pub const TOP: &[&str] = &["plan", "defaults", "phase", "service"];
-pub const PLAN: &[&str] = &[
-    "name",
-    "organization",
-    "locales",
-    "timezone",
-    "phase_gates",
-    "contact",
-];
+pub const PLAN: &[&str] = &["name", "organization", "locales", "timezone", "phase_gates", "contact"];
 pub const CONTACT: &[&str] = &["phone", "email", "form"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing"];
 pub const CHECK_DEFAULTS: &[&str] = &["timeout", "interval", "healthy_after"];
@@ -48,18 +41,10 @@ pub const CHECK: &[&str] = &[
     "stdout_contains",
 ];
 /// Keys of `[[service.check]]` that belong to one kind only.
-pub const CHECK_HTTP_ONLY: &[&str] = &[
-    "method",
-    "headers",
-    "expect_status",
-    "body_contains",
-    "body_regex",
-    "max_latency",
-    "insecure_tls",
-];
+pub const CHECK_HTTP_ONLY: &[&str] =
+    &["method", "headers", "expect_status", "body_contains", "body_regex", "max_latency", "insecure_tls"];
 pub const CHECK_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd", "expect_exit", "stdout_contains"];
-pub const RESTORE: &[&str] = &[
-    "command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "cwd",
-];
+pub const RESTORE: &[&str] =
+    &["command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "cwd"];
 pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd"];
 pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_status"];

@@ -34,11 +34,8 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
             let at = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let source = Source::new(path, lossy);
-            let span = source
-                .text
-                .char_indices()
-                .find(|(_, c)| *c == '\u{FFFD}')
-                .map(|(i, c)| i..i + c.len_utf8());
+            let span =
+                source.text.char_indices().find(|(_, c)| *c == '\u{FFFD}').map(|(i, c)| i..i + c.len_utf8());
             let diag = Diagnostic::error(
                 "not-utf8",
                 span,
@@ -46,22 +43,14 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
             )
             .label("invalid UTF-8")
             .help("save the file as UTF-8");
-            return Decoded {
-                source,
-                plan: None,
-                diagnostics: vec![diag],
-            };
+            return Decoded { source, plan: None, diagnostics: vec![diag] };
         }
     };
     let source = Source::new(path, text);
     if source.text.trim().is_empty() {
         let diag = Diagnostic::error("empty-plan", None, "the plan is empty")
             .help("a plan needs a `[plan]` table with a `name` and at least one `[[service]]`; `restorectl schema` describes the format");
-        return Decoded {
-            source,
-            plan: None,
-            diagnostics: vec![diag],
-        };
+        return Decoded { source, plan: None, diagnostics: vec![diag] };
     }
     let (root, syntax) = toml::de::DeTable::parse_recoverable(&source.text);
     if !syntax.is_empty() {
@@ -70,15 +59,10 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
             .map(|e| {
                 let span = e.span().unwrap_or(0..0);
                 let message = e.message().trim().trim_end_matches('.').to_owned();
-                Diagnostic::error("toml-syntax", span, format!("invalid TOML: {message}"))
-                    .label("here")
+                Diagnostic::error("toml-syntax", span, format!("invalid TOML: {message}")).label("here")
             })
             .collect();
-        return Decoded {
-            source,
-            plan: None,
-            diagnostics,
-        };
+        return Decoded { source, plan: None, diagnostics };
     }
     let mut dec = Decoder::default();
     let plan = parse::parse(&root, &mut dec);
@@ -86,9 +70,5 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
     if let Some(plan) = &plan {
         diagnostics.extend(validate::validate(plan, &source));
     }
-    Decoded {
-        source,
-        plan,
-        diagnostics,
-    }
+    Decoded { source, plan, diagnostics }
 }

@@ -32,20 +32,14 @@ impl Text {
         while let Some(at) = rest.find(OPEN) {
             let inner_start = at + OPEN.len();
             let Some(close) = rest[inner_start..].find('}') else {
-                return Err(PlaceholderError {
-                    offset: base + at,
-                    message: "unclosed `${`".into(),
-                });
+                return Err(PlaceholderError { offset: base + at, message: "unclosed `${`".into() });
             };
             let inner = &rest[inner_start..inner_start + close];
             let name = inner.strip_prefix("env:").ok_or_else(|| PlaceholderError {
                 offset: base + at,
-                message: format!(
-                    "unknown placeholder `${{{inner}}}`; only `${{env:NAME}}` is supported"
-                ),
+                message: format!("unknown placeholder `${{{inner}}}`; only `${{env:NAME}}` is supported"),
             })?;
-            let valid =
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
                 return Err(PlaceholderError {
                     offset: base + at,
@@ -59,10 +53,7 @@ impl Text {
             base += consumed;
             rest = &rest[consumed..];
         }
-        Ok(Self {
-            raw: raw.to_owned(),
-            vars,
-        })
+        Ok(Self { raw: raw.to_owned(), vars })
     }
 
     /// The text as written in the plan, placeholders included: safe to show.
@@ -76,10 +67,7 @@ impl Text {
     }
 
     /// The text with every placeholder replaced by `value(NAME)`.
-    pub fn resolve_with(
-        &self,
-        mut value: impl FnMut(&str) -> Option<String>,
-    ) -> Result<String, MissingVar> {
+    pub fn resolve_with(&self, mut value: impl FnMut(&str) -> Option<String>) -> Result<String, MissingVar> {
         let mut out = self.raw.clone();
         for name in &self.vars {
             let v = value(name).ok_or_else(|| MissingVar(name.clone()))?;
@@ -91,8 +79,7 @@ impl Text {
     /// The text as it will look once resolved, with a harmless stand-in for each variable, so
     /// that URLs and addresses can be checked when the plan loads.
     pub fn with_stand_ins(&self) -> String {
-        self.resolve_with(|_| Some("placeholder".into()))
-            .unwrap_or_default()
+        self.resolve_with(|_| Some("placeholder".into())).unwrap_or_default()
     }
 }
 
@@ -118,12 +105,7 @@ mod tests {
     #[test]
     fn rejects_malformed_placeholders() {
         assert_eq!(Text::parse("a ${env:X").unwrap_err().offset, 2);
-        assert!(
-            Text::parse("${file:x}")
-                .unwrap_err()
-                .message
-                .contains("only `${env:NAME}`")
-        );
+        assert!(Text::parse("${file:x}").unwrap_err().message.contains("only `${env:NAME}`"));
         assert!(Text::parse("${env:}").is_err());
         assert!(Text::parse("${env:A-B}").is_err());
         assert!(Text::parse("plain $HOME {x}").unwrap().vars().is_empty());

@@ -12,24 +12,10 @@ use super::text::Text;
 
 pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    duplicate_ids(
-        plan.phases.iter().map(|p| (&p.id, &p.span)),
-        "phase",
-        &mut out,
-    );
-    duplicate_ids(
-        plan.services.iter().map(|s| (&s.id, &s.span)),
-        "service",
-        &mut out,
-    );
+    duplicate_ids(plan.phases.iter().map(|p| (&p.id, &p.span)), "phase", &mut out);
+    duplicate_ids(plan.services.iter().map(|s| (&s.id, &s.span)), "service", &mut out);
     for p in &plan.phases {
-        translations(
-            &p.name,
-            "name",
-            &format!("phase `{}`", p.id),
-            &plan.locales,
-            &mut out,
-        );
+        translations(&p.name, "name", &format!("phase `{}`", p.id), &plan.locales, &mut out);
     }
     for s in &plan.services {
         let ctx = format!("service `{}`", s.id);
@@ -67,14 +53,10 @@ fn duplicate_ids<'a>(
     for (id, span) in items {
         match first.get(id.as_str()) {
             Some(earlier) => out.push(
-                Diagnostic::error(
-                    "duplicate-id",
-                    span.clone(),
-                    format!("duplicate {what} id `{id}`"),
-                )
-                .label("defined again here")
-                .related((*earlier).clone(), "first defined here")
-                .help(format!("every {what} needs its own id; rename one of them")),
+                Diagnostic::error("duplicate-id", span.clone(), format!("duplicate {what} id `{id}`"))
+                    .label("defined again here")
+                    .related((*earlier).clone(), "first defined here")
+                    .help(format!("every {what} needs its own id; rename one of them")),
             ),
             None => {
                 first.insert(id, span);
@@ -84,21 +66,11 @@ fn duplicate_ids<'a>(
 }
 
 fn example_locales(locales: &[String]) -> String {
-    locales
-        .iter()
-        .map(|l| format!("{l} = \"…\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    locales.iter().map(|l| format!("{l} = \"…\"")).collect::<Vec<_>>().join(", ")
 }
 
 /// A per-locale table must cover every locale of the plan.
-fn translations(
-    text: &Localized,
-    key: &str,
-    ctx: &str,
-    locales: &[String],
-    out: &mut Vec<Diagnostic>,
-) {
+fn translations(text: &Localized, key: &str, ctx: &str, locales: &[String], out: &mut Vec<Diagnostic>) {
     if text.all.is_some() || text.by_locale.is_empty() {
         return;
     }
@@ -117,11 +89,7 @@ fn translations(
             );
         }
     }
-    let table_span = text
-        .by_locale
-        .first()
-        .map(|(l, _)| l.span())
-        .unwrap_or_default();
+    let table_span = text.by_locale.first().map(|(l, _)| l.span()).unwrap_or_default();
     for locale in locales {
         if !text.by_locale.iter().any(|(l, _)| l.get_ref() == locale) {
             out.push(
@@ -141,11 +109,7 @@ fn translations(
 }
 
 fn quoted(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|l| format!("\"{l}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|l| format!("\"{l}\"")).collect::<Vec<_>>().join(", ")
 }
 
 /// Host names, addresses and URLs that the plan's checks and actions reach.
@@ -154,10 +118,10 @@ pub fn infrastructure(plan: &Plan) -> Vec<String> {
     let add_url = |t: &Text, found: &mut Vec<String>| {
         let raw = t.raw();
         found.push(raw.to_owned());
-        if let Ok(u) = url::Url::parse(raw) {
-            if let Some(h) = u.host_str() {
-                found.push(h.trim_matches(['[', ']']).to_owned());
-            }
+        if let Ok(u) = url::Url::parse(raw)
+            && let Some(h) = u.host_str()
+        {
+            found.push(h.trim_matches(['[', ']']).to_owned());
         }
     };
     for s in &plan.services {
@@ -179,9 +143,7 @@ pub fn infrastructure(plan: &Plan) -> Vec<String> {
             _ => {}
         }
     }
-    found.retain(|h| {
-        !h.is_empty() && Text::parse(h).is_ok_and(|t| t.vars().is_empty()) || h.contains("://")
-    });
+    found.retain(|h| !h.is_empty() && Text::parse(h).is_ok_and(|t| t.vars().is_empty()) || h.contains("://"));
     found.sort();
     found.dedup();
     found
@@ -197,16 +159,11 @@ fn argv_hosts(cmd: &CommandSpec, found: &mut Vec<String>) {
             }
             continue;
         }
-        let host = arg
-            .rsplit_once(':')
-            .filter(|(_, p)| p.parse::<u16>().is_ok())
-            .map_or(arg, |(h, _)| h);
+        let host = arg.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()).map_or(arg, |(h, _)| h);
         let is_ip = host.parse::<std::net::IpAddr>().is_ok();
         let is_dotted_host = host.contains('.')
             && !host.starts_with(['.', '-', '/'])
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
             && host
                 .rsplit('.')
                 .next()
@@ -220,8 +177,8 @@ fn argv_hosts(cmd: &CommandSpec, found: &mut Vec<String>) {
 
 /// Arguments ending like this are files, not hosts.
 const FILE_EXTENSIONS: &[&str] = &[
-    ".yml", ".yaml", ".json", ".toml", ".sh", ".py", ".sql", ".conf", ".cfg", ".ini", ".txt",
-    ".log", ".tar", ".gz", ".zip", ".ps1", ".rb", ".pl", ".js",
+    ".yml", ".yaml", ".json", ".toml", ".sh", ".py", ".sql", ".conf", ".cfg", ".ini", ".txt", ".log", ".tar",
+    ".gz", ".zip", ".ps1", ".rb", ".pl", ".js",
 ];
 
 fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
@@ -230,10 +187,7 @@ fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
         return;
     }
     let mut check = |text: &Spanned<String>, ctx: &str| {
-        if let Some((at, hit)) = infra
-            .iter()
-            .find_map(|h| find_word(text.get_ref(), h).map(|at| (at, h)))
-        {
+        if let Some((at, hit)) = infra.iter().find_map(|h| find_word(text.get_ref(), h).map(|at| (at, h))) {
             out.push(
                 Diagnostic::error("leaks-infrastructure", inner_span(source, text, at, hit.len()), format!("customer-facing text of {ctx} reveals `{hit}`, which the plan's checks or actions use"))
                     .label("internal infrastructure")
@@ -248,11 +202,7 @@ fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
     }
     for s in plan.services.iter().filter(|s| s.customer_facing) {
         let ctx = format!("service `{}`", s.id);
-        for t in s
-            .name
-            .texts()
-            .chain(s.summary.iter().flat_map(|x| x.texts()))
-        {
+        for t in s.name.texts().chain(s.summary.iter().flat_map(|x| x.texts())) {
             check(t, &ctx);
         }
     }
@@ -271,9 +221,7 @@ fn find_word(hay: &str, needle: &str) -> Option<usize> {
         let after = hay_l[i + needle_l.len()..].chars().next();
         !before.is_some_and(|c| is_name(c) || c == '.')
             && !after.is_some_and(|c| {
-                is_name(c)
-                    || (c == '.'
-                        && hay_l[i + needle_l.len() + 1..].starts_with(char::is_alphanumeric))
+                is_name(c) || (c == '.' && hay_l[i + needle_l.len() + 1..].starts_with(char::is_alphanumeric))
             })
     })
 }
@@ -282,11 +230,7 @@ fn find_word(hay: &str, needle: &str) -> Option<usize> {
 fn inner_span(source: &Source, text: &Spanned<String>, offset: usize, len: usize) -> Span {
     let span = text.span();
     let literal = source.text.get(span.clone()).unwrap_or_default();
-    let quote = if literal.starts_with("\"\"\"") || literal.starts_with("'''") {
-        3
-    } else {
-        1
-    };
+    let quote = if literal.starts_with("\"\"\"") || literal.starts_with("'''") { 3 } else { 1 };
     match literal.get(quote..quote + text.get_ref().len()) {
         Some(body) if body == text.get_ref() => {
             span.start + quote + offset..span.start + quote + offset + len
@@ -301,14 +245,8 @@ mod tests {
 
     #[test]
     fn host_matches_only_as_a_whole_name() {
-        assert_eq!(
-            find_word("see mail.internal.example now", "mail.internal.example"),
-            Some(4)
-        );
-        assert_eq!(
-            find_word("Mail.Internal.Example.", "mail.internal.example"),
-            Some(0)
-        );
+        assert_eq!(find_word("see mail.internal.example now", "mail.internal.example"), Some(4));
+        assert_eq!(find_word("Mail.Internal.Example.", "mail.internal.example"), Some(0));
         assert_eq!(find_word("db10 is fine", "db1"), None);
         assert_eq!(find_word("xdb1", "db1"), None);
         assert_eq!(find_word("db1.internal", "db1"), None);

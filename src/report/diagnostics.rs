@@ -7,14 +7,8 @@ use crate::plan::{Diagnostic, Source};
 
 /// Renders one diagnostic the way rustc would: message, file:line:col, the line underlined, help.
 pub fn render(diag: &Diagnostic, source: &Source, color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let report = diag.to_report(source);
     let mut out = String::new();
     if handler.render_report(&mut out, report.as_ref()).is_err() {
@@ -54,8 +48,5 @@ pub fn eprint_rejected(rejected: &Rejected) {
 }
 
 pub fn to_json(diags: &[Diagnostic], source: &Source) -> Vec<serde_json::Value> {
-    diags
-        .iter()
-        .map(|d| serde_json::to_value(d.to_json(source)).unwrap_or_default())
-        .collect()
+    diags.iter().map(|d| serde_json::to_value(d.to_json(source)).unwrap_or_default()).collect()
 }

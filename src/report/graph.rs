@@ -11,9 +11,8 @@ use crate::report::human_duration;
 
 /// Service indices grouped by phase, in phase order; services without a phase come last.
 fn by_phase(plan: &Plan) -> Vec<(Option<usize>, Vec<usize>)> {
-    let mut groups: Vec<(Option<usize>, Vec<usize>)> = (0..plan.phases.len())
-        .map(|p| (Some(p), Vec::new()))
-        .collect();
+    let mut groups: Vec<(Option<usize>, Vec<usize>)> =
+        (0..plan.phases.len()).map(|p| (Some(p), Vec::new())).collect();
     let mut loose = Vec::new();
     for (i, s) in plan.services.iter().enumerate() {
         match s.phase {
@@ -37,11 +36,7 @@ fn phase_title(plan: &Plan, p: usize) -> String {
 
 pub fn text(plan: &Plan, graph: &Graph) -> String {
     let mut out = String::new();
-    let gates = if plan.phase_gates && !plan.phases.is_empty() {
-        ", phase gates on"
-    } else {
-        ""
-    };
+    let gates = if plan.phase_gates && !plan.phases.is_empty() { ", phase gates on" } else { "" };
     let _ = writeln!(
         out,
         "{}: {} services in {} phases{gates}",
@@ -49,40 +44,23 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
         plan.services.len(),
         plan.phases.len()
     );
-    let width = plan
-        .services
-        .iter()
-        .map(|s| s.id.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = plan.services.iter().map(|s| s.id.chars().count()).max().unwrap_or(0);
     let groups = by_phase(plan);
     for (n, (phase, members)) in groups.iter().enumerate() {
         let title = match phase {
-            Some(p) => format!(
-                "phase {}/{} {}",
-                p + 1,
-                plan.phases.len(),
-                phase_title(plan, *p)
-            ),
+            Some(p) => format!("phase {}/{} {}", p + 1, plan.phases.len(), phase_title(plan, *p)),
             None => "no phase".into(),
         };
         let _ = writeln!(out, "\n{title}");
         for &i in members {
             let s = &plan.services[i];
-            let deps: Vec<&str> = graph
-                .service_dependencies(i)
-                .into_iter()
-                .map(|d| plan.services[d].id.as_str())
-                .collect();
+            let deps: Vec<&str> =
+                graph.service_dependencies(i).into_iter().map(|d| plan.services[d].id.as_str()).collect();
             let mut line = format!(
                 "  {:<width$}  {:>7}  {:<8}",
                 s.id,
                 human_duration(s.duration),
-                if s.customer_facing {
-                    "customer"
-                } else {
-                    "internal"
-                }
+                if s.customer_facing { "customer" } else { "internal" }
             );
             if !deps.is_empty() {
                 let _ = write!(line, "  after {}", deps.join(", "));
@@ -100,18 +78,9 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
             let direct = graph.service_dependencies(i).contains(&cp.services[n - 1]);
             chain.push_str(if direct { " → " } else { " ⇒ " });
         }
-        let _ = write!(
-            chain,
-            "{} ({})",
-            plan.services[i].id,
-            human_duration(plan.services[i].duration)
-        );
+        let _ = write!(chain, "{} ({})", plan.services[i].id, human_duration(plan.services[i].duration));
     }
-    let _ = writeln!(
-        out,
-        "\ncritical path: {}\n  {chain}",
-        human_duration(cp.length)
-    );
+    let _ = writeln!(out, "\ncritical path: {}\n  {chain}", human_duration(cp.length));
     if chain.contains('⇒') {
         let _ = writeln!(out, "  (⇒ waits for the previous phase to complete)");
     }
@@ -145,16 +114,9 @@ pub fn dot(plan: &Plan, graph: &Graph) -> String {
         }
         for &i in members {
             let s = &plan.services[i];
-            let fill = if cp.services.contains(&i) {
-                ", fillcolor=\"#fde2e2\", color=\"#c62828\""
-            } else {
-                ""
-            };
-            let shape = if s.customer_facing {
-                ""
-            } else {
-                ", style=\"rounded,filled,dashed\""
-            };
+            let fill =
+                if cp.services.contains(&i) { ", fillcolor=\"#fde2e2\", color=\"#c62828\"" } else { "" };
+            let shape = if s.customer_facing { "" } else { ", style=\"rounded,filled,dashed\"" };
             let _ = writeln!(
                 out,
                 "{indent}\"{}\" [label=\"{}\\n{}\"{shape}{fill}];",
@@ -169,11 +131,7 @@ pub fn dot(plan: &Plan, graph: &Graph) -> String {
     }
     for (i, s) in plan.services.iter().enumerate() {
         for d in graph.service_dependencies(i) {
-            let style = if on_path(d, i) {
-                " [color=\"#c62828\", penwidth=2]"
-            } else {
-                ""
-            };
+            let style = if on_path(d, i) { " [color=\"#c62828\", penwidth=2]" } else { "" };
             let _ = writeln!(
                 out,
                 "  \"{}\" -> \"{}\"{style};",
@@ -196,11 +154,7 @@ pub fn mermaid(plan: &Plan, graph: &Graph) -> String {
     for (n, (phase, members)) in by_phase(plan).iter().enumerate() {
         let indent = if phase.is_some() { "    " } else { "  " };
         if let Some(p) = phase {
-            let _ = writeln!(
-                out,
-                "  subgraph phase{n}[\"{}\"]",
-                mermaid_escape(&phase_title(plan, *p))
-            );
+            let _ = writeln!(out, "  subgraph phase{n}[\"{}\"]", mermaid_escape(&phase_title(plan, *p)));
         }
         for &i in members {
             let s = &plan.services[i];

@@ -9,11 +9,7 @@ use std::time::Duration;
 pub fn human_duration(d: Duration) -> String {
     let secs = d.as_secs();
     if secs == 0 {
-        return if d.is_zero() {
-            "0s".into()
-        } else {
-            format!("{}ms", d.as_millis())
-        };
+        return if d.is_zero() { "0s".into() } else { format!("{}ms", d.as_millis()) };
     }
     let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
     let parts: Vec<String> = units
@@ -41,9 +37,6 @@ mod tests {
         assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
         assert_eq!(human_duration(Duration::from_secs(90)), "1m 30s");
         assert_eq!(human_duration(Duration::from_secs(4 * 3600)), "4h");
-        assert_eq!(
-            human_duration(Duration::from_secs(3 * 86_400 + 2 * 3600 + 59)),
-            "3d 2h"
-        );
+        assert_eq!(human_duration(Duration::from_secs(3 * 86_400 + 2 * 3600 + 59)), "3d 2h");
     }
 }

@@ -1,0 +1,7 @@
+//! Integration tests: the built `restorectl` binary against real files, processes and servers.
+
+mod support;
+
+mod graph;
+mod robustness;
+mod validate;
