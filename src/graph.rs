@@ -287,12 +287,14 @@ fn node_name(n: Node, plan: &Plan) -> String {
     }
 }
 
-/// Warns about services that nothing can observe: no checks and nothing depends on them.
+/// Warns about services that nothing can observe: no checks, no operator, nothing depends on them.
 fn unobserved(plan: &Plan, dag: &DiGraph<Node, ()>, services: &[NodeIndex], diags: &mut Vec<Diagnostic>) {
     for (i, s) in plan.services.iter().enumerate() {
         let has_dependents =
             dag.neighbors_directed(services[i], Outgoing).any(|n| matches!(dag[n], Node::Service(_)));
-        if s.checks.is_empty() && !has_dependents {
+        // A manual step is observed by the operator who confirms it.
+        let manual = matches!(s.restore.as_ref().map(|r| &r.action), Some(crate::plan::Action::Manual(_)));
+        if s.checks.is_empty() && !has_dependents && !manual {
             diags.push(
                 Diagnostic::warning(
                     "unobserved-service",

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::AhoCorasick;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
@@ -186,12 +187,19 @@ fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
     if infra.is_empty() {
         return;
     }
+    // One automaton for every name: plans with many thousands of endpoints stay linear.
+    let Ok(names) = AhoCorasick::builder().ascii_case_insensitive(true).build(&infra) else { return };
     let mut check = |text: &Spanned<String>, ctx: &str| {
-        if let Some((at, hit)) = infra.iter().find_map(|h| find_word(text.get_ref(), h).map(|at| (at, h))) {
+        if let Some((at, len)) = find_word(&names, text.get_ref()) {
+            let hit = &text.get_ref()[at..at + len];
             out.push(
-                Diagnostic::error("leaks-infrastructure", inner_span(source, text, at, hit.len()), format!("customer-facing text of {ctx} reveals `{hit}`, which the plan's checks or actions use"))
-                    .label("internal infrastructure")
-                    .help("customer notices must never name internal hosts, addresses or URLs; say what customers can do instead"),
+                Diagnostic::error(
+                    "leaks-infrastructure",
+                    inner_span(source, text, at, len),
+                    format!("customer-facing text of {ctx} reveals `{hit}`, which the plan's checks or actions use"),
+                )
+                .label("internal infrastructure")
+                .help("customer notices must never name internal hosts, addresses or URLs; say what customers can do instead"),
             );
         }
     };
@@ -208,21 +216,17 @@ fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Byte offset of `needle` in `hay` (case-insensitive) where it is not part of a longer name.
-fn find_word(hay: &str, needle: &str) -> Option<usize> {
-    let hay_l = hay.to_lowercase();
-    let needle_l = needle.to_lowercase();
-    if hay_l.len() != hay.len() {
-        return hay.find(needle);
-    }
+/// The first (offset, length) in `hay` of any of `names` that is not part of a longer name.
+fn find_word(names: &AhoCorasick, hay: &str) -> Option<(usize, usize)> {
     let is_name = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
-    hay_l.match_indices(&needle_l).map(|(i, _)| i).find(|&i| {
-        let before = hay_l[..i].chars().next_back();
-        let after = hay_l[i + needle_l.len()..].chars().next();
-        !before.is_some_and(|c| is_name(c) || c == '.')
-            && !after.is_some_and(|c| {
-                is_name(c) || (c == '.' && hay_l[i + needle_l.len() + 1..].starts_with(char::is_alphanumeric))
-            })
+    names.find_overlapping_iter(hay).map(|m| (m.start(), m.end())).find_map(|(start, end)| {
+        let before = hay[..start].chars().next_back();
+        let mut after = hay[end..].chars();
+        let next = after.next();
+        let continues =
+            next.is_some_and(|c| is_name(c) || (c == '.' && after.next().is_some_and(char::is_alphanumeric)));
+        let inside = before.is_some_and(|c| is_name(c) || c == '.');
+        (!inside && !continues).then_some((start, end - start))
     })
 }
 
@@ -245,10 +249,16 @@ mod tests {
 
     #[test]
     fn host_matches_only_as_a_whole_name() {
-        assert_eq!(find_word("see mail.internal.example now", "mail.internal.example"), Some(4));
-        assert_eq!(find_word("Mail.Internal.Example.", "mail.internal.example"), Some(0));
-        assert_eq!(find_word("db10 is fine", "db1"), None);
-        assert_eq!(find_word("xdb1", "db1"), None);
-        assert_eq!(find_word("db1.internal", "db1"), None);
+        let find = |hay: &str, name: &str| {
+            let names =
+                aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build([name]).unwrap();
+            find_word(&names, hay).map(|(at, _)| at)
+        };
+        assert_eq!(find("see mail.internal.example now", "mail.internal.example"), Some(4));
+        assert_eq!(find("Mail.Internal.Example.", "mail.internal.example"), Some(0));
+        assert_eq!(find("db10 is fine", "db1"), None);
+        assert_eq!(find("xdb1", "db1"), None);
+        assert_eq!(find("db1.internal", "db1"), None);
+        assert_eq!(find("ask db1, then db2", "db1"), Some(4));
     }
 }
