@@ -49,6 +49,7 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
     for (n, (phase, members)) in groups.iter().enumerate() {
         let title = match phase {
             Some(p) => format!("phase {}/{} {}", p + 1, plan.phases.len(), phase_title(plan, *p)),
+            None if plan.phases.is_empty() => "services".into(),
             None => "no phase".into(),
         };
         let _ = writeln!(out, "\n{title}");
