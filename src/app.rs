@@ -6,12 +6,56 @@ use crate::exit::Exit;
 
 mod graph;
 mod schema;
+mod status;
 mod validate;
 
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate { plan, format } => validate::run(&plan, format),
         Command::Graph { plan, format } => graph::run(&plan, format),
+        Command::Status { plan, jobs, only, format, watch } => {
+            status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch })
+        }
         Command::Schema => schema::run(),
     }
+}
+
+/// Loads a plan for a command; on failure prints why and says which exit code to use.
+fn open(path: &std::path::Path) -> Result<crate::loaded::Loaded, Exit> {
+    crate::loaded::load(path).map_err(|rejected| {
+        crate::report::diagnostics::eprint_rejected(&rejected);
+        Exit::Invalid
+    })
+}
+
+/// Service indices named by `--only` (all when empty); unknown ids are input errors.
+fn select(loaded: &crate::loaded::Loaded, only: &[String]) -> Result<Vec<usize>, Exit> {
+    let ids = || loaded.plan.services.iter().map(|s| s.id.as_str());
+    only.iter()
+        .map(|id| {
+            ids().position(|s| s == id).ok_or_else(|| {
+                let hint = crate::suggest::did_you_mean(id, ids())
+                    .map(|m| format!("; did you mean `{m}`?"))
+                    .unwrap_or_default();
+                eprintln!("error: `--only {id}`: the plan has no service `{id}`{hint}");
+                Exit::Invalid
+            })
+        })
+        .collect()
+}
+
+/// Resolves `${env:…}` placeholders and sets up the checkers.
+fn prober(loaded: &crate::loaded::Loaded) -> Result<crate::check::Prober, Exit> {
+    let secrets = crate::secrets::Secrets::from_env(&loaded.plan).map_err(|missing| {
+        eprintln!("error: {missing}");
+        Exit::Invalid
+    })?;
+    crate::check::Prober::new(secrets).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::Invalid
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the tokio runtime starts")
 }

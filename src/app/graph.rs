@@ -4,17 +4,12 @@ use std::path::Path;
 
 use crate::cli::GraphFormat;
 use crate::exit::Exit;
-use crate::loaded::load;
-use crate::report::diagnostics::eprint_rejected;
 use crate::report::graph;
 
 pub fn run(path: &Path, format: GraphFormat) -> Exit {
-    let loaded = match load(path) {
+    let loaded = match super::open(path) {
         Ok(l) => l,
-        Err(r) => {
-            eprint_rejected(&r);
-            return Exit::Invalid;
-        }
+        Err(exit) => return exit,
     };
     let out = match format {
         GraphFormat::Text => graph::text(&loaded.plan, &loaded.graph),

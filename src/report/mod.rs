@@ -2,6 +2,7 @@
 
 pub mod diagnostics;
 pub mod graph;
+pub mod status;
 
 use std::time::Duration;
 

@@ -4,4 +4,6 @@ mod support;
 
 mod graph;
 mod robustness;
+mod server;
+mod status;
 mod validate;

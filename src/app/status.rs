@@ -1,0 +1,61 @@
+//! `restorectl status`: probe every service once (or every INTERVAL with `--watch`).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::check::Prober;
+use crate::cli::ReportFormat;
+use crate::exit::Exit;
+use crate::loaded::Loaded;
+use crate::report;
+use crate::status::{self, State};
+
+pub struct Options {
+    pub plan: PathBuf,
+    pub jobs: usize,
+    pub only: Vec<String>,
+    pub format: ReportFormat,
+    pub watch: Option<Duration>,
+}
+
+pub fn run(opts: &Options) -> Exit {
+    let loaded = match super::open(&opts.plan) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    let selected = match super::select(&loaded, &opts.only) {
+        Ok(s) => s,
+        Err(exit) => return exit,
+    };
+    let prober = match super::prober(&loaded) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    super::runtime().block_on(async {
+        loop {
+            let snap = status::probe(&loaded.plan, &loaded.graph, &prober, &selected, opts.jobs).await;
+            print(&loaded, &snap, opts, &prober);
+            let exit = if snap.count(State::Down) == 0 { Exit::Ok } else { Exit::Failures };
+            let Some(every) = opts.watch else { return exit };
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = tokio::signal::ctrl_c() => return Exit::Interrupted,
+            }
+        }
+    })
+}
+
+fn print(loaded: &Loaded, snap: &status::Snapshot, opts: &Options, prober: &Prober) {
+    let text = match opts.format {
+        ReportFormat::Json => {
+            serde_json::to_string(&report::status::json(&loaded.plan, snap)).unwrap_or_default()
+        }
+        ReportFormat::Human => {
+            let redraw = opts.watch.is_some() && std::io::stdout().is_terminal();
+            let clear = if redraw { "\x1b[2J\x1b[H" } else { "" };
+            format!("{clear}{}", report::status::human(&loaded.plan, snap, crate::term::color(false)))
+        }
+    };
+    println!("{}", prober.secrets().redact(&text));
+}

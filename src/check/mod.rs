@@ -1,0 +1,120 @@
+//! Health checks: one probe of one `[[service.check]]`, HTTP, TCP or command, always within its
+//! timeout, reported as an outcome with latency and a short detail that is safe to print.
+
+mod command;
+mod http;
+mod tcp;
+
+use std::time::{Duration, Instant};
+
+use crate::plan::{Check, Probe};
+use crate::report::human_duration;
+use crate::secrets::Secrets;
+
+/// The result of probing one check once.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub ok: bool,
+    pub latency: Duration,
+    /// What happened, for people; secrets already redacted.
+    pub detail: String,
+}
+
+/// Probes checks. Holds the HTTP clients so connections are reused across services.
+#[derive(Clone)]
+pub struct Prober {
+    http: http::Clients,
+    secrets: Secrets,
+}
+
+impl Prober {
+    pub fn new(secrets: Secrets) -> Result<Self, String> {
+        Ok(Self { http: http::Clients::new()?, secrets })
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    /// Probes one check. The timeout is a hard deadline on everything (DNS, connect, TLS,
+    /// headers, body, process).
+    pub async fn probe(&self, check: &Check) -> Outcome {
+        let start = Instant::now();
+        let result = match &check.probe {
+            Probe::Http(h) => self.within(check.timeout, http::probe(&self.http, h, &self.secrets)).await,
+            Probe::Tcp { target } => self.within(check.timeout, tcp::probe(target, &self.secrets)).await,
+            // A command gets its deadline inside, so its process group can be killed on time.
+            Probe::Command(c) => command::probe(c, check.timeout, &self.secrets).await,
+        };
+        let latency = start.elapsed();
+        let (ok, detail) = match result {
+            Ok(detail) => (true, detail),
+            Err(detail) => (false, detail),
+        };
+        Outcome { ok, latency, detail: self.secrets.redact(&detail) }
+    }
+
+    async fn within(
+        &self,
+        timeout: Duration,
+        probe: impl Future<Output = Result<String, String>>,
+    ) -> Result<String, String> {
+        tokio::time::timeout(timeout, probe)
+            .await
+            .unwrap_or_else(|_| Err(format!("timed out after {}", human_duration(timeout))))
+    }
+}
+
+/// A short description of what a check probes, safe to print (placeholders as written).
+pub fn target(check: &Check) -> String {
+    match &check.probe {
+        Probe::Http(h) => format!("{} {}", h.request.method, h.request.url.raw()),
+        Probe::Tcp { target } => format!("tcp {}", target.raw()),
+        Probe::Command(c) => {
+            let argv: Vec<&str> = c.command.argv.iter().map(|a| a.raw()).collect();
+            argv.join(" ")
+        }
+    }
+}
+
+pub fn kind(check: &Check) -> &'static str {
+    match &check.probe {
+        Probe::Http(_) => "http",
+        Probe::Tcp { .. } => "tcp",
+        Probe::Command(_) => "command",
+    }
+}
+
+/// The most useful line of an error and its causes (reqwest nests the real reason deep).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Every check of one service, probed in parallel.
+#[derive(Debug, Clone)]
+pub struct Health {
+    /// `None` when the service has no checks: nobody can tell.
+    pub healthy: Option<bool>,
+    /// Outcome of each check, in plan order.
+    pub checks: Vec<Outcome>,
+    /// The slowest check (they run side by side).
+    pub latency: Duration,
+}
+
+impl Prober {
+    pub async fn probe_all(&self, checks: &[Check]) -> Health {
+        let outcomes = futures::future::join_all(checks.iter().map(|c| self.probe(c))).await;
+        let healthy = (!outcomes.is_empty()).then(|| outcomes.iter().all(|o| o.ok));
+        let latency = outcomes.iter().map(|o| o.latency).max().unwrap_or_default();
+        Health { healthy, checks: outcomes, latency }
+    }
+}

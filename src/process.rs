@@ -1,0 +1,95 @@
+//! Child processes the way an incident needs them: argv (or `sh -c` only when asked), their own
+//! process group so a timeout kills every descendant, output captured up to a cap.
+
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, Command};
+
+use crate::plan::CommandSpec;
+use crate::secrets::Secrets;
+
+/// Output kept from a command; the rest is read and thrown away so the child never blocks.
+pub const OUTPUT_CAP: usize = 64 * 1024;
+
+/// How a command ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// `None` when it was killed at its timeout.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Builds the command: argv directly, or the script through `sh -c` when `shell = true`.
+pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
+    let argv: Vec<String> = spec.argv.iter().map(|a| secrets.resolve(a)).collect::<Result<_, _>>()?;
+    let mut cmd = if spec.shell {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(argv.join(" "));
+        c
+    } else {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
+    };
+    for (name, value) in &spec.env {
+        cmd.env(name, secrets.resolve(value)?);
+    }
+    if let Some(cwd) = &spec.cwd {
+        cmd.current_dir(secrets.resolve(cwd)?);
+    }
+    // A group of its own: on timeout, the whole tree goes, not just the shell on top.
+    cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    Ok(cmd)
+}
+
+/// Sends SIGKILL to the process group led by `pid`.
+pub fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Runs a spawned child to completion or to `timeout`, whichever comes first; on timeout the
+/// child's whole process group is killed.
+pub async fn finish(mut child: Child, timeout: Duration) -> Finished {
+    let pid = child.id();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let run = async {
+        let (out, err) = tokio::join!(read_capped(stdout), read_capped(stderr));
+        let status = child.wait().await.ok();
+        (status, out, err)
+    };
+    match tokio::time::timeout(timeout, run).await {
+        Ok((status, stdout, stderr)) => Finished { status, stdout, stderr },
+        Err(_) => {
+            if let Some(pid) = pid {
+                kill_group(pid);
+            }
+            let _ = child.wait().await;
+            Finished { status: None, stdout: String::new(), stderr: String::new() }
+        }
+    }
+}
+
+async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
+    let Some(mut stream) = stream else { return String::new() };
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = OUTPUT_CAP.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}

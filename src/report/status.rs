@@ -1,0 +1,150 @@
+//! `status` output: a table grouped by phase for people, a JSON document for machines.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use owo_colors::OwoColorize;
+use serde_json::json;
+
+use crate::check;
+use crate::plan::Plan;
+use crate::status::{ServiceStatus, Snapshot, State};
+
+pub fn latency(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+fn state_text(plan: &Plan, s: &ServiceStatus) -> String {
+    match (s.state, s.down_dependency) {
+        (State::Down, Some(d)) => format!("down (dependency {} is down)", plan.services[d].id),
+        (state, _) => state.as_str().to_owned(),
+    }
+}
+
+fn detail(plan: &Plan, s: &ServiceStatus) -> String {
+    let service = &plan.services[s.index];
+    if s.health.checks.is_empty() {
+        return "no checks".into();
+    }
+    let failing = service.checks.iter().zip(&s.health.checks).find(|(_, o)| !o.ok);
+    match failing {
+        Some((c, o)) => format!("{}: {}", check::target(c), o.detail),
+        None => s.health.checks.iter().map(|o| o.detail.as_str()).collect::<Vec<_>>().join("; "),
+    }
+}
+
+pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", plan.name);
+    let unknown = snap.count(State::Unknown);
+    let _ = writeln!(
+        out,
+        "{} healthy, {} down{} · {} services probed in {}",
+        snap.count(State::Healthy),
+        snap.count(State::Down),
+        if unknown > 0 { format!(", {unknown} without checks") } else { String::new() },
+        snap.services.len(),
+        latency(snap.elapsed)
+    );
+    let id_w = snap.services.iter().map(|s| plan.services[s.index].id.chars().count()).max().unwrap_or(0);
+    let state_w = snap.services.iter().map(|s| state_text(plan, s).chars().count()).max().unwrap_or(0);
+    let mut groups: Vec<(Option<usize>, Vec<&ServiceStatus>)> = Vec::new();
+    for s in &snap.services {
+        let phase = plan.services[s.index].phase;
+        match groups.iter_mut().find(|(p, _)| *p == phase) {
+            Some((_, members)) => members.push(s),
+            None => groups.push((phase, vec![s])),
+        }
+    }
+    groups.sort_by_key(|(p, _)| p.unwrap_or(usize::MAX));
+    for (phase, members) in groups {
+        let title = match phase {
+            Some(p) => {
+                let ph = &plan.phases[p];
+                match ph.name.get(&plan.locales[0]) {
+                    Some(n) => format!("{}: {n}", ph.id),
+                    None => ph.id.clone(),
+                }
+            }
+            None if plan.phases.is_empty() => "services".into(),
+            None => "no phase".into(),
+        };
+        let _ = writeln!(out, "\n{}", if color { title.bold().to_string() } else { title });
+        for s in members {
+            let id = &plan.services[s.index].id;
+            let state = format!("{:<state_w$}", state_text(plan, s));
+            let state = match (color, s.state, s.down_dependency) {
+                (false, ..) => state,
+                (true, State::Healthy, _) => state.green().to_string(),
+                (true, State::Down, None) => state.red().bold().to_string(),
+                (true, State::Down, Some(_)) => state.yellow().to_string(),
+                (true, State::Unknown, _) => state.dimmed().to_string(),
+            };
+            let lat = if s.health.checks.is_empty() { String::new() } else { latency(s.health.latency) };
+            let line = format!("  {id:<id_w$}  {state}  {lat:>7}  {}", detail(plan, s));
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    if !snap.root_causes.is_empty() {
+        let names: Vec<&str> = snap.root_causes.iter().map(|&i| plan.services[i].id.as_str()).collect();
+        let affected = snap.services.iter().filter(|s| s.down_dependency.is_some()).count();
+        let line = format!(
+            "\nroot cause{}: {}{}",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            if affected > 0 { format!(" ({affected} more down because of them)") } else { String::new() }
+        );
+        let _ = writeln!(out, "{}", if color { line.red().bold().to_string() } else { line });
+    }
+    out
+}
+
+pub fn json(plan: &Plan, snap: &Snapshot) -> serde_json::Value {
+    let services: Vec<_> = snap
+        .services
+        .iter()
+        .map(|s| {
+            let service = &plan.services[s.index];
+            let checks: Vec<_> = service
+                .checks
+                .iter()
+                .zip(&s.health.checks)
+                .map(|(c, o)| {
+                    json!({
+                        "kind": check::kind(c),
+                        "target": check::target(c),
+                        "ok": o.ok,
+                        "latency_ms": o.latency.as_millis() as u64,
+                        "detail": o.detail,
+                    })
+                })
+                .collect();
+            json!({
+                "id": service.id,
+                "phase": service.phase.map(|p| plan.phases[p].id.clone()),
+                "healthy": s.state == State::Healthy,
+                "state": s.state.as_str(),
+                "down_because_of": s.down_dependency.map(|d| plan.services[d].id.clone()),
+                "latency_ms": s.health.latency.as_millis() as u64,
+                "checks": checks,
+                "detail": detail(plan, s),
+            })
+        })
+        .collect();
+    json!({
+        "plan": plan.name,
+        "healthy": snap.count(State::Down) == 0,
+        "counts": {
+            "healthy": snap.count(State::Healthy),
+            "down": snap.count(State::Down),
+            "unknown": snap.count(State::Unknown),
+        },
+        "root_causes": snap.root_causes.iter().map(|&i| plan.services[i].id.clone()).collect::<Vec<_>>(),
+        "elapsed_ms": snap.elapsed.as_millis() as u64,
+        "services": services,
+    })
+}

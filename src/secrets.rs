@@ -1,0 +1,134 @@
+//! `${env:NAME}` values: resolved from the environment once, before anything runs, and redacted
+//! (`***`) from every string we print, log or write.
+
+use std::collections::BTreeMap;
+
+use crate::plan::{Action, CommandSpec, HttpRequest, Plan, Probe, Text};
+
+/// The resolved placeholder values of one plan.
+#[derive(Debug, Default, Clone)]
+pub struct Secrets {
+    values: BTreeMap<String, String>,
+}
+
+/// Variables that are used by the plan but not set, with where each is used.
+#[derive(Debug)]
+pub struct MissingVars(pub Vec<(String, Vec<String>)>);
+
+impl std::fmt::Display for MissingVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, places)) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "environment variable `{name}` is not set (used by {})", places.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl Secrets {
+    /// Resolves every placeholder of the plan from `lookup` (the environment, in production).
+    pub fn resolve_plan(plan: &Plan, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, MissingVars> {
+        let mut values = BTreeMap::new();
+        let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (text, place) in placeholders(plan) {
+            for name in text.vars() {
+                match lookup(name) {
+                    Some(v) => {
+                        values.insert(name.clone(), v);
+                    }
+                    None => {
+                        let places = missing.entry(name.clone()).or_default();
+                        if !places.contains(&place) {
+                            places.push(place.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if missing.is_empty() { Ok(Self { values }) } else { Err(MissingVars(missing.into_iter().collect())) }
+    }
+
+    pub fn from_env(plan: &Plan) -> Result<Self, MissingVars> {
+        Self::resolve_plan(plan, |name| std::env::var(name).ok())
+    }
+
+    /// The text with its placeholders filled in. Only for handing to a request or a process.
+    pub fn resolve(&self, text: &Text) -> Result<String, String> {
+        text.resolve_with(|n| self.values.get(n).cloned())
+            .map_err(|m| format!("environment variable `{}` is not set", m.0))
+    }
+
+    /// `s` with every secret value replaced by `***`: apply to anything that leaves the process.
+    pub fn redact(&self, s: &str) -> String {
+        let mut out = s.to_owned();
+        // Longest first, so a secret that contains another is hidden whole.
+        let mut secrets: Vec<&String> = self.values.values().filter(|v| !v.is_empty()).collect();
+        secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        for v in secrets {
+            if out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), "***");
+            }
+        }
+        out
+    }
+}
+
+/// Every placeholder-bearing text of the plan, with a description of where it is.
+fn placeholders(plan: &Plan) -> Vec<(&Text, String)> {
+    let mut out = Vec::new();
+    for s in &plan.services {
+        for (n, c) in s.checks.iter().enumerate() {
+            let place = format!("check {} of service `{}`", n + 1, s.id);
+            match &c.probe {
+                Probe::Http(h) => {
+                    request_texts(&h.request, &place, &mut out);
+                    if let Some(t) = &h.body_contains {
+                        out.push((t, place.clone()));
+                    }
+                }
+                Probe::Tcp { target } => out.push((target, place.clone())),
+                Probe::Command(cmd) => {
+                    command_texts(&cmd.command, &place, &mut out);
+                    if let Some(t) = &cmd.stdout_contains {
+                        out.push((t, place.clone()));
+                    }
+                }
+            }
+        }
+        let place = format!("the restore of service `{}`", s.id);
+        match s.restore.as_ref().map(|r| &r.action) {
+            Some(Action::Command(c)) => command_texts(c, &place, &mut out),
+            Some(Action::Http(r)) => request_texts(r, &place, &mut out),
+            _ => {}
+        }
+    }
+    out.retain(|(t, _)| !t.vars().is_empty());
+    out
+}
+
+fn request_texts<'a>(r: &'a HttpRequest, place: &str, out: &mut Vec<(&'a Text, String)>) {
+    out.push((&r.url, place.to_owned()));
+    out.extend(r.headers.iter().map(|(_, v)| (v, place.to_owned())));
+    out.extend(r.body.iter().map(|b| (b, place.to_owned())));
+}
+
+fn command_texts<'a>(c: &'a CommandSpec, place: &str, out: &mut Vec<(&'a Text, String)>) {
+    out.extend(c.argv.iter().map(|a| (a, place.to_owned())));
+    out.extend(c.env.iter().map(|(_, v)| (v, place.to_owned())));
+    out.extend(c.cwd.iter().map(|d| (d, place.to_owned())));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_every_value_longest_first() {
+        let s = Secrets {
+            values: [("A".to_string(), "abc".to_string()), ("B".to_string(), "abcdef".to_string())].into(),
+        };
+        assert_eq!(s.redact("token abcdef and abc"), "token *** and ***");
+    }
+}

@@ -1,0 +1,92 @@
+//! What is up right now: every selected service probed concurrently (bounded by `--jobs`), and
+//! the down services traced back to their root causes through the dependency graph.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use crate::check::{Health, Prober};
+use crate::graph::Graph;
+use crate::plan::Plan;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Healthy,
+    Down,
+    /// No checks: nobody can tell.
+    Unknown,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Healthy => "healthy",
+            State::Down => "down",
+            State::Unknown => "unknown",
+        }
+    }
+}
+
+/// One service's health and, when it is down because a dependency is, which one.
+#[derive(Debug, Clone)]
+pub struct ServiceStatus {
+    pub index: usize,
+    pub state: State,
+    pub health: Health,
+    /// A down direct dependency (the nearest one on the way to a root cause).
+    pub down_dependency: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub services: Vec<ServiceStatus>,
+    /// Down services none of whose dependencies is down: fix these first.
+    pub root_causes: Vec<usize>,
+    pub elapsed: Duration,
+}
+
+impl Snapshot {
+    pub fn count(&self, state: State) -> usize {
+        self.services.iter().filter(|s| s.state == state).count()
+    }
+}
+
+/// Probes `selected` services (all when empty), at most `jobs` at a time.
+pub async fn probe(plan: &Plan, graph: &Graph, prober: &Prober, selected: &[usize], jobs: usize) -> Snapshot {
+    let start = Instant::now();
+    let indices: Vec<usize> =
+        if selected.is_empty() { (0..plan.services.len()).collect() } else { selected.to_vec() };
+    let mut healths: Vec<(usize, Health)> = futures::stream::iter(indices.iter().copied())
+        .map(|i| async move { (i, prober.probe_all(&plan.services[i].checks).await) })
+        .buffer_unordered(jobs.max(1))
+        .collect()
+        .await;
+    healths.sort_by_key(|(i, _)| *i);
+    let state_of = |h: &Health| match h.healthy {
+        Some(true) => State::Healthy,
+        Some(false) => State::Down,
+        None => State::Unknown,
+    };
+    let mut by_index = vec![None; plan.services.len()];
+    for (i, h) in &healths {
+        by_index[*i] = Some(state_of(h));
+    }
+    let services: Vec<ServiceStatus> = healths
+        .into_iter()
+        .map(|(index, health)| {
+            let state = state_of(&health);
+            let down_dependency = (state == State::Down)
+                .then(|| {
+                    graph.service_dependencies(index).into_iter().find(|&d| by_index[d] == Some(State::Down))
+                })
+                .flatten();
+            ServiceStatus { index, state, health, down_dependency }
+        })
+        .collect();
+    let root_causes = services
+        .iter()
+        .filter(|s| s.state == State::Down && s.down_dependency.is_none())
+        .map(|s| s.index)
+        .collect();
+    Snapshot { services, root_causes, elapsed: start.elapsed() }
+}
