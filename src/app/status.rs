@@ -4,6 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tokio::signal::unix::{SignalKind, signal};
+
 use crate::check::Prober;
 use crate::cli::ReportFormat;
 use crate::exit::Exit;
@@ -33,14 +35,20 @@ pub fn run(opts: &Options) -> Exit {
         Err(exit) => return exit,
     };
     super::runtime().block_on(async {
+        // One stream for the whole command, so a Ctrl-C during a probe is not lost.
+        let Ok(mut interrupt) = signal(SignalKind::interrupt()) else { return Exit::Invalid };
         loop {
-            let snap = status::probe(&loaded.plan, &loaded.graph, &prober, &selected, opts.jobs).await;
+            let probing = status::probe(&loaded.plan, &loaded.graph, &prober, &selected, opts.jobs);
+            let snap = tokio::select! {
+                snap = probing => snap,
+                _ = interrupt.recv() => return Exit::Interrupted,
+            };
             print(&loaded, &snap, opts, &prober);
             let exit = if snap.count(State::Down) == 0 { Exit::Ok } else { Exit::Failures };
             let Some(every) = opts.watch else { return exit };
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
-                _ = tokio::signal::ctrl_c() => return Exit::Interrupted,
+                _ = interrupt.recv() => return Exit::Interrupted,
             }
         }
     })

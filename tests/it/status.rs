@@ -239,3 +239,26 @@ fn jobs_must_be_positive() {
     let p = plan_file("[plan]\nname = \"J\"\n[[service]]\nid = \"a\"\n");
     restorectl().args(["status", "--jobs", "0"]).arg(&p.plan).assert().code(2);
 }
+
+#[test]
+fn watch_reprobes_until_ctrl_c_and_exits_130() {
+    let srv = TestServer::start();
+    let p = plan_file(&format!(
+        "[plan]\nname = \"Watch\"\n{}",
+        service("web", &format!("http = \"{}\"", srv.url("/health/w")))
+    ));
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+        .args(["status", "--format", "json", "--watch", "300ms"])
+        .arg(&p.plan)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let snapshots = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with('{')).count();
+    assert!(snapshots >= 2, "only {snapshots} snapshot(s) in watch mode");
+    assert!(srv.hits("/health/w") >= 2);
+}
