@@ -5,6 +5,7 @@ use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
 mod graph;
+mod run;
 mod schema;
 mod status;
 mod validate;
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Status { plan, jobs, only, format, watch } => {
             status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch })
         }
+        Command::Run(args) => run::run(args),
         Command::Schema => schema::run(),
     }
 }

@@ -48,6 +48,11 @@ pub enum Command {
         #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "10s", value_parser = parse_duration)]
         watch: Option<std::time::Duration>,
     },
+    /// Restore what is down, in dependency order; resumes from the journal. With --dry-run, simulate it.
+    ///
+    /// Exit codes: 0 all online, 1 some failed or blocked (or, with --strict, an RTO missed),
+    /// 2 invalid plan or flags, 130 interrupted.
+    Run(RunArgs),
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,
 }
@@ -78,5 +83,71 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         Ok(d) if !d.is_zero() => Ok(d),
         Ok(_) => Err("must be longer than zero".into()),
         Err(e) => Err(format!("{e} (write durations like 5s, 1m, 2h)")),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    pub plan: PathBuf,
+    /// How many services to work on at once.
+    #[arg(long, short, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub jobs: u32,
+    /// Where the journal, logs and announcements live (default: `.restorectl/` next to the plan).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Start a new run: the old journal is kept, renamed.
+    #[arg(long)]
+    pub fresh: bool,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Progress display: a live bar on a terminal, plain lines otherwise.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+    /// Write a JUnit report (one test case per service).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Simulate the whole run on a virtual clock: nothing is executed or probed.
+    #[arg(long, help_heading = "Dry run")]
+    pub dry_run: bool,
+    /// Make ID's restore fail every time, or its first N attempts (ID:N). Repeatable.
+    #[arg(long, value_name = "ID[:N]", help_heading = "Dry run", requires = "dry_run")]
+    pub fail: Vec<String>,
+    /// Make ID's restore take FACTOR times its duration. Repeatable.
+    #[arg(long, value_name = "ID:FACTOR", help_heading = "Dry run", requires = "dry_run")]
+    pub slow: Vec<String>,
+    /// Draw each duration uniformly within ± FRACTION of its planned value.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, help_heading = "Dry run", requires = "dry_run", value_parser = parse_fraction)]
+    pub jitter: f64,
+    /// Seed for --jitter (same seed, same results).
+    #[arg(long, default_value_t = 0, help_heading = "Dry run", requires = "dry_run")]
+    pub seed: u64,
+    /// Run N simulations; report p50/p90/p99 makespan and online times and each RTO's probability.
+    #[arg(long, value_name = "N", help_heading = "Dry run", requires = "dry_run", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub trials: Option<u32>,
+    /// Simulated start time, e.g. 2022-07-25T08:00 (plan time zone) or RFC 3339 (default: now).
+    #[arg(long, value_name = "DATETIME", help_heading = "Dry run", requires = "dry_run")]
+    pub start: Option<String>,
+    /// Exit 1 when any RTO is missed (with --trials: when its p90 is missed).
+    #[arg(long, help_heading = "Dry run", requires = "dry_run")]
+    pub strict: bool,
+    /// Write the timeline as an SVG or HTML chart.
+    #[arg(long, value_name = "FILE.svg|FILE.html", help_heading = "Dry run", requires = "dry_run")]
+    pub timeline: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Progress {
+    /// A bar on a terminal, plain lines otherwise (none with --format json).
+    Auto,
+    Bar,
+    Plain,
+    None,
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if (0.0..1.0).contains(&f) => Ok(f),
+        _ => Err("must be a fraction from 0 to below 1, e.g. 0.2".into()),
     }
 }

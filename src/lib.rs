@@ -2,17 +2,25 @@
 //!
 //! Data flows plan → graph → scheduler → executor → events → reporters.
 
+pub mod action;
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod event;
 pub mod exit;
 pub mod graph;
+pub mod journal;
 pub mod loaded;
 pub mod plan;
 pub mod process;
 pub mod report;
+pub mod runner;
+pub mod schedule;
 pub mod schema;
 pub mod secrets;
+pub mod signals;
+pub mod sim;
 pub mod status;
 pub mod suggest;
 pub mod term;
+pub mod trials;

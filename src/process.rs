@@ -40,7 +40,8 @@ pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
     if let Some(cwd) = &spec.cwd {
         cmd.current_dir(secrets.resolve(cwd)?);
     }
-    // A group of its own: on timeout, the whole tree goes, not just the shell on top.
+    // A group of its own: on timeout the whole tree goes, not just the shell on top; and a
+    // Ctrl-C or crash of restorectl does not take a half-done restore with it.
     cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     Ok(cmd)
 }
@@ -92,4 +93,22 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
         }
     }
     String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// When a process started, in clock ticks since boot (field 22 of `/proc/PID/stat`): with the pid,
+/// it names one process even after the pid is reused.
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may contain spaces; everything after its `)` is space-separated.
+    stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the process `pid` that started at `ticks` is still running (zombies count as gone).
+pub fn alive(pid: u32, ticks: Option<u64>) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    let Some((_, rest)) = stat.rsplit_once(')') else { return false };
+    let mut fields = rest.split_whitespace();
+    let zombie = fields.next() == Some("Z");
+    let same = ticks.is_none_or(|t| rest.split_whitespace().nth(19).and_then(|f| f.parse().ok()) == Some(t));
+    !zombie && same
 }

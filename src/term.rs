@@ -13,6 +13,11 @@ pub fn should_color(is_terminal: bool, no_color: bool) -> bool {
     is_terminal && !no_color
 }
 
+/// Whether we run in CI (`CI` set to anything but empty or `false`).
+pub fn is_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -118,3 +118,13 @@ impl Prober {
         Health { healthy, checks: outcomes, latency }
     }
 }
+
+pub use http::status_ok;
+
+/// Sends a plan's HTTP request (an `http` restore action) with TLS verified.
+pub async fn send_request(
+    prober: &Prober,
+    req: &crate::plan::HttpRequest,
+) -> Result<reqwest::Response, String> {
+    http::send(prober.http.get(false), req, &prober.secrets).await
+}

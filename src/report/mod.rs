@@ -1,8 +1,17 @@
 //! Everything written for people or machines: diagnostics, graphs, reports.
 
 pub mod diagnostics;
+pub mod gantt;
 pub mod graph;
+pub mod junit;
+pub mod log;
+pub mod progress;
+pub mod rto;
 pub mod status;
+pub mod summary;
+pub mod tally;
+pub mod timeline;
+pub mod trials;
 
 use std::time::Duration;
 
@@ -25,6 +34,15 @@ pub fn human_duration(d: Duration) -> String {
         .map(|(n, unit)| format!("{n}{unit}"))
         .collect();
     parts.join(" ")
+}
+
+/// Consumes the events of a run. Adding a reporter never touches the scheduler.
+pub trait Reporter {
+    fn event(&mut self, e: &crate::event::Event);
+    /// Called once after the last event.
+    fn finish(&mut self, _tally: &tally::Tally) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,204 @@
+//! `restorectl run` and `run --dry-run`: the same runner and reporters; the dry run swaps in the
+//! simulated executor and tokio's paused (virtual) clock.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::ZonedDateTime;
+use jiff::tz::TimeZone;
+
+use crate::action::LiveExecutor;
+use crate::cli::{Progress, ReportFormat, RunArgs};
+use crate::event::{Event, Outcome};
+use crate::exit::Exit;
+use crate::journal::Journal;
+use crate::loaded::Loaded;
+use crate::report::log::{PlainLog, Stamp};
+use crate::report::tally::Tally;
+use crate::report::{self, Reporter};
+use crate::runner;
+use crate::sim::{Failure, Scenario, SimExecutor};
+
+pub fn run(args: RunArgs) -> Exit {
+    let loaded = match super::open(&args.plan) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    match execute(&loaded, &args) {
+        Ok(exit) => exit,
+        Err(message) => {
+            eprintln!("error: {message}");
+            Exit::Invalid
+        }
+    }
+}
+
+fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
+    let state = state_dir(&args.plan, args.state.as_deref());
+    let tz = TimeZone::get(&loaded.plan.timezone).map_err(|e| e.to_string())?;
+    let start = match &args.start {
+        Some(s) => parse_start(s, &tz)?,
+        None => jiff::Timestamp::now().to_zoned_datetime(tz),
+    };
+    let jobs = args.jobs as usize;
+    let plan = Arc::new(loaded.plan.clone());
+    if args.dry_run {
+        let scenario = scenario(loaded, args)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .map_err(|e| e.to_string())?;
+        if let Some(n) = args.trials {
+            let stats = runtime.block_on(crate::trials::run(plan.clone(), &loaded.graph, &scenario, jobs, n));
+            return Ok(report::trials::print(&loaded.plan, &stats, args.format, args.strict));
+        }
+        let dir = state.join("dry-run");
+        let journal = Journal::create(&dir, &loaded.plan)?;
+        let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
+        let mut reporters = reporters(loaded, args, Stamp { start, with_date: true }, journal)?;
+        let outcome = runtime
+            .block_on(runner::run(plan, &loaded.graph, exec, jobs, true, None, &mut |e| reporters.event(e)));
+        return reporters.finish(loaded, args, outcome);
+    }
+    let (journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
+    if !replay.changed.is_empty() {
+        eprintln!("note: the plan changed since the journal was written: {}", replay.changed.join(", "));
+    }
+    let prober = super::prober(loaded).map_err(|_| "cannot set up the checks".to_owned())?;
+    let runtime = super::runtime();
+    let mut reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal)?;
+    let outcome = runtime.block_on(async {
+        let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, &state, replay));
+        let interrupts = crate::signals::interrupts();
+        runner::run(plan, &loaded.graph, exec, jobs, false, interrupts, &mut |e| reporters.event(e)).await
+    });
+    reporters.finish(loaded, args, outcome)
+}
+
+/// `--state`, or `.restorectl/` next to the plan.
+fn state_dir(plan: &Path, state: Option<&Path>) -> PathBuf {
+    match state {
+        Some(s) => s.to_path_buf(),
+        None => plan.parent().unwrap_or(Path::new(".")).join(".restorectl"),
+    }
+}
+
+fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, String> {
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Ok(ts.to_zoned_datetime(tz.clone()));
+    }
+    let civil = s
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight())))
+        .map_err(|_| {
+            format!("`--start {s}` is not a date and time; use e.g. 2022-07-25T08:00 or 2022-07-25T08:00:00Z")
+        })?;
+    civil.to_zoned_datetime(tz.clone()).map_err(|e| e.to_string())
+}
+
+/// `--fail` and `--slow`, checked against the plan's ids.
+fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, String> {
+    let find = |id: &str, flag: &str| {
+        loaded.plan.services.iter().position(|s| s.id == id).ok_or_else(|| {
+            let hint = crate::suggest::did_you_mean(id, loaded.plan.services.iter().map(|s| s.id.as_str()))
+                .map(|m| format!("; did you mean `{m}`?"))
+                .unwrap_or_default();
+            format!("`{flag} {id}`: the plan has no service `{id}`{hint}")
+        })
+    };
+    let mut sc = Scenario { jitter: args.jitter, seed: args.seed, ..Scenario::default() };
+    for f in &args.fail {
+        let (id, mode) = match f.split_once(':') {
+            Some((id, n)) => {
+                let n: u32 =
+                    n.parse().map_err(|_| format!("`--fail {f}`: `{n}` is not a number of attempts"))?;
+                (id, Failure::Times(n))
+            }
+            None => (f.as_str(), Failure::Always),
+        };
+        sc.fail.insert(find(id, "--fail")?, mode);
+    }
+    for s in &args.slow {
+        let (id, factor) =
+            s.split_once(':').ok_or_else(|| format!("`--slow {s}`: write it as ID:FACTOR, e.g. email:2"))?;
+        let factor: f64 = factor
+            .parse()
+            .ok()
+            .filter(|f: &f64| f.is_finite() && *f > 0.0 && *f <= 1000.0)
+            .ok_or_else(|| format!("`--slow {s}`: `{factor}` is not a factor between 0 and 1000"))?;
+        sc.slow.insert(find(id, "--slow")?, factor);
+    }
+    Ok(sc)
+}
+
+/// Every reporter of a run, fed the same events in the same order.
+struct Reporters {
+    tally: Tally,
+    sinks: Vec<Box<dyn Reporter>>,
+}
+
+impl Reporters {
+    fn event(&mut self, e: &Event) {
+        self.tally.event(e);
+        for s in &mut self.sinks {
+            s.event(e);
+        }
+    }
+
+    fn finish(mut self, loaded: &Loaded, args: &RunArgs, outcome: Outcome) -> Result<Exit, String> {
+        for s in &mut self.sinks {
+            s.finish(&self.tally)?;
+        }
+        let plan = &loaded.plan;
+        let misses = self.tally.rto_misses(plan);
+        match args.format {
+            ReportFormat::Json => {
+                let mut report = self.tally.json(plan, &loaded.graph, args.dry_run);
+                report["rto_misses"] = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            }
+            ReportFormat::Human => {
+                print!("{}", report::summary::human(plan, &self.tally, args.dry_run));
+                print!("{}", report::rto::human(plan, &loaded.graph, &self.tally, &misses));
+                if args.dry_run {
+                    print!("\n{}", report::gantt::render(plan, &loaded.graph, &self.tally));
+                }
+            }
+        }
+        Ok(match outcome {
+            Outcome::Interrupted => Exit::Interrupted,
+            Outcome::Failed => Exit::Failures,
+            Outcome::Success if args.strict && !misses.is_empty() => Exit::Failures,
+            Outcome::Success => Exit::Ok,
+        })
+    }
+}
+
+fn reporters(loaded: &Loaded, args: &RunArgs, stamp: Stamp, journal: Journal) -> Result<Reporters, String> {
+    let mut sinks: Vec<Box<dyn Reporter>> = vec![Box::new(journal)];
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let progress = match args.progress {
+        Progress::Auto if args.format == ReportFormat::Json => Progress::None,
+        Progress::Auto if terminal && !args.dry_run && !crate::term::is_ci() => Progress::Bar,
+        Progress::Auto => Progress::Plain,
+        p => p,
+    };
+    match progress {
+        Progress::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan))),
+        Progress::Plain => sinks.push(Box::new(PlainLog { stamp: stamp.clone() })),
+        Progress::None | Progress::Auto => {}
+    }
+    if let Some(path) = &args.junit {
+        sinks.push(Box::new(report::junit::Junit::new(&loaded.plan, path.clone(), args.dry_run)));
+    }
+    if let Some(path) = &args.timeline {
+        sinks.push(Box::new(report::timeline::Timeline::new(
+            &loaded.plan,
+            &loaded.graph,
+            path.clone(),
+            stamp,
+        )?));
+    }
+    Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
+}

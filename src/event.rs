@@ -1,0 +1,190 @@
+//! Everything observable in a run (live or dry) is an event. The runner emits them in one ordered
+//! stream; reporters (progress, plain log, journal, JSON, JUnit, announcements) only consume them.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// How a service's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Final {
+    Online,
+    AlreadyOnline,
+    Failed,
+    Blocked,
+}
+
+/// One thing that happened, `at` a time since the run's start (virtual in a dry run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted {
+        services: usize,
+        dry_run: bool,
+        jobs: usize,
+    },
+    /// The service's dependencies are online and a slot is free: it is probed first.
+    ServiceStarted {
+        service: String,
+        at: Secs,
+    },
+    AlreadyOnline {
+        service: String,
+        at: Secs,
+    },
+    /// A restore action is about to run (journaled before it does).
+    ActionStarted {
+        service: String,
+        attempt: u32,
+        at: Secs,
+    },
+    /// The action's process is running: a later run waits for this pid instead of starting another.
+    ProcessSpawned {
+        service: String,
+        attempt: u32,
+        at: Secs,
+        pid: u32,
+        start_ticks: Option<u64>,
+    },
+    ActionFinished {
+        service: String,
+        attempt: u32,
+        at: Secs,
+        ok: bool,
+        detail: String,
+    },
+    /// A manual step: the operator has to act.
+    WaitingForOperator {
+        service: String,
+        at: Secs,
+        instruction: String,
+        needs_confirmation: bool,
+    },
+    Confirmed {
+        service: String,
+        at: Secs,
+        by: String,
+    },
+    /// Health checks are being polled after the action.
+    Verifying {
+        service: String,
+        attempt: u32,
+        at: Secs,
+    },
+    Retrying {
+        service: String,
+        attempt: u32,
+        at: Secs,
+        after: Secs,
+        reason: String,
+    },
+    Online {
+        service: String,
+        at: Secs,
+        attempts: u32,
+    },
+    Failed {
+        service: String,
+        at: Secs,
+        attempts: u32,
+        reason: String,
+    },
+    Blocked {
+        service: String,
+        at: Secs,
+        by: String,
+    },
+    PhaseComplete {
+        phase: String,
+        at: Secs,
+    },
+    Interrupting {
+        at: Secs,
+        waiting_for: Vec<String>,
+        force: bool,
+    },
+    RunFinished {
+        at: Secs,
+        outcome: Outcome,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failed,
+    Interrupted,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failed => "failed",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// Seconds since the run's start, with millisecond precision (durations are whole milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Secs(pub f64);
+
+impl From<Duration> for Secs {
+    fn from(d: Duration) -> Self {
+        Secs((d.as_millis() as f64) / 1000.0)
+    }
+}
+
+impl Secs {
+    pub fn duration(self) -> Duration {
+        Duration::from_millis((self.0 * 1000.0).round().max(0.0) as u64)
+    }
+}
+
+impl Event {
+    /// The service an event is about, if any.
+    pub fn service(&self) -> Option<&str> {
+        use Event::*;
+        match self {
+            ServiceStarted { service, .. }
+            | AlreadyOnline { service, .. }
+            | ActionStarted { service, .. }
+            | ProcessSpawned { service, .. }
+            | ActionFinished { service, .. }
+            | WaitingForOperator { service, .. }
+            | Confirmed { service, .. }
+            | Verifying { service, .. }
+            | Retrying { service, .. }
+            | Online { service, .. }
+            | Failed { service, .. }
+            | Blocked { service, .. } => Some(service),
+            _ => None,
+        }
+    }
+
+    pub fn at(&self) -> Secs {
+        use Event::*;
+        match self {
+            RunStarted { .. } => Secs(0.0),
+            ServiceStarted { at, .. }
+            | AlreadyOnline { at, .. }
+            | ActionStarted { at, .. }
+            | ProcessSpawned { at, .. }
+            | ActionFinished { at, .. }
+            | WaitingForOperator { at, .. }
+            | Confirmed { at, .. }
+            | Verifying { at, .. }
+            | Retrying { at, .. }
+            | Online { at, .. }
+            | Failed { at, .. }
+            | Blocked { at, .. }
+            | PhaseComplete { at, .. }
+            | Interrupting { at, .. }
+            | RunFinished { at, .. } => *at,
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The journal: an append-only JSON-lines file of every event of every run on a state directory,
+//! written (and, for live runs, fsynced) before the runner acts on it. A lock keeps a second run
+//! out; replaying the journal tells a new run which restores were in flight when the last one died,
+//! what operators confirmed, and which services changed in the plan since.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::Event;
+use crate::plan::{Plan, Service};
+use crate::report::Reporter;
+
+/// Version of the record format; a reader skips records of versions it does not know.
+pub const VERSION: u32 = 1;
+pub const FILE: &str = "journal.jsonl";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RunHeader {
+    plan: String,
+    pid: u32,
+    dry_run: bool,
+    /// Per service, a fingerprint of what the plan says about it.
+    fingerprints: BTreeMap<String, String>,
+}
+
+/// What a new run learns from the journal of earlier runs.
+#[derive(Debug, Default)]
+pub struct Replay {
+    /// Restore processes that were started and never reported finished: (pid, start ticks).
+    pub in_flight: HashMap<String, (u32, Option<u64>)>,
+    /// Services an operator confirmed (manual steps without checks).
+    pub confirmed: HashSet<String>,
+    /// Services that were online at the end of the journal.
+    pub online: HashSet<String>,
+    /// Services whose plan entry changed (or that are new) since the last run.
+    pub changed: Vec<String>,
+}
+
+pub struct Journal {
+    out: BufWriter<File>,
+    /// Live runs fsync every record; a simulation does not need to.
+    durable: bool,
+    /// Held for the journal's lifetime: a second run on the same state fails at once.
+    _lock: File,
+    error: Option<String>,
+}
+
+impl Journal {
+    /// Opens (or starts) the live journal in `dir`: takes the lock, rotates it with `fresh`, and
+    /// replays what is there.
+    pub fn open(dir: &Path, plan: &Plan, fresh: bool) -> Result<(Journal, Replay), String> {
+        let lock = lock(dir)?;
+        let path = dir.join(FILE);
+        if fresh && path.exists() {
+            let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+            let kept = dir.join(format!("journal.{stamp}.jsonl"));
+            std::fs::rename(&path, &kept).map_err(|e| format!("cannot rotate {}: {e}", path.display()))?;
+            eprintln!("note: started a fresh journal; the old one is {}", kept.display());
+        }
+        let replay = if path.exists() { replay(&path, plan)? } else { Replay::default() };
+        let journal = Self::append(&path, plan, lock, true, false)?;
+        Ok((journal, replay))
+    }
+
+    /// A new journal for a dry run in its own directory (never the live one).
+    pub fn create(dir: &Path, plan: &Plan) -> Result<Journal, String> {
+        let lock = lock(dir)?;
+        let path = dir.join(FILE);
+        let _ = std::fs::remove_file(&path);
+        Self::append(&path, plan, lock, false, true)
+    }
+
+    fn append(path: &Path, plan: &Plan, lock: File, durable: bool, dry_run: bool) -> Result<Journal, String> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
+        let mut j = Journal { out: BufWriter::new(file), durable, _lock: lock, error: None };
+        let header = RunHeader {
+            plan: plan.name.clone(),
+            pid: std::process::id(),
+            dry_run,
+            fingerprints: plan.services.iter().map(|s| (s.id.clone(), fingerprint(s))).collect(),
+        };
+        let record = serde_json::json!({ "v": VERSION, "time": now(), "run": header });
+        j.write(&record);
+        match j.error.take() {
+            Some(e) => Err(e),
+            None => Ok(j),
+        }
+    }
+
+    fn write(&mut self, record: &serde_json::Value) {
+        let result = serde_json::to_writer(&mut self.out, record)
+            .map_err(std::io::Error::other)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .and_then(|()| {
+                if self.durable {
+                    self.out.flush().and_then(|()| self.out.get_ref().sync_data())
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(e) = result {
+            self.error.get_or_insert(format!("cannot write the journal: {e}"));
+        }
+    }
+}
+
+impl Reporter for Journal {
+    fn event(&mut self, e: &Event) {
+        let mut record = serde_json::to_value(e).unwrap_or_default();
+        record["v"] = VERSION.into();
+        record["time"] = now().into();
+        self.write(&record);
+    }
+
+    fn finish(&mut self, _: &crate::report::tally::Tally) -> Result<(), String> {
+        if let Err(e) = self.out.flush() {
+            self.error.get_or_insert(format!("cannot write the journal: {e}"));
+        }
+        self.error.take().map_or(Ok(()), Err)
+    }
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Takes `dir/lock` or says who holds it.
+fn lock(dir: &Path) -> Result<File, String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the state directory {}: {e}", dir.display()))?;
+    let path = dir.join("lock");
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        let holder = std::fs::read_to_string(&path).unwrap_or_default();
+        let holder = holder.trim();
+        let who = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
+        return Err(format!(
+            "another restorectl run{who} is using {}; wait for it to finish, or stop it first",
+            dir.display()
+        ));
+    }
+    file.set_len(0).and_then(|()| write!(file, "{}", std::process::id())).map_err(|e| e.to_string())?;
+    Ok(file)
+}
+
+/// Reads a journal back. A torn last line (a crash mid-write) is skipped.
+fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
+    let mut r = Replay::default();
+    let mut fingerprints = BTreeMap::new();
+    for line in BufReader::new(file).lines() {
+        let Ok(line) = line else { break };
+        let Ok(mut record) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+        if record["v"] != VERSION {
+            continue;
+        }
+        if let Some(run) = record.get_mut("run") {
+            if let Ok(run) = serde_json::from_value::<RunHeader>(run.take()) {
+                fingerprints = run.fingerprints;
+            }
+        } else if let Ok(event) = serde_json::from_value::<Event>(record) {
+            apply(&mut r, event);
+        }
+    }
+    r.changed = plan
+        .services
+        .iter()
+        .filter(|s| fingerprints.get(&s.id).is_none_or(|f| *f != fingerprint(s)))
+        .map(|s| s.id.clone())
+        .collect();
+    if fingerprints.is_empty() {
+        r.changed.clear();
+    }
+    Ok(r)
+}
+
+fn apply(r: &mut Replay, event: Event) {
+    match event {
+        Event::ProcessSpawned { service, pid, start_ticks, .. } => {
+            r.in_flight.insert(service, (pid, start_ticks));
+        }
+        Event::ActionFinished { service, .. } => {
+            r.in_flight.remove(&service);
+        }
+        Event::Confirmed { service, .. } => {
+            r.confirmed.insert(service);
+        }
+        Event::Online { service, .. } | Event::AlreadyOnline { service, .. } => {
+            r.online.insert(service);
+        }
+        Event::Failed { service, .. } => {
+            r.online.remove(&service);
+        }
+        _ => {}
+    }
+}
+
+/// What the plan says about a service, hashed (FNV-1a): spans and names left out.
+pub fn fingerprint(s: &Service) -> String {
+    let deps: Vec<&str> = s.depends_on.iter().map(|d| d.get_ref().as_str()).collect();
+    let checks: Vec<String> = s
+        .checks
+        .iter()
+        .map(|c| format!("{}|{:?}|{}", crate::check::target(c), c.timeout, c.healthy_after))
+        .collect();
+    let restore =
+        s.restore.as_ref().map(|r| format!("{:?}|{:?}|{}|{:?}", r.action, r.timeout, r.retries, r.backoff));
+    let text = format!("{deps:?}|{:?}|{:?}|{checks:?}|{restore:?}", s.duration, s.phase);
+    let hash =
+        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// Where an operator's confirmation of `service` is dropped (by `restorectl confirm`).
+pub fn confirmation_path(state: &Path, service: &str) -> PathBuf {
+    state.join("confirm").join(format!("{service}.json"))
+}

@@ -1,0 +1,78 @@
+//! `--junit FILE`: one test case per service, so CI systems show a run (or a dry run) natively.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::event::Event;
+use crate::plan::Plan;
+use crate::report::Reporter;
+use crate::report::tally::{State, Tally};
+
+pub struct Junit {
+    path: PathBuf,
+    suite: String,
+    ids: Vec<String>,
+    rtos: Vec<Option<Duration>>,
+}
+
+impl Junit {
+    pub fn new(plan: &Plan, path: PathBuf, dry_run: bool) -> Self {
+        let suite = if dry_run { format!("{} (dry run)", plan.name) } else { plan.name.clone() };
+        Self {
+            path,
+            suite,
+            ids: plan.services.iter().map(|s| s.id.clone()).collect(),
+            rtos: plan.services.iter().map(|s| s.rto).collect(),
+        }
+    }
+}
+
+impl Reporter for Junit {
+    fn event(&mut self, _: &Event) {}
+
+    fn finish(&mut self, tally: &Tally) -> Result<(), String> {
+        let mut suite = TestSuite::new(self.suite.as_str());
+        for ((id, rto), r) in self.ids.iter().zip(&self.rtos).zip(&tally.records) {
+            let late = rto.zip(r.online_at).filter(|(rto, at)| at.0 > rto.as_secs_f64());
+            let status = match (r.state, late) {
+                (State::Online | State::AlreadyOnline, None) => TestCaseStatus::success(),
+                (State::Online | State::AlreadyOnline, Some((rto, at))) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(format!("online after {:.0}s, past its RTO of {}s", at.0, rto.as_secs()))
+                        .set_type("rto");
+                    s
+                }
+                (State::Failed, _) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(r.reason.clone().unwrap_or_default()).set_type("failed");
+                    s
+                }
+                (State::Blocked, _) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!(
+                        "blocked: dependency {} failed",
+                        r.blocked_by.as_deref().unwrap_or("?")
+                    ));
+                    s
+                }
+                (State::Pending, _) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message("not started (the run was interrupted)");
+                    s
+                }
+            };
+            let mut case = TestCase::new(id.as_str(), status);
+            case.set_classname(self.suite.as_str());
+            if let (Some(start), Some(end)) = (r.started_at, r.online_at) {
+                case.set_time(end.duration().saturating_sub(start.duration()));
+            }
+            suite.add_test_case(case);
+        }
+        let mut report = Report::new("restorectl");
+        report.add_test_suite(suite);
+        let xml = report.to_string().map_err(|e| e.to_string())?;
+        std::fs::write(&self.path, xml).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+    }
+}

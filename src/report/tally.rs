@@ -1,0 +1,174 @@
+//! The run's result, built only from its events: per service its final state, when it started and
+//! came online, its attempts; and the JSON report of `run` (`../shared/DESIGN.md`).
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use crate::event::{Event, Outcome, Secs};
+use crate::graph::Graph;
+use crate::plan::Plan;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    Online,
+    AlreadyOnline,
+    Failed,
+    Blocked,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Online => "online",
+            State::AlreadyOnline => "already_online",
+            State::Failed => "failed",
+            State::Blocked => "blocked",
+        }
+    }
+
+    pub fn is_online(self) -> bool {
+        matches!(self, State::Online | State::AlreadyOnline)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub state: State,
+    pub started_at: Option<Secs>,
+    pub online_at: Option<Secs>,
+    pub attempts: u32,
+    /// Why it failed, or which failed service blocked it.
+    pub reason: Option<String>,
+    pub blocked_by: Option<String>,
+}
+
+pub struct Tally {
+    index: HashMap<String, usize>,
+    pub records: Vec<Record>,
+    pub outcome: Option<Outcome>,
+    pub finished_at: Secs,
+}
+
+impl Tally {
+    pub fn new(plan: &Plan) -> Self {
+        let empty = Record {
+            state: State::Pending,
+            started_at: None,
+            online_at: None,
+            attempts: 0,
+            reason: None,
+            blocked_by: None,
+        };
+        Self {
+            index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
+            records: vec![empty; plan.services.len()],
+            outcome: None,
+            finished_at: Secs(0.0),
+        }
+    }
+
+    pub fn event(&mut self, e: &Event) {
+        if let Event::RunFinished { at, outcome } = e {
+            self.outcome = Some(*outcome);
+            self.finished_at = *at;
+            return;
+        }
+        let Some(&i) = e.service().and_then(|s| self.index.get(s)) else { return };
+        let r = &mut self.records[i];
+        match e {
+            Event::ServiceStarted { at, .. } => r.started_at = Some(*at),
+            Event::AlreadyOnline { at, .. } => {
+                r.state = State::AlreadyOnline;
+                r.online_at = Some(*at);
+            }
+            Event::ActionStarted { attempt, .. } => r.attempts = *attempt,
+            Event::Online { at, attempts, .. } => {
+                r.state = State::Online;
+                r.online_at = Some(*at);
+                r.attempts = *attempts;
+            }
+            Event::Failed { attempts, reason, .. } => {
+                r.state = State::Failed;
+                r.attempts = *attempts;
+                r.reason = Some(reason.clone());
+            }
+            Event::Blocked { by, .. } => {
+                r.state = State::Blocked;
+                r.blocked_by = Some(by.clone());
+            }
+            _ => {}
+        }
+    }
+
+    pub fn count(&self, state: State) -> usize {
+        self.records.iter().filter(|r| r.state == state).count()
+    }
+
+    /// From the start of the run to the last service online.
+    pub fn makespan(&self) -> Secs {
+        self.records.iter().filter_map(|r| r.online_at).fold(Secs(0.0), |a, b| if b.0 > a.0 { b } else { a })
+    }
+
+    /// Services online later than their RTO: (service, how late).
+    pub fn rto_misses(&self, plan: &Plan) -> Vec<(usize, f64)> {
+        plan.services
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let rto = s.rto?.as_secs_f64();
+                let r = &self.records[i];
+                match r.online_at {
+                    Some(at) if at.0 > rto => Some((i, at.0 - rto)),
+                    None if r.state != State::Pending => Some((i, f64::INFINITY)),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    pub fn json(&self, plan: &Plan, graph: &Graph, dry_run: bool) -> serde_json::Value {
+        let services: Vec<_> = plan
+            .services
+            .iter()
+            .zip(&self.records)
+            .map(|(s, r)| {
+                let mut v = json!({
+                    "id": s.id,
+                    "state": r.state.as_str(),
+                    "started_at_seconds": r.started_at.map(|t| t.0),
+                    "online_at_seconds": r.online_at.map(|t| t.0),
+                    "attempts": r.attempts,
+                });
+                if let Some(reason) = &r.reason {
+                    v["reason"] = json!(reason);
+                }
+                if let Some(by) = &r.blocked_by {
+                    v["blocked_by"] = json!(by);
+                }
+                if let Some(rto) = s.rto {
+                    v["rto_seconds"] = json!(rto.as_secs());
+                    v["rto_met"] = json!(r.online_at.is_some_and(|t| t.0 <= rto.as_secs_f64()));
+                }
+                v
+            })
+            .collect();
+        json!({
+            "plan": plan.name,
+            "dry_run": dry_run,
+            "outcome": self.outcome.unwrap_or(Outcome::Interrupted).as_str(),
+            "makespan_seconds": self.makespan().0,
+            "critical_path_seconds": graph.critical_path(plan).length.as_secs(),
+            "counts": {
+                "online": self.count(State::Online),
+                "already_online": self.count(State::AlreadyOnline),
+                "failed": self.count(State::Failed),
+                "blocked": self.count(State::Blocked),
+                "pending": self.count(State::Pending),
+            },
+            "services": services,
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! The run: the scheduler driven over time. Starts every service the scheduler allows, takes each
+//! through probe → restore → verify with retries and exponential backoff, and emits every step as an
+//! event. Live and dry runs share all of this; only the executor (real or simulated) and the clock
+//! (real or tokio's paused virtual time) differ.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::event::{Event, Outcome, Secs};
+use crate::graph::Graph;
+use crate::plan::Plan;
+use crate::schedule::{Change, Scheduler};
+
+/// The work itself: checks and restore actions, real or simulated.
+pub trait Executor: Send + Sync + 'static {
+    /// Probes a service's checks once: `Some(true)` healthy, `Some(false)` down, `None` unknown.
+    fn probe(&self, service: usize, em: &Emitter) -> impl Future<Output = Option<bool>> + Send;
+    /// Runs the restore action once; `Ok` when it completed successfully.
+    fn restore(
+        &self,
+        service: usize,
+        attempt: u32,
+        em: &Emitter,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    /// Waits until the service is verified healthy, or says why not.
+    fn verify(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
+    /// Kills every running action now (second Ctrl-C).
+    fn kill_all(&self);
+}
+
+enum Msg {
+    Event(Event, Option<oneshot::Sender<()>>),
+    Done(usize, bool),
+}
+
+/// How a task reports events to the driver, stamped with the run's clock.
+#[derive(Clone)]
+pub struct Emitter {
+    tx: mpsc::UnboundedSender<Msg>,
+    start: Instant,
+    pub plan: Arc<Plan>,
+}
+
+impl Emitter {
+    pub fn at(&self) -> Secs {
+        self.start.elapsed().into()
+    }
+
+    /// Reports an event.
+    pub fn emit(&self, e: Event) {
+        let _ = self.tx.send(Msg::Event(e, None));
+    }
+
+    /// Reports an event and waits until every reporter (the journal first) has recorded it.
+    pub async fn record(&self, e: Event) {
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Msg::Event(e, Some(ack))).is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    pub fn id(&self, service: usize) -> String {
+        self.plan.services[service].id.clone()
+    }
+}
+
+/// A stream of Ctrl-C presses (live runs); `None` in tests and dry runs.
+pub type Interrupts = Option<mpsc::UnboundedReceiver<()>>;
+
+/// Runs the plan. `sink` sees every event, in order; returns how the run ended.
+pub async fn run<E: Executor>(
+    plan: Arc<Plan>,
+    graph: &Graph,
+    exec: Arc<E>,
+    jobs: usize,
+    dry_run: bool,
+    mut interrupts: Interrupts,
+    sink: &mut dyn FnMut(&Event),
+) -> Outcome {
+    let durations: Vec<Duration> = plan.services.iter().map(|s| s.duration).collect();
+    let phases: Vec<Option<usize>> = plan.services.iter().map(|s| s.phase).collect();
+    let mut sched = Scheduler::new(graph, &durations, &phases, plan.phases.len(), jobs);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let em = Emitter { tx, start: Instant::now(), plan: plan.clone() };
+    sink(&Event::RunStarted { services: plan.services.len(), dry_run, jobs });
+    let mut online_count = 0;
+    let mut running: Vec<usize> = Vec::new();
+    let mut presses = 0;
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        while let Some(i) = sched.start_next() {
+            running.push(i);
+            let (exec, em) = (exec.clone(), em.clone());
+            tasks.spawn(async move {
+                let online = restore_one(&*exec, i, &em).await;
+                let _ = em.tx.send(Msg::Done(i, online));
+            });
+        }
+        if sched.finished() {
+            break;
+        }
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(Msg::Event(e, ack)) => {
+                    sink(&e);
+                    if let Some(ack) = ack {
+                        let _ = ack.send(());
+                    }
+                }
+                Some(Msg::Done(i, online)) => {
+                    running.retain(|&r| r != i);
+                    online_count += usize::from(online);
+                    for change in sched.complete(i, online) {
+                        let at = em.at();
+                        match change {
+                            Change::Blocked { service, by } => {
+                                sink(&Event::Blocked { service: em.id(service), at, by: em.id(by) });
+                            }
+                            Change::PhaseComplete { phase } => {
+                                sink(&Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at });
+                            }
+                        }
+                    }
+                }
+                None => break,
+            },
+            Some(()) = next_press(&mut interrupts) => {
+                presses += 1;
+                sched.stop();
+                let waiting_for = running.iter().map(|&i| em.id(i)).collect();
+                sink(&Event::Interrupting { at: em.at(), waiting_for, force: presses > 1 });
+                if presses > 1 {
+                    exec.kill_all();
+                    tasks.abort_all();
+                    break;
+                }
+            }
+        }
+    }
+    // Events of tasks that finished together with the last completion.
+    while let Ok(Msg::Event(e, ack)) = rx.try_recv() {
+        sink(&e);
+        if let Some(ack) = ack {
+            let _ = ack.send(());
+        }
+    }
+    let outcome = if presses > 0 {
+        Outcome::Interrupted
+    } else if online_count == plan.services.len() {
+        Outcome::Success
+    } else {
+        Outcome::Failed
+    };
+    sink(&Event::RunFinished { at: em.at(), outcome });
+    outcome
+}
+
+async fn next_press(interrupts: &mut Interrupts) -> Option<()> {
+    match interrupts {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One service: probe; if down, restore and verify, retrying with exponential backoff.
+async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> bool {
+    let service = &em.plan.services[i];
+    let id = service.id.clone();
+    em.emit(Event::ServiceStarted { service: id.clone(), at: em.at() });
+    if exec.probe(i, em).await == Some(true) {
+        em.emit(Event::AlreadyOnline { service: id, at: em.at() });
+        return true;
+    }
+    let (retries, backoff) = service.restore.as_ref().map_or((0, Duration::ZERO), |r| (r.retries, r.backoff));
+    let tries = retries + 1;
+    for attempt in 1..=tries {
+        if service.restore.is_some() {
+            em.record(Event::ActionStarted { service: id.clone(), attempt, at: em.at() }).await;
+        }
+        let restored = exec.restore(i, attempt, em).await;
+        if service.restore.is_some() {
+            let (ok, detail) = match &restored {
+                Ok(()) => (true, "done".to_owned()),
+                Err(e) => (false, e.clone()),
+            };
+            em.emit(Event::ActionFinished { service: id.clone(), attempt, at: em.at(), ok, detail });
+        }
+        let result = match restored {
+            Ok(()) => {
+                em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });
+                exec.verify(i, em).await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
+                return true;
+            }
+            Err(reason) if attempt < tries => {
+                let wait = backoff.saturating_mul(1 << (attempt - 1).min(16));
+                em.emit(Event::Retrying {
+                    service: id.clone(),
+                    attempt,
+                    at: em.at(),
+                    after: wait.into(),
+                    reason,
+                });
+                tokio::time::sleep(wait).await;
+            }
+            Err(reason) => {
+                em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, reason });
+                return false;
+            }
+        }
+    }
+    false
+}

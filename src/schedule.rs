@@ -1,0 +1,188 @@
+//! The scheduler: which service may start now. A service is ready when everything it waits for
+//! (dependencies and phase gates) is online; ready services take free slots (`--jobs`) longest
+//! remaining path first, so the run ends as early as it can. A failure blocks exactly what waits
+//! for it, transitively. Pure and synchronous: the live run and the dry run drive the same one.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
+use petgraph::graph::NodeIndex;
+
+use crate::graph::{Graph, Node};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeState {
+    Waiting,
+    Ready,
+    Running,
+    Online,
+    Failed,
+    Blocked,
+}
+
+/// Something the caller should report after a completion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Service `service` can never start because `by` failed.
+    Blocked { service: usize, by: usize },
+    /// Every service of phase `phase` is online.
+    PhaseComplete { phase: usize },
+}
+
+pub struct Scheduler<'g> {
+    graph: &'g Graph,
+    jobs: usize,
+    state: Vec<NodeState>,
+    /// Unfinished predecessors per node.
+    waiting_on: Vec<usize>,
+    /// Ready services by priority (longest remaining path), ties by plan order.
+    ready: BinaryHeap<(Duration, Reverse<usize>)>,
+    /// Entries of `ready` still in state `Ready` (blocked ones stay in the heap until popped).
+    ready_count: usize,
+    running: usize,
+    /// Services of each phase not yet online.
+    phase_left: Vec<usize>,
+    phase_of: Vec<Option<usize>>,
+    priority: Vec<Duration>,
+    stopped: bool,
+}
+
+impl<'g> Scheduler<'g> {
+    /// `durations[i]` is service `i`'s expected time (for priorities); `phases[i]` its phase.
+    pub fn new(
+        graph: &'g Graph,
+        durations: &[Duration],
+        phases: &[Option<usize>],
+        phase_count: usize,
+        jobs: usize,
+    ) -> Self {
+        let priority = graph.remaining(|i| durations[i]);
+        let n = graph.dag.node_count();
+        let mut phase_left = vec![0; phase_count];
+        for p in phases.iter().flatten() {
+            phase_left[*p] += 1;
+        }
+        let mut s = Scheduler {
+            graph,
+            jobs: jobs.max(1),
+            state: vec![NodeState::Waiting; n],
+            waiting_on: (0..n).map(|i| graph.dependencies(NodeIndex::new(i)).count()).collect(),
+            ready: BinaryHeap::new(),
+            ready_count: 0,
+            running: 0,
+            phase_left,
+            phase_of: phases.to_vec(),
+            priority,
+            stopped: false,
+        };
+        let roots: Vec<NodeIndex> =
+            graph.topo.iter().copied().filter(|n| s.waiting_on[n.index()] == 0).collect();
+        let mut changes = Vec::new();
+        for n in roots {
+            s.make_ready(n, &mut changes);
+        }
+        s
+    }
+
+    fn make_ready(&mut self, n: NodeIndex, changes: &mut Vec<Change>) {
+        match self.graph.node(n) {
+            Node::Service(i) => {
+                self.state[n.index()] = NodeState::Ready;
+                self.ready.push((self.priority[n.index()], Reverse(i)));
+                self.ready_count += 1;
+            }
+            // A gate opens as soon as everything before it is online.
+            Node::Gate(_) => {
+                self.state[n.index()] = NodeState::Online;
+                self.release(n, changes);
+            }
+        }
+    }
+
+    fn release(&mut self, n: NodeIndex, changes: &mut Vec<Change>) {
+        let next: Vec<NodeIndex> = self.graph.dependents(n).collect();
+        for m in next {
+            let w = &mut self.waiting_on[m.index()];
+            *w -= 1;
+            if *w == 0 && self.state[m.index()] == NodeState::Waiting {
+                self.make_ready(m, changes);
+            }
+        }
+    }
+
+    /// The next service to start, if one is ready and a slot is free.
+    pub fn start_next(&mut self) -> Option<usize> {
+        if self.stopped || self.running >= self.jobs {
+            return None;
+        }
+        // Entries of services blocked since they became ready are skipped here, not searched for.
+        while let Some((_, Reverse(i))) = self.ready.pop() {
+            let n = self.graph.services[i].index();
+            if self.state[n] == NodeState::Ready {
+                self.state[n] = NodeState::Running;
+                self.ready_count -= 1;
+                self.running += 1;
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Records how a started service ended; returns what that unblocked or blocked.
+    pub fn complete(&mut self, service: usize, online: bool) -> Vec<Change> {
+        let n = self.graph.services[service];
+        debug_assert_eq!(self.state[n.index()], NodeState::Running);
+        self.running -= 1;
+        let mut changes = Vec::new();
+        if online {
+            self.state[n.index()] = NodeState::Online;
+            if let Some(p) = self.phase_of[service] {
+                self.phase_left[p] -= 1;
+                if self.phase_left[p] == 0 {
+                    changes.push(Change::PhaseComplete { phase: p });
+                }
+            }
+            self.release(n, &mut changes);
+        } else {
+            self.state[n.index()] = NodeState::Failed;
+            self.block_dependents(n, service, &mut changes);
+        }
+        changes
+    }
+
+    /// Marks everything downstream of `n` blocked by `by`, in topological order.
+    fn block_dependents(&mut self, n: NodeIndex, by: usize, changes: &mut Vec<Change>) {
+        let mut stack: Vec<NodeIndex> = self.graph.dependents(n).collect();
+        let mut found = Vec::new();
+        while let Some(m) = stack.pop() {
+            let was = self.state[m.index()];
+            if matches!(was, NodeState::Waiting | NodeState::Ready) {
+                if was == NodeState::Ready {
+                    self.ready_count -= 1;
+                }
+                self.state[m.index()] = NodeState::Blocked;
+                if let Node::Service(i) = self.graph.node(m) {
+                    found.push(i);
+                }
+                stack.extend(self.graph.dependents(m));
+            }
+        }
+        found.sort_unstable();
+        changes.extend(found.into_iter().map(|service| Change::Blocked { service, by }));
+    }
+
+    /// Start nothing new (first Ctrl-C); running services may still complete.
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    pub fn running(&self) -> usize {
+        self.running
+    }
+
+    /// Nothing is running and nothing more will start.
+    pub fn finished(&self) -> bool {
+        self.running == 0 && (self.stopped || self.ready_count == 0)
+    }
+}
