@@ -4,6 +4,8 @@
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
+mod confirm;
+mod demo;
 mod graph;
 mod run;
 mod schema;
@@ -18,6 +20,8 @@ pub fn run(cli: Cli) -> Exit {
             status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch })
         }
         Command::Run(args) => run::run(args),
+        Command::Confirm { plan, id, by, state } => confirm::run(&plan, &id, by, state.as_deref()),
+        Command::DemoService { port, detach, warmup, lifetime } => demo::run(port, detach, warmup, lifetime),
         Command::Schema => schema::run(),
     }
 }

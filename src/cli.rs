@@ -53,6 +53,33 @@ pub enum Command {
     /// Exit codes: 0 all online, 1 some failed or blocked (or, with --strict, an RTO missed),
     /// 2 invalid plan or flags, 130 interrupted.
     Run(RunArgs),
+    /// Confirm a manual step that has no checks, from another shell while `run` waits for it.
+    Confirm {
+        plan: PathBuf,
+        /// The service whose manual step is done.
+        id: String,
+        /// Who confirms (journaled). Default: $USER.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+        /// The state directory of the run (default: `.restorectl/` next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
+    /// A tiny HTTP service for the live demo (`plans/demo.toml`): answers 200 on /health.
+    #[command(hide = true)]
+    DemoService {
+        #[arg(long)]
+        port: u16,
+        /// Start in the background and return once it listens.
+        #[arg(long)]
+        detach: bool,
+        /// Seconds before it starts listening (a service warming up).
+        #[arg(long, default_value_t = 0.0)]
+        warmup: f64,
+        /// Exit after this many seconds.
+        #[arg(long, default_value_t = 600.0)]
+        lifetime: f64,
+    },
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,
 }

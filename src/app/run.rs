@@ -77,7 +77,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
 }
 
 /// `--state`, or `.restorectl/` next to the plan.
-fn state_dir(plan: &Path, state: Option<&Path>) -> PathBuf {
+pub(super) fn state_dir(plan: &Path, state: Option<&Path>) -> PathBuf {
     match state {
         Some(s) => s.to_path_buf(),
         None => plan.parent().unwrap_or(Path::new(".")).join(".restorectl"),
