@@ -4,6 +4,7 @@ mod support;
 
 mod graph;
 mod robustness;
+mod run;
 mod server;
 mod status;
 mod validate;
