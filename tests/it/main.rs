@@ -2,6 +2,7 @@
 
 mod support;
 
+mod dry_run;
 mod graph;
 mod robustness;
 mod run;
