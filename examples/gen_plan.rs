@@ -1,6 +1,10 @@
 //! Generates large synthetic restore plans for the benchmarks.
 //!
-//! `cargo run --release --example gen_plan -- SERVICES [--phases N] [--http-port PORT] [--restore CMD]`
+//! `cargo run --release --example gen_plan -- SERVICES [--phases N] [--http-port PORT] [--restore CMD]
+//! [--no-gates] [--makefile]`
+//!
+//! With `--makefile`, prints the same graph as a Makefile instead (one target per service: probe,
+//! run the restore command, probe again), for comparing `restorectl run` with `make -j`.
 //!
 //! Deterministic: the same arguments always give the same plan. Each service depends on up to three
 //! earlier services of its own or an earlier phase; durations vary between 5 minutes and 8 hours.
@@ -18,6 +22,7 @@ fn main() {
     let port = flag("--http-port");
     let restore = flag("--restore");
     let gates = !args.iter().any(|a| a == "--no-gates");
+    let makefile = args.iter().any(|a| a == "--makefile");
 
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {
@@ -27,6 +32,8 @@ fn main() {
         rng
     };
     let mut out = String::with_capacity(services * 200);
+    let mut make = String::from(".PHONY: all\n");
+    let _ = writeln!(make, "all: {}", (0..services).map(|i| format!("s{i}")).collect::<Vec<_>>().join(" "));
     let _ = writeln!(
         out,
         "[plan]\nname = \"generated {services}\"\nlocales = [\"pl\", \"en\"]\nphase_gates = {gates}\n"
@@ -52,6 +59,17 @@ fn main() {
                 }
             }
         }
+        let probe = port
+            .as_ref()
+            .map(|p| format!("curl -s -o /dev/null http://127.0.0.1:{p}/health/s{i}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            make,
+            ".PHONY: s{i}\ns{i}: {}\n\t@{probe}; {}; {}",
+            deps.iter().map(|d| format!("s{d}")).collect::<Vec<_>>().join(" "),
+            restore.as_deref().unwrap_or("true"),
+            probe.replace("-s -o", "-sf -o")
+        );
         let deps: Vec<String> = deps.iter().map(|d| format!("\"s{d}\"")).collect();
         let minutes = 5 + next() % 475;
         let _ = writeln!(
@@ -73,5 +91,5 @@ fn main() {
         }
         out.push('\n');
     }
-    print!("{out}");
+    print!("{}", if makefile { make } else { out });
 }

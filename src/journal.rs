@@ -47,6 +47,7 @@ pub struct Journal {
     /// Held for the journal's lifetime: a second run on the same state fails at once.
     _lock: File,
     error: Option<String>,
+    scratch: Vec<u8>,
 }
 
 impl Journal {
@@ -80,7 +81,8 @@ impl Journal {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
-        let mut j = Journal { out: BufWriter::new(file), durable, _lock: lock, error: None };
+        let mut j =
+            Journal { out: BufWriter::new(file), durable, _lock: lock, error: None, scratch: Vec::new() };
         let header = RunHeader {
             plan: plan.name.clone(),
             pid: std::process::id(),
@@ -96,16 +98,15 @@ impl Journal {
     }
 
     fn write(&mut self, record: &serde_json::Value) {
-        let result = serde_json::to_writer(&mut self.out, record)
-            .map_err(std::io::Error::other)
-            .and_then(|()| self.out.write_all(b"\n"))
-            .and_then(|()| {
-                if self.durable {
-                    self.out.flush().and_then(|()| self.out.get_ref().sync_data())
-                } else {
-                    Ok(())
-                }
-            });
+        let mut line = record.to_string().into_bytes();
+        line.push(b'\n');
+        self.write_line(&line);
+    }
+
+    fn write_line(&mut self, line: &[u8]) {
+        let result = self.out.write_all(line).and_then(|()| {
+            if self.durable { self.out.flush().and_then(|()| self.out.get_ref().sync_data()) } else { Ok(()) }
+        });
         if let Err(e) = result {
             self.error.get_or_insert(format!("cannot write the journal: {e}"));
         }
@@ -114,10 +115,15 @@ impl Journal {
 
 impl Reporter for Journal {
     fn event(&mut self, e: &Event) {
-        let mut record = serde_json::to_value(e).unwrap_or_default();
-        record["v"] = VERSION.into();
-        record["time"] = now().into();
-        self.write(&record);
+        // `{"v":1,"time":…,` + the event's own fields: one serialization, no intermediate tree.
+        self.scratch.clear();
+        if serde_json::to_writer(&mut self.scratch, e).is_err() || self.scratch.first() != Some(&b'{') {
+            return;
+        }
+        let mut line = format!("{{\"v\":{VERSION},\"time\":\"{}\",", now()).into_bytes();
+        line.extend_from_slice(&self.scratch[1..]);
+        line.push(b'\n');
+        self.write_line(&line);
     }
 
     fn finish(&mut self, _: &crate::report::tally::Tally) -> Result<(), String> {

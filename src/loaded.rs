@@ -2,6 +2,7 @@
 //! either a sound plan with its graph, or every diagnostic at once.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::graph::Graph;
 use crate::plan::{self, Diagnostic, Plan, Source};
@@ -9,7 +10,8 @@ use crate::plan::{self, Diagnostic, Plan, Source};
 /// A plan that passed every check.
 pub struct Loaded {
     pub source: Source,
-    pub plan: Plan,
+    /// Shared with the runner's tasks.
+    pub plan: Arc<Plan>,
     pub graph: Graph,
     pub warnings: Vec<Diagnostic>,
 }
@@ -45,7 +47,7 @@ pub fn check(path: &Path, bytes: Vec<u8>) -> Result<Loaded, Rejected> {
     diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     match graph {
         Some(graph) if !diagnostics.iter().any(Diagnostic::is_error) => {
-            Ok(Loaded { source: decoded.source, plan, graph, warnings: diagnostics })
+            Ok(Loaded { source: decoded.source, plan: Arc::new(plan), graph, warnings: diagnostics })
         }
         _ => Err(Rejected { source: decoded.source, diagnostics }),
     }

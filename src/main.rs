@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+// Plans of 100,000 services allocate millions of small strings and nodes; mimalloc is much faster
+// at that than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = restorectl::cli::Cli::parse();
     restorectl::app::run(cli).into()

@@ -24,13 +24,16 @@ pub fn run(args: RunArgs) -> Exit {
         Ok(l) => l,
         Err(exit) => return exit,
     };
-    match execute(&loaded, &args) {
+    let exit = match execute(&loaded, &args) {
         Ok(exit) => exit,
         Err(message) => {
             eprintln!("error: {message}");
             Exit::Invalid
         }
-    }
+    };
+    // A plan of 100,000 services takes a while to free, and the process is about to end anyway.
+    std::mem::forget(loaded);
+    exit
 }
 
 fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
@@ -41,7 +44,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         None => jiff::Timestamp::now().to_zoned_datetime(tz),
     };
     let jobs = args.jobs as usize;
-    let plan = Arc::new(loaded.plan.clone());
+    let plan = loaded.plan.clone();
     if args.dry_run {
         let scenario = scenario(loaded, args)?;
         let runtime = tokio::runtime::Builder::new_current_thread()

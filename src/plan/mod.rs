@@ -52,7 +52,12 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
             .help("a plan needs a `[plan]` table with a `name` and at least one `[[service]]`; `restorectl schema` describes the format");
         return Decoded { source, plan: None, diagnostics: vec![diag] };
     }
-    let (root, syntax) = toml::de::DeTable::parse_recoverable(&source.text);
+    // The fast parser first; only a broken file pays for the one that collects every syntax error.
+    let parsed = toml::de::DeTable::parse(&source.text);
+    let (root, syntax) = match parsed {
+        Ok(root) => (root, Vec::new()),
+        Err(_) => toml::de::DeTable::parse_recoverable(&source.text),
+    };
     if !syntax.is_empty() {
         let diagnostics = syntax
             .iter()

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Benchmark: a live `restorectl run` of 1,000 services (restore: the no-op process `true`; check: an
+# HTTP probe of a local server) with --jobs 16, against GNU `make -j16` running the same probes and
+# actions over the same dependency graph (a generated Makefile, one target per service).
+# The server answers 503 to the first request per path, so every service really needs its restore.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --example gen_plan --example http_server --bin restorectl
+bin=$(pwd)/target/release/restorectl
+work=$(mktemp -d)
+server=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+n=${1:-1000}
+
+start_server() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  : > "$work/port"
+  target/release/examples/http_server 0 --fail-first > "$work/port" &
+  server=$!
+  while [ ! -s "$work/port" ]; do sleep 0.05; done
+  port=$(cat "$work/port")
+}
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+
+r_times=(); m_times=()
+for round in 1 2 3; do
+  start_server
+  target/release/examples/gen_plan "$n" --phases 1 --http-port "$port" --restore true > "$work/plan.toml"
+  r_times+=("$(ms "$bin" run --jobs 16 --format json --state "$work/state$round" "$work/plan.toml")")
+  start_server
+  target/release/examples/gen_plan "$n" --phases 1 --http-port "$port" --restore true --makefile > "$work/Makefile"
+  m_times+=("$(ms make -s -j16 -f "$work/Makefile" all)")
+done
+med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+r=$(med "${r_times[@]}"); m=$(med "${m_times[@]}")
+echo "| services | restorectl run --jobs 16 | make -j16 | ratio |"
+echo "|---:|---:|---:|---:|"
+awk -v n="$n" -v r="$r" -v m="$m" 'BEGIN { printf "| %d | %d ms | %d ms | %.2f× make |\n", n, r, m, r / (m ? m : 1) }'
