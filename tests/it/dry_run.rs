@@ -268,7 +268,7 @@ fn live_and_dry_runs_produce_the_same_order_of_events() {
 fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
     let loaded = restorectl::loaded::check(Path::new("p.toml"), text.as_bytes().to_vec())
         .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
-    let plan = Arc::new(loaded.plan.clone());
+    let plan = loaded.plan.clone();
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
     let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
     let mut tally = restorectl::report::tally::Tally::new(&plan);
@@ -333,7 +333,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
         let text = String::from_utf8(out.stdout).unwrap();
         let loaded =
             restorectl::loaded::check(Path::new("generator.toml"), text.clone().into_bytes()).ok().unwrap();
-        let plan = Arc::new(loaded.plan.clone());
+        let plan = loaded.plan.clone();
         let rt =
             tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
         let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
