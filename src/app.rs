@@ -4,6 +4,7 @@
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
+mod announce;
 mod confirm;
 mod demo;
 mod graph;
@@ -22,6 +23,9 @@ pub fn run(cli: Cli) -> Exit {
         Command::Run(args) => run::run(args),
         Command::Confirm { plan, id, by, state } => confirm::run(&plan, &id, by, state.as_deref()),
         Command::DemoService { port, detach, warmup, lifetime } => demo::run(port, detach, warmup, lifetime),
+        Command::Announce { plan, state, locale, format } => {
+            announce::run(&plan, state.as_deref(), locale.as_deref(), format)
+        }
         Command::Schema => schema::run(),
     }
 }

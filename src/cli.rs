@@ -80,6 +80,18 @@ pub enum Command {
         #[arg(long, default_value_t = 600.0)]
         lifetime: f64,
     },
+    /// Customer update text for the current state, from the journal (nothing is run).
+    Announce {
+        plan: PathBuf,
+        /// The state directory of the run (default: `.restorectl/` next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// Only this language (default: every locale of the plan).
+        #[arg(long, value_name = "L")]
+        locale: Option<String>,
+        #[arg(long, value_enum, default_value_t = AnnounceFormat::Md)]
+        format: AnnounceFormat,
+    },
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,
 }
@@ -133,6 +145,9 @@ pub struct RunArgs {
     /// Write a JUnit report (one test case per service).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Where customer announcements go (default: `<state>/announcements/`, `<state>/dry-run/announcements/`).
+    #[arg(long, value_name = "DIR")]
+    pub announce_dir: Option<PathBuf>,
 
     /// Simulate the whole run on a virtual clock: nothing is executed or probed.
     #[arg(long, help_heading = "Dry run")]
@@ -177,4 +192,14 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
         Ok(f) if (0.0..1.0).contains(&f) => Ok(f),
         _ => Err("must be a fraction from 0 to below 1, e.g. 0.2".into()),
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnnounceFormat {
+    /// Markdown, ready to paste.
+    Md,
+    /// The status page.
+    Html,
+    /// Texts per locale and service states.
+    Json,
 }

@@ -163,11 +163,11 @@ fn lock(dir: &Path) -> Result<File, String> {
     Ok(file)
 }
 
-/// Reads a journal back. A torn last line (a crash mid-write) is skipped.
-fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
+/// The records of a journal: run headers and events. A torn last line (a crash mid-write) and
+/// records of unknown versions are skipped.
+fn records(path: &Path) -> Result<Vec<Result<RunHeader, Event>>, String> {
     let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
-    let mut r = Replay::default();
-    let mut fingerprints = BTreeMap::new();
+    let mut out = Vec::new();
     for line in BufReader::new(file).lines() {
         let Ok(line) = line else { break };
         let Ok(mut record) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
@@ -176,10 +176,38 @@ fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
         }
         if let Some(run) = record.get_mut("run") {
             if let Ok(run) = serde_json::from_value::<RunHeader>(run.take()) {
-                fingerprints = run.fingerprints;
+                out.push(Ok(run));
             }
         } else if let Ok(event) = serde_json::from_value::<Event>(record) {
-            apply(&mut r, event);
+            out.push(Err(event));
+        }
+    }
+    Ok(out)
+}
+
+/// The events of the latest run in the journal of `dir` (for `announce`; no lock is taken).
+pub fn last_run(dir: &Path) -> Result<Vec<Event>, String> {
+    let path = dir.join(FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut events = Vec::new();
+    for r in records(&path)? {
+        match r {
+            Ok(_) => events.clear(),
+            Err(e) => events.push(e),
+        }
+    }
+    Ok(events)
+}
+
+fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
+    let mut r = Replay::default();
+    let mut fingerprints = BTreeMap::new();
+    for record in records(path)? {
+        match record {
+            Ok(run) => fingerprints = run.fingerprints,
+            Err(event) => apply(&mut r, event),
         }
     }
     r.changed = plan

@@ -3,6 +3,7 @@
 //! Data flows plan → graph → scheduler → executor → events → reporters.
 
 pub mod action;
+pub mod announce;
 pub mod app;
 pub mod check;
 pub mod cli;

@@ -44,6 +44,13 @@ pub fn check(path: &Path, bytes: Vec<u8>) -> Result<Loaded, Rejected> {
     // Graph warnings about a plan that already has errors would only be noise.
     let decoded_ok = !diagnostics.iter().any(Diagnostic::is_error);
     diagnostics.extend(graph_diags.into_iter().filter(|d| decoded_ok || d.is_error()));
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        // Announcement templates are checked now, not first in the middle of an incident.
+        let plan_dir = path.parent().unwrap_or(Path::new("."));
+        if let Err(errors) = crate::announce::templates::Templates::load(&plan, plan_dir) {
+            diagnostics.extend(errors);
+        }
+    }
     diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     match graph {
         Some(graph) if !diagnostics.iter().any(Diagnostic::is_error) => {

@@ -13,6 +13,8 @@ pub struct PlanFile {
     pub plan: PlanTable,
     /// Defaults applied to every service that does not say otherwise.
     pub defaults: Option<Defaults>,
+    /// Customer announcements: template overrides, batching, webhooks.
+    pub announce: Option<Announce>,
     /// Phases, restored in the order written.
     pub phase: Option<Vec<Phase>>,
     /// The services to restore.
@@ -35,6 +37,31 @@ pub struct PlanTable {
     pub phase_gates: Option<bool>,
     /// How customers can reach the organisation; rendered into announcements.
     pub contact: Option<Contact>,
+}
+
+/// `[announce]`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Announce {
+    /// Directory of template overrides, `EVENT.LOCALE.md.j2` (events: start, online, phase, restored,
+    /// late, status), relative to the plan.
+    pub templates: Option<String>,
+    /// Services online within this window share one update. Default "0s".
+    pub batch_window: Option<HumanDuration>,
+    /// Where each update is posted.
+    pub webhook: Option<Vec<WebhookTable>>,
+}
+
+/// `[[announce.webhook]]`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WebhookTable {
+    pub url: String,
+    /// "json" (default), "slack" or "statuspage".
+    pub format: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    /// statuspage: service id → Statuspage component id.
+    pub components: Option<BTreeMap<String, String>>,
 }
 
 /// `[plan.contact]`
@@ -278,6 +305,8 @@ mod tests {
             ("Check", keys::CHECK),
             ("Restore", keys::RESTORE),
             ("HttpAction", keys::HTTP_ACTION),
+            ("Announce", keys::ANNOUNCE),
+            ("WebhookTable", keys::WEBHOOK),
         ] {
             assert_eq!(props(&defs[def]), sorted(keys), "schema of {def}");
         }

@@ -8,6 +8,7 @@ use jiff::ZonedDateTime;
 use jiff::tz::TimeZone;
 
 use crate::action::LiveExecutor;
+use crate::announce::Announcer;
 use crate::cli::{Progress, ReportFormat, RunArgs};
 use crate::event::{Event, Outcome};
 use crate::exit::Exit;
@@ -59,18 +60,29 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         let dir = state.join("dry-run");
         let journal = Journal::create(&dir, &loaded.plan)?;
         let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
-        let mut reporters = reporters(loaded, args, Stamp { start, with_date: true }, journal)?;
+        let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.join("announcements"));
+        let stamp = Stamp { start, with_date: true };
+        let mut reporters = reporters(loaded, args, stamp, journal, announce_dir)?;
         let outcome = runtime
             .block_on(runner::run(plan, &loaded.graph, exec, jobs, true, None, &mut |e| reporters.event(e)));
         return reporters.finish(loaded, args, outcome);
     }
+    let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.join("announcements"));
     let (journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
+    if args.fresh && announce_dir.exists() {
+        // A new run is a new incident: its announcements start afresh too (the old ones are kept).
+        let kept = announce_dir.with_extension(jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string());
+        std::fs::rename(&announce_dir, &kept)
+            .map_err(|e| format!("cannot rotate {}: {e}", announce_dir.display()))?;
+    }
     if !replay.changed.is_empty() {
         eprintln!("note: the plan changed since the journal was written: {}", replay.changed.join(", "));
     }
     let prober = super::prober(loaded).map_err(|_| "cannot set up the checks".to_owned())?;
     let runtime = super::runtime();
-    let mut reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal)?;
+    // Reporters may start background work (webhooks) on this runtime.
+    let _entered = runtime.enter();
+    let mut reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
     let outcome = runtime.block_on(async {
         let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, &state, replay));
         let interrupts = crate::signals::interrupts();
@@ -178,7 +190,13 @@ impl Reporters {
     }
 }
 
-fn reporters(loaded: &Loaded, args: &RunArgs, stamp: Stamp, journal: Journal) -> Result<Reporters, String> {
+fn reporters(
+    loaded: &Loaded,
+    args: &RunArgs,
+    stamp: Stamp,
+    journal: Journal,
+    announce_dir: PathBuf,
+) -> Result<Reporters, String> {
     let mut sinks: Vec<Box<dyn Reporter>> = vec![Box::new(journal)];
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = match args.progress {
@@ -200,8 +218,10 @@ fn reporters(loaded: &Loaded, args: &RunArgs, stamp: Stamp, journal: Journal) ->
             &loaded.plan,
             &loaded.graph,
             path.clone(),
-            stamp,
+            stamp.clone(),
         )?));
     }
+    let plan_dir = args.plan.parent().unwrap_or(Path::new("."));
+    sinks.push(Box::new(Announcer::new(loaded.plan.clone(), plan_dir, announce_dir, stamp, args.dry_run)?));
     Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
 }

@@ -1,7 +1,7 @@
 //! The keys each table of the plan format accepts. The decoder rejects anything else, and a test
 //! checks that the JSON Schema documents exactly these keys.
 
-pub const TOP: &[&str] = &["plan", "defaults", "phase", "service"];
+pub const TOP: &[&str] = &["plan", "defaults", "announce", "phase", "service"];
 pub const PLAN: &[&str] = &["name", "organization", "locales", "timezone", "phase_gates", "contact"];
 pub const CONTACT: &[&str] = &["phone", "email", "form"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing"];
@@ -48,3 +48,5 @@ pub const RESTORE: &[&str] =
     &["command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "cwd"];
 pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd"];
 pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_status"];
+pub const ANNOUNCE: &[&str] = &["templates", "batch_window", "webhook"];
+pub const WEBHOOK: &[&str] = &["url", "format", "headers", "components"];

@@ -14,7 +14,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
 pub use source::{Source, Span};
 pub use text::Text;
-pub use validate::infrastructure;
+pub use validate::{LeakGuard, infrastructure};
 
 use decode::Decoder;
 

@@ -21,6 +21,33 @@ pub struct Plan {
     pub contact: Contact,
     pub phases: Vec<Phase>,
     pub services: Vec<Service>,
+    pub announce: Announce,
+}
+
+/// `[announce]`: how customer updates are written and published.
+#[derive(Debug, Clone, Default)]
+pub struct Announce {
+    /// A directory of template overrides (`EVENT.LOCALE.md.j2`), resolved against the plan's folder.
+    pub templates: Option<Spanned<std::path::PathBuf>>,
+    /// Services online within this window share one update (zero: one update per service).
+    pub batch_window: Duration,
+    pub webhooks: Vec<Webhook>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookFormat {
+    Json,
+    Slack,
+    Statuspage,
+}
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub url: Text,
+    pub format: WebhookFormat,
+    pub headers: Vec<(String, Text)>,
+    /// Statuspage: service id → component id.
+    pub components: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -67,6 +67,7 @@ pub fn parse(root: &Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> {
         contact: Contact::default(),
         phases: Vec::new(),
         services: Vec::new(),
+        announce: Announce::default(),
     };
     match top.get("plan") {
         Some(v) => parse_plan_table(v, dec, &mut plan),
@@ -76,6 +77,9 @@ pub fn parse(root: &Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> {
         ),
     }
     let defaults = top.get("defaults").map(|v| parse_defaults(v, dec)).unwrap_or_default();
+    if let Some(v) = top.get("announce") {
+        plan.announce = parse_announce(v, dec);
+    }
 
     if let Some(v) = top.get("phase") {
         for item in array_of_tables(v, "phase", dec) {
@@ -763,4 +767,54 @@ fn command_spec(v: &Value<'_>, f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<
     };
     let cwd = f.get("cwd").and_then(|c| text(c, "cwd", dec));
     Some(CommandSpec { argv, shell, env, cwd })
+}
+
+fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
+    let mut a = Announce::default();
+    let Some(f) = dec.table(v, "announce", "`[announce]`", keys::ANNOUNCE) else { return a };
+    if let Some(t) = f.get("templates").and_then(|v| dec.string(v, "templates")) {
+        a.templates = Some(Spanned::new(t.span(), std::path::PathBuf::from(t.get_ref())));
+    }
+    opt(&f, "batch_window", |v| dec.duration(v, "batch_window", DAY), &mut a.batch_window);
+    if let Some(v) = f.get("webhook") {
+        for item in array_of_tables(v, "webhook", dec) {
+            let Some(w) = dec.table(item, "webhook", "`[[announce.webhook]]`", keys::WEBHOOK) else {
+                continue;
+            };
+            let url = dec
+                .required(&w, "url", "\"https://hooks.example.com/…\"")
+                .and_then(|v| url_text(v, "url", dec));
+            let format = match w.get("format").and_then(|v| dec.string(v, "format")) {
+                None => Some(WebhookFormat::Json),
+                Some(s) => match s.get_ref().as_str() {
+                    "json" => Some(WebhookFormat::Json),
+                    "slack" => Some(WebhookFormat::Slack),
+                    "statuspage" => Some(WebhookFormat::Statuspage),
+                    other => {
+                        dec.push(
+                            Diagnostic::error(
+                                "bad-webhook-format",
+                                s.span(),
+                                format!("unknown webhook format `{other}`"),
+                            )
+                            .help("use \"json\", \"slack\" or \"statuspage\""),
+                        );
+                        None
+                    }
+                },
+            };
+            let headers = headers(&w, dec);
+            let components = match w.get("components") {
+                Some(c) => string_table(c, "components", dec, |_| true)
+                    .map(|t| t.into_iter().map(|(k, v)| (k, v.raw().to_owned())).collect()),
+                None => Some(Vec::new()),
+            };
+            if let (Some(url), Some(format), Some(headers), Some(components)) =
+                (url, format, headers, components)
+            {
+                a.webhooks.push(Webhook { url, format, headers, components });
+            }
+        }
+    }
+    a
 }

@@ -182,15 +182,30 @@ const FILE_EXTENSIONS: &[&str] = &[
     ".gz", ".zip", ".ps1", ".rb", ".pl", ".js",
 ];
 
-fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
-    let infra = infrastructure(plan);
-    if infra.is_empty() {
-        return;
+/// Finds the plan's internal host names, addresses and URLs in text meant for customers.
+pub struct LeakGuard {
+    names: AhoCorasick,
+}
+
+impl LeakGuard {
+    /// `None` when the plan reaches no infrastructure at all.
+    pub fn new(plan: &Plan) -> Option<Self> {
+        let infra = infrastructure(plan);
+        // One automaton for every name: plans with many thousands of endpoints stay linear.
+        let names = AhoCorasick::builder().ascii_case_insensitive(true).build(&infra).ok()?;
+        (!infra.is_empty()).then_some(Self { names })
     }
-    // One automaton for every name: plans with many thousands of endpoints stay linear.
-    let Ok(names) = AhoCorasick::builder().ascii_case_insensitive(true).build(&infra) else { return };
+
+    /// The first internal name in `text` that stands as a whole name: (offset, length).
+    pub fn find(&self, text: &str) -> Option<(usize, usize)> {
+        find_word(&self.names, text)
+    }
+}
+
+fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
+    let Some(guard) = LeakGuard::new(plan) else { return };
     let mut check = |text: &Spanned<String>, ctx: &str| {
-        if let Some((at, len)) = find_word(&names, text.get_ref()) {
+        if let Some((at, len)) = guard.find(text.get_ref()) {
             let hit = &text.get_ref()[at..at + len];
             out.push(
                 Diagnostic::error(

@@ -1,0 +1,113 @@
+//! What differs between languages beyond the words: dates, joined lists and plural forms (CLDR
+//! rules, from `intl_pluralrules`), exposed to templates as filters.
+
+use intl_pluralrules::{PluralCategory, PluralRuleType, PluralRules};
+use jiff::ZonedDateTime;
+use unic_langid::LanguageIdentifier;
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A date as people of `locale` write it: `21.09.2022` (pl), `21 September 2022` (en), ISO otherwise.
+pub fn date(locale: &str, z: &ZonedDateTime) -> String {
+    match lang(locale) {
+        "pl" | "de" | "cs" | "sk" | "ru" | "uk" => z.strftime("%d.%m.%Y").to_string(),
+        "en" => format!("{} {} {}", z.day(), MONTHS_EN[(z.month() - 1) as usize], z.year()),
+        _ => z.strftime("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A time of day: `14:05` everywhere we support.
+pub fn time(z: &ZonedDateTime) -> String {
+    z.strftime("%H:%M").to_string()
+}
+
+/// `a, b i c` (pl), `a, b and c` (en).
+pub fn join_list(locale: &str, items: &[String]) -> String {
+    let and = match lang(locale) {
+        "pl" => " i ",
+        "de" => " und ",
+        _ => " and ",
+    };
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}{and}{last}", init.join(", ")),
+    }
+}
+
+/// The CLDR plural category of `n` in `locale`: "one", "few", "many" or "other" (and "two", "zero").
+pub fn plural_category(locale: &str, n: u64) -> &'static str {
+    let id: LanguageIdentifier = lang(locale).parse().unwrap_or_default();
+    let category = PluralRules::create(id, PluralRuleType::CARDINAL).ok().and_then(|r| r.select(n).ok());
+    match category {
+        Some(PluralCategory::ZERO) => "zero",
+        Some(PluralCategory::ONE) => "one",
+        Some(PluralCategory::TWO) => "two",
+        Some(PluralCategory::FEW) => "few",
+        Some(PluralCategory::MANY) => "many",
+        _ => "other",
+    }
+}
+
+/// Picks the form for `n` from the forms a template gives, in CLDR order `one, few, many, other`
+/// (a missing form falls back to the last one given): `plural(n, "usługa", "usługi", "usług")`,
+/// `plural(n, "service", "services")`.
+pub fn plural<'a>(locale: &str, n: u64, forms: &'a [String]) -> &'a str {
+    let index = match plural_category(locale, n) {
+        "one" => 0,
+        "few" | "two" => 1,
+        "many" | "zero" => 2,
+        _ => 3,
+    };
+    forms.get(index).or(forms.last()).map_or("", String::as_str)
+}
+
+fn lang(locale: &str) -> &str {
+    locale.split(['-', '_']).next().unwrap_or(locale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polish_has_three_forms_english_two() {
+        let pl: Vec<String> = ["usługa", "usługi", "usług"].map(String::from).to_vec();
+        let forms: Vec<&str> =
+            [1, 2, 3, 4, 5, 11, 12, 21, 22, 25, 112].iter().map(|&n| plural("pl", n, &pl)).collect();
+        assert_eq!(
+            forms,
+            [
+                "usługa", "usługi", "usługi", "usługi", "usług", "usług", "usług", "usług", "usługi",
+                "usług", "usług"
+            ]
+        );
+        let en: Vec<String> = ["service", "services"].map(String::from).to_vec();
+        assert_eq!(plural("en", 1, &en), "service");
+        assert_eq!(plural("en", 5, &en), "services");
+    }
+
+    #[test]
+    fn lists_and_dates_follow_the_locale() {
+        let items: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        assert_eq!(join_list("pl", &items), "a, b i c");
+        assert_eq!(join_list("en", &items), "a, b and c");
+        assert_eq!(join_list("en", &items[..1]), "a");
+        let z: ZonedDateTime = "2022-09-21T10:00[Europe/Warsaw]".parse().unwrap();
+        assert_eq!(date("pl", &z), "21.09.2022");
+        assert_eq!(date("en", &z), "21 September 2022");
+    }
+}

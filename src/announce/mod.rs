@@ -1,0 +1,390 @@
+//! Customer announcements, written as the run's events happen: an outage notice when restoring
+//! starts, an update as each customer-facing service is verified online (batched within
+//! `[announce] batch_window`), one per completed phase, a delay notice when an RTO passes, and a
+//! final "everything is back". One Markdown file per update and locale, a cumulative feed per
+//! locale, a static status page, and webhooks. Internal services are never named, and an update
+//! that would reveal an internal host, address or URL is not written.
+
+pub mod locale;
+pub mod page;
+pub mod templates;
+pub mod webhook;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::ZonedDateTime;
+use serde_json::json;
+
+use crate::event::{Event, Outcome, Secs};
+use crate::plan::{LeakGuard, Plan};
+use crate::report::Reporter;
+use crate::report::log::Stamp;
+use crate::report::tally::Tally;
+use page::ServiceState;
+use templates::{Templates, name};
+
+const ANNOUNCED: &str = "announced.json";
+
+/// What the templates see, common to every update.
+pub fn context(plan: &Plan, locale: &str, when: &ZonedDateTime, online: &[bool]) -> serde_json::Value {
+    let names = |pick: &dyn Fn(usize) -> bool| -> Vec<String> {
+        plan.services
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.customer_facing && pick(*i))
+            .map(|(_, s)| s.display_name(locale).to_owned())
+            .collect()
+    };
+    json!({
+        "org": plan.organization.clone().unwrap_or_else(|| plan.name.clone()),
+        "locale": locale,
+        "date": locale::date(locale, when),
+        "time": locale::time(when),
+        "contact": {
+            "phone": plan.contact.phone,
+            "email": plan.contact.email,
+            "form": plan.contact.form,
+        },
+        "affected": names(&|_| true),
+        "back": names(&|i| online[i]),
+        "pending": names(&|i| !online[i]),
+        "services": [],
+        "phase": "",
+        "deadline": "",
+        "updates": [],
+    })
+}
+
+fn subject_list(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value {
+    services
+        .iter()
+        .map(|&i| {
+            let s = &plan.services[i];
+            json!({ "id": s.id, "name": s.display_name(locale), "summary": s.summary.as_ref().and_then(|t| t.get(locale)) })
+        })
+        .collect()
+}
+
+/// A context with every field filled, for test-rendering templates when the plan loads.
+pub fn sample_context(plan: &Plan, locale: &str) -> minijinja::Value {
+    let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let online: Vec<bool> = (0..plan.services.len()).map(|i| i % 2 == 0).collect();
+    let mut ctx = context(plan, locale, &now, &online);
+    let first: Vec<usize> = plan.services.iter().position(|s| s.customer_facing).into_iter().collect();
+    ctx["services"] = subject_list(plan, locale, if first.is_empty() { &[0] } else { &first });
+    ctx["phase"] = json!("phase");
+    ctx["deadline"] = json!(locale::date(locale, &now));
+    ctx["updates"] = json!(["update"]);
+    templates::value(&ctx)
+}
+
+pub fn sample_page(plan: &Plan) -> minijinja::Value {
+    let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let states = vec![ServiceState::Restoring; plan.services.len()];
+    let feeds: BTreeMap<String, Vec<String>> =
+        plan.locales.iter().map(|l| (l.clone(), vec!["update".to_owned()])).collect();
+    templates::value(&page::context(plan, &now, &states, &feeds))
+}
+
+/// Writes the announcements of one run (live or dry) into a directory.
+pub struct Announcer {
+    plan: Arc<Plan>,
+    templates: Templates,
+    dir: PathBuf,
+    stamp: Stamp,
+    guard: Option<LeakGuard>,
+    index: HashMap<String, usize>,
+    online: Vec<bool>,
+    states: Vec<ServiceState>,
+    late: Vec<bool>,
+    announced: BTreeSet<String>,
+    number: u32,
+    /// Per locale, every update so far, newest first.
+    feeds: BTreeMap<String, Vec<String>>,
+    batch: Vec<usize>,
+    batch_due: Option<Secs>,
+    /// Live runs keep the feed and page current after every update; a dry run writes them once.
+    eager: bool,
+    webhooks: Option<webhook::Poster>,
+}
+
+impl Announcer {
+    /// Opens `dir`: a dry run starts it afresh; a live run carries on from what it holds.
+    pub fn new(
+        plan: Arc<Plan>,
+        plan_dir: &Path,
+        dir: PathBuf,
+        stamp: Stamp,
+        dry_run: bool,
+    ) -> Result<Self, String> {
+        let templates = Templates::load(&plan, plan_dir)
+            .map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>().join("\n"))?;
+        if dry_run {
+            clear(&dir);
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let announced: BTreeSet<String> = std::fs::read_to_string(dir.join(ANNOUNCED))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        let (number, feeds) = existing(&dir, &plan.locales);
+        let n = plan.services.len();
+        let webhooks =
+            (!dry_run && !plan.announce.webhooks.is_empty()).then(|| webhook::Poster::new(&plan, &dir));
+        Ok(Self {
+            guard: LeakGuard::new(&plan),
+            index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
+            online: vec![false; n],
+            states: vec![ServiceState::Unavailable; n],
+            late: vec![false; n],
+            plan,
+            templates,
+            dir,
+            stamp,
+            announced,
+            number,
+            feeds,
+            batch: Vec::new(),
+            batch_due: None,
+            eager: !dry_run,
+            webhooks,
+        })
+    }
+
+    fn started(&self) -> bool {
+        self.announced.contains("start")
+    }
+
+    /// Renders, checks and writes one update in every locale; a leak or a template error means
+    /// nothing is written and the operator is told.
+    fn publish(
+        &mut self,
+        event: &str,
+        subject: &str,
+        key: String,
+        at: Secs,
+        services: &[usize],
+        extra: &dyn Fn(&str) -> serde_json::Value,
+    ) {
+        if self.announced.contains(&key) {
+            return;
+        }
+        let when = self.stamp.zoned(at);
+        let mut texts = Vec::new();
+        for locale in &self.plan.locales {
+            let mut ctx = context(&self.plan, locale, &when, &self.online);
+            ctx["services"] = subject_list(&self.plan, locale, services);
+            for (k, v) in extra(locale).as_object().into_iter().flatten() {
+                ctx[k] = v.clone();
+            }
+            let text = match self.templates.render(&name(event, locale), &templates::value(&ctx)) {
+                Ok(t) => t,
+                Err(e) => return eprintln!("error: announcement `{key}` not written: {e}"),
+            };
+            if let Some((o, l)) = self.guard.as_ref().and_then(|g| g.find(&text)) {
+                return eprintln!(
+                    "error: announcement `{key}` ({locale}) not written: it would reveal `{}`, which the plan's checks or actions use",
+                    &text[o..o + l]
+                );
+            }
+            texts.push((locale.clone(), text));
+        }
+        self.number += 1;
+        for (locale, text) in &texts {
+            let file = self.dir.join(format!("{:04}-{event}-{subject}.{locale}.md", self.number));
+            if let Err(e) = std::fs::write(&file, text) {
+                eprintln!("error: cannot write {}: {e}", file.display());
+            }
+            self.feeds.entry(locale.clone()).or_default().insert(0, text.clone());
+        }
+        self.announced.insert(key.clone());
+        let _ = std::fs::write(
+            self.dir.join(ANNOUNCED),
+            serde_json::to_string(&self.announced).unwrap_or_default(),
+        );
+        if self.eager {
+            self.write_feeds_and_page(at);
+        }
+        if let Some(w) = &self.webhooks {
+            let ids: Vec<String> = services.iter().map(|&i| self.plan.services[i].id.clone()).collect();
+            w.send(webhook::Update {
+                key,
+                event: event.to_owned(),
+                at: self.stamp.zoned(at).timestamp().to_string(),
+                services: ids,
+                texts,
+                states: self.states.clone(),
+            });
+        }
+    }
+
+    fn flush_batch(&mut self, at: Secs) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_due = None;
+        let first = &self.plan.services[batch[0]].id;
+        let subject = if batch.len() == 1 { first.clone() } else { format!("{first}+{}", batch.len() - 1) };
+        let key = batch
+            .iter()
+            .map(|&i| format!("online:{}", self.plan.services[i].id))
+            .collect::<Vec<_>>()
+            .join(",");
+        self.publish("online", &subject, key, at, &batch, &|_| json!({}));
+    }
+
+    fn write_feeds_and_page(&self, at: Secs) {
+        let when = self.stamp.zoned(at);
+        for locale in &self.plan.locales {
+            let mut ctx = context(&self.plan, locale, &when, &self.online);
+            ctx["updates"] = json!(self.feeds.get(locale).cloned().unwrap_or_default());
+            match self.templates.render(&name("feed", locale), &templates::value(&ctx)) {
+                Ok(text) => {
+                    let _ = std::fs::write(self.dir.join(format!("updates.{locale}.md")), text);
+                }
+                Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
+            }
+        }
+        let ctx = page::context(&self.plan, &when, &self.states, &self.feeds);
+        match self.templates.render(templates::PAGE, &templates::value(&ctx)) {
+            Ok(html) => {
+                let _ = std::fs::write(self.dir.join("status.html"), html);
+            }
+            Err(e) => eprintln!("error: cannot render the status page: {e}"),
+        }
+    }
+
+    fn check_rtos(&mut self, at: Secs) {
+        for i in 0..self.plan.services.len() {
+            let s = &self.plan.services[i];
+            let Some(rto) = s.rto else { continue };
+            if s.customer_facing
+                && !self.online[i]
+                && !self.late[i]
+                && at.0 > rto.as_secs_f64()
+                && self.started()
+            {
+                self.late[i] = true;
+                let id = s.id.clone();
+                let deadline = self.stamp.zoned(Secs(rto.as_secs_f64()));
+                self.publish(
+                    "late",
+                    &id,
+                    format!("late:{id}"),
+                    at,
+                    &[i],
+                    &|l| json!({ "deadline": locale::date(l, &deadline) }),
+                );
+            }
+        }
+    }
+}
+
+impl Reporter for Announcer {
+    fn event(&mut self, e: &Event) {
+        let at = e.at();
+        if self.batch_due.is_some_and(|due| at.0 >= due.0) {
+            self.flush_batch(at);
+        }
+        if !self.late.is_empty() && self.plan.services.iter().any(|s| s.rto.is_some()) {
+            self.check_rtos(at);
+        }
+        let service = e.service().and_then(|s| self.index.get(s)).copied();
+        match (e, service) {
+            (Event::ActionStarted { .. } | Event::Verifying { .. }, Some(i)) => {
+                if !self.started() {
+                    self.publish("start", "outage", "start".into(), at, &[], &|_| json!({}));
+                }
+                self.states[i] = ServiceState::Restoring;
+            }
+            (Event::AlreadyOnline { .. }, Some(i)) => {
+                self.online[i] = true;
+                self.states[i] = ServiceState::Operational;
+            }
+            (Event::Online { .. }, Some(i)) => {
+                self.online[i] = true;
+                self.states[i] = ServiceState::Operational;
+                if self.plan.services[i].customer_facing {
+                    self.batch.push(i);
+                    let window = self.plan.announce.batch_window;
+                    if window.is_zero() {
+                        self.flush_batch(at);
+                    } else if self.batch_due.is_none() {
+                        self.batch_due = Some(Secs(at.0 + window.as_secs_f64()));
+                    }
+                }
+            }
+            (Event::Failed { .. } | Event::Blocked { .. }, Some(i)) => {
+                self.states[i] = ServiceState::Unavailable
+            }
+            (Event::PhaseComplete { phase, .. }, _) => {
+                self.flush_batch(at);
+                if let Some(p) = self.plan.phases.iter().find(|p| &p.id == phase).filter(|_| self.started()) {
+                    let name = p.name.clone();
+                    let title = |l: &str| json!({ "phase": name.get(l).unwrap_or(phase) });
+                    self.publish("phase", phase, format!("phase:{phase}"), at, &[], &title);
+                }
+            }
+            (Event::RunFinished { outcome, .. }, _) => {
+                self.flush_batch(at);
+                let all =
+                    self.plan.services.iter().enumerate().all(|(i, s)| !s.customer_facing || self.online[i]);
+                if *outcome == Outcome::Success && all && self.started() {
+                    self.publish("restored", "all", "restored".into(), at, &[], &|_| json!({}));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, tally: &Tally) -> Result<(), String> {
+        self.write_feeds_and_page(tally.finished_at);
+        if let Some(w) = self.webhooks.take() {
+            w.finish();
+        }
+        Ok(())
+    }
+}
+
+/// Removes what an earlier dry run wrote (only our own files).
+fn clear(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name == ANNOUNCED
+            || name == "status.html"
+            || name == webhook::LOG
+            || name.starts_with("updates.") && name.ends_with(".md")
+            || name.len() > 5 && name[..4].chars().all(|c| c.is_ascii_digit()) && name.ends_with(".md");
+        if ours {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The number of the last update in `dir` and the updates per locale, newest first.
+fn existing(dir: &Path, locales: &[String]) -> (u32, BTreeMap<String, Vec<String>>) {
+    let mut files: Vec<(u32, String, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let number: u32 = name.get(..4)?.parse().ok()?;
+            let locale = name.strip_suffix(".md")?.rsplit('.').next()?.to_owned();
+            Some((number, locale, e.path()))
+        })
+        .collect();
+    files.sort();
+    let last = files.last().map_or(0, |f| f.0);
+    let mut feeds: BTreeMap<String, Vec<String>> = locales.iter().map(|l| (l.clone(), Vec::new())).collect();
+    for (_, locale, path) in files.into_iter().rev() {
+        if let (Some(feed), Ok(text)) = (feeds.get_mut(&locale), std::fs::read_to_string(&path)) {
+            feed.push(text);
+        }
+    }
+    (last, feeds)
+}

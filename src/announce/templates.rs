@@ -1,0 +1,193 @@
+//! The announcement templates (minijinja): built-in Polish and English ones, overridable per file
+//! from `[announce] templates = "DIR"`. Every template the plan's locales need is compiled and
+//! test-rendered when the plan loads, so a mistake shows up in `validate`, not mid-incident.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::value::Rest;
+use minijinja::{AutoEscape, Environment, State, UndefinedBehavior, Value};
+
+use super::locale;
+use crate::plan::{Diagnostic, Plan};
+
+/// The updates restorectl writes, by template name.
+pub const EVENTS: [&str; 6] = ["start", "online", "phase", "restored", "late", "status"];
+/// Templates shared by the event templates of a locale.
+pub const PARTS: [&str; 2] = ["contact", "feed"];
+pub const PAGE: &str = "status.html.j2";
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("start.pl.md.j2", include_str!("templates/start.pl.md.j2")),
+    ("start.en.md.j2", include_str!("templates/start.en.md.j2")),
+    ("online.pl.md.j2", include_str!("templates/online.pl.md.j2")),
+    ("online.en.md.j2", include_str!("templates/online.en.md.j2")),
+    ("phase.pl.md.j2", include_str!("templates/phase.pl.md.j2")),
+    ("phase.en.md.j2", include_str!("templates/phase.en.md.j2")),
+    ("restored.pl.md.j2", include_str!("templates/restored.pl.md.j2")),
+    ("restored.en.md.j2", include_str!("templates/restored.en.md.j2")),
+    ("late.pl.md.j2", include_str!("templates/late.pl.md.j2")),
+    ("late.en.md.j2", include_str!("templates/late.en.md.j2")),
+    ("status.pl.md.j2", include_str!("templates/status.pl.md.j2")),
+    ("status.en.md.j2", include_str!("templates/status.en.md.j2")),
+    ("contact.pl.md.j2", include_str!("templates/contact.pl.md.j2")),
+    ("contact.en.md.j2", include_str!("templates/contact.en.md.j2")),
+    ("feed.pl.md.j2", include_str!("templates/feed.pl.md.j2")),
+    ("feed.en.md.j2", include_str!("templates/feed.en.md.j2")),
+    (PAGE, include_str!("templates/status.html.j2")),
+];
+
+pub fn name(event: &str, locale: &str) -> String {
+    format!("{event}.{locale}.md.j2")
+}
+
+/// The compiled templates of one plan.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Built-ins, then the plan's overrides; checks that every locale has every template and that
+    /// each renders. Errors name the template file and line.
+    pub fn load(plan: &Plan, plan_dir: &Path) -> Result<Self, Vec<Diagnostic>> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
+            env.set_syntax(syntax);
+        }
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html.j2") { AutoEscape::Html } else { AutoEscape::None }
+        });
+        env.add_filter("join_list", join_list);
+        env.add_filter("plural", plural);
+        let mut errors = Vec::new();
+        for (name, source) in BUILT_IN {
+            if let Err(e) = env.add_template(name, source) {
+                errors.push(Diagnostic::error("template", None, format!("built-in template {name}: {e}")));
+            }
+        }
+        let span = plan.announce.templates.as_ref().map(|t| t.span());
+        if let Some(dir) = &plan.announce.templates {
+            let dir = plan_dir.join(dir.get_ref());
+            match overrides(&dir) {
+                Ok(files) => {
+                    for (name, path, source) in files {
+                        if let Err(e) = env.add_template_owned(name, source) {
+                            errors.push(template_error(&path, &e, span.clone()));
+                        }
+                    }
+                }
+                Err(message) => errors.push(Diagnostic::error("template", span.clone(), message)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let templates = Self { env };
+        for locale in &plan.locales {
+            for event in EVENTS.iter().chain(PARTS.iter()) {
+                let name = name(event, locale);
+                if templates.env.get_template(&name).is_err() {
+                    errors.push(
+                        Diagnostic::error("missing-template", span.clone(), format!("no template `{name}` for locale `{locale}`"))
+                            .help("restorectl has built-in templates for `pl` and `en`; for other languages add `[announce] templates = \"DIR\"` with one file per event"),
+                    );
+                }
+            }
+        }
+        if errors.is_empty() {
+            errors.extend(templates.rehearse(plan, span));
+        }
+        if errors.is_empty() { Ok(templates) } else { Err(errors) }
+    }
+
+    pub fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
+        let t = self.env.get_template(name).map_err(|e| e.to_string())?;
+        t.render(ctx).map_err(|e| describe(&e))
+    }
+
+    /// Renders every template once with a sample context, so undefined variables and bad filter
+    /// calls surface now.
+    fn rehearse(&self, plan: &Plan, span: Option<crate::plan::Span>) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
+        for locale in &plan.locales {
+            let ctx = super::sample_context(plan, locale);
+            for event in EVENTS.iter().chain(PARTS.iter()) {
+                if let Err(e) = self.render(&name(event, locale), &ctx) {
+                    errors.push(Diagnostic::error(
+                        "template",
+                        span.clone(),
+                        format!("template {}: {e}", name(event, locale)),
+                    ));
+                }
+            }
+        }
+        if let Err(e) = self.render(PAGE, &super::sample_page(plan)) {
+            errors.push(Diagnostic::error("template", span, format!("template {PAGE}: {e}")));
+        }
+        errors
+    }
+}
+
+/// `EVENT.LOCALE.md.j2` files (and `status.html.j2`) of an override directory.
+fn overrides(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the templates directory {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+        if !name.ends_with(".j2") {
+            continue;
+        }
+        let known = name == PAGE
+            || name.split('.').next().is_some_and(|event| EVENTS.contains(&event) || PARTS.contains(&event))
+                && name.ends_with(".md.j2")
+                && name.split('.').count() == 4;
+        if !known {
+            return Err(format!(
+                "{}: not a template restorectl uses; name templates EVENT.LOCALE.md.j2 with EVENT one of {}, or {PAGE}",
+                path.display(),
+                EVENTS.iter().chain(PARTS.iter()).copied().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let source =
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        out.push((name, path, source));
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn template_error(path: &Path, e: &minijinja::Error, span: Option<crate::plan::Span>) -> Diagnostic {
+    let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+    Diagnostic::error("template", span, format!("{}{line}: {}", path.display(), describe(e)))
+        .help("templates use minijinja (Jinja2) syntax; see the built-in ones in src/announce/templates/")
+}
+
+/// The error and its line, without minijinja's multi-line debug dump.
+fn describe(e: &minijinja::Error) -> String {
+    let mut text = e.detail().map_or_else(|| e.kind().to_string(), |d| format!("{}: {d}", e.kind()));
+    if let (Some(name), Some(line)) = (e.name(), e.line()) {
+        text = format!("{text} ({name} line {line})");
+    }
+    text
+}
+
+fn locale_of(state: &State) -> String {
+    state.lookup("locale").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "en".into())
+}
+
+/// `{{ names|join_list }}`: `a, b i c` / `a, b and c`.
+fn join_list(state: &State, items: Vec<String>) -> String {
+    locale::join_list(&locale_of(state), &items)
+}
+
+/// `{{ n|plural("usługa", "usługi", "usług") }}`: the CLDR form for n in the template's locale.
+fn plural(state: &State, n: u64, forms: Rest<String>) -> String {
+    locale::plural(&locale_of(state), n, &forms).to_owned()
+}
+
+/// A value for templates from anything serializable.
+pub fn value(v: &serde_json::Value) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
