@@ -74,8 +74,10 @@ fn main() {
         let minutes = 5 + next() % 475;
         let _ = writeln!(
             out,
-            "[[service]]\nid = \"s{i}\"\nname = {{ pl = \"usługa {i}\", en = \"service {i}\" }}\nphase = \"p{phase}\"\nduration = \"{minutes}m\"\ndepends_on = [{}]",
-            deps.join(", ")
+            "[[service]]\nid = \"s{i}\"\nname = {{ pl = \"usługa {i}\", en = \"service {i}\" }}\nphase = \"p{phase}\"\nduration = \"{minutes}m\"\ndepends_on = [{}]\ncustomer_facing = {}",
+            deps.join(", "),
+            // Like real estates: most services are internal, one in a hundred is named to customers.
+            i % 100 == 0
         );
         match &port {
             Some(port) => {

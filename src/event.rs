@@ -99,6 +99,12 @@ pub enum Event {
         phase: String,
         at: Secs,
     },
+    /// A service is still not online when its recovery-time objective passes.
+    RtoMissed {
+        service: String,
+        at: Secs,
+        rto: Secs,
+    },
     Interrupting {
         at: Secs,
         waiting_for: Vec<String>,
@@ -161,7 +167,8 @@ impl Event {
             | Retrying { service, .. }
             | Online { service, .. }
             | Failed { service, .. }
-            | Blocked { service, .. } => Some(service),
+            | Blocked { service, .. }
+            | RtoMissed { service, .. } => Some(service),
             _ => None,
         }
     }
@@ -183,6 +190,7 @@ impl Event {
             | Failed { at, .. }
             | Blocked { at, .. }
             | PhaseComplete { at, .. }
+            | RtoMissed { at, .. }
             | Interrupting { at, .. }
             | RunFinished { at, .. } => *at,
         }

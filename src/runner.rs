@@ -34,6 +34,8 @@ pub trait Executor: Send + Sync + 'static {
 enum Msg {
     Event(Event, Option<oneshot::Sender<()>>),
     Done(usize, bool),
+    /// Service `i`'s RTO has passed.
+    Deadline(usize),
 }
 
 /// How a task reports events to the driver, stamped with the run's clock.
@@ -87,6 +89,18 @@ pub async fn run<E: Executor>(
     let em = Emitter { tx, start: Instant::now(), plan: plan.clone() };
     sink(&Event::RunStarted { services: plan.services.len(), dry_run, jobs });
     let mut online_count = 0;
+    let mut online = vec![false; plan.services.len()];
+    // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
+    let mut deadlines = tokio::task::JoinSet::new();
+    for (i, s) in plan.services.iter().enumerate() {
+        if let Some(rto) = s.rto {
+            let tx = em.tx.clone();
+            deadlines.spawn(async move {
+                tokio::time::sleep(rto).await;
+                let _ = tx.send(Msg::Deadline(i));
+            });
+        }
+    }
     let mut running: Vec<usize> = Vec::new();
     let mut presses = 0;
     let mut tasks = tokio::task::JoinSet::new();
@@ -110,10 +124,17 @@ pub async fn run<E: Executor>(
                         let _ = ack.send(());
                     }
                 }
-                Some(Msg::Done(i, online)) => {
+                Some(Msg::Deadline(i)) => {
+                    if !online[i] {
+                        let rto = plan.services[i].rto.unwrap_or_default().into();
+                        sink(&Event::RtoMissed { service: em.id(i), at: em.at(), rto });
+                    }
+                }
+                Some(Msg::Done(i, up)) => {
                     running.retain(|&r| r != i);
-                    online_count += usize::from(online);
-                    for change in sched.complete(i, online) {
+                    online_count += usize::from(up);
+                    online[i] = up;
+                    for change in sched.complete(i, up) {
                         let at = em.at();
                         match change {
                             Change::Blocked { service, by } => {
@@ -140,6 +161,7 @@ pub async fn run<E: Executor>(
             }
         }
     }
+    deadlines.abort_all();
     // Events of tasks that finished together with the last completion.
     while let Ok(Msg::Event(e, ack)) = rx.try_recv() {
         sink(&e);

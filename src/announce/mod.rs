@@ -27,14 +27,24 @@ use templates::{Templates, name};
 
 const ANNOUNCED: &str = "announced.json";
 
-/// What the templates see, common to every update.
-pub fn context(plan: &Plan, locale: &str, when: &ZonedDateTime, online: &[bool]) -> serde_json::Value {
+/// Indices of the services customers may be told about.
+pub fn customer_facing(plan: &Plan) -> Vec<usize> {
+    plan.services.iter().enumerate().filter(|(_, s)| s.customer_facing).map(|(i, _)| i).collect()
+}
+
+/// What the templates see, common to every update. `customer` is `customer_facing(plan)`.
+pub fn context(
+    plan: &Plan,
+    customer: &[usize],
+    locale: &str,
+    when: &ZonedDateTime,
+    online: &[bool],
+) -> serde_json::Value {
     let names = |pick: &dyn Fn(usize) -> bool| -> Vec<String> {
-        plan.services
+        customer
             .iter()
-            .enumerate()
-            .filter(|(i, s)| s.customer_facing && pick(*i))
-            .map(|(_, s)| s.display_name(locale).to_owned())
+            .filter(|&&i| pick(i))
+            .map(|&i| plan.services[i].display_name(locale).to_owned())
             .collect()
     };
     json!({
@@ -71,7 +81,7 @@ fn subject_list(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Va
 pub fn sample_context(plan: &Plan, locale: &str) -> minijinja::Value {
     let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
     let online: Vec<bool> = (0..plan.services.len()).map(|i| i % 2 == 0).collect();
-    let mut ctx = context(plan, locale, &now, &online);
+    let mut ctx = context(plan, &customer_facing(plan), locale, &now, &online);
     let first: Vec<usize> = plan.services.iter().position(|s| s.customer_facing).into_iter().collect();
     ctx["services"] = subject_list(plan, locale, if first.is_empty() { &[0] } else { &first });
     ctx["phase"] = json!("phase");
@@ -96,9 +106,9 @@ pub struct Announcer {
     stamp: Stamp,
     guard: Option<LeakGuard>,
     index: HashMap<String, usize>,
+    customer: Vec<usize>,
     online: Vec<bool>,
     states: Vec<ServiceState>,
-    late: Vec<bool>,
     announced: BTreeSet<String>,
     number: u32,
     /// Per locale, every update so far, newest first.
@@ -135,10 +145,10 @@ impl Announcer {
             (!dry_run && !plan.announce.webhooks.is_empty()).then(|| webhook::Poster::new(&plan, &dir));
         Ok(Self {
             guard: LeakGuard::new(&plan),
+            customer: customer_facing(&plan),
             index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
             online: vec![false; n],
             states: vec![ServiceState::Unavailable; n],
-            late: vec![false; n],
             plan,
             templates,
             dir,
@@ -174,7 +184,7 @@ impl Announcer {
         let when = self.stamp.zoned(at);
         let mut texts = Vec::new();
         for locale in &self.plan.locales {
-            let mut ctx = context(&self.plan, locale, &when, &self.online);
+            let mut ctx = context(&self.plan, &self.customer, locale, &when, &self.online);
             ctx["services"] = subject_list(&self.plan, locale, services);
             for (k, v) in extra(locale).as_object().into_iter().flatten() {
                 ctx[k] = v.clone();
@@ -220,6 +230,13 @@ impl Announcer {
         }
     }
 
+    fn save(&self) {
+        let _ = std::fs::write(
+            self.dir.join(ANNOUNCED),
+            serde_json::to_string(&self.announced).unwrap_or_default(),
+        );
+    }
+
     fn flush_batch(&mut self, at: Secs) {
         if self.batch.is_empty() {
             return;
@@ -239,7 +256,7 @@ impl Announcer {
     fn write_feeds_and_page(&self, at: Secs) {
         let when = self.stamp.zoned(at);
         for locale in &self.plan.locales {
-            let mut ctx = context(&self.plan, locale, &when, &self.online);
+            let mut ctx = context(&self.plan, &self.customer, locale, &when, &self.online);
             ctx["updates"] = json!(self.feeds.get(locale).cloned().unwrap_or_default());
             match self.templates.render(&name("feed", locale), &templates::value(&ctx)) {
                 Ok(text) => {
@@ -257,29 +274,20 @@ impl Announcer {
         }
     }
 
-    fn check_rtos(&mut self, at: Secs) {
-        for i in 0..self.plan.services.len() {
-            let s = &self.plan.services[i];
-            let Some(rto) = s.rto else { continue };
-            if s.customer_facing
-                && !self.online[i]
-                && !self.late[i]
-                && at.0 > rto.as_secs_f64()
-                && self.started()
-            {
-                self.late[i] = true;
-                let id = s.id.clone();
-                let deadline = self.stamp.zoned(Secs(rto.as_secs_f64()));
-                self.publish(
-                    "late",
-                    &id,
-                    format!("late:{id}"),
-                    at,
-                    &[i],
-                    &|l| json!({ "deadline": locale::date(l, &deadline) }),
-                );
-            }
+    fn late(&mut self, i: usize, at: Secs) {
+        if !self.started() || !self.plan.services[i].customer_facing {
+            return;
         }
+        let id = self.plan.services[i].id.clone();
+        let deadline = self.stamp.zoned(Secs(self.plan.services[i].rto.unwrap_or_default().as_secs_f64()));
+        self.publish(
+            "late",
+            &id,
+            format!("late:{id}"),
+            at,
+            &[i],
+            &|l| json!({ "deadline": locale::date(l, &deadline) }),
+        );
     }
 }
 
@@ -289,9 +297,6 @@ impl Reporter for Announcer {
         if self.batch_due.is_some_and(|due| at.0 >= due.0) {
             self.flush_batch(at);
         }
-        if !self.late.is_empty() && self.plan.services.iter().any(|s| s.rto.is_some()) {
-            self.check_rtos(at);
-        }
         let service = e.service().and_then(|s| self.index.get(s)).copied();
         match (e, service) {
             (Event::ActionStarted { .. } | Event::Verifying { .. }, Some(i)) => {
@@ -299,15 +304,20 @@ impl Reporter for Announcer {
                     self.publish("start", "outage", "start".into(), at, &[], &|_| json!({}));
                 }
                 self.states[i] = ServiceState::Restoring;
+                // Remembered across runs: a restore finished by a crashed run still gets its update.
+                let key = format!("restoring:{}", self.plan.services[i].id);
+                if self.plan.services[i].customer_facing && self.announced.insert(key) {
+                    self.save();
+                }
             }
-            (Event::AlreadyOnline { .. }, Some(i)) => {
+            (Event::Online { .. } | Event::AlreadyOnline { .. }, Some(i)) => {
                 self.online[i] = true;
                 self.states[i] = ServiceState::Operational;
-            }
-            (Event::Online { .. }, Some(i)) => {
-                self.online[i] = true;
-                self.states[i] = ServiceState::Operational;
-                if self.plan.services[i].customer_facing {
+                let id = &self.plan.services[i].id;
+                let was_down = self.announced.contains(&format!("restoring:{id}"));
+                let told = self.announced.iter().any(|k| k.split(',').any(|k| k == format!("online:{id}")));
+                let announce = matches!(e, Event::Online { .. }) || was_down && !told;
+                if self.plan.services[i].customer_facing && announce {
                     self.batch.push(i);
                     let window = self.plan.announce.batch_window;
                     if window.is_zero() {
@@ -317,6 +327,7 @@ impl Reporter for Announcer {
                     }
                 }
             }
+            (Event::RtoMissed { .. }, Some(i)) => self.late(i, at),
             (Event::Failed { .. } | Event::Blocked { .. }, Some(i)) => {
                 self.states[i] = ServiceState::Unavailable
             }
@@ -330,8 +341,7 @@ impl Reporter for Announcer {
             }
             (Event::RunFinished { outcome, .. }, _) => {
                 self.flush_batch(at);
-                let all =
-                    self.plan.services.iter().enumerate().all(|(i, s)| !s.customer_facing || self.online[i]);
+                let all = self.customer.iter().all(|&i| self.online[i]);
                 if *outcome == Outcome::Success && all && self.started() {
                     self.publish("restored", "all", "restored".into(), at, &[], &|_| json!({}));
                 }

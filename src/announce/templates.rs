@@ -160,7 +160,8 @@ fn overrides(dir: &Path) -> Result<Vec<(String, PathBuf, String)>, String> {
 
 fn template_error(path: &Path, e: &minijinja::Error, span: Option<crate::plan::Span>) -> Diagnostic {
     let line = e.line().map(|l| format!(":{l}")).unwrap_or_default();
-    Diagnostic::error("template", span, format!("{}{line}: {}", path.display(), describe(e)))
+    let what = e.detail().map_or_else(|| e.kind().to_string(), |d| format!("{}: {d}", e.kind()));
+    Diagnostic::error("template", span, format!("{}{line}: {what}", path.display()))
         .help("templates use minijinja (Jinja2) syntax; see the built-in ones in src/announce/templates/")
 }
 

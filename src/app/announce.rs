@@ -53,7 +53,8 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         plan.locales.iter().filter(|l| only.is_none_or(|o| o == l.as_str())).collect();
     let mut texts = BTreeMap::new();
     for locale in &locales {
-        let ctx = crate::announce::context(plan, locale, &now, &online);
+        let ctx =
+            crate::announce::context(plan, &crate::announce::customer_facing(plan), locale, &now, &online);
         match templates.render(&templates::name("status", locale), &templates::value(&ctx)) {
             Ok(t) => {
                 texts.insert(locale.to_string(), t);

@@ -64,6 +64,9 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::Failed { service, reason, .. } => format!("{service}: FAILED: {reason}"),
         Event::Blocked { service, by, .. } => format!("{service}: blocked (dependency {by} failed)"),
         Event::PhaseComplete { phase, .. } => format!("phase {phase} complete"),
+        Event::RtoMissed { service, rto, .. } => {
+            format!("{service}: not online within its RTO of {}", human_duration(rto.duration()))
+        }
         Event::Interrupting { waiting_for, force: false, .. } => {
             format!(
                 "interrupted: starting nothing new; waiting for {} (Ctrl-C again to kill them)",

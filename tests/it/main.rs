@@ -2,6 +2,7 @@
 
 mod support;
 
+mod announce;
 mod dry_run;
 mod graph;
 mod robustness;

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 
 type Hits = Arc<Mutex<HashMap<String, usize>>>;
+type Posts = Arc<Mutex<Vec<(String, serde_json::Value)>>>;
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -21,6 +22,7 @@ pub struct TestServer {
     /// HTTPS with a self-signed certificate.
     pub tls_addr: SocketAddr,
     hits: Hits,
+    posts: Posts,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -29,7 +31,11 @@ impl TestServer {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let hits: Hits = Arc::default();
+        let posts: Posts = Arc::default();
         let (addr, hang_addr, tls_addr) = runtime.block_on(async {
+            let hooks = Router::new()
+                .route("/hook/{name}", axum::routing::post(hook))
+                .with_state((hits.clone(), posts.clone()));
             let app = Router::new()
                 .route("/ok", get(|| async { "ok" }))
                 .route("/fail", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "broken") }))
@@ -56,7 +62,8 @@ impl TestServer {
                     }),
                 )
                 .route("/health/{*rest}", get(count))
-                .with_state(hits.clone());
+                .with_state(hits.clone())
+                .merge(hooks);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -71,11 +78,17 @@ impl TestServer {
             });
             (addr, hang_addr, start_tls().await)
         });
-        Self { addr, hang_addr, tls_addr, hits, _runtime: runtime }
+        Self { addr, hang_addr, tls_addr, hits, posts, _runtime: runtime }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Bodies posted to `/hook/NAME` (and accepted), in order.
+    pub fn posts(&self, name: &str) -> Vec<serde_json::Value> {
+        let path = format!("/hook/{name}");
+        self.posts.lock().unwrap().iter().filter(|(p, _)| *p == path).map(|(_, b)| b.clone()).collect()
     }
 
     pub fn hits(&self, path: &str) -> usize {
@@ -86,6 +99,26 @@ impl TestServer {
 async fn count(State(hits): State<Hits>, Path(rest): Path<String>) -> impl IntoResponse {
     *hits.lock().unwrap().entry(format!("/health/{rest}")).or_default() += 1;
     "ok"
+}
+
+/// Records webhook posts. `/hook/flaky` answers 500 to its first two requests.
+async fn hook(
+    State((hits, posts)): State<(Hits, Posts)>,
+    Path(name): Path<String>,
+    axum::Json(body): axum::Json<serde_json::Value>,
+) -> StatusCode {
+    let path = format!("/hook/{name}");
+    let n = {
+        let mut hits = hits.lock().unwrap();
+        let n = hits.entry(path.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    if name == "flaky" && n <= 2 {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    posts.lock().unwrap().push((path, body));
+    StatusCode::OK
 }
 
 /// A minimal HTTPS server with a self-signed certificate: answers every request with 200 "ok".

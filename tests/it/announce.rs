@@ -1,0 +1,388 @@
+//! Customer announcements: texts per event and locale, content rules, batching, templates, the
+//! status page in a real browser, webhooks, and the `announce` command.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::server::TestServer;
+use crate::support::*;
+
+fn announcements(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn ista_dry_run(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let state = tempfile::tempdir().unwrap();
+    restorectl()
+        .args(["run", "--dry-run", "--start", "2022-07-25T08:00", "--format", "json", "--state"])
+        .arg(state.path())
+        .args(extra)
+        .arg(repo("plans/ista.toml"))
+        .output()
+        .unwrap();
+    let dir = state.path().join("dry-run/announcements");
+    (state, dir)
+}
+
+#[test]
+fn every_event_in_every_locale_of_the_ista_plan() {
+    // ista-connect four times slower misses its 60-day RTO: a delay notice comes first.
+    let (_state, dir) = ista_dry_run(&["--slow", "ista-connect:4"]);
+    let names = announcements(&dir);
+    insta::assert_snapshot!("ista_announcement_files", names.join("\n"));
+    for event in ["start", "online", "phase", "late", "restored"] {
+        for locale in ["pl", "en"] {
+            let first = names
+                .iter()
+                .find(|n| n.contains(&format!("-{event}-")) && n.ends_with(&format!(".{locale}.md")))
+                .unwrap();
+            let text = std::fs::read_to_string(dir.join(first)).unwrap();
+            insta::assert_snapshot!(format!("ista_{event}_{locale}"), text);
+        }
+    }
+}
+
+#[test]
+fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() {
+    let (_state, dir) = ista_dry_run(&[]);
+    let pl = std::fs::read_to_string(dir.join("updates.pl.md")).unwrap();
+    for form in [
+        "W przygotowaniu: 9 usług —",
+        "W przygotowaniu: 3 usługi —",
+        "W przygotowaniu: 1 usługa —",
+        "portal ista24 i portal ista connect.",
+    ] {
+        assert!(pl.contains(form), "missing `{form}`");
+    }
+    let en = std::fs::read_to_string(dir.join("updates.en.md")).unwrap();
+    assert!(
+        en.contains("Still being restored: 1 service —") && en.contains("Still being restored: 2 services —")
+    );
+    assert!(en.contains("the ista24 portal and the ista connect portal."));
+    let all = format!("{pl}{en}");
+    for internal in [
+        "network core",
+        "directory and identity",
+        "backup restore",
+        "device-monitoring system",
+        "metering-data ingestion",
+        "ERP",
+        "ista.internal",
+    ] {
+        assert!(!all.contains(internal), "an update names `{internal}`");
+    }
+    // The feed is newest first, with dated headings.
+    let headings: Vec<&str> = pl.lines().filter(|l| l.starts_with("### Komunikat z dnia")).collect();
+    assert_eq!(headings.first(), Some(&"### Komunikat z dnia 26.08.2022"));
+    assert_eq!(headings.last(), Some(&"### Komunikat z dnia 25.07.2022"));
+}
+
+#[test]
+fn a_plan_whose_text_reveals_an_internal_host_is_refused_and_nothing_is_written() {
+    let state = tempfile::tempdir().unwrap();
+    restorectl()
+        .args(["run", "--dry-run", "--state"])
+        .arg(state.path())
+        .arg(repo("tests/invalid/leak.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "customer-facing text of service `billing` reveals `billing.example.internal`",
+        ));
+    assert!(!state.path().join("dry-run").exists(), "something was written");
+}
+
+fn plan_with_templates(templates: &[(&str, &str)], extra: &str) -> PlanDir {
+    let p = plan_file(&format!(
+        r#"
+[plan]
+name = "Templated"
+organization = "Example"
+[announce]
+templates = "templates"
+{extra}
+[[service]]
+id = "billing"
+name = "billing"
+duration = "1h"
+[[service.check]]
+http = "https://billing.example.internal/health"
+[[service]]
+id = "shop"
+name = "web shop"
+duration = "90m"
+[[service.check]]
+http = "https://shop.example.internal/health"
+"#
+    ));
+    let dir = p.path().join("templates");
+    std::fs::create_dir(&dir).unwrap();
+    for (name, text) in templates {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    p
+}
+
+#[test]
+fn template_errors_are_reported_by_validate_with_file_and_line() {
+    let p = plan_with_templates(&[("online.en.md.j2", "Hello\n{% if services %}\nno end\n")], "");
+    let out = restorectl().args(["validate", "--format", "json"]).arg(&p.plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let lines = diagnostic_lines(&json(&out.stdout));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("error 6:13 template: "), "{lines:?}");
+    assert!(
+        lines[0].ends_with(
+            "templates/online.en.md.j2:2: syntax error: unexpected end of input, expected end of block"
+        ),
+        "{lines:?}"
+    );
+
+    let p = plan_with_templates(&[("online.en.md.j2", "{{ servces }}\n")], "");
+    let lines = diagnostic_lines(&json(
+        &restorectl().args(["validate", "--format", "json"]).arg(&p.plan).output().unwrap().stdout,
+    ));
+    assert!(lines[0].contains("template online.en.md.j2: undefined value"), "{lines:?}");
+
+    let p = plan_with_templates(&[("onlien.en.md.j2", "x")], "");
+    let lines = diagnostic_lines(&json(
+        &restorectl().args(["validate", "--format", "json"]).arg(&p.plan).output().unwrap().stdout,
+    ));
+    assert!(lines[0].contains("onlien.en.md.j2: not a template restorectl uses"), "{lines:?}");
+}
+
+#[test]
+fn an_update_that_would_leak_is_not_written() {
+    let p = plan_with_templates(
+        &[(
+            "online.en.md.j2",
+            "{{ services[0].name }} is back, see https://billing.example.internal/health\n",
+        )],
+        "",
+    );
+    let out = restorectl().args(["run", "--dry-run", "--state"]).arg(p.path()).arg(&p.plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "the restoration itself goes on");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error: announcement `online:billing` (en) not written: it would reveal `billing.example.internal`"), "{err}");
+    let names = announcements(&p.path().join("dry-run/announcements"));
+    assert!(!names.iter().any(|n| n.contains("-online-")), "{names:?}");
+}
+
+#[test]
+fn services_online_within_the_batch_window_share_one_update() {
+    let p = plan_with_templates(&[], "batch_window = \"1h\"");
+    std::fs::remove_dir(p.path().join("templates")).unwrap();
+    std::fs::write(
+        &p.plan,
+        std::fs::read_to_string(&p.plan).unwrap().replace("templates = \"templates\"\n", ""),
+    )
+    .unwrap();
+    restorectl().args(["run", "--dry-run", "--state"]).arg(p.path()).arg(&p.plan).assert().code(0);
+    let dir = p.path().join("dry-run/announcements");
+    let names = announcements(&dir);
+    let online: Vec<&String> = names.iter().filter(|n| n.contains("-online-")).collect();
+    assert_eq!(online, ["0002-online-billing+1.en.md"]);
+    let text = std::fs::read_to_string(dir.join(online[0])).unwrap();
+    assert!(text.contains("these services are available again: billing and web shop."), "{text}");
+}
+
+/// The page, with a probe script: records errors, reads what is shown, switches language.
+fn probe_page(page: &Path) -> serde_json::Value {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let html = std::fs::read_to_string(page).unwrap();
+    let probe = r#"<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message)));
+window.addEventListener("load", () => {
+  const visible = () => [...document.querySelectorAll("main")].filter(m => !m.hidden && m.offsetParent !== null).map(m => m.lang);
+  const services = lang => [...document.querySelectorAll(`main[lang=${lang}] ul.services li`)].map(li => [li.children[0].textContent, li.children[1].className.replace("state ", ""), li.children[1].textContent]);
+  const before = visible();
+  const buttons = [...document.querySelectorAll("nav button")];
+  buttons[1].click();
+  const after = visible();
+  const pressed = buttons.map(b => b.getAttribute("aria-pressed"));
+  const out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify({ errors: window.__errors, before, after, pressed, htmlLang: document.documentElement.lang,
+    pl: services("pl"), en: services("en"), articles: document.querySelectorAll("main[lang=en] article").length,
+    external: [...document.querySelectorAll("[src],link[href]")].length });
+  document.body.appendChild(out);
+});
+</script>"#;
+    let probed = page.with_file_name("probed.html");
+    std::fs::write(&probed, html.replace("<head>", &format!("<head>{probe}"))).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", probed.display()))
+        .stderr(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}); install Debian's chromium or set CHROMIUM"));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom.find("<pre id=\"probe\">").expect("the probe script ran") + "<pre id=\"probe\">".len();
+    let end = dom[start..].find("</pre>").unwrap() + start;
+    let text = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_status_page_works_in_a_real_browser() {
+    let (_state, dir) = ista_dry_run(&["--fail", "ista24"]);
+    let r = probe_page(&dir.join("status.html"));
+    assert_eq!(r["errors"], serde_json::json!([]), "{r:#}");
+    assert_eq!(r["before"], serde_json::json!(["pl"]));
+    assert_eq!(r["after"], serde_json::json!(["en"]), "the language switch works");
+    assert_eq!(r["pressed"], serde_json::json!(["false", "true"]));
+    assert_eq!(r["htmlLang"], "en");
+    assert_eq!(r["external"], 0, "no external assets");
+    let en = r["en"].as_array().unwrap();
+    assert_eq!(en.len(), 9, "every customer-facing service, nothing internal");
+    let state =
+        |name: &str| en.iter().find(|s| s[0] == name).unwrap_or_else(|| panic!("{name} missing"))[1].clone();
+    assert_eq!(state("company e-mail"), "operational");
+    assert_eq!(state("the ista24 portal"), "unavailable");
+    assert_eq!(state("the ista connect portal"), "unavailable");
+    assert_eq!(r["pl"][0], serde_json::json!(["firmowa poczta e-mail", "operational", "działa"]));
+    assert!(r["articles"].as_u64().unwrap() >= 10);
+}
+
+fn live_plan(dir: &Path, hooks: &str, services: &[(&str, f64)]) -> PathBuf {
+    let d = dir.display();
+    let mut plan = format!("[plan]\nname = \"Hooks\"\norganization = \"Example\"\n[announce]\n{hooks}\n");
+    for (id, sleep) in services {
+        plan += &format!(
+            "[[service]]\nid = \"{id}\"\nname = \"{id} service\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo {id} >> {d}/runs; sleep {sleep}; touch {d}/{id}.up\"]\n"
+        );
+    }
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    path
+}
+
+#[test]
+fn webhooks_get_one_payload_per_update_in_their_format() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = format!(
+        "[[announce.webhook]]\nurl = \"{}\"\n[[announce.webhook]]\nurl = \"{}\"\nformat = \"slack\"\n[[announce.webhook]]\nurl = \"{}\"\nformat = \"statuspage\"\ncomponents = {{ mail = \"cmp123\" }}\n[[announce.webhook]]\nurl = \"{}\"\n",
+        srv.url("/hook/json"),
+        srv.url("/hook/slack"),
+        srv.url("/hook/statuspage"),
+        srv.url("/hook/flaky")
+    );
+    let plan = live_plan(dir.path(), &hooks, &[("mail", 0.1)]);
+    restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
+    let json_posts = srv.posts("json");
+    let keys: Vec<&str> = json_posts.iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["start", "online:mail", "restored"]);
+    assert_eq!(json_posts[1]["event"], "online");
+    assert_eq!(json_posts[1]["services"], serde_json::json!(["mail"]));
+    assert!(json_posts[1]["texts"]["en"].as_str().unwrap().contains("mail service is available again"));
+    let slack = srv.posts("slack");
+    assert_eq!(slack.len(), 3);
+    assert!(slack[1]["text"].as_str().unwrap().starts_with("### Update, "));
+    let sp = srv.posts("statuspage");
+    assert_eq!(sp[0]["incident"]["status"], "identified");
+    assert_eq!(sp[1]["incident"]["status"], "monitoring");
+    assert_eq!(sp[1]["incident"]["components"], serde_json::json!({ "cmp123": "operational" }));
+    assert_eq!(sp[2]["incident"]["status"], "resolved");
+    // Two 500s, then accepted: retried, delivered once each.
+    let flaky: Vec<String> =
+        srv.posts("flaky").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(flaky, ["start", "online:mail", "restored"]);
+    assert_eq!(srv.hits("/hook/flaky"), 5);
+}
+
+#[test]
+fn a_hanging_webhook_does_not_delay_the_run() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = format!("[[announce.webhook]]\nurl = \"http://{}/hook\"\n", srv.hang_addr);
+    let plan = live_plan(dir.path(), &hooks, &[("a", 0.1), ("b", 0.1)]);
+    let start = Instant::now();
+    let out = restorectl().args(["run", "--format", "json"]).arg(&plan).output().unwrap();
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out.stdout);
+    assert!(report["makespan_seconds"].as_f64().unwrap() < 2.0, "{report:#}");
+    assert!(took < Duration::from_secs(6), "the run took {took:?}");
+    // Undelivered updates stay queued for the next run.
+    let log = std::fs::read_to_string(dir.path().join(".restorectl/announcements/webhooks.jsonl")).unwrap();
+    assert!(log.contains(r#""state":"queued""#) && !log.contains(r#""state":"delivered""#));
+}
+
+#[test]
+fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = format!("[[announce.webhook]]\nurl = \"{}\"\n", srv.url("/hook/resume"));
+    let plan = live_plan(dir.path(), &hooks, &[("fast", 0.0), ("slow", 2.0)]);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+        .args(["run", "--progress", "none"])
+        .arg(&plan)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while srv.posts("resume").len() < 2 {
+        assert!(Instant::now() < deadline, "the first updates never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: killing our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
+    let keys: Vec<String> =
+        srv.posts("resume").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(keys, ["start", "online:fast", "online:slow", "restored"]);
+    let files = announcements(&dir.path().join(".restorectl/announcements"));
+    assert_eq!(
+        files.iter().filter(|f| f.ends_with(".en.md") && !f.starts_with("updates")).count(),
+        4,
+        "{files:?}"
+    );
+}
+
+#[test]
+fn announce_renders_the_current_state_from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = live_plan(dir.path(), "", &[("mail", 0.0)]);
+    let out = restorectl().args(["announce", "--locale", "en"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Still being restored: 1 service — mail service."), "{text}");
+    restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
+    let out = restorectl().args(["announce", "--format", "json"]).arg(&plan).output().unwrap();
+    let v = json(&out.stdout);
+    assert!(v["texts"]["en"].as_str().unwrap().contains("Available: mail service."));
+    assert_eq!(v["services"][0]["state"], "operational");
+    restorectl()
+        .args(["announce", "--locale", "de"])
+        .arg(&plan)
+        .assert()
+        .code(2)
+        .stderr("error: `--locale de`: the plan's locales are en\n");
+}
