@@ -3,12 +3,11 @@
 # (4 phases, --jobs 16), and 1,000 jittered trials of plans/ista.toml. Median of 3 runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 cargo build --release --quiet --example gen_plan --bin restorectl
 bin=target/release/restorectl
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-median3() { local a b c; a=$(ms "$@"); b=$(ms "$@"); c=$(ms "$@"); printf '%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p; }
 
 echo "| services | dry run (--jobs 16, JSON report, journal) |"
 echo "|---:|---:|"

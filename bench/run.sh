@@ -5,6 +5,7 @@
 # The server answers 503 to the first request per path, so every service really needs its restore.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 cargo build --release --quiet --example gen_plan --example http_server --bin restorectl
 bin=$(pwd)/target/release/restorectl
 work=$(mktemp -d)
@@ -20,7 +21,6 @@ start_server() {
   while [ ! -s "$work/port" ]; do sleep 0.05; done
   port=$(cat "$work/port")
 }
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 
 r_times=(); m_times=()
 for round in 1 2 3; do

@@ -3,6 +3,7 @@
 # against the same probes with curl run by `xargs -P` at the same concurrency (64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 cargo build --release --quiet --example gen_plan --example http_server --bin restorectl
 bin=target/release/restorectl
 work=$(mktemp -d)
@@ -12,8 +13,6 @@ trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 while [ ! -s "$work/port" ]; do sleep 0.05; done
 port=$(cat "$work/port")
 
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-median3() { local a b c; a=$(ms "$@"); b=$(ms "$@"); c=$(ms "$@"); printf '%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p; }
 
 echo "| services | restorectl status --jobs 64 | curl via xargs -P 64 | ratio |"
 echo "|---:|---:|---:|---:|"

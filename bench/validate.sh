@@ -3,23 +3,12 @@
 # Usage: bench/validate.sh            (release build; prints a Markdown table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 cargo build --release --quiet --example gen_plan --bin restorectl
 bin=target/release/restorectl
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Median wall time in milliseconds of 5 runs of a command.
-median_ms() {
-  local times=()
-  for _ in 1 2 3 4 5; do
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
-}
 
 echo "| services | plan size | validate | graph --format json |"
 echo "|---:|---:|---:|---:|"
@@ -27,8 +16,8 @@ declare -A v g
 for n in 1000 10000 100000; do
   target/release/examples/gen_plan "$n" > "$work/p$n.toml"
   "$bin" validate "$work/p$n.toml" >/dev/null
-  v[$n]=$(median_ms "$bin" validate "$work/p$n.toml")
-  g[$n]=$(median_ms "$bin" graph --format json "$work/p$n.toml")
+  v[$n]=$(median3 "$bin" validate "$work/p$n.toml")
+  g[$n]=$(median3 "$bin" graph --format json "$work/p$n.toml")
   size=$(du -h "$work/p$n.toml" | cut -f1)
   echo "| $n | $size | ${v[$n]} ms | ${g[$n]} ms |"
 done

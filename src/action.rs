@@ -5,11 +5,13 @@
 //! for, never started a second time.
 
 use std::collections::HashSet;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::check::Prober;
@@ -31,6 +33,8 @@ pub struct LiveExecutor {
     replay: Mutex<Replay>,
     /// Process groups of the actions running now.
     running: Mutex<HashSet<u32>>,
+    /// Lines typed on the terminal, for confirming manual steps there.
+    typed: OnceLock<broadcast::Sender<String>>,
 }
 
 impl LiveExecutor {
@@ -41,7 +45,27 @@ impl LiveExecutor {
             state: state.to_path_buf(),
             replay: Mutex::new(replay),
             running: Mutex::default(),
+            typed: OnceLock::new(),
         }
+    }
+
+    /// Lines typed on our terminal (none when stdin is not one). One reader thread serves every
+    /// manual step waiting at the same time.
+    fn terminal_lines(&self) -> Option<broadcast::Receiver<String>> {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        let tx = self.typed.get_or_init(|| {
+            let (tx, _) = broadcast::channel(16);
+            let sender = tx.clone();
+            std::thread::spawn(move || {
+                for line in std::io::stdin().lines().map_while(Result::ok) {
+                    let _ = sender.send(line);
+                }
+            });
+            tx
+        });
+        Some(tx.subscribe())
     }
 
     fn replay(&self) -> std::sync::MutexGuard<'_, Replay> {
@@ -143,11 +167,23 @@ impl LiveExecutor {
         let path = journal::confirmation_path(&self.state, &s.id);
         let timeout = s.restore.as_ref().map_or(DEFAULT_VERIFY, |r| r.timeout);
         let deadline = Instant::now() + timeout;
+        let mut typed = self.terminal_lines();
+        if typed.is_some() {
+            eprintln!(
+                "{}: when done, type `{}` and press Enter (or run `restorectl confirm` from another shell)",
+                s.id, s.id
+            );
+        }
         loop {
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                let by = serde_json::from_str::<serde_json::Value>(&text)
-                    .ok()
+            let at_terminal = typed
+                .as_mut()
+                .is_some_and(|rx| std::iter::from_fn(|| rx.try_recv().ok()).any(|line| line.trim() == s.id));
+            let from_file = std::fs::read_to_string(&path).ok();
+            if at_terminal || from_file.is_some() {
+                let by = from_file
+                    .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
                     .and_then(|v| v["by"].as_str().map(str::to_owned))
+                    .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
                     .unwrap_or_else(|| "an operator".into());
                 let _ = std::fs::remove_file(&path);
                 em.record(Event::Confirmed { service: s.id.clone(), at: em.at(), by }).await;

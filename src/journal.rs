@@ -34,8 +34,6 @@ pub struct Replay {
     pub in_flight: HashMap<String, (u32, Option<u64>)>,
     /// Services an operator confirmed (manual steps without checks).
     pub confirmed: HashSet<String>,
-    /// Services that were online at the end of the journal.
-    pub online: HashSet<String>,
     /// Services whose plan entry changed (or that are new) since the last run.
     pub changed: Vec<String>,
 }
@@ -232,12 +230,6 @@ fn apply(r: &mut Replay, event: Event) {
         }
         Event::Confirmed { service, .. } => {
             r.confirmed.insert(service);
-        }
-        Event::Online { service, .. } | Event::AlreadyOnline { service, .. } => {
-            r.online.insert(service);
-        }
-        Event::Failed { service, .. } => {
-            r.online.remove(&service);
         }
         _ => {}
     }

@@ -370,3 +370,31 @@ fn a_changed_plan_is_reported_and_used() {
     );
     assert_eq!(state_of(&json(&out.stdout), "b"), "online");
 }
+
+#[test]
+fn a_manual_step_can_be_confirmed_by_typing_its_id_on_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\n[service.restore]\nmanual = \"Get the sign-off.\"\ntimeout = \"20s\"\n";
+    let plan = plan_in(dir.path(), body);
+    // `script` gives restorectl a real terminal; what we write to it is what the operator types.
+    let command = format!(
+        "{} run --progress plain {}",
+        assert_cmd::cargo::cargo_bin("restorectl").display(),
+        plan.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("USER", "operator-on-call")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("`script` from util-linux");
+    std::thread::sleep(Duration::from_millis(1000));
+    use std::io::Write;
+    child.stdin.as_mut().unwrap().write_all(b"signoff\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("signoff: when done, type `signoff` and press Enter"), "{screen}");
+    assert!(screen.contains("signoff: confirmed by operator-on-call"), "{screen}");
+}
