@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::plan::{Action, CommandSpec, HttpRequest, Plan, Probe, Text};
 
+/// Shorter values are not redacted (see `redact`).
+pub const MIN_SECRET: usize = 4;
+
 /// The resolved placeholder values of one plan.
 #[derive(Debug, Default, Clone)]
 pub struct Secrets {
@@ -64,7 +67,10 @@ impl Secrets {
     pub fn redact(&self, s: &str) -> String {
         let mut out = s.to_owned();
         // Longest first, so a secret that contains another is hidden whole.
-        let mut secrets: Vec<&String> = self.values.values().filter(|v| !v.is_empty()).collect();
+        // Values of one to three characters would blank out ordinary words everywhere; they are
+        // too short to be secrets worth the name.
+        let mut secrets: Vec<&String> =
+            self.values.values().filter(|v| v.chars().count() >= MIN_SECRET).collect();
         secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
         for v in secrets {
             if out.contains(v.as_str()) {
@@ -127,8 +133,13 @@ mod tests {
     #[test]
     fn redacts_every_value_longest_first() {
         let s = Secrets {
-            values: [("A".to_string(), "abc".to_string()), ("B".to_string(), "abcdef".to_string())].into(),
+            values: [
+                ("A".to_string(), "abcd".to_string()),
+                ("B".to_string(), "abcdef".to_string()),
+                ("C".to_string(), "ab".to_string()),
+            ]
+            .into(),
         };
-        assert_eq!(s.redact("token abcdef and abc"), "token *** and ***");
+        assert_eq!(s.redact("token abcdef and abcd abc"), "token *** and *** abc");
     }
 }

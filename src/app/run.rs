@@ -198,14 +198,14 @@ fn reporters(
     announce_dir: PathBuf,
 ) -> Result<Reporters, String> {
     let mut sinks: Vec<Box<dyn Reporter>> = vec![Box::new(journal)];
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let progress = match args.progress {
-        Progress::Auto if args.format == ReportFormat::Json => Progress::None,
-        Progress::Auto if terminal && !args.dry_run && !crate::term::is_ci() => Progress::Bar,
-        Progress::Auto => Progress::Plain,
-        p => p,
+    let display = report::progress::Display {
+        flag: args.progress,
+        json: args.format == ReportFormat::Json,
+        terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        ci: crate::term::is_ci(),
+        dry_run: args.dry_run,
     };
-    match progress {
+    match display.choose() {
         Progress::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan))),
         Progress::Plain => sinks.push(Box::new(PlainLog { stamp: stamp.clone() })),
         Progress::None | Progress::Auto => {}

@@ -6,10 +6,34 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use crate::cli::Progress;
 use crate::event::Event;
 use crate::plan::Plan;
 use crate::report::Reporter;
 use crate::report::log::describe;
+
+/// What decides how a run shows its progress.
+pub struct Display {
+    pub flag: Progress,
+    pub json: bool,
+    /// stderr is a terminal.
+    pub terminal: bool,
+    pub ci: bool,
+    pub dry_run: bool,
+}
+
+impl Display {
+    /// A bar only for a live run on a terminal outside CI; plain lines elsewhere; nothing next to
+    /// JSON unless asked. Never `Auto`.
+    pub fn choose(&self) -> Progress {
+        match self.flag {
+            Progress::Auto if self.json => Progress::None,
+            Progress::Auto if self.terminal && !self.ci && !self.dry_run => Progress::Bar,
+            Progress::Auto => Progress::Plain,
+            chosen => chosen,
+        }
+    }
+}
 
 pub struct Bar {
     multi: MultiProgress,
@@ -86,6 +110,31 @@ impl Reporter for Bar {
         }
         if let Some(line) = describe(e) {
             let _ = self.multi.println(line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_display_table() {
+        use Progress::*;
+        // (flag, json, terminal, ci, dry_run) → display
+        let table = [
+            (Auto, false, true, false, false, Bar),
+            (Auto, false, true, true, false, Plain),
+            (Auto, false, false, false, false, Plain),
+            (Auto, false, true, false, true, Plain),
+            (Auto, true, true, false, false, None),
+            (Plain, true, true, false, false, Plain),
+            (Bar, false, false, true, false, Bar),
+            (None, false, true, false, false, None),
+        ];
+        for (flag, json, terminal, ci, dry_run, want) in table {
+            let got = Display { flag, json, terminal, ci, dry_run }.choose();
+            assert_eq!(got, want, "{flag:?} json={json} terminal={terminal} ci={ci} dry_run={dry_run}");
         }
     }
 }

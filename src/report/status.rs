@@ -50,8 +50,9 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
         snap.services.len(),
         latency(snap.elapsed)
     );
-    let id_w = snap.services.iter().map(|s| plan.services[s.index].id.chars().count()).max().unwrap_or(0);
-    let state_w = snap.services.iter().map(|s| state_text(plan, s).chars().count()).max().unwrap_or(0);
+    let id_w =
+        snap.services.iter().map(|s| plan.services[s.index].id.chars().count()).max().unwrap_or(0).max(7);
+    let state_w = snap.services.iter().map(|s| state_text(plan, s).chars().count()).max().unwrap_or(0).max(5);
     let mut groups: Vec<(Option<usize>, Vec<&ServiceStatus>)> = Vec::new();
     for s in &snap.services {
         let phase = plan.services[s.index].phase;
@@ -61,6 +62,8 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
         }
     }
     groups.sort_by_key(|(p, _)| p.unwrap_or(usize::MAX));
+    let header = format!("  {:<id_w$}  {:<state_w$}  {:>7}  DETAIL", "SERVICE", "STATE", "LATENCY");
+    let _ = writeln!(out, "\n{}", if color { header.dimmed().to_string() } else { header });
     for (phase, members) in groups {
         let title = match phase {
             Some(p) => {
