@@ -47,6 +47,23 @@ fn dot_and_mermaid_outputs_are_well_formed() {
     assert!(mmd.contains("class "));
 }
 
+#[test]
+fn dot_output_renders_with_graphviz() {
+    let out = restorectl().args(["graph", "--format", "dot"]).arg(repo("plans/ista.toml")).output().unwrap();
+    let mut dot = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` (Debian's graphviz; .ci/run installs it)");
+    std::io::Write::write_all(dot.stdin.as_mut().unwrap(), &out.stdout).unwrap();
+    let svg = dot.wait_with_output().unwrap();
+    assert!(svg.status.success(), "{}", String::from_utf8_lossy(&svg.stderr));
+    let svg = String::from_utf8(svg.stdout).unwrap();
+    assert!(svg.contains("<svg") && svg.contains(">ista&#45;connect</text>"), "{svg}");
+}
+
 /// A plan over `n` services with the given edges (`(a, b)`: `b` depends on `a`, `a < b`).
 fn dag_plan(n: usize, edges: &[(usize, usize)], durations: &[u64]) -> String {
     let mut s = String::from("[plan]\nname = \"random\"\n");

@@ -47,6 +47,7 @@ impl TestServer {
                     }),
                 )
                 .route("/body", get(|| async { "hello world" }))
+                .route("/huge", get(|| async { format!("{}needle", "x".repeat(5 * 1024 * 1024)) }))
                 .route("/redirect", get(|| async { Redirect::temporary("/ok") }))
                 .route("/loop", get(|| async { Redirect::temporary("/loop") }))
                 .route(

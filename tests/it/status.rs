@@ -40,6 +40,7 @@ fn every_kind_of_check_reports_its_state_and_detail() {
         ("silent", format!("http = \"http://{}/\"", srv.hang_addr)),
         ("body-mismatch", format!("http = \"{}\"\nbody_contains = \"ok\"", srv.url("/body"))),
         ("body-regex", format!("http = \"{}\"\nbody_regex = \"^hello w.rld$\"", srv.url("/body"))),
+        ("huge-body", format!("http = \"{}\"\nbody_contains = \"needle\"", srv.url("/huge"))),
         ("redirect-loop", format!("http = \"{}\"", srv.url("/loop"))),
         ("self-signed", format!("http = \"https://{}/\"", srv.tls_addr)),
         ("self-signed-allowed", format!("http = \"https://{}/\"\ninsecure_tls = true", srv.tls_addr)),
@@ -67,6 +68,8 @@ fn every_kind_of_check_reports_its_state_and_detail() {
         ("silent", "down", "timed out after 1s"),
         ("body-mismatch", "down", "HTTP 200, but the body does not contain `ok`"),
         ("body-regex", "healthy", "HTTP 200"),
+        // Only the first MiB is read: the needle at the end of 5 MiB is never seen.
+        ("huge-body", "down", "HTTP 200, but the body does not contain `needle`"),
         ("redirect-loop", "down", "more than 5 redirects"),
         (
             "self-signed",
