@@ -230,7 +230,15 @@ impl Announcer {
         }
     }
 
+    /// Remembers what was announced. A dry run has nothing to resume: it saves once, at the end.
     fn save(&self) {
+        if !self.eager {
+            return;
+        }
+        self.save_now();
+    }
+
+    fn save_now(&self) {
         let _ = std::fs::write(
             self.dir.join(ANNOUNCED),
             serde_json::to_string(&self.announced).unwrap_or_default(),
@@ -313,11 +321,15 @@ impl Reporter for Announcer {
             (Event::Online { .. } | Event::AlreadyOnline { .. }, Some(i)) => {
                 self.online[i] = true;
                 self.states[i] = ServiceState::Operational;
-                let id = &self.plan.services[i].id;
-                let was_down = self.announced.contains(&format!("restoring:{id}"));
-                let told = self.announced.iter().any(|k| k.split(',').any(|k| k == format!("online:{id}")));
-                let announce = matches!(e, Event::Online { .. }) || was_down && !told;
-                if self.plan.services[i].customer_facing && announce {
+                // Found online by a run after the one that restored it: tell customers if nobody has.
+                let resumed = |this: &Self| {
+                    let id = &this.plan.services[i].id;
+                    let online_key = format!("online:{id}");
+                    this.announced.contains(&format!("restoring:{id}"))
+                        && !this.announced.iter().any(|k| k.split(',').any(|k| k == online_key))
+                };
+                let customer = self.plan.services[i].customer_facing;
+                if customer && (matches!(e, Event::Online { .. }) || resumed(self)) {
                     self.batch.push(i);
                     let window = self.plan.announce.batch_window;
                     if window.is_zero() {
@@ -351,6 +363,7 @@ impl Reporter for Announcer {
     }
 
     fn finish(&mut self, tally: &Tally) -> Result<(), String> {
+        self.save_now();
         self.write_feeds_and_page(tally.finished_at);
         if let Some(w) = self.webhooks.take() {
             w.finish();
