@@ -58,8 +58,9 @@ impl Emitter {
 
     /// Reports an event and waits until every reporter (the journal first) has recorded it.
     pub async fn record(&self, e: Event) {
-        let (ack, done) = oneshot::channel();
+        let (ack, done) = oneshot::channel::<()>();
         if self.tx.send(Msg::Event(e, Some(ack))).is_ok() {
+            // The sink drops the sender once the event is recorded.
             let _ = done.await;
         }
     }
@@ -72,6 +73,13 @@ impl Emitter {
 /// A stream of Ctrl-C presses (live runs); `None` in tests and dry runs.
 pub type Interrupts = Option<mpsc::UnboundedReceiver<()>>;
 
+/// Given to the sink with each event. Dropping it says the event is recorded: a task that waits for
+/// its event to be journaled (before starting a process) goes on then. A sink that hands events
+/// to another thread hands the `Ack` along with them.
+pub struct Ack(
+    #[expect(dead_code, reason = "dropping the sender is the acknowledgement")] Option<oneshot::Sender<()>>,
+);
+
 /// Runs the plan. `sink` sees every event, in order; returns how the run ended.
 pub async fn run<E: Executor>(
     plan: Arc<Plan>,
@@ -80,14 +88,14 @@ pub async fn run<E: Executor>(
     jobs: usize,
     dry_run: bool,
     mut interrupts: Interrupts,
-    sink: &mut dyn FnMut(&Event),
+    sink: &mut dyn FnMut(&Event, Ack),
 ) -> Outcome {
     let durations: Vec<Duration> = plan.services.iter().map(|s| s.duration).collect();
     let phases: Vec<Option<usize>> = plan.services.iter().map(|s| s.phase).collect();
     let mut sched = Scheduler::new(graph, &durations, &phases, plan.phases.len(), jobs);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let em = Emitter { tx, start: Instant::now(), plan: plan.clone() };
-    sink(&Event::RunStarted { services: plan.services.len(), dry_run, jobs });
+    sink(&Event::RunStarted { services: plan.services.len(), dry_run, jobs }, Ack(None));
     let mut online_count = 0;
     let mut online = vec![false; plan.services.len()];
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
@@ -118,16 +126,11 @@ pub async fn run<E: Executor>(
         }
         tokio::select! {
             msg = rx.recv() => match msg {
-                Some(Msg::Event(e, ack)) => {
-                    sink(&e);
-                    if let Some(ack) = ack {
-                        let _ = ack.send(());
-                    }
-                }
+                Some(Msg::Event(e, ack)) => sink(&e, Ack(ack)),
                 Some(Msg::Deadline(i)) => {
                     if !online[i] {
                         let rto = plan.services[i].rto.unwrap_or_default().into();
-                        sink(&Event::RtoMissed { service: em.id(i), at: em.at(), rto });
+                        sink(&Event::RtoMissed { service: em.id(i), at: em.at(), rto }, Ack(None));
                     }
                 }
                 Some(Msg::Done(i, up)) => {
@@ -138,10 +141,10 @@ pub async fn run<E: Executor>(
                         let at = em.at();
                         match change {
                             Change::Blocked { service, by } => {
-                                sink(&Event::Blocked { service: em.id(service), at, by: em.id(by) });
+                                sink(&Event::Blocked { service: em.id(service), at, by: em.id(by) }, Ack(None));
                             }
                             Change::PhaseComplete { phase } => {
-                                sink(&Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at });
+                                sink(&Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at }, Ack(None));
                             }
                         }
                     }
@@ -152,7 +155,7 @@ pub async fn run<E: Executor>(
                 presses += 1;
                 sched.stop();
                 let waiting_for = running.iter().map(|&i| em.id(i)).collect();
-                sink(&Event::Interrupting { at: em.at(), waiting_for, force: presses > 1 });
+                sink(&Event::Interrupting { at: em.at(), waiting_for, force: presses > 1 }, Ack(None));
                 if presses > 1 {
                     exec.kill_all();
                     tasks.abort_all();
@@ -164,10 +167,7 @@ pub async fn run<E: Executor>(
     deadlines.abort_all();
     // Events of tasks that finished together with the last completion.
     while let Ok(Msg::Event(e, ack)) = rx.try_recv() {
-        sink(&e);
-        if let Some(ack) = ack {
-            let _ = ack.send(());
-        }
+        sink(&e, Ack(ack));
     }
     let outcome = if presses > 0 {
         Outcome::Interrupted
@@ -176,7 +176,7 @@ pub async fn run<E: Executor>(
     } else {
         Outcome::Failed
     };
-    sink(&Event::RunFinished { at: em.at(), outcome });
+    sink(&Event::RunFinished { at: em.at(), outcome }, Ack(None));
     outcome
 }
 

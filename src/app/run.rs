@@ -17,7 +17,7 @@ use crate::loaded::Loaded;
 use crate::report::log::{PlainLog, Stamp};
 use crate::report::tally::Tally;
 use crate::report::{self, Reporter};
-use crate::runner;
+use crate::runner::{self, Ack};
 use crate::sim::{Failure, Scenario, SimExecutor};
 
 pub fn run(args: RunArgs) -> Exit {
@@ -62,10 +62,17 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
         let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.join("announcements"));
         let stamp = Stamp { start, with_date: true };
-        let mut reporters = reporters(loaded, args, stamp, journal, announce_dir)?;
-        let outcome = runtime
-            .block_on(runner::run(plan, &loaded.graph, exec, jobs, true, None, &mut |e| reporters.event(e)));
-        return reporters.finish(loaded, args, outcome);
+        let reporters = reporters(loaded, args, stamp, journal, announce_dir)?;
+        let (feed, worker) = reporters.spawn();
+        // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
+        // another thread would let the virtual clock jump ahead.
+        let outcome =
+            runtime.block_on(runner::run(plan, &loaded.graph, exec, jobs, true, None, &mut |e, ack| {
+                drop(ack);
+                let _ = feed.send((e.clone(), None));
+            }));
+        drop(feed);
+        return worker.join().map_err(|_| "a reporter failed".to_owned())?.finish(loaded, args, outcome);
     }
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.join("announcements"));
     let (journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
@@ -82,13 +89,18 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
-    let mut reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
+    let reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
+    let (feed, worker) = reporters.spawn();
     let outcome = runtime.block_on(async {
         let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, &state, replay));
         let interrupts = crate::signals::interrupts();
-        runner::run(plan, &loaded.graph, exec, jobs, false, interrupts, &mut |e| reporters.event(e)).await
+        runner::run(plan, &loaded.graph, exec, jobs, false, interrupts, &mut |e, ack| {
+            let _ = feed.send((e.clone(), Some(ack)));
+        })
+        .await
     });
-    reporters.finish(loaded, args, outcome)
+    drop(feed);
+    worker.join().map_err(|_| "a reporter failed".to_owned())?.finish(loaded, args, outcome)
 }
 
 /// `--state`, or `.restorectl/` next to the plan.
@@ -150,10 +162,26 @@ fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, String> {
 /// Every reporter of a run, fed the same events in the same order.
 struct Reporters {
     tally: Tally,
-    sinks: Vec<Box<dyn Reporter>>,
+    sinks: Vec<Box<dyn Reporter + Send>>,
 }
 
 impl Reporters {
+    /// Runs the reporters on a thread of their own, so writing files never holds up the run.
+    /// Each event's `Ack` is dropped once every reporter (the journal first) has it.
+    fn spawn(
+        mut self,
+    ) -> (std::sync::mpsc::Sender<(Event, Option<Ack>)>, std::thread::JoinHandle<Reporters>) {
+        let (tx, rx) = std::sync::mpsc::channel::<(Event, Option<Ack>)>();
+        let worker = std::thread::spawn(move || {
+            for (event, ack) in rx {
+                self.event(&event);
+                drop(ack);
+            }
+            self
+        });
+        (tx, worker)
+    }
+
     fn event(&mut self, e: &Event) {
         self.tally.event(e);
         for s in &mut self.sinks {
@@ -197,7 +225,7 @@ fn reporters(
     journal: Journal,
     announce_dir: PathBuf,
 ) -> Result<Reporters, String> {
-    let mut sinks: Vec<Box<dyn Reporter>> = vec![Box::new(journal)];
+    let mut sinks: Vec<Box<dyn Reporter + Send>> = vec![Box::new(journal)];
     let display = report::progress::Display {
         flag: args.progress,
         json: args.format == ReportFormat::Json,

@@ -272,7 +272,7 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
     let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
     let mut tally = restorectl::report::tally::Tally::new(&plan);
-    rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, jobs, true, None, &mut |e| {
+    rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, jobs, true, None, &mut |e, _| {
         tally.event(e)
     }));
     let cp = loaded.graph.critical_path(&plan).length.as_secs_f64();
@@ -339,13 +339,21 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
         let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
         let mut tally = restorectl::report::tally::Tally::new(&plan);
         let mut phase_done = vec![0.0; plan.phases.len()];
-        rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, k, true, None, &mut |e| {
-            tally.event(e);
-            if let restorectl::event::Event::PhaseComplete { phase, at } = e {
-                let p = plan.phases.iter().position(|x| &x.id == phase).unwrap();
-                phase_done[p] = at.0;
-            }
-        }));
+        rt.block_on(restorectl::runner::run(
+            plan.clone(),
+            &loaded.graph,
+            exec,
+            k,
+            true,
+            None,
+            &mut |e, _| {
+                tally.event(e);
+                if let restorectl::event::Event::PhaseComplete { phase, at } = e {
+                    let p = plan.phases.iter().position(|x| &x.id == phase).unwrap();
+                    phase_done[p] = at.0;
+                }
+            },
+        ));
         for p in 0..plan.phases.len() {
             let members: Vec<usize> =
                 (0..plan.services.len()).filter(|&i| plan.services[i].phase == Some(p)).collect();
