@@ -26,6 +26,7 @@ pub enum Command {
     },
     /// Show the dependency graph, the phases and the critical path.
     Graph {
+        /// The plan's TOML file.
         plan: PathBuf,
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
         format: GraphFormat,
@@ -35,6 +36,7 @@ pub enum Command {
     /// Exit codes: 0 every checked service healthy, 1 some unhealthy, 2 invalid plan or flags,
     /// 130 interrupted (`--watch` ends with Ctrl-C).
     Status {
+        /// The plan's TOML file.
         plan: PathBuf,
         /// How many services to probe at once.
         #[arg(long, short, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -55,6 +57,7 @@ pub enum Command {
     Run(RunArgs),
     /// Confirm a manual step that has no checks, from another shell while `run` waits for it.
     Confirm {
+        /// The plan's TOML file.
         plan: PathBuf,
         /// The service whose manual step is done.
         id: String,
@@ -82,6 +85,7 @@ pub enum Command {
     },
     /// Customer update text for the current state, from the journal (nothing is run).
     Announce {
+        /// The plan's TOML file.
         plan: PathBuf,
         /// The state directory of the run (default: `.restorectl/` next to the plan).
         #[arg(long, value_name = "DIR")]
@@ -127,6 +131,7 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// The plan's TOML file.
     pub plan: PathBuf,
     /// How many services to work on at once.
     #[arg(long, short, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -182,8 +187,11 @@ pub struct RunArgs {
 pub enum Progress {
     /// A bar on a terminal, plain lines otherwise (none with --format json).
     Auto,
+    /// The live bar, even when not on a terminal.
     Bar,
+    /// One timestamped line per event.
     Plain,
+    /// Nothing but the final report.
     None,
 }
 
