@@ -70,7 +70,7 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
         return Decoded { source, plan: None, diagnostics };
     }
     let mut dec = Decoder::default();
-    let plan = parse::parse(&root, &mut dec);
+    let plan = parse::parse(root, &mut dec);
     let mut diagnostics = dec.diagnostics;
     if let Some(plan) = &plan {
         diagnostics.extend(validate::validate(plan, &source));

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use toml::Spanned;
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use super::decode::{Decoder, Fields, Value};
 use super::diagnostic::Diagnostic;
@@ -47,7 +47,10 @@ impl Default for Defaults {
 }
 
 /// Decodes a whole document. Returns `None` only when the file is not a plan at all.
-pub fn parse(root: &Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> {
+///
+/// Takes the tree by value: each `[[service]]` subtree is freed as soon as it is decoded, so a
+/// large plan never holds its whole TOML tree and its whole decoded form at once.
+pub fn parse(mut root: Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> {
     let is_plan = root.get_ref().contains_key("plan") || root.get_ref().contains_key("service");
     if !is_plan {
         dec.push(
@@ -56,6 +59,7 @@ pub fn parse(root: &Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> {
         );
         return None;
     }
+    let services = root.get_mut().remove("service");
     let top = dec.fields(root.get_ref(), root.span(), "the top level of the plan", keys::TOP);
 
     let mut plan = Plan {
@@ -88,11 +92,20 @@ pub fn parse(root: &Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> {
             }
         }
     }
-    match top.get("service") {
+    match services {
         Some(v) => {
-            for item in array_of_tables(v, "service", dec) {
-                if let Some(s) = parse_service(item, dec, &defaults, &plan.phases) {
-                    plan.services.push(s);
+            let span = v.span();
+            match v.into_inner() {
+                DeValue::Array(items) => {
+                    plan.services.reserve(items.len());
+                    for item in items {
+                        if let Some(s) = parse_service(&item, dec, &defaults, &plan.phases) {
+                            plan.services.push(s);
+                        }
+                    }
+                }
+                other => {
+                    array_of_tables(&Spanned::new(span, other), "service", dec);
                 }
             }
         }
