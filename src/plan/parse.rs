@@ -6,28 +6,28 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::checks::{headers, parse_check, parse_restore, string_table, url_text};
 use super::decode::{Decoder, Fields, Value};
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
-use super::text::Text;
 
-const DAY: Duration = Duration::from_secs(86_400);
+pub(super) const DAY: Duration = Duration::from_secs(86_400);
 /// Anything longer is a typo (`m` for months), not a plan.
 const MAX_SPAN: Duration = Duration::from_secs(366 * 86_400);
-const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 86_400);
+pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 86_400);
 
 /// Per-plan defaults from `[defaults]`, applied to every service that does not say otherwise.
-struct Defaults {
-    check_timeout: Duration,
-    check_interval: Duration,
-    healthy_after: u32,
-    restore_timeout: Duration,
-    retries: u32,
-    backoff: Duration,
-    duration: Duration,
-    rto: Option<Duration>,
-    customer_facing: bool,
+pub(super) struct Defaults {
+    pub(super) check_timeout: Duration,
+    pub(super) check_interval: Duration,
+    pub(super) healthy_after: u32,
+    pub(super) restore_timeout: Duration,
+    pub(super) retries: u32,
+    pub(super) backoff: Duration,
+    pub(super) duration: Duration,
+    pub(super) rto: Option<Duration>,
+    pub(super) customer_facing: bool,
 }
 
 impl Default for Defaults {
@@ -254,13 +254,18 @@ fn parse_defaults(v: &Value<'_>, dec: &mut Decoder) -> Defaults {
 }
 
 /// Overwrites `slot` with the decoded value of `key`, when present and valid.
-fn opt<T>(f: &Fields<'_, '_>, key: &str, decode: impl FnOnce(&Value<'_>) -> Option<T>, slot: &mut T) {
+pub(super) fn opt<T>(
+    f: &Fields<'_, '_>,
+    key: &str,
+    decode: impl FnOnce(&Value<'_>) -> Option<T>,
+    slot: &mut T,
+) {
     if let Some(value) = f.get(key).and_then(decode) {
         *slot = value;
     }
 }
 
-fn nonzero(dec: &mut Decoder, v: &Value<'_>, key: &str, d: Duration) -> bool {
+pub(super) fn nonzero(dec: &mut Decoder, v: &Value<'_>, key: &str, d: Duration) -> bool {
     if d.is_zero() {
         dec.push(
             Diagnostic::error("out-of-range", v.span(), format!("`{key}` must be longer than zero"))
@@ -396,390 +401,6 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &[Phase
         checks,
         restore,
     })
-}
-
-/// The one key of `kinds` present in `f`; reports none or several.
-fn one_kind<'k>(f: &Fields<'_, '_>, kinds: &[&'k str], what: &str, dec: &mut Decoder) -> Option<&'k str> {
-    let present: Vec<&str> = kinds.iter().copied().filter(|k| f.has(k)).collect();
-    match present.as_slice() {
-        [one] => Some(one),
-        [] => {
-            dec.push(
-                Diagnostic::error(
-                    "no-kind",
-                    f.span.clone(),
-                    format!("{} needs one of {}", f.context, backticked(kinds, " or ")),
-                )
-                .label(format!("{what} of no kind")),
-            );
-            None
-        }
-        [first, rest @ ..] => {
-            let mut d = Diagnostic::error(
-                "several-kinds",
-                f.key_span(first).unwrap_or(f.span.clone()),
-                format!("{} has several kinds: {}", f.context, backticked(&present, " and ")),
-            )
-            .label("first kind")
-            .help(format!("split it into separate {what}s, one kind each"));
-            for k in rest {
-                if let Some(s) = f.key_span(k) {
-                    d = d.related(s, "another kind");
-                }
-            }
-            dec.push(d);
-            None
-        }
-    }
-}
-
-fn backticked(items: &[&str], last_sep: &str) -> String {
-    let quoted: Vec<String> = items.iter().map(|k| format!("`{k}`")).collect();
-    match quoted.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, init)) => format!("{}{last_sep}{last}", init.join(", ")),
-        None => String::new(),
-    }
-}
-
-/// Keys that do not apply to the kind that was chosen.
-fn reject_foreign(f: &Fields<'_, '_>, kind: &str, only: &[(&[&str], &str)], dec: &mut Decoder) {
-    for (group, owner) in only {
-        if *owner == kind {
-            continue;
-        }
-        for key in group.iter().filter(|k| f.has(k)) {
-            dec.push(
-                Diagnostic::error(
-                    "misplaced-key",
-                    f.key_span(key),
-                    format!(
-                        "`{key}` applies only to `{owner}` {}, not to `{kind}`",
-                        if f.context.contains("restore") { "restores" } else { "checks" }
-                    ),
-                )
-                .label("not used here"),
-            );
-        }
-    }
-}
-
-fn text(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Text> {
-    let s = dec.string(v, key)?;
-    match Text::parse(s.get_ref()) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            dec.push(
-                Diagnostic::error("bad-placeholder", s.span(), format!("`{key}`: {}", e.message))
-                    .help("placeholders look like `${env:NAME}`"),
-            );
-            None
-        }
-    }
-}
-
-fn parse_check(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, service: &str) -> Option<Check> {
-    let f = dec.table(v, "check", format!("a check of {service}"), keys::CHECK)?;
-    let kind = one_kind(&f, &["http", "tcp", "command"], "a check", dec);
-    let mut timeout = d.check_timeout;
-    opt(
-        &f,
-        "timeout",
-        |v| dec.duration(v, "timeout", MAX_TIMEOUT).filter(|t| nonzero(dec, v, "timeout", *t)),
-        &mut timeout,
-    );
-    let mut interval = d.check_interval;
-    opt(&f, "interval", |v| dec.duration(v, "interval", DAY), &mut interval);
-    let mut healthy_after = d.healthy_after;
-    opt(
-        &f,
-        "healthy_after",
-        |v| dec.integer(v, "healthy_after", 1, 100).map(|n| n as u32),
-        &mut healthy_after,
-    );
-    let kind = kind?;
-    reject_foreign(&f, kind, &[(keys::CHECK_HTTP_ONLY, "http"), (keys::CHECK_COMMAND_ONLY, "command")], dec);
-    let value = f.get(kind)?;
-    let probe = match kind {
-        "http" => {
-            let url = url_text(value, "http", dec);
-            let method = method(&f, dec);
-            let headers = headers(&f, dec);
-            let expect_status = expect_status(&f, dec);
-            let body_contains = f.get("body_contains").and_then(|v| text(v, "body_contains", dec));
-            let body_regex = f.get("body_regex").and_then(|v| {
-                let s = dec.string(v, "body_regex")?;
-                regex::Regex::new(s.get_ref())
-                    .map_err(|e| {
-                        let msg = e.to_string().lines().last().unwrap_or_default().trim().to_owned();
-                        dec.push(Diagnostic::error(
-                            "bad-regex",
-                            s.span(),
-                            format!("`body_regex` is not a valid regular expression: {msg}"),
-                        ));
-                    })
-                    .ok()
-            });
-            let max_latency = f.get("max_latency").and_then(|v| dec.duration(v, "max_latency", MAX_TIMEOUT));
-            let insecure_tls =
-                f.get("insecure_tls").and_then(|v| dec.boolean(v, "insecure_tls")).unwrap_or(false);
-            if insecure_tls {
-                dec.push(
-                    Diagnostic::warning(
-                        "insecure-tls",
-                        f.key_span("insecure_tls"),
-                        format!("a check of {service} does not verify TLS certificates"),
-                    )
-                    .help("use this only for self-signed endpoints during the recovery"),
-                );
-            }
-            Probe::Http(HttpProbe {
-                request: HttpRequest {
-                    url: url?,
-                    method: method?,
-                    headers: headers?,
-                    body: None,
-                    expect_status: expect_status?,
-                },
-                body_contains,
-                body_regex,
-                max_latency,
-                insecure_tls,
-            })
-        }
-        "tcp" => Probe::Tcp { target: tcp_target(value, dec)? },
-        _ => {
-            let command = command_spec(value, &f, dec)?;
-            let expect_exit =
-                f.get("expect_exit").and_then(|v| dec.integer(v, "expect_exit", 0, 255)).unwrap_or(0) as i32;
-            let stdout_contains = f.get("stdout_contains").and_then(|v| text(v, "stdout_contains", dec));
-            Probe::Command(CommandProbe { command, expect_exit, stdout_contains })
-        }
-    };
-    Some(Check { span: f.span.clone(), probe, timeout, interval, healthy_after })
-}
-
-fn parse_restore(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, service: &str) -> Option<Restore> {
-    let f = dec.table(v, "restore", format!("the restore of {service}"), keys::RESTORE)?;
-    let kind = one_kind(&f, &["command", "http", "manual"], "a restore", dec);
-    let mut timeout = d.restore_timeout;
-    opt(
-        &f,
-        "timeout",
-        |v| dec.duration(v, "timeout", MAX_TIMEOUT).filter(|t| nonzero(dec, v, "timeout", *t)),
-        &mut timeout,
-    );
-    let mut retries = d.retries;
-    opt(&f, "retries", |v| dec.integer(v, "retries", 0, 100).map(|n| n as u32), &mut retries);
-    let mut backoff = d.backoff;
-    opt(&f, "backoff", |v| dec.duration(v, "backoff", DAY), &mut backoff);
-    let kind = kind?;
-    reject_foreign(&f, kind, &[(keys::RESTORE_COMMAND_ONLY, "command")], dec);
-    let value = f.get(kind)?;
-    let action = match kind {
-        "command" => Action::Command(command_spec(value, &f, dec)?),
-        "http" => Action::Http(http_action(value, dec)?),
-        _ => {
-            let s = dec.string(value, "manual")?;
-            if s.get_ref().trim().is_empty() {
-                dec.push(Diagnostic::error(
-                    "empty-value",
-                    s.span(),
-                    "`manual` must say what the operator has to do",
-                ));
-            }
-            Action::Manual(s.into_inner())
-        }
-    };
-    Some(Restore { span: f.span.clone(), action, timeout, retries, backoff })
-}
-
-fn http_action(v: &Value<'_>, dec: &mut Decoder) -> Option<HttpRequest> {
-    let f = dec.table(v, "http", "an `http` restore", keys::HTTP_ACTION)?;
-    let url = url_text(
-        dec.required(&f, "url", "\"https://awx.internal/api/v2/job_templates/7/launch/\"")?,
-        "url",
-        dec,
-    );
-    let method = match f.get("method") {
-        Some(_) => method(&f, dec),
-        None => Some("POST".to_owned()),
-    };
-    let headers = headers(&f, dec);
-    let body = f.get("body").and_then(|v| text(v, "body", dec));
-    let expect_status = expect_status(&f, dec);
-    Some(HttpRequest { url: url?, method: method?, headers: headers?, body, expect_status: expect_status? })
-}
-
-fn url_text(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Text> {
-    let t = text(v, key, dec)?;
-    let problem = match url::Url::parse(&t.with_stand_ins()) {
-        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
-            Some(format!("`{key}` must be an http:// or https:// URL, not `{}:`", u.scheme()))
-        }
-        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some(format!("`{key}` has no host")),
-        Ok(_) => None,
-        Err(e) => Some(format!("`{key}` is not a valid URL: {e}")),
-    };
-    match problem {
-        Some(message) => {
-            dec.push(
-                Diagnostic::error("bad-url", v.span(), message)
-                    .label("malformed URL")
-                    .help("write a full URL such as \"https://mail.internal.example/health\""),
-            );
-            None
-        }
-        None => Some(t),
-    }
-}
-
-fn method(f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<String> {
-    let Some(v) = f.get("method") else {
-        return Some("GET".into());
-    };
-    let m = dec.string(v, "method")?;
-    let upper = m.get_ref().to_ascii_uppercase();
-    const KNOWN: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-    if KNOWN.contains(&upper.as_str()) {
-        Some(upper)
-    } else {
-        dec.push(
-            Diagnostic::error("bad-method", m.span(), format!("unknown HTTP method `{}`", m.get_ref()))
-                .help(format!("use one of {}", KNOWN.join(", "))),
-        );
-        None
-    }
-}
-
-fn headers(f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<Vec<(String, Text)>> {
-    let Some(v) = f.get("headers") else {
-        return Some(Vec::new());
-    };
-    string_table(v, "headers", dec, |name| reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok())
-}
-
-/// A table of string values whose keys pass `key_ok` (headers, environment variables).
-fn string_table(
-    v: &Value<'_>,
-    key: &str,
-    dec: &mut Decoder,
-    key_ok: impl Fn(&str) -> bool,
-) -> Option<Vec<(String, Text)>> {
-    let Some(table) = v.get_ref().as_table() else {
-        dec.push(
-            Diagnostic::error(
-                "wrong-type",
-                v.span(),
-                format!("`{key}` must be a table of strings, found {}", v.get_ref().type_str()),
-            )
-            .help(format!("e.g. `{key} = {{ NAME = \"value\" }}`")),
-        );
-        return None;
-    };
-    let mut out = Vec::new();
-    let mut ok = true;
-    for (name, value) in table.iter() {
-        if !key_ok(name.get_ref()) {
-            dec.push(Diagnostic::error(
-                "bad-name",
-                name.span(),
-                format!("`{}` is not a valid name in `{key}`", name.get_ref()),
-            ));
-            ok = false;
-        }
-        match text(value, key, dec) {
-            Some(t) => out.push((name.get_ref().to_string(), t)),
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
-}
-
-fn expect_status(f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<Vec<u16>> {
-    let Some(v) = f.get("expect_status") else {
-        return Some(Vec::new());
-    };
-    let list = dec.array(v, "expect_status", "a list of HTTP status codes")?;
-    let codes: Vec<Option<u16>> =
-        list.iter().map(|c| dec.integer(c, "expect_status", 100, 599).map(|n| n as u16)).collect();
-    if codes.is_empty() {
-        dec.push(
-            Diagnostic::error("empty-value", v.span(), "`expect_status` must list at least one status code")
-                .help("leave it out to accept any 2xx"),
-        );
-        return None;
-    }
-    codes.into_iter().collect()
-}
-
-fn tcp_target(v: &Value<'_>, dec: &mut Decoder) -> Option<Text> {
-    let t = text(v, "tcp", dec)?;
-    let resolved = t.with_stand_ins();
-    let problem = match resolved.rsplit_once(':') {
-        None => Some(format!("`tcp` target `{resolved}` has no port")),
-        Some((host, port)) => {
-            let bare_v6 = host.contains(':') && !(host.starts_with('[') && host.ends_with(']'));
-            if host.is_empty() {
-                Some(format!("`tcp` target `{resolved}` has no host"))
-            } else if bare_v6 {
-                Some(format!("`tcp` target `{resolved}` has no port (write IPv6 addresses as `[::1]:5432`)"))
-            } else if port.parse::<u16>().map_or(true, |p| p == 0) && port != "placeholder" {
-                Some(format!("`tcp` target `{resolved}` has an invalid port `{port}`"))
-            } else {
-                None
-            }
-        }
-    };
-    match problem {
-        Some(message) => {
-            dec.push(
-                Diagnostic::error("bad-tcp-target", v.span(), message)
-                    .label("expected host:port")
-                    .help("write it as \"host:port\", e.g. \"db1.internal:5432\""),
-            );
-            None
-        }
-        None => Some(t),
-    }
-}
-
-/// `command` with its `shell`, `env` and `cwd` companions.
-fn command_spec(v: &Value<'_>, f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<CommandSpec> {
-    let shell = f.get("shell").and_then(|v| dec.boolean(v, "shell")).unwrap_or(false);
-    let argv: Vec<Text> = if let Some(script) = v.get_ref().as_str() {
-        if !shell {
-            let words: Vec<String> = script.split_whitespace().map(|w| format!("{w:?}")).collect();
-            dec.push(
-                Diagnostic::error("command-is-string", v.span(), "`command` must be a list of arguments")
-                    .label("a string would need a shell")
-                    .help(format!(
-                        "write `command = [{}]`, or add `shell = true` to run it through `sh -c`",
-                        words.join(", ")
-                    )),
-            );
-            return None;
-        }
-        vec![text(v, "command", dec)?]
-    } else {
-        let items = dec.array(v, "command", "a list of arguments")?;
-        let argv: Option<Vec<Text>> = items.iter().map(|a| text(a, "command", dec)).collect();
-        argv?
-    };
-    if argv.first().is_none_or(|a| a.raw().trim().is_empty()) {
-        dec.push(
-            Diagnostic::error("empty-command", v.span(), "`command` is empty")
-                .label("no program to run")
-                .help("the first element is the program, e.g. [\"pg_isready\", \"-h\", \"db1\"]"),
-        );
-        return None;
-    }
-    let env = match f.get("env") {
-        Some(e) => string_table(e, "env", dec, |n| !n.is_empty() && !n.contains(['=', '\0']))?,
-        None => Vec::new(),
-    };
-    let cwd = f.get("cwd").and_then(|c| text(c, "cwd", dec));
-    Some(CommandSpec { argv, shell, env, cwd })
 }
 
 fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
