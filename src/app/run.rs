@@ -1,6 +1,7 @@
 //! `restorectl run` and `run --dry-run`: the same runner and reporters; the dry run swaps in the
 //! simulated executor and tokio's paused (virtual) clock.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -199,7 +200,13 @@ impl Reporters {
             ReportFormat::Json => {
                 let mut report = self.tally.json(plan, &loaded.graph, args.dry_run);
                 report["rto_misses"] = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
-                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                // Streamed: the report of a large plan is tens of megabytes.
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other);
+                written
+                    .and_then(|()| writeln!(out))
+                    .and_then(|()| out.flush())
+                    .map_err(|e| format!("cannot write the report: {e}"))?;
             }
             ReportFormat::Human => {
                 print!("{}", report::summary::human(plan, &self.tally, args.dry_run));
