@@ -223,7 +223,7 @@ fn live_and_dry_runs_produce_the_same_order_of_events() {
         ("db", "\"net\"", 900),
         ("cache", "\"net\"", 300),
         ("api", "\"db\", \"cache\"", 300),
-        ("mail", "", 1500),
+        ("mail", "", 2500),
     ];
     let mut plan = String::from("[plan]\nname = \"Same\"\n");
     for (id, deps, ms) in services {
