@@ -96,7 +96,7 @@ pub fn dot(plan: &Plan, graph: &Graph) -> String {
     let cp = graph.critical_path(plan);
     let on_path = |a: usize, b: usize| cp.services.windows(2).any(|w| w[0] == a && w[1] == b);
     let mut out = String::from(
-        "digraph restore_plan {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\"];\n",
+        "digraph restore_plan {\n  rankdir=LR;\n  fontname=\"Helvetica\";\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\"];\n",
     );
     let _ = writeln!(
         out,
@@ -139,6 +139,18 @@ pub fn dot(plan: &Plan, graph: &Graph) -> String {
                 dot_escape(&plan.services[d].id),
                 dot_escape(&s.id)
             );
+        }
+    }
+    // Phase gates as invisible edges between consecutive phases, so the clusters read in order.
+    if plan.phase_gates {
+        let firsts: Vec<&str> = by_phase(plan)
+            .iter()
+            .filter(|(p, _)| p.is_some())
+            .filter_map(|(_, members)| members.first().map(|&i| plan.services[i].id.as_str()))
+            .collect();
+        for pair in firsts.windows(2) {
+            let _ =
+                writeln!(out, "  \"{}\" -> \"{}\" [style=invis];", dot_escape(pair[0]), dot_escape(pair[1]));
         }
     }
     out.push_str("}\n");
