@@ -75,6 +75,11 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         drop(feed);
         return worker.join().map_err(|_| "a reporter failed".to_owned())?.finish(loaded, args, outcome);
     }
+    // Secrets first: a missing variable must not leave a journal entry behind.
+    let prober = match super::prober(loaded) {
+        Ok(p) => p,
+        Err(exit) => return Ok(exit),
+    };
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.join("announcements"));
     let (journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
     if args.fresh && announce_dir.exists() {
@@ -86,7 +91,6 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
     if !replay.changed.is_empty() {
         eprintln!("note: the plan changed since the journal was written: {}", replay.changed.join(", "));
     }
-    let prober = super::prober(loaded).map_err(|_| "cannot set up the checks".to_owned())?;
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();

@@ -398,3 +398,14 @@ fn a_manual_step_can_be_confirmed_by_typing_its_id_on_the_terminal() {
     assert!(screen.contains("signoff: when done, type `signoff` and press Enter"), "{screen}");
     assert!(screen.contains("signoff: confirmed by operator-on-call"), "{screen}");
 }
+
+#[test]
+fn a_missing_secret_stops_the_run_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[[service]]\nid = \"api\"\nname = \"api\"\n[[service.check]]\nhttp = \"http://127.0.0.1:9/\"\nheaders = { X = \"${env:RESTORECTL_TEST_UNSET}\" }\n";
+    let plan = plan_in(dir.path(), body);
+    restorectl().env_remove("RESTORECTL_TEST_UNSET").arg("run").arg(&plan).assert().code(2).stderr(
+        "error: environment variable `RESTORECTL_TEST_UNSET` is not set (used by check 1 of service `api`)\n",
+    );
+    assert!(!dir.path().join(".restorectl").exists());
+}
