@@ -409,3 +409,32 @@ fn a_missing_secret_stops_the_run_before_anything_is_written() {
     );
     assert!(!dir.path().join(".restorectl").exists());
 }
+
+#[test]
+fn a_second_ctrl_c_kills_the_running_actions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let body = format!(
+        "[[service]]\nid = \"long\"\nname = \"long\"\n[[service.check]]\ncommand = [\"false\"]\n[service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 60 & echo $! > {d}/child; wait\"]\ntimeout = \"5m\"\n"
+    );
+    let plan = plan_in(dir.path(), &body);
+    let child = spawn_run(&plan, &[]);
+    wait_for(&dir.path().join("child"), "the restore to start");
+    let sleeper: u32 = std::fs::read_to_string(dir.path().join("child")).unwrap().trim().parse().unwrap();
+    let start = Instant::now();
+    signal(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(restorectl::process::alive(sleeper, None), "the first Ctrl-C must let the restore run");
+    signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{log}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(log.contains("killing long"), "{log}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while restorectl::process::alive(sleeper, None) {
+        assert!(Instant::now() < deadline, "the action's process group survived the second Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(json(&out.stdout)["outcome"], "interrupted");
+}
