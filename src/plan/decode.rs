@@ -16,6 +16,8 @@ pub type Value<'i> = Spanned<DeValue<'i>>;
 #[derive(Default)]
 pub struct Decoder {
     pub diagnostics: Vec<Diagnostic>,
+    /// Byte offset of the piece of the file being decoded: spans of values are relative to it.
+    pub base: usize,
 }
 
 /// The keys of one table, already checked against the keys its kind allows.
@@ -42,7 +44,13 @@ impl<'a, 'i> Fields<'a, 'i> {
 }
 
 impl Decoder {
-    pub fn push(&mut self, d: Diagnostic) {
+    pub fn push(&mut self, mut d: Diagnostic) {
+        if self.base > 0 {
+            let base = self.base;
+            let shift = |s: &mut std::ops::Range<usize>| *s = s.start + base..s.end + base;
+            d.span.iter_mut().for_each(shift);
+            d.related.iter_mut().for_each(|(s, _)| shift(s));
+        }
         self.diagnostics.push(d);
     }
 

@@ -8,6 +8,7 @@ pub mod keys;
 mod model;
 mod parse;
 pub mod source;
+mod split;
 pub mod text;
 mod validate;
 
@@ -52,6 +53,17 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
         let diag = Diagnostic::error("empty-plan", None, "the plan is empty")
             .help("a plan needs a `[plan]` table with a `name` and at least one `[[service]]`; `restorectl schema` describes the format");
         return Decoded { source, plan: None, diagnostics: vec![diag] };
+    }
+    // Large plans are parsed one service at a time; anything unusual goes the whole-file way.
+    if let Some((prelude, chunks)) = split::services(&source.text) {
+        let mut dec = Decoder::default();
+        if let Ok(plan) = parse::parse_split(&source.text, prelude, &chunks, &mut dec) {
+            let mut diagnostics = dec.diagnostics;
+            if let Some(plan) = &plan {
+                diagnostics.extend(validate::validate(plan, &source));
+            }
+            return Decoded { source, plan, diagnostics };
+        }
     }
     // The fast parser first; only a broken file pays for the one that collects every syntax error.
     let parsed = toml::de::DeTable::parse(&source.text);

@@ -48,50 +48,10 @@ impl Default for Defaults {
 
 /// Decodes a whole document. Returns `None` only when the file is not a plan at all.
 ///
-/// Takes the tree by value: each `[[service]]` subtree is freed as soon as it is decoded, so a
-/// large plan never holds its whole TOML tree and its whole decoded form at once.
+/// Takes the tree by value: each `[[service]]` subtree is freed as soon as it is decoded.
 pub fn parse(mut root: Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> {
-    let is_plan = root.get_ref().contains_key("plan") || root.get_ref().contains_key("service");
-    if !is_plan {
-        dec.push(
-            Diagnostic::error("not-a-plan", None, "this file is not a restore plan: it has no `[plan]` and no `[[service]]`")
-                .help("a plan starts with `[plan]` and `name = \"…\"`, followed by `[[service]]` tables; see `restorectl schema`"),
-        );
-        return None;
-    }
     let services = root.get_mut().remove("service");
-    let top = dec.fields(root.get_ref(), root.span(), "the top level of the plan", keys::TOP);
-
-    let mut plan = Plan {
-        name: String::new(),
-        organization: None,
-        locales: vec!["en".into()],
-        timezone: "UTC".into(),
-        phase_gates: true,
-        contact: Contact::default(),
-        phases: Vec::new(),
-        services: Vec::new(),
-        announce: Announce::default(),
-    };
-    match top.get("plan") {
-        Some(v) => parse_plan_table(v, dec, &mut plan),
-        None => dec.push(
-            Diagnostic::error("missing-key", 0..0, "missing `[plan]` table")
-                .help("start the file with `[plan]` and `name = \"…\"`"),
-        ),
-    }
-    let defaults = top.get("defaults").map(|v| parse_defaults(v, dec)).unwrap_or_default();
-    if let Some(v) = top.get("announce") {
-        plan.announce = parse_announce(v, dec);
-    }
-
-    if let Some(v) = top.get("phase") {
-        for item in array_of_tables(v, "phase", dec) {
-            if let Some(p) = parse_phase(item, dec) {
-                plan.phases.push(p);
-            }
-        }
-    }
+    let (mut plan, defaults) = prelude(root, services.is_some(), dec)?;
     match services {
         Some(v) => {
             let span = v.span();
@@ -115,6 +75,105 @@ pub fn parse(mut root: Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> 
         ),
     }
     Some(plan)
+}
+
+/// Decodes a plan whose `[[service]]` tables were split apart (see `split::services`): the part
+/// before the first service, then each service parsed and decoded on its own, so a plan of
+/// 100,000 services never holds the TOML tree of more than one. `Err` when a piece is not valid
+/// TOML on its own: the caller then parses the whole document, for exact syntax errors.
+pub fn parse_split(
+    text: &str,
+    prelude_end: usize,
+    chunks: &[(usize, usize)],
+    dec: &mut Decoder,
+) -> Result<Option<Plan>, ()> {
+    let root = DeTable::parse(&text[..prelude_end]).map_err(|_| ())?;
+    if root.get_ref().contains_key("service") {
+        return Err(());
+    }
+    let Some((mut plan, defaults)) = prelude(root, true, dec) else { return Ok(None) };
+    plan.services.reserve(chunks.len());
+    for &(start, end) in chunks {
+        let mut root = DeTable::parse(&text[start..end]).map_err(|_| ())?;
+        let items = match root.get_mut().remove("service").map(Spanned::into_inner) {
+            Some(DeValue::Array(items)) if root.get_ref().is_empty() => items,
+            _ => return Err(()),
+        };
+        dec.base = start;
+        for item in items {
+            if let Some(s) = parse_service(&item, dec, &defaults, &plan.phases) {
+                plan.services.push(shift_service(s, start));
+            }
+        }
+        dec.base = 0;
+    }
+    Ok(Some(plan))
+}
+
+/// Everything but the services: `[plan]`, `[defaults]`, `[announce]`, `[[phase]]`.
+fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) -> Option<(Plan, Defaults)> {
+    if !root.get_ref().contains_key("plan") && !has_services {
+        dec.push(
+            Diagnostic::error("not-a-plan", None, "this file is not a restore plan: it has no `[plan]` and no `[[service]]`")
+                .help("a plan starts with `[plan]` and `name = \"…\"`, followed by `[[service]]` tables; see `restorectl schema`"),
+        );
+        return None;
+    }
+    let top = dec.fields(root.get_ref(), root.span(), "the top level of the plan", keys::TOP);
+    let mut plan = Plan {
+        name: String::new(),
+        organization: None,
+        locales: vec!["en".into()],
+        timezone: "UTC".into(),
+        phase_gates: true,
+        contact: Contact::default(),
+        phases: Vec::new(),
+        services: Vec::new(),
+        announce: Announce::default(),
+    };
+    match top.get("plan") {
+        Some(v) => parse_plan_table(v, dec, &mut plan),
+        None => dec.push(
+            Diagnostic::error("missing-key", 0..0, "missing `[plan]` table")
+                .help("start the file with `[plan]` and `name = \"…\"`"),
+        ),
+    }
+    let defaults = top.get("defaults").map(|v| parse_defaults(v, dec)).unwrap_or_default();
+    if let Some(v) = top.get("announce") {
+        plan.announce = parse_announce(v, dec);
+    }
+    if let Some(v) = top.get("phase") {
+        for item in array_of_tables(v, "phase", dec) {
+            if let Some(p) = parse_phase(item, dec) {
+                plan.phases.push(p);
+            }
+        }
+    }
+    Some((plan, defaults))
+}
+
+/// A service decoded from a piece of the file starting at byte `base`: its spans made absolute.
+fn shift_service(mut s: Service, base: usize) -> Service {
+    let shift = |r: std::ops::Range<usize>| r.start + base..r.end + base;
+    let shift_text = |t: Spanned<String>| {
+        let span = shift(t.span());
+        Spanned::new(span, t.into_inner())
+    };
+    let shift_localized = |l: Localized| Localized {
+        all: l.all.map(shift_text),
+        by_locale: l.by_locale.into_iter().map(|(k, v)| (shift_text(k), shift_text(v))).collect(),
+    };
+    s.span = shift(s.span);
+    s.name = shift_localized(s.name);
+    s.summary = s.summary.map(shift_localized);
+    s.depends_on = s.depends_on.into_iter().map(shift_text).collect();
+    for c in &mut s.checks {
+        c.span = shift(c.span.clone());
+    }
+    if let Some(r) = &mut s.restore {
+        r.span = shift(r.span.clone());
+    }
+    s
 }
 
 fn array_of_tables<'a, 'i>(v: &'a Value<'i>, key: &str, dec: &mut Decoder) -> Vec<&'a Value<'i>> {

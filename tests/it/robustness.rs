@@ -97,3 +97,39 @@ proptest! {
         let _ = restorectl::loaded::check(Path::new("random.toml"), text.into_bytes());
     }
 }
+
+/// Diagnostics as comparable lines: code, span, message.
+fn summary(result: Result<restorectl::loaded::Loaded, restorectl::loaded::Rejected>) -> Vec<String> {
+    let diags = match result {
+        Ok(l) => l.warnings,
+        Err(r) => r.diagnostics,
+    };
+    diags.iter().map(|d| format!("{} {:?} {:?} {}", d.code, d.span, d.related, d.message)).collect()
+}
+
+/// Large plans are decoded one `[[service]]` at a time. A `'''` in a trailing comment makes the
+/// splitter give up, so the same text goes the whole-document way: both must say the same.
+#[test]
+fn service_by_service_decoding_matches_whole_document_decoding() {
+    let mut inputs: Vec<Vec<u8>> = bundled_plans();
+    for entry in std::fs::read_dir(repo("tests/invalid")).unwrap() {
+        inputs.push(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let originals = inputs.clone();
+    for plan in &originals {
+        for seed in 0..300 {
+            inputs.push(mutate(plan, seed));
+        }
+    }
+    let mut compared = 0;
+    for bytes in inputs {
+        let Ok(text) = String::from_utf8(bytes) else { continue };
+        let whole = format!("{text}\n# '''\n");
+        let split = format!("{text}\n# ---\n");
+        let a = summary(restorectl::loaded::check(Path::new("p.toml"), split.into_bytes()));
+        let b = summary(restorectl::loaded::check(Path::new("p.toml"), whole.into_bytes()));
+        assert_eq!(a, b, "for:\n{text}");
+        compared += 1;
+    }
+    assert!(compared > 1000);
+}

@@ -1,0 +1,77 @@
+//! Finding where each `[[service]]` table starts, so a large plan can be parsed one service at a
+//! time. Conservative: any file this cannot split with certainty is parsed whole instead.
+
+/// `(end of the part before the first service, [(start, end)] of each service)`, or `None` when
+/// the file must be parsed whole: no services, multi-line strings (a header-like line could be
+/// text), quoted table names, or a table after the services that is not one of theirs.
+pub fn services(text: &str) -> Option<(usize, Vec<(usize, usize)>)> {
+    if text.contains("'''") || text.contains("\"\"\"") {
+        return None;
+    }
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(header) = header(line) {
+            if header == "[[service]]" {
+                starts.push(offset);
+            } else if !starts.is_empty()
+                && !header.starts_with("[service.")
+                && !header.starts_with("[[service.")
+            {
+                return None;
+            }
+        } else if line.trim_start().starts_with('[') && !starts.is_empty() && looks_like_header(line) {
+            return None;
+        }
+        offset += line.len();
+    }
+    let first = *starts.first()?;
+    let ends = starts.iter().skip(1).copied().chain(std::iter::once(text.len()));
+    Some((first, starts.iter().copied().zip(ends).collect()))
+}
+
+/// A table header line with its spaces removed (`[ [service] ]` → `[[service]]`), comment dropped.
+fn header(line: &str) -> Option<String> {
+    let code = line.split('#').next().unwrap_or_default().trim();
+    let ok = code.starts_with('[')
+        && code.ends_with(']')
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '[' | ']' | '.' | '_' | '-' | ' ' | '\t'));
+    ok.then(|| code.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// A line that starts like a header but is not one we can read (quotes, odd characters): give up.
+fn looks_like_header(line: &str) -> bool {
+    let code = line.split('#').next().unwrap_or_default().trim();
+    code.ends_with(']') && !code.contains(',') && !code.contains('=')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::services;
+
+    #[test]
+    fn splits_at_service_headers_only() {
+        let text = "[plan]\nname = \"x\"\n[[service]]\nid = \"a\"\n[[service.check]]\ntcp = \"h:1\"\n[ [ service ] ] # b\nid = \"b\"\n[service.restore]\nmanual = \"m\"\n";
+        let (prelude, chunks) = services(text).unwrap();
+        assert_eq!(&text[..prelude], "[plan]\nname = \"x\"\n");
+        assert_eq!(chunks.len(), 2);
+        assert!(text[chunks[0].0..chunks[0].1].starts_with("[[service]]\nid = \"a\""));
+        assert!(text[chunks[1].0..chunks[1].1].starts_with("[ [ service ] ] # b\nid = \"b\""));
+        assert_eq!(chunks[1].1, text.len());
+    }
+
+    #[test]
+    fn gives_up_when_unsure() {
+        assert_eq!(services("[plan]\nname = \"x\"\n"), None);
+        assert_eq!(services("[[service]]\nid = \"a\"\n[announce]\nbatch_window = \"1h\"\n"), None);
+        assert_eq!(services("[[service]]\nid = \"a\"\nsummary = '''\n[[service]]\n'''\n"), None);
+        assert_eq!(services("[[service]]\nid = \"a\"\n[\"service\".restore]\nmanual = \"m\"\n"), None);
+        // Arrays spread over lines are not headers.
+        assert!(
+            services("[[service]]\nid = \"a\"\ndepends_on = [\n  \"b\",\n]\n[[service]]\nid = \"b\"\n")
+                .is_some()
+        );
+    }
+}
