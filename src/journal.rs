@@ -69,7 +69,8 @@ impl Journal {
     pub fn create(dir: &Path, plan: &Plan) -> Result<Journal, String> {
         let lock = lock(dir)?;
         let path = dir.join(FILE);
-        let _ = std::fs::remove_file(&path);
+        // Emptied in place rather than deleted and created again: cheaper on most file systems.
+        File::create(&path).map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
         Self::append(&path, plan, lock, false, true)
     }
 

@@ -10,7 +10,7 @@ pub mod page;
 pub mod templates;
 pub mod webhook;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -117,6 +117,9 @@ pub struct Announcer {
     batch_due: Option<Secs>,
     /// Live runs keep the feed and page current after every update; a dry run writes them once.
     eager: bool,
+    /// A dry run's files from an earlier rehearsal, removed at the end unless rewritten.
+    stale: Vec<PathBuf>,
+    written: HashSet<PathBuf>,
     webhooks: Option<webhook::Poster>,
 }
 
@@ -131,15 +134,24 @@ impl Announcer {
     ) -> Result<Self, String> {
         let templates = Templates::load(&plan, plan_dir)
             .map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>().join("\n"))?;
-        if dry_run {
-            clear(&dir);
-        }
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let announced: BTreeSet<String> = std::fs::read_to_string(dir.join(ANNOUNCED))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        let (number, feeds) = existing(&dir, &plan.locales);
+        // A dry run starts from nothing. What an earlier rehearsal wrote is overwritten in place
+        // (cheaper than deleting and creating thousands of files), and what it does not rewrite
+        // goes at the end.
+        let stale = if dry_run { ours(&dir) } else { Vec::new() };
+        let announced: BTreeSet<String> = if dry_run {
+            BTreeSet::new()
+        } else {
+            std::fs::read_to_string(dir.join(ANNOUNCED))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default()
+        };
+        let (number, feeds) = if dry_run {
+            (0, plan.locales.iter().map(|l| (l.clone(), Vec::new())).collect())
+        } else {
+            existing(&dir, &plan.locales)
+        };
         let n = plan.services.len();
         let webhooks =
             (!dry_run && !plan.announce.webhooks.is_empty()).then(|| webhook::Poster::new(&plan, &dir));
@@ -160,6 +172,8 @@ impl Announcer {
             batch_due: None,
             eager: !dry_run,
             webhooks,
+            stale,
+            written: HashSet::new(),
         })
     }
 
@@ -206,6 +220,9 @@ impl Announcer {
             let file = self.dir.join(format!("{:04}-{event}-{subject}.{locale}.md", self.number));
             if let Err(e) = std::fs::write(&file, text) {
                 eprintln!("error: cannot write {}: {e}", file.display());
+            }
+            if !self.stale.is_empty() {
+                self.written.insert(file);
             }
             self.feeds.entry(locale.clone()).or_default().insert(0, text.clone());
         }
@@ -365,6 +382,12 @@ impl Reporter for Announcer {
     fn finish(&mut self, tally: &Tally) -> Result<(), String> {
         self.save_now();
         self.write_feeds_and_page(tally.finished_at);
+        let mut keep = std::mem::take(&mut self.written);
+        keep.extend([self.dir.join(ANNOUNCED), self.dir.join("status.html")]);
+        keep.extend(self.plan.locales.iter().map(|l| self.dir.join(format!("updates.{l}.md"))));
+        for path in std::mem::take(&mut self.stale).into_iter().filter(|p| !keep.contains(p)) {
+            let _ = std::fs::remove_file(path);
+        }
         if let Some(w) = self.webhooks.take() {
             w.finish();
         }
@@ -372,20 +395,21 @@ impl Reporter for Announcer {
     }
 }
 
-/// Removes what an earlier dry run wrote (only our own files).
-fn clear(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name == ANNOUNCED
-            || name == "status.html"
-            || name == webhook::LOG
-            || name.starts_with("updates.") && name.ends_with(".md")
-            || name.len() > 5 && name[..4].chars().all(|c| c.is_ascii_digit()) && name.ends_with(".md");
-        if ours {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+/// The files of `dir` that restorectl writes (never anything else).
+fn ours(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            name == ANNOUNCED
+                || name == "status.html"
+                || name == webhook::LOG
+                || name.starts_with("updates.") && name.ends_with(".md")
+                || name.len() > 5 && name[..4].chars().all(|c| c.is_ascii_digit()) && name.ends_with(".md")
+        })
+        .map(|entry| entry.path())
+        .collect()
 }
 
 /// The number of the last update in `dir` and the updates per locale, newest first.

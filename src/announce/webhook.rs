@@ -137,7 +137,8 @@ async fn deliver(
         let Ok(url) = secrets.resolve(&hook.url) else { continue };
         let mut wait = FIRST_BACKOFF;
         for attempt in 1..=ATTEMPTS {
-            let mut req = client.post(&url).json(&d.body);
+            // The same key on every attempt and after a resume: receivers can drop a repeat.
+            let mut req = client.post(&url).json(&d.body).header("Idempotency-Key", &d.key);
             for (name, value) in &hook.headers {
                 if let Ok(v) = secrets.resolve(value) {
                     req = req.header(name, v);

@@ -202,8 +202,8 @@ impl Reporters {
         let misses = self.tally.rto_misses(plan);
         match args.format {
             ReportFormat::Json => {
-                let mut report = self.tally.json(plan, &loaded.graph, args.dry_run);
-                report["rto_misses"] = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
+                let misses = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
+                let report = self.tally.report(plan, &loaded.graph, args.dry_run, misses);
                 // Streamed: the report of a large plan is tens of megabytes.
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other);

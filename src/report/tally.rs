@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::event::{Event, Outcome, Secs};
 use crate::graph::Graph;
@@ -129,46 +129,83 @@ impl Tally {
             .collect()
     }
 
-    pub fn json(&self, plan: &Plan, graph: &Graph, dry_run: bool) -> serde_json::Value {
-        let services: Vec<_> = plan
+    /// The JSON report of `run` (`../shared/DESIGN.md`), serialized straight from these records.
+    pub fn report<'a>(
+        &'a self,
+        plan: &'a Plan,
+        graph: &Graph,
+        dry_run: bool,
+        rto_misses: serde_json::Value,
+    ) -> Report<'a> {
+        let services = plan
             .services
             .iter()
             .zip(&self.records)
-            .map(|(s, r)| {
-                let mut v = json!({
-                    "id": s.id,
-                    "state": r.state.as_str(),
-                    "started_at_seconds": r.started_at.map(|t| t.0),
-                    "online_at_seconds": r.online_at.map(|t| t.0),
-                    "attempts": r.attempts,
-                });
-                if let Some(reason) = &r.reason {
-                    v["reason"] = json!(reason);
-                }
-                if let Some(by) = &r.blocked_by {
-                    v["blocked_by"] = json!(by);
-                }
-                if let Some(rto) = s.rto {
-                    v["rto_seconds"] = json!(rto.as_secs());
-                    v["rto_met"] = json!(r.online_at.is_some_and(|t| t.0 <= rto.as_secs_f64()));
-                }
-                v
+            .map(|(s, r)| ServiceRow {
+                id: &s.id,
+                state: r.state.as_str(),
+                started_at_seconds: r.started_at.map(|t| t.0),
+                online_at_seconds: r.online_at.map(|t| t.0),
+                attempts: r.attempts,
+                reason: r.reason.as_deref(),
+                blocked_by: r.blocked_by.as_deref(),
+                rto_seconds: s.rto.map(|rto| rto.as_secs()),
+                rto_met: s.rto.map(|rto| r.online_at.is_some_and(|t| t.0 <= rto.as_secs_f64())),
             })
             .collect();
-        json!({
-            "plan": plan.name,
-            "dry_run": dry_run,
-            "outcome": self.outcome.unwrap_or(Outcome::Interrupted).as_str(),
-            "makespan_seconds": self.makespan().0,
-            "critical_path_seconds": graph.critical_path(plan).length.as_secs(),
-            "counts": {
-                "online": self.count(State::Online),
-                "already_online": self.count(State::AlreadyOnline),
-                "failed": self.count(State::Failed),
-                "blocked": self.count(State::Blocked),
-                "pending": self.count(State::Pending),
+        Report {
+            plan: &plan.name,
+            dry_run,
+            outcome: self.outcome.unwrap_or(Outcome::Interrupted).as_str(),
+            makespan_seconds: self.makespan().0,
+            critical_path_seconds: graph.critical_path(plan).length.as_secs(),
+            counts: Counts {
+                online: self.count(State::Online),
+                already_online: self.count(State::AlreadyOnline),
+                failed: self.count(State::Failed),
+                blocked: self.count(State::Blocked),
+                pending: self.count(State::Pending),
             },
-            "services": services,
-        })
+            services,
+            rto_misses,
+        }
     }
+}
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    plan: &'a str,
+    dry_run: bool,
+    outcome: &'static str,
+    makespan_seconds: f64,
+    critical_path_seconds: u64,
+    counts: Counts,
+    services: Vec<ServiceRow<'a>>,
+    rto_misses: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    online: usize,
+    already_online: usize,
+    failed: usize,
+    blocked: usize,
+    pending: usize,
+}
+
+#[derive(Serialize)]
+struct ServiceRow<'a> {
+    id: &'a str,
+    state: &'static str,
+    started_at_seconds: Option<f64>,
+    online_at_seconds: Option<f64>,
+    attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocked_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rto_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rto_met: Option<bool>,
 }

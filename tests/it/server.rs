@@ -106,8 +106,12 @@ async fn count(State(hits): State<Hits>, Path(rest): Path<String>) -> impl IntoR
 async fn hook(
     State((hits, posts)): State<(Hits, Posts)>,
     Path(name): Path<String>,
-    axum::Json(body): axum::Json<serde_json::Value>,
+    headers: HeaderMap,
+    axum::Json(mut body): axum::Json<serde_json::Value>,
 ) -> StatusCode {
+    if let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        body["__idempotency_key"] = key.into();
+    }
     let path = format!("/hook/{name}");
     let n = {
         let mut hits = hits.lock().unwrap();
