@@ -86,7 +86,12 @@ impl Journal {
             plan: plan.name.clone(),
             pid: std::process::id(),
             dry_run,
-            fingerprints: plan.services.iter().map(|s| (s.id.clone(), fingerprint(s))).collect(),
+            // A dry run is never resumed: nothing to compare a later plan with.
+            fingerprints: if dry_run {
+                BTreeMap::new()
+            } else {
+                plan.services.iter().map(|s| (s.id.clone(), fingerprint(s))).collect()
+            },
         };
         let record = serde_json::json!({ "v": VERSION, "time": now(), "run": header });
         j.write(&record);

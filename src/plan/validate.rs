@@ -1,7 +1,7 @@
 //! Rules that span several tables of a decoded plan: unique ids, complete translations, and
 //! customer-facing text that must never reveal internal infrastructure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 use toml::Spanned;
@@ -115,14 +115,15 @@ fn quoted(items: &[String]) -> String {
 
 /// Host names, addresses and URLs that the plan's checks and actions reach.
 pub fn infrastructure(plan: &Plan) -> Vec<String> {
-    let mut found = Vec::new();
-    let add_url = |t: &Text, found: &mut Vec<String>| {
+    // A set: a plan of 100,000 services usually reaches far fewer distinct hosts.
+    let mut found: HashSet<String> = HashSet::new();
+    let add_url = |t: &Text, found: &mut HashSet<String>| {
         let raw = t.raw();
-        found.push(raw.to_owned());
+        add(found, raw);
         if let Ok(u) = url::Url::parse(raw)
             && let Some(h) = u.host_str()
         {
-            found.push(h.trim_matches(['[', ']']).to_owned());
+            add(found, h.trim_matches(['[', ']']));
         }
     };
     for s in &plan.services {
@@ -130,9 +131,9 @@ pub fn infrastructure(plan: &Plan) -> Vec<String> {
             match &c.probe {
                 Probe::Http(h) => add_url(&h.request.url, &mut found),
                 Probe::Tcp { target } => {
-                    found.push(target.raw().to_owned());
+                    add(&mut found, target.raw());
                     if let Some((host, _)) = target.raw().rsplit_once(':') {
-                        found.push(host.trim_matches(['[', ']']).to_owned());
+                        add(&mut found, host.trim_matches(['[', ']']));
                     }
                 }
                 Probe::Command(cmd) => argv_hosts(&cmd.command, &mut found),
@@ -144,19 +145,27 @@ pub fn infrastructure(plan: &Plan) -> Vec<String> {
             _ => {}
         }
     }
-    found.retain(|h| !h.is_empty() && Text::parse(h).is_ok_and(|t| t.vars().is_empty()) || h.contains("://"));
+    let mut found: Vec<String> = found
+        .into_iter()
+        .filter(|h| !h.is_empty() && Text::parse(h).is_ok_and(|t| t.vars().is_empty()) || h.contains("://"))
+        .collect();
     found.sort();
-    found.dedup();
     found
 }
 
+fn add(found: &mut HashSet<String>, name: &str) {
+    if !found.contains(name) {
+        found.insert(name.to_owned());
+    }
+}
+
 /// Arguments that name a host: URLs, IP addresses, dotted host names and `host:port`.
-fn argv_hosts(cmd: &CommandSpec, found: &mut Vec<String>) {
+fn argv_hosts(cmd: &CommandSpec, found: &mut HashSet<String>) {
     for arg in cmd.argv.iter().flat_map(|a| a.raw().split_whitespace()) {
         if let Ok(u) = url::Url::parse(arg) {
             if let Some(h) = u.host_str() {
-                found.push(arg.to_owned());
-                found.push(h.to_owned());
+                add(found, arg);
+                add(found, h);
             }
             continue;
         }
@@ -171,7 +180,7 @@ fn argv_hosts(cmd: &CommandSpec, found: &mut Vec<String>) {
                 .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
             && !FILE_EXTENSIONS.iter().any(|ext| host.ends_with(ext));
         if is_ip || is_dotted_host {
-            found.push(host.to_owned());
+            add(found, host);
         }
     }
 }
