@@ -17,16 +17,21 @@ fn announcements(dir: &Path) -> Vec<String> {
     names
 }
 
-fn ista_dry_run(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let state = tempfile::tempdir().unwrap();
+/// A dry run of the ista plan from 25 July 2022 into `state`; returns its announcements folder.
+fn ista_dry_run_in(state: &Path, extra: &[&str]) -> PathBuf {
     restorectl()
         .args(["run", "--dry-run", "--start", "2022-07-25T08:00", "--format", "json", "--state"])
-        .arg(state.path())
+        .arg(state)
         .args(extra)
         .arg(repo("plans/ista.toml"))
         .output()
         .unwrap();
-    let dir = state.path().join("dry-run/announcements");
+    state.join("dry-run/announcements")
+}
+
+fn ista_dry_run(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let state = tempfile::tempdir().unwrap();
+    let dir = ista_dry_run_in(state.path(), extra);
     (state, dir)
 }
 
@@ -396,16 +401,7 @@ fn announce_renders_the_current_state_from_the_journal() {
 #[test]
 fn a_second_dry_run_leaves_exactly_its_own_announcements() {
     let state = tempfile::tempdir().unwrap();
-    let dry = |extra: &[&str]| {
-        restorectl()
-            .args(["run", "--dry-run", "--start", "2022-07-25T08:00", "--format", "json", "--state"])
-            .arg(state.path())
-            .args(extra)
-            .arg(repo("plans/ista.toml"))
-            .output()
-            .unwrap();
-        announcements(&state.path().join("dry-run/announcements"))
-    };
+    let dry = |extra: &[&str]| announcements(&ista_dry_run_in(state.path(), extra));
     let full = dry(&[]);
     // Fewer updates this time: ista24 fails, so its portal, the last phase and "all restored" never come.
     let failed = dry(&["--fail", "ista24"]);
