@@ -22,7 +22,7 @@ use crate::plan::{LeakGuard, Plan};
 use crate::report::Reporter;
 use crate::report::log::Stamp;
 use crate::report::tally::Tally;
-use page::ServiceState;
+use page::{Board, ServiceState};
 use templates::{Templates, name};
 
 const ANNOUNCED: &str = "announced.json";
@@ -77,6 +77,22 @@ fn subject_list(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Va
         .collect()
 }
 
+/// Renders a template and refuses text that would reveal the plan's internal infrastructure.
+pub fn render_checked(
+    templates: &Templates,
+    guard: Option<&LeakGuard>,
+    name: &str,
+    ctx: &serde_json::Value,
+) -> Result<String, String> {
+    let text = templates.render(name, &templates::value(ctx))?;
+    match guard.and_then(|g| g.find(&text)) {
+        Some((o, l)) => {
+            Err(format!("it would reveal `{}`, which the plan's checks or actions use", &text[o..o + l]))
+        }
+        None => Ok(text),
+    }
+}
+
 /// A context with every field filled, for test-rendering templates when the plan loads.
 pub fn sample_context(plan: &Plan, locale: &str) -> minijinja::Value {
     let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
@@ -107,8 +123,7 @@ pub struct Announcer {
     guard: Option<LeakGuard>,
     index: HashMap<String, usize>,
     customer: Vec<usize>,
-    online: Vec<bool>,
-    states: Vec<ServiceState>,
+    board: Board,
     announced: BTreeSet<String>,
     number: u32,
     /// Per locale, every update so far, newest first.
@@ -159,8 +174,7 @@ impl Announcer {
             guard: LeakGuard::new(&plan),
             customer: customer_facing(&plan),
             index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
-            online: vec![false; n],
-            states: vec![ServiceState::Unavailable; n],
+            board: Board::new(n),
             plan,
             templates,
             dir,
@@ -198,21 +212,16 @@ impl Announcer {
         let when = self.stamp.zoned(at);
         let mut texts = Vec::new();
         for locale in &self.plan.locales {
-            let mut ctx = context(&self.plan, &self.customer, locale, &when, &self.online);
+            let mut ctx = context(&self.plan, &self.customer, locale, &when, &self.board.online);
             ctx["services"] = subject_list(&self.plan, locale, services);
             for (k, v) in extra(locale).as_object().into_iter().flatten() {
                 ctx[k] = v.clone();
             }
-            let text = match self.templates.render(&name(event, locale), &templates::value(&ctx)) {
+            let text = match render_checked(&self.templates, self.guard.as_ref(), &name(event, locale), &ctx)
+            {
                 Ok(t) => t,
-                Err(e) => return eprintln!("error: announcement `{key}` not written: {e}"),
+                Err(e) => return eprintln!("error: announcement `{key}` ({locale}) not written: {e}"),
             };
-            if let Some((o, l)) = self.guard.as_ref().and_then(|g| g.find(&text)) {
-                return eprintln!(
-                    "error: announcement `{key}` ({locale}) not written: it would reveal `{}`, which the plan's checks or actions use",
-                    &text[o..o + l]
-                );
-            }
             texts.push((locale.clone(), text));
         }
         self.number += 1;
@@ -242,7 +251,7 @@ impl Announcer {
                 at: self.stamp.zoned(at).timestamp().to_string(),
                 services: ids,
                 texts,
-                states: self.states.clone(),
+                states: self.board.states.clone(),
             });
         }
     }
@@ -281,7 +290,7 @@ impl Announcer {
     fn write_feeds_and_page(&self, at: Secs) {
         let when = self.stamp.zoned(at);
         for locale in &self.plan.locales {
-            let mut ctx = context(&self.plan, &self.customer, locale, &when, &self.online);
+            let mut ctx = context(&self.plan, &self.customer, locale, &when, &self.board.online);
             ctx["updates"] = json!(self.feeds.get(locale).cloned().unwrap_or_default());
             match self.templates.render(&name("feed", locale), &templates::value(&ctx)) {
                 Ok(text) => {
@@ -290,7 +299,7 @@ impl Announcer {
                 Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
             }
         }
-        let ctx = page::context(&self.plan, &when, &self.states, &self.feeds);
+        let ctx = page::context(&self.plan, &when, &self.board.states, &self.feeds);
         match self.templates.render(templates::PAGE, &templates::value(&ctx)) {
             Ok(html) => {
                 let _ = std::fs::write(self.dir.join("status.html"), html);
@@ -323,12 +332,14 @@ impl Reporter for Announcer {
             self.flush_batch(at);
         }
         let service = e.service().and_then(|s| self.index.get(s)).copied();
+        if let Some(i) = service {
+            self.board.observe(e, i);
+        }
         match (e, service) {
             (Event::ActionStarted { .. } | Event::Verifying { .. }, Some(i)) => {
                 if !self.started() {
                     self.publish("start", "outage", "start".into(), at, &[], &|_| json!({}));
                 }
-                self.states[i] = ServiceState::Restoring;
                 // Remembered across runs: a restore finished by a crashed run still gets its update.
                 let key = format!("restoring:{}", self.plan.services[i].id);
                 if self.plan.services[i].customer_facing && self.announced.insert(key) {
@@ -336,8 +347,6 @@ impl Reporter for Announcer {
                 }
             }
             (Event::Online { .. } | Event::AlreadyOnline { .. }, Some(i)) => {
-                self.online[i] = true;
-                self.states[i] = ServiceState::Operational;
                 // Found online by a run after the one that restored it: tell customers if nobody has.
                 let resumed = |this: &Self| {
                     let id = &this.plan.services[i].id;
@@ -357,9 +366,6 @@ impl Reporter for Announcer {
                 }
             }
             (Event::RtoMissed { .. }, Some(i)) => self.late(i, at),
-            (Event::Failed { .. } | Event::Blocked { .. }, Some(i)) => {
-                self.states[i] = ServiceState::Unavailable
-            }
             (Event::PhaseComplete { phase, .. }, _) => {
                 self.flush_batch(at);
                 if let Some(p) = self.plan.phases.iter().find(|p| &p.id == phase).filter(|_| self.started()) {
@@ -370,7 +376,7 @@ impl Reporter for Announcer {
             }
             (Event::RunFinished { outcome, .. }, _) => {
                 self.flush_batch(at);
-                let all = self.customer.iter().all(|&i| self.online[i]);
+                let all = self.customer.iter().all(|&i| self.board.online[i]);
                 if *outcome == Outcome::Success && all && self.started() {
                     self.publish("restored", "all", "restored".into(), at, &[], &|_| json!({}));
                 }

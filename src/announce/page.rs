@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::locale;
+use crate::event::Event;
 use crate::plan::Plan;
 
 /// What customers see next to a service.
@@ -26,6 +27,32 @@ impl ServiceState {
             ServiceState::Operational => "operational",
             ServiceState::Restoring => "restoring",
             ServiceState::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// What customers see of each service, following the run's events: the one place for these rules.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub online: Vec<bool>,
+    pub states: Vec<ServiceState>,
+}
+
+impl Board {
+    pub fn new(services: usize) -> Self {
+        Self { online: vec![false; services], states: vec![ServiceState::Unavailable; services] }
+    }
+
+    /// Applies an event about service `i`.
+    pub fn observe(&mut self, e: &Event, i: usize) {
+        match e {
+            Event::Online { .. } | Event::AlreadyOnline { .. } => {
+                self.online[i] = true;
+                self.states[i] = ServiceState::Operational;
+            }
+            Event::ActionStarted { .. } | Event::Verifying { .. } => self.states[i] = ServiceState::Restoring,
+            Event::Failed { .. } | Event::Blocked { .. } => self.states[i] = ServiceState::Unavailable,
+            _ => {}
         }
     }
 }

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::announce::page::{self, ServiceState};
+use crate::announce::page::{self, Board};
+use crate::announce::render_checked;
 use crate::announce::templates::{self, Templates};
 use crate::cli::AnnounceFormat;
-use crate::event::Event;
 use crate::exit::Exit;
 use crate::plan::LeakGuard;
 
@@ -31,20 +31,10 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
             return Exit::Invalid;
         }
     };
-    let mut online = vec![false; plan.services.len()];
-    let mut states = vec![ServiceState::Unavailable; plan.services.len()];
+    let mut board = Board::new(plan.services.len());
     for e in &events {
-        let Some(i) = e.service().and_then(|id| plan.services.iter().position(|s| s.id == id)) else {
-            continue;
-        };
-        match e {
-            Event::Online { .. } | Event::AlreadyOnline { .. } => {
-                online[i] = true;
-                states[i] = ServiceState::Operational;
-            }
-            Event::ActionStarted { .. } | Event::Verifying { .. } => states[i] = ServiceState::Restoring,
-            Event::Failed { .. } | Event::Blocked { .. } => states[i] = ServiceState::Unavailable,
-            _ => {}
+        if let Some(i) = e.service().and_then(|id| plan.services.iter().position(|s| s.id == id)) {
+            board.observe(e, i);
         }
     }
     let tz = jiff::tz::TimeZone::get(&plan.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -52,27 +42,18 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
     let locales: Vec<&String> =
         plan.locales.iter().filter(|l| only.is_none_or(|o| o == l.as_str())).collect();
     let mut texts = BTreeMap::new();
+    let guard = LeakGuard::new(plan);
+    let customer = crate::announce::customer_facing(plan);
     for locale in &locales {
-        let ctx =
-            crate::announce::context(plan, &crate::announce::customer_facing(plan), locale, &now, &online);
-        match templates.render(&templates::name("status", locale), &templates::value(&ctx)) {
+        let ctx = crate::announce::context(plan, &customer, locale, &now, &board.online);
+        match render_checked(&templates, guard.as_ref(), &templates::name("status", locale), &ctx) {
             Ok(t) => {
                 texts.insert(locale.to_string(), t);
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: the {locale} update is not printed: {e}");
                 return Exit::Invalid;
             }
-        }
-    }
-    let guard = LeakGuard::new(plan);
-    for text in texts.values() {
-        if let Some((o, l)) = guard.as_ref().and_then(|g| g.find(text)) {
-            eprintln!(
-                "error: the update would reveal `{}`, which the plan's checks or actions use; nothing printed",
-                &text[o..o + l]
-            );
-            return Exit::Invalid;
         }
     }
     match format {
@@ -84,7 +65,7 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
             let services: Vec<_> = plan
                 .services
                 .iter()
-                .zip(&states)
+                .zip(&board.states)
                 .filter(|(s, _)| s.customer_facing)
                 .map(|(s, st)| serde_json::json!({ "id": s.id, "state": st.as_str() }))
                 .collect();
@@ -95,7 +76,7 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
             let feeds: BTreeMap<String, Vec<String>> =
                 texts.iter().map(|(l, t)| (l.clone(), vec![t.clone()])).collect();
             match templates
-                .render(templates::PAGE, &templates::value(&page::context(plan, &now, &states, &feeds)))
+                .render(templates::PAGE, &templates::value(&page::context(plan, &now, &board.states, &feeds)))
             {
                 Ok(html) => print!("{html}"),
                 Err(e) => {
