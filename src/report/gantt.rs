@@ -58,18 +58,15 @@ pub fn render(plan: &Plan, graph: &Graph, tally: &Tally) -> String {
         let bar: String = bar.into_iter().collect();
         let star = if critical.contains(&i) { '*' } else { ' ' };
         let note = match r.state {
-            State::Online | State::AlreadyOnline => {
-                let late = s.rto.zip(r.online_at).filter(|(rto, at)| at.0 > rto.as_secs_f64());
-                match late {
-                    Some((rto, at)) => format!(
-                        "{}  LATE by {} (RTO {})",
-                        r.online_at.map(|t| human_duration(t.duration())).unwrap_or_default(),
-                        human_duration(std::time::Duration::from_secs_f64(at.0 - rto.as_secs_f64())),
-                        human_duration(rto)
-                    ),
-                    None => r.online_at.map(|t| human_duration(t.duration())).unwrap_or_default(),
-                }
-            }
+            State::Online | State::AlreadyOnline => match tally.late_by(i, s.rto).zip(s.rto) {
+                Some((late, rto)) => format!(
+                    "{}  LATE by {} (RTO {})",
+                    r.online_at.map(|t| human_duration(t.duration())).unwrap_or_default(),
+                    human_duration(std::time::Duration::from_secs_f64(late)),
+                    human_duration(rto)
+                ),
+                None => r.online_at.map(|t| human_duration(t.duration())).unwrap_or_default(),
+            },
             State::Failed => "failed".into(),
             State::Blocked => format!("blocked by {}", r.blocked_by.as_deref().unwrap_or("?")),
             State::Pending => "pending".into(),

@@ -34,13 +34,13 @@ impl Reporter for Junit {
 
     fn finish(&mut self, tally: &Tally) -> Result<(), String> {
         let mut suite = TestSuite::new(self.suite.as_str());
-        for ((id, rto), r) in self.ids.iter().zip(&self.rtos).zip(&tally.records) {
-            let late = rto.zip(r.online_at).filter(|(rto, at)| at.0 > rto.as_secs_f64());
+        for (i, ((id, rto), r)) in self.ids.iter().zip(&self.rtos).zip(&tally.records).enumerate() {
+            let late = tally.late_by(i, *rto).filter(|_| r.online_at.is_some()).zip(*rto);
             let status = match (r.state, late) {
                 (State::Online | State::AlreadyOnline, None) => TestCaseStatus::success(),
-                (State::Online | State::AlreadyOnline, Some((rto, at))) => {
+                (State::Online | State::AlreadyOnline, Some((late, rto))) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(format!("online after {:.0}s, past its RTO of {}s", at.0, rto.as_secs()))
+                    s.set_message(format!("online {late:.0}s past its RTO of {}s", rto.as_secs()))
                         .set_type("rto");
                     s
                 }

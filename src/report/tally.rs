@@ -114,19 +114,19 @@ impl Tally {
 
     /// Services online later than their RTO: (service, how late).
     pub fn rto_misses(&self, plan: &Plan) -> Vec<(usize, f64)> {
-        plan.services
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                let rto = s.rto?.as_secs_f64();
-                let r = &self.records[i];
-                match r.online_at {
-                    Some(at) if at.0 > rto => Some((i, at.0 - rto)),
-                    None if r.state != State::Pending => Some((i, f64::INFINITY)),
-                    _ => None,
-                }
-            })
-            .collect()
+        plan.services.iter().enumerate().filter_map(|(i, s)| Some((i, self.late_by(i, s.rto)?))).collect()
+    }
+
+    /// How many seconds past `rto` service `i` came online (infinite if it never will), or `None`
+    /// if it met it. The same rule as the runner's `RtoMissed`, applied after the fact.
+    pub fn late_by(&self, i: usize, rto: Option<std::time::Duration>) -> Option<f64> {
+        let rto = rto?.as_secs_f64();
+        let r = &self.records[i];
+        match r.online_at {
+            Some(at) if at.0 > rto => Some(at.0 - rto),
+            None if r.state != State::Pending => Some(f64::INFINITY),
+            _ => None,
+        }
     }
 
     /// The JSON report of `run` (`../shared/DESIGN.md`), serialized straight from these records.
