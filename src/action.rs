@@ -1,12 +1,13 @@
 //! The live executor: real checks, real restore actions. A `command` runs in its own process group
-//! with its output in the state directory and is killed whole at its timeout; an `http` action
-//! calls an automation API; a `manual` step shows the instruction and waits for the checks, or for
-//! an operator's `restorectl confirm`. After a crash, a restore that is still running is waited
-//! for, never started a second time.
+//! with its output in the state directory (`logs/<run>/<service>.<attempt>.log`) and is killed
+//! whole at its timeout; an `http` action calls an automation API; a `manual` step shows the
+//! instruction and waits for the checks, or for an operator's `restorectl confirm --run`. After a
+//! crash, a restore that is still running is waited for and verified, never started a second time.
+//! Every wait says so when it starts and at least once a minute while it lasts.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -15,34 +16,69 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::check::Prober;
-use crate::event::Event;
-use crate::journal::{self, Replay};
+use crate::event::{Event, Secs, WaitOn};
+use crate::journal::{self, Replay, Unfinished};
 use crate::plan::{Action, Plan};
 use crate::process;
 use crate::report::human_duration;
-use crate::runner::{Emitter, Executor};
+use crate::runner::{Emitter, Executor, Resumed};
 
-/// How long to wait for checks when a service has no restore action to bound it.
-const DEFAULT_VERIFY: Duration = Duration::from_secs(30 * 60);
 const POLL: Duration = Duration::from_millis(200);
+/// Where a live run works: its state directory, its id, and how people reach it.
+pub struct Workplace {
+    pub state: PathBuf,
+    /// This run's id.
+    pub run: String,
+    /// `restorectl confirm PLAN` (with `--state DIR` when it is not the default), for messages.
+    pub confirm: String,
+    /// How often a wait that goes on is mentioned again.
+    pub remind_every: Duration,
+}
 
 pub struct LiveExecutor {
     plan: Arc<Plan>,
     prober: Prober,
-    state: PathBuf,
+    place: Workplace,
     replay: Mutex<Replay>,
-    /// Process groups of the actions running now.
-    running: Mutex<HashSet<u32>>,
+    /// The actions running now: process group → (service, attempt).
+    running: Mutex<HashMap<u32, (usize, u32)>>,
     /// Lines typed on the terminal, for confirming manual steps there.
     typed: OnceLock<broadcast::Sender<String>>,
 }
 
+/// Says when a wait is due to be mentioned again.
+struct Reminder {
+    since: Secs,
+    every: Duration,
+    next: Instant,
+}
+
+impl Reminder {
+    fn new(em: &Emitter, every: Duration) -> Self {
+        Self { since: em.at(), every, next: Instant::now() + every }
+    }
+
+    /// Emits a `Waiting` event when a minute has passed since the last one.
+    fn tick(&mut self, em: &Emitter, service: &str, on: WaitOn, detail: impl FnOnce() -> String) {
+        if Instant::now() >= self.next {
+            self.next = Instant::now() + self.every;
+            em.emit(Event::Waiting {
+                service: service.to_owned(),
+                at: em.at(),
+                on,
+                since: self.since,
+                detail: detail(),
+            });
+        }
+    }
+}
+
 impl LiveExecutor {
-    pub fn new(plan: Arc<Plan>, prober: Prober, state: &Path, replay: Replay) -> Self {
+    pub fn new(plan: Arc<Plan>, prober: Prober, place: Workplace, replay: Replay) -> Self {
         Self {
             plan,
             prober,
-            state: state.to_path_buf(),
+            place,
             replay: Mutex::new(replay),
             running: Mutex::default(),
             typed: OnceLock::new(),
@@ -78,9 +114,10 @@ impl LiveExecutor {
         let Action::Command(spec) = &r.action else { return Ok(()) };
         let secrets = self.prober.secrets();
         let mut cmd = process::build(spec, secrets)?;
-        let logs = self.state.join("logs");
-        std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
-        let log_path = logs.join(format!("{}.{attempt}.log", s.id));
+        let log_path = journal::log_path(&self.place.state, &self.place.run, &s.id, attempt);
+        if let Some(dir) = log_path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
         let log = std::fs::File::create(&log_path)
             .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
         let err = log.try_clone().map_err(|e| e.to_string())?;
@@ -100,7 +137,7 @@ impl LiveExecutor {
         let program = spec.argv[0].raw();
         let mut child = cmd.spawn().map_err(|e| format!("cannot run `{program}`: {e}"))?;
         let pid = child.id().unwrap_or_default();
-        self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid);
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
         em.record(Event::ProcessSpawned {
             service: s.id.clone(),
             attempt,
@@ -155,25 +192,28 @@ impl LiveExecutor {
     async fn manual(&self, service: usize, instruction: &str, em: &Emitter) -> Result<(), String> {
         let s = &self.plan.services[service];
         let needs_confirmation = s.checks.is_empty();
+        let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
         em.emit(Event::WaitingForOperator {
             service: s.id.clone(),
             at: em.at(),
             instruction: instruction.to_owned(),
             needs_confirmation,
+            confirm: needs_confirmation.then(|| confirm.clone()),
         });
         if !needs_confirmation {
             return Ok(()); // verification waits for the checks
         }
-        let path = journal::confirmation_path(&self.state, &s.id);
-        let timeout = s.restore.as_ref().map_or(DEFAULT_VERIFY, |r| r.timeout);
+        let path = journal::confirmation_path(&self.place.state, &self.place.run, &s.id);
+        let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
         let deadline = Instant::now() + timeout;
         let mut typed = self.terminal_lines();
         if typed.is_some() {
             eprintln!(
-                "{}: when done, type `{}` and press Enter (or run `restorectl confirm` from another shell)",
+                "{}: when done, type `{}` and press Enter (or run `{confirm}` from another shell)",
                 s.id, s.id
             );
         }
+        let mut reminder = Reminder::new(em, self.place.remind_every);
         loop {
             let at_terminal = typed
                 .as_mut()
@@ -186,28 +226,71 @@ impl LiveExecutor {
                     .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
                     .unwrap_or_else(|| "an operator".into());
                 let _ = std::fs::remove_file(&path);
-                em.record(Event::Confirmed { service: s.id.clone(), at: em.at(), by }).await;
-                self.replay().confirmed.insert(s.id.clone());
+                let run = self.place.run.clone();
+                em.record(Event::Confirmed { service: s.id.clone(), at: em.at(), by, run }).await;
                 return Ok(());
             }
             if Instant::now() >= deadline {
                 return Err(format!("no confirmation within {}", human_duration(timeout)));
             }
+            reminder
+                .tick(em, &s.id, WaitOn::Operator, || format!("{instruction} — confirm with `{confirm}`"));
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// Waits for a restore an earlier run left running, up to the restore's timeout (then its
+    /// process group is killed and the attempt fails).
+    async fn adopt(
+        &self,
+        service: usize,
+        attempt: u32,
+        pid: u32,
+        ticks: Option<u64>,
+        em: &Emitter,
+    ) -> Result<(), String> {
+        let s = &self.plan.services[service];
+        let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
+        em.record(Event::Adopted { service: s.id.clone(), attempt, at: em.at(), pid, start_ticks: ticks })
+            .await;
+        let deadline = Instant::now() + timeout;
+        let mut reminder = Reminder::new(em, self.place.remind_every);
+        while process::alive(pid, ticks) {
+            if Instant::now() >= deadline {
+                process::kill_group(pid);
+                return Err(format!(
+                    "the restore left running by an earlier run (pid {pid}) was still running after {}; its process group was killed",
+                    human_duration(timeout)
+                ));
+            }
+            reminder.tick(em, &s.id, WaitOn::EarlierRun { pid }, || "still running".into());
+            tokio::time::sleep(POLL).await;
+        }
+        Ok(())
     }
 }
 
 impl Executor for LiveExecutor {
+    async fn resume(&self, service: usize, em: &Emitter) -> Option<Resumed> {
+        let s = &self.plan.services[service];
+        let unfinished = self.replay().unfinished.remove(&s.id)?;
+        // A restore action the plan no longer has is nothing to take over.
+        s.restore.as_ref()?;
+        Some(match unfinished {
+            Unfinished::Unverified { attempt } => Resumed { attempt, ended: Ok(()) },
+            // Gone (or its pid now names another process: never waited for, never killed): it
+            // ended while no run was watching.
+            Unfinished::Running { attempt, pid, start_ticks } if !process::alive(pid, start_ticks) => {
+                Resumed { attempt, ended: Ok(()) }
+            }
+            Unfinished::Running { attempt, pid, start_ticks } => {
+                Resumed { attempt, ended: self.adopt(service, attempt, pid, start_ticks, em).await }
+            }
+        })
+    }
+
     async fn probe(&self, service: usize, _em: &Emitter) -> Option<bool> {
         let s = &self.plan.services[service];
-        // A restore left running by a crashed run: wait for it rather than start another.
-        let in_flight = self.replay().in_flight.remove(&s.id);
-        if let Some((pid, ticks)) = in_flight {
-            while process::alive(pid, ticks) {
-                tokio::time::sleep(POLL).await;
-            }
-        }
         if s.checks.is_empty() {
             // Nothing to probe: trust what the journal says an operator confirmed.
             let known = { self.replay().confirmed.contains(&s.id) };
@@ -226,18 +309,31 @@ impl Executor for LiveExecutor {
         result.map_err(|e| self.prober.secrets().redact(&e))
     }
 
-    async fn verify(&self, service: usize, _em: &Emitter) -> Result<(), String> {
+    async fn verify(&self, service: usize, em: &Emitter) -> Result<(), String> {
         let s = &self.plan.services[service];
         if s.checks.is_empty() {
             return Ok(());
         }
-        let timeout = s.restore.as_ref().map_or(DEFAULT_VERIFY, |r| r.timeout);
+        let bounded = s.restore.as_ref().map(|r| r.timeout);
+        let timeout = bounded.unwrap_or(s.wait_timeout);
         let deadline = Instant::now() + timeout;
         let interval = s.checks.iter().map(|c| c.interval).min().unwrap_or(POLL);
         let needed = s.checks.iter().map(|c| c.healthy_after).max().unwrap_or(1);
+        let on = WaitOn::Checks { limit: timeout.into() };
         let mut streak = 0;
+        let mut reminder: Option<Reminder> = None;
         loop {
             let health = self.prober.probe_all(&s.checks).await;
+            let why = || {
+                s.checks
+                    .iter()
+                    .zip(&health.checks)
+                    .find(|(_, o)| !o.ok)
+                    .map(|(c, o)| {
+                        self.prober.secrets().redact(&format!("{}: {}", crate::check::target(c), o.detail))
+                    })
+                    .unwrap_or_default()
+            };
             if health.healthy == Some(true) {
                 streak += 1;
                 if streak >= needed {
@@ -245,24 +341,48 @@ impl Executor for LiveExecutor {
                 }
             } else {
                 streak = 0;
+                match &mut reminder {
+                    None => {
+                        let first = Reminder::new(em, self.place.remind_every);
+                        let since = first.since;
+                        em.emit(Event::Waiting {
+                            service: s.id.clone(),
+                            at: since,
+                            on,
+                            since,
+                            detail: why(),
+                        });
+                        reminder = Some(first);
+                    }
+                    Some(r) => r.tick(em, &s.id, on, why),
+                }
             }
             if Instant::now() + interval > deadline {
-                let why = s
-                    .checks
-                    .iter()
-                    .zip(&health.checks)
-                    .find(|(_, o)| !o.ok)
-                    .map(|(c, o)| format!(": {}: {}", crate::check::target(c), o.detail))
-                    .unwrap_or_default();
-                return Err(format!("not healthy within {}{why}", human_duration(timeout)));
+                let why = why();
+                return Err(match bounded {
+                    Some(_) => format!("not healthy within {}: {why}", human_duration(timeout)),
+                    None => format!("checks still failing after {}: {why}", human_duration(timeout)),
+                });
             }
             tokio::time::sleep(interval).await;
         }
     }
 
-    fn kill_all(&self) {
-        for pid in self.running.lock().unwrap_or_else(|e| e.into_inner()).drain() {
-            process::kill_group(pid);
-        }
+    fn log(&self, service: usize, attempt: u32) -> Option<String> {
+        let s = &self.plan.services[service];
+        matches!(s.restore.as_ref()?.action, Action::Command(_)).then(|| {
+            journal::log_path(&self.place.state, &self.place.run, &s.id, attempt).display().to_string()
+        })
+    }
+
+    fn kill_all(&self) -> Vec<(usize, u32)> {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running
+            .drain()
+            .map(|(pid, which)| {
+                process::kill_group(pid);
+                which
+            })
+            .collect()
     }
 }

@@ -21,7 +21,9 @@ pub fn run(cli: Cli) -> Exit {
             status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch })
         }
         Command::Run(args) => run::run(args),
-        Command::Confirm { plan, id, by, state } => confirm::run(&plan, &id, by, state.as_deref()),
+        Command::Confirm { plan, id, run, by, state } => {
+            confirm::run(&confirm::Confirmation { plan, id, run, by, state })
+        }
         Command::DemoService { port, detach, warmup, lifetime } => demo::run(port, detach, warmup, lifetime),
         Command::Announce { plan, state, locale, format } => {
             announce::run(&plan, state.as_deref(), locale.as_deref(), format)

@@ -56,11 +56,19 @@ pub enum Command {
     /// 2 invalid plan or flags, 130 interrupted.
     Run(RunArgs),
     /// Confirm a manual step that has no checks, from another shell while `run` waits for it.
+    ///
+    /// A confirmation is for one run: the run waiting now (named by `--run`, as its waiting
+    /// message shows). With no run waiting for the step, nothing is confirmed.
+    ///
+    /// Exit codes: 0 confirmed, 2 no run waiting for that step, or invalid plan or flags.
     Confirm {
         /// The plan's TOML file.
         plan: PathBuf,
         /// The service whose manual step is done.
         id: String,
+        /// The id of the run this confirmation is for (shown by the run while it waits).
+        #[arg(long, value_name = "RUN")]
+        run: Option<String>,
         /// Who confirms (journaled). Default: $USER.
         #[arg(long, value_name = "NAME")]
         by: Option<String>,
@@ -98,6 +106,13 @@ pub enum Command {
     },
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,
+}
+
+impl Command {
+    /// A live `run` restores real services: it must outlive a closed output pipe.
+    pub fn is_live_run(&self) -> bool {
+        matches!(self, Command::Run(args) if !args.dry_run)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,6 +165,10 @@ pub struct RunArgs {
     /// Write a JUnit report (one test case per service).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// How often a wait that goes on (checks failing, an operator, an earlier run's restore) is
+    /// reported again.
+    #[arg(long, value_name = "INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    pub remind_every: std::time::Duration,
     /// Where customer announcements go (default: `<state>/announcements/`, `<state>/dry-run/announcements/`).
     #[arg(long, value_name = "DIR")]
     pub announce_dir: Option<PathBuf>,

@@ -5,21 +5,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// How a service's run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Final {
-    Online,
-    AlreadyOnline,
-    Failed,
-    Blocked,
-}
-
 /// One thing that happened, `at` a time since the run's start (virtual in a dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     RunStarted {
+        /// The run's id: names its logs and the confirmations meant for it.
+        #[serde(default)]
+        run: String,
         services: usize,
         dry_run: bool,
         jobs: usize,
@@ -53,6 +46,18 @@ pub enum Event {
         at: Secs,
         ok: bool,
         detail: String,
+        /// The action's output, where it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log: Option<String>,
+    },
+    /// A restore left running by an earlier run that died: this run waits for it to end (and
+    /// then verifies it) instead of starting it again.
+    Adopted {
+        service: String,
+        attempt: u32,
+        at: Secs,
+        pid: u32,
+        start_ticks: Option<u64>,
     },
     /// A manual step: the operator has to act.
     WaitingForOperator {
@@ -60,11 +65,28 @@ pub enum Event {
         at: Secs,
         instruction: String,
         needs_confirmation: bool,
+        /// The exact command that confirms it, for this run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirm: Option<String>,
     },
     Confirmed {
         service: String,
         at: Secs,
         by: String,
+        /// The run the confirmation was given for.
+        #[serde(default)]
+        run: String,
+    },
+    /// A wait that is still going on (checks failing, an operator, an earlier run's restore),
+    /// repeated at least every minute so nobody stares at silence.
+    Waiting {
+        service: String,
+        at: Secs,
+        on: WaitOn,
+        /// When this wait began.
+        since: Secs,
+        /// What the last look found (the failing check, …).
+        detail: String,
     },
     /// Health checks are being polled after the action.
     Verifying {
@@ -75,9 +97,14 @@ pub enum Event {
     Retrying {
         service: String,
         attempt: u32,
+        /// How many attempts the service gets in all.
+        #[serde(default)]
+        of: u32,
         at: Secs,
         after: Secs,
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log: Option<String>,
     },
     Online {
         service: String,
@@ -88,7 +115,11 @@ pub enum Event {
         service: String,
         at: Secs,
         attempts: u32,
+        #[serde(default)]
+        of: u32,
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        log: Option<String>,
     },
     Blocked {
         service: String,
@@ -108,12 +139,28 @@ pub enum Event {
     Interrupting {
         at: Secs,
         waiting_for: Vec<String>,
+        /// The run stops now instead of waiting for what runs.
         force: bool,
+        /// It stops now because nothing but people were left to wait for.
+        #[serde(default)]
+        only_people: bool,
     },
     RunFinished {
         at: Secs,
         outcome: Outcome,
     },
+}
+
+/// What a service is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WaitOn {
+    /// Its checks to pass, for at most `limit`.
+    Checks { limit: Secs },
+    /// A person to finish a manual step.
+    Operator,
+    /// A restore left running by an earlier run.
+    EarlierRun { pid: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,8 +208,10 @@ impl Event {
             | ActionStarted { service, .. }
             | ProcessSpawned { service, .. }
             | ActionFinished { service, .. }
+            | Adopted { service, .. }
             | WaitingForOperator { service, .. }
             | Confirmed { service, .. }
+            | Waiting { service, .. }
             | Verifying { service, .. }
             | Retrying { service, .. }
             | Online { service, .. }
@@ -182,8 +231,10 @@ impl Event {
             | ActionStarted { at, .. }
             | ProcessSpawned { at, .. }
             | ActionFinished { at, .. }
+            | Adopted { at, .. }
             | WaitingForOperator { at, .. }
             | Confirmed { at, .. }
+            | Waiting { at, .. }
             | Verifying { at, .. }
             | Retrying { at, .. }
             | Online { at, .. }

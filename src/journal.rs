@@ -17,9 +17,14 @@ use crate::report::Reporter;
 /// Version of the record format; a reader skips records of versions it does not know.
 pub const VERSION: u32 = 1;
 pub const FILE: &str = "journal.jsonl";
+/// The actions' output, one folder per run: `logs/<run>/<service>.<attempt>.log`.
+pub const LOGS: &str = "logs";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct RunHeader {
+    /// The run's id (`7f3a`): names its logs and the confirmations meant for it.
+    #[serde(default)]
+    id: String,
     plan: String,
     pid: u32,
     dry_run: bool,
@@ -27,20 +32,50 @@ struct RunHeader {
     fingerprints: BTreeMap<String, String>,
 }
 
+/// A restore attempt that an earlier run started and never concluded (it died first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfinished {
+    /// Its process was running: (pid, start ticks) name it even if the pid is reused since.
+    Running { attempt: u32, pid: u32, start_ticks: Option<u64> },
+    /// Its action had ended well; the checks had not yet confirmed the service.
+    Unverified { attempt: u32 },
+}
+
+/// How a service's entry in the plan differs from the plan the journal was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanChange {
+    Added,
+    Removed,
+    Changed,
+}
+
+impl PlanChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanChange::Added => "added",
+            PlanChange::Removed => "removed",
+            PlanChange::Changed => "changed",
+        }
+    }
+}
+
 /// What a new run learns from the journal of earlier runs.
 #[derive(Debug, Default)]
 pub struct Replay {
-    /// Restore processes that were started and never reported finished: (pid, start ticks).
-    pub in_flight: HashMap<String, (u32, Option<u64>)>,
-    /// Services an operator confirmed (manual steps without checks).
+    /// Restore attempts left unfinished by a run that died, per service.
+    pub unfinished: HashMap<String, Unfinished>,
+    /// Services an operator confirmed (manual steps without checks) in an earlier run.
     pub confirmed: HashSet<String>,
-    /// Services whose plan entry changed (or that are new) since the last run.
-    pub changed: Vec<String>,
+    /// Services added, removed or changed in the plan since the last run, in plan order.
+    pub changes: Vec<(String, PlanChange)>,
+    /// The ids of the runs in the journal.
+    pub runs: HashSet<String>,
 }
 
 pub struct Journal {
+    /// This run's id.
+    pub id: String,
     out: BufWriter<File>,
-    /// Live runs fsync every record; a simulation does not need to.
     durable: bool,
     /// Held for the journal's lifetime: a second run on the same state fails at once.
     _lock: File,
@@ -49,8 +84,8 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (or starts) the live journal in `dir`: takes the lock, rotates it with `fresh`, and
-    /// replays what is there.
+    /// Opens (or starts) the live journal in `dir`: takes the lock, rotates it (and the logs) with
+    /// `fresh`, and replays what is there.
     pub fn open(dir: &Path, plan: &Plan, fresh: bool) -> Result<(Journal, Replay), String> {
         let lock = lock(dir)?;
         let path = dir.join(FILE);
@@ -58,10 +93,16 @@ impl Journal {
             let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
             let kept = dir.join(format!("journal.{stamp}.jsonl"));
             std::fs::rename(&path, &kept).map_err(|e| format!("cannot rotate {}: {e}", path.display()))?;
+            let logs = dir.join(LOGS);
+            if logs.exists() {
+                let old = dir.join(format!("{LOGS}.{stamp}"));
+                std::fs::rename(&logs, &old).map_err(|e| format!("cannot rotate {}: {e}", logs.display()))?;
+            }
             eprintln!("note: started a fresh journal; the old one is {}", kept.display());
         }
         let replay = if path.exists() { replay(&path, plan)? } else { Replay::default() };
-        let journal = Self::append(&path, plan, lock, true, false)?;
+        let id = new_run_id(&replay.runs, &dir.join(LOGS));
+        let journal = Self::append(&path, plan, lock, id, false)?;
         Ok((journal, replay))
     }
 
@@ -71,18 +112,26 @@ impl Journal {
         let path = dir.join(FILE);
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
         File::create(&path).map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
-        Self::append(&path, plan, lock, false, true)
+        Self::append(&path, plan, lock, "dry".into(), true)
     }
 
-    fn append(path: &Path, plan: &Plan, lock: File, durable: bool, dry_run: bool) -> Result<Journal, String> {
+    fn append(path: &Path, plan: &Plan, lock: File, id: String, dry_run: bool) -> Result<Journal, String> {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
-        let mut j =
-            Journal { out: BufWriter::new(file), durable, _lock: lock, error: None, scratch: Vec::new() };
+        let mut j = Journal {
+            id: id.clone(),
+            out: BufWriter::new(file),
+            // Live runs fsync every record; a simulation does not need to.
+            durable: !dry_run,
+            _lock: lock,
+            error: None,
+            scratch: Vec::new(),
+        };
         let header = RunHeader {
+            id,
             plan: plan.name.clone(),
             pid: std::process::id(),
             dry_run,
@@ -167,9 +216,15 @@ fn lock(dir: &Path) -> Result<File, String> {
     Ok(file)
 }
 
-/// The records of a journal: run headers and events. A torn last line (a crash mid-write) and
-/// records of unknown versions are skipped.
-fn records(path: &Path) -> Result<Vec<Result<RunHeader, Event>>, String> {
+/// One line of the journal: a run begins, or an event of the current run.
+enum Record {
+    Run(RunHeader),
+    Event(Event),
+}
+
+/// The records of a journal. A torn last line (a crash mid-write) and records of unknown
+/// versions are skipped.
+fn records(path: &Path) -> Result<Vec<Record>, String> {
     let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
     let mut out = Vec::new();
     for line in BufReader::new(file).lines() {
@@ -178,31 +233,68 @@ fn records(path: &Path) -> Result<Vec<Result<RunHeader, Event>>, String> {
         if record["v"] != VERSION {
             continue;
         }
-        if let Some(run) = record.get_mut("run") {
-            if let Ok(run) = serde_json::from_value::<RunHeader>(run.take()) {
-                out.push(Ok(run));
+        if record.get("event").is_some() {
+            if let Ok(event) = serde_json::from_value::<Event>(record) {
+                out.push(Record::Event(event));
             }
-        } else if let Ok(event) = serde_json::from_value::<Event>(record) {
-            out.push(Err(event));
+        } else if let Some(run) = record.get_mut("run")
+            && let Ok(run) = serde_json::from_value::<RunHeader>(run.take())
+        {
+            out.push(Record::Run(run));
         }
     }
     Ok(out)
 }
 
-/// The events of the latest run in the journal of `dir` (for `announce`; no lock is taken).
-pub fn last_run(dir: &Path) -> Result<Vec<Event>, String> {
+/// The latest run in a journal: its id, whether it is still going, and its events so far.
+pub struct LastRun {
+    pub id: String,
+    /// Its process still holds the state directory's lock.
+    pub running: bool,
+    pub events: Vec<Event>,
+}
+
+/// Why a command that reads the state directory has nothing to read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("no journal in {dir}: nothing has been run yet (run `restorectl run {plan}` first)")]
+    NoJournal { dir: String, plan: String },
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+/// The latest run in the journal of `dir` (no lock is taken). `plan` is named in the error.
+pub fn last_run(dir: &Path, plan: &Path) -> Result<LastRun, StateError> {
     let path = dir.join(FILE);
-    if !path.exists() {
-        return Ok(Vec::new());
+    if !path.is_file() {
+        return Err(StateError::NoJournal {
+            dir: dir.display().to_string(),
+            plan: plan.display().to_string(),
+        });
     }
-    let mut events = Vec::new();
-    for r in records(&path)? {
+    let mut last = LastRun { id: String::new(), running: is_locked(dir), events: Vec::new() };
+    for r in records(&path).map_err(StateError::Unreadable)? {
         match r {
-            Ok(_) => events.clear(),
-            Err(e) => events.push(e),
+            Record::Run(run) => {
+                last.id = run.id;
+                last.events.clear();
+            }
+            Record::Event(e) => last.events.push(e),
         }
     }
-    Ok(events)
+    Ok(last)
+}
+
+/// Whether a run holds the lock of `dir` now.
+fn is_locked(dir: &Path) -> bool {
+    let Ok(file) = OpenOptions::new().read(true).write(true).open(dir.join("lock")) else { return false };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        Err(_) => true,
+    }
 }
 
 fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
@@ -210,35 +302,64 @@ fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
     let mut fingerprints = BTreeMap::new();
     for record in records(path)? {
         match record {
-            Ok(run) => fingerprints = run.fingerprints,
-            Err(event) => apply(&mut r, event),
+            Record::Run(run) => {
+                r.runs.insert(run.id);
+                fingerprints = run.fingerprints;
+            }
+            Record::Event(event) => apply(&mut r, event),
         }
     }
-    r.changed = plan
-        .services
-        .iter()
-        .filter(|s| fingerprints.get(&s.id).is_none_or(|f| *f != fingerprint(s)))
-        .map(|s| s.id.clone())
-        .collect();
-    if fingerprints.is_empty() {
-        r.changed.clear();
+    if !fingerprints.is_empty() {
+        let mut in_plan = HashSet::new();
+        for s in &plan.services {
+            in_plan.insert(s.id.as_str());
+            match fingerprints.get(&s.id) {
+                None => r.changes.push((s.id.clone(), PlanChange::Added)),
+                Some(f) if *f != fingerprint(s) => r.changes.push((s.id.clone(), PlanChange::Changed)),
+                Some(_) => {}
+            }
+        }
+        for id in fingerprints.keys().filter(|id| !in_plan.contains(id.as_str())) {
+            r.changes.push((id.clone(), PlanChange::Removed));
+        }
     }
     Ok(r)
 }
 
 fn apply(r: &mut Replay, event: Event) {
     match event {
-        Event::ProcessSpawned { service, pid, start_ticks, .. } => {
-            r.in_flight.insert(service, (pid, start_ticks));
+        Event::ProcessSpawned { service, attempt, pid, start_ticks, .. }
+        | Event::Adopted { service, attempt, pid, start_ticks, .. } => {
+            r.unfinished.insert(service, Unfinished::Running { attempt, pid, start_ticks });
         }
-        Event::ActionFinished { service, .. } => {
-            r.in_flight.remove(&service);
+        Event::ActionFinished { service, attempt, ok: true, .. } => {
+            r.unfinished.insert(service, Unfinished::Unverified { attempt });
+        }
+        Event::ActionStarted { service, .. }
+        | Event::ActionFinished { service, .. }
+        | Event::Online { service, .. }
+        | Event::AlreadyOnline { service, .. }
+        | Event::Retrying { service, .. }
+        | Event::Failed { service, .. } => {
+            r.unfinished.remove(&service);
         }
         Event::Confirmed { service, .. } => {
             r.confirmed.insert(service);
         }
         _ => {}
     }
+}
+
+/// A short id for a new run (`7f3a`), unlike any in the journal or among the kept logs.
+fn new_run_id(taken: &HashSet<String>, logs: &Path) -> String {
+    let seed = u64::from(std::process::id()) ^ jiff::Timestamp::now().as_nanosecond() as u64;
+    (0u64..)
+        .map(|n| {
+            let h = (seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            format!("{:04x}", (h >> 48) as u16)
+        })
+        .find(|id| !taken.contains(id) && !logs.join(id).exists())
+        .expect("an unused id among 65,536")
 }
 
 /// What the plan says about a service, hashed (FNV-1a): spans and names left out.
@@ -257,7 +378,12 @@ pub fn fingerprint(s: &Service) -> String {
     format!("{hash:016x}")
 }
 
-/// Where an operator's confirmation of `service` is dropped (by `restorectl confirm`).
-pub fn confirmation_path(state: &Path, service: &str) -> PathBuf {
-    state.join("confirm").join(format!("{service}.json"))
+/// Where an operator's confirmation of `service` for run `run` is dropped (by `restorectl confirm`).
+pub fn confirmation_path(state: &Path, run: &str, service: &str) -> PathBuf {
+    state.join("confirm").join(run).join(format!("{service}.json"))
+}
+
+/// Where the output of a restore attempt goes.
+pub fn log_path(state: &Path, run: &str, service: &str, attempt: u32) -> PathBuf {
+    state.join(LOGS).join(run).join(format!("{service}.{attempt}.log"))
 }

@@ -9,5 +9,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = restorectl::cli::Cli::parse();
+    if !cli.command.is_live_run() {
+        restorectl::term::die_quietly_on_closed_stdout();
+    }
     restorectl::app::run(cli).into()
 }

@@ -3,6 +3,7 @@
 //! event. Live and dry runs share all of this; only the executor (real or simulated) and the clock
 //! (real or tokio's paused virtual time) differ.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +17,10 @@ use crate::schedule::{Change, Scheduler};
 
 /// The work itself: checks and restore actions, real or simulated.
 pub trait Executor: Send + Sync + 'static {
+    /// Takes over a restore attempt an earlier run left unfinished (it died while the action ran,
+    /// or before its result was verified): waits for it to end and says how it ended. `None` when
+    /// there is nothing to take over.
+    fn resume(&self, service: usize, em: &Emitter) -> impl Future<Output = Option<Resumed>> + Send;
     /// Probes a service's checks once: `Some(true)` healthy, `Some(false)` down, `None` unknown.
     fn probe(&self, service: usize, em: &Emitter) -> impl Future<Output = Option<bool>> + Send;
     /// Runs the restore action once; `Ok` when it completed successfully.
@@ -27,8 +32,26 @@ pub trait Executor: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), String>> + Send;
     /// Waits until the service is verified healthy, or says why not.
     fn verify(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
-    /// Kills every running action now (second Ctrl-C).
-    fn kill_all(&self);
+    /// Where an attempt's output is kept, if anywhere.
+    fn log(&self, service: usize, attempt: u32) -> Option<String>;
+    /// Kills every running action now (second Ctrl-C); says which (service, attempt) it killed.
+    fn kill_all(&self) -> Vec<(usize, u32)>;
+}
+
+/// A restore attempt of an earlier run, taken over: which one, and how its action ended.
+pub struct Resumed {
+    pub attempt: u32,
+    pub ended: Result<(), String>,
+}
+
+/// What kind of run this is.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Names the run's logs and the confirmations meant for it.
+    pub id: String,
+    /// How many services are worked on at once.
+    pub jobs: usize,
+    pub dry_run: bool,
 }
 
 enum Msg {
@@ -85,17 +108,24 @@ pub async fn run<E: Executor>(
     plan: Arc<Plan>,
     graph: &Graph,
     exec: Arc<E>,
-    jobs: usize,
-    dry_run: bool,
+    config: &RunConfig,
     mut interrupts: Interrupts,
     sink: &mut dyn FnMut(&Event, Ack),
 ) -> Outcome {
     let durations: Vec<Duration> = plan.services.iter().map(|s| s.duration).collect();
     let phases: Vec<Option<usize>> = plan.services.iter().map(|s| s.phase).collect();
-    let mut sched = Scheduler::new(graph, &durations, &phases, plan.phases.len(), jobs);
+    let mut sched = Scheduler::new(graph, &durations, &phases, plan.phases.len(), config.jobs);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let em = Emitter { tx, start: Instant::now(), plan: plan.clone() };
-    sink(&Event::RunStarted { services: plan.services.len(), dry_run, jobs }, Ack(None));
+    let started = Event::RunStarted {
+        run: config.id.clone(),
+        services: plan.services.len(),
+        dry_run: config.dry_run,
+        jobs: config.jobs,
+    };
+    sink(&started, Ack(None));
+    let index: HashMap<&str, usize> =
+        plan.services.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
     let mut online_count = 0;
     let mut online = vec![false; plan.services.len()];
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
@@ -110,6 +140,8 @@ pub async fn run<E: Executor>(
         }
     }
     let mut running: Vec<usize> = Vec::new();
+    // Running services that wait for a person, not for a process.
+    let mut on_people: HashSet<usize> = HashSet::new();
     let mut presses = 0;
     let mut tasks = tokio::task::JoinSet::new();
     loop {
@@ -126,7 +158,14 @@ pub async fn run<E: Executor>(
         }
         tokio::select! {
             msg = rx.recv() => match msg {
-                Some(Msg::Event(e, ack)) => sink(&e, Ack(ack)),
+                Some(Msg::Event(e, ack)) => {
+                    if let Event::WaitingForOperator { service, .. } = &e
+                        && let Some(&i) = index.get(service.as_str())
+                    {
+                        on_people.insert(i);
+                    }
+                    sink(&e, Ack(ack));
+                }
                 Some(Msg::Deadline(i)) => {
                     if !online[i] {
                         let rto = plan.services[i].rto.unwrap_or_default().into();
@@ -135,6 +174,7 @@ pub async fn run<E: Executor>(
                 }
                 Some(Msg::Done(i, up)) => {
                     running.retain(|&r| r != i);
+                    on_people.remove(&i);
                     online_count += usize::from(up);
                     online[i] = up;
                     for change in sched.complete(i, up) {
@@ -154,11 +194,24 @@ pub async fn run<E: Executor>(
             Some(()) = next_press(&mut interrupts) => {
                 presses += 1;
                 sched.stop();
+                // Nothing but people to wait for: a person may take hours, so stop now.
+                let only_people = running.iter().all(|i| on_people.contains(i));
+                let force = presses > 1 || only_people;
                 let waiting_for = running.iter().map(|&i| em.id(i)).collect();
-                sink(&Event::Interrupting { at: em.at(), waiting_for, force: presses > 1 }, Ack(None));
-                if presses > 1 {
-                    exec.kill_all();
+                sink(&Event::Interrupting { at: em.at(), waiting_for, force, only_people }, Ack(None));
+                if force {
                     tasks.abort_all();
+                    for (i, attempt) in exec.kill_all() {
+                        let killed = Event::ActionFinished {
+                            service: em.id(i),
+                            attempt,
+                            at: em.at(),
+                            ok: false,
+                            detail: "killed (interrupted)".into(),
+                            log: exec.log(i, attempt),
+                        };
+                        sink(&killed, Ack(None));
+                    }
                     break;
                 }
             }
@@ -187,57 +240,100 @@ async fn next_press(interrupts: &mut Interrupts) -> Option<()> {
     }
 }
 
-/// One service: probe; if down, restore and verify, retrying with exponential backoff.
+/// One service: take over what an earlier run left unfinished, or probe; if down, restore and
+/// verify, retrying with exponential backoff.
 async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> bool {
     let service = &em.plan.services[i];
-    let id = service.id.clone();
-    em.emit(Event::ServiceStarted { service: id.clone(), at: em.at() });
-    if exec.probe(i, em).await == Some(true) {
-        em.emit(Event::AlreadyOnline { service: id, at: em.at() });
-        return true;
-    }
-    let (retries, backoff) = service.restore.as_ref().map_or((0, Duration::ZERO), |r| (r.retries, r.backoff));
-    let tries = retries + 1;
-    for attempt in 1..=tries {
+    em.emit(Event::ServiceStarted { service: service.id.clone(), at: em.at() });
+    let mut attempt = match exec.resume(i, em).await {
+        // The earlier run's attempt counts as one of ours: verified like ours, retried like ours.
+        Some(Resumed { attempt, ended }) => {
+            finished(exec, i, em, attempt, &ended);
+            match settle(exec, i, em, attempt, ended).await {
+                Some(up) => return up,
+                None => attempt + 1,
+            }
+        }
+        None => {
+            if exec.probe(i, em).await == Some(true) {
+                em.emit(Event::AlreadyOnline { service: service.id.clone(), at: em.at() });
+                return true;
+            }
+            1
+        }
+    };
+    while attempt <= tries(service) {
         if service.restore.is_some() {
-            em.record(Event::ActionStarted { service: id.clone(), attempt, at: em.at() }).await;
+            em.record(Event::ActionStarted { service: service.id.clone(), attempt, at: em.at() }).await;
         }
         let restored = exec.restore(i, attempt, em).await;
         if service.restore.is_some() {
-            let (ok, detail) = match &restored {
-                Ok(()) => (true, "done".to_owned()),
-                Err(e) => (false, e.clone()),
-            };
-            em.emit(Event::ActionFinished { service: id.clone(), attempt, at: em.at(), ok, detail });
+            finished(exec, i, em, attempt, &restored);
         }
-        let result = match restored {
-            Ok(()) => {
-                em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });
-                exec.verify(i, em).await
-            }
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => {
-                em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
-                return true;
-            }
-            Err(reason) if attempt < tries => {
-                let wait = backoff.saturating_mul(1 << (attempt - 1).min(16));
-                em.emit(Event::Retrying {
-                    service: id.clone(),
-                    attempt,
-                    at: em.at(),
-                    after: wait.into(),
-                    reason,
-                });
-                tokio::time::sleep(wait).await;
-            }
-            Err(reason) => {
-                em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, reason });
-                return false;
-            }
+        if let Some(up) = settle(exec, i, em, attempt, restored).await {
+            return up;
         }
+        attempt += 1;
     }
     false
+}
+
+fn tries(service: &crate::plan::Service) -> u32 {
+    service.restore.as_ref().map_or(0, |r| r.retries) + 1
+}
+
+fn finished<E: Executor>(exec: &E, i: usize, em: &Emitter, attempt: u32, result: &Result<(), String>) {
+    let (ok, detail) = match result {
+        Ok(()) => (true, "done".to_owned()),
+        Err(e) => (false, e.clone()),
+    };
+    let log = exec.log(i, attempt);
+    em.emit(Event::ActionFinished { service: em.id(i), attempt, at: em.at(), ok, detail, log });
+}
+
+/// After an attempt's action: verify it, then the service is online (`Some(true)`), failed for
+/// good (`Some(false)`), or gets another attempt after its backoff (`None`).
+async fn settle<E: Executor>(
+    exec: &E,
+    i: usize,
+    em: &Emitter,
+    attempt: u32,
+    restored: Result<(), String>,
+) -> Option<bool> {
+    let service = &em.plan.services[i];
+    let id = service.id.clone();
+    let result = match restored {
+        Ok(()) => {
+            em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });
+            exec.verify(i, em).await
+        }
+        Err(e) => Err(e),
+    };
+    let of = tries(service).max(attempt);
+    let log = exec.log(i, attempt);
+    match result {
+        Ok(()) => {
+            em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
+            Some(true)
+        }
+        Err(reason) if attempt < of => {
+            let backoff = service.restore.as_ref().map_or(Duration::ZERO, |r| r.backoff);
+            let wait = backoff.saturating_mul(1 << (attempt - 1).min(16));
+            em.emit(Event::Retrying {
+                service: id,
+                attempt,
+                of,
+                at: em.at(),
+                after: wait.into(),
+                reason,
+                log,
+            });
+            tokio::time::sleep(wait).await;
+            None
+        }
+        Err(reason) => {
+            em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, of, reason, log });
+            Some(false)
+        }
+    }
 }

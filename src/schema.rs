@@ -90,6 +90,8 @@ pub struct Defaults {
     pub duration: Option<HumanDuration>,
     pub rto: Option<HumanDuration>,
     pub customer_facing: Option<bool>,
+    /// How long a service without a restore action waits for its checks. Default "24h".
+    pub wait_timeout: Option<HumanDuration>,
 }
 
 #[derive(JsonSchema)]
@@ -152,6 +154,9 @@ pub struct Service {
     pub rto: Option<HumanDuration>,
     /// Internal services are never named in announcements. Default true.
     pub customer_facing: Option<bool>,
+    /// How long to wait for the checks when there is no restore action to bound the wait; then
+    /// the service fails. Default "24h" (or `[defaults] wait_timeout`).
+    pub wait_timeout: Option<HumanDuration>,
     /// What customers can do again, per locale.
     pub summary: Option<Localized>,
     /// Health checks; all must pass.

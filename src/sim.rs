@@ -9,7 +9,7 @@ use std::time::Duration;
 use rand::{RngExt, SeedableRng};
 
 use crate::plan::Plan;
-use crate::runner::{Emitter, Executor};
+use crate::runner::{Emitter, Executor, Resumed};
 
 /// How `--fail` makes a service's restore fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,11 @@ pub fn durations(plan: &Plan, scenario: &Scenario, trial: u64) -> Vec<Duration> 
 }
 
 impl Executor for SimExecutor {
+    async fn resume(&self, _service: usize, _em: &Emitter) -> Option<Resumed> {
+        // A rehearsal starts from nothing.
+        None
+    }
+
     async fn probe(&self, _service: usize, _em: &Emitter) -> Option<bool> {
         // A dry run rehearses the whole restoration: everything starts down.
         Some(false)
@@ -92,5 +97,11 @@ impl Executor for SimExecutor {
         Ok(())
     }
 
-    fn kill_all(&self) {}
+    fn log(&self, _service: usize, _attempt: u32) -> Option<String> {
+        None
+    }
+
+    fn kill_all(&self) -> Vec<(usize, u32)> {
+        Vec::new()
+    }
 }

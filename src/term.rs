@@ -18,6 +18,27 @@ pub fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
+/// `restorectl graph BIG | head -1`: when the reader goes away, end at once and quietly, the way
+/// `git log | head` does (killed by SIGPIPE, exit 141 in a shell), instead of failing every write.
+/// Not for a live run: a restoration must never die because a log reader closed its pipe; it
+/// ignores write errors on stderr and stops writing its report on stdout (see [`print_report`]).
+pub fn die_quietly_on_closed_stdout() {
+    // SAFETY: restores the default action of one signal before any thread starts; no memory.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Writes a final report to stdout; a closed pipe is not an error worth a word.
+pub fn print_report(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -24,8 +24,8 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
     let plan_dir = plan_path.parent().unwrap_or(Path::new("."));
     let Ok(templates) = Templates::load(plan, plan_dir) else { return Exit::Invalid };
     let state = super::run::state_dir(plan_path, state);
-    let events = match crate::journal::last_run(&state) {
-        Ok(e) => e,
+    let events = match crate::journal::last_run(&state, plan_path) {
+        Ok(last) => last.events,
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::Invalid;

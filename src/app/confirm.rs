@@ -1,45 +1,90 @@
-//! `restorectl confirm`: tells a waiting run that an operator finished a manual step.
+//! `restorectl confirm`: tells the run that waits for a manual step that an operator finished it.
+//! A confirmation is for that run only: with no run waiting for the step, nothing is written.
 
-use std::path::Path;
+use std::path::PathBuf;
 
+use crate::event::Event;
 use crate::exit::Exit;
 use crate::journal;
 use crate::plan::Action;
 
-pub fn run(plan_path: &Path, id: &str, by: Option<String>, state: Option<&Path>) -> Exit {
-    let loaded = match super::open(plan_path) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
+/// What the operator typed.
+pub struct Confirmation {
+    pub plan: PathBuf,
+    pub id: String,
+    pub run: Option<String>,
+    pub by: Option<String>,
+    pub state: Option<PathBuf>,
+}
+
+pub fn run(c: &Confirmation) -> Exit {
+    match confirm(c) {
+        Ok(message) => {
+            println!("{message}");
+            Exit::Ok
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            Exit::Invalid
+        }
+    }
+}
+
+fn confirm(c: &Confirmation) -> Result<String, String> {
+    let loaded = super::open(&c.plan).map_err(|_| "the plan is not valid".to_owned())?;
+    let id = c.id.as_str();
     let Some(service) = loaded.plan.service(id) else {
         let hint = crate::suggest::did_you_mean(id, loaded.plan.services.iter().map(|s| s.id.as_str()))
             .map(|m| format!("; did you mean `{m}`?"))
             .unwrap_or_default();
-        eprintln!("error: the plan has no service `{id}`{hint}");
-        return Exit::Invalid;
+        return Err(format!("the plan has no service `{id}`{hint}"));
     };
     if !matches!(service.restore.as_ref().map(|r| &r.action), Some(Action::Manual(_)))
         || !service.checks.is_empty()
     {
-        eprintln!("error: `{id}` is not a manual step without checks; restorectl confirms it by its checks");
-        return Exit::Invalid;
+        return Err(format!(
+            "`{id}` is not a manual step without checks; restorectl confirms it by its checks"
+        ));
     }
-    let by = by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
-    let state = super::run::state_dir(plan_path, state);
-    let path = journal::confirmation_path(&state, id);
+    let state = super::run::state_dir(&c.plan, c.state.as_deref());
+    let last = journal::last_run(&state, &c.plan).map_err(|e| e.to_string())?;
+    if !last.running {
+        return Err(format!(
+            "no run is waiting for `{id}`: no restorectl run is going on in {}",
+            state.display()
+        ));
+    }
+    if let Some(run) = c.run.as_deref().filter(|r| *r != last.id) {
+        return Err(format!(
+            "run {run} is not the run going on now (that is run {}); nothing confirmed",
+            last.id
+        ));
+    }
+    if !waits_for(&last.events, id) {
+        return Err(format!("run {} is not waiting for `{id}` now; nothing confirmed", last.id));
+    }
+    let by = c.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
+    let path = journal::confirmation_path(&state, &last.id, id);
     let record = serde_json::json!({ "by": by, "at": jiff::Timestamp::now().to_string() });
-    let written = path
-        .parent()
+    path.parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, record.to_string()));
-    match written {
-        Ok(()) => {
-            println!("confirmed `{id}` as done by {by}; the run picks it up within a second");
-            Exit::Ok
-        }
-        Err(e) => {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            Exit::Invalid
+        .and_then(|()| std::fs::write(&path, record.to_string()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(format!("confirmed `{id}` for run {} as done by {by}; the run picks it up within a second", last.id))
+}
+
+/// Whether the run whose events these are waits for an operator to confirm `id` now.
+fn waits_for(events: &[Event], id: &str) -> bool {
+    let mut waiting = false;
+    for e in events.iter().filter(|e| e.service() == Some(id)) {
+        match e {
+            Event::WaitingForOperator { needs_confirmation, .. } => waiting = *needs_confirmation,
+            Event::Confirmed { .. }
+            | Event::ActionFinished { .. }
+            | Event::Online { .. }
+            | Event::Failed { .. } => waiting = false,
+            _ => {}
         }
     }
+    waiting
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use jiff::ZonedDateTime;
 use jiff::tz::TimeZone;
 
-use crate::action::LiveExecutor;
+use crate::action::{LiveExecutor, Workplace};
 use crate::announce::Announcer;
 use crate::cli::{Progress, ReportFormat, RunArgs};
 use crate::event::{Event, Outcome};
@@ -18,7 +18,7 @@ use crate::loaded::Loaded;
 use crate::report::log::{PlainLog, Stamp};
 use crate::report::tally::Tally;
 use crate::report::{self, Reporter};
-use crate::runner::{self, Ack};
+use crate::runner::{self, Ack, RunConfig};
 use crate::sim::{Failure, Scenario, SimExecutor};
 
 pub fn run(args: RunArgs) -> Exit {
@@ -67,8 +67,9 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         let (feed, worker) = reporters.spawn();
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
         // another thread would let the virtual clock jump ahead.
+        let config = RunConfig { id: "dry".into(), jobs, dry_run: true };
         let outcome =
-            runtime.block_on(runner::run(plan, &loaded.graph, exec, jobs, true, None, &mut |e, ack| {
+            runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
                 drop(ack);
                 let _ = feed.send((e.clone(), None));
             }));
@@ -88,24 +89,42 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         std::fs::rename(&announce_dir, &kept)
             .map_err(|e| format!("cannot rotate {}: {e}", announce_dir.display()))?;
     }
-    if !replay.changed.is_empty() {
-        eprintln!("note: the plan changed since the journal was written: {}", replay.changed.join(", "));
+    if !replay.changes.is_empty() {
+        let changes: Vec<String> =
+            replay.changes.iter().map(|(id, change)| format!("{id} ({})", change.as_str())).collect();
+        eprintln!("note: the plan changed since the journal was written: {}", changes.join(", "));
     }
+    let place = Workplace {
+        state: state.clone(),
+        run: journal.id.clone(),
+        confirm: confirm_command(args),
+        remind_every: args.remind_every,
+    };
+    let config = RunConfig { id: journal.id.clone(), jobs, dry_run: false };
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
     let reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
     let (feed, worker) = reporters.spawn();
     let outcome = runtime.block_on(async {
-        let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, &state, replay));
+        let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, place, replay));
         let interrupts = crate::signals::interrupts();
-        runner::run(plan, &loaded.graph, exec, jobs, false, interrupts, &mut |e, ack| {
+        runner::run(plan, &loaded.graph, exec, &config, interrupts, &mut |e, ack| {
             let _ = feed.send((e.clone(), Some(ack)));
         })
         .await
     });
     drop(feed);
     worker.join().map_err(|_| "a reporter failed".to_owned())?.finish(loaded, args, outcome)
+}
+
+/// `restorectl confirm PLAN [--state DIR]`, as the operator of this run would type it.
+fn confirm_command(args: &RunArgs) -> String {
+    let mut cmd = format!("restorectl confirm {}", args.plan.display());
+    if let Some(state) = &args.state {
+        cmd += &format!(" --state {}", state.display());
+    }
+    cmd
 }
 
 /// `--state`, or `.restorectl/` next to the plan.
@@ -206,18 +225,21 @@ impl Reporters {
                 let report = self.tally.report(plan, &loaded.graph, args.dry_run, misses);
                 // Streamed: the report of a large plan is tens of megabytes.
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other);
-                written
-                    .and_then(|()| writeln!(out))
-                    .and_then(|()| out.flush())
-                    .map_err(|e| format!("cannot write the report: {e}"))?;
+                let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from);
+                match written.and_then(|()| writeln!(out)).and_then(|()| out.flush()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        return Err(format!("cannot write the report: {e}"));
+                    }
+                    _ => {}
+                }
             }
             ReportFormat::Human => {
-                print!("{}", report::summary::human(plan, &self.tally, args.dry_run));
-                print!("{}", report::rto::human(plan, &loaded.graph, &self.tally, &misses));
+                let mut text = report::summary::human(plan, &self.tally, args.dry_run);
+                text += &report::rto::human(plan, &loaded.graph, &self.tally, &misses);
                 if args.dry_run {
-                    print!("\n{}", report::gantt::render(plan, &loaded.graph, &self.tally));
+                    text += &format!("\n{}", report::gantt::render(plan, &loaded.graph, &self.tally));
                 }
+                crate::term::print_report(&text).map_err(|e| format!("cannot write the report: {e}"))?;
             }
         }
         Ok(match outcome {
@@ -245,7 +267,7 @@ fn reporters(
         dry_run: args.dry_run,
     };
     match display.choose() {
-        Progress::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan))),
+        Progress::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan, &loaded.graph))),
         Progress::Plain => sinks.push(Box::new(PlainLog { stamp: stamp.clone() })),
         Progress::None | Progress::Auto => {}
     }

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::cli::ReportFormat;
 use crate::exit::Exit;
 use crate::loaded::load;
+use crate::report::count;
 use crate::report::diagnostics::{eprint_all, eprint_rejected, tally, to_json};
 
 pub fn run(path: &Path, format: ReportFormat) -> Exit {
@@ -35,10 +36,10 @@ pub fn run(path: &Path, format: ReportFormat) -> Exit {
                 format!(", {}", tally(&loaded.warnings))
             };
             println!(
-                "{} is valid: {} services in {} phases{warnings}",
+                "{} is valid: {} in {}{warnings}",
                 path.display(),
-                loaded.plan.services.len(),
-                loaded.plan.phases.len()
+                count(loaded.plan.services.len(), "service", "services"),
+                count(loaded.plan.phases.len(), "phase", "phases")
             );
             Exit::Ok
         }

@@ -10,7 +10,9 @@ use super::text::Text;
 
 /// The one key of `kinds` present in `f`; reports none or several.
 fn one_kind<'k>(f: &Fields<'_, '_>, kinds: &[&'k str], what: &str, dec: &mut Decoder) -> Option<&'k str> {
-    let present: Vec<&str> = kinds.iter().copied().filter(|k| f.has(k)).collect();
+    let mut present: Vec<&str> = kinds.iter().copied().filter(|k| f.has(k)).collect();
+    // In the order they are written, so that "first kind" points at the first one.
+    present.sort_by_key(|k| f.key_span(k).map_or(usize::MAX, |s| s.start));
     match present.as_slice() {
         [one] => Some(one),
         [] => {
@@ -31,7 +33,7 @@ fn one_kind<'k>(f: &Fields<'_, '_>, kinds: &[&'k str], what: &str, dec: &mut Dec
                 format!("{} has several kinds: {}", f.context, backticked(&present, " and ")),
             )
             .label("first kind")
-            .help(format!("split it into separate {what}s, one kind each"));
+            .help(format!("split it into separate {}s, one kind each", what.trim_start_matches("a ")));
             for k in rest {
                 if let Some(s) = f.key_span(k) {
                     d = d.related(s, "another kind");

@@ -100,6 +100,8 @@ pub struct Service {
     pub duration: Duration,
     pub rto: Option<Duration>,
     pub customer_facing: bool,
+    /// How long to wait for the checks when no restore action bounds the wait.
+    pub wait_timeout: Duration,
     pub summary: Option<Localized>,
     pub checks: Vec<Check>,
     pub restore: Option<Restore>,

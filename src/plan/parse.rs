@@ -28,6 +28,7 @@ pub(super) struct Defaults {
     pub(super) duration: Duration,
     pub(super) rto: Option<Duration>,
     pub(super) customer_facing: bool,
+    pub(super) wait_timeout: Duration,
 }
 
 impl Default for Defaults {
@@ -42,6 +43,7 @@ impl Default for Defaults {
             duration: Duration::ZERO,
             rto: None,
             customer_facing: true,
+            wait_timeout: DAY,
         }
     }
 }
@@ -309,7 +311,12 @@ fn parse_defaults(v: &Value<'_>, dec: &mut Decoder) -> Defaults {
         d.rto = dec.duration(v, "rto", MAX_SPAN);
     }
     opt(&f, "customer_facing", |v| dec.boolean(v, "customer_facing"), &mut d.customer_facing);
+    opt(&f, "wait_timeout", |v| wait_timeout(dec, v), &mut d.wait_timeout);
     d
+}
+
+fn wait_timeout(dec: &mut Decoder, v: &Value<'_>) -> Option<Duration> {
+    dec.duration(v, "wait_timeout", MAX_TIMEOUT).filter(|t| nonzero(dec, v, "wait_timeout", *t))
 }
 
 /// Overwrites `slot` with the decoded value of `key`, when present and valid.
@@ -437,6 +444,8 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &[Phase
     };
     let mut customer_facing = d.customer_facing;
     opt(&f, "customer_facing", |v| dec.boolean(v, "customer_facing"), &mut customer_facing);
+    let mut wait_timeout = d.wait_timeout;
+    opt(&f, "wait_timeout", |v| self::wait_timeout(dec, v), &mut wait_timeout);
     let summary = f.get("summary").and_then(|v| parse_localized(v, "summary", dec));
     let checks = match f.get("check") {
         Some(v) => array_of_tables(v, "check", dec)
@@ -456,6 +465,7 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &[Phase
         duration,
         rto,
         customer_facing,
+        wait_timeout,
         summary,
         checks,
         restore,

@@ -29,11 +29,11 @@ pub fn eprint_all(diags: &[Diagnostic], source: &Source) {
 pub fn tally(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let (e, w) = (super::count(errors, "error", "errors"), super::count(warnings, "warning", "warnings"));
     match (errors, warnings) {
-        (e, 0) => plural(e, "error"),
-        (0, w) => plural(w, "warning"),
-        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        (_, 0) => e,
+        (0, _) => w,
+        _ => format!("{e}, {w}"),
     }
 }
 

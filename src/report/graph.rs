@@ -39,10 +39,10 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
     let gates = if plan.phase_gates && !plan.phases.is_empty() { ", phase gates on" } else { "" };
     let _ = writeln!(
         out,
-        "{}: {} services in {} phases{gates}",
+        "{}: {} in {}{gates}",
         plan.name,
-        plan.services.len(),
-        plan.phases.len()
+        super::count(plan.services.len(), "service", "services"),
+        super::count(plan.phases.len(), "phase", "phases")
     );
     let width = plan.services.iter().map(|s| s.id.chars().count()).max().unwrap_or(0);
     let groups = by_phase(plan);

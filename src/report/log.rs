@@ -4,8 +4,10 @@ use std::io::Write;
 
 use jiff::{SignedDuration, ZonedDateTime};
 
-use crate::event::{Event, Secs};
-use crate::report::human_duration;
+use std::time::Duration;
+
+use crate::event::{Event, Secs, WaitOn};
+use crate::report::{count, human_duration};
 
 /// Turns "seconds since the start" into the wall-clock (or simulated) time people read.
 #[derive(Debug, Clone)]
@@ -21,39 +23,51 @@ impl Stamp {
         self.start.checked_add(d).unwrap_or_else(|_| self.start.clone())
     }
 
+    /// `17:15:02`, or `17:15:02 CET` when the plan's time zone is not UTC (with the date in a
+    /// dry run). The journal keeps UTC whatever the zone.
     pub fn format(&self, at: Secs) -> String {
         let z = self.zoned(at);
-        if self.with_date {
-            z.strftime("%Y-%m-%d %H:%M").to_string()
-        } else {
-            z.strftime("%H:%M:%S").to_string()
-        }
+        let utc = z.time_zone().iana_name().is_none_or(|n| n == "UTC" || n == "Etc/UTC");
+        let format = match (self.with_date, utc) {
+            (true, true) => "%Y-%m-%d %H:%M",
+            (true, false) => "%Y-%m-%d %H:%M %Z",
+            (false, true) => "%H:%M:%S",
+            (false, false) => "%H:%M:%S %Z",
+        };
+        z.strftime(format).to_string()
     }
 }
 
 /// What a plain log line says about an event; `None` for events not worth a line.
 pub fn describe(e: &Event) -> Option<String> {
     Some(match e {
-        Event::RunStarted { services, dry_run, jobs } => {
-            format!(
-                "{} {services} services, up to {jobs} at a time",
-                if *dry_run { "simulating" } else { "restoring" }
-            )
+        Event::RunStarted { run, services, dry_run, jobs } => {
+            let verb = if *dry_run { "simulating" } else { "restoring" };
+            let id = if *dry_run || run.is_empty() { String::new() } else { format!(" (run {run})") };
+            format!("{verb} {}, up to {jobs} at a time{id}", count(*services, "service", "services"))
         }
-        Event::ServiceStarted { .. } | Event::ProcessSpawned { .. } | Event::Verifying { .. } => return None,
+        Event::ServiceStarted { .. }
+        | Event::ProcessSpawned { .. }
+        | Event::Verifying { .. }
+        // A failed action is told once, by the retry or the failure that follows it.
+        | Event::ActionFinished { .. } => return None,
         Event::AlreadyOnline { service, .. } => format!("{service}: already online"),
         Event::ActionStarted { service, attempt, .. } => format!("{service}: restoring (attempt {attempt})"),
-        Event::ActionFinished { ok: true, .. } => return None,
-        Event::ActionFinished { service, detail, .. } => {
-            format!("{service}: restore action failed: {detail}")
+        Event::Adopted { service, pid, .. } => {
+            format!("{service}: waiting for the restore left running by an earlier run (pid {pid})")
         }
-        Event::WaitingForOperator { service, instruction, needs_confirmation, .. } => {
-            let how = if *needs_confirmation { " — confirm with `restorectl confirm PLAN ID`" } else { "" };
+        Event::WaitingForOperator { service, instruction, confirm, .. } => {
+            let how = confirm.as_ref().map(|c| format!(" — when done: `{c}`")).unwrap_or_default();
             format!("{service}: waiting for the operator: {instruction}{how}")
         }
+        Event::Waiting { service, at, on, since, detail } => waiting(service, *at, *on, *since, detail),
         Event::Confirmed { service, by, .. } => format!("{service}: confirmed by {by}"),
-        Event::Retrying { service, after, reason, .. } => {
-            format!("{service}: {reason}; retrying in {}", human_duration(after.duration()))
+        Event::Retrying { service, attempt, of, after, reason, log, .. } => {
+            format!(
+                "{service}: failed (attempt {attempt} of {of}): {reason}{}; retrying in {}",
+                see(log),
+                human_duration(after.duration())
+            )
         }
         Event::Online { service, attempts, .. } => {
             format!(
@@ -61,7 +75,9 @@ pub fn describe(e: &Event) -> Option<String> {
                 if *attempts > 1 { format!(" after {attempts} attempts") } else { String::new() }
             )
         }
-        Event::Failed { service, reason, .. } => format!("{service}: FAILED: {reason}"),
+        Event::Failed { service, attempts, of, reason, log, .. } => {
+            format!("{service}: FAILED (attempt {attempts} of {}): {reason}{}", of.max(attempts), see(log))
+        }
         Event::Blocked { service, by, .. } => format!("{service}: blocked (dependency {by} failed)"),
         Event::PhaseComplete { phase, .. } => format!("phase {phase} complete"),
         Event::RtoMissed { service, rto, .. } => {
@@ -73,9 +89,36 @@ pub fn describe(e: &Event) -> Option<String> {
                 list(waiting_for)
             )
         }
+        Event::Interrupting { waiting_for, only_people: true, .. } => {
+            format!("interrupted: stopping now; {} waited for people only", list(waiting_for))
+        }
         Event::Interrupting { waiting_for, force: true, .. } => format!("killing {}", list(waiting_for)),
         Event::RunFinished { outcome, .. } => format!("run {}", outcome.as_str()),
     })
+}
+
+fn see(log: &Option<String>) -> String {
+    log.as_ref().map(|l| format!(" — see {l}")).unwrap_or_default()
+}
+
+fn waiting(service: &str, at: Secs, on: WaitOn, since: Secs, detail: &str) -> String {
+    let so_far = human_duration(Duration::from_secs_f64((at.0 - since.0).max(0.0)));
+    let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+    match on {
+        WaitOn::Checks { limit } if at == since => {
+            format!(
+                "{service}: waiting for its checks to pass (up to {}){detail}",
+                human_duration(limit.duration())
+            )
+        }
+        WaitOn::Checks { .. } => format!("{service}: still waiting for its checks ({so_far} so far){detail}"),
+        WaitOn::Operator => format!("{service}: still waiting for the operator ({so_far} so far){detail}"),
+        WaitOn::EarlierRun { pid } => {
+            format!(
+                "{service}: still waiting for the restore left running by an earlier run (pid {pid}, {so_far} so far)"
+            )
+        }
+    }
 }
 
 fn list(items: &[String]) -> String {

@@ -1,6 +1,7 @@
 //! Everything written for people or machines: diagnostics, graphs, reports.
 
 pub mod diagnostics;
+pub mod eta;
 pub mod gantt;
 pub mod graph;
 pub mod junit;
@@ -34,6 +35,11 @@ pub fn human_duration(d: Duration) -> String {
         .map(|(n, unit)| format!("{n}{unit}"))
         .collect();
     parts.join(" ")
+}
+
+/// An English count with its noun: `1 service`, `3 services`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Consumes the events of a run. Adding a reporter never touches the scheduler.

@@ -1,16 +1,18 @@
 //! The live display on a terminal: an overall bar (online/total, elapsed, ETA from the planned
 //! durations) and a spinner per active service with its step; finished services scroll above.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::cli::Progress;
-use crate::event::Event;
+use crate::event::{Event, Secs};
+use crate::graph::Graph;
 use crate::plan::Plan;
-use crate::report::Reporter;
+use crate::report::eta::{Estimate, Eta};
 use crate::report::log::describe;
+use crate::report::{Reporter, human_duration};
 
 /// What decides how a run shows its progress.
 pub struct Display {
@@ -43,24 +45,38 @@ pub struct Bar {
     weight: HashMap<String, u64>,
     online: usize,
     total: usize,
+    eta: Eta,
+    /// Services in a wait (checks failing, an operator, an earlier run's restore), by name.
+    waiting: BTreeSet<String>,
+    /// The last estimate and when it was made: a large plan's is not redone for every event.
+    estimate: (std::time::Instant, Estimate),
 }
 
 impl Bar {
-    pub fn new(plan: &Plan) -> Self {
+    pub fn new(plan: &Plan, graph: &Graph) -> Self {
         let weight: HashMap<String, u64> =
             plan.services.iter().map(|s| (s.id.clone(), s.duration.as_secs().max(1))).collect();
         let multi = MultiProgress::new();
         let overall = multi.add(ProgressBar::new(weight.values().sum()));
         overall.set_style(
-            ProgressStyle::with_template(
-                "{spinner:.green} [{elapsed_precise}] {wide_bar:.cyan/blue} {msg} (ETA {eta})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{spinner:.green} [{elapsed_precise}] {wide_bar:.cyan/blue} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         overall.enable_steady_tick(Duration::from_millis(120));
         let total = plan.services.len();
-        overall.set_message(format!("0/{total} online"));
-        Self { multi, overall, active: HashMap::new(), weight, online: 0, total }
+        let mut bar = Self {
+            multi,
+            overall,
+            active: HashMap::new(),
+            weight,
+            online: 0,
+            total,
+            eta: Eta::new(plan, graph),
+            waiting: BTreeSet::new(),
+            estimate: (std::time::Instant::now(), Estimate::Left(Duration::ZERO)),
+        };
+        bar.refresh(Secs(0.0), true);
+        bar
     }
 
     fn step(&mut self, service: &str, step: &str) {
@@ -76,10 +92,33 @@ impl Bar {
         }
         self.overall.inc(self.weight.get(service).copied().unwrap_or(1));
     }
+
+    fn refresh(&mut self, now: Secs, force: bool) {
+        if force || self.estimate.0.elapsed() >= Duration::from_millis(250) {
+            self.estimate = (std::time::Instant::now(), self.eta.estimate(now));
+        }
+        let message = summary(self.online, self.total, &self.estimate.1, &self.waiting);
+        self.overall.set_message(message);
+    }
+}
+
+/// The overall bar's text: `3/8 online · ETA 52m · waiting: db, web`.
+pub fn summary(online: usize, total: usize, eta: &Estimate, waiting: &BTreeSet<String>) -> String {
+    let eta = match eta {
+        Estimate::Left(d) => format!("ETA {}", human_duration(Duration::from_secs(d.as_secs()))),
+        Estimate::Unknown { waiting_for } => format!("ETA unknown (waiting for {})", waiting_for.join(", ")),
+    };
+    let waits = if waiting.is_empty() {
+        String::new()
+    } else {
+        format!(" · waiting: {}", waiting.iter().map(String::as_str).collect::<Vec<_>>().join(", "))
+    };
+    format!("{online}/{total} online · {eta}{waits}")
 }
 
 impl Reporter for Bar {
     fn event(&mut self, e: &Event) {
+        self.eta.event(e);
         match e {
             Event::ServiceStarted { service, .. } => {
                 let bar = self.multi.add(ProgressBar::new_spinner());
@@ -96,18 +135,38 @@ impl Reporter for Bar {
                 self.step(service, &format!("restoring (attempt {attempt})"))
             }
             Event::Verifying { service, .. } => self.step(service, "verifying health"),
-            Event::WaitingForOperator { service, .. } => self.step(service, "waiting for the operator"),
-            Event::Retrying { service, after, .. } => self
-                .step(service, &format!("retrying in {}", crate::report::human_duration(after.duration()))),
+            Event::Adopted { service, pid, .. } => {
+                self.waiting.insert(service.clone());
+                self.step(service, &format!("waiting for an earlier run's restore (pid {pid})"));
+            }
+            Event::Waiting { service, .. } => {
+                self.waiting.insert(service.clone());
+            }
+            Event::WaitingForOperator { service, .. } => {
+                self.waiting.insert(service.clone());
+                self.step(service, "waiting for the operator");
+            }
+            Event::Retrying { service, after, .. } => {
+                self.waiting.remove(service);
+                self.step(service, &format!("retrying in {}", human_duration(after.duration())))
+            }
+            Event::ActionFinished { service, .. } | Event::Confirmed { service, .. } => {
+                self.waiting.remove(service);
+            }
             Event::Online { service, .. } | Event::AlreadyOnline { service, .. } => {
                 self.online += 1;
+                self.waiting.remove(service);
                 self.done(service);
-                self.overall.set_message(format!("{}/{} online", self.online, self.total));
             }
-            Event::Failed { service, .. } | Event::Blocked { service, .. } => self.done(service),
+            Event::Failed { service, .. } | Event::Blocked { service, .. } => {
+                self.waiting.remove(service);
+                self.done(service);
+            }
             Event::RunFinished { .. } => self.overall.finish_and_clear(),
             _ => {}
         }
+        let people = matches!(e, Event::WaitingForOperator { .. } | Event::Confirmed { .. });
+        self.refresh(e.at(), people);
         if let Some(line) = describe(e) {
             let _ = self.multi.println(line);
         }
@@ -136,5 +195,18 @@ mod tests {
             let got = Display { flag, json, terminal, ci, dry_run }.choose();
             assert_eq!(got, want, "{flag:?} json={json} terminal={terminal} ci={ci} dry_run={dry_run}");
         }
+    }
+
+    #[test]
+    fn the_bar_names_what_it_waits_for() {
+        let waiting: BTreeSet<String> = ["db".to_owned(), "web".to_owned()].into();
+        let left = Estimate::Left(Duration::from_secs(52 * 60));
+        assert_eq!(summary(3, 8, &left, &BTreeSet::new()), "3/8 online · ETA 52m");
+        assert_eq!(summary(3, 8, &left, &waiting), "3/8 online · ETA 52m · waiting: db, web");
+        let people = Estimate::Unknown { waiting_for: vec!["signoff".into()] };
+        assert_eq!(
+            summary(3, 8, &people, &["signoff".to_owned()].into()),
+            "3/8 online · ETA unknown (waiting for signoff) · waiting: signoff"
+        );
     }
 }

@@ -6,11 +6,18 @@ use std::fmt::Write;
 use crate::graph::{Graph, Node};
 use crate::plan::Plan;
 use crate::report::human_duration;
-use crate::report::tally::Tally;
+use crate::report::tally::{State, Tally};
 
 /// The chain that decided when service `i` could start: from it, repeatedly the predecessor that
 /// finished last. Phase gates are shown as `(phase X)`.
 pub fn binding_chain(plan: &Plan, graph: &Graph, tally: &Tally, i: usize) -> Vec<String> {
+    let r = &tally.records[i];
+    // Not online because of a failure: the failure is the cause, not the timing of the others.
+    match (r.state, r.blocked_by.as_deref()) {
+        (State::Failed, _) => return vec![format!("{} (failed)", plan.services[i].id)],
+        (State::Blocked, Some(by)) => return vec![plan.services[i].id.clone(), format!("{by} (failed)")],
+        _ => {}
+    }
     let mut done = vec![0.0f64; graph.dag.node_count()];
     for &n in &graph.topo {
         done[n.index()] = match graph.node(n) {

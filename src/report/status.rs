@@ -43,11 +43,11 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
     let unknown = snap.count(State::Unknown);
     let _ = writeln!(
         out,
-        "{} healthy, {} down{} · {} services probed in {}",
+        "{} healthy, {} down{} · {} probed in {}",
         snap.count(State::Healthy),
         snap.count(State::Down),
         if unknown > 0 { format!(", {unknown} without checks") } else { String::new() },
-        snap.services.len(),
+        super::count(snap.services.len(), "service", "services"),
         latency(snap.elapsed)
     );
     let id_w =

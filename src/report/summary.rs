@@ -22,22 +22,23 @@ pub fn human(plan: &Plan, tally: &Tally, dry_run: bool) -> String {
         tally.count(State::Pending),
         human_duration(tally.makespan().duration()),
     );
-    for (s, r) in plan.services.iter().zip(&tally.records) {
+    for (i, (s, r)) in plan.services.iter().zip(&tally.records).enumerate() {
+        // An RTO that has not passed yet is not missed: say how much of it is left.
+        let left = tally
+            .rto_left(i, s.rto)
+            .map(|d| format!(" (RTO in {})", human_duration(std::time::Duration::from_secs(d.as_secs()))))
+            .unwrap_or_default();
         match r.state {
             State::Failed => {
-                let _ =
-                    writeln!(out, "  failed   {}: {}", s.id, r.reason.as_deref().unwrap_or("unknown reason"));
+                let reason = r.reason.as_deref().unwrap_or("unknown reason");
+                let _ = writeln!(out, "  failed   {}: {reason}{left}", s.id);
             }
             State::Blocked => {
-                let _ = writeln!(
-                    out,
-                    "  blocked  {} (waits for {})",
-                    s.id,
-                    r.blocked_by.as_deref().unwrap_or("?")
-                );
+                let by = r.blocked_by.as_deref().unwrap_or("?");
+                let _ = writeln!(out, "  blocked  {} (waits for {by}){left}", s.id);
             }
             State::Pending if tally.outcome.is_some() => {
-                let _ = writeln!(out, "  pending  {}", s.id);
+                let _ = writeln!(out, "  pending  {}{left}", s.id);
             }
             _ => {}
         }

@@ -117,16 +117,23 @@ impl Tally {
         plan.services.iter().enumerate().filter_map(|(i, s)| Some((i, self.late_by(i, s.rto)?))).collect()
     }
 
-    /// How many seconds past `rto` service `i` came online (infinite if it never will), or `None`
-    /// if it met it. The same rule as the runner's `RtoMissed`, applied after the fact.
+    /// How many seconds past `rto` service `i` came online (infinite if it was not online when
+    /// the run's clock passed its RTO), or `None` if it met it or its RTO has not passed yet.
+    /// The same rule as the runner's `RtoMissed`, applied after the fact.
     pub fn late_by(&self, i: usize, rto: Option<std::time::Duration>) -> Option<f64> {
         let rto = rto?.as_secs_f64();
-        let r = &self.records[i];
-        match r.online_at {
-            Some(at) if at.0 > rto => Some(at.0 - rto),
-            None if r.state != State::Pending => Some(f64::INFINITY),
-            _ => None,
+        match self.records[i].online_at {
+            Some(at) => (at.0 > rto).then(|| at.0 - rto),
+            None => (self.finished_at.0 > rto).then_some(f64::INFINITY),
         }
+    }
+
+    /// For a service not online when the run ended: how much of its RTO was left then (`None`
+    /// when it has no RTO, is online, or its RTO had passed).
+    pub fn rto_left(&self, i: usize, rto: Option<std::time::Duration>) -> Option<std::time::Duration> {
+        let rto = rto?.as_secs_f64();
+        let left = rto - self.finished_at.0;
+        (self.records[i].online_at.is_none() && left >= 0.0).then(|| std::time::Duration::from_secs_f64(left))
     }
 
     /// The JSON report of `run` (`../shared/DESIGN.md`), serialized straight from these records.

@@ -272,7 +272,8 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
     let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
     let mut tally = restorectl::report::tally::Tally::new(&plan);
-    rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, jobs, true, None, &mut |e, _| {
+    let config = restorectl::runner::RunConfig { id: String::new(), jobs, dry_run: true };
+    rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, _| {
         tally.event(e)
     }));
     let cp = loaded.graph.critical_path(&plan).length.as_secs_f64();
@@ -343,8 +344,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
             plan.clone(),
             &loaded.graph,
             exec,
-            k,
-            true,
+            &restorectl::runner::RunConfig { id: String::new(), jobs: k, dry_run: true },
             None,
             &mut |e, _| {
                 tally.event(e);
