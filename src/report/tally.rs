@@ -123,7 +123,7 @@ impl Tally {
     pub fn late_by(&self, i: usize, rto: Option<std::time::Duration>) -> Option<f64> {
         let rto = rto?.as_secs_f64();
         match self.records[i].online_at {
-            Some(at) => (at.0 > rto).then(|| at.0 - rto),
+            Some(at) => (at.0 > rto).then_some(at.0 - rto),
             None => (self.finished_at.0 > rto).then_some(f64::INFINITY),
         }
     }

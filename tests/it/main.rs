@@ -3,8 +3,13 @@
 mod support;
 
 mod announce;
+mod confirm;
 mod dry_run;
+mod failures;
 mod graph;
+mod messages;
+mod pipes;
+mod resume;
 mod robustness;
 mod run;
 mod server;

@@ -2,7 +2,7 @@
 //! manual steps, crash safety, Ctrl-C and the lock.
 
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::support::*;
@@ -30,22 +30,6 @@ timeout = "20s"
         deps = deps.join(", "),
         ms = (sleep * 1000.0) as u64,
     )
-}
-
-fn plan_in(dir: &Path, body: &str) -> std::path::PathBuf {
-    let path = dir.join("plan.toml");
-    std::fs::write(&path, format!("[plan]\nname = \"Run test\"\n{body}")).unwrap();
-    path
-}
-
-fn run_json(plan: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let out = restorectl().args(["run", "--format", "json"]).args(extra).arg(plan).output().unwrap();
-    assert!(!out.stdout.is_empty(), "no report: {}", String::from_utf8_lossy(&out.stderr));
-    (out.status.code(), json(&out.stdout))
-}
-
-fn state_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    &report["services"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["state"]
 }
 
 /// (id, start ns, end ns) per restore, from the log the actions write.
@@ -243,31 +227,6 @@ fn a_manual_step_without_checks_waits_for_confirm_and_journals_who() {
     assert_eq!(state_of(&report, "signoff"), "already_online");
 }
 
-fn spawn_run(plan: &Path, extra: &[&str]) -> Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
-        .args(["run", "--progress", "plain", "--format", "json"])
-        .args(extra)
-        .arg(plan)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn signal(child: &Child, sig: i32) {
-    // SAFETY: signalling our own child process.
-    unsafe { libc::kill(child.id() as i32, sig) };
-}
-
-fn wait_for(path: &Path, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !path.exists() {
-        assert!(Instant::now() < deadline, "waited too long for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn after_sigkill_the_next_run_finishes_and_no_action_runs_twice() {
     let dir = tempfile::tempdir().unwrap();
@@ -297,8 +256,8 @@ fn after_sigkill_the_next_run_finishes_and_no_action_runs_twice() {
         );
         assert_eq!(runs(d, id), 1, "the restore of {id} ran {} times", runs(d, id));
     }
-    // `b` was left running by the dead run; the new run waited for it instead of starting it again.
-    assert_eq!(state_of(&report, "b"), "already_online");
+    // `b` was left running by the dead run; the new run waited for it and verified it.
+    assert_eq!(state_of(&report, "b"), "online");
 }
 
 #[test]
@@ -364,11 +323,19 @@ fn a_changed_plan_is_reported_and_used() {
     plan_in(d, &(svc(d, "a", &[], 0.0, "") + &svc(d, "b", &["a"], 0.0, "")));
     let out = restorectl().args(["run", "--format", "json"]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("note: the plan changed since the journal was written: b")
-    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("note: the plan changed since the journal was written: b (added)\n"), "{err}");
     assert_eq!(state_of(&json(&out.stdout), "b"), "online");
+    // `a` loses a dependency-free restore script line, `b` goes, `c` comes.
+    plan_in(d, &(svc(d, "a", &[], 0.1, "") + &svc(d, "c", &[], 0.0, "")));
+    let out = restorectl().args(["run", "--format", "json"]).arg(&plan).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "note: the plan changed since the journal was written: a (changed), c (added), b (removed)\n"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: running the binary, writing plans, reading JSON.
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -56,4 +58,51 @@ pub fn diagnostic_lines(report: &serde_json::Value) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Writes `plan.toml` in `dir`: a `[plan]` header and `body`.
+pub fn plan_in(dir: &Path, body: &str) -> std::path::PathBuf {
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, format!("[plan]\nname = \"Run test\"\n{body}")).unwrap();
+    path
+}
+
+/// `restorectl run --format json PLAN EXTRA…`: its exit code and report.
+pub fn run_json(plan: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = restorectl().args(["run", "--format", "json"]).args(extra).arg(plan).output().unwrap();
+    assert!(!out.stdout.is_empty(), "no report: {}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), json(&out.stdout))
+}
+
+/// A service's final state in a run's JSON report.
+pub fn state_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    &report["services"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["state"]
+}
+
+/// A live run in the background, plain progress on stderr, the JSON report on stdout.
+pub fn spawn_run(plan: &Path, extra: &[&str]) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+        .args(["run", "--progress", "plain", "--format", "json"])
+        .args(extra)
+        .arg(plan)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends `sig` to a child process.
+pub fn signal(child: &Child, sig: i32) {
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, sig) };
+}
+
+/// Waits (up to 10 s) for a file to appear.
+pub fn wait_for(path: &Path, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "waited too long for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

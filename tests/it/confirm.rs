@@ -1,0 +1,94 @@
+//! `restorectl confirm`: a confirmation is for the run that waits for the step, named by its id;
+//! with no run waiting, nothing is confirmed, and nothing is carried to a later run.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+const SIGNOFF: &str = "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\n[service.restore]\nmanual = \"Get the forensic sign-off.\"\ntimeout = \"3s\"\n";
+
+fn confirm(plan: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    restorectl().arg("confirm").arg(plan).arg("signoff").args(extra).assert()
+}
+
+/// Reads the running run's stderr until the waiting line shows; returns it and the rest's reader.
+fn waiting_line(child: &mut std::process::Child) -> (String, std::io::BufReader<std::process::ChildStderr>) {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if line.contains("waiting for the operator") {
+            return (line, reader);
+        }
+    }
+    panic!("the run never said it waits for the operator");
+}
+
+#[test]
+fn a_stray_confirm_with_no_run_waiting_is_refused_and_never_approves_a_later_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), SIGNOFF);
+    let state = dir.path().join(".restorectl");
+    // Nothing has run yet.
+    confirm(&plan, &["--by", "someone"]).code(2).stdout("").stderr(format!(
+        "error: no journal in {}: nothing has been run yet (run `restorectl run {}` first)\n",
+        state.display(),
+        plan.display()
+    ));
+    // A run came and went: still nobody waits.
+    restorectl().args(["run", "--dry-run"]).arg(&plan).assert().code(0);
+    let (code, _) = run_json(&plan, &[]);
+    assert_eq!(code, Some(1), "nobody confirmed, so the sign-off fails");
+    confirm(&plan, &["--by", "someone"]).code(2).stdout("").stderr(format!(
+        "error: no run is waiting for `signoff`: no restorectl run is going on in {}\n",
+        state.display()
+    ));
+    // The next run is not approved by that stray confirmation.
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(state_of(&report, "signoff"), "failed");
+    assert!(
+        !std::fs::read_to_string(state.join("journal.jsonl")).unwrap().contains(r#""event":"confirmed""#)
+    );
+}
+
+#[test]
+fn the_waiting_run_names_itself_and_only_its_own_id_confirms_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), &SIGNOFF.replace("\"3s\"", "\"30s\""));
+    let mut child = spawn_run(&plan, &[]);
+    let (line, mut rest) = waiting_line(&mut child);
+    let run = line.split("--run ").nth(1).and_then(|s| s.split(' ').next()).expect("the run's id").to_owned();
+    assert!(
+        line.ends_with(&format!(
+            "signoff: waiting for the operator: Get the forensic sign-off. — when done: `restorectl confirm {} signoff --run {run} --by NAME`\n",
+            plan.display()
+        )),
+        "{line}"
+    );
+    confirm(&plan, &["--run", "0000", "--by", "Anna Nowak"]).code(2).stderr(format!(
+        "error: run 0000 is not the run going on now (that is run {run}); nothing confirmed\n"
+    ));
+    confirm(&plan, &["--run", &run, "--by", "Anna Nowak"]).code(0).stdout(format!(
+        "confirmed `signoff` for run {run} as done by Anna Nowak; the run picks it up within a second\n"
+    ));
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut rest, &mut log).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{log}");
+    assert!(log.contains("signoff: confirmed by Anna Nowak"), "{log}");
+    let journal = std::fs::read_to_string(dir.path().join(".restorectl/journal.jsonl")).unwrap();
+    let confirmed: serde_json::Value = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["event"] == "confirmed")
+        .expect("the confirmation is journaled");
+    assert_eq!(confirmed["by"], "Anna Nowak");
+    assert_eq!(confirmed["run"], run.as_str());
+    assert!(confirmed["time"].as_str().is_some_and(|t| t.ends_with('Z')));
+}

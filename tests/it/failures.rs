@@ -1,0 +1,191 @@
+//! How a live run tells failures and waits: one line per failure naming its log, logs kept per
+//! run, RTOs missed only when the clock passes them, waits that are limited and never silent.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::support::*;
+
+fn reports_service(d: &Path) -> String {
+    format!(
+        r#"
+[[service]]
+id = "db"
+name = "db"
+[[service.check]]
+command = ["true"]
+
+[[service]]
+id = "archive"
+name = "archive"
+duration = "3h"
+
+[[service]]
+id = "reports"
+name = "reports"
+depends_on = ["db"]
+rto = "2h"
+[[service.check]]
+command = ["test", "-f", "{d}/reports.up"]
+[service.restore]
+command = ["sh", "-c", "echo reading the backup; echo backup archive is corrupt >&2; exit 3"]
+retries = 2
+backoff = "10ms"
+"#,
+        d = d.display()
+    )
+}
+
+fn plain_run(plan: &Path) -> (Option<i32>, String, String) {
+    let out = restorectl().args(["run", "--progress", "plain"]).arg(plan).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn run_id(log: &str) -> String {
+    log.split("(run ").nth(1).and_then(|s| s.split(')').next()).expect("the run's id").to_owned()
+}
+
+#[test]
+fn each_failure_is_one_line_naming_its_log_and_each_run_keeps_its_own_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plan = plan_in(d, &reports_service(d));
+    let (code, _, log) = plain_run(&plan);
+    assert_eq!(code, Some(1), "{log}");
+    let first = run_id(&log);
+    let logs = d.join(".restorectl/logs").join(&first);
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("reports: ") && l.contains("attempt")).collect();
+    let failures: Vec<&str> = lines.iter().copied().filter(|l| l.contains("of 3)")).collect();
+    assert_eq!(failures.len(), 3, "one line per failed attempt:\n{log}");
+    for (n, line) in failures.iter().enumerate() {
+        let n = n + 1;
+        let see = format!(" — see {}", logs.join(format!("reports.{n}.log")).display());
+        if n < 3 {
+            assert!(
+                line.contains(&format!(
+                    "reports: failed (attempt {n} of 3): exit 3: backup archive is corrupt{see}; retrying in "
+                )),
+                "{line}"
+            );
+        } else {
+            assert!(
+                line.ends_with(&format!(
+                    "reports: FAILED (attempt 3 of 3): exit 3: backup archive is corrupt{see}"
+                )),
+                "{line}"
+            );
+        }
+    }
+    assert!(!log.contains("restore action failed"), "{log}");
+    for n in 1..=3 {
+        let text = std::fs::read_to_string(logs.join(format!("reports.{n}.log"))).unwrap();
+        assert_eq!(text, "reading the backup\nbackup archive is corrupt\n");
+    }
+    // The next run writes its own logs; the first run's stay as they were.
+    let (_, _, log) = plain_run(&plan);
+    let second = run_id(&log);
+    assert_ne!(first, second);
+    assert!(d.join(".restorectl/logs").join(&second).join("reports.3.log").exists());
+    assert!(logs.join("reports.3.log").exists());
+    // --fresh puts them away with the journal.
+    restorectl().args(["run", "--fresh", "--progress", "none"]).arg(&plan).assert().code(1);
+    let kept: Vec<String> = std::fs::read_dir(d.join(".restorectl"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("logs."))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(d.join(".restorectl").join(&kept[0]).join(&first).join("reports.1.log").exists());
+}
+
+#[test]
+fn a_failure_before_its_rto_is_not_an_rto_miss_and_names_its_real_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plan = plan_in(d, &reports_service(d));
+    let (code, report, log) = plain_run(&plan);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(!report.contains("RTO missed"), "{report}");
+    assert!(!report.contains("held back by"), "{report}");
+    let failed = report.lines().find(|l| l.starts_with("  failed   reports: ")).expect("the failure");
+    assert!(
+        failed.starts_with("  failed   reports: exit 3: backup archive is corrupt (RTO in 1h 59m"),
+        "{failed}"
+    );
+    let (_, json) = run_json(&plan, &[]);
+    assert_eq!(json["rto_misses"], serde_json::json!([]));
+    // When the clock does pass the RTO (the rehearsal runs on until `archive` is back after 3h),
+    // the miss names the failure, not the dependencies.
+    let out = restorectl()
+        .args(["run", "--dry-run", "--fail", "reports", "--start", "2022-07-25T08:00"])
+        .args(["--state", d.join("rehearsal").to_str().unwrap()])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("  RTO missed: reports never came online (RTO 2h); held back by reports (failed)\n"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_service_without_a_restore_waits_for_its_checks_within_its_limit_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        r#"
+[defaults]
+wait_timeout = "1h"
+
+[[service]]
+id = "queue"
+name = "queue"
+wait_timeout = "2s"
+[[service.check]]
+command = ["test", "-f", "{d}/queue.up"]
+interval = "200ms"
+"#,
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let out = restorectl()
+        .args(["run", "--progress", "plain", "--remind-every", "500ms"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    let check = format!("test -f {}/queue.up: exit 1 (expected 0)", d.display());
+    assert!(log.contains(&format!("queue: waiting for its checks to pass (up to 2s): {check}")), "{log}");
+    assert!(log.contains("queue: still waiting for its checks ("), "{log}");
+    assert!(
+        log.contains(&format!("queue: FAILED (attempt 1 of 1): checks still failing after 2s: {check}")),
+        "{log}"
+    );
+}
+
+#[test]
+fn the_first_ctrl_c_while_only_a_person_is_awaited_ends_the_run_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\n[service.restore]\nmanual = \"Get the sign-off.\"\ntimeout = \"1h\"\n";
+    let plan = plan_in(dir.path(), body);
+    let child = spawn_run(&plan, &["--remind-every", "200ms"]);
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""kind":"operator""#) {
+        assert!(std::time::Instant::now() < deadline, "no reminder while waiting for the operator");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{log}");
+    assert!(log.contains("signoff: still waiting for the operator ("), "{log}");
+    assert!(log.contains("interrupted: stopping now; signoff waited for people only"), "{log}");
+    assert!(std::fs::read_to_string(&journal).unwrap().contains(r#""event":"run_finished""#));
+}

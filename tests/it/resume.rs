@@ -1,0 +1,254 @@
+//! A run killed with `kill -9` while restores are under way: the next run takes over what the dead
+//! one left running, waits for it, verifies it like its own, and never starts a restore twice,
+//! even when the restore script starts a daemon and exits before the daemon listens.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+/// A free TCP port on 127.0.0.1 (bound, then let go).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A service restored by a script that says it starts, sleeps `sleep` seconds, then starts a
+/// daemon in the background (`restorectl demo-service`, which waits `warmup` seconds before it
+/// listens) and exits at once. Its check is the daemon's port. Each run of the script is a line
+/// in `<dir>/runs`; the daemon's pid goes to `<dir>/<id>.pid`.
+fn daemon_service(
+    dir: &Path,
+    id: &str,
+    deps: &[&str],
+    port: u16,
+    sleep: f64,
+    warmup: f64,
+    extra: &str,
+) -> String {
+    let d = dir.display();
+    let deps: Vec<String> = deps.iter().map(|d| format!("\"{d}\"")).collect();
+    format!(
+        r#"
+[[service]]
+id = "{id}"
+name = "{id}"
+depends_on = [{deps}]
+{extra}
+[[service.check]]
+tcp = "127.0.0.1:{port}"
+interval = "100ms"
+timeout = "1s"
+[service.restore]
+command = ["sh", "-c", "echo restoring {id}; echo {id} >> {d}/runs; sleep {sleep}; nohup \"$RESTORECTL\" demo-service --port {port} --warmup {warmup} --lifetime 60 >/dev/null 2>&1 & echo $! > {d}/{id}.pid; exit 0"]
+timeout = "20s"
+"#,
+        deps = deps.join(", ")
+    )
+}
+
+fn runs(dir: &Path, id: &str) -> usize {
+    std::fs::read_to_string(dir.join("runs")).unwrap_or_default().lines().filter(|l| *l == id).count()
+}
+
+/// Kills the daemons the restore scripts left behind when a test ends.
+struct Daemons<'a>(&'a Path, &'a [&'a str]);
+
+impl Drop for Daemons<'_> {
+    fn drop(&mut self) {
+        for id in self.1 {
+            if let Some(pid) = std::fs::read_to_string(self.0.join(format!("{id}.pid")))
+                .ok()
+                .and_then(|p| p.trim().parse::<i32>().ok())
+            {
+                // SAFETY: kill(2) of a process this test started.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
+fn journal(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join(".restorectl/journal.jsonl")).unwrap_or_default()
+}
+
+fn count(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !done() {
+        assert!(Instant::now() < deadline, "waited too long for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_restore_left_running_by_a_killed_run_is_waited_for_and_verified_never_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _daemons = Daemons(d, &["db"]);
+    let port = free_port();
+    let plan = plan_in(d, &daemon_service(d, "db", &[], port, 2.0, 1.0, ""));
+    let mut child = spawn_run(&plan, &[]);
+    wait_until("the restore to start", || runs(d, "db") == 1);
+    signal(&child, libc::SIGKILL);
+    child.wait().unwrap();
+    // The next run, at once, while the script still sleeps.
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let pid = journal(d)
+        .lines()
+        .find(|l| l.contains(r#""event":"process_spawned""#))
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|v| v["pid"].as_u64())
+        .expect("the first run journaled the restore's pid");
+    assert!(
+        log.contains(&format!("db: waiting for the restore left running by an earlier run (pid {pid})")),
+        "{log}"
+    );
+    assert_eq!(runs(d, "db"), 1, "the restore ran twice");
+    let journal = journal(d);
+    assert_eq!(count(&journal, r#""event":"process_spawned""#), 1, "{journal}");
+    assert_eq!(count(&journal, r#""event":"adopted""#), 1, "{journal}");
+    // Verified like its own restore: the daemon listened only after the script exited.
+    assert_eq!(state_of(&json(&out.stdout), "db"), "online");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+}
+
+#[test]
+fn an_orphan_still_running_at_the_restore_timeout_is_killed_with_its_group_and_the_attempt_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        r#"
+[[service]]
+id = "stuck"
+name = "stuck"
+[[service.check]]
+command = ["test", "-f", "{d}/stuck.up"]
+interval = "100ms"
+[service.restore]
+command = ["sh", "-c", "echo stuck >> {d}/runs; sleep 120 & echo $! > {d}/child; wait"]
+timeout = "2s"
+"#,
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let mut child = spawn_run(&plan, &[]);
+    wait_for(&d.join("child"), "the restore to start");
+    signal(&child, libc::SIGKILL);
+    child.wait().unwrap();
+    let sleeper: u32 = std::fs::read_to_string(d.join("child")).unwrap().trim().parse().unwrap();
+    assert!(restorectl::process::alive(sleeper, None));
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("stuck: FAILED (attempt 1 of 1): the restore left running by an earlier run (pid ")
+            && log.contains(") was still running after 2s; its process group was killed"),
+        "{log}"
+    );
+    wait_until("the orphan's group to die", || !restorectl::process::alive(sleeper, None));
+    assert_eq!(runs(d, "stuck"), 1, "the restore was started again");
+}
+
+#[test]
+fn a_journaled_pid_now_used_by_another_process_is_neither_waited_for_nor_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("svc.up"), "").unwrap();
+    let body = format!(
+        r#"
+[[service]]
+id = "svc"
+name = "svc"
+[[service.check]]
+command = ["test", "-f", "{d}/svc.up"]
+interval = "100ms"
+[service.restore]
+command = ["sh", "-c", "echo svc >> {d}/runs"]
+timeout = "1h"
+"#,
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    // An unrelated process holds the pid the journal names, with other start ticks.
+    let mut stranger = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+    let ticks = restorectl::process::start_ticks(stranger.id()).unwrap();
+    let state = d.join(".restorectl");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(
+        state.join("journal.jsonl"),
+        format!(
+            concat!(
+                r#"{{"v":1,"time":"2026-01-01T00:00:00Z","run":{{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{{}}}}}}"#,
+                "\n",
+                r#"{{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}}"#,
+                "\n",
+                r#"{{"v":1,"time":"2026-01-01T00:00:01Z","event":"process_spawned","service":"svc","attempt":1,"at":0.0,"pid":{},"start_ticks":{}}}"#,
+                "\n"
+            ),
+            stranger.id(),
+            ticks + 1
+        ),
+    )
+    .unwrap();
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(!log.contains("waiting for the restore left running"), "{log}");
+    assert_eq!(count(&journal(d), r#""event":"adopted""#), 0);
+    assert_eq!(runs(d, "svc"), 0, "the earlier attempt's result was verified, not run again");
+    assert!(stranger.try_wait().unwrap().is_none(), "an unrelated process was killed");
+    stranger.kill().unwrap();
+    stranger.wait().unwrap();
+}
+
+/// Twenty runs killed at random moments, each followed by a run that finishes the work: every
+/// restore, daemonizing or not, ran exactly once.
+#[test]
+fn kill_9_at_random_moments_never_runs_a_restore_twice() {
+    let seeds: Vec<u64> = (1..=20).collect();
+    std::thread::scope(|scope| {
+        for chunk in seeds.chunks(5) {
+            scope.spawn(move || chunk.iter().for_each(|&seed| one_random_kill(seed)));
+        }
+    });
+}
+
+fn one_random_kill(seed: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _daemons = Daemons(d, &["db", "app"]);
+    let (db, app) = (free_port(), free_port());
+    let mut body = daemon_service(d, "db", &[], db, 0.3, 0.3, "");
+    body += &daemon_service(d, "app", &["db"], app, 0.2, 0.2, "");
+    body += &format!(
+        "\n[[service]]\nid = \"web\"\nname = \"web\"\ndepends_on = [\"app\"]\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/web.up\"]\ninterval = \"100ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo web >> {d}/runs; touch {d}/web.up\"]\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    // A kill somewhere in the first 2.5 s: before, during or after any of the three restores.
+    let kill_after = Duration::from_millis(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) % 2500);
+    let mut child = spawn_run(&plan, &[]);
+    std::thread::sleep(kill_after);
+    signal(&child, libc::SIGKILL);
+    child.wait().unwrap();
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "seed {seed}, killed after {kill_after:?}: {log}");
+    for id in ["db", "app", "web"] {
+        assert_eq!(
+            runs(d, id),
+            1,
+            "seed {seed}, killed after {kill_after:?}: {id} restored {} times\n{log}",
+            runs(d, id)
+        );
+    }
+}
