@@ -134,6 +134,12 @@ impl LiveExecutor {
                 }
             }
         }
+        let marker = format!("{}/{}/{attempt}", self.place.run, s.id);
+        cmd.env(process::ACTION_MARKER, &marker);
+        let pid_path = log_path.with_extension("pid");
+        let pid_file = std::fs::File::create(&pid_path)
+            .map_err(|e| format!("cannot create {}: {e}", pid_path.display()))?;
+        process::record_pid_before_exec(&mut cmd, pid_file);
         let program = spec.argv[0].raw();
         let mut child = cmd.spawn().map_err(|e| format!("cannot run `{program}`: {e}"))?;
         let pid = child.id().unwrap_or_default();
@@ -276,7 +282,23 @@ impl Executor for LiveExecutor {
         let unfinished = self.replay().unfinished.remove(&s.id)?;
         // A restore action the plan no longer has is nothing to take over.
         s.restore.as_ref()?;
+        let unfinished = match unfinished {
+            // Killed between starting the action and journaling its pid: the pid file says
+            // whether the action got as far as its exec.
+            Unfinished::Starting { run, attempt } => {
+                let log = journal::log_path(&self.place.state, &run, &s.id, attempt);
+                let pid = process::recorded_pid(&log.with_extension("pid"))?;
+                let ours = process::carries_marker(pid, &format!("{run}/{}/{attempt}", s.id));
+                let start_ticks = if ours { process::start_ticks(pid) } else { None };
+                match start_ticks {
+                    Some(_) => Unfinished::Running { attempt, pid, start_ticks },
+                    None => Unfinished::Unverified { attempt },
+                }
+            }
+            other => other,
+        };
         Some(match unfinished {
+            Unfinished::Starting { .. } => return None,
             Unfinished::Unverified { attempt } => Resumed { attempt, ended: Ok(()) },
             // Gone (or its pid now names another process: never waited for, never killed): it
             // ended while no run was watching.

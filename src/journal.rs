@@ -33,8 +33,11 @@ struct RunHeader {
 }
 
 /// A restore attempt that an earlier run started and never concluded (it died first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unfinished {
+    /// The run died after journaling the start of the attempt and before its pid: the action
+    /// may or may not have started (its pid file in `logs/RUN/` says).
+    Starting { run: String, attempt: u32 },
     /// Its process was running: (pid, start ticks) name it even if the pid is reused since.
     Running { attempt: u32, pid: u32, start_ticks: Option<u64> },
     /// Its action had ended well; the checks had not yet confirmed the service.
@@ -300,13 +303,15 @@ fn is_locked(dir: &Path) -> bool {
 fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
     let mut r = Replay::default();
     let mut fingerprints = BTreeMap::new();
+    let mut current = String::new();
     for record in records(path)? {
         match record {
             Record::Run(run) => {
+                current = run.id.clone();
                 r.runs.insert(run.id);
                 fingerprints = run.fingerprints;
             }
-            Record::Event(event) => apply(&mut r, event),
+            Record::Event(event) => apply(&mut r, event, &current),
         }
     }
     if !fingerprints.is_empty() {
@@ -326,8 +331,12 @@ fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
     Ok(r)
 }
 
-fn apply(r: &mut Replay, event: Event) {
+/// What one event of run `run` tells a later run.
+fn apply(r: &mut Replay, event: Event, run: &str) {
     match event {
+        Event::ActionStarted { service, attempt, .. } => {
+            r.unfinished.insert(service, Unfinished::Starting { run: run.to_owned(), attempt });
+        }
         Event::ProcessSpawned { service, attempt, pid, start_ticks, .. }
         | Event::Adopted { service, attempt, pid, start_ticks, .. } => {
             r.unfinished.insert(service, Unfinished::Running { attempt, pid, start_ticks });
@@ -335,8 +344,7 @@ fn apply(r: &mut Replay, event: Event) {
         Event::ActionFinished { service, attempt, ok: true, .. } => {
             r.unfinished.insert(service, Unfinished::Unverified { attempt });
         }
-        Event::ActionStarted { service, .. }
-        | Event::ActionFinished { service, .. }
+        Event::ActionFinished { service, .. }
         | Event::Online { service, .. }
         | Event::AlreadyOnline { service, .. }
         | Event::Retrying { service, .. }

@@ -95,6 +95,50 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
     String::from_utf8_lossy(&kept).into_owned()
 }
 
+/// The environment variable that names the restore attempt a process belongs to
+/// (`RUN/SERVICE/ATTEMPT`): with the pid, it proves a process is that attempt's action.
+pub const ACTION_MARKER: &str = "RESTORECTL_ACTION";
+
+/// Makes the child write its own pid into `file` just before it becomes the action (after the
+/// fork, before the exec). A run killed between starting a process and journaling its pid still
+/// leaves the pid behind, so the next run can find the action instead of starting it again.
+pub fn record_pid_before_exec(cmd: &mut Command, file: std::fs::File) {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: the closure runs in the forked child before exec and only makes async-signal-safe
+    // calls (getpid, write) on a stack buffer; `file` lives in the closure, so `fd` stays open.
+    unsafe {
+        cmd.pre_exec(move || {
+            let _keep = &file;
+            let mut n = libc::getpid().unsigned_abs();
+            let mut buf = [0u8; 12];
+            let mut at = buf.len();
+            loop {
+                at -= 1;
+                buf[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            libc::write(fd, buf[at..].as_ptr().cast(), buf.len() - at);
+            Ok(())
+        });
+    }
+}
+
+/// The pid `record_pid_before_exec` left in `path`, if the child got that far.
+pub fn recorded_pid(path: &std::path::Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Whether the running process `pid` carries `ACTION_MARKER=marker` in its environment.
+pub fn carries_marker(pid: u32, marker: &str) -> bool {
+    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
+    let wanted = format!("{ACTION_MARKER}={marker}");
+    environ.split(|&b| b == 0).any(|entry| entry == wanted.as_bytes())
+}
+
 /// When a process started, in clock ticks since boot (field 22 of `/proc/PID/stat`): with the pid,
 /// it names one process even after the pid is reused.
 pub fn start_ticks(pid: u32) -> Option<u64> {

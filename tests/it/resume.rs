@@ -252,3 +252,74 @@ fn one_random_kill(seed: u64) {
         );
     }
 }
+
+/// The run was killed after journaling that the restore starts, before journaling its pid: the
+/// pid file the action wrote before its exec leads the next run to it.
+#[test]
+fn a_restore_started_just_before_the_kill_is_found_by_its_pid_file() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        r#"
+[[service]]
+id = "svc"
+name = "svc"
+[[service.check]]
+command = ["test", "-f", "{d}/svc.up"]
+interval = "100ms"
+[service.restore]
+command = ["sh", "-c", "echo svc >> {d}/runs; touch {d}/svc.up"]
+timeout = "1m"
+"#,
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let state = d.join(".restorectl");
+    std::fs::create_dir_all(state.join("logs/0001")).unwrap();
+    let header = r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#;
+    let started = r#"{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}"#;
+    std::fs::write(state.join("journal.jsonl"), format!("{header}\n{started}\n")).unwrap();
+    // The action the dead run had started: still at work, in its own group, marked as attempt 1.
+    let mut action = std::process::Command::new("sh")
+        .args(["-c", &format!("sleep 1; touch {}/svc.up", d.display())])
+        .env("RESTORECTL_ACTION", "0001/svc/1")
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    std::fs::write(state.join("logs/0001/svc.1.pid"), action.id().to_string()).unwrap();
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains(&format!(
+            "svc: waiting for the restore left running by an earlier run (pid {})",
+            action.id()
+        )),
+        "{log}"
+    );
+    assert_eq!(runs(d, "svc"), 0, "the restore was started a second time");
+    assert_eq!(state_of(&json(&out.stdout), "svc"), "online");
+    action.wait().unwrap();
+}
+
+#[test]
+fn a_restore_journaled_as_starting_without_a_pid_file_never_started_and_runs_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        "[[service]]\nid = \"svc\"\nname = \"svc\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/svc.up\"]\ninterval = \"100ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo svc >> {d}/runs; touch {d}/svc.up\"]\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let state = d.join(".restorectl");
+    std::fs::create_dir_all(&state).unwrap();
+    let header = r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#;
+    let started = r#"{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}"#;
+    std::fs::write(state.join("journal.jsonl"), format!("{header}\n{started}\n")).unwrap();
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(runs(d, "svc"), 1);
+    assert_eq!(state_of(&report, "svc"), "online");
+}
