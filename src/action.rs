@@ -17,10 +17,10 @@ use tokio::time::Instant;
 
 use crate::check::Prober;
 use crate::event::{Event, Secs, WaitOn};
+use crate::human::human_duration;
 use crate::journal::{self, Replay, Unfinished};
 use crate::plan::{Action, Plan};
 use crate::process;
-use crate::report::human_duration;
 use crate::runner::{Emitter, Executor, Resumed};
 
 const POLL: Duration = Duration::from_millis(200);

@@ -42,14 +42,10 @@ fn open(path: &std::path::Path) -> Result<crate::loaded::Loaded, Exit> {
 
 /// Service indices named by `--only` (all when empty); unknown ids are input errors.
 fn select(loaded: &crate::loaded::Loaded, only: &[String]) -> Result<Vec<usize>, Exit> {
-    let ids = || loaded.plan.services.iter().map(|s| s.id.as_str());
     only.iter()
         .map(|id| {
-            ids().position(|s| s == id).ok_or_else(|| {
-                let hint = crate::suggest::did_you_mean(id, ids())
-                    .map(|m| format!("; did you mean `{m}`?"))
-                    .unwrap_or_default();
-                eprintln!("error: `--only {id}`: the plan has no service `{id}`{hint}");
+            loaded.plan.index_of(id).map_err(|unknown| {
+                eprintln!("error: `--only {id}`: {unknown}");
                 Exit::Invalid
             })
         })

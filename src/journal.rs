@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
 use crate::plan::{Plan, Service};
-use crate::report::Reporter;
+use crate::reporter::Reporter;
 
 /// Version of the record format; a reader skips records of versions it does not know.
 pub const VERSION: u32 = 1;
@@ -182,7 +182,7 @@ impl Reporter for Journal {
         self.write_line(&line);
     }
 
-    fn finish(&mut self, _: &crate::report::tally::Tally) -> Result<(), String> {
+    fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), String> {
         if let Err(e) = self.out.flush() {
             self.error.get_or_insert(format!("cannot write the journal: {e}"));
         }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use crate::event::Outcome;
 use crate::graph::Graph;
 use crate::plan::Plan;
-use crate::report::tally::Tally;
 use crate::runner;
 use crate::sim::{Scenario, SimExecutor};
+use crate::tally::{Rto, Tally};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Percentiles {
@@ -62,9 +62,9 @@ pub async fn run(plan: Arc<Plan>, graph: &Graph, scenario: &Scenario, jobs: usiz
         for (i, r) in tally.records.iter().enumerate() {
             if let Some(at) = r.online_at {
                 online[i].push(at.0);
-                if plan.services[i].rto.is_some_and(|rto| at.0 <= rto.as_secs_f64()) {
-                    met[i] += 1;
-                }
+            }
+            if tally.rto(i, plan.services[i].rto) == Some(Rto::Met) {
+                met[i] += 1;
             }
         }
     }

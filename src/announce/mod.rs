@@ -19,9 +19,9 @@ use serde_json::json;
 
 use crate::event::{Event, Outcome, Secs};
 use crate::plan::{LeakGuard, Plan};
-use crate::report::Reporter;
-use crate::report::log::Stamp;
-use crate::report::tally::Tally;
+use crate::reporter::Reporter;
+use crate::stamp::Stamp;
+use crate::tally::Tally;
 use page::{Board, ServiceState};
 use templates::{Templates, name};
 
@@ -48,7 +48,7 @@ pub fn context(
             .collect()
     };
     json!({
-        "org": plan.organization.clone().unwrap_or_else(|| plan.name.clone()),
+        "org": plan.organization(),
         "locale": locale,
         "date": locale::date(locale, when),
         "time": locale::time(when),

@@ -89,5 +89,5 @@ pub fn context(
             json!({ "locale": l, "date": locale::date(l, when), "time": locale::time(when), "services": services, "updates": updates })
         })
         .collect();
-    json!({ "org": plan.organization.clone().unwrap_or_else(|| plan.name.clone()), "pages": pages })
+    json!({ "org": plan.organization(), "pages": pages })
 }

@@ -95,7 +95,7 @@ fn payload(plan: &Plan, hook: &Webhook, u: &Update) -> serde_json::Value {
             "event": u.event,
             "key": u.key,
             "at": u.at,
-            "organization": plan.organization.clone().unwrap_or_else(|| plan.name.clone()),
+            "organization": plan.organization(),
             "services": u.services,
             "texts": u.texts.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
         }),

@@ -33,12 +33,7 @@ pub fn run(c: &Confirmation) -> Exit {
 fn confirm(c: &Confirmation) -> Result<String, String> {
     let loaded = super::open(&c.plan).map_err(|_| "the plan is not valid".to_owned())?;
     let id = c.id.as_str();
-    let Some(service) = loaded.plan.service(id) else {
-        let hint = crate::suggest::did_you_mean(id, loaded.plan.services.iter().map(|s| s.id.as_str()))
-            .map(|m| format!("; did you mean `{m}`?"))
-            .unwrap_or_default();
-        return Err(format!("the plan has no service `{id}`{hint}"));
-    };
+    let service = &loaded.plan.services[loaded.plan.index_of(id).map_err(|e| e.to_string())?];
     if !matches!(service.restore.as_ref().map(|r| &r.action), Some(Action::Manual(_)))
         || !service.checks.is_empty()
     {

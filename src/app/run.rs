@@ -15,11 +15,13 @@ use crate::event::{Event, Outcome};
 use crate::exit::Exit;
 use crate::journal::Journal;
 use crate::loaded::Loaded;
-use crate::report::log::{PlainLog, Stamp};
-use crate::report::tally::Tally;
-use crate::report::{self, Reporter};
+use crate::report;
+use crate::report::log::PlainLog;
+use crate::reporter::Reporter;
 use crate::runner::{self, Ack, RunConfig};
 use crate::sim::{Failure, Scenario, SimExecutor};
+use crate::stamp::Stamp;
+use crate::tally::Tally;
 
 pub fn run(args: RunArgs) -> Exit {
     let loaded = match super::open(&args.plan) {
@@ -151,12 +153,7 @@ fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, String> {
 /// `--fail` and `--slow`, checked against the plan's ids.
 fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, String> {
     let find = |id: &str, flag: &str| {
-        loaded.plan.services.iter().position(|s| s.id == id).ok_or_else(|| {
-            let hint = crate::suggest::did_you_mean(id, loaded.plan.services.iter().map(|s| s.id.as_str()))
-                .map(|m| format!("; did you mean `{m}`?"))
-                .unwrap_or_default();
-            format!("`{flag} {id}`: the plan has no service `{id}`{hint}")
-        })
+        loaded.plan.index_of(id).map_err(|unknown| format!("`{flag} {id}`: {unknown}"))
     };
     let mut sc = Scenario { jitter: args.jitter, seed: args.seed, ..Scenario::default() };
     for f in &args.fail {
@@ -222,7 +219,7 @@ impl Reporters {
         match args.format {
             ReportFormat::Json => {
                 let misses = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
-                let report = self.tally.report(plan, &loaded.graph, args.dry_run, misses);
+                let report = report::json::report(&self.tally, plan, &loaded.graph, args.dry_run, misses);
                 // Streamed: the report of a large plan is tens of megabytes.
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from);

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::cli::ReportFormat;
 use crate::exit::Exit;
+use crate::human::count;
 use crate::loaded::load;
-use crate::report::count;
 use crate::report::diagnostics::{eprint_all, eprint_rejected, tally, to_json};
 
 pub fn run(path: &Path, format: ReportFormat) -> Exit {

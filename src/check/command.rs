@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use crate::human::human_duration;
 use crate::plan::CommandProbe;
 use crate::process;
-use crate::report::human_duration;
 use crate::secrets::Secrets;
 
 pub async fn probe(c: &CommandProbe, timeout: Duration, secrets: &Secrets) -> Result<String, String> {

@@ -6,8 +6,8 @@ use std::time::Instant;
 use reqwest::{Client, Method, redirect};
 
 use super::error_chain;
+use crate::human::human_duration;
 use crate::plan::{HttpProbe, HttpRequest};
-use crate::report::human_duration;
 use crate::secrets::Secrets;
 
 /// A check never reads more of a body than this.

@@ -7,8 +7,8 @@ mod tcp;
 
 use std::time::{Duration, Instant};
 
+use crate::human::human_duration;
 use crate::plan::{Check, Probe};
-use crate::report::human_duration;
 use crate::secrets::Secrets;
 
 /// The result of probing one check once.

@@ -2,10 +2,10 @@
 //! commands (argv, or a script with `shell = true`), TCP targets, and the keys of each kind.
 
 use super::decode::{Decoder, Fields, Value};
+use super::defaults::{DAY, Defaults, MAX_TIMEOUT, nonzero, opt};
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
-use super::parse::{DAY, Defaults, MAX_TIMEOUT, nonzero, opt};
 use super::text::Text;
 
 /// The one key of `kinds` present in `f`; reports none or several.

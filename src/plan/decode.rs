@@ -204,7 +204,7 @@ impl Decoder {
                         v.span(),
                         format!(
                             "`{key}` of `{text}` is longer than the limit of {}",
-                            crate::report::human_duration(max)
+                            crate::human::human_duration(max)
                         ),
                     )
                     .label("too long")

@@ -187,4 +187,26 @@ impl Plan {
     pub fn service(&self, id: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.id == id)
     }
+
+    /// The index of the service `id`, or an error that names the nearest id.
+    pub fn index_of(&self, id: &str) -> Result<usize, UnknownService> {
+        self.services.iter().position(|s| s.id == id).ok_or_else(|| UnknownService {
+            id: id.to_owned(),
+            nearest: crate::suggest::did_you_mean(id, self.services.iter().map(|s| s.id.as_str()))
+                .map(str::to_owned),
+        })
+    }
+
+    /// The organisation customers know, or the plan's name when it names none.
+    pub fn organization(&self) -> &str {
+        self.organization.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// An id given on the command line that names no service of the plan.
+#[derive(Debug, thiserror::Error)]
+#[error("the plan has no service `{id}`{}", nearest.as_ref().map(|n| format!("; did you mean `{n}`?")).unwrap_or_default())]
+pub struct UnknownService {
+    pub id: String,
+    pub nearest: Option<String>,
 }

@@ -29,7 +29,10 @@ pub fn eprint_all(diags: &[Diagnostic], source: &Source) {
 pub fn tally(diags: &[Diagnostic]) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
-    let (e, w) = (super::count(errors, "error", "errors"), super::count(warnings, "warning", "warnings"));
+    let (e, w) = (
+        crate::human::count(errors, "error", "errors"),
+        crate::human::count(warnings, "warning", "warnings"),
+    );
     match (errors, warnings) {
         (_, 0) => e,
         (0, _) => w,

@@ -4,9 +4,9 @@
 use std::fmt::Write;
 
 use crate::graph::Graph;
+use crate::human::human_duration;
 use crate::plan::Plan;
-use crate::report::human_duration;
-use crate::report::tally::{State, Tally};
+use crate::tally::{State, Tally};
 
 const WIDTH: usize = 60;
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::graph::Graph;
+use crate::human::human_duration;
 use crate::plan::Plan;
-use crate::report::human_duration;
 
 /// Service indices grouped by phase, in phase order; services without a phase come last.
 fn by_phase(plan: &Plan) -> Vec<(Option<usize>, Vec<usize>)> {
@@ -41,8 +41,8 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
         out,
         "{}: {} in {}{gates}",
         plan.name,
-        super::count(plan.services.len(), "service", "services"),
-        super::count(plan.phases.len(), "phase", "phases")
+        crate::human::count(plan.services.len(), "service", "services"),
+        crate::human::count(plan.phases.len(), "phase", "phases")
     );
     let width = plan.services.iter().map(|s| s.id.chars().count()).max().unwrap_or(0);
     let groups = by_phase(plan);

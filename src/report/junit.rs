@@ -7,8 +7,8 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::event::Event;
 use crate::plan::Plan;
-use crate::report::Reporter;
-use crate::report::tally::{State, Tally};
+use crate::reporter::Reporter;
+use crate::tally::{State, Tally};
 
 pub struct Junit {
     path: PathBuf,

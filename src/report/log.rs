@@ -2,41 +2,11 @@
 
 use std::io::Write;
 
-use jiff::{SignedDuration, ZonedDateTime};
-
 use std::time::Duration;
 
 use crate::event::{Event, Secs, WaitOn};
-use crate::report::{count, human_duration};
-
-/// Turns "seconds since the start" into the wall-clock (or simulated) time people read.
-#[derive(Debug, Clone)]
-pub struct Stamp {
-    pub start: ZonedDateTime,
-    /// Dry runs span days: show the date; live runs show seconds.
-    pub with_date: bool,
-}
-
-impl Stamp {
-    pub fn zoned(&self, at: Secs) -> ZonedDateTime {
-        let d = SignedDuration::try_from(at.duration()).unwrap_or(SignedDuration::ZERO);
-        self.start.checked_add(d).unwrap_or_else(|_| self.start.clone())
-    }
-
-    /// `17:15:02`, or `17:15:02 CET` when the plan's time zone is not UTC (with the date in a
-    /// dry run). The journal keeps UTC whatever the zone.
-    pub fn format(&self, at: Secs) -> String {
-        let z = self.zoned(at);
-        let utc = z.time_zone().iana_name().is_none_or(|n| n == "UTC" || n == "Etc/UTC");
-        let format = match (self.with_date, utc) {
-            (true, true) => "%Y-%m-%d %H:%M",
-            (true, false) => "%Y-%m-%d %H:%M %Z",
-            (false, true) => "%H:%M:%S",
-            (false, false) => "%H:%M:%S %Z",
-        };
-        z.strftime(format).to_string()
-    }
-}
+use crate::human::{count, human_duration};
+use crate::stamp::Stamp;
 
 /// What a plain log line says about an event; `None` for events not worth a line.
 pub fn describe(e: &Event) -> Option<String> {
@@ -130,7 +100,7 @@ pub struct PlainLog {
     pub stamp: Stamp,
 }
 
-impl super::Reporter for PlainLog {
+impl crate::reporter::Reporter for PlainLog {
     fn event(&mut self, e: &Event) {
         if let Some(text) = describe(e) {
             let _ = writeln!(std::io::stderr().lock(), "{}  {text}", self.stamp.format(e.at()));

@@ -9,10 +9,11 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use crate::cli::Progress;
 use crate::event::{Event, Secs};
 use crate::graph::Graph;
+use crate::human::human_duration;
 use crate::plan::Plan;
 use crate::report::eta::{Estimate, Eta};
 use crate::report::log::describe;
-use crate::report::{Reporter, human_duration};
+use crate::reporter::Reporter;
 
 /// What decides how a run shows its progress.
 pub struct Display {

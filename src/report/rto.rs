@@ -4,9 +4,9 @@
 use std::fmt::Write;
 
 use crate::graph::{Graph, Node};
+use crate::human::human_duration;
 use crate::plan::Plan;
-use crate::report::human_duration;
-use crate::report::tally::{State, Tally};
+use crate::tally::{State, Tally};
 
 /// The chain that decided when service `i` could start: from it, repeatedly the predecessor that
 /// finished last. Phase gates are shown as `(phase X)`.

@@ -47,7 +47,7 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
         snap.count(State::Healthy),
         snap.count(State::Down),
         if unknown > 0 { format!(", {unknown} without checks") } else { String::new() },
-        super::count(snap.services.len(), "service", "services"),
+        crate::human::count(snap.services.len(), "service", "services"),
         latency(snap.elapsed)
     );
     let id_w =

@@ -2,9 +2,11 @@
 
 use std::fmt::Write;
 
+use crate::human::human_duration;
 use crate::plan::Plan;
-use crate::report::human_duration;
-use crate::report::tally::{State, Tally};
+use std::time::Duration;
+
+use crate::tally::{Rto, State, Tally};
 
 pub fn human(plan: &Plan, tally: &Tally, dry_run: bool) -> String {
     let mut out = String::new();
@@ -24,10 +26,12 @@ pub fn human(plan: &Plan, tally: &Tally, dry_run: bool) -> String {
     );
     for (i, (s, r)) in plan.services.iter().zip(&tally.records).enumerate() {
         // An RTO that has not passed yet is not missed: say how much of it is left.
-        let left = tally
-            .rto_left(i, s.rto)
-            .map(|d| format!(" (RTO in {})", human_duration(std::time::Duration::from_secs(d.as_secs()))))
-            .unwrap_or_default();
+        let left = match tally.rto(i, s.rto) {
+            Some(Rto::Open { left }) => {
+                format!(" (RTO in {})", human_duration(Duration::from_secs(left.as_secs())))
+            }
+            _ => String::new(),
+        };
         match r.state {
             State::Failed => {
                 let reason = r.reason.as_deref().unwrap_or("unknown reason");

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use crate::event::{Event, Secs};
 use crate::graph::Graph;
 use crate::plan::Plan;
-use crate::report::Reporter;
-use crate::report::log::Stamp;
-use crate::report::tally::{State, Tally};
+use crate::reporter::Reporter;
+use crate::stamp::Stamp;
+use crate::tally::{State, Tally};
 
 const PALETTE: &[&str] =
     &["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f"];

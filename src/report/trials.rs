@@ -7,8 +7,8 @@ use serde_json::json;
 
 use crate::cli::ReportFormat;
 use crate::exit::Exit;
+use crate::human::human_duration;
 use crate::plan::Plan;
-use crate::report::human_duration;
 use crate::trials::{Percentiles, Stats};
 
 fn d(secs: f64) -> String {

@@ -271,7 +271,7 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
     let plan = loaded.plan.clone();
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
     let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
-    let mut tally = restorectl::report::tally::Tally::new(&plan);
+    let mut tally = restorectl::tally::Tally::new(&plan);
     let config = restorectl::runner::RunConfig { id: String::new(), jobs, dry_run: true };
     rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, _| {
         tally.event(e)
@@ -338,7 +338,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
         let rt =
             tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
         let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
-        let mut tally = restorectl::report::tally::Tally::new(&plan);
+        let mut tally = restorectl::tally::Tally::new(&plan);
         let mut phase_done = vec![0.0; plan.phases.len()];
         rt.block_on(restorectl::runner::run(
             plan.clone(),

@@ -1,0 +1,44 @@
+//! How durations and counts read for people: `4h 30m`, `1 service`. A leaf: every layer uses it.
+
+use std::time::Duration;
+
+/// A compact human duration: `0s`, `45s`, `5m`, `4h 30m`, `3d 2h`.
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return if d.is_zero() { "0s".into() } else { format!("{}ms", d.as_millis()) };
+    }
+    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+    let parts: Vec<String> = units
+        .iter()
+        .scan(secs, |rest, &(size, unit)| {
+            let n = *rest / size;
+            *rest %= size;
+            Some((n, unit))
+        })
+        .filter(|(n, _)| *n > 0)
+        .take(2)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    parts.join(" ")
+}
+
+/// An English count with its noun: `1 service`, `3 services`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(human_duration(Duration::ZERO), "0s");
+        assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(human_duration(Duration::from_secs(90)), "1m 30s");
+        assert_eq!(human_duration(Duration::from_secs(4 * 3600)), "4h");
+        assert_eq!(human_duration(Duration::from_secs(3 * 86_400 + 2 * 3600 + 59)), "3d 2h");
+    }
+}

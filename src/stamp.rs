@@ -1,0 +1,35 @@
+//! The run's clock as people read it: seconds since the start (virtual in a dry run) turned into
+//! wall-clock time in the plan's zone.
+
+use jiff::{SignedDuration, ZonedDateTime};
+
+use crate::event::Secs;
+
+/// Turns "seconds since the start" into the wall-clock (or simulated) time people read.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub start: ZonedDateTime,
+    /// Dry runs span days: show the date; live runs show seconds.
+    pub with_date: bool,
+}
+
+impl Stamp {
+    pub fn zoned(&self, at: Secs) -> ZonedDateTime {
+        let d = SignedDuration::try_from(at.duration()).unwrap_or(SignedDuration::ZERO);
+        self.start.checked_add(d).unwrap_or_else(|_| self.start.clone())
+    }
+
+    /// `17:15:02`, or `17:15:02 CET` when the plan's time zone is not UTC (with the date in a
+    /// dry run). The journal keeps UTC whatever the zone.
+    pub fn format(&self, at: Secs) -> String {
+        let z = self.zoned(at);
+        let utc = z.time_zone().iana_name().is_none_or(|n| n == "UTC" || n == "Etc/UTC");
+        let format = match (self.with_date, utc) {
+            (true, true) => "%Y-%m-%d %H:%M",
+            (true, false) => "%Y-%m-%d %H:%M %Z",
+            (false, true) => "%H:%M:%S",
+            (false, false) => "%H:%M:%S %Z",
+        };
+        z.strftime(format).to_string()
+    }
+}

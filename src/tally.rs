@@ -1,0 +1,153 @@
+//! The run's state, built only from its events: per service its final state, when it started and
+//! came online, its attempts, and whether its RTO was met. Every report reads it; none rebuilds it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::event::{Event, Outcome, Secs};
+use crate::plan::Plan;
+
+/// A service against its recovery-time objective.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rto {
+    Met,
+    /// `late_by` seconds, or `None` when it was not online at all.
+    Missed {
+        late_by: Option<f64>,
+    },
+    /// Not online when the run ended, with `left` of its RTO to go.
+    Open {
+        left: Duration,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    Online,
+    AlreadyOnline,
+    Failed,
+    Blocked,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Online => "online",
+            State::AlreadyOnline => "already_online",
+            State::Failed => "failed",
+            State::Blocked => "blocked",
+        }
+    }
+
+    pub fn is_online(self) -> bool {
+        matches!(self, State::Online | State::AlreadyOnline)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub state: State,
+    pub started_at: Option<Secs>,
+    pub online_at: Option<Secs>,
+    pub attempts: u32,
+    /// Why it failed, or which failed service blocked it.
+    pub reason: Option<String>,
+    pub blocked_by: Option<String>,
+}
+
+pub struct Tally {
+    index: HashMap<String, usize>,
+    pub records: Vec<Record>,
+    pub outcome: Option<Outcome>,
+    pub finished_at: Secs,
+}
+
+impl Tally {
+    pub fn new(plan: &Plan) -> Self {
+        let empty = Record {
+            state: State::Pending,
+            started_at: None,
+            online_at: None,
+            attempts: 0,
+            reason: None,
+            blocked_by: None,
+        };
+        Self {
+            index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
+            records: vec![empty; plan.services.len()],
+            outcome: None,
+            finished_at: Secs(0.0),
+        }
+    }
+
+    pub fn event(&mut self, e: &Event) {
+        if let Event::RunFinished { at, outcome } = e {
+            self.outcome = Some(*outcome);
+            self.finished_at = *at;
+            return;
+        }
+        let Some(&i) = e.service().and_then(|s| self.index.get(s)) else { return };
+        let r = &mut self.records[i];
+        match e {
+            Event::ServiceStarted { at, .. } => r.started_at = Some(*at),
+            Event::AlreadyOnline { at, .. } => {
+                r.state = State::AlreadyOnline;
+                r.online_at = Some(*at);
+            }
+            Event::ActionStarted { attempt, .. } => r.attempts = *attempt,
+            Event::Online { at, attempts, .. } => {
+                r.state = State::Online;
+                r.online_at = Some(*at);
+                r.attempts = *attempts;
+            }
+            Event::Failed { attempts, reason, .. } => {
+                r.state = State::Failed;
+                r.attempts = *attempts;
+                r.reason = Some(reason.clone());
+            }
+            Event::Blocked { by, .. } => {
+                r.state = State::Blocked;
+                r.blocked_by = Some(by.clone());
+            }
+            _ => {}
+        }
+    }
+
+    pub fn count(&self, state: State) -> usize {
+        self.records.iter().filter(|r| r.state == state).count()
+    }
+
+    /// From the start of the run to the last service online.
+    pub fn makespan(&self) -> Secs {
+        self.records.iter().filter_map(|r| r.online_at).fold(Secs(0.0), |a, b| if b.0 > a.0 { b } else { a })
+    }
+
+    /// Services online later than their RTO: (service, how late).
+    pub fn rto_misses(&self, plan: &Plan) -> Vec<(usize, f64)> {
+        plan.services.iter().enumerate().filter_map(|(i, s)| Some((i, self.late_by(i, s.rto)?))).collect()
+    }
+
+    /// Where service `i` stands against its recovery-time objective: the one rule for an RTO
+    /// miss. Missed when it came online after it, or was not online when the run's clock passed
+    /// it; open while neither has happened.
+    pub fn rto(&self, i: usize, rto: Option<Duration>) -> Option<Rto> {
+        let rto = rto?.as_secs_f64();
+        Some(match self.records[i].online_at {
+            Some(at) if at.0 > rto => Rto::Missed { late_by: Some(at.0 - rto) },
+            Some(_) => Rto::Met,
+            None if self.finished_at.0 > rto => Rto::Missed { late_by: None },
+            None => Rto::Open { left: Duration::from_secs_f64(rto - self.finished_at.0) },
+        })
+    }
+
+    /// How many seconds past `rto` service `i` came online (infinite if it was not online when
+    /// the run's clock passed its RTO), or `None` if it met it or its RTO has not passed yet.
+    pub fn late_by(&self, i: usize, rto: Option<Duration>) -> Option<f64> {
+        match self.rto(i, rto)? {
+            Rto::Missed { late_by } => Some(late_by.unwrap_or(f64::INFINITY)),
+            Rto::Met | Rto::Open { .. } => None,
+        }
+    }
+}
