@@ -151,6 +151,20 @@ pub enum Event {
     },
 }
 
+/// A live run restores real services on the real clock; a dry run simulates them on a virtual
+/// one. Everything else about a run is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    Live,
+    Dry,
+}
+
+impl RunMode {
+    pub fn is_dry(self) -> bool {
+        self == RunMode::Dry
+    }
+}
+
 /// What a service is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

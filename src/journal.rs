@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
+use crate::event::{Event, RunMode};
 use crate::plan::{Plan, Service};
 use crate::reporter::Reporter;
 
@@ -105,7 +105,7 @@ impl Journal {
         }
         let replay = if path.exists() { replay(&path, plan)? } else { Replay::default() };
         let id = new_run_id(&replay.runs, &dir.join(LOGS));
-        let journal = Self::append(&path, plan, lock, id, false)?;
+        let journal = Self::append(&path, plan, lock, id, RunMode::Live)?;
         Ok((journal, replay))
     }
 
@@ -115,10 +115,10 @@ impl Journal {
         let path = dir.join(FILE);
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
         File::create(&path).map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
-        Self::append(&path, plan, lock, "dry".into(), true)
+        Self::append(&path, plan, lock, "dry".into(), RunMode::Dry)
     }
 
-    fn append(path: &Path, plan: &Plan, lock: File, id: String, dry_run: bool) -> Result<Journal, String> {
+    fn append(path: &Path, plan: &Plan, lock: File, id: String, mode: RunMode) -> Result<Journal, String> {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -128,7 +128,7 @@ impl Journal {
             id: id.clone(),
             out: BufWriter::new(file),
             // Live runs fsync every record; a simulation does not need to.
-            durable: !dry_run,
+            durable: !mode.is_dry(),
             _lock: lock,
             error: None,
             scratch: Vec::new(),
@@ -137,9 +137,9 @@ impl Journal {
             id,
             plan: plan.name.clone(),
             pid: std::process::id(),
-            dry_run,
+            dry_run: mode.is_dry(),
             // A dry run is never resumed: nothing to compare a later plan with.
-            fingerprints: if dry_run {
+            fingerprints: if mode.is_dry() {
                 BTreeMap::new()
             } else {
                 plan.services.iter().map(|s| (s.id.clone(), fingerprint(s))).collect()

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::event::{Event, Outcome, Secs};
+use crate::event::{Event, Outcome, RunMode, Secs};
 use crate::graph::Graph;
 use crate::plan::Plan;
 use crate::schedule::{Change, Scheduler};
@@ -51,7 +51,7 @@ pub struct RunConfig {
     pub id: String,
     /// How many services are worked on at once.
     pub jobs: usize,
-    pub dry_run: bool,
+    pub mode: RunMode,
 }
 
 enum Msg {
@@ -120,7 +120,7 @@ pub async fn run<E: Executor>(
     let started = Event::RunStarted {
         run: config.id.clone(),
         services: plan.services.len(),
-        dry_run: config.dry_run,
+        dry_run: config.mode.is_dry(),
         jobs: config.jobs,
     };
     sink(&started, Ack(None));

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use jiff::ZonedDateTime;
 use serde_json::json;
 
-use crate::event::{Event, Outcome, Secs};
+use crate::event::{Event, Outcome, RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
 use crate::reporter::Reporter;
 use crate::stamp::Stamp;
@@ -145,8 +145,9 @@ impl Announcer {
         plan_dir: &Path,
         dir: PathBuf,
         stamp: Stamp,
-        dry_run: bool,
+        mode: RunMode,
     ) -> Result<Self, String> {
+        let dry_run = mode.is_dry();
         let templates = Templates::load(&plan, plan_dir)
             .map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>().join("\n"))?;
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -11,12 +11,13 @@ use jiff::tz::TimeZone;
 use crate::action::{LiveExecutor, Workplace};
 use crate::announce::Announcer;
 use crate::cli::{Progress, ReportFormat, RunArgs};
-use crate::event::{Event, Outcome};
+use crate::event::{Event, Outcome, RunMode};
 use crate::exit::Exit;
 use crate::journal::Journal;
 use crate::loaded::Loaded;
 use crate::report;
 use crate::report::log::PlainLog;
+use crate::report::progress::Mode;
 use crate::reporter::Reporter;
 use crate::runner::{self, Ack, RunConfig};
 use crate::sim::{Failure, Scenario, SimExecutor};
@@ -58,7 +59,15 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
             .map_err(|e| e.to_string())?;
         if let Some(n) = args.trials {
             let stats = runtime.block_on(crate::trials::run(plan.clone(), &loaded.graph, &scenario, jobs, n));
-            return Ok(report::trials::print(&loaded.plan, &stats, args.format, args.strict));
+            let late = report::trials::p90_past_rto(&loaded.plan, &stats);
+            let text = match args.format {
+                ReportFormat::Json => format!("{:#}\n", report::trials::json(&loaded.plan, &stats, &late)),
+                ReportFormat::Human => report::trials::human(&loaded.plan, &stats, &late),
+            };
+            crate::term::print_report(&text).map_err(|e| format!("cannot write the report: {e}"))?;
+            // With --strict, a p90 past an RTO fails like a failed trial.
+            let failed = stats.successes < stats.trials || (args.strict && !late.is_empty());
+            return Ok(if failed { Exit::Failures } else { Exit::Ok });
         }
         let dir = state.join("dry-run");
         let journal = Journal::create(&dir, &loaded.plan)?;
@@ -69,7 +78,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         let (feed, worker) = reporters.spawn();
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
         // another thread would let the virtual clock jump ahead.
-        let config = RunConfig { id: "dry".into(), jobs, dry_run: true };
+        let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry };
         let outcome =
             runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
                 drop(ack);
@@ -102,7 +111,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         confirm: confirm_command(args),
         remind_every: args.remind_every,
     };
-    let config = RunConfig { id: journal.id.clone(), jobs, dry_run: false };
+    let config = RunConfig { id: journal.id.clone(), jobs, mode: RunMode::Live };
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
@@ -127,6 +136,10 @@ fn confirm_command(args: &RunArgs) -> String {
         cmd += &format!(" --state {}", state.display());
     }
     cmd
+}
+
+fn mode(args: &RunArgs) -> RunMode {
+    if args.dry_run { RunMode::Dry } else { RunMode::Live }
 }
 
 /// `--state`, or `.restorectl/` next to the plan.
@@ -219,7 +232,7 @@ impl Reporters {
         match args.format {
             ReportFormat::Json => {
                 let misses = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
-                let report = report::json::report(&self.tally, plan, &loaded.graph, args.dry_run, misses);
+                let report = report::json::report(&self.tally, plan, &loaded.graph, mode(args), misses);
                 // Streamed: the report of a large plan is tens of megabytes.
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from);
@@ -231,7 +244,7 @@ impl Reporters {
                 }
             }
             ReportFormat::Human => {
-                let mut text = report::summary::human(plan, &self.tally, args.dry_run);
+                let mut text = report::summary::human(plan, &self.tally, mode(args));
                 text += &report::rto::human(plan, &loaded.graph, &self.tally, &misses);
                 if args.dry_run {
                     text += &format!("\n{}", report::gantt::render(plan, &loaded.graph, &self.tally));
@@ -257,19 +270,24 @@ fn reporters(
 ) -> Result<Reporters, String> {
     let mut sinks: Vec<Box<dyn Reporter + Send>> = vec![Box::new(journal)];
     let display = report::progress::Display {
-        flag: args.progress,
+        asked: match args.progress {
+            Progress::Auto => None,
+            Progress::Bar => Some(Mode::Bar),
+            Progress::Plain => Some(Mode::Plain),
+            Progress::None => Some(Mode::None),
+        },
         json: args.format == ReportFormat::Json,
         terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         ci: crate::term::is_ci(),
-        dry_run: args.dry_run,
+        mode: mode(args),
     };
     match display.choose() {
-        Progress::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan, &loaded.graph))),
-        Progress::Plain => sinks.push(Box::new(PlainLog { stamp: stamp.clone() })),
-        Progress::None | Progress::Auto => {}
+        Mode::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan, &loaded.graph))),
+        Mode::Plain => sinks.push(Box::new(PlainLog { stamp: stamp.clone() })),
+        Mode::None => {}
     }
     if let Some(path) = &args.junit {
-        sinks.push(Box::new(report::junit::Junit::new(&loaded.plan, path.clone(), args.dry_run)));
+        sinks.push(Box::new(report::junit::Junit::new(&loaded.plan, path.clone(), mode(args))));
     }
     if let Some(path) = &args.timeline {
         sinks.push(Box::new(report::timeline::Timeline::new(
@@ -280,6 +298,6 @@ fn reporters(
         )?));
     }
     let plan_dir = args.plan.parent().unwrap_or(Path::new("."));
-    sinks.push(Box::new(Announcer::new(loaded.plan.clone(), plan_dir, announce_dir, stamp, args.dry_run)?));
+    sinks.push(Box::new(Announcer::new(loaded.plan.clone(), plan_dir, announce_dir, stamp, mode(args))?));
     Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::event::Outcome;
+use crate::event::{Outcome, RunMode};
 use crate::graph::Graph;
 use crate::plan::Plan;
 use crate::tally::{Rto, State, Tally};
@@ -13,7 +13,7 @@ pub fn report<'a>(
     tally: &'a Tally,
     plan: &'a Plan,
     graph: &Graph,
-    dry_run: bool,
+    mode: RunMode,
     rto_misses: serde_json::Value,
 ) -> Report<'a> {
     let services = plan
@@ -43,7 +43,7 @@ pub fn report<'a>(
         .collect();
     Report {
         plan: &plan.name,
-        dry_run,
+        dry_run: mode.is_dry(),
         outcome: tally.outcome.unwrap_or(Outcome::Interrupted).as_str(),
         makespan_seconds: tally.makespan().0,
         critical_path_seconds: graph.critical_path(plan).length.as_secs(),

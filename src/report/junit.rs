@@ -6,6 +6,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::event::Event;
+use crate::event::RunMode;
 use crate::plan::Plan;
 use crate::reporter::Reporter;
 use crate::tally::{State, Tally};
@@ -18,8 +19,8 @@ pub struct Junit {
 }
 
 impl Junit {
-    pub fn new(plan: &Plan, path: PathBuf, dry_run: bool) -> Self {
-        let suite = if dry_run { format!("{} (dry run)", plan.name) } else { plan.name.clone() };
+    pub fn new(plan: &Plan, path: PathBuf, mode: RunMode) -> Self {
+        let suite = if mode.is_dry() { format!("{} (dry run)", plan.name) } else { plan.name.clone() };
         Self {
             path,
             suite,

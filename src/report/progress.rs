@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::cli::Progress;
-use crate::event::{Event, Secs};
+use crate::event::{Event, RunMode, Secs};
 use crate::graph::Graph;
 use crate::human::human_duration;
 use crate::plan::Plan;
@@ -15,25 +14,37 @@ use crate::report::eta::{Estimate, Eta};
 use crate::report::log::describe;
 use crate::reporter::Reporter;
 
+/// How a run shows its progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The live bar.
+    Bar,
+    /// One timestamped line per event.
+    Plain,
+    /// Nothing but the final report.
+    None,
+}
+
 /// What decides how a run shows its progress.
 pub struct Display {
-    pub flag: Progress,
+    /// What was asked for; `None` lets the situation decide.
+    pub asked: Option<Mode>,
     pub json: bool,
     /// stderr is a terminal.
     pub terminal: bool,
     pub ci: bool,
-    pub dry_run: bool,
+    pub mode: RunMode,
 }
 
 impl Display {
-    /// A bar only for a live run on a terminal outside CI; plain lines elsewhere; nothing next to
-    /// JSON unless asked. Never `Auto`.
-    pub fn choose(&self) -> Progress {
-        match self.flag {
-            Progress::Auto if self.json => Progress::None,
-            Progress::Auto if self.terminal && !self.ci && !self.dry_run => Progress::Bar,
-            Progress::Auto => Progress::Plain,
-            chosen => chosen,
+    /// Left to decide: a bar only for a live run on a terminal outside CI; plain lines
+    /// elsewhere; nothing next to JSON. What was asked for, otherwise.
+    pub fn choose(&self) -> Mode {
+        match self.asked {
+            Some(mode) => mode,
+            None if self.json => Mode::None,
+            None if self.terminal && !self.ci && !self.mode.is_dry() => Mode::Bar,
+            None => Mode::Plain,
         }
     }
 }
@@ -180,21 +191,22 @@ mod tests {
 
     #[test]
     fn progress_display_table() {
-        use Progress::*;
-        // (flag, json, terminal, ci, dry_run) → display
+        use Mode::*;
+        use RunMode::{Dry, Live};
+        // (asked, json, terminal, ci, mode) → display
         let table = [
-            (Auto, false, true, false, false, Bar),
-            (Auto, false, true, true, false, Plain),
-            (Auto, false, false, false, false, Plain),
-            (Auto, false, true, false, true, Plain),
-            (Auto, true, true, false, false, None),
-            (Plain, true, true, false, false, Plain),
-            (Bar, false, false, true, false, Bar),
-            (None, false, true, false, false, None),
+            (Option::None, false, true, false, Live, Bar),
+            (Option::None, false, true, true, Live, Plain),
+            (Option::None, false, false, false, Live, Plain),
+            (Option::None, false, true, false, Dry, Plain),
+            (Option::None, true, true, false, Live, None),
+            (Some(Plain), true, true, false, Live, Plain),
+            (Some(Bar), false, false, true, Live, Bar),
+            (Some(None), false, true, false, Live, None),
         ];
-        for (flag, json, terminal, ci, dry_run, want) in table {
-            let got = Display { flag, json, terminal, ci, dry_run }.choose();
-            assert_eq!(got, want, "{flag:?} json={json} terminal={terminal} ci={ci} dry_run={dry_run}");
+        for (asked, json, terminal, ci, mode, want) in table {
+            let got = Display { asked, json, terminal, ci, mode }.choose();
+            assert_eq!(got, want, "{asked:?} json={json} terminal={terminal} ci={ci} {mode:?}");
         }
     }
 

@@ -2,17 +2,18 @@
 
 use std::fmt::Write;
 
+use crate::event::RunMode;
 use crate::human::human_duration;
 use crate::plan::Plan;
 use std::time::Duration;
 
 use crate::tally::{Rto, State, Tally};
 
-pub fn human(plan: &Plan, tally: &Tally, dry_run: bool) -> String {
+pub fn human(plan: &Plan, tally: &Tally, mode: RunMode) -> String {
     let mut out = String::new();
     let online = tally.count(State::Online) + tally.count(State::AlreadyOnline);
     let total = plan.services.len();
-    let verb = if dry_run { "simulated" } else { "run" };
+    let verb = if mode.is_dry() { "simulated" } else { "run" };
     let _ = writeln!(
         out,
         "\n{verb} {}: {online}/{total} online ({} restored, {} already online), {} failed, {} blocked, {} pending; last service online after {}",
