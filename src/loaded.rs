@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::announce::templates::Templates;
 use crate::graph::Graph;
 use crate::plan::{self, Diagnostic, Plan, Source};
 
@@ -13,6 +14,8 @@ pub struct Loaded {
     /// Shared with the runner's tasks.
     pub plan: Arc<Plan>,
     pub graph: Graph,
+    /// The announcement templates, compiled and test-rendered once.
+    pub templates: Arc<Templates>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -44,18 +47,24 @@ pub fn check(path: &Path, bytes: Vec<u8>) -> Result<Loaded, Rejected> {
     // Graph warnings about a plan that already has errors would only be noise.
     let decoded_ok = !diagnostics.iter().any(Diagnostic::is_error);
     diagnostics.extend(graph_diags.into_iter().filter(|d| decoded_ok || d.is_error()));
+    let mut templates = None;
     if !diagnostics.iter().any(Diagnostic::is_error) {
         // Announcement templates are checked now, not first in the middle of an incident.
         let plan_dir = path.parent().unwrap_or(Path::new("."));
-        if let Err(errors) = crate::announce::templates::Templates::load(&plan, plan_dir) {
-            diagnostics.extend(errors);
+        match Templates::load(&plan, plan_dir) {
+            Ok(t) => templates = Some(Arc::new(t)),
+            Err(errors) => diagnostics.extend(errors),
         }
     }
     diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
-    match graph {
-        Some(graph) if !diagnostics.iter().any(Diagnostic::is_error) => {
-            Ok(Loaded { source: decoded.source, plan: Arc::new(plan), graph, warnings: diagnostics })
-        }
+    match (graph, templates) {
+        (Some(graph), Some(templates)) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(Loaded {
+            source: decoded.source,
+            plan: Arc::new(plan),
+            graph,
+            templates,
+            warnings: diagnostics,
+        }),
         _ => Err(Rejected { source: decoded.source, diagnostics }),
     }
 }

@@ -46,7 +46,8 @@ pub struct Announce {
     /// Directory of template overrides, `EVENT.LOCALE.md.j2` (events: start, online, phase, restored,
     /// late, status), relative to the plan.
     pub templates: Option<String>,
-    /// Services online within this window share one update. Default "0s".
+    /// Services online (or late) within this window of the run's clock share one update ("0s":
+    /// one update each). Default "15m".
     pub batch_window: Option<HumanDuration>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,

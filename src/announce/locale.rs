@@ -34,10 +34,11 @@ pub fn time(z: &ZonedDateTime) -> String {
     z.strftime("%H:%M").to_string()
 }
 
-/// `a, b i c` (pl), `a, b and c` (en).
+/// `a, b oraz c` (pl), `a, b and c` (en).
 pub fn join_list(locale: &str, items: &[String]) -> String {
     let and = match lang(locale) {
-        "pl" => " i ",
+        // Formal Polish joins the last item with "oraz" (an item may itself contain "i").
+        "pl" => " oraz ",
         "de" => " und ",
         _ => " and ",
     };
@@ -46,6 +47,28 @@ pub fn join_list(locale: &str, items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{}{and}{last}", init.join(", ")),
     }
+}
+
+/// A count as people of `locale` write it: `12,500` (en); `12 500` (pl, with a no-break space,
+/// and four-digit numbers left whole: `9995`).
+pub fn number(locale: &str, n: u64) -> String {
+    let digits = n.to_string();
+    let (sep, from) = match lang(locale) {
+        "en" => (",", 1_000),
+        "pl" | "de" | "cs" | "sk" | "ru" | "uk" | "fr" => ("\u{a0}", 10_000),
+        _ => return digits,
+    };
+    if n < from {
+        return digits;
+    }
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out += sep;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The CLDR plural category of `n` in `locale`: "one", "few", "many" or "other" (and "two", "zero").
@@ -84,6 +107,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_are_grouped_as_each_language_writes_them() {
+        assert_eq!(number("en", 999), "999");
+        assert_eq!(number("en", 9_995), "9,995");
+        assert_eq!(number("en", 1_234_567), "1,234,567");
+        assert_eq!(number("pl", 9_995), "9995");
+        assert_eq!(number("pl", 99_990), "99\u{a0}990");
+    }
+
+    #[test]
     fn polish_has_three_forms_english_two() {
         let pl: Vec<String> = ["usługa", "usługi", "usług"].map(String::from).to_vec();
         let forms: Vec<&str> =
@@ -103,7 +135,7 @@ mod tests {
     #[test]
     fn lists_and_dates_follow_the_locale() {
         let items: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
-        assert_eq!(join_list("pl", &items), "a, b i c");
+        assert_eq!(join_list("pl", &items), "a, b oraz c");
         assert_eq!(join_list("en", &items), "a, b and c");
         assert_eq!(join_list("en", &items[..1]), "a");
         let z: ZonedDateTime = "2022-09-21T10:00[Europe/Warsaw]".parse().unwrap();

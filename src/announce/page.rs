@@ -1,61 +1,19 @@
-//! The static status page: every customer-facing service with its state, the updates feed, and a
-//! language switch; one self-contained HTML file (no external assets).
+//! The static status page: every customer-facing service with its state, the latest updates (the
+//! older ones folded away below them), and a language switch; one self-contained HTML file (no
+//! external assets).
 
 use std::collections::BTreeMap;
 
 use jiff::ZonedDateTime;
 use pulldown_cmark::{Event as Md, Parser, html};
-use serde::Serialize;
 use serde_json::json;
 
+use super::board::ServiceState;
 use super::locale;
-use crate::event::Event;
 use crate::plan::Plan;
 
-/// What customers see next to a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceState {
-    Operational,
-    Restoring,
-    Unavailable,
-}
-
-impl ServiceState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceState::Operational => "operational",
-            ServiceState::Restoring => "restoring",
-            ServiceState::Unavailable => "unavailable",
-        }
-    }
-}
-
-/// What customers see of each service, following the run's events: the one place for these rules.
-#[derive(Debug, Clone)]
-pub struct Board {
-    pub online: Vec<bool>,
-    pub states: Vec<ServiceState>,
-}
-
-impl Board {
-    pub fn new(services: usize) -> Self {
-        Self { online: vec![false; services], states: vec![ServiceState::Unavailable; services] }
-    }
-
-    /// Applies an event about service `i`.
-    pub fn observe(&mut self, e: &Event, i: usize) {
-        match e {
-            Event::Online { .. } | Event::AlreadyOnline { .. } => {
-                self.online[i] = true;
-                self.states[i] = ServiceState::Operational;
-            }
-            Event::ActionStarted { .. } | Event::Verifying { .. } => self.states[i] = ServiceState::Restoring,
-            Event::Failed { .. } | Event::Blocked { .. } => self.states[i] = ServiceState::Unavailable,
-            _ => {}
-        }
-    }
-}
+/// How many updates the page shows before folding the older ones away.
+const LATEST: usize = 10;
 
 /// Markdown → HTML; raw HTML in the text is shown as text, never interpreted.
 pub fn markdown(text: &str) -> String {
@@ -68,6 +26,7 @@ pub fn markdown(text: &str) -> String {
     out
 }
 
+/// `feeds`: per locale, every update, oldest first.
 pub fn context(
     plan: &Plan,
     when: &ZonedDateTime,
@@ -85,8 +44,17 @@ pub fn context(
                 .filter(|(s, _)| s.customer_facing)
                 .map(|(s, st)| json!({ "name": s.display_name(l), "state": st.as_str() }))
                 .collect();
-            let updates: Vec<String> = feeds.get(l).into_iter().flatten().map(|u| markdown(u)).collect();
-            json!({ "locale": l, "date": locale::date(l, when), "time": locale::time(when), "services": services, "updates": updates })
+            let newest_first: Vec<String> =
+                feeds.get(l).into_iter().flatten().rev().map(|u| markdown(u)).collect();
+            let (latest, older) = newest_first.split_at(newest_first.len().min(LATEST));
+            json!({
+                "locale": l,
+                "date": locale::date(l, when),
+                "time": locale::time(when),
+                "services": services,
+                "updates": latest,
+                "older": older,
+            })
         })
         .collect();
     json!({ "org": plan.organization(), "pages": pages })

@@ -59,6 +59,7 @@ impl Templates {
         });
         env.add_filter("join_list", join_list);
         env.add_filter("plural", plural);
+        env.add_filter("number", number);
         let mut errors = Vec::new();
         for (name, source) in BUILT_IN {
             if let Err(e) = env.add_template(name, source) {
@@ -110,7 +111,7 @@ impl Templates {
     fn rehearse(&self, plan: &Plan, span: Option<crate::plan::Span>) -> Vec<Diagnostic> {
         let mut errors = Vec::new();
         for locale in &plan.locales {
-            let ctx = super::sample_context(plan, locale);
+            let ctx = super::context::sample(plan, locale);
             for event in EVENTS.iter().chain(PARTS.iter()) {
                 if let Err(e) = self.render(&name(event, locale), &ctx) {
                     errors.push(Diagnostic::error(
@@ -186,6 +187,11 @@ fn join_list(state: &State, items: Vec<String>) -> String {
 /// `{{ n|plural("usługa", "usługi", "usług") }}`: the CLDR form for n in the template's locale.
 fn plural(state: &State, n: u64, forms: Rest<String>) -> String {
     locale::plural(&locale_of(state), n, &forms).to_owned()
+}
+
+/// `{{ n|number }}`: `12,500` (en), `12 500` (pl).
+fn number(state: &State, n: u64) -> String {
+    locale::number(&locale_of(state), n)
 }
 
 /// A value for templates from anything serializable.

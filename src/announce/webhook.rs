@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::page::ServiceState;
+use super::board::ServiceState;
 use crate::plan::{Plan, Webhook, WebhookFormat};
 use crate::secrets::Secrets;
 

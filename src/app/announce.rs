@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::announce::page::{self, Board};
-use crate::announce::render_checked;
-use crate::announce::templates::{self, Templates};
+use crate::announce::board::Board;
+use crate::announce::templates::{self, PAGE};
+use crate::announce::{context, page, render_checked};
 use crate::cli::AnnounceFormat;
 use crate::exit::Exit;
 use crate::plan::LeakGuard;
@@ -21,8 +21,6 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         eprintln!("error: `--locale {l}`: the plan's locales are {}", plan.locales.join(", "));
         return Exit::Invalid;
     }
-    let plan_dir = plan_path.parent().unwrap_or(Path::new("."));
-    let Ok(templates) = Templates::load(plan, plan_dir) else { return Exit::Invalid };
     let state = super::run::state_dir(plan_path, state);
     let events = match crate::journal::last_run(&state, plan_path) {
         Ok(last) => last.events,
@@ -31,9 +29,9 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
             return Exit::Invalid;
         }
     };
-    let mut board = Board::new(plan.services.len());
+    let mut board = Board::new(plan);
     for e in &events {
-        if let Some(i) = e.service().and_then(|id| plan.services.iter().position(|s| s.id == id)) {
+        if let Some(i) = e.service().and_then(|id| plan.index_of(id).ok()) {
             board.observe(e, i);
         }
     }
@@ -43,10 +41,9 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         plan.locales.iter().filter(|l| only.is_none_or(|o| o == l.as_str())).collect();
     let mut texts = BTreeMap::new();
     let guard = LeakGuard::new(plan);
-    let customer = crate::announce::customer_facing(plan);
     for locale in &locales {
-        let ctx = crate::announce::context(plan, &customer, locale, &now, &board.online);
-        match render_checked(&templates, guard.as_ref(), &templates::name("status", locale), &ctx) {
+        let ctx = context::common(plan, &board, locale, &now);
+        match render_checked(&loaded.templates, guard.as_ref(), &templates::name("status", locale), &ctx) {
             Ok(t) => {
                 texts.insert(locale.to_string(), t);
             }
@@ -56,11 +53,8 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
             }
         }
     }
-    match format {
-        AnnounceFormat::Md => {
-            let all: Vec<&str> = texts.values().map(String::as_str).collect();
-            print!("{}", all.join("\n---\n\n"));
-        }
+    let out = match format {
+        AnnounceFormat::Md => texts.values().map(String::as_str).collect::<Vec<_>>().join("\n---\n\n"),
         AnnounceFormat::Json => {
             let services: Vec<_> = plan
                 .services
@@ -70,21 +64,21 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
                 .map(|(s, st)| serde_json::json!({ "id": s.id, "state": st.as_str() }))
                 .collect();
             let out = serde_json::json!({ "plan": plan.name, "texts": texts, "services": services });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            format!("{out:#}\n")
         }
         AnnounceFormat::Html => {
             let feeds: BTreeMap<String, Vec<String>> =
                 texts.iter().map(|(l, t)| (l.clone(), vec![t.clone()])).collect();
-            match templates
-                .render(templates::PAGE, &templates::value(&page::context(plan, &now, &board.states, &feeds)))
-            {
-                Ok(html) => print!("{html}"),
+            let ctx = page::context(plan, &now, &board.states, &feeds);
+            match loaded.templates.render(PAGE, &templates::value(&ctx)) {
+                Ok(html) => html,
                 Err(e) => {
                     eprintln!("error: {e}");
                     return Exit::Invalid;
                 }
             }
         }
-    }
+    };
+    print!("{out}");
     Exit::Ok
 }

@@ -297,7 +297,8 @@ fn reporters(
             stamp.clone(),
         )?));
     }
-    let plan_dir = args.plan.parent().unwrap_or(Path::new("."));
-    sinks.push(Box::new(Announcer::new(loaded.plan.clone(), plan_dir, announce_dir, stamp, mode(args))?));
+    let announcer =
+        Announcer::new(loaded.plan.clone(), loaded.templates.clone(), announce_dir, stamp, mode(args))?;
+    sinks.push(Box::new(announcer));
     Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
 }

@@ -12,6 +12,9 @@ pub(super) const DAY: Duration = Duration::from_secs(86_400);
 pub(super) const MAX_SPAN: Duration = Duration::from_secs(366 * 86_400);
 pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 86_400);
 
+/// `[announce] batch_window`: what comes back within a quarter of an hour is one update.
+pub const BATCH_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 /// Per-plan defaults from `[defaults]`, applied to every service that does not say otherwise.
 pub(super) struct Defaults {
     pub(super) check_timeout: Duration,

@@ -25,13 +25,20 @@ pub struct Plan {
 }
 
 /// `[announce]`: how customer updates are written and published.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Announce {
     /// A directory of template overrides (`EVENT.LOCALE.md.j2`), resolved against the plan's folder.
     pub templates: Option<Spanned<std::path::PathBuf>>,
-    /// Services online within this window share one update (zero: one update per service).
+    /// Services online (or late) within this window of the run's clock share one update (zero:
+    /// one update per service).
     pub batch_window: Duration,
     pub webhooks: Vec<Webhook>,
+}
+
+impl Default for Announce {
+    fn default() -> Self {
+        Self { templates: None, batch_window: super::defaults::BATCH_WINDOW, webhooks: Vec::new() }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

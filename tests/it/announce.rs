@@ -58,16 +58,18 @@ fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() 
     let (_state, dir) = ista_dry_run(&[]);
     let pl = std::fs::read_to_string(dir.join("updates.pl.md")).unwrap();
     for form in [
-        "W przygotowaniu: 9 usług —",
-        "W przygotowaniu: 3 usługi —",
-        "W przygotowaniu: 1 usługa —",
-        "portal ista24 i portal ista connect.",
+        "Nadal pracujemy nad przywróceniem 8 usług:",
+        "Nadal pracujemy nad przywróceniem 3 usług:",
+        "Nadal pracujemy nad przywróceniem 1 usługi:",
+        "portal ista24 oraz portal ista connect.",
     ] {
         assert!(pl.contains(form), "missing `{form}`");
     }
+    assert!(!pl.contains("W przygotowaniu"));
     let en = std::fs::read_to_string(dir.join("updates.en.md")).unwrap();
     assert!(
-        en.contains("Still being restored: 1 service —") && en.contains("Still being restored: 2 services —")
+        en.contains("We are still working on 1 service: ")
+            && en.contains("We are still working on 2 services: ")
     );
     assert!(en.contains("the ista24 portal and the ista connect portal."));
     let all = format!("{pl}{en}");
@@ -174,7 +176,12 @@ fn an_update_that_would_leak_is_not_written() {
     let out = restorectl().args(["run", "--dry-run", "--state"]).arg(p.path()).arg(&p.plan).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "the restoration itself goes on");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("error: announcement `online:billing` (en) not written: it would reveal `billing.example.internal`"), "{err}");
+    assert!(
+        err.contains(
+            "error: update 0002 (online, en) not written: it would reveal `billing.example.internal`"
+        ),
+        "{err}"
+    );
     let names = announcements(&p.path().join("dry-run/announcements"));
     assert!(!names.iter().any(|n| n.contains("-online-")), "{names:?}");
 }
@@ -301,9 +308,9 @@ fn webhooks_get_one_payload_per_update_in_their_format() {
     restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
     let json_posts = srv.posts("json");
     let keys: Vec<&str> = json_posts.iter().map(|p| p["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["start", "online:mail", "restored"]);
+    assert_eq!(keys, ["start-0001", "online-0002", "restored-0003"]);
     assert_eq!(json_posts[1]["event"], "online");
-    assert_eq!(json_posts[1]["__idempotency_key"], "online:mail");
+    assert_eq!(json_posts[1]["__idempotency_key"], "online-0002");
     assert_eq!(json_posts[1]["services"], serde_json::json!(["mail"]));
     assert!(json_posts[1]["texts"]["en"].as_str().unwrap().contains("mail service is available again"));
     let slack = srv.posts("slack");
@@ -317,7 +324,7 @@ fn webhooks_get_one_payload_per_update_in_their_format() {
     // Two 500s, then accepted: retried, delivered once each.
     let flaky: Vec<String> =
         srv.posts("flaky").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(flaky, ["start", "online:mail", "restored"]);
+    assert_eq!(flaky, ["start-0001", "online-0002", "restored-0003"]);
     assert_eq!(srv.hits("/hook/flaky"), 5);
 }
 
@@ -343,7 +350,9 @@ fn a_hanging_webhook_does_not_delay_the_run() {
 fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
     let srv = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let hooks = format!("[[announce.webhook]]\nurl = \"{}\"\n", srv.url("/hook/resume"));
+    // One update per service, as soon as it is back.
+    let hooks =
+        format!("batch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{}\"\n", srv.url("/hook/resume"));
     let plan = live_plan(dir.path(), &hooks, &[("fast", 0.0), ("slow", 2.0)]);
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
         .args(["run", "--progress", "none"])
@@ -368,7 +377,7 @@ fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
     restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
     let keys: Vec<String> =
         srv.posts("resume").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(keys, ["start", "online:fast", "online:slow", "restored"]);
+    assert_eq!(keys, ["start-0001", "online-0002", "online-0003", "restored-0004"]);
     let files = announcements(&dir.path().join(".restorectl/announcements"));
     assert_eq!(
         files.iter().filter(|f| f.ends_with(".en.md") && !f.starts_with("updates")).count(),

@@ -1,0 +1,99 @@
+//! What customers see of each service, following the run's events: the one place for these
+//! rules. Kept up to date per event in O(log n), so an update can say what is back and what is
+//! still being worked on without walking every service.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::event::Event;
+use crate::plan::Plan;
+
+/// What customers see next to a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceState {
+    Operational,
+    Restoring,
+    Unavailable,
+}
+
+impl ServiceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceState::Operational => "operational",
+            ServiceState::Restoring => "restoring",
+            ServiceState::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// How many of the customer-facing services the board remembers by name.
+const FIRST: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub states: Vec<ServiceState>,
+    customer: Vec<bool>,
+    /// Customer-facing services online, and not, in plan order.
+    back: BTreeSet<usize>,
+    pending: BTreeSet<usize>,
+    /// How many services are customer-facing, and the first few of them.
+    customers: (usize, Vec<usize>),
+}
+
+impl Board {
+    pub fn new(plan: &Plan) -> Self {
+        let customer: Vec<bool> = plan.services.iter().map(|s| s.customer_facing).collect();
+        let pending: BTreeSet<usize> =
+            customer.iter().enumerate().filter(|(_, c)| **c).map(|(i, _)| i).collect();
+        let customers = (pending.len(), pending.iter().take(FIRST).copied().collect());
+        Self {
+            customers,
+            states: vec![ServiceState::Unavailable; plan.services.len()],
+            customer,
+            back: BTreeSet::new(),
+            pending,
+        }
+    }
+
+    /// Applies an event about service `i`.
+    pub fn observe(&mut self, e: &Event, i: usize) {
+        match e {
+            Event::Online { .. } | Event::AlreadyOnline { .. } => {
+                self.states[i] = ServiceState::Operational;
+                if self.customer[i] {
+                    self.pending.remove(&i);
+                    self.back.insert(i);
+                }
+            }
+            Event::ActionStarted { .. } | Event::Verifying { .. } => self.states[i] = ServiceState::Restoring,
+            Event::Failed { .. } | Event::Blocked { .. } => self.states[i] = ServiceState::Unavailable,
+            _ => {}
+        }
+    }
+
+    pub fn is_online(&self, i: usize) -> bool {
+        self.states[i] == ServiceState::Operational
+    }
+
+    /// Every customer-facing service is online.
+    pub fn all_back(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Customer-facing services: how many, and the first `n` (at most 16) in plan order.
+    pub fn customers(&self, n: usize) -> (usize, Vec<usize>) {
+        (self.customers.0, self.customers.1.iter().take(n).copied().collect())
+    }
+
+    /// Customer-facing services still down: how many, and the first `n` in plan order.
+    pub fn pending(&self, n: usize) -> (usize, Vec<usize>) {
+        (self.pending.len(), self.pending.iter().take(n).copied().collect())
+    }
+
+    /// Customer-facing services online: how many, and the first `n` in plan order.
+    pub fn back(&self, n: usize) -> (usize, Vec<usize>) {
+        (self.back.len(), self.back.iter().take(n).copied().collect())
+    }
+}

@@ -1,0 +1,103 @@
+//! What the templates see. Every list in it is bounded: an update names the services it is about
+//! (up to `SUBJECTS`) and a handful of the others (up to `NAMED`), with their counts, so its
+//! size does not grow with the plan.
+
+use jiff::ZonedDateTime;
+use serde_json::json;
+
+use super::board::Board;
+use super::locale;
+use super::policy::{Kind, Update};
+use crate::plan::Plan;
+use crate::stamp::Stamp;
+
+/// Up to this many services, an update names them all...
+pub const ALL_UP_TO: usize = 12;
+/// ...beyond it, this many, and how many there are.
+pub const NAMED: usize = 5;
+/// How many of the services it is about an update names.
+pub const SUBJECTS: usize = ALL_UP_TO;
+
+/// The part of the context every update and every locale share.
+pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) -> serde_json::Value {
+    // All of them when they are few, a handful when they are many.
+    let names = |(count, ids): (usize, Vec<usize>)| -> (usize, Vec<&str>) {
+        let shown = if count <= ALL_UP_TO { count } else { NAMED };
+        (count, ids.iter().take(shown).map(|&i| plan.services[i].display_name(locale)).collect())
+    };
+    let (pending_count, pending) = names(board.pending(ALL_UP_TO));
+    let (back_count, back) = names(board.back(ALL_UP_TO));
+    let (affected_count, affected) = names(board.customers(ALL_UP_TO));
+    json!({
+        "org": plan.organization(),
+        "locale": locale,
+        "date": locale::date(locale, when),
+        "time": locale::time(when),
+        "contact": {
+            "phone": plan.contact.phone,
+            "email": plan.contact.email,
+            "form": plan.contact.form,
+        },
+        "affected": affected,
+        "affected_count": affected_count,
+        "back": back,
+        "back_count": back_count,
+        "pending": pending,
+        "pending_count": pending_count,
+        "services": [],
+        "services_count": 0,
+        "phase": "",
+        "deadline": "",
+        "updates": [],
+    })
+}
+
+/// The services an update is about: id, name and summary of the first `SUBJECTS`.
+fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value {
+    services
+        .iter()
+        .take(SUBJECTS)
+        .map(|&i| {
+            let s = &plan.services[i];
+            json!({ "id": s.id, "name": s.display_name(locale), "summary": s.summary.as_ref().and_then(|t| t.get(locale)) })
+        })
+        .collect()
+}
+
+/// The whole context of one update in one locale.
+pub fn update(plan: &Plan, board: &Board, stamp: &Stamp, locale: &str, u: &Update) -> serde_json::Value {
+    let when = stamp.zoned(u.at);
+    let mut ctx = common(plan, board, locale, &when);
+    ctx["services"] = subjects(plan, locale, &u.services);
+    ctx["services_count"] = json!(u.services.len());
+    if let Some(p) = u.phase {
+        let phase = &plan.phases[p];
+        ctx["phase"] = json!(phase.name.get(locale).unwrap_or(&phase.id));
+    }
+    if u.kind == Kind::Late {
+        // The earliest RTO among them: when we had planned to be done.
+        let rto = u.services.iter().filter_map(|&i| plan.services[i].rto).min().unwrap_or_default();
+        ctx["deadline"] = json!(locale::date(locale, &stamp.zoned(rto.into())));
+    }
+    ctx
+}
+
+/// A context with every field filled, for test-rendering templates when the plan loads.
+pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
+    let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let mut board = Board::new(plan);
+    let first = plan.services.iter().position(|s| s.customer_facing).unwrap_or(0);
+    if let Some(i) = plan.services.iter().position(|s| s.customer_facing) {
+        board.observe(
+            &crate::event::Event::Online { service: String::new(), at: crate::event::Secs(0.0), attempts: 1 },
+            i,
+        );
+    }
+    let mut ctx = common(plan, &board, locale, &now);
+    ctx["services"] = subjects(plan, locale, &[first]);
+    ctx["services_count"] = json!(1);
+    ctx["phase"] = json!("phase");
+    ctx["deadline"] = json!(locale::date(locale, &now));
+    ctx["updates"] = json!(["update"]);
+    super::templates::value(&ctx)
+}

@@ -1,0 +1,82 @@
+//! `announced.jsonl` in the announcements directory: what customers were told, one typed,
+//! versioned record per line, appended as it happens (a live run), so a resumed run carries on
+//! where the last one stopped and never announces anything twice. A torn last line is ignored.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::{Kind, Memory, Note, Update};
+use crate::plan::Plan;
+
+pub const FILE: &str = "announced.jsonl";
+/// Version of the record format; records of other versions are skipped.
+const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+enum Record {
+    /// An update was published.
+    Update { v: u32, number: u32, kind: Kind, services: Vec<String>, phase: Option<String> },
+    /// A customer-facing service's restore began.
+    Restoring { v: u32, service: String },
+}
+
+/// What the records in `dir` say was announced (ids the plan no longer has are left out).
+pub fn load(dir: &Path, plan: &Plan) -> Memory {
+    let mut memory = Memory::default();
+    let Ok(file) = File::open(dir.join(FILE)) else { return memory };
+    let index = |id: &str| plan.index_of(id).ok();
+    for line in BufReader::new(file).lines().map_while(Result::ok) {
+        match serde_json::from_str::<Record>(&line) {
+            Ok(Record::Update { v: VERSION, number, kind, services, phase }) => {
+                let phase = phase.and_then(|p| plan.phases.iter().position(|ph| ph.id == p));
+                let services = services.iter().filter_map(|id| index(id)).collect();
+                memory.remember(&Update { number, kind, services, phase, at: Default::default() });
+            }
+            Ok(Record::Restoring { v: VERSION, service }) => memory.restoring.extend(index(&service)),
+            _ => {}
+        }
+    }
+    memory
+}
+
+/// Appends records to `announced.jsonl`.
+pub struct Recorder {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl Recorder {
+    pub fn new(dir: &Path) -> Self {
+        Self { path: dir.join(FILE), file: None }
+    }
+
+    pub fn update(&mut self, plan: &Plan, u: &Update) {
+        let services = u.services.iter().map(|&i| plan.services[i].id.clone()).collect();
+        let phase = u.phase.map(|p| plan.phases[p].id.clone());
+        self.append(&Record::Update { v: VERSION, number: u.number, kind: u.kind, services, phase });
+    }
+
+    pub fn note(&mut self, plan: &Plan, note: Note) {
+        let Note::Restoring(i) = note;
+        self.append(&Record::Restoring { v: VERSION, service: plan.services[i].id.clone() });
+    }
+
+    fn append(&mut self, record: &Record) {
+        if self.file.is_none() {
+            self.file = OpenOptions::new().create(true).append(true).open(&self.path).ok();
+        }
+        let Some(file) = &mut self.file else {
+            return eprintln!("error: cannot write {}", self.path.display());
+        };
+        let mut line = serde_json::to_vec(record).unwrap_or_default();
+        line.push(b'\n');
+        // One write per record: a crash leaves at most a torn last line.
+        if let Err(e) = file.write_all(&line) {
+            eprintln!("error: cannot write {}: {e}", self.path.display());
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Writes the updates the policy decides on: renders each in every locale (refusing text that
+//! would reveal internal infrastructure), writes `NNNN-<kind>-<subject>.<locale>.md`, keeps the
+//! feeds `updates.<locale>.md` and the status page, and hands the update to the webhooks. A live
+//! run keeps the feeds and the page current after every update; a dry run writes them once.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::board::Board;
+use super::policy::{Kind, Note, Update};
+use super::record::{self, Recorder};
+use super::templates::{self, Templates};
+use super::{context, page, render_checked, webhook};
+use crate::event::{RunMode, Secs};
+use crate::plan::{LeakGuard, Plan};
+use crate::stamp::Stamp;
+
+pub struct Writer {
+    plan: Arc<Plan>,
+    templates: Arc<Templates>,
+    guard: Option<LeakGuard>,
+    dir: PathBuf,
+    stamp: Stamp,
+    mode: RunMode,
+    /// Per locale, every update so far, oldest first.
+    feeds: BTreeMap<String, Vec<String>>,
+    /// What customers were told, for a later run (live runs only).
+    record: Option<Recorder>,
+    webhooks: Option<webhook::Poster>,
+    /// A dry run's files from an earlier rehearsal, removed at the end unless rewritten.
+    stale: Vec<PathBuf>,
+    written: HashSet<PathBuf>,
+}
+
+impl Writer {
+    /// Opens `dir`: a dry run starts it afresh; a live run carries on from what it holds, and
+    /// says what earlier runs announced.
+    pub fn open(
+        plan: Arc<Plan>,
+        templates: Arc<Templates>,
+        dir: PathBuf,
+        stamp: Stamp,
+        mode: RunMode,
+    ) -> Result<(Self, super::policy::Memory), String> {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let dry = mode.is_dry();
+        // A dry run starts from nothing. What an earlier rehearsal wrote is overwritten in place
+        // (cheaper than deleting and creating thousands of files), and what it does not rewrite
+        // goes at the end.
+        let stale = if dry { ours(&dir) } else { Vec::new() };
+        let memory = if dry { Default::default() } else { record::load(&dir, &plan) };
+        let feeds = if dry {
+            plan.locales.iter().map(|l| (l.clone(), Vec::new())).collect()
+        } else {
+            existing(&dir, &plan.locales)
+        };
+        let webhooks =
+            (!dry && !plan.announce.webhooks.is_empty()).then(|| webhook::Poster::new(&plan, &dir));
+        let writer = Self {
+            guard: LeakGuard::new(&plan),
+            record: (!dry).then(|| Recorder::new(&dir)),
+            plan,
+            templates,
+            dir,
+            stamp,
+            mode,
+            feeds,
+            webhooks,
+            stale,
+            written: HashSet::new(),
+        };
+        Ok((writer, memory))
+    }
+
+    /// Renders, checks and writes one update in every locale; a leak or a template error means
+    /// nothing is written and the operator is told.
+    pub fn write(&mut self, u: &Update, board: &Board) {
+        let mut texts = Vec::new();
+        for locale in &self.plan.locales {
+            let ctx = context::update(&self.plan, board, &self.stamp, locale, u);
+            let name = templates::name(u.kind.as_str(), locale);
+            match render_checked(&self.templates, self.guard.as_ref(), &name, &ctx) {
+                Ok(text) => texts.push((locale.clone(), text)),
+                Err(e) => {
+                    return eprintln!(
+                        "error: update {:04} ({}, {locale}) not written: {e}",
+                        u.number,
+                        u.kind.as_str()
+                    );
+                }
+            }
+        }
+        let subject = self.subject(u);
+        for (locale, text) in &texts {
+            let file = self.dir.join(format!("{:04}-{}-{subject}.{locale}.md", u.number, u.kind.as_str()));
+            if let Err(e) = std::fs::write(&file, text) {
+                eprintln!("error: cannot write {}: {e}", file.display());
+            }
+            if !self.stale.is_empty() {
+                self.written.insert(file);
+            }
+            self.feeds.entry(locale.clone()).or_default().push(text.clone());
+        }
+        if let Some(r) = &mut self.record {
+            r.update(&self.plan, u);
+        }
+        if !self.mode.is_dry() {
+            self.write_feeds_and_page(board, u.at);
+        }
+        if let Some(w) = &self.webhooks {
+            w.send(webhook::Update {
+                key: format!("{}-{:04}", u.kind.as_str(), u.number),
+                event: u.kind.as_str().to_owned(),
+                at: self.stamp.zoned(u.at).timestamp().to_string(),
+                services: u.services.iter().map(|&i| self.plan.services[i].id.clone()).collect(),
+                texts,
+                states: board.states.clone(),
+            });
+        }
+    }
+
+    pub fn note(&mut self, note: Note) {
+        if let Some(r) = &mut self.record {
+            r.note(&self.plan, note);
+        }
+    }
+
+    /// The file name's subject: the service (and how many more), the phase, or the occasion.
+    fn subject(&self, u: &Update) -> String {
+        match (u.kind, u.services.as_slice(), u.phase) {
+            (Kind::Start, ..) => "outage".into(),
+            (Kind::Restored, ..) => "all".into(),
+            (_, _, Some(p)) => self.plan.phases[p].id.clone(),
+            (_, [one], _) => self.plan.services[*one].id.clone(),
+            (_, [first, rest @ ..], _) => format!("{}+{}", self.plan.services[*first].id, rest.len()),
+            (_, [], _) => "none".into(),
+        }
+    }
+
+    fn write_feeds_and_page(&self, board: &Board, at: Secs) {
+        let when = self.stamp.zoned(at);
+        for locale in &self.plan.locales {
+            let mut ctx = context::common(&self.plan, board, locale, &when);
+            let newest_first: Vec<&String> = self.feeds.get(locale).into_iter().flatten().rev().collect();
+            ctx["updates"] = json!(newest_first);
+            match self.templates.render(&templates::name("feed", locale), &templates::value(&ctx)) {
+                Ok(text) => {
+                    let _ = std::fs::write(self.dir.join(format!("updates.{locale}.md")), text);
+                }
+                Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
+            }
+        }
+        let ctx = page::context(&self.plan, &when, &board.states, &self.feeds);
+        match self.templates.render(templates::PAGE, &templates::value(&ctx)) {
+            Ok(html) => {
+                let _ = std::fs::write(self.dir.join("status.html"), html);
+            }
+            Err(e) => eprintln!("error: cannot render the status page: {e}"),
+        }
+    }
+
+    /// The feeds and the page as they stand at the end; a rehearsal's leftovers go.
+    pub fn finish(&mut self, board: &Board, at: Secs) {
+        self.write_feeds_and_page(board, at);
+        let mut keep = std::mem::take(&mut self.written);
+        keep.extend([self.dir.join(record::FILE), self.dir.join("status.html")]);
+        keep.extend(self.plan.locales.iter().map(|l| self.dir.join(format!("updates.{l}.md"))));
+        for path in std::mem::take(&mut self.stale).into_iter().filter(|p| !keep.contains(p)) {
+            let _ = std::fs::remove_file(path);
+        }
+        if let Some(w) = self.webhooks.take() {
+            w.finish();
+        }
+    }
+}
+
+/// The files of `dir` that restorectl writes (never anything else).
+fn ours(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            name == record::FILE
+                || name == "announced.json"
+                || name == "status.html"
+                || name == webhook::LOG
+                || name.starts_with("updates.") && name.ends_with(".md")
+                || name.len() > 5 && name[..4].chars().all(|c| c.is_ascii_digit()) && name.ends_with(".md")
+        })
+        .map(|entry| entry.path())
+        .collect()
+}
+
+/// The updates already in `dir`, per locale, oldest first.
+fn existing(dir: &Path, locales: &[String]) -> BTreeMap<String, Vec<String>> {
+    let mut files: Vec<(u32, String, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let number: u32 = name.get(..4)?.parse().ok()?;
+            let locale = name.strip_suffix(".md")?.rsplit('.').next()?.to_owned();
+            Some((number, locale, e.path()))
+        })
+        .collect();
+    files.sort();
+    let mut feeds: BTreeMap<String, Vec<String>> = locales.iter().map(|l| (l.clone(), Vec::new())).collect();
+    for (_, locale, path) in files {
+        if let (Some(feed), Ok(text)) = (feeds.get_mut(&locale), std::fs::read_to_string(&path)) {
+            feed.push(text);
+        }
+    }
+    feeds
+}
