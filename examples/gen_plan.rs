@@ -1,13 +1,22 @@
-//! Generates large synthetic restore plans for the benchmarks.
+//! Generates large synthetic restore plans for the benchmarks, friendly and adversarial.
 //!
-//! `cargo run --release --example gen_plan -- SERVICES [--phases N] [--http-port PORT] [--restore CMD]
+//! `cargo run --release --example gen_plan -- SERVICES [--phases N] [--shape random|chain|fan]
+//! [--customer all|none|EVERY] [--no-checks] [--http-port PORT] [--restore CMD] [--touch DIR]
 //! [--no-gates] [--makefile]`
 //!
-//! With `--makefile`, prints the same graph as a Makefile instead (one target per service: probe,
-//! run the restore command, probe again), for comparing `restorectl run` with `make -j`.
+//! - `--shape`: `random` (default: each service depends on up to three earlier ones of its own or
+//!   an earlier phase), `chain` (each on the one before: the deepest graph), `fan` (all on the
+//!   first: the widest).
+//! - `--customer`: which services are customer-facing: `all`, `none`, or every EVERY-th (default
+//!   100, like estates where most services are internal).
+//! - `--no-checks`: services without checks (validate warns about each one).
+//! - `--touch DIR`: spawn-bound live runs: each service is checked by `test -f DIR/sN` and restored
+//!   by `touch DIR/sN`.
+//! - `--makefile`: the same graph as a Makefile (one target per service: probe, restore, probe),
+//!   for comparing `restorectl run` with `make -j`.
 //!
-//! Deterministic: the same arguments always give the same plan. Each service depends on up to three
-//! earlier services of its own or an earlier phase; durations vary between 5 minutes and 8 hours.
+//! Deterministic: the same arguments always give the same plan; durations vary between 5 minutes
+//! and 8 hours.
 
 use std::fmt::Write;
 
@@ -23,6 +32,14 @@ fn main() {
     let restore = flag("--restore");
     let gates = !args.iter().any(|a| a == "--no-gates");
     let makefile = args.iter().any(|a| a == "--makefile");
+    let checks = !args.iter().any(|a| a == "--no-checks");
+    let shape = flag("--shape").unwrap_or_else(|| "random".into());
+    let touch = flag("--touch");
+    let customer = |i: usize| match flag("--customer").as_deref() {
+        Some("all") => true,
+        Some("none") => false,
+        every => i.is_multiple_of(every.and_then(|n| n.parse().ok()).unwrap_or(100usize).max(1)),
+    };
 
     let mut rng = 0x2545_F491_4F6C_DD1Du64;
     let mut next = move || {
@@ -47,7 +64,11 @@ fn main() {
         let phase = i / per_phase;
         let first_of_phase = phase * per_phase;
         let mut deps: Vec<usize> = Vec::new();
-        if i > 0 {
+        if i > 0 && shape == "chain" {
+            deps.push(i - 1);
+        } else if i > 0 && shape == "fan" {
+            deps.push(0);
+        } else if i > 0 {
             for _ in 0..(next() % 4) {
                 // Mostly within the phase, sometimes from anywhere earlier.
                 let lo = if next() % 4 == 0 { 0 } else { first_of_phase };
@@ -59,16 +80,23 @@ fn main() {
                 }
             }
         }
-        let probe = port
-            .as_ref()
-            .map(|p| format!("curl -s -o /dev/null http://127.0.0.1:{p}/health/s{i}"))
-            .unwrap_or_default();
+        let (probe, verify, action) = match (&touch, &port) {
+            (Some(dir), _) => (
+                format!("/usr/bin/test -f {dir}/s{i}"),
+                format!("/usr/bin/test -f {dir}/s{i}"),
+                format!("touch {dir}/s{i}"),
+            ),
+            (None, Some(p)) => (
+                format!("curl -s -o /dev/null http://127.0.0.1:{p}/health/s{i}"),
+                format!("curl -sf -o /dev/null http://127.0.0.1:{p}/health/s{i}"),
+                restore.clone().unwrap_or_else(|| "true".into()),
+            ),
+            (None, None) => (String::new(), String::new(), restore.clone().unwrap_or_else(|| "true".into())),
+        };
         let _ = writeln!(
             make,
-            ".PHONY: s{i}\ns{i}: {}\n\t@{probe}; {}; {}",
+            ".PHONY: s{i}\ns{i}: {}\n\t@{probe}; {action}; {verify}",
             deps.iter().map(|d| format!("s{d}")).collect::<Vec<_>>().join(" "),
-            restore.as_deref().unwrap_or("true"),
-            probe.replace("-s -o", "-sf -o")
         );
         let deps: Vec<String> = deps.iter().map(|d| format!("\"s{d}\"")).collect();
         let minutes = 5 + next() % 475;
@@ -76,18 +104,23 @@ fn main() {
             out,
             "[[service]]\nid = \"s{i}\"\nname = {{ pl = \"usługa {i}\", en = \"service {i}\" }}\nphase = \"p{phase}\"\nduration = \"{minutes}m\"\ndepends_on = [{}]\ncustomer_facing = {}",
             deps.join(", "),
-            // Like real estates: most services are internal, one in a hundred is named to customers.
-            i % 100 == 0
+            customer(i)
         );
-        match &port {
-            Some(port) => {
+        match (&touch, &port) {
+            _ if !checks => {}
+            (Some(dir), _) => {
+                let _ = writeln!(out, "[[service.check]]\ncommand = [\"test\", \"-f\", \"{dir}/s{i}\"]\ninterval = \"10ms\"");
+            }
+            (None, Some(port)) => {
                 let _ = writeln!(out, "[[service.check]]\nhttp = \"http://127.0.0.1:{port}/health/s{i}\"");
             }
-            None => {
+            (None, None) => {
                 let _ = writeln!(out, "[[service.check]]\ntcp = \"127.0.0.1:9\"");
             }
         }
-        if let Some(cmd) = &restore {
+        if let Some(dir) = &touch {
+            let _ = writeln!(out, "[service.restore]\ncommand = [\"touch\", \"{dir}/s{i}\"]");
+        } else if let Some(cmd) = &restore {
             let argv: Vec<String> = cmd.split_whitespace().map(|w| format!("\"{w}\"")).collect();
             let _ = writeln!(out, "[service.restore]\ncommand = [{}]", argv.join(", "));
         }

@@ -225,3 +225,131 @@ impl Policy {
         updates.push(update);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAN: &str = r#"
+[plan]
+name = "policy"
+[announce]
+batch_window = "15m"
+[[phase]]
+id = "core"
+[[phase]]
+id = "front"
+[[service]]
+id = "db"
+phase = "core"
+customer_facing = false
+[[service]]
+id = "mail"
+name = "e-mail"
+phase = "front"
+rto = "1h"
+[[service]]
+id = "web"
+name = "web shop"
+phase = "front"
+"#;
+
+    fn policy(memory: Memory) -> (Policy, std::sync::Arc<Plan>) {
+        let loaded = crate::loaded::check(std::path::Path::new("p.toml"), PLAN.as_bytes().to_vec())
+            .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
+        (Policy::new(&loaded.plan, memory), loaded.plan)
+    }
+
+    fn at(minutes: f64) -> Secs {
+        Secs(minutes * 60.0)
+    }
+
+    fn started(service: &str, m: f64) -> Event {
+        Event::ActionStarted { service: service.into(), attempt: 1, at: at(m) }
+    }
+
+    fn online(service: &str, m: f64) -> Event {
+        Event::Online { service: service.into(), at: at(m), attempts: 1 }
+    }
+
+    /// Feeds events (with their service's index) and collects every update.
+    fn run(p: &mut Policy, events: &[(Event, Option<usize>)]) -> Vec<(Kind, Vec<usize>, f64)> {
+        events
+            .iter()
+            .flat_map(|(e, i)| p.event(e, *i).0)
+            .map(|u| (u.kind, u.services, u.at.0 / 60.0))
+            .collect()
+    }
+
+    #[test]
+    fn one_outage_notice_then_what_comes_back_together_is_one_update_at_the_window_close() {
+        let (mut p, _) = policy(Memory::default());
+        let updates = run(
+            &mut p,
+            &[
+                (started("db", 0.0), Some(0)),
+                (online("db", 10.0), Some(0)),
+                (started("mail", 10.0), Some(1)),
+                (started("web", 10.0), Some(2)),
+                (online("mail", 20.0), Some(1)),
+                (online("web", 30.0), Some(2)),
+                (Event::PhaseComplete { phase: "front".into(), at: at(30.0) }, None),
+                (Event::RunFinished { at: at(30.0), outcome: Outcome::Success }, None),
+            ],
+        );
+        assert_eq!(
+            updates,
+            [
+                (Kind::Start, vec![], 0.0),
+                (Kind::Online, vec![1, 2], 30.0),
+                (Kind::Phase, vec![], 30.0),
+                (Kind::Restored, vec![], 30.0),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_window_closing_before_the_next_event_dates_the_update_at_its_close() {
+        let (mut p, _) = policy(Memory::default());
+        let updates = run(
+            &mut p,
+            &[(started("mail", 0.0), Some(1)), (online("mail", 5.0), Some(1)), (started("web", 300.0), Some(2))],
+        );
+        assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Online, vec![1], 20.0)]);
+    }
+
+    #[test]
+    fn a_phase_of_internal_services_only_is_not_announced_and_a_delay_is_told_once() {
+        let (mut p, _) = policy(Memory::default());
+        let late = Event::RtoMissed { service: "mail".into(), at: at(60.0), rto: at(60.0) };
+        let updates = run(
+            &mut p,
+            &[
+                (started("db", 0.0), Some(0)),
+                (online("db", 10.0), Some(0)),
+                (Event::PhaseComplete { phase: "core".into(), at: at(10.0) }, None),
+                (started("mail", 10.0), Some(1)),
+                (late.clone(), Some(1)),
+                (late, Some(1)),
+                (started("web", 90.0), Some(2)),
+            ],
+        );
+        assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Late, vec![1], 75.0)]);
+    }
+
+    #[test]
+    fn a_later_run_tells_what_an_earlier_one_restored_but_never_announced_and_nothing_twice() {
+        let memory = Memory { number: 4, started: true, restoring: [1, 2].into(), online: [2].into(), ..Memory::default() };
+        let (mut p, _) = policy(memory);
+        let mut updates = Vec::new();
+        for (e, i) in [
+            (Event::AlreadyOnline { service: "mail".into(), at: at(0.0) }, 1),
+            (Event::AlreadyOnline { service: "web".into(), at: at(0.0) }, 2),
+        ] {
+            updates.extend(p.event(&e, Some(i)).0);
+        }
+        updates.extend(p.event(&Event::RunFinished { at: at(1.0), outcome: Outcome::Success }, None).0);
+        let got: Vec<(u32, Kind, Vec<usize>)> = updates.into_iter().map(|u| (u.number, u.kind, u.services)).collect();
+        assert_eq!(got, [(5, Kind::Online, vec![1]), (6, Kind::Restored, vec![])]);
+    }
+}
