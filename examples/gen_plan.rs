@@ -109,7 +109,10 @@ fn main() {
         match (&touch, &port) {
             _ if !checks => {}
             (Some(dir), _) => {
-                let _ = writeln!(out, "[[service.check]]\ncommand = [\"test\", \"-f\", \"{dir}/s{i}\"]\ninterval = \"10ms\"");
+                let _ = writeln!(
+                    out,
+                    "[[service.check]]\ncommand = [\"test\", \"-f\", \"{dir}/s{i}\"]\ninterval = \"10ms\""
+                );
             }
             (None, Some(port)) => {
                 let _ = writeln!(out, "[[service.check]]\nhttp = \"http://127.0.0.1:{port}/health/s{i}\"");

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use crate::check::Prober;
 use crate::event::{Event, Secs, WaitOn};
 use crate::human::human_duration;
-use crate::journal::{self, Replay, Unfinished};
+use crate::journal::{self, Replay, Stage};
 use crate::plan::{Action, Plan};
 use crate::process;
 use crate::runner::{Emitter, Executor, Resumed};
@@ -42,6 +42,8 @@ pub struct LiveExecutor {
     replay: Mutex<Replay>,
     /// The actions running now: process group → (service, attempt).
     running: Mutex<HashMap<u32, (usize, u32)>>,
+    /// Attempts taken over from an earlier run: (service, attempt) → that run's id.
+    adopted: Mutex<HashMap<(usize, u32), String>>,
     /// Lines typed on the terminal, for confirming manual steps there.
     typed: OnceLock<broadcast::Sender<String>>,
 }
@@ -81,6 +83,7 @@ impl LiveExecutor {
             place,
             replay: Mutex::new(replay),
             running: Mutex::default(),
+            adopted: Mutex::default(),
             typed: OnceLock::new(),
         }
     }
@@ -259,20 +262,25 @@ impl LiveExecutor {
         let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
         em.record(Event::Adopted { service: s.id.clone(), attempt, at: em.at(), pid, start_ticks: ticks })
             .await;
+        // Ours now: a second Ctrl-C kills it like our own restores.
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
         let deadline = Instant::now() + timeout;
         let mut reminder = Reminder::new(em, self.place.remind_every);
+        let mut ended = Ok(());
         while process::alive(pid, ticks) {
             if Instant::now() >= deadline {
                 process::kill_group(pid);
-                return Err(format!(
+                ended = Err(format!(
                     "the restore left running by an earlier run (pid {pid}) was still running after {}; its process group was killed",
                     human_duration(timeout)
                 ));
+                break;
             }
             reminder.tick(em, &s.id, WaitOn::EarlierRun { pid }, || "still running".into());
             tokio::time::sleep(POLL).await;
         }
-        Ok(())
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
+        ended
     }
 }
 
@@ -282,33 +290,30 @@ impl Executor for LiveExecutor {
         let unfinished = self.replay().unfinished.remove(&s.id)?;
         // A restore action the plan no longer has is nothing to take over.
         s.restore.as_ref()?;
-        let unfinished = match unfinished {
+        let (run, attempt) = (unfinished.run, unfinished.attempt);
+        let process = match unfinished.stage {
             // Killed between starting the action and journaling its pid: the pid file says
             // whether the action got as far as its exec.
-            Unfinished::Starting { run, attempt } => {
+            Stage::Starting => {
                 let log = journal::log_path(&self.place.state, &run, &s.id, attempt);
                 let pid = process::recorded_pid(&log.with_extension("pid"))?;
                 let ours = process::carries_marker(pid, &format!("{run}/{}/{attempt}", s.id));
-                let start_ticks = if ours { process::start_ticks(pid) } else { None };
-                match start_ticks {
-                    Some(_) => Unfinished::Running { attempt, pid, start_ticks },
-                    None => Unfinished::Unverified { attempt },
-                }
+                ours.then(|| (pid, process::start_ticks(pid))).filter(|(_, ticks)| ticks.is_some())
             }
-            other => other,
+            Stage::Running { pid, start_ticks } => Some((pid, start_ticks)),
+            Stage::Unverified => None,
         };
-        Some(match unfinished {
-            Unfinished::Starting { .. } => return None,
-            Unfinished::Unverified { attempt } => Resumed { attempt, ended: Ok(()) },
-            // Gone (or its pid now names another process: never waited for, never killed): it
-            // ended while no run was watching.
-            Unfinished::Running { attempt, pid, start_ticks } if !process::alive(pid, start_ticks) => {
-                Resumed { attempt, ended: Ok(()) }
+        // Its output is in the earlier run's log.
+        self.adopted.lock().unwrap_or_else(|e| e.into_inner()).insert((service, attempt), run);
+        let ended = match process {
+            // Still at work (same pid, same start ticks): wait for it. Gone, or its pid now names
+            // another process (never waited for, never killed): it ended while no run watched.
+            Some((pid, ticks)) if process::alive(pid, ticks) => {
+                self.adopt(service, attempt, pid, ticks, em).await
             }
-            Unfinished::Running { attempt, pid, start_ticks } => {
-                Resumed { attempt, ended: self.adopt(service, attempt, pid, start_ticks, em).await }
-            }
-        })
+            _ => Ok(()),
+        };
+        Some(Resumed { attempt, ended })
     }
 
     async fn probe(&self, service: usize, _em: &Emitter) -> Option<bool> {
@@ -379,22 +384,26 @@ impl Executor for LiveExecutor {
                     Some(r) => r.tick(em, &s.id, on, why),
                 }
             }
-            if Instant::now() + interval > deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 let why = why();
                 return Err(match bounded {
                     Some(_) => format!("not healthy within {}: {why}", human_duration(timeout)),
                     None => format!("checks still failing after {}: {why}", human_duration(timeout)),
                 });
             }
-            tokio::time::sleep(interval).await;
+            // The last look is at the deadline itself, however long the interval.
+            tokio::time::sleep(interval.min(deadline - now)).await;
         }
     }
 
     fn log(&self, service: usize, attempt: u32) -> Option<String> {
         let s = &self.plan.services[service];
-        matches!(s.restore.as_ref()?.action, Action::Command(_)).then(|| {
-            journal::log_path(&self.place.state, &self.place.run, &s.id, attempt).display().to_string()
-        })
+        let adopted =
+            self.adopted.lock().unwrap_or_else(|e| e.into_inner()).get(&(service, attempt)).cloned();
+        let run = adopted.as_deref().unwrap_or(&self.place.run);
+        matches!(s.restore.as_ref()?.action, Action::Command(_))
+            .then(|| journal::log_path(&self.place.state, run, &s.id, attempt).display().to_string())
     }
 
     fn kill_all(&self) -> Vec<(usize, u32)> {

@@ -34,14 +34,23 @@ struct RunHeader {
 
 /// A restore attempt that an earlier run started and never concluded (it died first).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unfinished {
+pub struct Unfinished {
+    /// The run that started it (its logs are under that run's id).
+    pub run: String,
+    pub attempt: u32,
+    pub stage: Stage,
+}
+
+/// How far an unfinished attempt had got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
     /// The run died after journaling the start of the attempt and before its pid: the action
     /// may or may not have started (its pid file in `logs/RUN/` says).
-    Starting { run: String, attempt: u32 },
+    Starting,
     /// Its process was running: (pid, start ticks) name it even if the pid is reused since.
-    Running { attempt: u32, pid: u32, start_ticks: Option<u64> },
+    Running { pid: u32, start_ticks: Option<u64> },
     /// Its action had ended well; the checks had not yet confirmed the service.
-    Unverified { attempt: u32 },
+    Unverified,
 }
 
 /// How a service's entry in the plan differs from the plan the journal was written with.
@@ -93,6 +102,23 @@ impl Journal {
         let lock = lock(dir)?;
         let path = dir.join(FILE);
         if fresh && path.exists() {
+            // A fresh journal forgets what runs: never while an earlier run's restore still does.
+            let running: Vec<String> = replay(&path, plan)?
+                .unfinished
+                .into_iter()
+                .filter_map(|(id, u)| match u.stage {
+                    Stage::Running { pid, start_ticks } if crate::process::alive(pid, start_ticks) => {
+                        Some(format!("{id} (pid {pid})"))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !running.is_empty() {
+                return Err(format!(
+                    "not starting afresh: restores left running by an earlier run are still running: {}; run without --fresh to take them over, or stop them first",
+                    running.join(", ")
+                ));
+            }
             let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
             let kept = dir.join(format!("journal.{stamp}.jsonl"));
             std::fs::rename(&path, &kept).map_err(|e| format!("cannot rotate {}: {e}", path.display()))?;
@@ -119,6 +145,7 @@ impl Journal {
     }
 
     fn append(path: &Path, plan: &Plan, lock: File, id: String, mode: RunMode) -> Result<Journal, String> {
+        cut_torn_tail(path).map_err(|e| format!("cannot repair the journal {}: {e}", path.display()))?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -194,6 +221,17 @@ fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
+/// A run killed mid-write leaves a last line without its newline: cut it off, so the next record
+/// starts on a line of its own (the torn record was never acted on: records are written before).
+fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
+    let Ok(bytes) = std::fs::read(path) else { return Ok(()) };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    OpenOptions::new().write(true).open(path)?.set_len(keep as u64)
+}
+
 /// Takes `dir/lock` or says who holds it.
 fn lock(dir: &Path) -> Result<File, String> {
     std::fs::create_dir_all(dir)
@@ -230,9 +268,11 @@ enum Record {
 fn records(path: &Path) -> Result<Vec<Record>, String> {
     let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
     let mut out = Vec::new();
-    for line in BufReader::new(file).lines() {
+    // Line by line as bytes: a torn line (even one cut inside a character) is skipped, never the
+    // records after it.
+    for line in BufReader::new(file).split(b'\n') {
         let Ok(line) = line else { break };
-        let Ok(mut record) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+        let Ok(mut record) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
         if record["v"] != VERSION {
             continue;
         }
@@ -262,42 +302,57 @@ pub struct LastRun {
 pub enum StateError {
     #[error("no journal in {dir}: nothing has been run yet (run `restorectl run {plan}` first)")]
     NoJournal { dir: String, plan: String },
+    #[error(
+        "the journal in {dir} is of the plan `{found}`, not `{expected}`; give its own state directory with --state"
+    )]
+    OtherPlan { dir: String, found: String, expected: String },
     #[error("{0}")]
     Unreadable(String),
 }
 
-/// The latest run in the journal of `dir` (no lock is taken). `plan` is named in the error.
-pub fn last_run(dir: &Path, plan: &Path) -> Result<LastRun, StateError> {
+/// The latest live run in the journal of `dir`, for the plan `plan` at `plan_path` (no lock is
+/// taken). A journal without a run, or of another plan, is an error, never an empty state.
+pub fn last_run(dir: &Path, plan: &Plan, plan_path: &Path) -> Result<LastRun, StateError> {
     let path = dir.join(FILE);
+    let none =
+        || StateError::NoJournal { dir: dir.display().to_string(), plan: plan_path.display().to_string() };
     if !path.is_file() {
-        return Err(StateError::NoJournal {
-            dir: dir.display().to_string(),
-            plan: plan.display().to_string(),
-        });
+        return Err(none());
     }
-    let mut last = LastRun { id: String::new(), running: is_locked(dir), events: Vec::new() };
+    let mut header: Option<RunHeader> = None;
+    let mut events = Vec::new();
     for r in records(&path).map_err(StateError::Unreadable)? {
         match r {
             Record::Run(run) => {
-                last.id = run.id;
-                last.events.clear();
+                header = Some(run);
+                events.clear();
             }
-            Record::Event(e) => last.events.push(e),
+            Record::Event(e) => events.push(e),
         }
     }
-    Ok(last)
+    let header = header.ok_or_else(none)?;
+    if header.plan != plan.name {
+        return Err(StateError::OtherPlan {
+            dir: dir.display().to_string(),
+            found: header.plan,
+            expected: plan.name.clone(),
+        });
+    }
+    // Running: the lock is held, by the process that wrote this run's header (a new run holds
+    // the lock a moment before its header is written).
+    let running = lock_holder(dir) == Some(header.pid) && crate::process::alive(header.pid, None);
+    Ok(LastRun { id: header.id, running, events })
 }
 
-/// Whether a run holds the lock of `dir` now.
-fn is_locked(dir: &Path) -> bool {
-    let Ok(file) = OpenOptions::new().read(true).write(true).open(dir.join("lock")) else { return false };
-    match file.try_lock() {
-        Ok(()) => {
-            let _ = file.unlock();
-            false
-        }
-        Err(_) => true,
+/// The pid of the run that holds the lock of `dir` now, if one does.
+fn lock_holder(dir: &Path) -> Option<u32> {
+    let path = dir.join("lock");
+    let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
+    if file.try_lock().is_ok() {
+        let _ = file.unlock();
+        return None;
     }
+    std::fs::read_to_string(&path).ok()?.trim().parse().ok()
 }
 
 fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
@@ -335,14 +390,18 @@ fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
 fn apply(r: &mut Replay, event: Event, run: &str) {
     match event {
         Event::ActionStarted { service, attempt, .. } => {
-            r.unfinished.insert(service, Unfinished::Starting { run: run.to_owned(), attempt });
+            r.unfinished.insert(service, Unfinished { run: run.to_owned(), attempt, stage: Stage::Starting });
         }
+        // Taken over by a later run, it stays the earlier run's attempt, with its logs.
         Event::ProcessSpawned { service, attempt, pid, start_ticks, .. }
         | Event::Adopted { service, attempt, pid, start_ticks, .. } => {
-            r.unfinished.insert(service, Unfinished::Running { attempt, pid, start_ticks });
+            let started_by = r.unfinished.get(&service).map_or(run, |u| u.run.as_str()).to_owned();
+            let stage = Stage::Running { pid, start_ticks };
+            r.unfinished.insert(service, Unfinished { run: started_by, attempt, stage });
         }
         Event::ActionFinished { service, attempt, ok: true, .. } => {
-            r.unfinished.insert(service, Unfinished::Unverified { attempt });
+            let started_by = r.unfinished.get(&service).map_or(run, |u| u.run.as_str()).to_owned();
+            r.unfinished.insert(service, Unfinished { run: started_by, attempt, stage: Stage::Unverified });
         }
         Event::ActionFinished { service, .. }
         | Event::Online { service, .. }

@@ -134,7 +134,8 @@ pub async fn run<E: Executor>(
         if let Some(rto) = s.rto {
             let tx = em.tx.clone();
             deadlines.spawn(async move {
-                tokio::time::sleep(rto).await;
+                // Missed means online later than the RTO: at the RTO itself it is still met.
+                tokio::time::sleep(rto + Duration::from_millis(1)).await;
                 let _ = tx.send(Msg::Deadline(i));
             });
         }
@@ -194,27 +195,25 @@ pub async fn run<E: Executor>(
             Some(()) = next_press(&mut interrupts) => {
                 presses += 1;
                 sched.stop();
-                // Nothing but people to wait for: a person may take hours, so stop now.
-                let only_people = running.iter().all(|i| on_people.contains(i));
-                let force = presses > 1 || only_people;
                 let waiting_for = running.iter().map(|&i| em.id(i)).collect();
-                sink(&Event::Interrupting { at: em.at(), waiting_for, force, only_people }, Ack(None));
+                let force = presses > 1;
+                sink(&Event::Interrupting { at: em.at(), waiting_for, force, only_people: false }, Ack(None));
                 if force {
-                    tasks.abort_all();
-                    for (i, attempt) in exec.kill_all() {
-                        let killed = Event::ActionFinished {
-                            service: em.id(i),
-                            attempt,
-                            at: em.at(),
-                            ok: false,
-                            detail: "killed (interrupted)".into(),
-                            log: exec.log(i, attempt),
-                        };
-                        sink(&killed, Ack(None));
-                    }
+                    kill_now(&*exec, &em, sink, &mut tasks);
                     break;
                 }
             }
+        }
+        // Interrupted, and nothing left but people to wait for: a person may take hours, so stop
+        // now (whether that was so at the press or became so since).
+        if presses == 1 && !running.is_empty() && running.iter().all(|i| on_people.contains(i)) {
+            let waiting_for = running.iter().map(|&i| em.id(i)).collect();
+            sink(
+                &Event::Interrupting { at: em.at(), waiting_for, force: true, only_people: true },
+                Ack(None),
+            );
+            kill_now(&*exec, &em, sink, &mut tasks);
+            break;
         }
     }
     deadlines.abort_all();
@@ -231,6 +230,27 @@ pub async fn run<E: Executor>(
     };
     sink(&Event::RunFinished { at: em.at(), outcome }, Ack(None));
     outcome
+}
+
+/// Stops every task and kills every running action, journaling each killed attempt.
+fn kill_now<E: Executor>(
+    exec: &E,
+    em: &Emitter,
+    sink: &mut dyn FnMut(&Event, Ack),
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    tasks.abort_all();
+    for (i, attempt) in exec.kill_all() {
+        let killed = Event::ActionFinished {
+            service: em.id(i),
+            attempt,
+            at: em.at(),
+            ok: false,
+            detail: "killed (interrupted)".into(),
+            log: exec.log(i, attempt),
+        };
+        sink(&killed, Ack(None));
+    }
 }
 
 async fn next_press(interrupts: &mut Interrupts) -> Option<()> {

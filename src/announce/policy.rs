@@ -313,7 +313,11 @@ phase = "front"
         let (mut p, _) = policy(Memory::default());
         let updates = run(
             &mut p,
-            &[(started("mail", 0.0), Some(1)), (online("mail", 5.0), Some(1)), (started("web", 300.0), Some(2))],
+            &[
+                (started("mail", 0.0), Some(1)),
+                (online("mail", 5.0), Some(1)),
+                (started("web", 300.0), Some(2)),
+            ],
         );
         assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Online, vec![1], 20.0)]);
     }
@@ -339,7 +343,13 @@ phase = "front"
 
     #[test]
     fn a_later_run_tells_what_an_earlier_one_restored_but_never_announced_and_nothing_twice() {
-        let memory = Memory { number: 4, started: true, restoring: [1, 2].into(), online: [2].into(), ..Memory::default() };
+        let memory = Memory {
+            number: 4,
+            started: true,
+            restoring: [1, 2].into(),
+            online: [2].into(),
+            ..Memory::default()
+        };
         let (mut p, _) = policy(memory);
         let mut updates = Vec::new();
         for (e, i) in [
@@ -349,7 +359,8 @@ phase = "front"
             updates.extend(p.event(&e, Some(i)).0);
         }
         updates.extend(p.event(&Event::RunFinished { at: at(1.0), outcome: Outcome::Success }, None).0);
-        let got: Vec<(u32, Kind, Vec<usize>)> = updates.into_iter().map(|u| (u.number, u.kind, u.services)).collect();
+        let got: Vec<(u32, Kind, Vec<usize>)> =
+            updates.into_iter().map(|u| (u.number, u.kind, u.services)).collect();
         assert_eq!(got, [(5, Kind::Online, vec![1]), (6, Kind::Restored, vec![])]);
     }
 }

@@ -22,7 +22,7 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         return Exit::Invalid;
     }
     let state = super::run::state_dir(plan_path, state);
-    let events = match crate::journal::last_run(&state, plan_path) {
+    let events = match crate::journal::last_run(&state, plan, plan_path) {
         Ok(last) => last.events,
         Err(e) => {
             eprintln!("error: {e}");

@@ -42,7 +42,7 @@ fn confirm(c: &Confirmation) -> Result<String, String> {
         ));
     }
     let state = super::run::state_dir(&c.plan, c.state.as_deref());
-    let last = journal::last_run(&state, &c.plan).map_err(|e| e.to_string())?;
+    let last = journal::last_run(&state, &loaded.plan, &c.plan).map_err(|e| e.to_string())?;
     if !last.running {
         return Err(format!(
             "no run is waiting for `{id}`: no restorectl run is going on in {}",

@@ -92,3 +92,54 @@ fn the_waiting_run_names_itself_and_only_its_own_id_confirms_it() {
     assert_eq!(confirmed["run"], run.as_str());
     assert!(confirmed["time"].as_str().is_some_and(|t| t.ends_with('Z')));
 }
+
+/// The lock is held by a new run a moment before it writes its header: the journal's last run
+/// is then a dead one, and must not be confirmed.
+#[test]
+fn a_dead_run_is_never_confirmed_even_while_the_lock_is_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), SIGNOFF);
+    let state = dir.path().join(".restorectl");
+    std::fs::create_dir_all(&state).unwrap();
+    let dead = 4_000_000; // above pid_max: no process has it
+    std::fs::write(
+        state.join("journal.jsonl"),
+        format!(
+            "{{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{{\"id\":\"a3a8\",\"plan\":\"Run test\",\"pid\":{dead},\"dry_run\":false,\"fingerprints\":{{}}}}}}\n{{\"v\":1,\"time\":\"2026-01-01T00:00:01Z\",\"event\":\"waiting_for_operator\",\"service\":\"signoff\",\"at\":0.0,\"instruction\":\"Sign.\",\"needs_confirmation\":true}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(state.join("lock"), dead.to_string()).unwrap();
+    let lock = std::fs::OpenOptions::new().read(true).write(true).open(state.join("lock")).unwrap();
+    lock.lock().unwrap();
+    confirm(&plan, &["--run", "a3a8", "--by", "someone"]).code(2).stderr(format!(
+        "error: no run is waiting for `signoff`: no restorectl run is going on in {}\n",
+        state.display()
+    ));
+    assert!(!state.join("confirm/a3a8/signoff.json").exists());
+}
+
+#[test]
+fn announce_and_confirm_refuse_a_journal_without_a_run_or_of_another_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), SIGNOFF);
+    let state = dir.path().join(".restorectl");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("journal.jsonl"), "").unwrap();
+    let none = format!(
+        "error: no journal in {}: nothing has been run yet (run `restorectl run {}` first)\n",
+        state.display(),
+        plan.display()
+    );
+    restorectl().arg("announce").arg(&plan).assert().code(2).stdout("").stderr(none.clone());
+    confirm(&plan, &[]).code(2).stderr(none);
+    std::fs::write(
+        state.join("journal.jsonl"),
+        "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{\"id\":\"0001\",\"plan\":\"Someone else's plan\",\"pid\":1,\"dry_run\":false,\"fingerprints\":{}}}\n",
+    )
+    .unwrap();
+    restorectl().arg("announce").arg(&plan).assert().code(2).stdout("").stderr(format!(
+        "error: the journal in {} is of the plan `Someone else's plan`, not `Run test`; give its own state directory with --state\n",
+        state.display()
+    ));
+}

@@ -189,3 +189,67 @@ fn the_first_ctrl_c_while_only_a_person_is_awaited_ends_the_run_at_once() {
     assert!(log.contains("interrupted: stopping now; signoff waited for people only"), "{log}");
     assert!(std::fs::read_to_string(&journal).unwrap().contains(r#""event":"run_finished""#));
 }
+
+/// A limit shorter than the check interval still gets its looks, the last one at the limit.
+#[test]
+fn a_wait_shorter_than_the_check_interval_is_waited_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        "[[service]]\nid = \"queue\"\nname = \"queue\"\nwait_timeout = \"3s\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/queue.up\"]\ninterval = \"10s\"\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let up = d.join("queue.up");
+    let toucher = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1000));
+        std::fs::write(up, "").unwrap();
+    });
+    let (code, report) = run_json(&plan, &[]);
+    toucher.join().unwrap();
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(state_of(&report, "queue"), "online");
+}
+
+/// Ctrl-C while a restore still runs: once only a person is left to wait for, the run ends.
+#[test]
+fn after_a_ctrl_c_the_run_ends_once_only_people_are_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\n[service.restore]\nmanual = \"Sign it off.\"\ntimeout = \"1h\"\n\n[[service]]\nid = \"job\"\nname = \"job\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/job.up\"]\ninterval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo job >> {d}/runs; sleep 1.5; touch {d}/job.up\"]\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let child = spawn_run(&plan, &[]);
+    wait_for(&d.join("runs"), "the restore to start");
+    signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{log}");
+    assert!(log.contains("interrupted: starting nothing new; waiting for"), "{log}");
+    assert!(log.contains("job: online"), "the running restore was allowed to finish: {log}");
+    assert!(log.contains("interrupted: stopping now; signoff waited for people only"), "{log}");
+}
+
+/// Online exactly at the RTO is in time: no delay notice, no miss.
+#[test]
+fn online_exactly_at_the_rto_meets_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[[service]]\nid = \"db\"\nname = \"database\"\nduration = \"1h\"\nrto = \"1h\"\n\n[[service]]\nid = \"app\"\nname = \"app\"\ndepends_on = [\"db\"]\nduration = \"30m\"\nrto = \"90m\"\n";
+    let plan = plan_in(dir.path(), body);
+    let out = restorectl()
+        .args(["run", "--dry-run", "--strict", "--progress", "plain"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(!log.contains("RTO"), "{log}");
+    let announcements = std::fs::read_dir(dir.path().join(".restorectl/dry-run/announcements")).unwrap();
+    assert!(
+        !announcements
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .any(|n| n.contains("-late-"))
+    );
+}

@@ -323,3 +323,101 @@ fn a_restore_journaled_as_starting_without_a_pid_file_never_started_and_runs_now
     assert_eq!(runs(d, "svc"), 1);
     assert_eq!(state_of(&report, "svc"), "online");
 }
+
+/// A kill in the middle of writing a record leaves a torn last line, here cut inside a
+/// character: the next run still reads every record after it and starts on a line of its own.
+#[test]
+fn a_torn_journal_line_hides_nothing_from_the_runs_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let _daemons = Daemons(d, &["db"]);
+    let port = free_port();
+    let plan = plan_in(d, &daemon_service(d, "db", &[], port, 1.5, 0.2, ""));
+    let state = d.join(".restorectl");
+    std::fs::create_dir_all(&state).unwrap();
+    let header = r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#;
+    let mut torn = format!("{header}\n").into_bytes();
+    torn.extend_from_slice(r#"{"v":1,"event":"waiting_for_operator","instruction":"sign-off "#.as_bytes());
+    torn.extend_from_slice(&"—".as_bytes()[..2]);
+    std::fs::write(state.join("journal.jsonl"), torn).unwrap();
+    let mut child = spawn_run(&plan, &[]);
+    wait_until("the restore to start", || runs(d, "db") == 1);
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, libc::SIGKILL);
+    child.wait().unwrap();
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("db: waiting for the restore left running by an earlier run"), "{log}");
+    assert_eq!(runs(d, "db"), 1, "the restore ran twice");
+    let text = std::fs::read(state.join("journal.jsonl")).unwrap();
+    let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert!(
+        lines[1..].iter().all(|l| serde_json::from_slice::<serde_json::Value>(l).is_ok()),
+        "a torn line remains"
+    );
+}
+
+/// A second Ctrl-C kills a restore taken over from an earlier run too; its failure names the
+/// earlier run's log, where its output is.
+#[test]
+fn a_taken_over_restore_is_killed_by_a_second_ctrl_c_and_named_by_its_own_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        "[[service]]\nid = \"slow\"\nname = \"slow\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/slow.up\"]\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo slow >> {d}/runs; sleep 60 & echo $! > {d}/child; wait\"]\ntimeout = \"1h\"\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let mut first = spawn_run(&plan, &[]);
+    wait_for(&d.join("child"), "the restore to start");
+    signal(&first, libc::SIGKILL);
+    first.wait().unwrap();
+    let earlier = std::fs::read_dir(d.join(".restorectl/logs")).unwrap().next().unwrap().unwrap().file_name();
+    let sleeper: u32 = std::fs::read_to_string(d.join("child")).unwrap().trim().parse().unwrap();
+    let second = spawn_run(&plan, &[]);
+    wait_until("the second run to take the restore over", || journal(d).contains(r#""event":"adopted""#));
+    signal(&second, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&second, libc::SIGINT);
+    let out = second.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{log}");
+    wait_until("the taken-over restore to die", || !restorectl::process::alive(sleeper, None));
+    let killed = journal(d)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "action_finished" && v["detail"] == "killed (interrupted)")
+        .expect("the kill is journaled");
+    let expected = d.join(".restorectl/logs").join(&earlier).join("slow.1.log");
+    assert_eq!(killed["log"], expected.display().to_string());
+    assert!(expected.exists());
+    assert_eq!(runs(d, "slow"), 1);
+}
+
+#[test]
+fn a_fresh_start_is_refused_while_an_earlier_runs_restore_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        "[[service]]\nid = \"slow\"\nname = \"slow\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/slow.up\"]\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo slow >> {d}/runs; sleep 2; touch {d}/slow.up\"]\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let mut first = spawn_run(&plan, &[]);
+    wait_until("the restore to start", || runs(d, "slow") == 1);
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&first, libc::SIGKILL);
+    first.wait().unwrap();
+    let out = restorectl().args(["run", "--fresh"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: not starting afresh: restores left running by an earlier run are still running: slow (pid "),
+        "{err}"
+    );
+    let (code, _) = run_json(&plan, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(runs(d, "slow"), 1);
+}
