@@ -25,7 +25,25 @@ pub fn human_duration(d: Duration) -> String {
 
 /// An English count with its noun: `1 service`, `3 services`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// `2,285`: a count with thousands separated, for English text.
+pub fn thousands(n: usize) -> String {
+    grouped(n as u64, ",")
+}
+
+/// The digits of `n` in groups of three, joined by `sep`.
+pub fn grouped(n: u64, sep: &str) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out += sep;
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -40,5 +58,7 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(90)), "1m 30s");
         assert_eq!(human_duration(Duration::from_secs(4 * 3600)), "4h");
         assert_eq!(human_duration(Duration::from_secs(3 * 86_400 + 2 * 3600 + 59)), "3d 2h");
+        assert_eq!(super::thousands(2_285), "2,285");
+        assert_eq!(super::thousands(999), "999");
     }
 }

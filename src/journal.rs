@@ -174,6 +174,7 @@ impl Journal {
         };
         let record = serde_json::json!({ "v": VERSION, "time": now(), "run": header });
         j.write(&record);
+        j.sync();
         match j.error.take() {
             Some(e) => Err(e),
             None => Ok(j),
@@ -187,10 +188,7 @@ impl Journal {
     }
 
     fn write_line(&mut self, line: &[u8]) {
-        let result = self.out.write_all(line).and_then(|()| {
-            if self.durable { self.out.flush().and_then(|()| self.out.get_ref().sync_data()) } else { Ok(()) }
-        });
-        if let Err(e) = result {
+        if let Err(e) = self.out.write_all(line) {
             self.error.get_or_insert(format!("cannot write the journal: {e}"));
         }
     }
@@ -209,10 +207,20 @@ impl Reporter for Journal {
         self.write_line(&line);
     }
 
-    fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), String> {
-        if let Err(e) = self.out.flush() {
+    /// Group commit: the records written since the last sync reach the disk together (live
+    /// runs), before any of them is acknowledged.
+    fn sync(&mut self) {
+        let synced = self
+            .out
+            .flush()
+            .and_then(|()| if self.durable { self.out.get_ref().sync_data() } else { Ok(()) });
+        if let Err(e) = synced {
             self.error.get_or_insert(format!("cannot write the journal: {e}"));
         }
+    }
+
+    fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), String> {
+        self.sync();
         self.error.take().map_or(Ok(()), Err)
     }
 }

@@ -47,7 +47,8 @@ pub struct Announce {
     /// late, status), relative to the plan.
     pub templates: Option<String>,
     /// Services online (or late) within this window of the run's clock share one update ("0s":
-    /// one update each). Default "15m".
+    /// one update each). Default "15m", or for a restoration expected to take longer than about
+    /// ten days, a thousandth of its expected length.
     pub batch_window: Option<HumanDuration>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,

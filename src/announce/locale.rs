@@ -58,17 +58,7 @@ pub fn number(locale: &str, n: u64) -> String {
         "pl" | "de" | "cs" | "sk" | "ru" | "uk" | "fr" => ("\u{a0}", 10_000),
         _ => return digits,
     };
-    if n < from {
-        return digits;
-    }
-    let mut out = String::new();
-    for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k).is_multiple_of(3) {
-            out += sep;
-        }
-        out.push(c);
-    }
-    out
+    if n < from { digits } else { crate::human::grouped(n, sep) }
 }
 
 /// The CLDR plural category of `n` in `locale`: "one", "few", "many" or "other" (and "two", "zero").

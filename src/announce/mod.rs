@@ -18,8 +18,10 @@ mod writer;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::event::{Event, RunMode};
+use crate::graph::Graph;
 use crate::plan::{LeakGuard, Plan};
 use crate::reporter::Reporter;
 use crate::stamp::Stamp;
@@ -48,10 +50,27 @@ pub fn render_checked(
 /// A page context with every field filled, for test-rendering the page template.
 pub fn sample_page(plan: &Plan) -> minijinja::Value {
     let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    let states = vec![ServiceState::Restoring; plan.services.len()];
+    // A few rows show whether the template works; the whole plan would cost memory and time.
+    let states = vec![ServiceState::Restoring; plan.services.len().min(3)];
     let feeds: BTreeMap<String, Vec<String>> =
         plan.locales.iter().map(|l| (l.clone(), vec!["update".to_owned(); 12])).collect();
     templates::value(&page::context(plan, &now, &states, &feeds))
+}
+
+/// How long updates are gathered before they go out: the plan's `batch_window`, or a quarter of
+/// an hour, longer for a restoration planned to take long, so that it makes at most about a
+/// thousand updates (its expected length, the critical path or the work over `jobs`, whichever
+/// is longer, over 1,000).
+pub fn batch_window(plan: &Plan, graph: &Graph, jobs: usize) -> Duration {
+    use crate::plan::defaults::{BATCH_WINDOW, BATCH_WINDOWS};
+    if let Some(window) = plan.announce.batch_window {
+        return window;
+    }
+    let work: Duration = plan.services.iter().map(|s| s.duration).sum();
+    let expected = graph.critical_path(plan).length.max(work / jobs.max(1) as u32);
+    let window = expected / BATCH_WINDOWS;
+    // Whole minutes: announcements are read by people.
+    BATCH_WINDOW.max(Duration::from_secs(window.as_secs().div_ceil(60) * 60))
 }
 
 /// The announcements of one run (live or dry): the policy's updates, written by the writer.
@@ -69,11 +88,12 @@ impl Announcer {
         dir: PathBuf,
         stamp: Stamp,
         mode: RunMode,
+        window: Duration,
     ) -> Result<Self, String> {
         let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode)?;
         Ok(Self {
             index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
-            policy: Policy::new(&plan, memory),
+            policy: Policy::new(&plan, memory, window),
             plan,
             writer,
         })

@@ -1,5 +1,5 @@
 //! The static status page: every customer-facing service with its state, the latest updates (the
-//! older ones folded away below them), and a language switch; one self-contained HTML file (no
+//! older ones a link away, in the feed), and a language switch; one self-contained HTML file (no
 //! external assets).
 
 use std::collections::BTreeMap;
@@ -12,7 +12,7 @@ use super::board::ServiceState;
 use super::locale;
 use crate::plan::Plan;
 
-/// How many updates the page shows before folding the older ones away.
+/// How many updates the page shows; the older ones are in the feed.
 const LATEST: usize = 10;
 
 /// Markdown → HTML; raw HTML in the text is shown as text, never interpreted.
@@ -44,9 +44,10 @@ pub fn context(
                 .filter(|(s, _)| s.customer_facing)
                 .map(|(s, st)| json!({ "name": s.display_name(l), "state": st.as_str() }))
                 .collect();
-            let newest_first: Vec<String> =
-                feeds.get(l).into_iter().flatten().rev().map(|u| markdown(u)).collect();
-            let (latest, older) = newest_first.split_at(newest_first.len().min(LATEST));
+            let feed = feeds.get(l).map_or(&[][..], Vec::as_slice);
+            let latest: Vec<String> = feed.iter().rev().take(LATEST).map(|u| markdown(u)).collect();
+            // The older ones are in the feed, one link away: the page stays small.
+            let older = feed.len() - latest.len();
             json!({
                 "locale": l,
                 "date": locale::date(l, when),

@@ -103,7 +103,8 @@ pub struct Policy {
 }
 
 impl Policy {
-    pub fn new(plan: &Plan, memory: Memory) -> Self {
+    /// `window`: updates gathered within it go out together (see `super::batch_window`).
+    pub fn new(plan: &Plan, memory: Memory, window: Duration) -> Self {
         let mut phases_customers_see = vec![false; plan.phases.len()];
         for s in plan.services.iter().filter(|s| s.customer_facing) {
             if let Some(p) = s.phase {
@@ -114,7 +115,7 @@ impl Policy {
             customer: plan.services.iter().map(|s| s.customer_facing).collect(),
             phase_ids: plan.phases.iter().map(|p| p.id.clone()).collect(),
             phases_customers_see,
-            window: plan.announce.batch_window,
+            window,
             board: Board::new(plan),
             memory,
             online: Vec::new(),
@@ -257,7 +258,7 @@ phase = "front"
     fn policy(memory: Memory) -> (Policy, std::sync::Arc<Plan>) {
         let loaded = crate::loaded::check(std::path::Path::new("p.toml"), PLAN.as_bytes().to_vec())
             .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
-        (Policy::new(&loaded.plan, memory), loaded.plan)
+        (Policy::new(&loaded.plan, memory, Duration::from_secs(15 * 60)), loaded.plan)
     }
 
     fn at(minutes: f64) -> Secs {

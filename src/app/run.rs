@@ -75,15 +75,16 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.join("announcements"));
         let stamp = Stamp { start, with_date: true };
         let reporters = reporters(loaded, args, stamp, journal, announce_dir)?;
-        let (feed, worker) = reporters.spawn();
+        let (mut feed, worker) = reporters.spawn();
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
         // another thread would let the virtual clock jump ahead.
         let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry };
         let outcome =
             runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
                 drop(ack);
-                let _ = feed.send((e.clone(), None));
+                feed.queue(e);
             }));
+        feed.flush();
         drop(feed);
         return worker.join().map_err(|_| "a reporter failed".to_owned())?.finish(loaded, args, outcome);
     }
@@ -116,12 +117,12 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
     let reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
-    let (feed, worker) = reporters.spawn();
+    let (mut feed, worker) = reporters.spawn();
     let outcome = runtime.block_on(async {
         let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, place, replay));
         let interrupts = crate::signals::interrupts();
         runner::run(plan, &loaded.graph, exec, &config, interrupts, &mut |e, ack| {
-            let _ = feed.send((e.clone(), Some(ack)));
+            feed.send(e, ack);
         })
         .await
     });
@@ -193,6 +194,36 @@ fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, String> {
     Ok(sc)
 }
 
+/// Hands events to the reporters' thread, in batches of up to `BATCH` (`flush` sends the rest).
+struct Feed {
+    tx: std::sync::mpsc::SyncSender<Vec<(Event, Option<Ack>)>>,
+    batch: Vec<(Event, Option<Ack>)>,
+}
+
+impl Feed {
+    const BATCH: usize = 256;
+
+    /// Queues an event; a simulation's go out when a batch is full.
+    fn queue(&mut self, e: &Event) {
+        self.batch.push((e.clone(), None));
+        if self.batch.len() >= Self::BATCH {
+            self.flush();
+        }
+    }
+
+    /// Sends an event of a live run at once, with what waits for it to be journaled.
+    fn send(&mut self, e: &Event, ack: Ack) {
+        self.batch.push((e.clone(), Some(ack)));
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let _ = self.tx.send(std::mem::take(&mut self.batch));
+        }
+    }
+}
+
 /// Every reporter of a run, fed the same events in the same order.
 struct Reporters {
     tally: Tally,
@@ -201,19 +232,31 @@ struct Reporters {
 
 impl Reporters {
     /// Runs the reporters on a thread of their own, so writing files never holds up the run.
-    /// Each event's `Ack` is dropped once every reporter (the journal first) has it.
-    fn spawn(
-        mut self,
-    ) -> (std::sync::mpsc::Sender<(Event, Option<Ack>)>, std::thread::JoinHandle<Reporters>) {
-        let (tx, rx) = std::sync::mpsc::channel::<(Event, Option<Ack>)>();
+    /// Events come in batches (a simulation sends many at once, a live run each as it happens);
+    /// every reporter sees them, then the journal syncs once for all that were waiting (group
+    /// commit), and only then are their `Ack`s dropped. The channel is bounded, so a simulation
+    /// never runs far ahead of its reporters.
+    fn spawn(mut self) -> (Feed, std::thread::JoinHandle<Reporters>) {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Ack>)>>(64);
         let worker = std::thread::spawn(move || {
-            for (event, ack) in rx {
-                self.event(&event);
-                drop(ack);
+            let mut acks = Vec::new();
+            while let Ok(first) = rx.recv() {
+                let mut next = Some(first);
+                while let Some(batch) = next {
+                    for (event, ack) in batch {
+                        self.event(&event);
+                        acks.extend(ack);
+                    }
+                    next = rx.try_recv().ok();
+                }
+                for s in &mut self.sinks {
+                    s.sync();
+                }
+                acks.clear();
             }
             self
         });
-        (tx, worker)
+        (Feed { tx, batch: Vec::new() }, worker)
     }
 
     fn event(&mut self, e: &Event) {
@@ -297,8 +340,15 @@ fn reporters(
             stamp.clone(),
         )?));
     }
-    let announcer =
-        Announcer::new(loaded.plan.clone(), loaded.templates.clone(), announce_dir, stamp, mode(args))?;
+    let window = crate::announce::batch_window(&loaded.plan, &loaded.graph, args.jobs as usize);
+    let announcer = Announcer::new(
+        loaded.plan.clone(),
+        loaded.templates.clone(),
+        announce_dir,
+        stamp,
+        mode(args),
+        window,
+    )?;
     sinks.push(Box::new(announcer));
     Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
 }

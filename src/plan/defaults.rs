@@ -12,8 +12,10 @@ pub(super) const DAY: Duration = Duration::from_secs(86_400);
 pub(super) const MAX_SPAN: Duration = Duration::from_secs(366 * 86_400);
 pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 86_400);
 
-/// `[announce] batch_window`: what comes back within a quarter of an hour is one update.
+/// `[announce] batch_window`, at least: what comes back within a quarter of an hour is one update.
 pub const BATCH_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// ...and a restoration planned to take longer gets at most about this many windows.
+pub const BATCH_WINDOWS: u32 = 1_000;
 
 /// Per-plan defaults from `[defaults]`, applied to every service that does not say otherwise.
 pub(super) struct Defaults {

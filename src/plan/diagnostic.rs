@@ -1,7 +1,7 @@
 //! Problems found in a plan: one kind, a message, spans into the file and the fix, rendered for
 //! people (miette, with the offending text underlined) or for machines (JSON).
 
-use miette::{LabeledSpan, NamedSource, SourceSpan};
+use miette::{LabeledSpan, SourceSpan};
 use serde::Serialize;
 
 use super::source::{Source, Span};
@@ -137,8 +137,57 @@ impl Diagnostic {
         if let Some(help) = &self.help {
             diag = diag.with_help(help.clone());
         }
-        let named = NamedSource::new(source.path().display().to_string(), source.text.clone());
-        miette::Report::new(diag).with_source_code(named)
+        miette::Report::new(diag).with_source_code(Excerpt::around(source, self))
+    }
+}
+
+/// The lines of the plan a diagnostic quotes, with where they sit in the file: miette reads these
+/// instead of the whole file, so rendering one diagnostic costs the same in a file of 20 lines or
+/// of 2 million.
+struct Excerpt {
+    name: String,
+    text: String,
+    /// Byte offset and 0-based line number of `text` in the file.
+    offset: usize,
+    line: usize,
+}
+
+impl Excerpt {
+    /// Context lines kept around the spans (miette shows one).
+    const CONTEXT: usize = 3;
+
+    fn around(source: &Source, d: &Diagnostic) -> Self {
+        let spans = d.span.iter().chain(d.related.iter().map(|(s, _)| s));
+        let (lo, hi) = spans.fold((usize::MAX, 0), |(lo, hi), s| (lo.min(s.start), hi.max(s.end)));
+        let (first, last) = if lo > hi { (0, 0) } else { (source.line_of(lo), source.line_of(hi)) };
+        let first = first.saturating_sub(Self::CONTEXT);
+        let range = source.lines(first, last + Self::CONTEXT);
+        Self {
+            name: source.path().display().to_string(),
+            text: source.text[range.clone()].to_owned(),
+            offset: range.start,
+            line: first,
+        }
+    }
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = SourceSpan::new(span.offset().saturating_sub(self.offset).into(), span.len());
+        let found = self.text.as_str().read_span(&inner, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            found.data(),
+            SourceSpan::new((found.span().offset() + self.offset).into(), found.span().len()),
+            found.line() + self.line,
+            found.column(),
+            found.line_count(),
+        )))
     }
 }
 

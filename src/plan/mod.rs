@@ -3,7 +3,7 @@
 
 mod checks;
 mod decode;
-mod defaults;
+pub mod defaults;
 pub mod diagnostic;
 pub mod keys;
 mod model;

@@ -30,14 +30,14 @@ pub struct Announce {
     /// A directory of template overrides (`EVENT.LOCALE.md.j2`), resolved against the plan's folder.
     pub templates: Option<Spanned<std::path::PathBuf>>,
     /// Services online (or late) within this window of the run's clock share one update (zero:
-    /// one update per service).
-    pub batch_window: Duration,
+    /// one update per service); `None`: chosen for the plan (see `announce::batch_window`).
+    pub batch_window: Option<Duration>,
     pub webhooks: Vec<Webhook>,
 }
 
 impl Default for Announce {
     fn default() -> Self {
-        Self { templates: None, batch_window: super::defaults::BATCH_WINDOW, webhooks: Vec::new() }
+        Self { templates: None, batch_window: None, webhooks: Vec::new() }
     }
 }
 

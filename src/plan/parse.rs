@@ -342,10 +342,15 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &[Phase
     opt(&f, "wait_timeout", |v| self::wait_timeout(dec, v), &mut wait_timeout);
     let summary = f.get("summary").and_then(|v| parse_localized(v, "summary", dec));
     let checks = match f.get("check") {
-        Some(v) => array_of_tables(v, "check", dec)
-            .into_iter()
-            .filter_map(|c| parse_check(c, dec, d, &ctx))
-            .collect(),
+        Some(v) => {
+            let mut checks: Vec<Check> = array_of_tables(v, "check", dec)
+                .into_iter()
+                .filter_map(|c| parse_check(c, dec, d, &ctx))
+                .collect();
+            // A check is large and a service has one or two: no room for four per service.
+            checks.shrink_to_fit();
+            checks
+        }
         None => Vec::new(),
     };
     let restore = f.get("restore").and_then(|v| parse_restore(v, dec, d, &ctx));
@@ -372,7 +377,9 @@ fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     if let Some(t) = f.get("templates").and_then(|v| dec.string(v, "templates")) {
         a.templates = Some(Spanned::new(t.span(), std::path::PathBuf::from(t.get_ref())));
     }
-    opt(&f, "batch_window", |v| dec.duration(v, "batch_window", DAY), &mut a.batch_window);
+    if let Some(v) = f.get("batch_window") {
+        a.batch_window = dec.duration(v, "batch_window", DAY);
+    }
     if let Some(v) = f.get("webhook") {
         for item in array_of_tables(v, "webhook", dec) {
             let Some(w) = dec.table(item, "webhook", "`[[announce.webhook]]`", keys::WEBHOOK) else {

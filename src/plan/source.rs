@@ -24,6 +24,18 @@ impl Source {
         &self.path
     }
 
+    /// 0-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset.min(self.text.len())) - 1
+    }
+
+    /// The bytes of 0-based lines `first..=last` (clamped to the file).
+    pub fn lines(&self, first: usize, last: usize) -> Span {
+        let start = self.line_starts.get(first).copied().unwrap_or(self.text.len());
+        let end = self.line_starts.get(last + 1).copied().unwrap_or(self.text.len());
+        start..end.max(start)
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());

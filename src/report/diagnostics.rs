@@ -1,5 +1,7 @@
 //! Plan diagnostics for people (miette, source underlined) and for machines (JSON).
 
+use std::io::Write;
+
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::loaded::Rejected;
@@ -17,12 +19,56 @@ pub fn render(diag: &Diagnostic, source: &Source, color: bool) -> String {
     out
 }
 
-/// Writes diagnostics to stderr for people.
+/// How many diagnostics of one kind are shown in full; the rest are summed up in one line.
+const IN_FULL: usize = 10;
+
+/// Writes diagnostics to stderr for people: the first ten of each kind in full, the others of
+/// that kind in one line at the end (as compilers do; `--format json` lists every one).
 pub fn eprint_all(diags: &[Diagnostic], source: &Source) {
     let color = crate::term::color(true);
+    let mut shown: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut rest: Vec<(&str, Vec<&Diagnostic>)> = Vec::new();
+    let mut out = std::io::stderr().lock();
     for d in diags {
-        eprintln!("{}", render(d, source, color));
+        let n = shown.entry(d.code).or_default();
+        *n += 1;
+        if *n <= IN_FULL {
+            let _ = writeln!(out, "{}", render(d, source, color));
+        } else {
+            match rest.iter_mut().find(|(code, _)| *code == d.code) {
+                Some((_, more)) => more.push(d),
+                None => rest.push((d.code, vec![d])),
+            }
+        }
     }
+    for (code, more) in rest {
+        let _ = writeln!(out, "{}\n", summary(code, &more, source));
+    }
+}
+
+/// `… and 2,285 more warnings of this kind (unobserved-service) at s20, s36, …; `--format json` lists them all`.
+fn summary(code: &str, more: &[&Diagnostic], source: &Source) -> String {
+    let kind = if more[0].is_error() { ("error", "errors") } else { ("warning", "warnings") };
+    let what: Vec<String> = more
+        .iter()
+        .take(5)
+        .filter_map(|d| d.span.as_ref())
+        .map(|s| {
+            let text = source.text.get(s.clone()).unwrap_or_default().trim_matches('"');
+            if text.is_empty() || text.contains('\n') || text.len() > 40 {
+                format!("line {}", source.line_col(s.start).0)
+            } else {
+                text.to_owned()
+            }
+        })
+        .collect();
+    let ellipsis = if more.len() > what.len() { ", …" } else { "" };
+    format!(
+        "… and {} more {} of this kind ({code}): {}{ellipsis}; `--format json` lists them all",
+        crate::human::thousands(more.len()),
+        if more.len() == 1 { kind.0 } else { kind.1 },
+        what.join(", ")
+    )
 }
 
 /// "3 errors, 1 warning".

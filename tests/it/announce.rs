@@ -432,3 +432,42 @@ fn a_second_dry_run_leaves_exactly_its_own_announcements() {
     assert!(!text.contains("all of ista Polska's services are available again"));
     assert_eq!(dry(&[]), full);
 }
+
+/// A plan of `n` services, every one customer-facing, in two languages, each depending on up to
+/// two earlier ones.
+fn all_customer_facing(n: usize) -> String {
+    let mut plan = String::from("[plan]\nname = \"Everyone's\"\nlocales = [\"pl\", \"en\"]\n");
+    for i in 0..n {
+        let deps: Vec<String> =
+            [i / 2, i / 3].iter().filter(|&&d| d < i).map(|d| format!("\"s{d}\"")).collect();
+        plan += &format!(
+            "[[service]]\nid = \"s{i}\"\nname = {{ pl = \"usługa {i}\", en = \"service {i}\" }}\nduration = \"{}m\"\ndepends_on = [{}]\n",
+            5 + (i * 37) % 240,
+            deps.join(", ")
+        );
+    }
+    plan
+}
+
+fn bytes_in(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum()
+}
+
+/// What a rehearsal writes for customers grows with the plan, not with its square.
+#[test]
+fn announcement_bytes_grow_linearly_with_the_plan() {
+    let written = |n: usize| {
+        let state = tempfile::tempdir().unwrap();
+        let plan = state.path().join("plan.toml");
+        std::fs::write(&plan, all_customer_facing(n)).unwrap();
+        restorectl()
+            .args(["run", "--dry-run", "--jobs", "16", "--progress", "none", "--state"])
+            .arg(state.path())
+            .arg(&plan)
+            .assert()
+            .code(0);
+        bytes_in(&state.path().join("dry-run/announcements"))
+    };
+    let (small, large) = (written(1000), written(4000));
+    assert!(large <= 5 * small, "1,000 services: {small} bytes; 4,000: {large} bytes");
+}

@@ -149,3 +149,24 @@ phase = "two"
 fn unknown_flags_are_input_errors() {
     restorectl().args(["validate", "--fromat", "json", "x.toml"]).assert().code(2);
 }
+
+/// Beyond ten diagnostics of one kind, people get one line that sums up the rest; JSON keeps all.
+#[test]
+fn many_diagnostics_of_one_kind_are_summed_up_after_the_first_ten() {
+    let mut toml = String::from("[plan]\nname = \"Unobserved\"\n");
+    for i in 0..13 {
+        toml += &format!("[[service]]\nid = \"s{i}\"\nname = \"service {i}\"\n");
+    }
+    let p = plan_file(&toml);
+    let out = restorectl().arg("validate").arg(&p.plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("has no checks and nothing depends on it").count(), 10, "{err}");
+    assert!(
+        err.contains("… and 3 more warnings of this kind (unobserved-service): s10, s11, s12; `--format json` lists them all\n"),
+        "{err}"
+    );
+    let json =
+        json(&restorectl().args(["validate", "--format", "json"]).arg(&p.plan).output().unwrap().stdout);
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 13);
+}
