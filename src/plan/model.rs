@@ -25,7 +25,7 @@ pub struct Plan {
 }
 
 /// `[announce]`: how customer updates are written and published.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Announce {
     /// A directory of template overrides (`EVENT.LOCALE.md.j2`), resolved against the plan's folder.
     pub templates: Option<Spanned<std::path::PathBuf>>,
@@ -35,11 +35,6 @@ pub struct Announce {
     pub webhooks: Vec<Webhook>,
 }
 
-impl Default for Announce {
-    fn default() -> Self {
-        Self { templates: None, batch_window: None, webhooks: Vec::new() }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookFormat {
