@@ -46,6 +46,8 @@ pub struct LiveExecutor {
     adopted: Mutex<HashMap<(usize, u32), String>>,
     /// Lines typed on the terminal, for confirming manual steps there.
     typed: OnceLock<broadcast::Sender<String>>,
+    /// `logs/<run>/pids`: each action appends its pid there before it execs.
+    pids: OnceLock<Arc<std::fs::File>>,
 }
 
 /// Says when a wait is due to be mentioned again.
@@ -85,6 +87,7 @@ impl LiveExecutor {
             running: Mutex::default(),
             adopted: Mutex::default(),
             typed: OnceLock::new(),
+            pids: OnceLock::new(),
         }
     }
 
@@ -107,6 +110,23 @@ impl LiveExecutor {
         Some(tx.subscribe())
     }
 
+    /// This run's `logs/<run>/pids`, opened once for appending.
+    fn pids(&self) -> Result<Arc<std::fs::File>, String> {
+        if let Some(file) = self.pids.get() {
+            return Ok(file.clone());
+        }
+        let path = journal::pids_path(&self.place.state, &self.place.run);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        Ok(self.pids.get_or_init(|| Arc::new(file)).clone())
+    }
+
     fn replay(&self) -> std::sync::MutexGuard<'_, Replay> {
         self.replay.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -126,23 +146,9 @@ impl LiveExecutor {
         let err = log.try_clone().map_err(|e| e.to_string())?;
         // Output goes to a file, not a pipe: the action must outlive a crash of restorectl.
         cmd.stdout(Stdio::from(log)).stderr(Stdio::from(err));
-        if let Ok(exe) = std::env::current_exe() {
-            cmd.env("RESTORECTL", &exe);
-            if let Some(dir) = exe.parent() {
-                let path = std::env::var_os("PATH").unwrap_or_default();
-                let mut dirs = vec![dir.to_path_buf()];
-                dirs.extend(std::env::split_paths(&path));
-                if let Ok(joined) = std::env::join_paths(dirs) {
-                    cmd.env("PATH", joined);
-                }
-            }
-        }
         let marker = format!("{}/{}/{attempt}", self.place.run, s.id);
         cmd.env(process::ACTION_MARKER, &marker);
-        let pid_path = log_path.with_extension("pid");
-        let pid_file = std::fs::File::create(&pid_path)
-            .map_err(|e| format!("cannot create {}: {e}", pid_path.display()))?;
-        process::record_pid_before_exec(&mut cmd, pid_file);
+        process::record_pid_before_exec(&mut cmd, self.pids()?, &format!("{}/{attempt}", s.id));
         let program = spec.argv[0].raw();
         let mut child = cmd.spawn().map_err(|e| format!("cannot run `{program}`: {e}"))?;
         let pid = child.id().unwrap_or_default();
@@ -295,8 +301,8 @@ impl Executor for LiveExecutor {
             // Killed between starting the action and journaling its pid: the pid file says
             // whether the action got as far as its exec.
             Stage::Starting => {
-                let log = journal::log_path(&self.place.state, &run, &s.id, attempt);
-                let pid = process::recorded_pid(&log.with_extension("pid"))?;
+                let pids = journal::pids_path(&self.place.state, &run);
+                let pid = process::recorded_pid(&pids, &format!("{}/{attempt}", s.id))?;
                 let ours = process::carries_marker(pid, &format!("{run}/{}/{attempt}", s.id));
                 ours.then(|| (pid, process::start_ticks(pid))).filter(|(_, ticks)| ticks.is_some())
             }

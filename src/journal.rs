@@ -174,7 +174,7 @@ impl Journal {
         };
         let record = serde_json::json!({ "v": VERSION, "time": now(), "run": header });
         j.write(&record);
-        j.sync();
+        j.sync(true);
         match j.error.take() {
             Some(e) => Err(e),
             None => Ok(j),
@@ -207,20 +207,19 @@ impl Reporter for Journal {
         self.write_line(&line);
     }
 
-    /// Group commit: the records written since the last sync reach the disk together (live
-    /// runs), before any of them is acknowledged.
-    fn sync(&mut self) {
-        let synced = self
-            .out
-            .flush()
-            .and_then(|()| if self.durable { self.out.get_ref().sync_data() } else { Ok(()) });
+    /// Group commit: the records written since the last sync reach the disk together (in a live
+    /// run, when anything waits for them), before any of them is acknowledged.
+    fn sync(&mut self, durable: bool) {
+        let fsync = durable && self.durable;
+        let synced =
+            self.out.flush().and_then(|()| if fsync { self.out.get_ref().sync_data() } else { Ok(()) });
         if let Err(e) = synced {
             self.error.get_or_insert(format!("cannot write the journal: {e}"));
         }
     }
 
     fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), String> {
-        self.sync();
+        self.sync(true);
         self.error.take().map_or(Ok(()), Err)
     }
 }
@@ -456,6 +455,11 @@ pub fn fingerprint(s: &Service) -> String {
 /// Where an operator's confirmation of `service` for run `run` is dropped (by `restorectl confirm`).
 pub fn confirmation_path(state: &Path, run: &str, service: &str) -> PathBuf {
     state.join("confirm").join(run).join(format!("{service}.json"))
+}
+
+/// Where the actions of run `run` note their pids before they exec (see `process`).
+pub fn pids_path(state: &Path, run: &str) -> PathBuf {
+    state.join(LOGS).join(run).join("pids")
 }
 
 /// Where the output of a restore attempt goes.

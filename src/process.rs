@@ -1,7 +1,11 @@
 //! Child processes the way an incident needs them: argv (or `sh -c` only when asked), their own
 //! process group so a timeout kills every descendant, output captured up to a cap.
 
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -22,18 +26,31 @@ pub struct Finished {
     pub stderr: String,
 }
 
-/// Builds the command: argv directly, or the script through `sh -c` when `shell = true`.
+/// Builds the command: argv directly, or the script through `sh -c` when `shell = true`. Every
+/// command finds `restorectl` itself on its `PATH` and in `$RESTORECTL`; its program is looked up
+/// on that `PATH` once per run, not by every spawn.
 pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
     let argv: Vec<String> = spec.argv.iter().map(|a| secrets.resolve(a)).collect::<Result<_, _>>()?;
-    let mut cmd = if spec.shell {
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(argv.join(" "));
-        c
-    } else {
-        let mut c = Command::new(&argv[0]);
-        c.args(&argv[1..]);
-        c
+    let own_path = spec.env.iter().any(|(name, _)| name == "PATH");
+    let program = if spec.shell { "sh" } else { argv[0].as_str() };
+    let mut cmd = match resolved(program).filter(|_| !own_path) {
+        Some(path) => {
+            let mut c = Command::new(path);
+            c.arg0(program);
+            c
+        }
+        None => Command::new(program),
     };
+    if spec.shell {
+        cmd.arg("-c").arg(argv.join(" "));
+    } else {
+        cmd.args(&argv[1..]);
+    }
+    let env = environment();
+    cmd.env("PATH", &env.path);
+    if let Some(exe) = &env.exe {
+        cmd.env("RESTORECTL", exe);
+    }
     for (name, value) in &spec.env {
         cmd.env(name, secrets.resolve(value)?);
     }
@@ -44,6 +61,43 @@ pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
     // Ctrl-C or crash of restorectl does not take a half-done restore with it.
     cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     Ok(cmd)
+}
+
+/// What every command's environment adds: our own binary, first on the `PATH`.
+struct Environment {
+    exe: Option<PathBuf>,
+    path: OsString,
+}
+
+fn environment() -> &'static Environment {
+    static ENV: OnceLock<Environment> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let exe = std::env::current_exe().ok();
+        let inherited = std::env::var_os("PATH").unwrap_or_default();
+        let dirs = exe.as_deref().and_then(Path::parent).map(Path::to_path_buf).into_iter();
+        let path = std::env::join_paths(dirs.chain(std::env::split_paths(&inherited))).unwrap_or(inherited);
+        Environment { exe, path }
+    })
+}
+
+/// Where `program` is on the commands' `PATH` (a name with a `/` is used as it is), found once.
+fn resolved(program: &str) -> Option<PathBuf> {
+    static FOUND: OnceLock<Mutex<HashMap<String, Option<PathBuf>>>> = OnceLock::new();
+    if program.contains('/') {
+        return None;
+    }
+    let mut found = FOUND.get_or_init(Mutex::default).lock().unwrap_or_else(|e| e.into_inner());
+    found
+        .entry(program.to_owned())
+        .or_insert_with(|| {
+            std::env::split_paths(&environment().path).map(|dir| dir.join(program)).find(|p| is_executable(p))
+        })
+        .clone()
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Sends SIGKILL to the process group led by `pid`.
@@ -99,37 +153,46 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
 /// (`RUN/SERVICE/ATTEMPT`): with the pid, it proves a process is that attempt's action.
 pub const ACTION_MARKER: &str = "RESTORECTL_ACTION";
 
-/// Makes the child write its own pid into `file` just before it becomes the action (after the
-/// fork, before the exec). A run killed between starting a process and journaling its pid still
-/// leaves the pid behind, so the next run can find the action instead of starting it again.
-pub fn record_pid_before_exec(cmd: &mut Command, file: std::fs::File) {
+/// Makes the child append `KEY PID` to `pids` just before it becomes the action (after the fork,
+/// before the exec). A run killed between starting a process and journaling its pid still leaves
+/// the pid behind, so the next run can find the action instead of starting it again. One file
+/// per run, opened for appending: each line is one write, whole.
+pub fn record_pid_before_exec(cmd: &mut Command, pids: std::sync::Arc<std::fs::File>, key: &str) {
     use std::os::fd::AsRawFd;
-    let fd = file.as_raw_fd();
+    let mut line = format!("{key} ").into_bytes();
+    let prefix = line.len();
+    // Room for the pid and the newline, so the child never allocates.
+    line.reserve_exact(12);
     // SAFETY: the closure runs in the forked child before exec and only makes async-signal-safe
-    // calls (getpid, write) on a stack buffer; `file` lives in the closure, so `fd` stays open.
+    // calls (getpid, write) and writes within memory allocated before the fork; `pids` lives in
+    // the closure, so its fd stays open.
     unsafe {
         cmd.pre_exec(move || {
-            let _keep = &file;
+            let fd = pids.as_raw_fd();
             let mut n = libc::getpid().unsigned_abs();
-            let mut buf = [0u8; 12];
-            let mut at = buf.len();
+            let mut digits = [0u8; 11];
+            let mut at = digits.len();
             loop {
                 at -= 1;
-                buf[at] = b'0' + (n % 10) as u8;
+                digits[at] = b'0' + (n % 10) as u8;
                 n /= 10;
                 if n == 0 {
                     break;
                 }
             }
-            libc::write(fd, buf[at..].as_ptr().cast(), buf.len() - at);
+            line.truncate(prefix);
+            line.extend_from_slice(&digits[at..]);
+            line.push(b'\n');
+            libc::write(fd, line.as_ptr().cast(), line.len());
             Ok(())
         });
     }
 }
 
-/// The pid `record_pid_before_exec` left in `path`, if the child got that far.
-pub fn recorded_pid(path: &std::path::Path) -> Option<u32> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+/// The pid `record_pid_before_exec` left in `pids` under `key`, if the child got that far.
+pub fn recorded_pid(pids: &Path, key: &str) -> Option<u32> {
+    let text = std::fs::read_to_string(pids).ok()?;
+    text.lines().rev().find_map(|line| line.strip_prefix(key)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 /// Whether the running process `pid` carries `ACTION_MARKER=marker` in its environment.

@@ -4,9 +4,9 @@
 /// Consumes the events of a run. Adding a reporter never touches the scheduler.
 pub trait Reporter {
     fn event(&mut self, e: &crate::event::Event);
-    /// Makes what the events so far recorded durable; called after each group of events, before
-    /// they are acknowledged (the journal fsyncs here).
-    fn sync(&mut self) {}
+    /// Called after each group of events: writes out what they recorded, and with `durable`
+    /// (something waits for them to be on disk) makes it durable first (the journal fsyncs).
+    fn sync(&mut self, _durable: bool) {}
     /// Called once after the last event.
     fn finish(&mut self, _tally: &crate::tally::Tally) -> Result<(), String> {
         Ok(())

@@ -99,9 +99,14 @@ pub type Interrupts = Option<mpsc::UnboundedReceiver<()>>;
 /// Given to the sink with each event. Dropping it says the event is recorded: a task that waits for
 /// its event to be journaled (before starting a process) goes on then. A sink that hands events
 /// to another thread hands the `Ack` along with them.
-pub struct Ack(
-    #[expect(dead_code, reason = "dropping the sender is the acknowledgement")] Option<oneshot::Sender<()>>,
-);
+pub struct Ack(Option<oneshot::Sender<()>>);
+
+impl Ack {
+    /// Whether a task waits for this event to be recorded (dropping the `Ack` tells it).
+    pub fn awaited(&self) -> bool {
+        self.0.is_some()
+    }
+}
 
 /// Runs the plan. `sink` sees every event, in order; returns how the run ended.
 pub async fn run<E: Executor>(

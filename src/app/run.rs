@@ -213,7 +213,7 @@ impl Feed {
 
     /// Sends an event of a live run at once, with what waits for it to be journaled.
     fn send(&mut self, e: &Event, ack: Ack) {
-        self.batch.push((e.clone(), Some(ack)));
+        self.batch.push((e.clone(), ack.awaited().then_some(ack)));
         self.flush();
     }
 
@@ -249,8 +249,9 @@ impl Reporters {
                     }
                     next = rx.try_recv().ok();
                 }
+                let durable = !acks.is_empty();
                 for s in &mut self.sinks {
-                    s.sync();
+                    s.sync(durable);
                 }
                 acks.clear();
             }

@@ -35,7 +35,6 @@ pub struct Announce {
     pub webhooks: Vec<Webhook>,
 }
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookFormat {
     Json,

@@ -254,7 +254,7 @@ fn one_random_kill(seed: u64) {
 }
 
 /// The run was killed after journaling that the restore starts, before journaling its pid: the
-/// pid file the action wrote before its exec leads the next run to it.
+/// line the action appended to the run's `pids` file before its exec leads the next run to it.
 #[test]
 fn a_restore_started_just_before_the_kill_is_found_by_its_pid_file() {
     use std::os::unix::process::CommandExt;
@@ -287,7 +287,7 @@ timeout = "1m"
         .process_group(0)
         .spawn()
         .unwrap();
-    std::fs::write(state.join("logs/0001/svc.1.pid"), action.id().to_string()).unwrap();
+    std::fs::write(state.join("logs/0001/pids"), format!("other/1 1\nsvc/1 {}\n", action.id())).unwrap();
     let out =
         restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
