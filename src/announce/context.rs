@@ -99,5 +99,10 @@ pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
     ctx["phase"] = json!("phase");
     ctx["deadline"] = json!(locale::date(locale, &now));
     ctx["updates"] = json!(["update"]);
-    super::templates::value(&ctx)
+    value(&ctx)
+}
+
+/// A value for templates from a JSON context.
+pub fn value(v: &serde_json::Value) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(v))
 }

@@ -15,47 +15,20 @@ pub mod templates;
 pub mod webhook;
 mod writer;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::event::{Event, RunMode};
 use crate::graph::Graph;
-use crate::plan::{LeakGuard, Plan};
+use crate::plan::Plan;
 use crate::reporter::Reporter;
 use crate::stamp::Stamp;
 use crate::tally::Tally;
-use board::ServiceState;
 use policy::Policy;
 use templates::Templates;
 use writer::Writer;
-
-/// Renders a template and refuses text that would reveal the plan's internal infrastructure.
-pub fn render_checked(
-    templates: &Templates,
-    guard: Option<&LeakGuard>,
-    name: &str,
-    ctx: &serde_json::Value,
-) -> Result<String, String> {
-    let text = templates.render(name, &templates::value(ctx))?;
-    match guard.and_then(|g| g.find(&text)) {
-        Some((o, l)) => {
-            Err(format!("it would reveal `{}`, which the plan's checks or actions use", &text[o..o + l]))
-        }
-        None => Ok(text),
-    }
-}
-
-/// A page context with every field filled, for test-rendering the page template.
-pub fn sample_page(plan: &Plan) -> minijinja::Value {
-    let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    // A few rows show whether the template works; the whole plan would cost memory and time.
-    let states = vec![ServiceState::Restoring; plan.services.len().min(3)];
-    let feeds: BTreeMap<String, Vec<String>> =
-        plan.locales.iter().map(|l| (l.clone(), vec!["update".to_owned(); 12])).collect();
-    templates::value(&page::context(plan, &now, &states, &feeds))
-}
 
 /// How long updates are gathered before they go out: the plan's `batch_window`, or a quarter of
 /// an hour, longer for a restoration planned to take long, so that it makes at most about a

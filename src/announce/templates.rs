@@ -8,7 +8,7 @@ use minijinja::value::Rest;
 use minijinja::{AutoEscape, Environment, State, UndefinedBehavior, Value};
 
 use super::locale;
-use crate::plan::{Diagnostic, Plan};
+use crate::plan::{Diagnostic, LeakGuard, Plan};
 
 /// The updates restorectl writes, by template name.
 pub const EVENTS: [&str; 6] = ["start", "online", "phase", "restored", "late", "status"];
@@ -101,6 +101,22 @@ impl Templates {
         if errors.is_empty() { Ok(templates) } else { Err(errors) }
     }
 
+    /// Renders an update and refuses text that would reveal the plan's internal infrastructure.
+    pub fn render_checked(
+        &self,
+        guard: Option<&LeakGuard>,
+        name: &str,
+        ctx: &serde_json::Value,
+    ) -> Result<String, String> {
+        let text = self.render(name, &super::context::value(ctx))?;
+        match guard.and_then(|g| g.find(&text)) {
+            Some((o, l)) => {
+                Err(format!("it would reveal `{}`, which the plan's checks or actions use", &text[o..o + l]))
+            }
+            None => Ok(text),
+        }
+    }
+
     pub fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
         let t = self.env.get_template(name).map_err(|e| e.to_string())?;
         t.render(ctx).map_err(|e| describe(&e))
@@ -122,7 +138,7 @@ impl Templates {
                 }
             }
         }
-        if let Err(e) = self.render(PAGE, &super::sample_page(plan)) {
+        if let Err(e) = self.render(PAGE, &super::page::sample(plan)) {
             errors.push(Diagnostic::error("template", span, format!("template {PAGE}: {e}")));
         }
         errors
@@ -192,9 +208,4 @@ fn plural(state: &State, n: u64, forms: Rest<String>) -> String {
 /// `{{ n|number }}`: `12,500` (en), `12 500` (pl).
 fn number(state: &State, n: u64) -> String {
     locale::number(&locale_of(state), n)
-}
-
-/// A value for templates from anything serializable.
-pub fn value(v: &serde_json::Value) -> Value {
-    Value::from(minijinja::value::Serde(v))
 }

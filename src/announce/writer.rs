@@ -13,7 +13,7 @@ use super::board::Board;
 use super::policy::{Kind, Note, Update};
 use super::record::{self, Recorder};
 use super::templates::{self, Templates};
-use super::{context, page, render_checked, webhook};
+use super::{context, page, webhook};
 use crate::event::{RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
 use crate::stamp::Stamp;
@@ -82,7 +82,7 @@ impl Writer {
         for locale in &self.plan.locales {
             let ctx = context::update(&self.plan, board, &self.stamp, locale, u);
             let name = templates::name(u.kind.as_str(), locale);
-            match render_checked(&self.templates, self.guard.as_ref(), &name, &ctx) {
+            match self.templates.render_checked(self.guard.as_ref(), &name, &ctx) {
                 Ok(text) => texts.push((locale.clone(), text)),
                 Err(e) => {
                     return eprintln!(
@@ -146,7 +146,7 @@ impl Writer {
             let mut ctx = context::common(&self.plan, board, locale, &when);
             let newest_first: Vec<&String> = self.feeds.get(locale).into_iter().flatten().rev().collect();
             ctx["updates"] = json!(newest_first);
-            match self.templates.render(&templates::name("feed", locale), &templates::value(&ctx)) {
+            match self.templates.render(&templates::name("feed", locale), &context::value(&ctx)) {
                 Ok(text) => {
                     let _ = std::fs::write(self.dir.join(format!("updates.{locale}.md")), text);
                 }
@@ -154,7 +154,7 @@ impl Writer {
             }
         }
         let ctx = page::context(&self.plan, &when, &board.states, &self.feeds);
-        match self.templates.render(templates::PAGE, &templates::value(&ctx)) {
+        match self.templates.render(templates::PAGE, &ctx) {
             Ok(html) => {
                 let _ = std::fs::write(self.dir.join("status.html"), html);
             }

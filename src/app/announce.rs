@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::announce::board::Board;
 use crate::announce::templates::{self, PAGE};
-use crate::announce::{context, page, render_checked};
+use crate::announce::{context, page};
 use crate::cli::AnnounceFormat;
 use crate::exit::Exit;
 use crate::plan::LeakGuard;
@@ -43,7 +43,7 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
     let guard = LeakGuard::new(plan);
     for locale in &locales {
         let ctx = context::common(plan, &board, locale, &now);
-        match render_checked(&loaded.templates, guard.as_ref(), &templates::name("status", locale), &ctx) {
+        match loaded.templates.render_checked(guard.as_ref(), &templates::name("status", locale), &ctx) {
             Ok(t) => {
                 texts.insert(locale.to_string(), t);
             }
@@ -70,7 +70,7 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
             let feeds: BTreeMap<String, Vec<String>> =
                 texts.iter().map(|(l, t)| (l.clone(), vec![t.clone()])).collect();
             let ctx = page::context(plan, &now, &board.states, &feeds);
-            match loaded.templates.render(PAGE, &templates::value(&ctx)) {
+            match loaded.templates.render(PAGE, &ctx) {
                 Ok(html) => html,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use reqwest::{Client, Method, redirect};
 
-use super::error_chain;
 use crate::human::human_duration;
 use crate::plan::{HttpProbe, HttpRequest};
 use crate::secrets::Secrets;
@@ -125,4 +124,18 @@ fn describe(e: &reqwest::Error) -> String {
     }
     // reqwest's top line repeats the URL; the causes say what went wrong.
     chain.split_once(": ").map_or(chain.clone(), |(_, rest)| rest.to_owned())
+}
+
+/// The most useful line of an error and its causes (reqwest nests the real reason deep).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }

@@ -85,20 +85,6 @@ pub fn kind(check: &Check) -> &'static str {
     }
 }
 
-/// The most useful line of an error and its causes (reqwest nests the real reason deep).
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
-}
-
 /// Every check of one service, probed in parallel.
 #[derive(Debug, Clone)]
 pub struct Health {

@@ -46,6 +46,34 @@ timeout = "20s"
     )
 }
 
+/// A service restored by `sh -c SCRIPT` (each run of it a line in `<dir>/runs`) and checked by
+/// `test -f <dir>/<id>.up`; `restore` adds keys to its restore table.
+fn file_service(dir: &Path, id: &str, script: &str, restore: &str) -> String {
+    format!(
+        "[[service]]\nid = \"{id}\"\nname = \"{id}\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"100ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo {id} >> {d}/runs; {script}\"]\n{restore}\n",
+        d = dir.display()
+    )
+}
+
+/// The journal an earlier run (`0001`) of the plan left in `<dir>/.restorectl`: its header, then
+/// `events`, one a line. Returns the state directory.
+fn earlier_run(dir: &Path, events: &[&str]) -> std::path::PathBuf {
+    let state = dir.join(".restorectl");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut text = String::from(
+        r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#,
+    );
+    for e in events {
+        text = text + "\n" + e;
+    }
+    std::fs::write(state.join("journal.jsonl"), text + "\n").unwrap();
+    state
+}
+
+/// `svc`'s first restore attempt began.
+const STARTED: &str =
+    r#"{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}"#;
+
 fn runs(dir: &Path, id: &str) -> usize {
     std::fs::read_to_string(dir.join("runs")).unwrap_or_default().lines().filter(|l| *l == id).count()
 }
@@ -122,21 +150,11 @@ fn a_restore_left_running_by_a_killed_run_is_waited_for_and_verified_never_run_a
 fn an_orphan_still_running_at_the_restore_timeout_is_killed_with_its_group_and_the_attempt_fails() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body = format!(
-        r#"
-[[service]]
-id = "stuck"
-name = "stuck"
-[[service.check]]
-command = ["test", "-f", "{d}/stuck.up"]
-interval = "100ms"
-[service.restore]
-command = ["sh", "-c", "echo stuck >> {d}/runs; sleep 120 & echo $! > {d}/child; wait"]
-timeout = "2s"
-"#,
-        d = d.display()
+    let dd = d.display();
+    let plan = plan_in(
+        d,
+        &file_service(d, "stuck", &format!("sleep 120 & echo $! > {dd}/child; wait"), "timeout = \"2s\""),
     );
-    let plan = plan_in(d, &body);
     let mut child = spawn_run(&plan, &[]);
     wait_for(&d.join("child"), "the restore to start");
     signal(&child, libc::SIGKILL);
@@ -161,42 +179,16 @@ fn a_journaled_pid_now_used_by_another_process_is_neither_waited_for_nor_killed(
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("svc.up"), "").unwrap();
-    let body = format!(
-        r#"
-[[service]]
-id = "svc"
-name = "svc"
-[[service.check]]
-command = ["test", "-f", "{d}/svc.up"]
-interval = "100ms"
-[service.restore]
-command = ["sh", "-c", "echo svc >> {d}/runs"]
-timeout = "1h"
-"#,
-        d = d.display()
-    );
-    let plan = plan_in(d, &body);
+    let plan = plan_in(d, &file_service(d, "svc", "true", "timeout = \"1h\""));
     // An unrelated process holds the pid the journal names, with other start ticks.
     let mut stranger = std::process::Command::new("sleep").arg("60").spawn().unwrap();
     let ticks = restorectl::process::start_ticks(stranger.id()).unwrap();
-    let state = d.join(".restorectl");
-    std::fs::create_dir_all(&state).unwrap();
-    std::fs::write(
-        state.join("journal.jsonl"),
-        format!(
-            concat!(
-                r#"{{"v":1,"time":"2026-01-01T00:00:00Z","run":{{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{{}}}}}}"#,
-                "\n",
-                r#"{{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}}"#,
-                "\n",
-                r#"{{"v":1,"time":"2026-01-01T00:00:01Z","event":"process_spawned","service":"svc","attempt":1,"at":0.0,"pid":{},"start_ticks":{}}}"#,
-                "\n"
-            ),
-            stranger.id(),
-            ticks + 1
-        ),
-    )
-    .unwrap();
+    let spawned = format!(
+        r#"{{"v":1,"time":"2026-01-01T00:00:01Z","event":"process_spawned","service":"svc","attempt":1,"at":0.0,"pid":{},"start_ticks":{}}}"#,
+        stranger.id(),
+        ticks + 1
+    );
+    earlier_run(d, &[STARTED, &spawned]);
     let out =
         restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
@@ -260,26 +252,10 @@ fn a_restore_started_just_before_the_kill_is_found_by_its_pid_file() {
     use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body = format!(
-        r#"
-[[service]]
-id = "svc"
-name = "svc"
-[[service.check]]
-command = ["test", "-f", "{d}/svc.up"]
-interval = "100ms"
-[service.restore]
-command = ["sh", "-c", "echo svc >> {d}/runs; touch {d}/svc.up"]
-timeout = "1m"
-"#,
-        d = d.display()
-    );
-    let plan = plan_in(d, &body);
-    let state = d.join(".restorectl");
+    let plan =
+        plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), "timeout = \"1m\""));
+    let state = earlier_run(d, &[STARTED]);
     std::fs::create_dir_all(state.join("logs/0001")).unwrap();
-    let header = r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#;
-    let started = r#"{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}"#;
-    std::fs::write(state.join("journal.jsonl"), format!("{header}\n{started}\n")).unwrap();
     // The action the dead run had started: still at work, in its own group, marked as attempt 1.
     let mut action = std::process::Command::new("sh")
         .args(["-c", &format!("sleep 1; touch {}/svc.up", d.display())])
@@ -308,16 +284,8 @@ timeout = "1m"
 fn a_restore_journaled_as_starting_without_a_pid_file_never_started_and_runs_now() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body = format!(
-        "[[service]]\nid = \"svc\"\nname = \"svc\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/svc.up\"]\ninterval = \"100ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo svc >> {d}/runs; touch {d}/svc.up\"]\n",
-        d = d.display()
-    );
-    let plan = plan_in(d, &body);
-    let state = d.join(".restorectl");
-    std::fs::create_dir_all(&state).unwrap();
-    let header = r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#;
-    let started = r#"{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}"#;
-    std::fs::write(state.join("journal.jsonl"), format!("{header}\n{started}\n")).unwrap();
+    let plan = plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), ""));
+    earlier_run(d, &[STARTED]);
     let (code, report) = run_json(&plan, &[]);
     assert_eq!(code, Some(0));
     assert_eq!(runs(d, "svc"), 1);
@@ -333,10 +301,8 @@ fn a_torn_journal_line_hides_nothing_from_the_runs_after_it() {
     let _daemons = Daemons(d, &["db"]);
     let port = free_port();
     let plan = plan_in(d, &daemon_service(d, "db", &[], port, 1.5, 0.2, ""));
-    let state = d.join(".restorectl");
-    std::fs::create_dir_all(&state).unwrap();
-    let header = r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#;
-    let mut torn = format!("{header}\n").into_bytes();
+    let state = earlier_run(d, &[]);
+    let mut torn = std::fs::read(state.join("journal.jsonl")).unwrap();
     torn.extend_from_slice(r#"{"v":1,"event":"waiting_for_operator","instruction":"sign-off "#.as_bytes());
     torn.extend_from_slice(&"—".as_bytes()[..2]);
     std::fs::write(state.join("journal.jsonl"), torn).unwrap();
@@ -365,11 +331,11 @@ fn a_torn_journal_line_hides_nothing_from_the_runs_after_it() {
 fn a_taken_over_restore_is_killed_by_a_second_ctrl_c_and_named_by_its_own_log() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body = format!(
-        "[[service]]\nid = \"slow\"\nname = \"slow\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/slow.up\"]\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo slow >> {d}/runs; sleep 60 & echo $! > {d}/child; wait\"]\ntimeout = \"1h\"\n",
-        d = d.display()
+    let dd = d.display();
+    let plan = plan_in(
+        d,
+        &file_service(d, "slow", &format!("sleep 60 & echo $! > {dd}/child; wait"), "timeout = \"1h\""),
     );
-    let plan = plan_in(d, &body);
     let mut first = spawn_run(&plan, &[]);
     wait_for(&d.join("child"), "the restore to start");
     signal(&first, libc::SIGKILL);
@@ -400,11 +366,7 @@ fn a_taken_over_restore_is_killed_by_a_second_ctrl_c_and_named_by_its_own_log() 
 fn a_fresh_start_is_refused_while_an_earlier_runs_restore_still_runs() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let body = format!(
-        "[[service]]\nid = \"slow\"\nname = \"slow\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/slow.up\"]\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo slow >> {d}/runs; sleep 2; touch {d}/slow.up\"]\n",
-        d = d.display()
-    );
-    let plan = plan_in(d, &body);
+    let plan = plan_in(d, &file_service(d, "slow", &format!("sleep 2; touch {}/slow.up", d.display()), ""));
     let mut first = spawn_run(&plan, &[]);
     wait_until("the restore to start", || runs(d, "slow") == 1);
     std::thread::sleep(Duration::from_millis(200));
