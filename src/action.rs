@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -18,15 +17,15 @@ use tokio::time::Instant;
 use crate::check::Prober;
 use crate::event::{Event, Secs, WaitOn};
 use crate::human::human_duration;
-use crate::journal::{self, Replay, Stage};
 use crate::plan::{Action, Plan};
 use crate::process;
 use crate::runner::{Emitter, Executor, Resumed};
+use crate::state::{Confirmation, Replay, Stage, StateDir};
 
 const POLL: Duration = Duration::from_millis(200);
 /// Where a live run works: its state directory, its id, and how people reach it.
 pub struct Workplace {
-    pub state: PathBuf,
+    pub state: StateDir,
     /// This run's id.
     pub run: String,
     /// `restorectl confirm PLAN` (with `--state DIR` when it is not the default), for messages.
@@ -115,7 +114,7 @@ impl LiveExecutor {
         if let Some(file) = self.pids.get() {
             return Ok(file.clone());
         }
-        let path = journal::pids_path(&self.place.state, &self.place.run);
+        let path = self.place.state.pids(&self.place.run);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
@@ -137,7 +136,7 @@ impl LiveExecutor {
         let Action::Command(spec) = &r.action else { return Ok(()) };
         let secrets = self.prober.secrets();
         let mut cmd = process::build(spec, secrets)?;
-        let log_path = journal::log_path(&self.place.state, &self.place.run, &s.id, attempt);
+        let log_path = self.place.state.log(&self.place.run, &s.id, attempt);
         if let Some(dir) = log_path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
@@ -218,7 +217,7 @@ impl LiveExecutor {
         if !needs_confirmation {
             return Ok(()); // verification waits for the checks
         }
-        let path = journal::confirmation_path(&self.place.state, &self.place.run, &s.id);
+        let path = self.place.state.confirmation(&self.place.run, &s.id);
         let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
         let deadline = Instant::now() + timeout;
         let mut typed = self.terminal_lines();
@@ -233,11 +232,10 @@ impl LiveExecutor {
             let at_terminal = typed
                 .as_mut()
                 .is_some_and(|rx| std::iter::from_fn(|| rx.try_recv().ok()).any(|line| line.trim() == s.id));
-            let from_file = std::fs::read_to_string(&path).ok();
+            let from_file = Confirmation::read(&path);
             if at_terminal || from_file.is_some() {
                 let by = from_file
-                    .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-                    .and_then(|v| v["by"].as_str().map(str::to_owned))
+                    .map(|c| c.by)
                     .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
                     .unwrap_or_else(|| "an operator".into());
                 let _ = std::fs::remove_file(&path);
@@ -301,7 +299,7 @@ impl Executor for LiveExecutor {
             // Killed between starting the action and journaling its pid: the pid file says
             // whether the action got as far as its exec.
             Stage::Starting => {
-                let pids = journal::pids_path(&self.place.state, &run);
+                let pids = self.place.state.pids(&run);
                 let pid = process::recorded_pid(&pids, &format!("{}/{attempt}", s.id))?;
                 let ours = process::carries_marker(pid, &format!("{run}/{}/{attempt}", s.id));
                 ours.then(|| (pid, process::start_ticks(pid))).filter(|(_, ticks)| ticks.is_some())
@@ -409,7 +407,7 @@ impl Executor for LiveExecutor {
             self.adopted.lock().unwrap_or_else(|e| e.into_inner()).get(&(service, attempt)).cloned();
         let run = adopted.as_deref().unwrap_or(&self.place.run);
         matches!(s.restore.as_ref()?.action, Action::Command(_))
-            .then(|| journal::log_path(&self.place.state, run, &s.id, attempt).display().to_string())
+            .then(|| self.place.state.log(run, &s.id, attempt).display().to_string())
     }
 
     fn kill_all(&self) -> Vec<(usize, u32)> {

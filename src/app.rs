@@ -22,7 +22,7 @@ pub fn run(cli: Cli) -> Exit {
         }
         Command::Run(args) => run::run(args),
         Command::Confirm { plan, id, run, by, state } => {
-            confirm::run(&confirm::Confirmation { plan, id, run, by, state })
+            confirm::run(&confirm::Request { plan, id, run, by, state })
         }
         Command::DemoService { port, detach, warmup, lifetime } => demo::run(port, detach, warmup, lifetime),
         Command::Announce { plan, state, locale, format } => {

@@ -1,6 +1,7 @@
 //! Publishing updates to webhooks (`json`, `slack`, `statuspage`), in the background: a slow or
 //! failing endpoint never slows the restoration. Each delivery is journaled in `webhooks.jsonl`
-//! (queued, then delivered), so a resumed run re-sends what was never delivered and nothing twice.
+//! (typed, versioned records: queued, then delivered), so a resumed run re-sends what was never
+//! delivered and nothing twice.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -15,6 +16,18 @@ use crate::plan::{Plan, Webhook, WebhookFormat};
 use crate::secrets::Secrets;
 
 pub const LOG: &str = "webhooks.jsonl";
+/// Version of the delivery records; records of other versions are skipped.
+const VERSION: u32 = 1;
+
+/// One line of `webhooks.jsonl`.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum Record {
+    /// An update is to be posted to webhook number `webhook` with `body`.
+    Queued { v: u32, key: String, webhook: usize, body: serde_json::Value },
+    /// It was accepted (2xx).
+    Delivered { v: u32, key: String, webhook: usize },
+}
 const ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,7 +87,10 @@ impl Poster {
         let Some(tx) = &self.tx else { return };
         for (i, hook) in self.plan.announce.webhooks.iter().enumerate() {
             let body = payload(&self.plan, hook, &update);
-            append(&self.log, &json!({ "state": "queued", "key": update.key, "webhook": i, "body": body }));
+            append(
+                &self.log,
+                &Record::Queued { v: VERSION, key: update.key.clone(), webhook: i, body: body.clone() },
+            );
             let _ = tx.send(Delivery { key: update.key.clone(), webhook: i, body });
         }
     }
@@ -146,7 +162,7 @@ async fn deliver(
             }
             let ok = matches!(req.send().await, Ok(r) if r.status().is_success());
             if ok {
-                append(&log, &json!({ "state": "delivered", "key": d.key, "webhook": d.webhook }));
+                append(&log, &Record::Delivered { v: VERSION, key: d.key.clone(), webhook: d.webhook });
                 break;
             }
             if attempt < ATTEMPTS {
@@ -160,31 +176,32 @@ async fn deliver(
 /// Deliveries queued by earlier runs and never delivered.
 fn undelivered(log: &Path) -> Vec<Delivery> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
-    let records: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let delivered: HashSet<(String, u64)> = records
+    let records: Vec<Record> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let delivered: HashSet<(&str, usize)> = records
         .iter()
-        .filter(|r| r["state"] == "delivered")
-        .filter_map(|r| Some((r["key"].as_str()?.to_owned(), r["webhook"].as_u64()?)))
+        .filter_map(|r| match r {
+            Record::Delivered { v: VERSION, key, webhook } => Some((key.as_str(), *webhook)),
+            _ => None,
+        })
         .collect();
     records
-        .into_iter()
-        .filter(|r| r["state"] == "queued")
-        .filter_map(|r| {
-            let key = r["key"].as_str()?.to_owned();
-            let webhook = r["webhook"].as_u64()?;
-            (!delivered.contains(&(key.clone(), webhook))).then(|| Delivery {
-                key,
-                webhook: webhook as usize,
-                body: r["body"].clone(),
-            })
+        .iter()
+        .filter_map(|r| match r {
+            Record::Queued { v: VERSION, key, webhook, body }
+                if !delivered.contains(&(key.as_str(), *webhook)) =>
+            {
+                Some(Delivery { key: key.clone(), webhook: *webhook, body: body.clone() })
+            }
+            _ => None,
         })
         .collect()
 }
 
 /// Appends one record and syncs it, so a crash cannot lose (or repeat) a delivery.
-fn append(log: &Path, record: &serde_json::Value) {
+fn append(log: &Path, record: &Record) {
+    let line = serde_json::to_string(record).unwrap_or_default();
     let written = std::fs::OpenOptions::new().create(true).append(true).open(log).and_then(|mut f| {
-        writeln!(f, "{record}")?;
+        writeln!(f, "{line}")?;
         f.sync_data()
     });
     if let Err(e) = written {

@@ -21,8 +21,8 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         eprintln!("error: `--locale {l}`: the plan's locales are {}", plan.locales.join(", "));
         return Exit::Invalid;
     }
-    let state = super::run::state_dir(plan_path, state);
-    let events = match crate::journal::last_run(&state, plan, plan_path) {
+    let state = crate::state::StateDir::for_plan(plan_path, state);
+    let events = match crate::state::last_run(&state, plan, plan_path) {
         Ok(last) => last.events,
         Err(e) => {
             eprintln!("error: {e}");

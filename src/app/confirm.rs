@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use crate::event::Event;
 use crate::exit::Exit;
-use crate::journal;
 use crate::plan::Action;
+use crate::state::{self, StateDir};
 
 /// What the operator typed.
-pub struct Confirmation {
+pub struct Request {
     pub plan: PathBuf,
     pub id: String,
     pub run: Option<String>,
@@ -17,7 +17,7 @@ pub struct Confirmation {
     pub state: Option<PathBuf>,
 }
 
-pub fn run(c: &Confirmation) -> Exit {
+pub fn run(c: &Request) -> Exit {
     match confirm(c) {
         Ok(message) => {
             println!("{message}");
@@ -30,7 +30,7 @@ pub fn run(c: &Confirmation) -> Exit {
     }
 }
 
-fn confirm(c: &Confirmation) -> Result<String, String> {
+fn confirm(c: &Request) -> Result<String, String> {
     let loaded = super::open(&c.plan).map_err(|_| "the plan is not valid".to_owned())?;
     let id = c.id.as_str();
     let service = &loaded.plan.services[loaded.plan.index_of(id).map_err(|e| e.to_string())?];
@@ -41,12 +41,12 @@ fn confirm(c: &Confirmation) -> Result<String, String> {
             "`{id}` is not a manual step without checks; restorectl confirms it by its checks"
         ));
     }
-    let state = super::run::state_dir(&c.plan, c.state.as_deref());
-    let last = journal::last_run(&state, &loaded.plan, &c.plan).map_err(|e| e.to_string())?;
+    let state = StateDir::for_plan(&c.plan, c.state.as_deref());
+    let last = state::last_run(&state, &loaded.plan, &c.plan).map_err(|e| e.to_string())?;
     if !last.running {
         return Err(format!(
             "no run is waiting for `{id}`: no restorectl run is going on in {}",
-            state.display()
+            state.root().display()
         ));
     }
     if let Some(run) = c.run.as_deref().filter(|r| *r != last.id) {
@@ -59,11 +59,9 @@ fn confirm(c: &Confirmation) -> Result<String, String> {
         return Err(format!("run {} is not waiting for `{id}` now; nothing confirmed", last.id));
     }
     let by = c.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
-    let path = journal::confirmation_path(&state, &last.id, id);
-    let record = serde_json::json!({ "by": by, "at": jiff::Timestamp::now().to_string() });
-    path.parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, record.to_string()))
+    let path = state.confirmation(&last.id, id);
+    state::Confirmation::new(by.clone())
+        .write(&path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(format!("confirmed `{id}` for run {} as done by {by}; the run picks it up within a second", last.id))
 }

@@ -2,7 +2,7 @@
 //! simulated executor and tokio's paused (virtual) clock.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::ZonedDateTime;
@@ -13,7 +13,6 @@ use crate::announce::Announcer;
 use crate::cli::{Progress, ReportFormat, RunArgs};
 use crate::event::{Event, Outcome, RunMode};
 use crate::exit::Exit;
-use crate::journal::Journal;
 use crate::loaded::Loaded;
 use crate::report;
 use crate::report::log::PlainLog;
@@ -22,6 +21,7 @@ use crate::reporter::Reporter;
 use crate::runner::{self, Ack, RunConfig};
 use crate::sim::{Failure, Scenario, SimExecutor};
 use crate::stamp::Stamp;
+use crate::state::{Journal, StateDir};
 use crate::tally::Tally;
 
 pub fn run(args: RunArgs) -> Exit {
@@ -42,7 +42,7 @@ pub fn run(args: RunArgs) -> Exit {
 }
 
 fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
-    let state = state_dir(&args.plan, args.state.as_deref());
+    let state = StateDir::for_plan(&args.plan, args.state.as_deref());
     let tz = TimeZone::get(&loaded.plan.timezone).map_err(|e| e.to_string())?;
     let start = match &args.start {
         Some(s) => parse_start(s, &tz)?,
@@ -69,10 +69,10 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
             let failed = stats.successes < stats.trials || (args.strict && !late.is_empty());
             return Ok(if failed { Exit::Failures } else { Exit::Ok });
         }
-        let dir = state.join("dry-run");
+        let dir = state.dry_run();
         let journal = Journal::create(&dir, &loaded.plan)?;
         let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
-        let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.join("announcements"));
+        let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.announcements());
         let stamp = Stamp { start, with_date: true };
         let reporters = reporters(loaded, args, stamp, journal, announce_dir)?;
         let (mut feed, worker) = reporters.spawn();
@@ -93,7 +93,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };
-    let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.join("announcements"));
+    let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let (journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
     if args.fresh && announce_dir.exists() {
         // A new run is a new incident: its announcements start afresh too (the old ones are kept).
@@ -141,14 +141,6 @@ fn confirm_command(args: &RunArgs) -> String {
 
 fn mode(args: &RunArgs) -> RunMode {
     if args.dry_run { RunMode::Dry } else { RunMode::Live }
-}
-
-/// `--state`, or `.restorectl/` next to the plan.
-pub(super) fn state_dir(plan: &Path, state: Option<&Path>) -> PathBuf {
-    match state {
-        Some(s) => s.to_path_buf(),
-        None => plan.parent().unwrap_or(Path::new(".")).join(".restorectl"),
-    }
 }
 
 fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, String> {

@@ -1,0 +1,251 @@
+//! `journal.jsonl`: an append-only JSON-lines file of every event of every run on a state
+//! directory, each record versioned, written (and, for live runs, fsynced in groups) before the
+//! runner acts on it. A lock keeps a second run out.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::StateDir;
+use super::replay::{self, Replay, Stage, fingerprint};
+use crate::event::{Event, RunMode};
+use crate::plan::Plan;
+use crate::reporter::Reporter;
+
+/// Version of the record format; a reader skips records of versions it does not know.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct RunHeader {
+    /// The run's id (`7f3a`): names its logs and the confirmations meant for it.
+    #[serde(default)]
+    pub(super) id: String,
+    pub(super) plan: String,
+    pub(super) pid: u32,
+    dry_run: bool,
+    /// Per service, a fingerprint of what the plan says about it.
+    pub(super) fingerprints: BTreeMap<String, String>,
+}
+
+pub struct Journal {
+    /// This run's id.
+    pub id: String,
+    out: BufWriter<File>,
+    durable: bool,
+    /// Held for the journal's lifetime: a second run on the same state fails at once.
+    _lock: File,
+    error: Option<String>,
+    scratch: Vec<u8>,
+}
+
+impl Journal {
+    /// Opens (or starts) the live journal of `state`: takes the lock, rotates it (and the logs)
+    /// with `fresh`, and replays what is there.
+    pub fn open(state: &StateDir, plan: &Plan, fresh: bool) -> Result<(Journal, Replay), String> {
+        let lock = lock(state)?;
+        let path = state.journal();
+        if fresh && path.exists() {
+            rotate(state, plan)?;
+        }
+        let replay = if path.exists() { replay::replay(&path, plan)? } else { Replay::default() };
+        let id = replay::new_run_id(&replay.runs, &state.logs());
+        let journal = Self::append(&path, plan, lock, id, RunMode::Live)?;
+        Ok((journal, replay))
+    }
+
+    /// A new journal for a dry run in its own directory (never the live one).
+    pub fn create(state: &StateDir, plan: &Plan) -> Result<Journal, String> {
+        let lock = lock(state)?;
+        let path = state.journal();
+        // Emptied in place rather than deleted and created again: cheaper on most file systems.
+        File::create(&path).map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
+        Self::append(&path, plan, lock, "dry".into(), RunMode::Dry)
+    }
+
+    fn append(path: &Path, plan: &Plan, lock: File, id: String, mode: RunMode) -> Result<Journal, String> {
+        cut_torn_tail(path).map_err(|e| format!("cannot repair the journal {}: {e}", path.display()))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
+        let mut j = Journal {
+            id: id.clone(),
+            out: BufWriter::new(file),
+            // Live runs fsync every record; a simulation does not need to.
+            durable: !mode.is_dry(),
+            _lock: lock,
+            error: None,
+            scratch: Vec::new(),
+        };
+        let header = RunHeader {
+            id,
+            plan: plan.name.clone(),
+            pid: std::process::id(),
+            dry_run: mode.is_dry(),
+            // A dry run is never resumed: nothing to compare a later plan with.
+            fingerprints: if mode.is_dry() {
+                BTreeMap::new()
+            } else {
+                plan.services.iter().map(|s| (s.id.clone(), fingerprint(s))).collect()
+            },
+        };
+        let record = serde_json::json!({ "v": VERSION, "time": now(), "run": header });
+        j.write(&record);
+        j.sync(true);
+        match j.error.take() {
+            Some(e) => Err(e),
+            None => Ok(j),
+        }
+    }
+
+    fn write(&mut self, record: &serde_json::Value) {
+        let mut line = record.to_string().into_bytes();
+        line.push(b'\n');
+        self.write_line(&line);
+    }
+
+    fn write_line(&mut self, line: &[u8]) {
+        if let Err(e) = self.out.write_all(line) {
+            self.error.get_or_insert(format!("cannot write the journal: {e}"));
+        }
+    }
+}
+
+impl Reporter for Journal {
+    fn event(&mut self, e: &Event) {
+        // `{"v":1,"time":…,` + the event's own fields: one serialization, no intermediate tree.
+        self.scratch.clear();
+        if serde_json::to_writer(&mut self.scratch, e).is_err() || self.scratch.first() != Some(&b'{') {
+            return;
+        }
+        let mut line = format!("{{\"v\":{VERSION},\"time\":\"{}\",", now()).into_bytes();
+        line.extend_from_slice(&self.scratch[1..]);
+        line.push(b'\n');
+        self.write_line(&line);
+    }
+
+    /// Group commit: the records written since the last sync reach the disk together (in a live
+    /// run, when anything waits for them), before any of them is acknowledged.
+    fn sync(&mut self, durable: bool) {
+        let fsync = durable && self.durable;
+        let synced =
+            self.out.flush().and_then(|()| if fsync { self.out.get_ref().sync_data() } else { Ok(()) });
+        if let Err(e) = synced {
+            self.error.get_or_insert(format!("cannot write the journal: {e}"));
+        }
+    }
+
+    fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), String> {
+        self.sync(true);
+        self.error.take().map_or(Ok(()), Err)
+    }
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// A run killed mid-write leaves a last line without its newline: cut it off, so the next record
+/// starts on a line of its own (the torn record was never acted on: records are written before).
+fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
+    let Ok(bytes) = std::fs::read(path) else { return Ok(()) };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    OpenOptions::new().write(true).open(path)?.set_len(keep as u64)
+}
+
+/// `--fresh`: the journal and the logs are put away (renamed, kept) — never while a restore left
+/// running by an earlier run still runs, which a fresh journal would forget.
+fn rotate(state: &StateDir, plan: &Plan) -> Result<(), String> {
+    let path = state.journal();
+    let running: Vec<String> = replay::replay(&path, plan)?
+        .unfinished
+        .into_iter()
+        .filter_map(|(id, u)| match u.stage {
+            Stage::Running { pid, start_ticks } if crate::process::alive(pid, start_ticks) => {
+                Some(format!("{id} (pid {pid})"))
+            }
+            _ => None,
+        })
+        .collect();
+    if !running.is_empty() {
+        return Err(format!(
+            "not starting afresh: restores left running by an earlier run are still running: {}; run without --fresh to take them over, or stop them first",
+            running.join(", ")
+        ));
+    }
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let kept = state.root().join(format!("journal.{stamp}.jsonl"));
+    std::fs::rename(&path, &kept).map_err(|e| format!("cannot rotate {}: {e}", path.display()))?;
+    let logs = state.logs();
+    if logs.exists() {
+        let old = state.root().join(format!("logs.{stamp}"));
+        std::fs::rename(&logs, &old).map_err(|e| format!("cannot rotate {}: {e}", logs.display()))?;
+    }
+    eprintln!("note: started a fresh journal; the old one is {}", kept.display());
+    Ok(())
+}
+
+/// Takes the state directory's lock or says who holds it.
+fn lock(state: &StateDir) -> Result<File, String> {
+    let dir = state.root();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the state directory {}: {e}", dir.display()))?;
+    let path = state.lock();
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        let holder = std::fs::read_to_string(&path).unwrap_or_default();
+        let holder = holder.trim();
+        let who = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
+        return Err(format!(
+            "another restorectl run{who} is using {}; wait for it to finish, or stop it first",
+            dir.display()
+        ));
+    }
+    file.set_len(0).and_then(|()| write!(file, "{}", std::process::id())).map_err(|e| e.to_string())?;
+    Ok(file)
+}
+
+/// One line of the journal: a run begins, or an event of the current run.
+pub(super) enum Record {
+    Run(RunHeader),
+    Event(Event),
+}
+
+/// The records of a journal. A torn last line (a crash mid-write) and records of unknown
+/// versions are skipped.
+pub(super) fn records(path: &Path) -> Result<Vec<Record>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    // Line by line as bytes: a torn line (even one cut inside a character) is skipped, never the
+    // records after it.
+    for line in BufReader::new(file).split(b'\n') {
+        let Ok(line) = line else { break };
+        let Ok(mut record) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
+        if record["v"] != VERSION {
+            continue;
+        }
+        if record.get("event").is_some() {
+            if let Ok(event) = serde_json::from_value::<Event>(record) {
+                out.push(Record::Event(event));
+            }
+        } else if let Some(run) = record.get_mut("run")
+            && let Ok(run) = serde_json::from_value::<RunHeader>(run.take())
+        {
+            out.push(Record::Run(run));
+        }
+    }
+    Ok(out)
+}

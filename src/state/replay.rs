@@ -1,0 +1,221 @@
+//! What a new run learns from the journal of earlier runs: which restores were left unfinished
+//! (and how far they got), what operators confirmed, which services changed in the plan since;
+//! and, for `confirm` and `announce`, the latest run and whether it is still going.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::OpenOptions;
+use std::path::Path;
+
+use super::StateDir;
+use super::journal::{Record, RunHeader, records};
+use crate::event::Event;
+use crate::plan::{Plan, Service};
+
+/// A restore attempt that an earlier run started and never concluded (it died first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    /// The run that started it (its logs are under that run's id).
+    pub run: String,
+    pub attempt: u32,
+    pub stage: Stage,
+}
+
+/// How far an unfinished attempt had got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The run died after journaling the start of the attempt and before its pid: the action
+    /// may or may not have started (its pid file in `logs/RUN/` says).
+    Starting,
+    /// Its process was running: (pid, start ticks) name it even if the pid is reused since.
+    Running { pid: u32, start_ticks: Option<u64> },
+    /// Its action had ended well; the checks had not yet confirmed the service.
+    Unverified,
+}
+
+/// How a service's entry in the plan differs from the plan the journal was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanChange {
+    Added,
+    Removed,
+    Changed,
+}
+
+impl PlanChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanChange::Added => "added",
+            PlanChange::Removed => "removed",
+            PlanChange::Changed => "changed",
+        }
+    }
+}
+
+/// What a new run learns from the journal of earlier runs.
+#[derive(Debug, Default)]
+pub struct Replay {
+    /// Restore attempts left unfinished by a run that died, per service.
+    pub unfinished: HashMap<String, Unfinished>,
+    /// Services an operator confirmed (manual steps without checks) in an earlier run.
+    pub confirmed: HashSet<String>,
+    /// Services added, removed or changed in the plan since the last run, in plan order.
+    pub changes: Vec<(String, PlanChange)>,
+    /// The ids of the runs in the journal.
+    pub runs: HashSet<String>,
+}
+
+/// The latest run in a journal: its id, whether it is still going, and its events so far.
+pub struct LastRun {
+    pub id: String,
+    /// Its process still holds the state directory's lock.
+    pub running: bool,
+    pub events: Vec<Event>,
+}
+
+/// Why a command that reads the state directory has nothing to read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("no journal in {dir}: nothing has been run yet (run `restorectl run {plan}` first)")]
+    NoJournal { dir: String, plan: String },
+    #[error(
+        "the journal in {dir} is of the plan `{found}`, not `{expected}`; give its own state directory with --state"
+    )]
+    OtherPlan { dir: String, found: String, expected: String },
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+/// The latest live run in the journal of `dir`, for the plan `plan` at `plan_path` (no lock is
+/// taken). A journal without a run, or of another plan, is an error, never an empty state.
+pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastRun, StateError> {
+    let dir = state.root();
+    let path = state.journal();
+    let none =
+        || StateError::NoJournal { dir: dir.display().to_string(), plan: plan_path.display().to_string() };
+    if !path.is_file() {
+        return Err(none());
+    }
+    let mut header: Option<RunHeader> = None;
+    let mut events = Vec::new();
+    for r in records(&path).map_err(StateError::Unreadable)? {
+        match r {
+            Record::Run(run) => {
+                header = Some(run);
+                events.clear();
+            }
+            Record::Event(e) => events.push(e),
+        }
+    }
+    let header = header.ok_or_else(none)?;
+    if header.plan != plan.name {
+        return Err(StateError::OtherPlan {
+            dir: dir.display().to_string(),
+            found: header.plan,
+            expected: plan.name.clone(),
+        });
+    }
+    // Running: the lock is held, by the process that wrote this run's header (a new run holds
+    // the lock a moment before its header is written).
+    let running = lock_holder(state) == Some(header.pid) && crate::process::alive(header.pid, None);
+    Ok(LastRun { id: header.id, running, events })
+}
+
+/// The pid of the run that holds the lock of `dir` now, if one does.
+fn lock_holder(state: &StateDir) -> Option<u32> {
+    let path = state.lock();
+    let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
+    if file.try_lock().is_ok() {
+        let _ = file.unlock();
+        return None;
+    }
+    std::fs::read_to_string(&path).ok()?.trim().parse().ok()
+}
+
+pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
+    let mut r = Replay::default();
+    let mut fingerprints = BTreeMap::new();
+    let mut current = String::new();
+    for record in records(path)? {
+        match record {
+            Record::Run(run) => {
+                current = run.id.clone();
+                r.runs.insert(run.id);
+                fingerprints = run.fingerprints;
+            }
+            Record::Event(event) => apply(&mut r, event, &current),
+        }
+    }
+    if !fingerprints.is_empty() {
+        let mut in_plan = HashSet::new();
+        for s in &plan.services {
+            in_plan.insert(s.id.as_str());
+            match fingerprints.get(&s.id) {
+                None => r.changes.push((s.id.clone(), PlanChange::Added)),
+                Some(f) if *f != fingerprint(s) => r.changes.push((s.id.clone(), PlanChange::Changed)),
+                Some(_) => {}
+            }
+        }
+        for id in fingerprints.keys().filter(|id| !in_plan.contains(id.as_str())) {
+            r.changes.push((id.clone(), PlanChange::Removed));
+        }
+    }
+    Ok(r)
+}
+
+/// What one event of run `run` tells a later run.
+fn apply(r: &mut Replay, event: Event, run: &str) {
+    match event {
+        Event::ActionStarted { service, attempt, .. } => {
+            r.unfinished.insert(service, Unfinished { run: run.to_owned(), attempt, stage: Stage::Starting });
+        }
+        // Taken over by a later run, it stays the earlier run's attempt, with its logs.
+        Event::ProcessSpawned { service, attempt, pid, start_ticks, .. }
+        | Event::Adopted { service, attempt, pid, start_ticks, .. } => {
+            let started_by = r.unfinished.get(&service).map_or(run, |u| u.run.as_str()).to_owned();
+            let stage = Stage::Running { pid, start_ticks };
+            r.unfinished.insert(service, Unfinished { run: started_by, attempt, stage });
+        }
+        Event::ActionFinished { service, attempt, ok: true, .. } => {
+            let started_by = r.unfinished.get(&service).map_or(run, |u| u.run.as_str()).to_owned();
+            r.unfinished.insert(service, Unfinished { run: started_by, attempt, stage: Stage::Unverified });
+        }
+        Event::ActionFinished { service, .. }
+        | Event::Online { service, .. }
+        | Event::AlreadyOnline { service, .. }
+        | Event::Retrying { service, .. }
+        | Event::Failed { service, .. } => {
+            r.unfinished.remove(&service);
+        }
+        Event::Confirmed { service, .. } => {
+            r.confirmed.insert(service);
+        }
+        _ => {}
+    }
+}
+
+/// A short id for a new run (`7f3a`), unlike any in the journal or among the kept logs.
+pub(super) fn new_run_id(taken: &HashSet<String>, logs: &Path) -> String {
+    let seed = u64::from(std::process::id()) ^ jiff::Timestamp::now().as_nanosecond() as u64;
+    (0u64..)
+        .map(|n| {
+            let h = (seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            format!("{:04x}", (h >> 48) as u16)
+        })
+        .find(|id| !taken.contains(id) && !logs.join(id).exists())
+        .expect("an unused id among 65,536")
+}
+
+/// What the plan says about a service, hashed (FNV-1a): spans and names left out.
+pub fn fingerprint(s: &Service) -> String {
+    let deps: Vec<&str> = s.depends_on.iter().map(|d| d.get_ref().as_str()).collect();
+    let checks: Vec<String> = s
+        .checks
+        .iter()
+        .map(|c| format!("{}|{:?}|{}", crate::check::target(c), c.timeout, c.healthy_after))
+        .collect();
+    let restore =
+        s.restore.as_ref().map(|r| format!("{:?}|{:?}|{}|{:?}", r.action, r.timeout, r.retries, r.backoff));
+    let text = format!("{deps:?}|{:?}|{:?}|{checks:?}|{restore:?}", s.duration, s.phase);
+    let hash =
+        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("{hash:016x}")
+}
