@@ -233,3 +233,10 @@ fn article(type_name: &str) -> String {
     let vowel = type_name.starts_with(['a', 'e', 'i', 'o', 'u']);
     format!("{} {type_name}", if vowel { "an" } else { "a" })
 }
+
+pub(super) fn array_of_tables<'a, 'i>(v: &'a Value<'i>, key: &str, dec: &mut Decoder) -> Vec<&'a Value<'i>> {
+    match dec.array(v, key, &format!("an array of tables (`[[{key}]]`)")) {
+        Some(a) => a.iter().collect(),
+        None => Vec::new(),
+    }
+}

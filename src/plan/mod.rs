@@ -1,6 +1,7 @@
 //! The restore plan: reading a TOML file, decoding it with spans, and checking it, so every later
 //! stage works on a plan that is known to be sound.
 
+mod announce;
 mod checks;
 mod decode;
 pub mod defaults;

@@ -4,9 +4,10 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::checks::{headers, parse_check, parse_restore, string_table, url_text};
-use super::decode::{Decoder, Fields, Value};
-use super::defaults::{DAY, Defaults, MAX_SPAN, nonzero, opt, parse_defaults, wait_timeout};
+use super::announce::parse_announce;
+use super::checks::{parse_check, parse_restore};
+use super::decode::{Decoder, Fields, Value, array_of_tables};
+use super::defaults::{Defaults, MAX_SPAN, nonzero, opt, parse_defaults, wait_timeout};
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
@@ -139,13 +140,6 @@ fn shift_service(mut s: Service, base: usize) -> Service {
         r.span = shift(r.span.clone());
     }
     s
-}
-
-fn array_of_tables<'a, 'i>(v: &'a Value<'i>, key: &str, dec: &mut Decoder) -> Vec<&'a Value<'i>> {
-    match dec.array(v, key, &format!("an array of tables (`[[{key}]]`)")) {
-        Some(a) => a.iter().collect(),
-        None => Vec::new(),
-    }
 }
 
 fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
@@ -369,56 +363,4 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &[Phase
         checks,
         restore,
     })
-}
-
-fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
-    let mut a = Announce::default();
-    let Some(f) = dec.table(v, "announce", "`[announce]`", keys::ANNOUNCE) else { return a };
-    if let Some(t) = f.get("templates").and_then(|v| dec.string(v, "templates")) {
-        a.templates = Some(Spanned::new(t.span(), std::path::PathBuf::from(t.get_ref())));
-    }
-    if let Some(v) = f.get("batch_window") {
-        a.batch_window = dec.duration(v, "batch_window", DAY);
-    }
-    if let Some(v) = f.get("webhook") {
-        for item in array_of_tables(v, "webhook", dec) {
-            let Some(w) = dec.table(item, "webhook", "`[[announce.webhook]]`", keys::WEBHOOK) else {
-                continue;
-            };
-            let url = dec
-                .required(&w, "url", "\"https://hooks.example.com/…\"")
-                .and_then(|v| url_text(v, "url", dec));
-            let format = match w.get("format").and_then(|v| dec.string(v, "format")) {
-                None => Some(WebhookFormat::Json),
-                Some(s) => match s.get_ref().as_str() {
-                    "json" => Some(WebhookFormat::Json),
-                    "slack" => Some(WebhookFormat::Slack),
-                    "statuspage" => Some(WebhookFormat::Statuspage),
-                    other => {
-                        dec.push(
-                            Diagnostic::error(
-                                "bad-webhook-format",
-                                s.span(),
-                                format!("unknown webhook format `{other}`"),
-                            )
-                            .help("use \"json\", \"slack\" or \"statuspage\""),
-                        );
-                        None
-                    }
-                },
-            };
-            let headers = headers(&w, dec);
-            let components = match w.get("components") {
-                Some(c) => string_table(c, "components", dec, |_| true)
-                    .map(|t| t.into_iter().map(|(k, v)| (k, v.raw().to_owned())).collect()),
-                None => Some(Vec::new()),
-            };
-            if let (Some(url), Some(format), Some(headers), Some(components)) =
-                (url, format, headers, components)
-            {
-                a.webhooks.push(Webhook { url, format, headers, components });
-            }
-        }
-    }
-    a
 }

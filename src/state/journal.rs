@@ -4,31 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
-use super::StateDir;
-use super::replay::{self, Replay, Stage, fingerprint};
+use super::dir::StateDir;
+use super::records::{RunHeader, VERSION, fingerprint};
+use super::replay::{self, Replay, Stage};
 use crate::event::{Event, RunMode};
 use crate::plan::Plan;
 use crate::reporter::Reporter;
-
-/// Version of the record format; a reader skips records of versions it does not know.
-pub const VERSION: u32 = 1;
-
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct RunHeader {
-    /// The run's id (`7f3a`): names its logs and the confirmations meant for it.
-    #[serde(default)]
-    pub(super) id: String,
-    pub(super) plan: String,
-    pub(super) pid: u32,
-    dry_run: bool,
-    /// Per service, a fingerprint of what the plan says about it.
-    pub(super) fingerprints: BTreeMap<String, String>,
-}
 
 pub struct Journal {
     /// This run's id.
@@ -216,36 +200,4 @@ fn lock(state: &StateDir) -> Result<File, String> {
     }
     file.set_len(0).and_then(|()| write!(file, "{}", std::process::id())).map_err(|e| e.to_string())?;
     Ok(file)
-}
-
-/// One line of the journal: a run begins, or an event of the current run.
-pub(super) enum Record {
-    Run(RunHeader),
-    Event(Event),
-}
-
-/// The records of a journal. A torn last line (a crash mid-write) and records of unknown
-/// versions are skipped.
-pub(super) fn records(path: &Path) -> Result<Vec<Record>, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    // Line by line as bytes: a torn line (even one cut inside a character) is skipped, never the
-    // records after it.
-    for line in BufReader::new(file).split(b'\n') {
-        let Ok(line) = line else { break };
-        let Ok(mut record) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
-        if record["v"] != VERSION {
-            continue;
-        }
-        if record.get("event").is_some() {
-            if let Ok(event) = serde_json::from_value::<Event>(record) {
-                out.push(Record::Event(event));
-            }
-        } else if let Some(run) = record.get_mut("run")
-            && let Ok(run) = serde_json::from_value::<RunHeader>(run.take())
-        {
-            out.push(Record::Run(run));
-        }
-    }
-    Ok(out)
 }

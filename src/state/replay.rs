@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::OpenOptions;
 use std::path::Path;
 
-use super::StateDir;
-use super::journal::{Record, RunHeader, records};
+use super::dir::StateDir;
+use super::records::{Record, RunHeader, fingerprint, records};
 use crate::event::Event;
-use crate::plan::{Plan, Service};
+use crate::plan::Plan;
 
 /// A restore attempt that an earlier run started and never concluded (it died first).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,20 +202,4 @@ pub(super) fn new_run_id(taken: &HashSet<String>, logs: &Path) -> String {
         })
         .find(|id| !taken.contains(id) && !logs.join(id).exists())
         .expect("an unused id among 65,536")
-}
-
-/// What the plan says about a service, hashed (FNV-1a): spans and names left out.
-pub fn fingerprint(s: &Service) -> String {
-    let deps: Vec<&str> = s.depends_on.iter().map(|d| d.get_ref().as_str()).collect();
-    let checks: Vec<String> = s
-        .checks
-        .iter()
-        .map(|c| format!("{}|{:?}|{}", crate::check::target(c), c.timeout, c.healthy_after))
-        .collect();
-    let restore =
-        s.restore.as_ref().map(|r| format!("{:?}|{:?}|{}|{:?}", r.action, r.timeout, r.retries, r.backoff));
-    let text = format!("{deps:?}|{:?}|{:?}|{checks:?}|{restore:?}", s.duration, s.phase);
-    let hash =
-        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    format!("{hash:016x}")
 }

@@ -6,23 +6,24 @@
 //! Every wait says so when it starts and at least once a minute while it lasts.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::broadcast;
 use tokio::time::Instant;
 
+use waits::{POLL, Reminder, Step, Terminal};
+
 use crate::check::Prober;
-use crate::event::{Event, Secs, WaitOn};
+use crate::event::{Event, WaitOn};
 use crate::human::human_duration;
 use crate::plan::{Action, Plan};
 use crate::process;
 use crate::runner::{Emitter, Executor, Resumed};
-use crate::state::{Confirmation, Replay, Stage, StateDir};
+use crate::state::{Replay, Stage, StateDir};
 
-const POLL: Duration = Duration::from_millis(200);
+mod waits;
+
 /// Where a live run works: its state directory, its id, and how people reach it.
 pub struct Workplace {
     pub state: StateDir,
@@ -44,36 +45,9 @@ pub struct LiveExecutor {
     /// Attempts taken over from an earlier run: (service, attempt) → that run's id.
     adopted: Mutex<HashMap<(usize, u32), String>>,
     /// Lines typed on the terminal, for confirming manual steps there.
-    typed: OnceLock<broadcast::Sender<String>>,
+    terminal: Terminal,
     /// `logs/<run>/pids`: each action appends its pid there before it execs.
     pids: OnceLock<Arc<std::fs::File>>,
-}
-
-/// Says when a wait is due to be mentioned again.
-struct Reminder {
-    since: Secs,
-    every: Duration,
-    next: Instant,
-}
-
-impl Reminder {
-    fn new(em: &Emitter, every: Duration) -> Self {
-        Self { since: em.at(), every, next: Instant::now() + every }
-    }
-
-    /// Emits a `Waiting` event when a minute has passed since the last one.
-    fn tick(&mut self, em: &Emitter, service: &str, on: WaitOn, detail: impl FnOnce() -> String) {
-        if Instant::now() >= self.next {
-            self.next = Instant::now() + self.every;
-            em.emit(Event::Waiting {
-                service: service.to_owned(),
-                at: em.at(),
-                on,
-                since: self.since,
-                detail: detail(),
-            });
-        }
-    }
 }
 
 impl LiveExecutor {
@@ -85,31 +59,11 @@ impl LiveExecutor {
             replay: Mutex::new(replay),
             running: Mutex::default(),
             adopted: Mutex::default(),
-            typed: OnceLock::new(),
+            terminal: Terminal::default(),
             pids: OnceLock::new(),
         }
     }
 
-    /// Lines typed on our terminal (none when stdin is not one). One reader thread serves every
-    /// manual step waiting at the same time.
-    fn terminal_lines(&self) -> Option<broadcast::Receiver<String>> {
-        if !std::io::stdin().is_terminal() {
-            return None;
-        }
-        let tx = self.typed.get_or_init(|| {
-            let (tx, _) = broadcast::channel(16);
-            let sender = tx.clone();
-            std::thread::spawn(move || {
-                for line in std::io::stdin().lines().map_while(Result::ok) {
-                    let _ = sender.send(line);
-                }
-            });
-            tx
-        });
-        Some(tx.subscribe())
-    }
-
-    /// This run's `logs/<run>/pids`, opened once for appending.
     fn pids(&self) -> Result<Arc<std::fs::File>, String> {
         if let Some(file) = self.pids.get() {
             return Ok(file.clone());
@@ -128,6 +82,52 @@ impl LiveExecutor {
 
     fn replay(&self) -> std::sync::MutexGuard<'_, Replay> {
         self.replay.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn manual(&self, service: usize, instruction: &str, em: &Emitter) -> Result<(), String> {
+        let s = &self.plan.services[service];
+        let needs_confirmation = s.checks.is_empty();
+        let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
+        em.emit(Event::WaitingForOperator {
+            service: s.id.clone(),
+            at: em.at(),
+            instruction: instruction.to_owned(),
+            needs_confirmation,
+            confirm: needs_confirmation.then(|| confirm.clone()),
+        });
+        if !needs_confirmation {
+            return Ok(()); // verification waits for the checks
+        }
+        let step = Step {
+            service: &s.id,
+            instruction,
+            confirm: &confirm,
+            confirmation: &self.place.state.confirmation(&self.place.run, &s.id),
+            run: &self.place.run,
+            timeout: s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout),
+            remind_every: self.place.remind_every,
+        };
+        waits::confirmation(&step, &self.terminal, em).await
+    }
+
+    /// Takes over a restore an earlier run left running: journals it, waits for it (a second
+    /// Ctrl-C kills it like our own restores).
+    async fn adopt(
+        &self,
+        service: usize,
+        attempt: u32,
+        pid: u32,
+        ticks: Option<u64>,
+        em: &Emitter,
+    ) -> Result<(), String> {
+        let s = &self.plan.services[service];
+        let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
+        em.record(Event::Adopted { service: s.id.clone(), attempt, at: em.at(), pid, start_ticks: ticks })
+            .await;
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
+        let ended = waits::orphan(&s.id, pid, ticks, timeout, self.place.remind_every, em).await;
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
+        ended
     }
 
     async fn run_command(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), String> {
@@ -201,90 +201,6 @@ impl LiveExecutor {
         tokio::time::timeout(r.timeout, attempt)
             .await
             .unwrap_or_else(|_| Err(format!("timed out after {}", human_duration(r.timeout))))
-    }
-
-    async fn manual(&self, service: usize, instruction: &str, em: &Emitter) -> Result<(), String> {
-        let s = &self.plan.services[service];
-        let needs_confirmation = s.checks.is_empty();
-        let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
-        em.emit(Event::WaitingForOperator {
-            service: s.id.clone(),
-            at: em.at(),
-            instruction: instruction.to_owned(),
-            needs_confirmation,
-            confirm: needs_confirmation.then(|| confirm.clone()),
-        });
-        if !needs_confirmation {
-            return Ok(()); // verification waits for the checks
-        }
-        let path = self.place.state.confirmation(&self.place.run, &s.id);
-        let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
-        let deadline = Instant::now() + timeout;
-        let mut typed = self.terminal_lines();
-        if typed.is_some() {
-            eprintln!(
-                "{}: when done, type `{}` and press Enter (or run `{confirm}` from another shell)",
-                s.id, s.id
-            );
-        }
-        let mut reminder = Reminder::new(em, self.place.remind_every);
-        loop {
-            let at_terminal = typed
-                .as_mut()
-                .is_some_and(|rx| std::iter::from_fn(|| rx.try_recv().ok()).any(|line| line.trim() == s.id));
-            let from_file = Confirmation::read(&path);
-            if at_terminal || from_file.is_some() {
-                let by = from_file
-                    .map(|c| c.by)
-                    .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
-                    .unwrap_or_else(|| "an operator".into());
-                let _ = std::fs::remove_file(&path);
-                let run = self.place.run.clone();
-                em.record(Event::Confirmed { service: s.id.clone(), at: em.at(), by, run }).await;
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(format!("no confirmation within {}", human_duration(timeout)));
-            }
-            reminder
-                .tick(em, &s.id, WaitOn::Operator, || format!("{instruction} — confirm with `{confirm}`"));
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    /// Waits for a restore an earlier run left running, up to the restore's timeout (then its
-    /// process group is killed and the attempt fails).
-    async fn adopt(
-        &self,
-        service: usize,
-        attempt: u32,
-        pid: u32,
-        ticks: Option<u64>,
-        em: &Emitter,
-    ) -> Result<(), String> {
-        let s = &self.plan.services[service];
-        let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
-        em.record(Event::Adopted { service: s.id.clone(), attempt, at: em.at(), pid, start_ticks: ticks })
-            .await;
-        // Ours now: a second Ctrl-C kills it like our own restores.
-        self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
-        let deadline = Instant::now() + timeout;
-        let mut reminder = Reminder::new(em, self.place.remind_every);
-        let mut ended = Ok(());
-        while process::alive(pid, ticks) {
-            if Instant::now() >= deadline {
-                process::kill_group(pid);
-                ended = Err(format!(
-                    "the restore left running by an earlier run (pid {pid}) was still running after {}; its process group was killed",
-                    human_duration(timeout)
-                ));
-                break;
-            }
-            reminder.tick(em, &s.id, WaitOn::EarlierRun { pid }, || "still running".into());
-            tokio::time::sleep(POLL).await;
-        }
-        self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
-        ended
     }
 }
 

@@ -1,0 +1,149 @@
+//! Waiting for people and for what earlier runs left running: a manual step's confirmation (from
+//! `restorectl confirm` or typed on the terminal), a restore taken over from a run that died,
+//! and the reminders that keep every wait from being silent.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::event::{Event, Secs, WaitOn};
+use crate::human::human_duration;
+use crate::process;
+use crate::runner::Emitter;
+use crate::state::Confirmation;
+
+/// How often a wait looks again.
+pub(super) const POLL: Duration = Duration::from_millis(200);
+
+/// Says when a wait is due to be mentioned again.
+pub(super) struct Reminder {
+    pub(super) since: Secs,
+    every: Duration,
+    next: Instant,
+}
+
+impl Reminder {
+    pub(super) fn new(em: &Emitter, every: Duration) -> Self {
+        Self { since: em.at(), every, next: Instant::now() + every }
+    }
+
+    /// Emits a `Waiting` event when `every` has passed since the last one.
+    pub(super) fn tick(&mut self, em: &Emitter, service: &str, on: WaitOn, detail: impl FnOnce() -> String) {
+        if Instant::now() >= self.next {
+            self.next = Instant::now() + self.every;
+            em.emit(Event::Waiting {
+                service: service.to_owned(),
+                at: em.at(),
+                on,
+                since: self.since,
+                detail: detail(),
+            });
+        }
+    }
+}
+
+/// Lines typed on our terminal. One reader thread serves every manual step waiting at once.
+#[derive(Default)]
+pub(super) struct Terminal {
+    typed: OnceLock<broadcast::Sender<String>>,
+}
+
+impl Terminal {
+    /// The lines typed from now on (none when stdin is not a terminal).
+    fn lines(&self) -> Option<broadcast::Receiver<String>> {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        let tx = self.typed.get_or_init(|| {
+            let (tx, _) = broadcast::channel(16);
+            let sender = tx.clone();
+            std::thread::spawn(move || {
+                for line in std::io::stdin().lines().map_while(Result::ok) {
+                    let _ = sender.send(line);
+                }
+            });
+            tx
+        });
+        Some(tx.subscribe())
+    }
+}
+
+/// A manual step without checks, waiting for its person.
+pub(super) struct Step<'a> {
+    pub service: &'a str,
+    pub instruction: &'a str,
+    /// The command that confirms it (`restorectl confirm PLAN ID --run RUN --by NAME`).
+    pub confirm: &'a str,
+    /// Where that command drops the confirmation.
+    pub confirmation: &'a Path,
+    pub run: &'a str,
+    pub timeout: Duration,
+    pub remind_every: Duration,
+}
+
+/// Waits for the step's confirmation (by `restorectl confirm` for this run, or by typing the
+/// step's id on the terminal), journals who gave it, or gives up at the step's timeout.
+pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emitter) -> Result<(), String> {
+    let deadline = Instant::now() + step.timeout;
+    let mut typed = terminal.lines();
+    if typed.is_some() {
+        eprintln!(
+            "{}: when done, type `{}` and press Enter (or run `{}` from another shell)",
+            step.service, step.service, step.confirm
+        );
+    }
+    let mut reminder = Reminder::new(em, step.remind_every);
+    loop {
+        let at_terminal = typed.as_mut().is_some_and(|rx| {
+            std::iter::from_fn(|| rx.try_recv().ok()).any(|line| line.trim() == step.service)
+        });
+        let from_file = Confirmation::read(step.confirmation);
+        if at_terminal || from_file.is_some() {
+            let by = from_file
+                .map(|c| c.by)
+                .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
+                .unwrap_or_else(|| "an operator".into());
+            let _ = std::fs::remove_file(step.confirmation);
+            let (service, run) = (step.service.to_owned(), step.run.to_owned());
+            em.record(Event::Confirmed { service, at: em.at(), by, run }).await;
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("no confirmation within {}", human_duration(step.timeout)));
+        }
+        reminder.tick(em, step.service, WaitOn::Operator, || {
+            format!("{} — confirm with `{}`", step.instruction, step.confirm)
+        });
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits for a restore an earlier run left running (pid, start ticks) to end, up to `timeout`
+/// (then its process group is killed and the attempt fails).
+pub(super) async fn orphan(
+    service: &str,
+    pid: u32,
+    ticks: Option<u64>,
+    timeout: Duration,
+    remind_every: Duration,
+    em: &Emitter,
+) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    let mut reminder = Reminder::new(em, remind_every);
+    while process::alive(pid, ticks) {
+        if Instant::now() >= deadline {
+            process::kill_group(pid);
+            return Err(format!(
+                "the restore left running by an earlier run (pid {pid}) was still running after {}; its process group was killed",
+                human_duration(timeout)
+            ));
+        }
+        reminder.tick(em, service, WaitOn::EarlierRun { pid }, || "still running".into());
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `confirm/<run>/<service>.json`: an operator's confirmation of a manual step, for one run.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// `confirm/<run>/<service>.json`: who confirmed a manual step, when, from which account and host.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// Version of the format.
+    pub v: u32,
+    pub by: String,
+    pub at: String,
+    /// The operating-system account and host `confirm` ran under, beside the name given.
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+impl Confirmation {
+    pub const VERSION: u32 = 1;
+
+    pub fn new(by: String) -> Self {
+        Self {
+            v: Self::VERSION,
+            by,
+            at: jiff::Timestamp::now().to_string(),
+            user: std::env::var("USER").ok(),
+            host: std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned()),
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, serde_json::to_vec(self).map_err(std::io::Error::other)?)
+    }
+
+    /// The confirmation at `path`, if there is one of a version this reader knows.
+    pub fn read(path: &Path) -> Option<Self> {
+        let c: Self = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+        (c.v == Self::VERSION).then_some(c)
+    }
+}

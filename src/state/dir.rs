@@ -1,0 +1,63 @@
+//! `StateDir`: where each file of the state directory lives (the layout is described in
+//! `state/mod.rs`).
+
+use std::path::{Path, PathBuf};
+
+/// Where a plan's runs keep their state.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    root: PathBuf,
+}
+
+impl StateDir {
+    /// `--state DIR`, or `.restorectl/` next to the plan.
+    pub fn for_plan(plan: &Path, given: Option<&Path>) -> Self {
+        let root = match given {
+            Some(dir) => dir.to_path_buf(),
+            None => plan.parent().unwrap_or(Path::new(".")).join(".restorectl"),
+        };
+        Self { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A dry run's own state directory.
+    pub fn dry_run(&self) -> StateDir {
+        StateDir { root: self.root.join("dry-run") }
+    }
+
+    pub fn journal(&self) -> PathBuf {
+        self.root.join("journal.jsonl")
+    }
+
+    pub fn lock(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+
+    /// Every run's logs, a folder per run.
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
+    /// Where the output of a restore attempt goes.
+    pub fn log(&self, run: &str, service: &str, attempt: u32) -> PathBuf {
+        self.logs().join(run).join(format!("{service}.{attempt}.log"))
+    }
+
+    /// Where the actions of run `run` note their pids before they exec (see `process`).
+    pub fn pids(&self, run: &str) -> PathBuf {
+        self.logs().join(run).join("pids")
+    }
+
+    /// Where an operator's confirmation of `service` for run `run` is dropped.
+    pub fn confirmation(&self, run: &str, service: &str) -> PathBuf {
+        self.root.join("confirm").join(run).join(format!("{service}.json"))
+    }
+
+    /// The customer updates, unless `--announce-dir` says otherwise.
+    pub fn announcements(&self) -> PathBuf {
+        self.root.join("announcements")
+    }
+}

@@ -1,0 +1,75 @@
+//! The record format of `journal.jsonl`: a run's header (its id, plan, pid and what the plan said
+//! about each service), then its events, one JSON object a line, each with its version.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::Event;
+use crate::plan::Service;
+
+/// Version of the record format; a reader skips records of versions it does not know.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct RunHeader {
+    /// The run's id (`7f3a`): names its logs and the confirmations meant for it.
+    #[serde(default)]
+    pub(super) id: String,
+    pub(super) plan: String,
+    pub(super) pid: u32,
+    pub(super) dry_run: bool,
+    /// Per service, a fingerprint of what the plan says about it.
+    pub(super) fingerprints: BTreeMap<String, String>,
+}
+
+/// One line of the journal: a run begins, or an event of the current run.
+pub(super) enum Record {
+    Run(RunHeader),
+    Event(Event),
+}
+
+/// The records of a journal. A torn last line (a crash mid-write) and records of unknown
+/// versions are skipped.
+pub(super) fn records(path: &Path) -> Result<Vec<Record>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    // Line by line as bytes: a torn line (even one cut inside a character) is skipped, never the
+    // records after it.
+    for line in BufReader::new(file).split(b'\n') {
+        let Ok(line) = line else { break };
+        let Ok(mut record) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
+        if record["v"] != VERSION {
+            continue;
+        }
+        if record.get("event").is_some() {
+            if let Ok(event) = serde_json::from_value::<Event>(record) {
+                out.push(Record::Event(event));
+            }
+        } else if let Some(run) = record.get_mut("run")
+            && let Ok(run) = serde_json::from_value::<RunHeader>(run.take())
+        {
+            out.push(Record::Run(run));
+        }
+    }
+    Ok(out)
+}
+
+/// What the plan says about a service, hashed (FNV-1a): spans and names left out.
+pub fn fingerprint(s: &Service) -> String {
+    let deps: Vec<&str> = s.depends_on.iter().map(|d| d.get_ref().as_str()).collect();
+    let checks: Vec<String> = s
+        .checks
+        .iter()
+        .map(|c| format!("{}|{:?}|{}", crate::check::target(c), c.timeout, c.healthy_after))
+        .collect();
+    let restore =
+        s.restore.as_ref().map(|r| format!("{:?}|{:?}|{}|{:?}", r.action, r.timeout, r.retries, r.backoff));
+    let text = format!("{deps:?}|{:?}|{:?}|{checks:?}|{restore:?}", s.duration, s.phase);
+    let hash =
+        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("{hash:016x}")
+}
