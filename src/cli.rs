@@ -135,9 +135,9 @@ pub enum GraphFormat {
     Json,
 }
 
-/// A humantime duration (`10s`, `1m`), for flags.
+/// A duration (`10s`, `1m`), for flags.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    match humantime::parse_duration(s) {
+    match crate::human::parse_duration(s) {
         Ok(d) if !d.is_zero() => Ok(d),
         Ok(_) => Err("must be longer than zero".into()),
         Err(e) => Err(format!("{e} (write durations like 5s, 1m, 2h)")),

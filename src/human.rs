@@ -23,6 +23,19 @@ pub fn human_duration(d: Duration) -> String {
     parts.join(" ")
 }
 
+/// Parses a duration as people write it: `90s`, `5m`, `4h`, `1h 30m`, `3d`, `2 weeks`, `500ms`
+/// (jiff's friendly format; a day is 24 hours). Months and years are refused: their length
+/// depends on the date.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let span: jiff::Span = text.trim().parse().map_err(|_| {
+        "expected numbers with units: s, m, h, d, w (or ms, minutes, hours, days, weeks)".to_owned()
+    })?;
+    let signed = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|_| "months and years have no fixed length; write days or weeks instead".to_owned())?;
+    Duration::try_from(signed).map_err(|_| "a duration cannot be negative".to_owned())
+}
+
 /// An English count with its noun: `1 service`, `3 services`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
@@ -60,5 +73,13 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(3 * 86_400 + 2 * 3600 + 59)), "3d 2h");
         assert_eq!(super::thousands(2_285), "2,285");
         assert_eq!(super::thousands(999), "999");
+        let parsed: Vec<_> = ["90s", "5m", "1h 30m", "3d", "2 weeks", "500ms"]
+            .iter()
+            .map(|t| super::parse_duration(t))
+            .collect();
+        let secs: Vec<f64> = parsed.into_iter().map(|d| d.unwrap().as_secs_f64()).collect();
+        assert_eq!(secs, [90.0, 300.0, 5400.0, 259_200.0, 1_209_600.0, 0.5]);
+        assert!(super::parse_duration("1 month").unwrap_err().starts_with("months and years"));
+        assert!(super::parse_duration("-5m").is_err() && super::parse_duration("4 hourz").is_err());
     }
 }

@@ -76,7 +76,7 @@ pub struct Contact {
     pub form: Option<String>,
 }
 
-/// A humantime duration: "90s", "5m", "4h", "1h 30m", "3d".
+/// A duration: "90s", "5m", "4h", "1h 30m", "3d", "2 weeks" (a day is 24 hours; no months or years).
 #[derive(JsonSchema)]
 #[schemars(transparent)]
 pub struct HumanDuration(

@@ -182,7 +182,7 @@ impl Decoder {
         items.into_iter().collect()
     }
 
-    /// A humantime duration (`90s`, `5m`, `4h`, `3d`) of at most `max`.
+    /// A duration (`90s`, `5m`, `4h`, `3d`; see `human::parse_duration`) of at most `max`.
     pub fn duration(&mut self, v: &Value<'_>, key: &str, max: Duration) -> Option<Duration> {
         let Some(text) = v.get_ref().as_str() else {
             let help = match v.get_ref().as_integer() {
@@ -195,7 +195,7 @@ impl Decoder {
             }
             return None;
         };
-        match humantime::parse_duration(text) {
+        match crate::human::parse_duration(text) {
             Ok(d) if d <= max => Some(d),
             Ok(_) => {
                 self.push(
