@@ -1,4 +1,5 @@
-//! The command line, as clap types. Nothing below `app` sees these.
+//! The command line, as clap types (documented for users in `docs/cli.md`). Nothing below `app`
+//! sees these: the output layer has its own enums.
 
 use std::path::PathBuf;
 

@@ -29,11 +29,11 @@ pub struct PlanTable {
     pub name: String,
     /// Organisation name used in announcements.
     pub organization: Option<String>,
-    /// Announcement languages; the first is the primary one. Default ["en"].
+    /// Announcement languages; the first is the primary one.
     pub locales: Option<Vec<String>>,
-    /// IANA time zone for dates in announcements, e.g. "Europe/Warsaw". Default "UTC".
+    /// IANA time zone for dates in announcements, e.g. "Europe/Warsaw".
     pub timezone: Option<String>,
-    /// A phase starts only when every earlier phase is online. Default true.
+    /// A phase starts only when every earlier phase is online.
     pub phase_gates: Option<bool>,
     /// How customers can reach the organisation; rendered into announcements.
     pub contact: Option<Contact>,
@@ -47,8 +47,8 @@ pub struct Announce {
     /// late, status), relative to the plan.
     pub templates: Option<String>,
     /// Services online (or late) within this window of the run's clock share one update ("0s":
-    /// one update each). Default "15m", or for a restoration expected to take longer than about
-    /// ten days, a thousandth of its expected length.
+    /// one update each). Without it: the default, or for a restoration expected to take longer
+    /// than about ten days, a thousandth of its expected length.
     pub batch_window: Option<HumanDuration>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,
@@ -92,18 +92,18 @@ pub struct Defaults {
     pub duration: Option<HumanDuration>,
     pub rto: Option<HumanDuration>,
     pub customer_facing: Option<bool>,
-    /// How long a service without a restore action waits for its checks. Default "24h".
+    /// How long a service without a restore action waits for its checks.
     pub wait_timeout: Option<HumanDuration>,
 }
 
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct CheckDefaults {
-    /// Hard deadline of one probe. Default "5s".
+    /// Hard deadline of one probe.
     pub timeout: Option<HumanDuration>,
-    /// Time between probes while waiting for health. Default "10s".
+    /// Time between probes while waiting for health.
     pub interval: Option<HumanDuration>,
-    /// Consecutive successes before a service counts as healthy. Default 1.
+    /// Consecutive successes before a service counts as healthy.
     #[schemars(range(min = 1, max = 100))]
     pub healthy_after: Option<u32>,
 }
@@ -111,12 +111,12 @@ pub struct CheckDefaults {
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RestoreDefaults {
-    /// Default "30m".
+    /// Deadline of one attempt.
     pub timeout: Option<HumanDuration>,
-    /// Default 0.
+    ///
     #[schemars(range(max = 100))]
     pub retries: Option<u32>,
-    /// First wait before a retry; doubles each time. Default "30s".
+    /// First wait before a retry; doubles each time.
     pub backoff: Option<HumanDuration>,
 }
 
@@ -150,14 +150,14 @@ pub struct Service {
     pub phase: Option<String>,
     /// Ids of the services this one needs.
     pub depends_on: Option<Vec<String>>,
-    /// Expected restore time, used by the dry run. Default "0s".
+    /// Expected restore time, used by the dry run.
     pub duration: Option<HumanDuration>,
     /// Recovery-time objective, counted from the run's start.
     pub rto: Option<HumanDuration>,
-    /// Internal services are never named in announcements. Default true.
+    /// Internal services are never named in announcements.
     pub customer_facing: Option<bool>,
     /// How long to wait for the checks when there is no restore action to bound the wait; then
-    /// the service fails. Default "24h" (or `[defaults] wait_timeout`).
+    /// the service fails (or `[defaults] wait_timeout`).
     pub wait_timeout: Option<HumanDuration>,
     /// What customers can do again, per locale.
     pub summary: Option<Localized>,
@@ -189,7 +189,7 @@ pub struct Check {
     pub interval: Option<HumanDuration>,
     #[schemars(range(min = 1, max = 100))]
     pub healthy_after: Option<u32>,
-    /// http: request method. Default "GET".
+    /// http: request method.
     pub method: Option<String>,
     /// http: request headers.
     pub headers: Option<BTreeMap<String, String>>,
@@ -201,15 +201,15 @@ pub struct Check {
     pub body_regex: Option<String>,
     /// http: slowest acceptable answer.
     pub max_latency: Option<HumanDuration>,
-    /// http: skip TLS certificate verification. Default false.
+    /// http: skip TLS certificate verification.
     pub insecure_tls: Option<bool>,
-    /// command: run through `sh -c`. Default false.
+    /// command: run through `sh -c`.
     pub shell: Option<bool>,
     /// command: extra environment variables.
     pub env: Option<BTreeMap<String, String>>,
     /// command: working directory.
     pub cwd: Option<String>,
-    /// command: expected exit code. Default 0.
+    /// command: expected exit code.
     #[schemars(range(max = 255))]
     pub expect_exit: Option<u8>,
     /// command: text the standard output must contain.
@@ -238,7 +238,7 @@ pub struct Restore {
 #[schemars(deny_unknown_fields)]
 pub struct HttpAction {
     pub url: String,
-    /// Default "POST".
+    /// Request method.
     pub method: Option<String>,
     pub headers: Option<BTreeMap<String, String>>,
     pub body: Option<String>,
@@ -249,6 +249,14 @@ pub struct HttpAction {
 pub fn plan_schema() -> serde_json::Value {
     let mut schema = serde_json::to_value(schemars::schema_for!(PlanFile)).unwrap_or_default();
     drop_nulls(&mut schema);
+    // The defaults come from the decoder's own table, not from prose.
+    for d in crate::plan::defaults::documented() {
+        for pointer in d.schema {
+            if let Some(serde_json::Value::Object(property)) = schema.pointer_mut(pointer) {
+                property.insert("default".into(), d.value.clone());
+            }
+        }
+    }
     schema
 }
 

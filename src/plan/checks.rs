@@ -2,7 +2,7 @@
 //! commands (argv, or a script with `shell = true`), TCP targets, and the keys of each kind.
 
 use super::decode::{Decoder, Fields, Value};
-use super::defaults::{DAY, Defaults, MAX_TIMEOUT, nonzero, opt};
+use super::defaults::{self, DAY, Defaults, MAX_TIMEOUT, nonzero, opt};
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
@@ -133,8 +133,10 @@ pub(super) fn parse_check(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, servic
                     .ok()
             });
             let max_latency = f.get("max_latency").and_then(|v| dec.duration(v, "max_latency", MAX_TIMEOUT));
-            let insecure_tls =
-                f.get("insecure_tls").and_then(|v| dec.boolean(v, "insecure_tls")).unwrap_or(false);
+            let insecure_tls = f
+                .get("insecure_tls")
+                .and_then(|v| dec.boolean(v, "insecure_tls"))
+                .unwrap_or(defaults::INSECURE_TLS);
             if insecure_tls {
                 dec.push(
                     Diagnostic::warning(
@@ -162,8 +164,10 @@ pub(super) fn parse_check(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, servic
         "tcp" => Probe::Tcp { target: tcp_target(value, dec)? },
         _ => {
             let command = command_spec(value, &f, dec)?;
-            let expect_exit =
-                f.get("expect_exit").and_then(|v| dec.integer(v, "expect_exit", 0, 255)).unwrap_or(0) as i32;
+            let expect_exit = f
+                .get("expect_exit")
+                .and_then(|v| dec.integer(v, "expect_exit", 0, 255))
+                .unwrap_or(defaults::EXPECT_EXIT) as i32;
             let stdout_contains = f.get("stdout_contains").and_then(|v| text(v, "stdout_contains", dec));
             Probe::Command(CommandProbe { command, expect_exit, stdout_contains })
         }
@@ -220,7 +224,7 @@ fn http_action(v: &Value<'_>, dec: &mut Decoder) -> Option<HttpRequest> {
     );
     let method = match f.get("method") {
         Some(_) => method(&f, dec),
-        None => Some("POST".to_owned()),
+        None => Some(defaults::ACTION_METHOD.to_owned()),
     };
     let headers = headers(&f, dec);
     let body = f.get("body").and_then(|v| text(v, "body", dec));
@@ -253,7 +257,7 @@ pub(super) fn url_text(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Te
 
 fn method(f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<String> {
     let Some(v) = f.get("method") else {
-        return Some("GET".into());
+        return Some(defaults::CHECK_METHOD.into());
     };
     let m = dec.string(v, "method")?;
     let upper = m.get_ref().to_ascii_uppercase();
@@ -363,7 +367,7 @@ fn tcp_target(v: &Value<'_>, dec: &mut Decoder) -> Option<Text> {
 
 /// `command` with its `shell`, `env` and `cwd` companions.
 fn command_spec(v: &Value<'_>, f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<CommandSpec> {
-    let shell = f.get("shell").and_then(|v| dec.boolean(v, "shell")).unwrap_or(false);
+    let shell = f.get("shell").and_then(|v| dec.boolean(v, "shell")).unwrap_or(defaults::SHELL);
     let argv: Vec<Text> = if let Some(script) = v.get_ref().as_str() {
         if !shell {
             let words: Vec<String> = script.split_whitespace().map(|w| format!("{w:?}")).collect();

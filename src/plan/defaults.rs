@@ -17,6 +17,90 @@ pub const BATCH_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// ...and a restoration planned to take longer gets at most about this many windows.
 pub const BATCH_WINDOWS: u32 = 1_000;
 
+/// `[plan]` and the kinds of checks and actions: defaults no `[defaults]` table changes.
+pub(super) const LOCALE: &str = "en";
+pub(super) const TIMEZONE: &str = "UTC";
+pub(super) const PHASE_GATES: bool = true;
+pub(super) const CHECK_METHOD: &str = "GET";
+pub(super) const ACTION_METHOD: &str = "POST";
+pub(super) const EXPECT_EXIT: i64 = 0;
+pub(super) const INSECURE_TLS: bool = false;
+pub(super) const SHELL: bool = false;
+
+/// One default of the plan format, as a plan would write it, and where the JSON Schema shows it
+/// (JSON pointers). The schema's `default`s, the reference in `docs/plan-format.md` and the
+/// decoder's values all come from here; tests hold them together.
+pub struct Documented {
+    pub key: &'static str,
+    pub value: serde_json::Value,
+    pub schema: &'static [&'static str],
+}
+
+/// Every default of the plan format.
+pub fn documented() -> Vec<Documented> {
+    use serde_json::json;
+    let d = Defaults::default();
+    let text = |t: Duration| json!(crate::human::human_duration(t));
+    let doc = |key, value, schema| Documented { key, value, schema };
+    vec![
+        doc("plan.locales", json!([LOCALE]), &["/$defs/PlanTable/properties/locales"]),
+        doc("plan.timezone", json!(TIMEZONE), &["/$defs/PlanTable/properties/timezone"]),
+        doc("plan.phase_gates", json!(PHASE_GATES), &["/$defs/PlanTable/properties/phase_gates"]),
+        doc(
+            "check.timeout",
+            text(d.check_timeout),
+            &["/$defs/CheckDefaults/properties/timeout", "/$defs/Check/properties/timeout"],
+        ),
+        doc(
+            "check.interval",
+            text(d.check_interval),
+            &["/$defs/CheckDefaults/properties/interval", "/$defs/Check/properties/interval"],
+        ),
+        doc(
+            "check.healthy_after",
+            json!(d.healthy_after),
+            &["/$defs/CheckDefaults/properties/healthy_after", "/$defs/Check/properties/healthy_after"],
+        ),
+        doc("check.method", json!(CHECK_METHOD), &["/$defs/Check/properties/method"]),
+        doc("check.insecure_tls", json!(INSECURE_TLS), &["/$defs/Check/properties/insecure_tls"]),
+        doc("check.expect_exit", json!(EXPECT_EXIT), &["/$defs/Check/properties/expect_exit"]),
+        doc("check.shell", json!(SHELL), &["/$defs/Check/properties/shell"]),
+        doc(
+            "restore.timeout",
+            text(d.restore_timeout),
+            &["/$defs/RestoreDefaults/properties/timeout", "/$defs/Restore/properties/timeout"],
+        ),
+        doc(
+            "restore.retries",
+            json!(d.retries),
+            &["/$defs/RestoreDefaults/properties/retries", "/$defs/Restore/properties/retries"],
+        ),
+        doc(
+            "restore.backoff",
+            text(d.backoff),
+            &["/$defs/RestoreDefaults/properties/backoff", "/$defs/Restore/properties/backoff"],
+        ),
+        doc("restore.shell", json!(SHELL), &["/$defs/Restore/properties/shell"]),
+        doc("restore.http.method", json!(ACTION_METHOD), &["/$defs/HttpAction/properties/method"]),
+        doc(
+            "service.duration",
+            text(d.duration),
+            &["/$defs/Defaults/properties/duration", "/$defs/Service/properties/duration"],
+        ),
+        doc(
+            "service.customer_facing",
+            json!(d.customer_facing),
+            &["/$defs/Defaults/properties/customer_facing", "/$defs/Service/properties/customer_facing"],
+        ),
+        doc(
+            "service.wait_timeout",
+            text(d.wait_timeout),
+            &["/$defs/Defaults/properties/wait_timeout", "/$defs/Service/properties/wait_timeout"],
+        ),
+        doc("announce.batch_window", text(BATCH_WINDOW), &["/$defs/Announce/properties/batch_window"]),
+    ]
+}
+
 /// Per-plan defaults from `[defaults]`, applied to every service that does not say otherwise.
 pub(super) struct Defaults {
     pub(super) check_timeout: Duration,
@@ -115,4 +199,97 @@ pub(super) fn nonzero(dec: &mut Decoder, v: &Value<'_>, key: &str, d: Duration) 
         );
     }
     !d.is_zero()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use crate::human::human_duration as text;
+    use crate::plan::{Action, Probe};
+
+    /// A plan that leaves every default alone, decoded: what the model holds must be what the
+    /// table documents (and so what the schema and the docs show).
+    #[test]
+    fn the_decoder_applies_exactly_the_documented_defaults() {
+        let toml = r#"
+[plan]
+name = "defaults"
+[[service]]
+id = "web"
+name = "web"
+[[service.check]]
+http = "https://web.example/health"
+[service.restore]
+http = { url = "https://awx.example/launch" }
+[[service]]
+id = "db"
+name = "db"
+[[service.check]]
+command = ["pg_isready"]
+[service.restore]
+command = ["restore-db"]
+"#;
+        let loaded = crate::loaded::check(std::path::Path::new("p.toml"), toml.as_bytes().to_vec())
+            .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
+        let plan = &loaded.plan;
+        let (web, db) = (&plan.services[0], &plan.services[1]);
+        let (Probe::Http(http), Probe::Command(command)) = (&web.checks[0].probe, &db.checks[0].probe) else {
+            panic!("the checks are http and command")
+        };
+        let (Some(Action::Http(call)), Some(Action::Command(restore))) =
+            (web.restore.as_ref().map(|r| &r.action), db.restore.as_ref().map(|r| &r.action))
+        else {
+            panic!("the restores are http and command")
+        };
+        let r = db.restore.as_ref().unwrap();
+        let model: BTreeMap<&str, serde_json::Value> = [
+            ("plan.locales", json!(plan.locales)),
+            ("plan.timezone", json!(plan.timezone)),
+            ("plan.phase_gates", json!(plan.phase_gates)),
+            ("check.timeout", json!(text(db.checks[0].timeout))),
+            ("check.interval", json!(text(db.checks[0].interval))),
+            ("check.healthy_after", json!(db.checks[0].healthy_after)),
+            ("check.method", json!(http.request.method)),
+            ("check.insecure_tls", json!(http.insecure_tls)),
+            ("check.expect_exit", json!(command.expect_exit)),
+            ("check.shell", json!(command.command.shell)),
+            ("restore.timeout", json!(text(r.timeout))),
+            ("restore.retries", json!(r.retries)),
+            ("restore.backoff", json!(text(r.backoff))),
+            ("restore.shell", json!(restore.shell)),
+            ("restore.http.method", json!(call.method)),
+            ("service.duration", json!(text(db.duration))),
+            ("service.customer_facing", json!(db.customer_facing)),
+            ("service.wait_timeout", json!(text(db.wait_timeout))),
+            ("announce.batch_window", json!(text(crate::announce::batch_window(plan, &loaded.graph, 8)))),
+        ]
+        .into();
+        let documented: BTreeMap<&str, serde_json::Value> =
+            super::documented().into_iter().map(|d| (d.key, d.value)).collect();
+        assert_eq!(model, documented);
+    }
+
+    #[test]
+    fn the_schema_shows_every_documented_default_where_it_says() {
+        let schema = crate::schema::plan_schema();
+        for d in super::documented() {
+            for pointer in d.schema {
+                let property =
+                    schema.pointer(pointer).unwrap_or_else(|| panic!("{pointer} is not in the schema"));
+                assert_eq!(property["default"], d.value, "{} at {pointer}", d.key);
+            }
+        }
+    }
+
+    #[test]
+    fn the_plan_format_reference_lists_every_default() {
+        let docs = include_str!("../../docs/plan-format.md");
+        for d in super::documented() {
+            let row = format!("| `{}` | `{}` |", d.key, d.value);
+            assert!(docs.contains(&row), "docs/plan-format.md lacks the row {row}");
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! The restore plan: reading a TOML file, decoding it with spans, and checking it, so every later
-//! stage works on a plan that is known to be sound.
+//! stage works on a plan that is known to be sound. The format is described in `docs/plan-format.md`.
 
 mod announce;
 mod checks;

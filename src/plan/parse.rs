@@ -7,7 +7,7 @@ use toml::de::{DeTable, DeValue};
 use super::announce::parse_announce;
 use super::checks::{parse_check, parse_restore};
 use super::decode::{Decoder, Fields, Value, array_of_tables};
-use super::defaults::{Defaults, MAX_SPAN, nonzero, opt, parse_defaults, wait_timeout};
+use super::defaults::{self, Defaults, MAX_SPAN, nonzero, opt, parse_defaults, wait_timeout};
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
@@ -89,9 +89,9 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
     let mut plan = Plan {
         name: String::new(),
         organization: None,
-        locales: vec!["en".into()],
-        timezone: "UTC".into(),
-        phase_gates: true,
+        locales: vec![defaults::LOCALE.into()],
+        timezone: defaults::TIMEZONE.into(),
+        phase_gates: defaults::PHASE_GATES,
         contact: Contact::default(),
         phases: Vec::new(),
         services: Vec::new(),
@@ -196,7 +196,7 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
         plan.timezone = tz.into_inner();
     }
     if let Some(v) = f.get("phase_gates") {
-        plan.phase_gates = dec.boolean(v, "phase_gates").unwrap_or(true);
+        plan.phase_gates = dec.boolean(v, "phase_gates").unwrap_or(defaults::PHASE_GATES);
     }
     if let Some(v) = f.get("contact")
         && let Some(c) = dec.table(v, "contact", "`[plan.contact]`", keys::CONTACT)
