@@ -113,7 +113,7 @@ pub struct CheckDefaults {
 pub struct RestoreDefaults {
     /// Deadline of one attempt.
     pub timeout: Option<HumanDuration>,
-    ///
+    /// Attempts after the first.
     #[schemars(range(max = 100))]
     pub retries: Option<u32>,
     /// First wait before a retry; doubles each time.
