@@ -7,6 +7,7 @@ pub mod announce;
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod error;
 pub mod event;
 pub mod exit;
 pub mod graph;

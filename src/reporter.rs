@@ -8,7 +8,23 @@ pub trait Reporter {
     /// (something waits for them to be on disk) makes it durable first (the journal fsyncs).
     fn sync(&mut self, _durable: bool) {}
     /// Called once after the last event.
-    fn finish(&mut self, _tally: &crate::tally::Tally) -> Result<(), String> {
+    fn finish(&mut self, _tally: &crate::tally::Tally) -> Result<(), WriteError> {
         Ok(())
+    }
+}
+
+/// A reporter could not write what it keeps (the journal, a report file).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    pub path: std::path::PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl WriteError {
+    pub fn at(path: impl Into<std::path::PathBuf>) -> impl FnOnce(std::io::Error) -> WriteError {
+        let path = path.into();
+        move |source| WriteError { path, source }
     }
 }

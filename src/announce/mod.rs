@@ -62,7 +62,7 @@ impl Announcer {
         stamp: Stamp,
         mode: RunMode,
         window: Duration,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, crate::reporter::WriteError> {
         let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode)?;
         Ok(Self {
             index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
@@ -85,7 +85,7 @@ impl Reporter for Announcer {
         }
     }
 
-    fn finish(&mut self, tally: &Tally) -> Result<(), String> {
+    fn finish(&mut self, tally: &Tally) -> Result<(), crate::reporter::WriteError> {
         let _ = &self.plan;
         self.writer.finish(self.policy.board(), tally.finished_at);
         Ok(())

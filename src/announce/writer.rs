@@ -16,6 +16,7 @@ use super::templates::{self, Templates};
 use super::{context, page, webhook};
 use crate::event::{RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
+use crate::reporter::WriteError;
 use crate::stamp::Stamp;
 
 pub struct Writer {
@@ -44,8 +45,8 @@ impl Writer {
         dir: PathBuf,
         stamp: Stamp,
         mode: RunMode,
-    ) -> Result<(Self, super::policy::Memory), String> {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    ) -> Result<(Self, super::policy::Memory), WriteError> {
+        std::fs::create_dir_all(&dir).map_err(WriteError::at(&dir))?;
         let dry = mode.is_dry();
         // A dry run starts from nothing. What an earlier rehearsal wrote is overwritten in place
         // (cheaper than deleting and creating thousands of files), and what it does not rewrite

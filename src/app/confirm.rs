@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
+use crate::error::Error;
 use crate::event::Event;
 use crate::exit::Exit;
 use crate::plan::Action;
-use crate::state::{self, StateDir};
+use crate::state::{self, StateDir, StateError};
 
 /// What the operator typed.
 pub struct Request {
@@ -18,51 +19,44 @@ pub struct Request {
 }
 
 pub fn run(c: &Request) -> Exit {
-    match confirm(c) {
+    let loaded = match super::open(&c.plan) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    match confirm(&loaded, c) {
         Ok(message) => {
             println!("{message}");
             Exit::Ok
         }
-        Err(message) => {
-            eprintln!("error: {message}");
-            Exit::Invalid
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit()
         }
     }
 }
 
-fn confirm(c: &Request) -> Result<String, String> {
-    let loaded = super::open(&c.plan).map_err(|_| "the plan is not valid".to_owned())?;
+fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error> {
     let id = c.id.as_str();
-    let service = &loaded.plan.services[loaded.plan.index_of(id).map_err(|e| e.to_string())?];
+    let service = &loaded.plan.services[loaded.plan.index_of(id)?];
     if !matches!(service.restore.as_ref().map(|r| &r.action), Some(Action::Manual(_)))
         || !service.checks.is_empty()
     {
-        return Err(format!(
-            "`{id}` is not a manual step without checks; restorectl confirms it by its checks"
-        ));
+        return Err(Error::NotConfirmable(id.to_owned()));
     }
     let state = StateDir::for_plan(&c.plan, c.state.as_deref());
-    let last = state::last_run(&state, &loaded.plan, &c.plan).map_err(|e| e.to_string())?;
+    let last = state::last_run(&state, &loaded.plan, &c.plan)?;
     if !last.running {
-        return Err(format!(
-            "no run is waiting for `{id}`: no restorectl run is going on in {}",
-            state.root().display()
-        ));
+        return Err(Error::NoRunWaiting { id: id.to_owned(), dir: state.root().to_path_buf() });
     }
     if let Some(run) = c.run.as_deref().filter(|r| *r != last.id) {
-        return Err(format!(
-            "run {run} is not the run going on now (that is run {}); nothing confirmed",
-            last.id
-        ));
+        return Err(Error::OtherRun { given: run.to_owned(), current: last.id });
     }
     if !waits_for(&last.events, id) {
-        return Err(format!("run {} is not waiting for `{id}` now; nothing confirmed", last.id));
+        return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
     }
     let by = c.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
     let path = state.confirmation(&last.id, id);
-    state::Confirmation::new(by.clone())
-        .write(&path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    state::Confirmation::new(by.clone()).write(&path).map_err(StateError::io("write", &path))?;
     Ok(format!("confirmed `{id}` for run {} as done by {by}; the run picks it up within a second", last.id))
 }
 

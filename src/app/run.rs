@@ -11,6 +11,7 @@ use jiff::tz::TimeZone;
 use crate::action::{LiveExecutor, Workplace};
 use crate::announce::Announcer;
 use crate::cli::{Progress, ReportFormat, RunArgs};
+use crate::error::Error;
 use crate::event::{Event, Outcome, RunMode};
 use crate::exit::Exit;
 use crate::loaded::Loaded;
@@ -21,7 +22,7 @@ use crate::reporter::Reporter;
 use crate::runner::{self, Ack, RunConfig};
 use crate::sim::{Failure, Scenario, SimExecutor};
 use crate::stamp::Stamp;
-use crate::state::{Journal, StateDir};
+use crate::state::{Journal, StateDir, StateError};
 use crate::tally::Tally;
 
 pub fn run(args: RunArgs) -> Exit {
@@ -31,9 +32,9 @@ pub fn run(args: RunArgs) -> Exit {
     };
     let exit = match execute(&loaded, &args) {
         Ok(exit) => exit,
-        Err(message) => {
-            eprintln!("error: {message}");
-            Exit::Invalid
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit()
         }
     };
     // A plan of 100,000 services takes a while to free, and the process is about to end anyway.
@@ -41,9 +42,10 @@ pub fn run(args: RunArgs) -> Exit {
     exit
 }
 
-fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
+fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let state = StateDir::for_plan(&args.plan, args.state.as_deref());
-    let tz = TimeZone::get(&loaded.plan.timezone).map_err(|e| e.to_string())?;
+    let zone = &loaded.plan.timezone;
+    let tz = TimeZone::get(zone).map_err(|e| Error::TimeZone { zone: zone.clone(), why: e.to_string() })?;
     let start = match &args.start {
         Some(s) => parse_start(s, &tz)?,
         None => jiff::Timestamp::now().to_zoned_datetime(tz),
@@ -56,7 +58,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
             .enable_time()
             .start_paused(true)
             .build()
-            .map_err(|e| e.to_string())?;
+            .expect("a current-thread runtime starts");
         if let Some(n) = args.trials {
             let stats = runtime.block_on(crate::trials::run(plan.clone(), &loaded.graph, &scenario, jobs, n));
             let late = report::trials::p90_past_rto(&loaded.plan, &stats);
@@ -64,7 +66,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
                 ReportFormat::Json => format!("{:#}\n", report::trials::json(&loaded.plan, &stats, &late)),
                 ReportFormat::Human => report::trials::human(&loaded.plan, &stats, &late),
             };
-            crate::term::print_report(&text).map_err(|e| format!("cannot write the report: {e}"))?;
+            crate::term::print_report(&text).map_err(Error::Report)?;
             // With --strict, a p90 past an RTO fails like a failed trial.
             let failed = stats.successes < stats.trials || (args.strict && !late.is_empty());
             return Ok(if failed { Exit::Failures } else { Exit::Ok });
@@ -86,7 +88,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
             }));
         feed.flush();
         drop(feed);
-        return worker.join().map_err(|_| "a reporter failed".to_owned())?.finish(loaded, args, outcome);
+        return worker.join().map_err(|_| Error::Reporter)?.finish(loaded, args, outcome);
     }
     // Secrets first: a missing variable must not leave a journal entry behind.
     let prober = match super::prober(loaded) {
@@ -98,8 +100,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
     if args.fresh && announce_dir.exists() {
         // A new run is a new incident: its announcements start afresh too (the old ones are kept).
         let kept = announce_dir.with_extension(jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string());
-        std::fs::rename(&announce_dir, &kept)
-            .map_err(|e| format!("cannot rotate {}: {e}", announce_dir.display()))?;
+        std::fs::rename(&announce_dir, &kept).map_err(StateError::io("rotate", &announce_dir))?;
     }
     if !replay.changes.is_empty() {
         let changes: Vec<String> =
@@ -127,7 +128,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, String> {
         .await
     });
     drop(feed);
-    worker.join().map_err(|_| "a reporter failed".to_owned())?.finish(loaded, args, outcome)
+    worker.join().map_err(|_| Error::Reporter)?.finish(loaded, args, outcome)
 }
 
 /// `restorectl confirm PLAN [--state DIR]`, as the operator of this run would type it.
@@ -143,7 +144,7 @@ fn mode(args: &RunArgs) -> RunMode {
     if args.dry_run { RunMode::Dry } else { RunMode::Live }
 }
 
-fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, String> {
+fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, Error> {
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
         return Ok(ts.to_zoned_datetime(tz.clone()));
     }
@@ -151,22 +152,35 @@ fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, String> {
         .parse::<jiff::civil::DateTime>()
         .or_else(|_| s.parse::<jiff::civil::Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight())))
         .map_err(|_| {
-            format!("`--start {s}` is not a date and time; use e.g. 2022-07-25T08:00 or 2022-07-25T08:00:00Z")
+            Error::flag(
+                format!("--start {s}"),
+                "not a date and time; use e.g. 2022-07-25T08:00 or 2022-07-25T08:00:00Z",
+            )
         })?;
-    civil.to_zoned_datetime(tz.clone()).map_err(|e| e.to_string())
+    civil.to_zoned_datetime(tz.clone()).map_err(|e| Error::flag(format!("--start {s}"), e.to_string()))
 }
 
-/// `--fail` and `--slow`, checked against the plan's ids.
-fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, String> {
+/// `--fail` and `--slow`, checked against the plan's ids (and `--timeline`'s file name).
+fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, Error> {
     let find = |id: &str, flag: &str| {
-        loaded.plan.index_of(id).map_err(|unknown| format!("`{flag} {id}`: {unknown}"))
+        loaded
+            .plan
+            .index_of(id)
+            .map_err(|unknown| Error::UnknownService { flag: format!("{flag} {id}"), unknown })
     };
+    if let Some(path) = args.timeline.as_ref().filter(|p| !report::timeline::Timeline::writes(p)) {
+        return Err(Error::flag(
+            format!("--timeline {}", path.display()),
+            "the file must end in .svg or .html",
+        ));
+    }
     let mut sc = Scenario { jitter: args.jitter, seed: args.seed, ..Scenario::default() };
     for f in &args.fail {
         let (id, mode) = match f.split_once(':') {
             Some((id, n)) => {
-                let n: u32 =
-                    n.parse().map_err(|_| format!("`--fail {f}`: `{n}` is not a number of attempts"))?;
+                let n: u32 = n.parse().map_err(|_| {
+                    Error::flag(format!("--fail {f}"), format!("`{n}` is not a number of attempts"))
+                })?;
                 (id, Failure::Times(n))
             }
             None => (f.as_str(), Failure::Always),
@@ -174,13 +188,16 @@ fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, String> {
         sc.fail.insert(find(id, "--fail")?, mode);
     }
     for s in &args.slow {
-        let (id, factor) =
-            s.split_once(':').ok_or_else(|| format!("`--slow {s}`: write it as ID:FACTOR, e.g. email:2"))?;
+        let (id, factor) = s
+            .split_once(':')
+            .ok_or_else(|| Error::flag(format!("--slow {s}"), "write it as ID:FACTOR, e.g. email:2"))?;
         let factor: f64 = factor
             .parse()
             .ok()
             .filter(|f: &f64| f.is_finite() && *f > 0.0 && *f <= 1000.0)
-            .ok_or_else(|| format!("`--slow {s}`: `{factor}` is not a factor between 0 and 1000"))?;
+            .ok_or_else(|| {
+                Error::flag(format!("--slow {s}"), format!("`{factor}` is not a factor between 0 and 1000"))
+            })?;
         sc.slow.insert(find(id, "--slow")?, factor);
     }
     Ok(sc)
@@ -259,7 +276,7 @@ impl Reporters {
         }
     }
 
-    fn finish(mut self, loaded: &Loaded, args: &RunArgs, outcome: Outcome) -> Result<Exit, String> {
+    fn finish(mut self, loaded: &Loaded, args: &RunArgs, outcome: Outcome) -> Result<Exit, Error> {
         for s in &mut self.sinks {
             s.finish(&self.tally)?;
         }
@@ -273,9 +290,7 @@ impl Reporters {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from);
                 match written.and_then(|()| writeln!(out)).and_then(|()| out.flush()) {
-                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                        return Err(format!("cannot write the report: {e}"));
-                    }
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(Error::Report(e)),
                     _ => {}
                 }
             }
@@ -285,7 +300,7 @@ impl Reporters {
                 if args.dry_run {
                     text += &format!("\n{}", report::gantt::render(plan, &loaded.graph, &self.tally));
                 }
-                crate::term::print_report(&text).map_err(|e| format!("cannot write the report: {e}"))?;
+                crate::term::print_report(&text).map_err(Error::Report)?;
             }
         }
         Ok(match outcome {
@@ -303,7 +318,7 @@ fn reporters(
     stamp: Stamp,
     journal: Journal,
     announce_dir: PathBuf,
-) -> Result<Reporters, String> {
+) -> Result<Reporters, Error> {
     let mut sinks: Vec<Box<dyn Reporter + Send>> = vec![Box::new(journal)];
     let display = report::progress::Display {
         asked: match args.progress {
@@ -331,7 +346,7 @@ fn reporters(
             &loaded.graph,
             path.clone(),
             stamp.clone(),
-        )?));
+        )));
     }
     let window = crate::announce::batch_window(&loaded.plan, &loaded.graph, args.jobs as usize);
     let announcer = Announcer::new(

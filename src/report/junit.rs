@@ -8,7 +8,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use crate::event::Event;
 use crate::event::RunMode;
 use crate::plan::Plan;
-use crate::reporter::Reporter;
+use crate::reporter::{Reporter, WriteError};
 use crate::tally::{State, Tally};
 
 pub struct Junit {
@@ -33,7 +33,7 @@ impl Junit {
 impl Reporter for Junit {
     fn event(&mut self, _: &Event) {}
 
-    fn finish(&mut self, tally: &Tally) -> Result<(), String> {
+    fn finish(&mut self, tally: &Tally) -> Result<(), WriteError> {
         let mut suite = TestSuite::new(self.suite.as_str());
         for (i, ((id, rto), r)) in self.ids.iter().zip(&self.rtos).zip(&tally.records).enumerate() {
             let late = tally.late_by(i, *rto).filter(|_| r.online_at.is_some()).zip(*rto);
@@ -73,7 +73,9 @@ impl Reporter for Junit {
         }
         let mut report = Report::new("restorectl");
         report.add_test_suite(suite);
-        let xml = report.to_string().map_err(|e| e.to_string())?;
-        std::fs::write(&self.path, xml).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        let xml = report
+            .to_string()
+            .map_err(|e| WriteError { path: self.path.clone(), source: std::io::Error::other(e) })?;
+        std::fs::write(&self.path, xml).map_err(WriteError::at(&self.path))
     }
 }

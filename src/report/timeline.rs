@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::event::{Event, Secs};
 use crate::graph::Graph;
 use crate::plan::Plan;
-use crate::reporter::Reporter;
+use crate::reporter::{Reporter, WriteError};
 use crate::stamp::Stamp;
 use crate::tally::{State, Tally};
 
@@ -26,11 +26,12 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn new(plan: &Plan, graph: &Graph, path: PathBuf, stamp: Stamp) -> Result<Self, String> {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
-        if !matches!(ext, "svg" | "html") {
-            return Err(format!("`--timeline {}`: the file must end in .svg or .html", path.display()));
-        }
+    /// Whether a file of this name can hold a timeline (`.svg` or `.html`).
+    pub fn writes(path: &std::path::Path) -> bool {
+        matches!(path.extension().and_then(|e| e.to_str()), Some("svg" | "html"))
+    }
+
+    pub fn new(plan: &Plan, graph: &Graph, path: PathBuf, stamp: Stamp) -> Self {
         let critical = graph.critical_path(plan).services;
         let rows = plan
             .services
@@ -38,13 +39,13 @@ impl Timeline {
             .enumerate()
             .map(|(i, s)| (s.id.clone(), s.phase, s.rto.map(|r| r.as_secs_f64()), critical.contains(&i)))
             .collect();
-        Ok(Self {
+        Self {
             path,
             title: plan.name.clone(),
             rows,
             phases: plan.phases.iter().map(|p| p.id.clone()).collect(),
             stamp,
-        })
+        }
     }
 
     pub fn svg(&self, tally: &Tally) -> String {
@@ -137,7 +138,7 @@ fn esc(s: &str) -> String {
 impl Reporter for Timeline {
     fn event(&mut self, _: &Event) {}
 
-    fn finish(&mut self, tally: &Tally) -> Result<(), String> {
+    fn finish(&mut self, tally: &Tally) -> Result<(), WriteError> {
         let svg = self.svg(tally);
         let body = if self.path.extension().is_some_and(|e| e == "html") {
             format!(
@@ -147,6 +148,6 @@ impl Reporter for Timeline {
         } else {
             svg
         };
-        std::fs::write(&self.path, body).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+        std::fs::write(&self.path, body).map_err(WriteError::at(&self.path))
     }
 }

@@ -8,11 +8,12 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::dir::StateDir;
+use super::error::StateError;
 use super::records::{RunHeader, VERSION, fingerprint};
 use super::replay::{self, Replay, Stage};
 use crate::event::{Event, RunMode};
 use crate::plan::Plan;
-use crate::reporter::Reporter;
+use crate::reporter::{Reporter, WriteError};
 
 pub struct Journal {
     /// This run's id.
@@ -21,14 +22,16 @@ pub struct Journal {
     durable: bool,
     /// Held for the journal's lifetime: a second run on the same state fails at once.
     _lock: File,
-    error: Option<String>,
+    /// The first write that failed: reported at the end (and by `open` for the header).
+    error: Option<std::io::Error>,
+    path: std::path::PathBuf,
     scratch: Vec<u8>,
 }
 
 impl Journal {
     /// Opens (or starts) the live journal of `state`: takes the lock, rotates it (and the logs)
     /// with `fresh`, and replays what is there.
-    pub fn open(state: &StateDir, plan: &Plan, fresh: bool) -> Result<(Journal, Replay), String> {
+    pub fn open(state: &StateDir, plan: &Plan, fresh: bool) -> Result<(Journal, Replay), StateError> {
         let lock = lock(state)?;
         let path = state.journal();
         if fresh && path.exists() {
@@ -41,21 +44,27 @@ impl Journal {
     }
 
     /// A new journal for a dry run in its own directory (never the live one).
-    pub fn create(state: &StateDir, plan: &Plan) -> Result<Journal, String> {
+    pub fn create(state: &StateDir, plan: &Plan) -> Result<Journal, StateError> {
         let lock = lock(state)?;
         let path = state.journal();
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
-        File::create(&path).map_err(|e| format!("cannot create the journal {}: {e}", path.display()))?;
+        File::create(&path).map_err(StateError::io("create the journal", &path))?;
         Self::append(&path, plan, lock, "dry".into(), RunMode::Dry)
     }
 
-    fn append(path: &Path, plan: &Plan, lock: File, id: String, mode: RunMode) -> Result<Journal, String> {
-        cut_torn_tail(path).map_err(|e| format!("cannot repair the journal {}: {e}", path.display()))?;
+    fn append(
+        path: &Path,
+        plan: &Plan,
+        lock: File,
+        id: String,
+        mode: RunMode,
+    ) -> Result<Journal, StateError> {
+        cut_torn_tail(path).map_err(StateError::io("repair the journal", path))?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| format!("cannot open the journal {}: {e}", path.display()))?;
+            .map_err(StateError::io("open the journal", path))?;
         let mut j = Journal {
             id: id.clone(),
             out: BufWriter::new(file),
@@ -63,6 +72,7 @@ impl Journal {
             durable: !mode.is_dry(),
             _lock: lock,
             error: None,
+            path: path.to_path_buf(),
             scratch: Vec::new(),
         };
         let header = RunHeader {
@@ -81,7 +91,7 @@ impl Journal {
         j.write(&record);
         j.sync(true);
         match j.error.take() {
-            Some(e) => Err(e),
+            Some(e) => Err(StateError::io("write the journal", path)(e)),
             None => Ok(j),
         }
     }
@@ -94,7 +104,7 @@ impl Journal {
 
     fn write_line(&mut self, line: &[u8]) {
         if let Err(e) = self.out.write_all(line) {
-            self.error.get_or_insert(format!("cannot write the journal: {e}"));
+            self.error.get_or_insert(e);
         }
     }
 }
@@ -119,13 +129,13 @@ impl Reporter for Journal {
         let synced =
             self.out.flush().and_then(|()| if fsync { self.out.get_ref().sync_data() } else { Ok(()) });
         if let Err(e) = synced {
-            self.error.get_or_insert(format!("cannot write the journal: {e}"));
+            self.error.get_or_insert(e);
         }
     }
 
-    fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), String> {
+    fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), WriteError> {
         self.sync(true);
-        self.error.take().map_or(Ok(()), Err)
+        self.error.take().map_or(Ok(()), |e| Err(WriteError::at(&self.path)(e)))
     }
 }
 
@@ -146,7 +156,7 @@ fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
 
 /// `--fresh`: the journal and the logs are put away (renamed, kept) — never while a restore left
 /// running by an earlier run still runs, which a fresh journal would forget.
-fn rotate(state: &StateDir, plan: &Plan) -> Result<(), String> {
+fn rotate(state: &StateDir, plan: &Plan) -> Result<(), StateError> {
     let path = state.journal();
     let running: Vec<String> = replay::replay(&path, plan)?
         .unfinished
@@ -159,28 +169,24 @@ fn rotate(state: &StateDir, plan: &Plan) -> Result<(), String> {
         })
         .collect();
     if !running.is_empty() {
-        return Err(format!(
-            "not starting afresh: restores left running by an earlier run are still running: {}; run without --fresh to take them over, or stop them first",
-            running.join(", ")
-        ));
+        return Err(StateError::StillRunning(running));
     }
     let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
     let kept = state.root().join(format!("journal.{stamp}.jsonl"));
-    std::fs::rename(&path, &kept).map_err(|e| format!("cannot rotate {}: {e}", path.display()))?;
+    std::fs::rename(&path, &kept).map_err(StateError::io("rotate", &path))?;
     let logs = state.logs();
     if logs.exists() {
         let old = state.root().join(format!("logs.{stamp}"));
-        std::fs::rename(&logs, &old).map_err(|e| format!("cannot rotate {}: {e}", logs.display()))?;
+        std::fs::rename(&logs, &old).map_err(StateError::io("rotate", &logs))?;
     }
     eprintln!("note: started a fresh journal; the old one is {}", kept.display());
     Ok(())
 }
 
 /// Takes the state directory's lock or says who holds it.
-fn lock(state: &StateDir) -> Result<File, String> {
+fn lock(state: &StateDir) -> Result<File, StateError> {
     let dir = state.root();
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the state directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(StateError::io("create the state directory", dir))?;
     let path = state.lock();
     let mut file = OpenOptions::new()
         .read(true)
@@ -188,16 +194,14 @@ fn lock(state: &StateDir) -> Result<File, String> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        .map_err(StateError::io("open", &path))?;
     if file.try_lock().is_err() {
-        let holder = std::fs::read_to_string(&path).unwrap_or_default();
-        let holder = holder.trim();
-        let who = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
-        return Err(format!(
-            "another restorectl run{who} is using {}; wait for it to finish, or stop it first",
-            dir.display()
-        ));
+        let holder =
+            std::fs::read_to_string(&path).ok().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty());
+        return Err(StateError::Busy { holder, dir: dir.to_path_buf() });
     }
-    file.set_len(0).and_then(|()| write!(file, "{}", std::process::id())).map_err(|e| e.to_string())?;
+    file.set_len(0)
+        .and_then(|()| write!(file, "{}", std::process::id()))
+        .map_err(StateError::io("write", &path))?;
     Ok(file)
 }

@@ -14,11 +14,13 @@
 
 mod confirmation;
 mod dir;
+mod error;
 pub mod journal;
 mod records;
 pub mod replay;
 
 pub use confirmation::Confirmation;
 pub use dir::StateDir;
+pub use error::StateError;
 pub use journal::Journal;
-pub use replay::{LastRun, PlanChange, Replay, Stage, StateError, Unfinished, last_run};
+pub use replay::{LastRun, PlanChange, Replay, Stage, Unfinished, last_run};

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::error::StateError;
 use crate::event::Event;
 use crate::plan::Service;
 
@@ -34,8 +35,8 @@ pub(super) enum Record {
 
 /// The records of a journal. A torn last line (a crash mid-write) and records of unknown
 /// versions are skipped.
-pub(super) fn records(path: &Path) -> Result<Vec<Record>, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
+pub(super) fn records(path: &Path) -> Result<Vec<Record>, StateError> {
+    let file = File::open(path).map_err(StateError::io("read the journal", path))?;
     let mut out = Vec::new();
     // Line by line as bytes: a torn line (even one cut inside a character) is skipped, never the
     // records after it.

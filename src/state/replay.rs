@@ -7,6 +7,7 @@ use std::fs::OpenOptions;
 use std::path::Path;
 
 use super::dir::StateDir;
+use super::error::StateError;
 use super::records::{Record, RunHeader, fingerprint, records};
 use crate::event::Event;
 use crate::plan::Plan;
@@ -71,19 +72,6 @@ pub struct LastRun {
     pub events: Vec<Event>,
 }
 
-/// Why a command that reads the state directory has nothing to read.
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    #[error("no journal in {dir}: nothing has been run yet (run `restorectl run {plan}` first)")]
-    NoJournal { dir: String, plan: String },
-    #[error(
-        "the journal in {dir} is of the plan `{found}`, not `{expected}`; give its own state directory with --state"
-    )]
-    OtherPlan { dir: String, found: String, expected: String },
-    #[error("{0}")]
-    Unreadable(String),
-}
-
 /// The latest live run in the journal of `dir`, for the plan `plan` at `plan_path` (no lock is
 /// taken). A journal without a run, or of another plan, is an error, never an empty state.
 pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastRun, StateError> {
@@ -96,7 +84,7 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
     }
     let mut header: Option<RunHeader> = None;
     let mut events = Vec::new();
-    for r in records(&path).map_err(StateError::Unreadable)? {
+    for r in records(&path)? {
         match r {
             Record::Run(run) => {
                 header = Some(run);
@@ -130,7 +118,7 @@ fn lock_holder(state: &StateDir) -> Option<u32> {
     std::fs::read_to_string(&path).ok()?.trim().parse().ok()
 }
 
-pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, String> {
+pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
     let mut r = Replay::default();
     let mut fingerprints = BTreeMap::new();
     let mut current = String::new();

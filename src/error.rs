@@ -1,0 +1,70 @@
+//! Why a command could not do its job, as one enum a caller can match on: each kind says its exit
+//! code. The library's own errors (the state directory, reporters, plan lookups) convert into it;
+//! only `app` prints it.
+
+use crate::exit::Exit;
+use crate::plan::UnknownService;
+use crate::reporter::WriteError;
+use crate::state::StateError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// An id names no service of the plan.
+    #[error(transparent)]
+    NoSuchService(#[from] UnknownService),
+    /// `confirm` of a service that is not a manual step without checks.
+    #[error("`{0}` is not a manual step without checks; restorectl confirms it by its checks")]
+    NotConfirmable(String),
+    /// `confirm` with no run going on.
+    #[error("no run is waiting for `{id}`: no restorectl run is going on in {}", dir.display())]
+    NoRunWaiting { id: String, dir: std::path::PathBuf },
+    /// `confirm --run` of another run than the one going on.
+    #[error("run {given} is not the run going on now (that is run {current}); nothing confirmed")]
+    OtherRun { given: String, current: String },
+    /// `confirm` of a step the run is not waiting for.
+    #[error("run {run} is not waiting for `{id}` now; nothing confirmed")]
+    NotWaiting { run: String, id: String },
+    /// A flag names a service the plan does not have.
+    #[error("`{flag}`: {unknown}")]
+    UnknownService { flag: String, unknown: UnknownService },
+    /// A flag's value is not what it takes.
+    #[error("`{flag}`: {why}")]
+    Flag { flag: String, why: String },
+    /// The plan's time zone is not one this machine knows.
+    #[error("the time zone `{zone}` is unknown here: {why}")]
+    TimeZone { zone: String, why: String },
+    /// The run's report could not be written to stdout.
+    #[error("cannot write the report: {0}")]
+    Report(std::io::Error),
+    /// A reporter's thread panicked: what it wrote may be incomplete.
+    #[error("a reporter failed; its files may be incomplete")]
+    Reporter,
+}
+
+impl Error {
+    /// The exit code a command ends with on this error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            // Input that cannot be used, or a state or file that cannot be: nothing was done.
+            Error::State(_)
+            | Error::NoSuchService(_)
+            | Error::NotConfirmable(_)
+            | Error::NoRunWaiting { .. }
+            | Error::OtherRun { .. }
+            | Error::NotWaiting { .. }
+            | Error::UnknownService { .. }
+            | Error::Flag { .. }
+            | Error::TimeZone { .. } => Exit::Invalid,
+            // The work may be done; its record is not whole.
+            Error::Write(_) | Error::Report(_) | Error::Reporter => Exit::Invalid,
+        }
+    }
+
+    pub fn flag(flag: impl Into<String>, why: impl Into<String>) -> Self {
+        Error::Flag { flag: flag.into(), why: why.into() }
+    }
+}
