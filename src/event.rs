@@ -5,6 +5,54 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+/// The service an event is about: its index in the plan (what every reporter works with) and its
+/// id (what the journal keeps, so a later run can read it whatever the plan has become).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Svc {
+    /// `Svc::UNKNOWN` for an event read back from a journal.
+    pub index: usize,
+    pub id: std::sync::Arc<str>,
+}
+
+impl Svc {
+    /// The index of a service read from a journal: unknown until matched against a plan.
+    pub const UNKNOWN: usize = usize::MAX;
+
+    pub fn new(index: usize, id: impl Into<std::sync::Arc<str>>) -> Self {
+        Self { index, id: id.into() }
+    }
+
+    /// The plan's index, for events of this run.
+    pub fn index(&self) -> Option<usize> {
+        (self.index != Self::UNKNOWN).then_some(self.index)
+    }
+}
+
+impl std::ops::Deref for Svc {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.id
+    }
+}
+
+impl std::fmt::Display for Svc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+impl Serialize for Svc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.id)
+    }
+}
+
+impl<'de> Deserialize<'de> for Svc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|id| Svc::new(Svc::UNKNOWN, id))
+    }
+}
+
 /// One thing that happened, `at` a time since the run's start (virtual in a dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -19,29 +67,29 @@ pub enum Event {
     },
     /// The service's dependencies are online and a slot is free: it is probed first.
     ServiceStarted {
-        service: String,
+        service: Svc,
         at: Secs,
     },
     AlreadyOnline {
-        service: String,
+        service: Svc,
         at: Secs,
     },
     /// A restore action is about to run (journaled before it does).
     ActionStarted {
-        service: String,
+        service: Svc,
         attempt: u32,
         at: Secs,
     },
     /// The action's process is running: a later run waits for this pid instead of starting another.
     ProcessSpawned {
-        service: String,
+        service: Svc,
         attempt: u32,
         at: Secs,
         pid: u32,
         start_ticks: Option<u64>,
     },
     ActionFinished {
-        service: String,
+        service: Svc,
         attempt: u32,
         at: Secs,
         ok: bool,
@@ -53,7 +101,7 @@ pub enum Event {
     /// A restore left running by an earlier run that died: this run waits for it to end (and
     /// then verifies it) instead of starting it again.
     Adopted {
-        service: String,
+        service: Svc,
         attempt: u32,
         at: Secs,
         pid: u32,
@@ -61,7 +109,7 @@ pub enum Event {
     },
     /// A manual step: the operator has to act.
     WaitingForOperator {
-        service: String,
+        service: Svc,
         at: Secs,
         instruction: String,
         needs_confirmation: bool,
@@ -70,7 +118,7 @@ pub enum Event {
         confirm: Option<String>,
     },
     Confirmed {
-        service: String,
+        service: Svc,
         at: Secs,
         by: String,
         /// The run the confirmation was given for.
@@ -80,7 +128,7 @@ pub enum Event {
     /// A wait that is still going on (checks failing, an operator, an earlier run's restore),
     /// repeated at least every minute so nobody stares at silence.
     Waiting {
-        service: String,
+        service: Svc,
         at: Secs,
         on: WaitOn,
         /// When this wait began.
@@ -90,12 +138,12 @@ pub enum Event {
     },
     /// Health checks are being polled after the action.
     Verifying {
-        service: String,
+        service: Svc,
         attempt: u32,
         at: Secs,
     },
     Retrying {
-        service: String,
+        service: Svc,
         attempt: u32,
         /// How many attempts the service gets in all.
         #[serde(default)]
@@ -107,12 +155,12 @@ pub enum Event {
         log: Option<String>,
     },
     Online {
-        service: String,
+        service: Svc,
         at: Secs,
         attempts: u32,
     },
     Failed {
-        service: String,
+        service: Svc,
         at: Secs,
         attempts: u32,
         #[serde(default)]
@@ -122,7 +170,7 @@ pub enum Event {
         log: Option<String>,
     },
     Blocked {
-        service: String,
+        service: Svc,
         at: Secs,
         by: String,
     },
@@ -132,7 +180,7 @@ pub enum Event {
     },
     /// A service is still not online when its recovery-time objective passes.
     RtoMissed {
-        service: String,
+        service: Svc,
         at: Secs,
         rto: Secs,
     },
@@ -214,7 +262,7 @@ impl Secs {
 
 impl Event {
     /// The service an event is about, if any.
-    pub fn service(&self) -> Option<&str> {
+    pub fn service(&self) -> Option<&Svc> {
         use Event::*;
         match self {
             ServiceStarted { service, .. }

@@ -3,14 +3,14 @@
 //! event. Live and dry runs share all of this; only the executor (real or simulated) and the clock
 //! (real or tokio's paused virtual time) differ.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::event::{Event, Outcome, RunMode, Secs};
+use crate::event::{Event, Outcome, RunMode, Secs, Svc};
 use crate::graph::Graph;
 use crate::plan::Plan;
 use crate::schedule::{Change, Scheduler};
@@ -67,6 +67,8 @@ pub struct Emitter {
     tx: mpsc::UnboundedSender<Msg>,
     start: Instant,
     pub plan: Arc<Plan>,
+    /// The services' ids, shared by every event about them.
+    ids: Arc<[Arc<str>]>,
 }
 
 impl Emitter {
@@ -88,8 +90,9 @@ impl Emitter {
         }
     }
 
-    pub fn id(&self, service: usize) -> String {
-        self.plan.services[service].id.clone()
+    /// The event's name for service `service`.
+    pub fn id(&self, service: usize) -> Svc {
+        Svc::new(service, self.ids[service].clone())
     }
 }
 
@@ -121,7 +124,8 @@ pub async fn run<E: Executor>(
     let phases: Vec<Option<usize>> = plan.services.iter().map(|s| s.phase).collect();
     let mut sched = Scheduler::new(graph, &durations, &phases, plan.phases.len(), config.jobs);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let em = Emitter { tx, start: Instant::now(), plan: plan.clone() };
+    let ids = plan.services.iter().map(|s| Arc::from(s.id.as_str())).collect();
+    let em = Emitter { tx, start: Instant::now(), plan: plan.clone(), ids };
     let started = Event::RunStarted {
         run: config.id.clone(),
         services: plan.services.len(),
@@ -129,8 +133,6 @@ pub async fn run<E: Executor>(
         jobs: config.jobs,
     };
     sink(&started, Ack(None));
-    let index: HashMap<&str, usize> =
-        plan.services.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
     let mut online_count = 0;
     let mut online = vec![false; plan.services.len()];
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
@@ -166,7 +168,7 @@ pub async fn run<E: Executor>(
             msg = rx.recv() => match msg {
                 Some(Msg::Event(e, ack)) => {
                     if let Event::WaitingForOperator { service, .. } = &e
-                        && let Some(&i) = index.get(service.as_str())
+                        && let Some(i) = service.index()
                     {
                         on_people.insert(i);
                     }
@@ -187,7 +189,7 @@ pub async fn run<E: Executor>(
                         let at = em.at();
                         match change {
                             Change::Blocked { service, by } => {
-                                sink(&Event::Blocked { service: em.id(service), at, by: em.id(by) }, Ack(None));
+                                sink(&Event::Blocked { service: em.id(service), at, by: em.id(by).to_string() }, Ack(None));
                             }
                             Change::PhaseComplete { phase } => {
                                 sink(&Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at }, Ack(None));
@@ -200,7 +202,7 @@ pub async fn run<E: Executor>(
             Some(()) = next_press(&mut interrupts) => {
                 presses += 1;
                 sched.stop();
-                let waiting_for = running.iter().map(|&i| em.id(i)).collect();
+                let waiting_for = running.iter().map(|&i| em.id(i).to_string()).collect();
                 let force = presses > 1;
                 sink(&Event::Interrupting { at: em.at(), waiting_for, force, only_people: false }, Ack(None));
                 if force {
@@ -212,7 +214,7 @@ pub async fn run<E: Executor>(
         // Interrupted, and nothing left but people to wait for: a person may take hours, so stop
         // now (whether that was so at the press or became so since).
         if presses == 1 && !running.is_empty() && running.iter().all(|i| on_people.contains(i)) {
-            let waiting_for = running.iter().map(|&i| em.id(i)).collect();
+            let waiting_for = running.iter().map(|&i| em.id(i).to_string()).collect();
             sink(
                 &Event::Interrupting { at: em.at(), waiting_for, force: true, only_people: true },
                 Ack(None),
@@ -269,7 +271,7 @@ async fn next_press(interrupts: &mut Interrupts) -> Option<()> {
 /// verify, retrying with exponential backoff.
 async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> bool {
     let service = &em.plan.services[i];
-    em.emit(Event::ServiceStarted { service: service.id.clone(), at: em.at() });
+    em.emit(Event::ServiceStarted { service: em.id(i), at: em.at() });
     let mut attempt = match exec.resume(i, em).await {
         // The earlier run's attempt counts as one of ours: verified like ours, retried like ours.
         Some(Resumed { attempt, ended }) => {
@@ -281,7 +283,7 @@ async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> bool {
         }
         None => {
             if exec.probe(i, em).await == Some(true) {
-                em.emit(Event::AlreadyOnline { service: service.id.clone(), at: em.at() });
+                em.emit(Event::AlreadyOnline { service: em.id(i), at: em.at() });
                 return true;
             }
             1
@@ -289,7 +291,7 @@ async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> bool {
     };
     while attempt <= tries(service) {
         if service.restore.is_some() {
-            em.record(Event::ActionStarted { service: service.id.clone(), attempt, at: em.at() }).await;
+            em.record(Event::ActionStarted { service: em.id(i), attempt, at: em.at() }).await;
         }
         let restored = exec.restore(i, attempt, em).await;
         if service.restore.is_some() {
@@ -326,7 +328,7 @@ async fn settle<E: Executor>(
     restored: Result<(), String>,
 ) -> Option<bool> {
     let service = &em.plan.services[i];
-    let id = service.id.clone();
+    let id = em.id(i);
     let result = match restored {
         Ok(()) => {
             em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });

@@ -1,7 +1,6 @@
 //! The run's state, built only from its events: per service its final state, when it started and
 //! came online, its attempts, and whether its RTO was met. Every report reads it; none rebuilds it.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::event::{Event, Outcome, Secs};
@@ -58,7 +57,6 @@ pub struct Record {
 }
 
 pub struct Tally {
-    index: HashMap<String, usize>,
     pub records: Vec<Record>,
     pub outcome: Option<Outcome>,
     pub finished_at: Secs,
@@ -74,12 +72,7 @@ impl Tally {
             reason: None,
             blocked_by: None,
         };
-        Self {
-            index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
-            records: vec![empty; plan.services.len()],
-            outcome: None,
-            finished_at: Secs(0.0),
-        }
+        Self { records: vec![empty; plan.services.len()], outcome: None, finished_at: Secs(0.0) }
     }
 
     pub fn event(&mut self, e: &Event) {
@@ -88,7 +81,7 @@ impl Tally {
             self.finished_at = *at;
             return;
         }
-        let Some(&i) = e.service().and_then(|s| self.index.get(s)) else { return };
+        let Some(i) = e.service().and_then(|s| s.index()) else { return };
         let r = &mut self.records[i];
         match e {
             Event::ServiceStarted { at, .. } => r.started_at = Some(*at),

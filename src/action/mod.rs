@@ -89,7 +89,7 @@ impl LiveExecutor {
         let needs_confirmation = s.checks.is_empty();
         let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
         em.emit(Event::WaitingForOperator {
-            service: s.id.clone(),
+            service: em.id(service),
             at: em.at(),
             instruction: instruction.to_owned(),
             needs_confirmation,
@@ -99,7 +99,7 @@ impl LiveExecutor {
             return Ok(()); // verification waits for the checks
         }
         let step = Step {
-            service: &s.id,
+            service: em.id(service),
             instruction,
             confirm: &confirm,
             confirmation: &self.place.state.confirmation(&self.place.run, &s.id),
@@ -122,10 +122,10 @@ impl LiveExecutor {
     ) -> Result<(), String> {
         let s = &self.plan.services[service];
         let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
-        em.record(Event::Adopted { service: s.id.clone(), attempt, at: em.at(), pid, start_ticks: ticks })
+        em.record(Event::Adopted { service: em.id(service), attempt, at: em.at(), pid, start_ticks: ticks })
             .await;
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
-        let ended = waits::orphan(&s.id, pid, ticks, timeout, self.place.remind_every, em).await;
+        let ended = waits::orphan(&em.id(service), pid, ticks, timeout, self.place.remind_every, em).await;
         self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
         ended
     }
@@ -153,7 +153,7 @@ impl LiveExecutor {
         let pid = child.id().unwrap_or_default();
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
         em.record(Event::ProcessSpawned {
-            service: s.id.clone(),
+            service: em.id(service),
             attempt,
             at: em.at(),
             pid,
@@ -293,7 +293,7 @@ impl Executor for LiveExecutor {
                         let first = Reminder::new(em, self.place.remind_every);
                         let since = first.since;
                         em.emit(Event::Waiting {
-                            service: s.id.clone(),
+                            service: em.id(service),
                             at: since,
                             on,
                             since,
@@ -301,7 +301,7 @@ impl Executor for LiveExecutor {
                         });
                         reminder = Some(first);
                     }
-                    Some(r) => r.tick(em, &s.id, on, why),
+                    Some(r) => r.tick(em, &em.id(service), on, why),
                 }
             }
             let now = Instant::now();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use crate::event::{Event, Secs, WaitOn};
+use crate::event::{Event, Secs, Svc, WaitOn};
 use crate::human::human_duration;
 use crate::process;
 use crate::runner::Emitter;
@@ -32,11 +32,11 @@ impl Reminder {
     }
 
     /// Emits a `Waiting` event when `every` has passed since the last one.
-    pub(super) fn tick(&mut self, em: &Emitter, service: &str, on: WaitOn, detail: impl FnOnce() -> String) {
+    pub(super) fn tick(&mut self, em: &Emitter, service: &Svc, on: WaitOn, detail: impl FnOnce() -> String) {
         if Instant::now() >= self.next {
             self.next = Instant::now() + self.every;
             em.emit(Event::Waiting {
-                service: service.to_owned(),
+                service: service.clone(),
                 at: em.at(),
                 on,
                 since: self.since,
@@ -74,7 +74,7 @@ impl Terminal {
 
 /// A manual step without checks, waiting for its person.
 pub(super) struct Step<'a> {
-    pub service: &'a str,
+    pub service: Svc,
     pub instruction: &'a str,
     /// The command that confirms it (`restorectl confirm PLAN ID --run RUN --by NAME`).
     pub confirm: &'a str,
@@ -99,7 +99,7 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
     let mut reminder = Reminder::new(em, step.remind_every);
     loop {
         let at_terminal = typed.as_mut().is_some_and(|rx| {
-            std::iter::from_fn(|| rx.try_recv().ok()).any(|line| line.trim() == step.service)
+            std::iter::from_fn(|| rx.try_recv().ok()).any(|line| line.trim() == &*step.service)
         });
         let from_file = Confirmation::read(step.confirmation);
         if at_terminal || from_file.is_some() {
@@ -108,14 +108,14 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
                 .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
                 .unwrap_or_else(|| "an operator".into());
             let _ = std::fs::remove_file(step.confirmation);
-            let (service, run) = (step.service.to_owned(), step.run.to_owned());
+            let (service, run) = (step.service.clone(), step.run.to_owned());
             em.record(Event::Confirmed { service, at: em.at(), by, run }).await;
             return Ok(());
         }
         if Instant::now() >= deadline {
             return Err(format!("no confirmation within {}", human_duration(step.timeout)));
         }
-        reminder.tick(em, step.service, WaitOn::Operator, || {
+        reminder.tick(em, &step.service, WaitOn::Operator, || {
             format!("{} — confirm with `{}`", step.instruction, step.confirm)
         });
         tokio::time::sleep(POLL).await;
@@ -125,7 +125,7 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
 /// Waits for a restore an earlier run left running (pid, start ticks) to end, up to `timeout`
 /// (then its process group is killed and the attempt fails).
 pub(super) async fn orphan(
-    service: &str,
+    service: &Svc,
     pid: u32,
     ticks: Option<u64>,
     timeout: Duration,

@@ -89,7 +89,11 @@ pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
     let first = plan.services.iter().position(|s| s.customer_facing).unwrap_or(0);
     if let Some(i) = plan.services.iter().position(|s| s.customer_facing) {
         board.observe(
-            &crate::event::Event::Online { service: String::new(), at: crate::event::Secs(0.0), attempts: 1 },
+            &crate::event::Event::Online {
+                service: crate::event::Svc::new(i, ""),
+                at: crate::event::Secs(0.0),
+                attempts: 1,
+            },
             i,
         );
     }

@@ -15,7 +15,6 @@ pub mod templates;
 pub mod webhook;
 mod writer;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,7 +48,6 @@ pub fn batch_window(plan: &Plan, graph: &Graph, jobs: usize) -> Duration {
 /// The announcements of one run (live or dry): the policy's updates, written by the writer.
 pub struct Announcer {
     plan: Arc<Plan>,
-    index: HashMap<String, usize>,
     policy: Policy,
     writer: Writer,
 }
@@ -64,18 +62,13 @@ impl Announcer {
         window: Duration,
     ) -> Result<Self, crate::reporter::WriteError> {
         let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode)?;
-        Ok(Self {
-            index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
-            policy: Policy::new(&plan, memory, window),
-            plan,
-            writer,
-        })
+        Ok(Self { policy: Policy::new(&plan, memory, window), plan, writer })
     }
 }
 
 impl Reporter for Announcer {
     fn event(&mut self, e: &Event) {
-        let service = e.service().and_then(|s| self.index.get(s)).copied();
+        let service = e.service().and_then(|s| s.index());
         let (updates, notes) = self.policy.event(e, service);
         for note in notes {
             self.writer.note(note);

@@ -265,12 +265,18 @@ phase = "front"
         Secs(minutes * 60.0)
     }
 
+    /// The test plan's services, by id.
+    fn svc(id: &str) -> crate::event::Svc {
+        let index = ["db", "mail", "web"].iter().position(|s| *s == id).expect("a service of the plan");
+        crate::event::Svc::new(index, id)
+    }
+
     fn started(service: &str, m: f64) -> Event {
-        Event::ActionStarted { service: service.into(), attempt: 1, at: at(m) }
+        Event::ActionStarted { service: svc(service), attempt: 1, at: at(m) }
     }
 
     fn online(service: &str, m: f64) -> Event {
-        Event::Online { service: service.into(), at: at(m), attempts: 1 }
+        Event::Online { service: svc(service), at: at(m), attempts: 1 }
     }
 
     /// Feeds events (with their service's index) and collects every update.
@@ -326,7 +332,7 @@ phase = "front"
     #[test]
     fn a_phase_of_internal_services_only_is_not_announced_and_a_delay_is_told_once() {
         let (mut p, _) = policy(Memory::default());
-        let late = Event::RtoMissed { service: "mail".into(), at: at(60.0), rto: at(60.0) };
+        let late = Event::RtoMissed { service: svc("mail"), at: at(60.0), rto: at(60.0) };
         let updates = run(
             &mut p,
             &[
@@ -354,8 +360,8 @@ phase = "front"
         let (mut p, _) = policy(memory);
         let mut updates = Vec::new();
         for (e, i) in [
-            (Event::AlreadyOnline { service: "mail".into(), at: at(0.0) }, 1),
-            (Event::AlreadyOnline { service: "web".into(), at: at(0.0) }, 2),
+            (Event::AlreadyOnline { service: svc("mail"), at: at(0.0) }, 1),
+            (Event::AlreadyOnline { service: svc("web"), at: at(0.0) }, 2),
         ] {
             updates.extend(p.event(&e, Some(i)).0);
         }

@@ -63,7 +63,7 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
 /// Whether the run whose events these are waits for an operator to confirm `id` now.
 fn waits_for(events: &[Event], id: &str) -> bool {
     let mut waiting = false;
-    for e in events.iter().filter(|e| e.service() == Some(id)) {
+    for e in events.iter().filter(|e| e.service().is_some_and(|s| &**s == id)) {
         match e {
             Event::WaitingForOperator { needs_confirmation, .. } => waiting = *needs_confirmation,
             Event::Confirmed { .. }

@@ -2,7 +2,7 @@
 //! done counts nothing, what is running counts what is left of it), scaled by how long the
 //! services restored so far really took against their plan. Unknown while a person is awaited.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::event::{Event, Secs};
@@ -21,7 +21,6 @@ pub enum Estimate {
 
 pub struct Eta {
     graph: Graph,
-    index: HashMap<String, usize>,
     ids: Vec<String>,
     planned: Vec<Duration>,
     /// When each running service's restore began, on the run's clock.
@@ -40,7 +39,6 @@ impl Eta {
         let n = plan.services.len();
         Self {
             graph: graph.clone(),
-            index: plan.services.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect(),
             ids: plan.services.iter().map(|s| s.id.clone()).collect(),
             planned: plan.services.iter().map(|s| s.duration).collect(),
             started: vec![None; n],
@@ -52,7 +50,7 @@ impl Eta {
     }
 
     pub fn event(&mut self, e: &Event) {
-        let Some(&i) = e.service().and_then(|s| self.index.get(s)) else { return };
+        let Some(i) = e.service().and_then(|s| s.index()) else { return };
         match e {
             Event::ActionStarted { at, .. } if self.started[i].is_none() => self.started[i] = Some(*at),
             Event::WaitingForOperator { .. } => {
@@ -134,15 +132,21 @@ manual = "Sign it off."
         Secs(secs)
     }
 
+    /// The test plan's services, by id.
+    fn svc(id: &str) -> crate::event::Svc {
+        let index = ["db", "app", "signoff"].iter().position(|s| *s == id).expect("a service of the plan");
+        crate::event::Svc::new(index, id)
+    }
+
     #[test]
     fn the_remaining_critical_path_scaled_by_the_pace_so_far() {
         let mut e = eta(PLAN);
         assert_eq!(e.estimate(at(0.0)), Estimate::Left(Duration::from_secs(7200)));
-        e.event(&Event::ActionStarted { service: "db".into(), attempt: 1, at: at(0.0) });
+        e.event(&Event::ActionStarted { service: svc("db"), attempt: 1, at: at(0.0) });
         // Half of db's hour is gone: 30m of it and app's hour are left.
         assert_eq!(e.estimate(at(1800.0)), Estimate::Left(Duration::from_secs(5400)));
         // db took 30m instead of 1h: app's hour is expected to take 30m too.
-        e.event(&Event::Online { service: "db".into(), at: at(1800.0), attempts: 1 });
+        e.event(&Event::Online { service: svc("db"), at: at(1800.0), attempts: 1 });
         assert_eq!(e.estimate(at(1800.0)), Estimate::Left(Duration::from_secs(1800)));
     }
 
@@ -150,7 +154,7 @@ manual = "Sign it off."
     fn unknown_while_a_person_is_awaited() {
         let mut e = eta(PLAN);
         e.event(&Event::WaitingForOperator {
-            service: "signoff".into(),
+            service: svc("signoff"),
             at: at(0.0),
             instruction: "Sign it off.".into(),
             needs_confirmation: true,
@@ -158,7 +162,7 @@ manual = "Sign it off."
         });
         assert_eq!(e.estimate(at(5.0)), Estimate::Unknown { waiting_for: vec!["signoff".into()] });
         e.event(&Event::Confirmed {
-            service: "signoff".into(),
+            service: svc("signoff"),
             at: at(9.0),
             by: "Anna".into(),
             run: "7f3a".into(),

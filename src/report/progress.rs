@@ -138,40 +138,40 @@ impl Reporter for Bar {
                     ProgressStyle::with_template("  {spinner} {prefix:24} {msg} [{elapsed}]")
                         .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
-                bar.set_prefix(service.clone());
+                bar.set_prefix(service.to_string());
                 bar.set_message("probing");
                 bar.enable_steady_tick(Duration::from_millis(120));
-                self.active.insert(service.clone(), bar);
+                self.active.insert(service.to_string(), bar);
             }
             Event::ActionStarted { service, attempt, .. } => {
                 self.step(service, &format!("restoring (attempt {attempt})"))
             }
             Event::Verifying { service, .. } => self.step(service, "verifying health"),
             Event::Adopted { service, pid, .. } => {
-                self.waiting.insert(service.clone());
+                self.waiting.insert(service.to_string());
                 self.step(service, &format!("waiting for an earlier run's restore (pid {pid})"));
             }
             Event::Waiting { service, .. } => {
-                self.waiting.insert(service.clone());
+                self.waiting.insert(service.to_string());
             }
             Event::WaitingForOperator { service, .. } => {
-                self.waiting.insert(service.clone());
+                self.waiting.insert(service.to_string());
                 self.step(service, "waiting for the operator");
             }
             Event::Retrying { service, after, .. } => {
-                self.waiting.remove(service);
+                self.waiting.remove(&**service);
                 self.step(service, &format!("retrying in {}", human_duration(after.duration())))
             }
             Event::ActionFinished { service, .. } | Event::Confirmed { service, .. } => {
-                self.waiting.remove(service);
+                self.waiting.remove(&**service);
             }
             Event::Online { service, .. } | Event::AlreadyOnline { service, .. } => {
                 self.online += 1;
-                self.waiting.remove(service);
+                self.waiting.remove(&**service);
                 self.done(service);
             }
             Event::Failed { service, .. } | Event::Blocked { service, .. } => {
-                self.waiting.remove(service);
+                self.waiting.remove(&**service);
                 self.done(service);
             }
             Event::RunFinished { .. } => self.overall.finish_and_clear(),

@@ -153,28 +153,34 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
 fn apply(r: &mut Replay, event: Event, run: &str) {
     match event {
         Event::ActionStarted { service, attempt, .. } => {
-            r.unfinished.insert(service, Unfinished { run: run.to_owned(), attempt, stage: Stage::Starting });
+            r.unfinished.insert(
+                service.to_string(),
+                Unfinished { run: run.to_owned(), attempt, stage: Stage::Starting },
+            );
         }
         // Taken over by a later run, it stays the earlier run's attempt, with its logs.
         Event::ProcessSpawned { service, attempt, pid, start_ticks, .. }
         | Event::Adopted { service, attempt, pid, start_ticks, .. } => {
-            let started_by = r.unfinished.get(&service).map_or(run, |u| u.run.as_str()).to_owned();
+            let started_by = r.unfinished.get(&*service.id).map_or(run, |u| u.run.as_str()).to_owned();
             let stage = Stage::Running { pid, start_ticks };
-            r.unfinished.insert(service, Unfinished { run: started_by, attempt, stage });
+            r.unfinished.insert(service.to_string(), Unfinished { run: started_by, attempt, stage });
         }
         Event::ActionFinished { service, attempt, ok: true, .. } => {
-            let started_by = r.unfinished.get(&service).map_or(run, |u| u.run.as_str()).to_owned();
-            r.unfinished.insert(service, Unfinished { run: started_by, attempt, stage: Stage::Unverified });
+            let started_by = r.unfinished.get(&*service.id).map_or(run, |u| u.run.as_str()).to_owned();
+            r.unfinished.insert(
+                service.to_string(),
+                Unfinished { run: started_by, attempt, stage: Stage::Unverified },
+            );
         }
         Event::ActionFinished { service, .. }
         | Event::Online { service, .. }
         | Event::AlreadyOnline { service, .. }
         | Event::Retrying { service, .. }
         | Event::Failed { service, .. } => {
-            r.unfinished.remove(&service);
+            r.unfinished.remove(&*service.id);
         }
         Event::Confirmed { service, .. } => {
-            r.confirmed.insert(service);
+            r.confirmed.insert(service.to_string());
         }
         _ => {}
     }
