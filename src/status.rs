@@ -10,19 +10,21 @@ use crate::graph::Graph;
 use crate::plan::Plan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+/// What the probes tell of a service right now (`status`), unlike `tally::State`, how it ended
+/// in a run, and `announce::board::ServiceState`, what customers are shown.
+pub enum Condition {
     Healthy,
     Down,
     /// No checks: nobody can tell.
     Unknown,
 }
 
-impl State {
+impl Condition {
     pub fn as_str(self) -> &'static str {
         match self {
-            State::Healthy => "healthy",
-            State::Down => "down",
-            State::Unknown => "unknown",
+            Condition::Healthy => "healthy",
+            Condition::Down => "down",
+            Condition::Unknown => "unknown",
         }
     }
 }
@@ -31,7 +33,7 @@ impl State {
 #[derive(Debug, Clone)]
 pub struct ServiceStatus {
     pub index: usize,
-    pub state: State,
+    pub state: Condition,
     pub health: Health,
     /// A down direct dependency (the nearest one on the way to a root cause).
     pub down_dependency: Option<usize>,
@@ -46,7 +48,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn count(&self, state: State) -> usize {
+    pub fn count(&self, state: Condition) -> usize {
         self.services.iter().filter(|s| s.state == state).count()
     }
 }
@@ -63,9 +65,9 @@ pub async fn probe(plan: &Plan, graph: &Graph, prober: &Prober, selected: &[usiz
         .await;
     healths.sort_by_key(|(i, _)| *i);
     let state_of = |h: &Health| match h.healthy {
-        Some(true) => State::Healthy,
-        Some(false) => State::Down,
-        None => State::Unknown,
+        Some(true) => Condition::Healthy,
+        Some(false) => Condition::Down,
+        None => Condition::Unknown,
     };
     let mut by_index = vec![None; plan.services.len()];
     for (i, h) in &healths {
@@ -75,9 +77,12 @@ pub async fn probe(plan: &Plan, graph: &Graph, prober: &Prober, selected: &[usiz
         .into_iter()
         .map(|(index, health)| {
             let state = state_of(&health);
-            let down_dependency = (state == State::Down)
+            let down_dependency = (state == Condition::Down)
                 .then(|| {
-                    graph.service_dependencies(index).into_iter().find(|&d| by_index[d] == Some(State::Down))
+                    graph
+                        .service_dependencies(index)
+                        .into_iter()
+                        .find(|&d| by_index[d] == Some(Condition::Down))
                 })
                 .flatten();
             ServiceStatus { index, state, health, down_dependency }
@@ -85,7 +90,7 @@ pub async fn probe(plan: &Plan, graph: &Graph, prober: &Prober, selected: &[usiz
         .collect();
     let root_causes = services
         .iter()
-        .filter(|s| s.state == State::Down && s.down_dependency.is_none())
+        .filter(|s| s.state == Condition::Down && s.down_dependency.is_none())
         .map(|s| s.index)
         .collect();
     Snapshot { services, root_causes, elapsed: start.elapsed() }

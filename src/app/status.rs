@@ -11,7 +11,7 @@ use crate::cli::ReportFormat;
 use crate::exit::Exit;
 use crate::loaded::Loaded;
 use crate::report;
-use crate::status::{self, State};
+use crate::status::{self, Condition};
 
 pub struct Options {
     pub plan: PathBuf,
@@ -44,7 +44,7 @@ pub fn run(opts: &Options) -> Exit {
                 _ = interrupt.recv() => return Exit::Interrupted,
             };
             print(&loaded, &snap, opts, &prober);
-            let exit = if snap.count(State::Down) == 0 { Exit::Ok } else { Exit::Failures };
+            let exit = if snap.count(Condition::Down) == 0 { Exit::Ok } else { Exit::Failures };
             let Some(every) = opts.watch else { return exit };
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

@@ -13,7 +13,7 @@ use crate::secrets::Secrets;
 
 /// The result of probing one check once.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct ProbeResult {
     pub ok: bool,
     pub latency: Duration,
     /// What happened, for people; secrets already redacted.
@@ -38,7 +38,7 @@ impl Prober {
 
     /// Probes one check. The timeout is a hard deadline on everything (DNS, connect, TLS,
     /// headers, body, process).
-    pub async fn probe(&self, check: &Check) -> Outcome {
+    pub async fn probe(&self, check: &Check) -> ProbeResult {
         let start = Instant::now();
         let result = match &check.probe {
             Probe::Http(h) => self.within(check.timeout, http::probe(&self.http, h, &self.secrets)).await,
@@ -51,7 +51,7 @@ impl Prober {
             Ok(detail) => (true, detail),
             Err(detail) => (false, detail),
         };
-        Outcome { ok, latency, detail: self.secrets.redact(&detail) }
+        ProbeResult { ok, latency, detail: self.secrets.redact(&detail) }
     }
 
     async fn within(
@@ -90,8 +90,8 @@ pub fn kind(check: &Check) -> &'static str {
 pub struct Health {
     /// `None` when the service has no checks: nobody can tell.
     pub healthy: Option<bool>,
-    /// Outcome of each check, in plan order.
-    pub checks: Vec<Outcome>,
+    /// What each check found, in plan order.
+    pub checks: Vec<ProbeResult>,
     /// The slowest check (they run side by side).
     pub latency: Duration,
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::check;
 use crate::plan::Plan;
-use crate::status::{ServiceStatus, Snapshot, State};
+use crate::status::{Condition, ServiceStatus, Snapshot};
 
 pub fn latency(d: Duration) -> String {
     if d < Duration::from_secs(1) {
@@ -20,7 +20,7 @@ pub fn latency(d: Duration) -> String {
 
 fn state_text(plan: &Plan, s: &ServiceStatus) -> String {
     match (s.state, s.down_dependency) {
-        (State::Down, Some(d)) => format!("down (dependency {} is down)", plan.services[d].id),
+        (Condition::Down, Some(d)) => format!("down (dependency {} is down)", plan.services[d].id),
         (state, _) => state.as_str().to_owned(),
     }
 }
@@ -40,12 +40,12 @@ fn detail(plan: &Plan, s: &ServiceStatus) -> String {
 pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", plan.name);
-    let unknown = snap.count(State::Unknown);
+    let unknown = snap.count(Condition::Unknown);
     let _ = writeln!(
         out,
         "{} healthy, {} down{} · {} probed in {}",
-        snap.count(State::Healthy),
-        snap.count(State::Down),
+        snap.count(Condition::Healthy),
+        snap.count(Condition::Down),
         if unknown > 0 { format!(", {unknown} without checks") } else { String::new() },
         crate::human::count(snap.services.len(), "service", "services"),
         latency(snap.elapsed)
@@ -82,10 +82,10 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
             let state = format!("{:<state_w$}", state_text(plan, s));
             let state = match (color, s.state, s.down_dependency) {
                 (false, ..) => state,
-                (true, State::Healthy, _) => state.green().to_string(),
-                (true, State::Down, None) => state.red().bold().to_string(),
-                (true, State::Down, Some(_)) => state.yellow().to_string(),
-                (true, State::Unknown, _) => state.dimmed().to_string(),
+                (true, Condition::Healthy, _) => state.green().to_string(),
+                (true, Condition::Down, None) => state.red().bold().to_string(),
+                (true, Condition::Down, Some(_)) => state.yellow().to_string(),
+                (true, Condition::Unknown, _) => state.dimmed().to_string(),
             };
             let lat = if s.health.checks.is_empty() { String::new() } else { latency(s.health.latency) };
             let line = format!("  {id:<id_w$}  {state}  {lat:>7}  {}", detail(plan, s));
@@ -129,7 +129,7 @@ pub fn json(plan: &Plan, snap: &Snapshot) -> serde_json::Value {
             json!({
                 "id": service.id,
                 "phase": service.phase.map(|p| plan.phases[p].id.clone()),
-                "healthy": s.state == State::Healthy,
+                "healthy": s.state == Condition::Healthy,
                 "state": s.state.as_str(),
                 "down_because_of": s.down_dependency.map(|d| plan.services[d].id.clone()),
                 "latency_ms": s.health.latency.as_millis() as u64,
@@ -140,11 +140,11 @@ pub fn json(plan: &Plan, snap: &Snapshot) -> serde_json::Value {
         .collect();
     json!({
         "plan": plan.name,
-        "healthy": snap.count(State::Down) == 0,
+        "healthy": snap.count(Condition::Down) == 0,
         "counts": {
-            "healthy": snap.count(State::Healthy),
-            "down": snap.count(State::Down),
-            "unknown": snap.count(State::Unknown),
+            "healthy": snap.count(Condition::Healthy),
+            "down": snap.count(Condition::Down),
+            "unknown": snap.count(Condition::Unknown),
         },
         "root_causes": snap.root_causes.iter().map(|&i| plan.services[i].id.clone()).collect::<Vec<_>>(),
         "elapsed_ms": snap.elapsed.as_millis() as u64,
