@@ -4,10 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-cargo build --release --quiet --example gen_plan --bin restorectl
-bin=target/release/restorectl
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+setup "" gen_plan
 
 echo "| services | dry run (--jobs 16, JSON report, journal) |"
 echo "|---:|---:|"

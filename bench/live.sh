@@ -7,11 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-cargo build --release --quiet --example gen_plan --bin restorectl
-bin=$(pwd)/target/release/restorectl
 n=${1:-1000}
-work=$(mktemp -d "${2:-${TMPDIR:-/tmp}}/restorectl-live.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+setup "${2:-}" gen_plan
 
 target/release/examples/gen_plan "$n" --phases 1 --touch "$work/r" > "$work/plan.toml"
 target/release/examples/gen_plan "$n" --phases 1 --touch "$work/m" --makefile > "$work/Makefile"
@@ -21,8 +18,4 @@ for round in 1 2 3 4 5; do
   r_times+=("$(ms "$bin" run --jobs 16 --progress none --format json --state "$work/state" "$work/plan.toml")")
   m_times+=("$(ms make -s -j16 -f "$work/Makefile" all)")
 done
-med() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
-r=$(med "${r_times[@]}"); m=$(med "${m_times[@]}")
-echo "| services | restorectl run --jobs 16 | make -j16 | ratio |"
-echo "|---:|---:|---:|---:|"
-awk -v n="$n" -v r="$r" -v m="$m" 'BEGIN { printf "| %d | %d ms | %d ms | %.2f× make |\n", n, r, m, r / (m ? m : 1) }'
+versus_make "$n"

@@ -6,11 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-cargo build --release --quiet --example gen_plan --example http_server --bin restorectl
-bin=$(pwd)/target/release/restorectl
-work=$(mktemp -d)
 server=""
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+setup "" gen_plan http_server
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 n=${1:-1000}
 
 start_server() {
@@ -31,8 +29,4 @@ for round in 1 2 3; do
   target/release/examples/gen_plan "$n" --phases 1 --http-port "$port" --restore true --makefile > "$work/Makefile"
   m_times+=("$(ms make -s -j16 -f "$work/Makefile" all)")
 done
-med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-r=$(med "${r_times[@]}"); m=$(med "${m_times[@]}")
-echo "| services | restorectl run --jobs 16 | make -j16 | ratio |"
-echo "|---:|---:|---:|---:|"
-awk -v n="$n" -v r="$r" -v m="$m" 'BEGIN { printf "| %d | %d ms | %d ms | %.2f× make |\n", n, r, m, r / (m ? m : 1) }'
+versus_make "$n"

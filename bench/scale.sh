@@ -7,11 +7,9 @@
 # Usage: bench/scale.sh [DIR]   (DIR: where plans and state go; default a temp dir)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --example gen_plan --example measure --bin restorectl
-bin=target/release/restorectl
+source bench/common.sh
+setup "${1:-}" gen_plan measure
 measure=target/release/examples/measure
-work=$(mktemp -d "${1:-${TMPDIR:-/tmp}}/restorectl-scale.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 
 # Median wall time (ms) and the peak RSS (MB) of that run, of three.
 run3() {

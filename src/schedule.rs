@@ -177,10 +177,6 @@ impl<'g> Scheduler<'g> {
         self.stopped = true;
     }
 
-    pub fn running(&self) -> usize {
-        self.running
-    }
-
     /// Nothing is running and nothing more will start.
     pub fn finished(&self) -> bool {
         self.running == 0 && (self.stopped || self.ready_count == 0)
