@@ -70,6 +70,20 @@ fn earlier_run(dir: &Path, events: &[&str]) -> std::path::PathBuf {
     state
 }
 
+/// A plan whose service `id` is restored by a script that starts `sleep` in the background and
+/// waits for it (restore timeout `timeout`); a run of it, killed with `kill -9` once the restore
+/// runs. Returns the plan and the pid of the `sleep` left running.
+fn left_running(d: &Path, id: &str, timeout: &str) -> (std::path::PathBuf, u32) {
+    let script = format!("sleep 120 & echo $! > {}/child; wait", d.display());
+    let plan = plan_in(d, &file_service(d, id, &script, &format!("timeout = \"{timeout}\"")));
+    let mut child = spawn_run(&plan, &[]);
+    wait_for(&d.join("child"), "the restore to start");
+    signal(&child, libc::SIGKILL);
+    child.wait().unwrap();
+    let sleeper = std::fs::read_to_string(d.join("child")).unwrap().trim().parse().unwrap();
+    (plan, sleeper)
+}
+
 /// `svc`'s first restore attempt began.
 const STARTED: &str =
     r#"{"v":1,"time":"2026-01-01T00:00:01Z","event":"action_started","service":"svc","attempt":1,"at":0.0}"#;
@@ -150,16 +164,7 @@ fn a_restore_left_running_by_a_killed_run_is_waited_for_and_verified_never_run_a
 fn an_orphan_still_running_at_the_restore_timeout_is_killed_with_its_group_and_the_attempt_fails() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let dd = d.display();
-    let plan = plan_in(
-        d,
-        &file_service(d, "stuck", &format!("sleep 120 & echo $! > {dd}/child; wait"), "timeout = \"2s\""),
-    );
-    let mut child = spawn_run(&plan, &[]);
-    wait_for(&d.join("child"), "the restore to start");
-    signal(&child, libc::SIGKILL);
-    child.wait().unwrap();
-    let sleeper: u32 = std::fs::read_to_string(d.join("child")).unwrap().trim().parse().unwrap();
+    let (plan, sleeper) = left_running(d, "stuck", "2s");
     assert!(restorectl::process::alive(sleeper, None));
     let out =
         restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
@@ -331,17 +336,8 @@ fn a_torn_journal_line_hides_nothing_from_the_runs_after_it() {
 fn a_taken_over_restore_is_killed_by_a_second_ctrl_c_and_named_by_its_own_log() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let dd = d.display();
-    let plan = plan_in(
-        d,
-        &file_service(d, "slow", &format!("sleep 60 & echo $! > {dd}/child; wait"), "timeout = \"1h\""),
-    );
-    let mut first = spawn_run(&plan, &[]);
-    wait_for(&d.join("child"), "the restore to start");
-    signal(&first, libc::SIGKILL);
-    first.wait().unwrap();
+    let (plan, sleeper) = left_running(d, "slow", "1h");
     let earlier = std::fs::read_dir(d.join(".restorectl/logs")).unwrap().next().unwrap().unwrap().file_name();
-    let sleeper: u32 = std::fs::read_to_string(d.join("child")).unwrap().trim().parse().unwrap();
     let second = spawn_run(&plan, &[]);
     wait_until("the second run to take the restore over", || journal(d).contains(r#""event":"adopted""#));
     signal(&second, libc::SIGINT);
