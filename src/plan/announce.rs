@@ -2,12 +2,12 @@
 
 use toml::Spanned;
 
-use super::checks::{headers, string_table, url_text};
 use super::decode::{Decoder, Value, array_of_tables};
 use super::defaults::DAY;
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
+use super::values::{headers, string_table, url_text};
 
 pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     let mut a = Announce::default();

@@ -13,6 +13,7 @@ pub mod source;
 mod split;
 pub mod text;
 mod validate;
+mod values;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;

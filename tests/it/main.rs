@@ -3,6 +3,7 @@
 mod support;
 
 mod announce;
+mod architecture;
 mod confirm;
 mod dry_run;
 mod failures;
