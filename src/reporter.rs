@@ -7,6 +7,8 @@ pub trait Reporter {
     /// Called after each group of events: writes out what they recorded, and with `durable`
     /// (something waits for them to be on disk) makes it durable first (the journal fsyncs).
     fn sync(&mut self, _durable: bool) {}
+    /// The run's clock reads `at` and no event came for a while (live runs, about every second).
+    fn tick(&mut self, _at: crate::event::Secs) {}
     /// Called once after the last event.
     fn finish(&mut self, _tally: &crate::tally::Tally) -> Result<(), WriteError> {
         Ok(())

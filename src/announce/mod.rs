@@ -78,6 +78,12 @@ impl Reporter for Announcer {
         }
     }
 
+    fn tick(&mut self, at: crate::event::Secs) {
+        for u in &self.policy.tick(at) {
+            self.writer.write(u, self.policy.board());
+        }
+    }
+
     fn finish(&mut self, tally: &Tally) -> Result<(), crate::reporter::WriteError> {
         let _ = &self.plan;
         self.writer.finish(self.policy.board(), tally.finished_at);

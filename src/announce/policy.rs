@@ -133,12 +133,9 @@ impl Policy {
     /// and what to keep for a later run.
     pub fn event(&mut self, e: &Event, service: Option<usize>) -> (Vec<Update>, Vec<Note>) {
         let at = e.at();
-        let mut updates = Vec::new();
-        let mut notes = Vec::new();
         // The window closed before this event: what was gathered went out when it closed.
-        if let Some(due) = self.due.filter(|due| at.0 >= due.0) {
-            self.flush(due, &mut updates);
-        }
+        let mut updates = self.tick(at);
+        let mut notes = Vec::new();
         if let Some(i) = service {
             self.board.observe(e, i);
         }
@@ -179,6 +176,15 @@ impl Policy {
             _ => {}
         }
         (updates, notes)
+    }
+
+    /// The run's clock reads `at`: what was gathered goes out if its window has closed.
+    pub fn tick(&mut self, at: Secs) -> Vec<Update> {
+        let mut updates = Vec::new();
+        if let Some(due) = self.due.filter(|due| at.0 >= due.0) {
+            self.flush(due, &mut updates);
+        }
+        updates
     }
 
     /// Adds service `i` to the next update of `kind`, published when the batch window closes.

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::ZonedDateTime;
 use jiff::tz::TimeZone;
@@ -12,7 +13,7 @@ use crate::action::{LiveExecutor, Workplace};
 use crate::announce::Announcer;
 use crate::cli::{Progress, ReportFormat, RunArgs};
 use crate::error::Error;
-use crate::event::{Event, Outcome, RunMode};
+use crate::event::{Event, Outcome, RunMode, Secs};
 use crate::exit::Exit;
 use crate::loaded::Loaded;
 use crate::report;
@@ -77,7 +78,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.announcements());
         let stamp = Stamp { start, with_date: true };
         let reporters = reporters(loaded, args, stamp, journal, announce_dir)?;
-        let (mut feed, worker) = reporters.spawn();
+        let (mut feed, worker) = reporters.spawn(RunMode::Dry);
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
         // another thread would let the virtual clock jump ahead.
         let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry };
@@ -118,7 +119,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
     let reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
-    let (mut feed, worker) = reporters.spawn();
+    let (mut feed, worker) = reporters.spawn(RunMode::Live);
     let outcome = runtime.block_on(async {
         let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, place, replay));
         let interrupts = crate::signals::interrupts();
@@ -245,11 +246,28 @@ impl Reporters {
     /// every reporter sees them, then the journal syncs once for all that were waiting (group
     /// commit), and only then are their `Ack`s dropped. The channel is bounded, so a simulation
     /// never runs far ahead of its reporters.
-    fn spawn(mut self) -> (Feed, std::thread::JoinHandle<Reporters>) {
+    /// In a live run, the reporters are also told the time every second when no event comes, so
+    /// that what waits for a moment (a batch of customer updates) does not wait for an event.
+    fn spawn(mut self, mode: RunMode) -> (Feed, std::thread::JoinHandle<Reporters>) {
+        use std::sync::mpsc::RecvTimeoutError;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Ack>)>>(64);
         let worker = std::thread::spawn(move || {
             let mut acks = Vec::new();
-            while let Ok(first) = rx.recv() {
+            let started = std::time::Instant::now();
+            loop {
+                let first = match mode {
+                    RunMode::Dry => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    RunMode::Live => rx.recv_timeout(Duration::from_secs(1)),
+                };
+                let first = match first {
+                    Ok(batch) => batch,
+                    Err(RecvTimeoutError::Timeout) => {
+                        let at = Secs::from(started.elapsed());
+                        self.sinks.iter_mut().for_each(|s| s.tick(at));
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
                 let mut next = Some(first);
                 while let Some(batch) = next {
                     for (event, ack) in batch {

@@ -471,3 +471,34 @@ fn announcement_bytes_grow_linearly_with_the_plan() {
     let (small, large) = (written(1000), written(4000));
     assert!(large <= 5 * small, "1,000 services: {small} bytes; 4,000: {large} bytes");
 }
+
+/// In a live run, what was gathered goes out when its window closes, not at the next event.
+#[test]
+fn a_live_update_goes_out_when_its_window_closes_even_while_nothing_happens() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let dd = d.display();
+    let plan = format!(
+        "[plan]\nname = \"Quiet\"\n[announce]\nbatch_window = \"1s\"\n\
+         [[service]]\nid = \"fast\"\nname = \"fast service\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{dd}/fast.up\"]\ninterval = \"50ms\"\n[service.restore]\ncommand = [\"touch\", \"{dd}/fast.up\"]\n\
+         [[service]]\nid = \"quiet\"\nname = \"quiet service\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{dd}/quiet.up\"]\ninterval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"while [ ! -f {dd}/go ]; do sleep 0.05; done; touch {dd}/quiet.up\"]\ntimeout = \"30s\"\n"
+    );
+    let path = d.join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+        .args(["run", "--progress", "none"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // `quiet` restores until the test says so, and nothing else happens meanwhile.
+    let update = d.join(".restorectl/announcements/0002-online-fast.en.md");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !update.exists() {
+        assert!(Instant::now() < deadline, "the update for `fast` waited for the next event");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::write(d.join("go"), "").unwrap();
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+}
