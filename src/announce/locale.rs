@@ -35,17 +35,21 @@ pub fn time(z: &ZonedDateTime) -> String {
 }
 
 /// `a, b oraz c` (pl), `a, b and c` (en).
-pub fn join_list(locale: &str, items: &[String]) -> String {
-    let and = match lang(locale) {
+/// With `word`, that word joins the last item instead (`a, b or c`). English puts a comma before it
+/// in lists of three or more, since an item may itself contain "and".
+pub fn join_list(locale: &str, items: &[String], word: Option<&str>) -> String {
+    let and = match (lang(locale), word) {
+        (_, Some(w)) => w,
         // Formal Polish joins the last item with "oraz" (an item may itself contain "i").
-        "pl" => " oraz ",
-        "de" => " und ",
-        _ => " and ",
+        ("pl", None) => "oraz",
+        ("de", None) => "und",
+        (_, None) => "and",
     };
+    let serial = if lang(locale) == "en" && items.len() > 2 { "," } else { "" };
     match items {
         [] => String::new(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{}{and}{last}", init.join(", ")),
+        [init @ .., last] => format!("{}{serial} {and} {last}", init.join(", ")),
     }
 }
 
@@ -125,9 +129,10 @@ mod tests {
     #[test]
     fn lists_and_dates_follow_the_locale() {
         let items: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
-        assert_eq!(join_list("pl", &items), "a, b oraz c");
-        assert_eq!(join_list("en", &items), "a, b and c");
-        assert_eq!(join_list("en", &items[..1]), "a");
+        assert_eq!(join_list("pl", &items, None), "a, b oraz c");
+        assert_eq!(join_list("en", &items, None), "a, b, and c");
+        assert_eq!(join_list("en", &items[..2], Some("or")), "a or b");
+        assert_eq!(join_list("en", &items[..1], None), "a");
         let z: ZonedDateTime = "2022-09-21T10:00[Europe/Warsaw]".parse().unwrap();
         assert_eq!(date("pl", &z), "21.09.2022");
         assert_eq!(date("en", &z), "21 September 2022");

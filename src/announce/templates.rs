@@ -196,8 +196,9 @@ fn locale_of(state: &State) -> String {
 }
 
 /// `{{ names|join_list }}`: `a, b i c` / `a, b and c`.
-fn join_list(state: &State, items: Vec<String>) -> String {
-    locale::join_list(&locale_of(state), &items)
+/// `{{ names|join_list("or") }}`: the same, joined by another word.
+fn join_list(state: &State, items: Vec<String>, word: Option<String>) -> String {
+    locale::join_list(&locale_of(state), &items, word.as_deref())
 }
 
 /// `{{ n|plural("usługa", "usługi", "usług") }}`: the CLDR form for n in the template's locale.
