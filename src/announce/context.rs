@@ -70,7 +70,7 @@ pub fn update(plan: &Plan, board: &Board, stamp: &Stamp, locale: &str, u: &Updat
     let mut ctx = common(plan, board, locale, &when);
     ctx["services"] = subjects(plan, locale, &u.services);
     ctx["services_count"] = json!(u.services.len());
-    if let Some(p) = u.phase {
+    if let Some(&p) = u.phases.last() {
         let phase = &plan.phases[p];
         ctx["phase"] = json!(phase.name.get(locale).unwrap_or(&phase.id));
     }

@@ -48,8 +48,8 @@ pub struct Update {
     pub kind: Kind,
     /// The services it is about (online, late), in the order they happened.
     pub services: Vec<usize>,
-    /// The phase it is about.
-    pub phase: Option<usize>,
+    /// The phases it is about (completed within one window), the latest last.
+    pub phases: Vec<usize>,
     pub at: Secs,
 }
 
@@ -76,7 +76,7 @@ impl Memory {
             Kind::Restored => self.restored = true,
             Kind::Online => self.online.extend(&u.services),
             Kind::Late => self.late.extend(&u.services),
-            Kind::Phase => self.phases.extend(u.phase),
+            Kind::Phase => self.phases.extend(&u.phases),
         }
     }
 }
@@ -90,7 +90,8 @@ pub enum Note {
 
 pub struct Policy {
     customer: Vec<bool>,
-    phase_ids: Vec<String>,
+    /// Phases by id, for the events that name them.
+    phase_index: std::collections::HashMap<String, usize>,
     /// Phases with at least one customer-facing service.
     phases_customers_see: Vec<bool>,
     window: Duration,
@@ -98,6 +99,7 @@ pub struct Policy {
     memory: Memory,
     online: Vec<usize>,
     late: Vec<usize>,
+    phases: Vec<usize>,
     /// When the gathered services are due to be announced.
     due: Option<Secs>,
 }
@@ -113,13 +115,14 @@ impl Policy {
         }
         Self {
             customer: plan.services.iter().map(|s| s.customer_facing).collect(),
-            phase_ids: plan.phases.iter().map(|p| p.id.clone()).collect(),
+            phase_index: plan.phases.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect(),
             phases_customers_see,
             window,
             board: Board::new(plan),
             memory,
             online: Vec::new(),
             late: Vec::new(),
+            phases: Vec::new(),
             due: None,
         }
     }
@@ -142,7 +145,7 @@ impl Policy {
         match (e, service) {
             (Event::ActionStarted { .. } | Event::Verifying { .. }, Some(i)) => {
                 if !self.memory.started {
-                    self.publish(Kind::Start, Vec::new(), None, at, &mut updates);
+                    self.publish(Kind::Start, Vec::new(), Vec::new(), at, &mut updates);
                 }
                 if self.customer[i] && self.memory.restoring.insert(i) {
                     notes.push(Note::Restoring(i));
@@ -157,20 +160,19 @@ impl Policy {
                 self.gather(i, at, Kind::Late, &mut updates)
             }
             (Event::PhaseComplete { phase, .. }, _) => {
-                self.flush(at, &mut updates);
-                if let Some(p) = self.phase_ids.iter().position(|id| id == phase)
+                if let Some(&p) = self.phase_index.get(phase.as_str())
                     && self.memory.started
                     && self.phases_customers_see[p]
                     && !self.memory.phases.contains(&p)
                 {
-                    self.publish(Kind::Phase, Vec::new(), Some(p), at, &mut updates);
+                    self.gather_phase(p, at, &mut updates);
                 }
             }
             (Event::RunFinished { outcome, .. }, _) => {
                 self.flush(at, &mut updates);
                 let done = *outcome == Outcome::Success && self.board.all_back();
                 if done && self.memory.started && !self.memory.restored {
-                    self.publish(Kind::Restored, Vec::new(), None, at, &mut updates);
+                    self.publish(Kind::Restored, Vec::new(), Vec::new(), at, &mut updates);
                 }
             }
             _ => {}
@@ -204,18 +206,34 @@ impl Policy {
         }
     }
 
-    /// Publishes what was gathered: delays first, then what is back.
+    /// Adds a completed phase to the next update, like the services back in the same window.
+    fn gather_phase(&mut self, p: usize, at: Secs, updates: &mut Vec<Update>) {
+        if !self.phases.contains(&p) {
+            self.phases.push(p);
+        }
+        if self.window.is_zero() {
+            self.flush(at, updates);
+        } else if self.due.is_none() {
+            self.due = Some(Secs(at.0 + self.window.as_secs_f64()));
+        }
+    }
+
+    /// Publishes what was gathered: delays first, then what is back, then the stages complete.
     fn flush(&mut self, at: Secs, updates: &mut Vec<Update>) {
         self.due = None;
         // A service that came back before its delay notice went out needs no delay notice.
         let late: Vec<usize> =
             std::mem::take(&mut self.late).into_iter().filter(|&i| !self.board.is_online(i)).collect();
         if !late.is_empty() {
-            self.publish(Kind::Late, late, None, at, updates);
+            self.publish(Kind::Late, late, Vec::new(), at, updates);
         }
         let online = std::mem::take(&mut self.online);
         if !online.is_empty() {
-            self.publish(Kind::Online, online, None, at, updates);
+            self.publish(Kind::Online, online, Vec::new(), at, updates);
+        }
+        let phases = std::mem::take(&mut self.phases);
+        if !phases.is_empty() {
+            self.publish(Kind::Phase, Vec::new(), phases, at, updates);
         }
     }
 
@@ -223,11 +241,11 @@ impl Policy {
         &mut self,
         kind: Kind,
         services: Vec<usize>,
-        phase: Option<usize>,
+        phases: Vec<usize>,
         at: Secs,
         updates: &mut Vec<Update>,
     ) {
-        let update = Update { number: self.memory.number + 1, kind, services, phase, at };
+        let update = Update { number: self.memory.number + 1, kind, services, phases, at };
         self.memory.remember(&update);
         updates.push(update);
     }

@@ -19,7 +19,7 @@ const VERSION: u32 = 1;
 #[serde(tag = "record", rename_all = "snake_case")]
 enum Record {
     /// An update was published.
-    Update { v: u32, number: u32, kind: Kind, services: Vec<String>, phase: Option<String> },
+    Update { v: u32, number: u32, kind: Kind, services: Vec<String>, phases: Vec<String> },
     /// A customer-facing service's restore began.
     Restoring { v: u32, service: String },
 }
@@ -31,10 +31,11 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
     let index = |id: &str| plan.index_of(id).ok();
     for line in BufReader::new(file).lines().map_while(Result::ok) {
         match serde_json::from_str::<Record>(&line) {
-            Ok(Record::Update { v: VERSION, number, kind, services, phase }) => {
-                let phase = phase.and_then(|p| plan.phases.iter().position(|ph| ph.id == p));
+            Ok(Record::Update { v: VERSION, number, kind, services, phases }) => {
+                let phases =
+                    phases.iter().filter_map(|p| plan.phases.iter().position(|ph| &ph.id == p)).collect();
                 let services = services.iter().filter_map(|id| index(id)).collect();
-                memory.remember(&Update { number, kind, services, phase, at: Default::default() });
+                memory.remember(&Update { number, kind, services, phases, at: Default::default() });
             }
             Ok(Record::Restoring { v: VERSION, service }) => memory.restoring.extend(index(&service)),
             _ => {}
@@ -56,8 +57,8 @@ impl Recorder {
 
     pub fn update(&mut self, plan: &Plan, u: &Update) {
         let services = u.services.iter().map(|&i| plan.services[i].id.clone()).collect();
-        let phase = u.phase.map(|p| plan.phases[p].id.clone());
-        self.append(&Record::Update { v: VERSION, number: u.number, kind: u.kind, services, phase });
+        let phases = u.phases.iter().map(|&p| plan.phases[p].id.clone()).collect();
+        self.append(&Record::Update { v: VERSION, number: u.number, kind: u.kind, services, phases });
     }
 
     pub fn note(&mut self, plan: &Plan, note: Note) {

@@ -131,7 +131,7 @@ impl Writer {
 
     /// The file name's subject: the service (and how many more), the phase, or the occasion.
     fn subject(&self, u: &Update) -> String {
-        match (u.kind, u.services.as_slice(), u.phase) {
+        match (u.kind, u.services.as_slice(), u.phases.last().copied()) {
             (Kind::Start, ..) => "outage".into(),
             (Kind::Restored, ..) => "all".into(),
             (_, _, Some(p)) => self.plan.phases[p].id.clone(),

@@ -23,7 +23,7 @@ use crate::reporter::Reporter;
 use crate::runner::{self, Ack, RunConfig};
 use crate::sim::{Failure, Scenario, SimExecutor};
 use crate::stamp::Stamp;
-use crate::state::{Journal, StateDir, StateError};
+use crate::state::{Journal, StateDir};
 use crate::tally::Tally;
 
 pub fn run(args: RunArgs) -> Exit {
@@ -100,13 +100,20 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let (journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
     if args.fresh && announce_dir.exists() {
         // A new run is a new incident: its announcements start afresh too (the old ones are kept).
-        let kept = announce_dir.with_extension(jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string());
-        std::fs::rename(&announce_dir, &kept).map_err(StateError::io("rotate", &announce_dir))?;
+        crate::state::journal::put_away(&announce_dir)?;
     }
     if !replay.changes.is_empty() {
-        let changes: Vec<String> =
-            replay.changes.iter().map(|(id, change)| format!("{id} ({})", change.as_str())).collect();
-        eprintln!("note: the plan changed since the journal was written: {}", changes.join(", "));
+        const SHOWN: usize = 10;
+        let changes: Vec<String> = replay
+            .changes
+            .iter()
+            .take(SHOWN)
+            .map(|(id, change)| format!("{id} ({})", change.as_str()))
+            .collect();
+        let more = replay.changes.len().saturating_sub(SHOWN);
+        let more =
+            if more > 0 { format!(" and {} more", crate::human::thousands(more)) } else { String::new() };
+        eprintln!("note: the plan changed since the journal was written: {}{more}", changes.join(", "));
     }
     let place = Workplace {
         state: state.clone(),

@@ -24,8 +24,9 @@ pub fn parse(mut root: Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> 
             match v.into_inner() {
                 DeValue::Array(items) => {
                     plan.services.reserve(items.len());
+                    let phases = PhaseIndex::new(&plan.phases);
                     for item in items {
-                        if let Some(s) = parse_service(&item, dec, &defaults, &plan.phases) {
+                        if let Some(s) = parse_service(&item, dec, &defaults, &phases) {
                             plan.services.push(s);
                         }
                     }
@@ -59,6 +60,7 @@ pub fn parse_split(
     }
     let Some((mut plan, defaults)) = prelude(root, true, dec) else { return Ok(None) };
     plan.services.reserve(chunks.len());
+    let phases = PhaseIndex::new(&plan.phases);
     for &(start, end) in chunks {
         let mut root = DeTable::parse(&text[start..end]).map_err(|_| ())?;
         let items = match root.get_mut().remove("service").map(Spanned::into_inner) {
@@ -67,7 +69,7 @@ pub fn parse_split(
         };
         dec.base = start;
         for item in items {
-            if let Some(s) = parse_service(&item, dec, &defaults, &plan.phases) {
+            if let Some(s) = parse_service(&item, dec, &defaults, &phases) {
                 plan.services.push(shift_service(s, start));
             }
         }
@@ -286,7 +288,21 @@ fn parse_localized(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Locali
     Some(Localized { all: None, by_locale })
 }
 
-fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &[Phase]) -> Option<Service> {
+/// The phases by id, for services to find theirs at once (a plan may have thousands).
+struct PhaseIndex {
+    ids: Vec<String>,
+    by_id: std::collections::HashMap<String, usize>,
+}
+
+impl PhaseIndex {
+    fn new(phases: &[Phase]) -> Self {
+        let ids: Vec<String> = phases.iter().map(|p| p.id.clone()).collect();
+        let by_id = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        Self { ids, by_id }
+    }
+}
+
+fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseIndex) -> Option<Service> {
     let f = dec.table(v, "service", "`[[service]]`", keys::SERVICE)?;
     let id = parse_id(&f, dec, "\"email\"");
     let ctx = match &id {
@@ -298,17 +314,17 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &[Phase
         None => Localized::default(),
     };
     let phase = f.get("phase").and_then(|v| dec.string(v, "phase")).and_then(|p| {
-        let found = phases.iter().position(|ph| &ph.id == p.get_ref());
+        let found = phases.by_id.get(p.get_ref()).copied();
         if found.is_none() {
-            let ids = phases.iter().map(|ph| ph.id.as_str());
+            let ids = phases.ids.iter().map(String::as_str);
             let help = match crate::suggest::did_you_mean(p.get_ref(), ids) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None if phases.is_empty() => {
+                None if phases.ids.is_empty() => {
                     "the plan has no `[[phase]]` tables; add one with this id".into()
                 }
                 None => format!(
                     "known phases: {}",
-                    phases.iter().map(|ph| format!("`{}`", ph.id)).collect::<Vec<_>>().join(", ")
+                    phases.ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
                 ),
             };
             dec.push(

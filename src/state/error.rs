@@ -7,8 +7,10 @@ use std::path::PathBuf;
 pub enum StateError {
     #[error("no journal in {dir}: nothing has been run yet (run `restorectl run {plan}` first)")]
     NoJournal { dir: String, plan: String },
+    #[error("the journal in {dir} holds no run: it is empty or not a journal")]
+    NoRun { dir: String },
     #[error(
-        "the journal in {dir} is of the plan `{found}`, not `{expected}`; give its own state directory with --state"
+        "the journal in {dir} is of the plan `{found}`, not `{expected}`; give its own state directory with --state (or, for a renamed plan, start afresh with --fresh)"
     )]
     OtherPlan { dir: String, found: String, expected: String },
     #[error("another restorectl run{} is using {}; wait for it to finish, or stop it first", holder.as_ref().map(|p| format!(" (pid {p})")).unwrap_or_default(), dir.display())]

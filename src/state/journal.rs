@@ -38,6 +38,11 @@ impl Journal {
             rotate(state, plan)?;
         }
         let replay = if path.exists() { replay::replay(&path, plan)? } else { Replay::default() };
+        // Another plan's journal: resuming from it would mix two incidents' records.
+        if let Some(found) = replay.plan.clone().filter(|found| *found != plan.name) {
+            let dir = state.root().display().to_string();
+            return Err(StateError::OtherPlan { dir, found, expected: plan.name.clone() });
+        }
         let id = replay::new_run_id(&replay.runs, &state.logs());
         let journal = Self::append(&path, plan, lock, id, RunMode::Live)?;
         Ok((journal, replay))
@@ -171,16 +176,32 @@ fn rotate(state: &StateDir, plan: &Plan) -> Result<(), StateError> {
     if !running.is_empty() {
         return Err(StateError::StillRunning(running));
     }
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
-    let kept = state.root().join(format!("journal.{stamp}.jsonl"));
-    std::fs::rename(&path, &kept).map_err(StateError::io("rotate", &path))?;
+    let kept = put_away(&path)?;
     let logs = state.logs();
     if logs.exists() {
-        let old = state.root().join(format!("logs.{stamp}"));
-        std::fs::rename(&logs, &old).map_err(StateError::io("rotate", &logs))?;
+        put_away(&logs)?;
     }
     eprintln!("note: started a fresh journal; the old one is {}", kept.display());
     Ok(())
+}
+
+/// Renames `path` out of the way, keeping it: `journal.jsonl` → `journal.<time>.jsonl`, `logs` →
+/// `logs.<time>`, with `-2`, `-3`… when that name is taken (two fresh starts in one second never
+/// overwrite each other's records).
+pub fn put_away(path: &Path) -> Result<std::path::PathBuf, StateError> {
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if path.is_file() => (stem.to_owned(), format!(".{ext}")),
+        _ => (name.clone(), String::new()),
+    };
+    let kept = (1..)
+        .map(|n| if n == 1 { format!("{stem}.{stamp}{ext}") } else { format!("{stem}.{stamp}-{n}{ext}") })
+        .map(|candidate| path.with_file_name(candidate))
+        .find(|candidate| !candidate.exists())
+        .expect("a free name");
+    std::fs::rename(path, &kept).map_err(StateError::io("put away", path))?;
+    Ok(kept)
 }
 
 /// Takes the state directory's lock or says who holds it.

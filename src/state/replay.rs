@@ -62,6 +62,8 @@ pub struct Replay {
     pub changes: Vec<(String, PlanChange)>,
     /// The ids of the runs in the journal.
     pub runs: HashSet<String>,
+    /// The name of the plan of the latest run.
+    pub plan: Option<String>,
 }
 
 /// The latest run in a journal: its id, whether it is still going, and its events so far.
@@ -93,7 +95,7 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
             Record::Event(e) => events.push(e),
         }
     }
-    let header = header.ok_or_else(none)?;
+    let header = header.ok_or_else(|| StateError::NoRun { dir: dir.display().to_string() })?;
     if header.plan != plan.name {
         return Err(StateError::OtherPlan {
             dir: dir.display().to_string(),
@@ -127,6 +129,7 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
             Record::Run(run) => {
                 current = run.id.clone();
                 r.runs.insert(run.id);
+                r.plan = Some(run.plan);
                 fingerprints = run.fingerprints;
             }
             Record::Event(event) => apply(&mut r, event, &current),

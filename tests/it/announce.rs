@@ -507,3 +507,31 @@ fn a_live_update_goes_out_when_its_window_closes_even_while_nothing_happens() {
     std::fs::write(d.join("go"), "").unwrap();
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
 }
+
+/// A plan of many small phases: their completions are gathered like services back, so the
+/// updates stay about a thousand whatever the number of phases.
+#[test]
+fn phases_completing_together_share_the_update_of_their_window() {
+    let state = tempfile::tempdir().unwrap();
+    let mut plan = String::from("[plan]\nname = \"Many phases\"\n");
+    for i in 0..2000 {
+        plan += &format!("[[phase]]\nid = \"p{i}\"\n");
+    }
+    for i in 0..2000 {
+        plan += &format!(
+            "[[service]]\nid = \"s{i}\"\nname = \"service {i}\"\nphase = \"p{i}\"\nduration = \"{}m\"\n",
+            5 + i % 50
+        );
+    }
+    let path = state.path().join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    restorectl()
+        .args(["run", "--dry-run", "--jobs", "16", "--progress", "none", "--state"])
+        .arg(state.path())
+        .arg(&path)
+        .assert()
+        .code(0);
+    let updates = announcements(&state.path().join("dry-run/announcements"));
+    let phases = updates.iter().filter(|f| f.contains("-phase-")).count();
+    assert!(phases > 0 && phases <= 1_000, "{phases} phase updates for 2,000 phases");
+}

@@ -126,11 +126,8 @@ fn announce_and_confirm_refuse_a_journal_without_a_run_or_of_another_plan() {
     let state = dir.path().join(".restorectl");
     std::fs::create_dir_all(&state).unwrap();
     std::fs::write(state.join("journal.jsonl"), "").unwrap();
-    let none = format!(
-        "error: no journal in {}: nothing has been run yet (run `restorectl run {}` first)\n",
-        state.display(),
-        plan.display()
-    );
+    let none =
+        format!("error: the journal in {} holds no run: it is empty or not a journal\n", state.display());
     restorectl().arg("announce").arg(&plan).assert().code(2).stdout("").stderr(none.clone());
     confirm(&plan, &[]).code(2).stderr(none);
     std::fs::write(
@@ -139,7 +136,7 @@ fn announce_and_confirm_refuse_a_journal_without_a_run_or_of_another_plan() {
     )
     .unwrap();
     restorectl().arg("announce").arg(&plan).assert().code(2).stdout("").stderr(format!(
-        "error: the journal in {} is of the plan `Someone else's plan`, not `Run test`; give its own state directory with --state\n",
+        "error: the journal in {} is of the plan `Someone else's plan`, not `Run test`; give its own state directory with --state (or, for a renamed plan, start afresh with --fresh)\n",
         state.display()
     ));
 }

@@ -253,3 +253,52 @@ fn online_exactly_at_the_rto_meets_it() {
             .any(|n| n.contains("-late-"))
     );
 }
+
+/// Two fresh starts within one second keep both earlier journals, each under a name of its own.
+#[test]
+fn fresh_starts_in_the_same_second_never_overwrite_what_they_keep() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(
+        dir.path(),
+        "[[service]]\nid = \"db\"\nname = \"db\"\n[[service.check]]\ncommand = [\"true\"]\n",
+    );
+    for _ in 0..3 {
+        restorectl().args(["run", "--fresh", "--progress", "none"]).arg(&plan).assert().code(0);
+    }
+    let state = dir.path().join(".restorectl");
+    let mut kept: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("journal.2") || n.starts_with("announcements."))
+        .collect();
+    kept.sort();
+    assert_eq!(kept.iter().filter(|n| n.starts_with("journal.")).count(), 2, "{kept:?}");
+    assert_eq!(kept.iter().filter(|n| n.starts_with("announcements.")).count(), 2, "{kept:?}");
+    for name in kept.iter().filter(|n| n.starts_with("journal.")) {
+        let text = std::fs::read_to_string(state.join(name)).unwrap();
+        assert!(text.contains(r#""event":"run_finished""#), "{name} lost its run");
+    }
+}
+
+#[test]
+fn a_run_refuses_to_carry_on_another_plans_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(
+        dir.path(),
+        "[[service]]\nid = \"db\"\nname = \"db\"\n[[service.check]]\ncommand = [\"true\"]\n",
+    );
+    let state = dir.path().join(".restorectl");
+    std::fs::create_dir_all(&state).unwrap();
+    let journal = "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{\"id\":\"0001\",\"plan\":\"Another plan\",\"pid\":1,\"dry_run\":false,\"fingerprints\":{}}}\n";
+    std::fs::write(state.join("journal.jsonl"), journal).unwrap();
+    restorectl().arg("run").arg(&plan).assert().code(2).stderr(format!(
+        "error: the journal in {} is of the plan `Another plan`, not `Run test`; give its own state directory with --state (or, for a renamed plan, start afresh with --fresh)\n",
+        state.display()
+    ));
+    assert_eq!(
+        std::fs::read_to_string(state.join("journal.jsonl")).unwrap(),
+        journal,
+        "the journal was touched"
+    );
+    restorectl().args(["run", "--fresh", "--progress", "none"]).arg(&plan).assert().code(0);
+}
