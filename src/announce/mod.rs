@@ -47,7 +47,6 @@ pub fn batch_window(plan: &Plan, graph: &Graph, jobs: usize) -> Duration {
 
 /// The announcements of one run (live or dry): the policy's updates, written by the writer.
 pub struct Announcer {
-    plan: Arc<Plan>,
     policy: Policy,
     writer: Writer,
 }
@@ -62,14 +61,13 @@ impl Announcer {
         window: Duration,
     ) -> Result<Self, crate::reporter::WriteError> {
         let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode)?;
-        Ok(Self { policy: Policy::new(&plan, memory, window), plan, writer })
+        Ok(Self { policy: Policy::new(&plan, memory, window), writer })
     }
 }
 
 impl Reporter for Announcer {
     fn event(&mut self, e: &Event) {
-        let service = e.service().and_then(|s| s.index());
-        let (updates, notes) = self.policy.event(e, service);
+        let (updates, notes) = self.policy.event(e);
         for note in notes {
             self.writer.note(note);
         }
@@ -85,7 +83,6 @@ impl Reporter for Announcer {
     }
 
     fn finish(&mut self, tally: &Tally) -> Result<(), crate::reporter::WriteError> {
-        let _ = &self.plan;
         self.writer.finish(self.policy.board(), tally.finished_at);
         Ok(())
     }

@@ -132,9 +132,9 @@ impl Policy {
         &self.board
     }
 
-    /// Takes one event (`service`: its index, if it is about one); returns the updates due now,
-    /// and what to keep for a later run.
-    pub fn event(&mut self, e: &Event, service: Option<usize>) -> (Vec<Update>, Vec<Note>) {
+    /// Takes one event; returns the updates due now, and what to keep for a later run.
+    pub fn event(&mut self, e: &Event) -> (Vec<Update>, Vec<Note>) {
+        let service = e.service().and_then(|s| s.index());
         let at = e.at();
         // The window closed before this event: what was gathered went out when it closed.
         let mut updates = self.tick(at);
@@ -304,12 +304,8 @@ phase = "front"
     }
 
     /// Feeds events (with their service's index) and collects every update.
-    fn run(p: &mut Policy, events: &[(Event, Option<usize>)]) -> Vec<(Kind, Vec<usize>, f64)> {
-        events
-            .iter()
-            .flat_map(|(e, i)| p.event(e, *i).0)
-            .map(|u| (u.kind, u.services, u.at.0 / 60.0))
-            .collect()
+    fn run(p: &mut Policy, events: &[Event]) -> Vec<(Kind, Vec<usize>, f64)> {
+        events.iter().flat_map(|e| p.event(e).0).map(|u| (u.kind, u.services, u.at.0 / 60.0)).collect()
     }
 
     #[test]
@@ -318,14 +314,14 @@ phase = "front"
         let updates = run(
             &mut p,
             &[
-                (started("db", 0.0), Some(0)),
-                (online("db", 10.0), Some(0)),
-                (started("mail", 10.0), Some(1)),
-                (started("web", 10.0), Some(2)),
-                (online("mail", 20.0), Some(1)),
-                (online("web", 30.0), Some(2)),
-                (Event::PhaseComplete { phase: "front".into(), at: at(30.0) }, None),
-                (Event::RunFinished { at: at(30.0), outcome: Outcome::Success }, None),
+                started("db", 0.0),
+                online("db", 10.0),
+                started("mail", 10.0),
+                started("web", 10.0),
+                online("mail", 20.0),
+                online("web", 30.0),
+                Event::PhaseComplete { phase: "front".into(), at: at(30.0) },
+                Event::RunFinished { at: at(30.0), outcome: Outcome::Success },
             ],
         );
         assert_eq!(
@@ -342,14 +338,7 @@ phase = "front"
     #[test]
     fn the_window_closing_before_the_next_event_dates_the_update_at_its_close() {
         let (mut p, _) = policy(Memory::default());
-        let updates = run(
-            &mut p,
-            &[
-                (started("mail", 0.0), Some(1)),
-                (online("mail", 5.0), Some(1)),
-                (started("web", 300.0), Some(2)),
-            ],
-        );
+        let updates = run(&mut p, &[started("mail", 0.0), online("mail", 5.0), started("web", 300.0)]);
         assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Online, vec![1], 20.0)]);
     }
 
@@ -360,13 +349,13 @@ phase = "front"
         let updates = run(
             &mut p,
             &[
-                (started("db", 0.0), Some(0)),
-                (online("db", 10.0), Some(0)),
-                (Event::PhaseComplete { phase: "core".into(), at: at(10.0) }, None),
-                (started("mail", 10.0), Some(1)),
-                (late.clone(), Some(1)),
-                (late, Some(1)),
-                (started("web", 90.0), Some(2)),
+                started("db", 0.0),
+                online("db", 10.0),
+                Event::PhaseComplete { phase: "core".into(), at: at(10.0) },
+                started("mail", 10.0),
+                late.clone(),
+                late,
+                started("web", 90.0),
             ],
         );
         assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Late, vec![1], 75.0)]);
@@ -383,13 +372,13 @@ phase = "front"
         };
         let (mut p, _) = policy(memory);
         let mut updates = Vec::new();
-        for (e, i) in [
-            (Event::AlreadyOnline { service: svc("mail"), at: at(0.0) }, 1),
-            (Event::AlreadyOnline { service: svc("web"), at: at(0.0) }, 2),
+        for e in [
+            Event::AlreadyOnline { service: svc("mail"), at: at(0.0) },
+            Event::AlreadyOnline { service: svc("web"), at: at(0.0) },
+            Event::RunFinished { at: at(1.0), outcome: Outcome::Success },
         ] {
-            updates.extend(p.event(&e, Some(i)).0);
+            updates.extend(p.event(&e).0);
         }
-        updates.extend(p.event(&Event::RunFinished { at: at(1.0), outcome: Outcome::Success }, None).0);
         let got: Vec<(u32, Kind, Vec<usize>)> =
             updates.into_iter().map(|u| (u.number, u.kind, u.services)).collect();
         assert_eq!(got, [(5, Kind::Online, vec![1]), (6, Kind::Restored, vec![])]);
