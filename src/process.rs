@@ -189,9 +189,16 @@ pub fn record_pid_before_exec(cmd: &mut Command, pids: std::sync::Arc<std::fs::F
     }
 }
 
-/// The pid `record_pid_before_exec` left in `pids` under `key`, if the child got that far.
+/// The first line of a run's `pids` file: its format and version.
+pub const PIDS_HEADER: &str = "# restorectl pids v1: <service>/<attempt> <pid>\n";
+
+/// The pid `record_pid_before_exec` left in `pids` under `key`, if the child got that far (a file
+/// of another format version says nothing).
 pub fn recorded_pid(pids: &Path, key: &str) -> Option<u32> {
     let text = std::fs::read_to_string(pids).ok()?;
+    if !text.starts_with(PIDS_HEADER) {
+        return None;
+    }
     text.lines().rev().find_map(|line| line.strip_prefix(key)?.strip_prefix(' ')?.trim().parse().ok())
 }
 

@@ -72,11 +72,16 @@ impl LiveExecutor {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        let file = std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        if file.metadata().is_ok_and(|m| m.len() == 0) {
+            use std::io::Write;
+            file.write_all(process::PIDS_HEADER.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
         Ok(self.pids.get_or_init(|| Arc::new(file)).clone())
     }
 

@@ -268,7 +268,8 @@ fn a_restore_started_just_before_the_kill_is_found_by_its_pid_file() {
         .process_group(0)
         .spawn()
         .unwrap();
-    std::fs::write(state.join("logs/0001/pids"), format!("other/1 1\nsvc/1 {}\n", action.id())).unwrap();
+    let pids = format!("{}other/1 1\nsvc/1 {}\n", restorectl::process::PIDS_HEADER, action.id());
+    std::fs::write(state.join("logs/0001/pids"), pids).unwrap();
     let out =
         restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
