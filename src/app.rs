@@ -8,6 +8,7 @@ mod announce;
 mod confirm;
 mod demo;
 mod graph;
+mod help;
 mod run;
 mod schema;
 mod status;
@@ -29,6 +30,8 @@ pub fn run(cli: Cli) -> Exit {
             announce::run(&plan, state.as_deref(), locale.as_deref(), format)
         }
         Command::Schema => schema::run(),
+        Command::Completions { shell } => help::completions(shell),
+        Command::Man => help::man(),
     }
 }
 

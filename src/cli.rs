@@ -107,6 +107,13 @@ pub enum Command {
     },
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,
+    /// Print a shell completion script: `restorectl completions bash > /etc/bash_completion.d/restorectl`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `restorectl man | man -l -`.
+    Man,
 }
 
 impl Command {

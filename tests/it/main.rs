@@ -8,6 +8,7 @@ mod confirm;
 mod dry_run;
 mod failures;
 mod graph;
+mod help;
 mod messages;
 mod pipes;
 mod resume;

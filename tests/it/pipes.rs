@@ -64,6 +64,8 @@ fn every_command_that_prints_ends_quietly_on_a_closed_pipe() {
         quiet(&["announce", "--format", format], &plan);
     }
     quiet_args(&["schema"]);
+    quiet_args(&["completions", "bash"]);
+    quiet_args(&["man"]);
     quiet_args(&["--help"]);
     quiet_args(&["run", "--help"]);
 }
