@@ -9,6 +9,8 @@ mod confirm;
 mod demo;
 mod graph;
 mod help;
+mod history;
+mod logs;
 mod run;
 mod schema;
 mod status;
@@ -30,6 +32,10 @@ pub fn run(cli: Cli) -> Exit {
             announce::run(&plan, state.as_deref(), locale.as_deref(), format)
         }
         Command::Schema => schema::run(),
+        Command::History { plan, state, format } => history::run(&plan, state.as_deref(), format),
+        Command::Logs { plan, id, run, attempt, follow, state } => {
+            logs::run(&logs::Request { plan, id, run, attempt, follow, state })
+        }
         Command::Completions { shell } => help::completions(shell),
         Command::Man => help::man(),
     }

@@ -105,6 +105,39 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = AnnounceFormat::Md)]
         format: AnnounceFormat,
     },
+    /// The runs in the journal: when, how they ended, what they restored, who confirmed what.
+    ///
+    /// Exit codes: 0, 2 no journal (or invalid plan or flags).
+    History {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        /// The state directory (default: `.restorectl/` next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
+    /// Print the output of a service's restore action; with --follow, as it is written.
+    ///
+    /// Exit codes: 0, 2 no such log (or invalid plan or flags).
+    Logs {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        /// The service.
+        id: String,
+        /// The run (default: the latest with a log of ID).
+        #[arg(long, value_name = "RUN")]
+        run: Option<String>,
+        /// The attempt (default: the latest).
+        #[arg(long, value_name = "N")]
+        attempt: Option<u32>,
+        /// Keep printing what the action writes until it ends.
+        #[arg(long, short)]
+        follow: bool,
+        /// The state directory (default: `.restorectl/` next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,
     /// Print a shell completion script: `restorectl completions bash > /etc/bash_completion.d/restorectl`.

@@ -28,6 +28,9 @@ pub enum Error {
     /// `confirm` of a step the run is not waiting for.
     #[error("run {run} is not waiting for `{id}` now; nothing confirmed")]
     NotWaiting { run: String, id: String },
+    /// `logs` of a service, run or attempt that left none.
+    #[error("no log of `{id}`{}{}", run.as_ref().map(|r| format!(" in run {r}")).unwrap_or_default(), attempt.map(|a| format!(", attempt {a}")).unwrap_or_default())]
+    NoLog { id: String, run: Option<String>, attempt: Option<u32> },
     /// A flag names a service the plan does not have.
     #[error("`{flag}`: {unknown}")]
     UnknownService { flag: String, unknown: UnknownService },
@@ -56,6 +59,7 @@ impl Error {
             | Error::NoRunWaiting { .. }
             | Error::OtherRun { .. }
             | Error::NotWaiting { .. }
+            | Error::NoLog { .. }
             | Error::UnknownService { .. }
             | Error::Flag { .. }
             | Error::TimeZone { .. } => Exit::Invalid,

@@ -15,12 +15,14 @@
 mod confirmation;
 mod dir;
 mod error;
+pub mod history;
 pub mod journal;
 mod records;
 pub mod replay;
 
 pub use confirmation::Confirmation;
 pub use dir::StateDir;
+pub use history::{RunSummary, history};
 pub use error::StateError;
 pub use journal::Journal;
 pub use replay::{LastRun, PlanChange, Replay, Stage, Unfinished, last_run};

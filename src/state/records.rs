@@ -36,6 +36,11 @@ pub(super) enum Record {
 /// The records of a journal. A torn last line (a crash mid-write) and records of unknown
 /// versions are skipped.
 pub(super) fn records(path: &Path) -> Result<Vec<Record>, StateError> {
+    Ok(dated_records(path)?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The records of a journal with the (UTC) time each was written.
+pub(super) fn dated_records(path: &Path) -> Result<Vec<(String, Record)>, StateError> {
     let file = File::open(path).map_err(StateError::io("read the journal", path))?;
     let mut out = Vec::new();
     // Line by line as bytes: a torn line (even one cut inside a character) is skipped, never the
@@ -46,14 +51,15 @@ pub(super) fn records(path: &Path) -> Result<Vec<Record>, StateError> {
         if record["v"] != VERSION {
             continue;
         }
+        let time = record["time"].as_str().unwrap_or_default().to_owned();
         if record.get("event").is_some() {
             if let Ok(event) = serde_json::from_value::<Event>(record) {
-                out.push(Record::Event(event));
+                out.push((time, Record::Event(event)));
             }
         } else if let Some(run) = record.get_mut("run")
             && let Ok(run) = serde_json::from_value::<RunHeader>(run.take())
         {
-            out.push(Record::Run(run));
+            out.push((time, Record::Run(run)));
         }
     }
     Ok(out)

@@ -1,0 +1,54 @@
+//! `restorectl history`: the runs in the journal, for people and for machines.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::cli::ReportFormat;
+use crate::exit::Exit;
+use crate::state::{self, StateDir};
+
+pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit {
+    let loaded = match super::open(plan_path) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    let runs = match state::history(&StateDir::for_plan(plan_path, state), plan_path) {
+        Ok(runs) => runs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
+    let text = match format {
+        ReportFormat::Json => {
+            format!("{:#}\n", serde_json::json!({ "plan": loaded.plan.name, "runs": runs }))
+        }
+        ReportFormat::Human => {
+            let mut out = String::new();
+            let _ = writeln!(out, "{:<6} {:<20} {:<20} {:<12} {:>8} {:>6}  CONFIRMED", "RUN", "STARTED (UTC)", "LAST RECORD", "OUTCOME", "RESTORED", "FAILED");
+            for r in &runs {
+                let when = |t: &str| t.get(..19).unwrap_or(t).replace('T', " ");
+                let id = if r.dry_run { format!("{} (dry)", r.id) } else { r.id.clone() };
+                let confirmed: Vec<String> = r.confirmations.iter().map(|c| format!("{} by {}", c.service, c.by)).collect();
+                let _ = writeln!(
+                    out,
+                    "{id:<6} {:<20} {:<20} {:<12} {:>8} {:>6}  {}",
+                    when(&r.started),
+                    when(&r.last_record),
+                    r.outcome,
+                    r.restored,
+                    r.failed.len(),
+                    confirmed.join(", ")
+                );
+            }
+            out
+        }
+    };
+    match crate::term::print_report(&text) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Invalid
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `restorectl logs`: a restore action's output, from `logs/<run>/<service>.<attempt>.log`; with
+//! `--follow`, what it writes as it writes it, until the attempt ends.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::event::Event;
+use crate::exit::Exit;
+use crate::loaded::Loaded;
+use crate::state::{self, StateDir, StateError};
+
+/// What the operator asked for.
+pub struct Request {
+    pub plan: PathBuf,
+    pub id: String,
+    pub run: Option<String>,
+    pub attempt: Option<u32>,
+    pub follow: bool,
+    pub state: Option<PathBuf>,
+}
+
+pub fn run(r: &Request) -> Exit {
+    let loaded = match super::open(&r.plan) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    match show(&loaded, r) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit()
+        }
+    }
+}
+
+fn show(loaded: &Loaded, r: &Request) -> Result<(), Error> {
+    loaded.plan.index_of(&r.id)?;
+    let state = StateDir::for_plan(&r.plan, r.state.as_deref());
+    let runs = state::history(&state, &r.plan)?;
+    // Attempts are numbered from 1: the last one with a log.
+    let latest = |run: &str| (1..).take_while(|&n| state.log(run, &r.id, n).exists()).last();
+    // The run asked for, or the latest that has a log of this service.
+    let run = match &r.run {
+        Some(run) => run.clone(),
+        None => runs
+            .iter()
+            .rev()
+            .map(|s| s.id.clone())
+            .find(|id| latest(id).is_some())
+            .ok_or_else(|| Error::NoLog { id: r.id.clone(), run: None, attempt: None })?,
+    };
+    let no_log = |attempt| Error::NoLog { id: r.id.clone(), run: Some(run.clone()), attempt };
+    let attempt = match r.attempt {
+        Some(n) => n,
+        None => latest(&run).ok_or_else(|| no_log(None))?,
+    };
+    let path = state.log(&run, &r.id, attempt);
+    let mut file = std::fs::File::open(&path).map_err(|_| no_log(Some(attempt)))?;
+    let mut out = std::io::stdout().lock();
+    let mut copy = |file: &mut std::fs::File| -> Result<(), Error> {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(StateError::io("read", &path))?;
+        match out.write_all(&bytes).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(Error::Report),
+        }
+    };
+    copy(&mut file)?;
+    while r.follow && !ended(&state, loaded, r, &run, attempt) {
+        std::thread::sleep(Duration::from_millis(200));
+        let at = file.stream_position().map_err(StateError::io("read", &path))?;
+        file.seek(SeekFrom::Start(at)).map_err(StateError::io("read", &path))?;
+        copy(&mut file)?;
+    }
+    // What the action wrote as it ended.
+    copy(&mut file)
+}
+
+/// Whether attempt `attempt` of the service in run `run` is over: the run is no longer going
+/// on, or its journal says the action finished.
+fn ended(state: &StateDir, loaded: &Loaded, r: &Request, run: &str, attempt: u32) -> bool {
+    let Ok(last) = state::last_run(state, &loaded.plan, &r.plan) else { return true };
+    if last.id != run || !last.running {
+        return true;
+    }
+    last.events.iter().any(|e| {
+        matches!(e, Event::ActionFinished { service, attempt: a, .. } if **service == *r.id && *a == attempt)
+    })
+}
