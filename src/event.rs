@@ -125,8 +125,8 @@ pub enum Event {
         #[serde(default)]
         run: String,
     },
-    /// A wait that is still going on (checks failing, an operator, an earlier run's restore),
-    /// repeated at least every minute so nobody stares at silence.
+    /// A wait that is going on (checks failing, an operator, an earlier run's restore), told when
+    /// it starts and again every `--remind-every` (a minute by default), so nobody stares at silence.
     Waiting {
         service: Svc,
         at: Secs,

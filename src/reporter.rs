@@ -6,7 +6,10 @@ pub trait Reporter {
     fn event(&mut self, e: &crate::event::Event);
     /// Called after each group of events: writes out what they recorded, and with `durable`
     /// (something waits for them to be on disk) makes it durable first (the journal fsyncs).
-    fn sync(&mut self, _durable: bool) {}
+    /// `false` when what was recorded may be lost.
+    fn sync(&mut self, _durable: bool) -> bool {
+        true
+    }
     /// The run's clock reads `at` and no event came for a while (live runs, about every second).
     fn tick(&mut self, _at: crate::event::Secs) {}
     /// Called once after the last event.

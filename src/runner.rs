@@ -82,12 +82,11 @@ impl Emitter {
     }
 
     /// Reports an event and waits until every reporter (the journal first) has recorded it.
-    pub async fn record(&self, e: Event) {
+    /// Says whether it was: `false` when the journal could not be written.
+    pub async fn record(&self, e: Event) -> bool {
         let (ack, done) = oneshot::channel::<()>();
-        if self.tx.send(Msg::Event(e, Some(ack))).is_ok() {
-            // The sink drops the sender once the event is recorded.
-            let _ = done.await;
-        }
+        // The sink answers once the event is recorded, and drops the sender if it cannot be.
+        self.tx.send(Msg::Event(e, Some(ack))).is_ok() && done.await.is_ok()
     }
 
     /// The event's name for service `service`.
@@ -99,15 +98,23 @@ impl Emitter {
 /// A stream of Ctrl-C presses (live runs); `None` in tests and dry runs.
 pub type Interrupts = Option<mpsc::UnboundedReceiver<()>>;
 
-/// Given to the sink with each event. Dropping it says the event is recorded: a task that waits for
-/// its event to be journaled (before starting a process) goes on then. A sink that hands events
-/// to another thread hands the `Ack` along with them.
+/// Given to the sink with each event. `recorded()` says the event is recorded: a task that waits
+/// for its event to be journaled (before starting a process) goes on then; dropped unanswered, it
+/// says the journal failed, and the task does not act. A sink that hands events to another thread
+/// hands the `Ack` along with them.
 pub struct Ack(Option<oneshot::Sender<()>>);
 
 impl Ack {
-    /// Whether a task waits for this event to be recorded (dropping the `Ack` tells it).
+    /// Whether a task waits for this event to be recorded.
     pub fn awaited(&self) -> bool {
         self.0.is_some()
+    }
+
+    /// Tells the waiting task the event is recorded (dropping the `Ack` instead says it is not).
+    pub fn recorded(self) {
+        if let Some(tx) = self.0 {
+            let _ = tx.send(());
+        }
     }
 }
 
@@ -206,6 +213,7 @@ pub async fn run<E: Executor>(
                 let force = presses > 1;
                 sink(&Event::Interrupting { at: em.at(), waiting_for, force, only_people: false }, Ack(None));
                 if force {
+                    drain(&mut rx, sink);
                     kill_now(&*exec, &em, sink, &mut tasks);
                     break;
                 }
@@ -219,15 +227,14 @@ pub async fn run<E: Executor>(
                 &Event::Interrupting { at: em.at(), waiting_for, force: true, only_people: true },
                 Ack(None),
             );
+            drain(&mut rx, sink);
             kill_now(&*exec, &em, sink, &mut tasks);
             break;
         }
     }
     deadlines.abort_all();
     // Events of tasks that finished together with the last completion.
-    while let Ok(Msg::Event(e, ack)) = rx.try_recv() {
-        sink(&e, Ack(ack));
-    }
+    drain(&mut rx, sink);
     let outcome = if presses > 0 {
         Outcome::Interrupted
     } else if online_count == plan.services.len() {
@@ -237,6 +244,15 @@ pub async fn run<E: Executor>(
     };
     sink(&Event::RunFinished { at: em.at(), outcome }, Ack(None));
     outcome
+}
+
+/// Hands the sink every event already sent (before a kill is journaled, or the run's end).
+fn drain(rx: &mut mpsc::UnboundedReceiver<Msg>, sink: &mut dyn FnMut(&Event, Ack)) {
+    while let Ok(msg) = rx.try_recv() {
+        if let Msg::Event(e, ack) = msg {
+            sink(&e, Ack(ack));
+        }
+    }
 }
 
 /// Stops every task and kills every running action, journaling each killed attempt.
@@ -290,8 +306,20 @@ async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> bool {
         }
     };
     while attempt <= tries(service) {
-        if service.restore.is_some() {
-            em.record(Event::ActionStarted { service: em.id(i), attempt, at: em.at() }).await;
+        let started = Event::ActionStarted { service: em.id(i), attempt, at: em.at() };
+        if service.restore.is_some() && !em.record(started).await {
+            // Never act on what the journal does not hold: a crash would forget it.
+            let reason =
+                "the journal could not record the start of the restore, so it was not started".to_owned();
+            em.emit(Event::Failed {
+                service: em.id(i),
+                at: em.at(),
+                attempts: attempt,
+                of: tries(service),
+                reason,
+                log: None,
+            });
+            return false;
         }
         let restored = exec.restore(i, attempt, em).await;
         if service.restore.is_some() {

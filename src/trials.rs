@@ -57,7 +57,11 @@ pub async fn run(plan: Arc<Plan>, graph: &Graph, scenario: &Scenario, jobs: usiz
     for trial in 0..n {
         let exec = Arc::new(SimExecutor::new(&plan, scenario, u64::from(trial)));
         let mut tally = Tally::new(&plan);
-        let outcome = runner::run(plan.clone(), graph, exec, &config, None, &mut |e, _| tally.event(e)).await;
+        let outcome = runner::run(plan.clone(), graph, exec, &config, None, &mut |e, ack| {
+            ack.recorded();
+            tally.event(e)
+        })
+        .await;
         successes += u32::from(outcome == Outcome::Success);
         makespans.push(tally.makespan().0);
         for (i, r) in tally.records.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! whole at its timeout; an `http` action calls an automation API; a `manual` step shows the
 //! instruction and waits for the checks, or for an operator's `restorectl confirm --run`. After a
 //! crash, a restore that is still running is waited for and verified, never started a second time.
-//! Every wait says so when it starts and at least once a minute while it lasts.
+//! Every wait says so when it starts and again every `--remind-every` while it lasts.
 
 use std::collections::HashMap;
 use std::process::Stdio;
@@ -216,6 +216,7 @@ impl Executor for LiveExecutor {
         // A restore action the plan no longer has is nothing to take over.
         s.restore.as_ref()?;
         let (run, attempt) = (unfinished.run, unfinished.attempt);
+        let unverified = unfinished.stage == Stage::Unverified;
         let process = match unfinished.stage {
             // Killed between starting the action and journaling its pid: the pid file says
             // whether the action got as far as its exec.
@@ -236,6 +237,11 @@ impl Executor for LiveExecutor {
             Some((pid, ticks)) if process::alive(pid, ticks) => {
                 self.adopt(service, attempt, pid, ticks, em).await
             }
+            // Its exit status is lost: the checks decide, and without checks nobody can.
+            _ if !unverified && s.checks.is_empty() => Err(
+                "the restore left running by an earlier run ended while no run was watching, and without checks its outcome is unknown"
+                    .into(),
+            ),
             _ => Ok(()),
         };
         Some(Resumed { attempt, ended })

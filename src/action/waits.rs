@@ -107,9 +107,10 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
                 .map(|c| c.by)
                 .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
                 .unwrap_or_else(|| "an operator".into());
-            let _ = std::fs::remove_file(step.confirmation);
             let (service, run) = (step.service.clone(), step.run.to_owned());
+            // Journaled first: a crash in between must not lose the confirmation.
             em.record(Event::Confirmed { service, at: em.at(), by, run }).await;
+            let _ = std::fs::remove_file(step.confirmation);
             return Ok(());
         }
         if Instant::now() >= deadline {

@@ -65,6 +65,8 @@ pub struct Memory {
     pub online: HashSet<usize>,
     pub late: HashSet<usize>,
     pub phases: HashSet<usize>,
+    /// The incident's id, once one was recorded.
+    pub incident: Option<String>,
 }
 
 impl Memory {
@@ -199,6 +201,11 @@ impl Policy {
             return;
         }
         batch.push(i);
+        self.due_at(at, updates);
+    }
+
+    /// Something was gathered at `at`: it goes out when the window closes (at once without one).
+    fn due_at(&mut self, at: Secs, updates: &mut Vec<Update>) {
         if self.window.is_zero() {
             self.flush(at, updates);
         } else if self.due.is_none() {
@@ -211,11 +218,7 @@ impl Policy {
         if !self.phases.contains(&p) {
             self.phases.push(p);
         }
-        if self.window.is_zero() {
-            self.flush(at, updates);
-        } else if self.due.is_none() {
-            self.due = Some(Secs(at.0 + self.window.as_secs_f64()));
-        }
+        self.due_at(at, updates);
     }
 
     /// Publishes what was gathered: delays first, then what is back, then the stages complete.

@@ -22,6 +22,8 @@ enum Record {
     Update { v: u32, number: u32, kind: Kind, services: Vec<String>, phases: Vec<String> },
     /// A customer-facing service's restore began.
     Restoring { v: u32, service: String },
+    /// The incident these announcements are about: its id, written first.
+    Incident { v: u32, id: String },
 }
 
 /// What the records in `dir` say was announced (ids the plan no longer has are left out).
@@ -38,6 +40,7 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
                 memory.remember(&Update { number, kind, services, phases, at: Default::default() });
             }
             Ok(Record::Restoring { v: VERSION, service }) => memory.restoring.extend(index(&service)),
+            Ok(Record::Incident { v: VERSION, id }) => memory.incident = Some(id),
             _ => {}
         }
     }
@@ -59,6 +62,14 @@ impl Recorder {
         let services = u.services.iter().map(|&i| plan.services[i].id.clone()).collect();
         let phases = u.phases.iter().map(|&p| plan.phases[p].id.clone()).collect();
         self.append(&Record::Update { v: VERSION, number: u.number, kind: u.kind, services, phases });
+    }
+
+    /// Starts an incident: a new id, recorded.
+    pub fn incident(&mut self) -> String {
+        let nanos = jiff::Timestamp::now().as_nanosecond() as u64 ^ u64::from(std::process::id());
+        let id = format!("{:08x}", (nanos.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32);
+        self.append(&Record::Incident { v: VERSION, id: id.clone() });
+        id
     }
 
     pub fn note(&mut self, plan: &Plan, note: Note) {

@@ -30,6 +30,8 @@ pub struct Writer {
     feeds: BTreeMap<String, Vec<String>>,
     /// What customers were told, for a later run (live runs only).
     record: Option<Recorder>,
+    /// This incident's id (kept in `announced.jsonl`), in every webhook key.
+    incident: String,
     webhooks: Option<webhook::Poster>,
     /// A dry run's files from an earlier rehearsal, removed at the end unless rewritten.
     stale: Vec<PathBuf>,
@@ -51,6 +53,10 @@ impl Writer {
         // A dry run starts from nothing. What an earlier rehearsal wrote is overwritten in place
         // (cheaper than deleting and creating thousands of files), and what it does not rewrite
         // goes at the end.
+        if dry && (dir.join(record::FILE).exists() || dir.join(webhook::LOG).exists()) {
+            let why = "it holds a live run's announcements; a dry run needs another --announce-dir";
+            return Err(WriteError { path: dir, source: std::io::Error::other(why) });
+        }
         let stale = if dry { ours(&dir) } else { Vec::new() };
         let memory = if dry { Default::default() } else { record::load(&dir, &plan) };
         let feeds = if dry {
@@ -60,9 +66,16 @@ impl Writer {
         };
         let webhooks =
             (!dry && !plan.announce.webhooks.is_empty()).then(|| webhook::Poster::new(&plan, &dir));
+        let mut record = (!dry).then(|| Recorder::new(&dir));
+        let incident = match (&memory.incident, &mut record) {
+            (Some(id), _) => id.clone(),
+            (None, Some(r)) => r.incident(),
+            (None, None) => "rehearsal".into(),
+        };
         let writer = Self {
             guard: LeakGuard::new(&plan),
-            record: (!dry).then(|| Recorder::new(&dir)),
+            record,
+            incident,
             plan,
             templates,
             dir,
@@ -113,7 +126,8 @@ impl Writer {
         }
         if let Some(w) = &self.webhooks {
             w.send(webhook::Update {
-                key: format!("{}-{:04}", u.kind.as_str(), u.number),
+                // Unique across incidents: a receiver that remembers keys never drops a new one.
+                key: format!("{}-{:04}-{}", u.kind.as_str(), u.number, self.incident),
                 event: u.kind.as_str().to_owned(),
                 at: self.stamp.zoned(u.at).timestamp().to_string(),
                 services: u.services.iter().map(|&i| self.plan.services[i].id.clone()).collect(),

@@ -25,11 +25,16 @@ pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit
         }
         ReportFormat::Human => {
             let mut out = String::new();
-            let _ = writeln!(out, "{:<6} {:<20} {:<20} {:<12} {:>8} {:>6}  CONFIRMED", "RUN", "STARTED (UTC)", "LAST RECORD", "OUTCOME", "RESTORED", "FAILED");
+            let _ = writeln!(
+                out,
+                "{:<6} {:<20} {:<20} {:<12} {:>8} {:>6}  CONFIRMED",
+                "RUN", "STARTED (UTC)", "LAST RECORD", "OUTCOME", "RESTORED", "FAILED"
+            );
             for r in &runs {
                 let when = |t: &str| t.get(..19).unwrap_or(t).replace('T', " ");
                 let id = if r.dry_run { format!("{} (dry)", r.id) } else { r.id.clone() };
-                let confirmed: Vec<String> = r.confirmations.iter().map(|c| format!("{} by {}", c.service, c.by)).collect();
+                let confirmed: Vec<String> =
+                    r.confirmations.iter().map(|c| format!("{} by {}", c.service, c.by)).collect();
                 let _ = writeln!(
                     out,
                     "{id:<6} {:<20} {:<20} {:<12} {:>8} {:>6}  {}",

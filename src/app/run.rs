@@ -84,7 +84,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry };
         let outcome =
             runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
-                drop(ack);
+                ack.recorded();
                 feed.queue(e);
             }));
         feed.flush();
@@ -284,8 +284,13 @@ impl Reporters {
                     next = rx.try_recv().ok();
                 }
                 let durable = !acks.is_empty();
+                let mut synced = true;
                 for s in &mut self.sinks {
-                    s.sync(durable);
+                    synced &= s.sync(durable);
+                }
+                // Unanswered, the waiting tasks learn the journal failed and do not act.
+                if synced {
+                    acks.drain(..).for_each(Ack::recorded);
                 }
                 acks.clear();
             }
@@ -302,8 +307,13 @@ impl Reporters {
     }
 
     fn finish(mut self, loaded: &Loaded, args: &RunArgs, outcome: Outcome) -> Result<Exit, Error> {
+        // Every reporter finishes (the feeds and page, JUnit, the timeline), whatever another's
+        // trouble; the first error is told after the report.
+        let mut failed = None;
         for s in &mut self.sinks {
-            s.finish(&self.tally)?;
+            if let Err(e) = s.finish(&self.tally) {
+                failed.get_or_insert(e);
+            }
         }
         let plan = &loaded.plan;
         let misses = self.tally.rto_misses(plan);
@@ -327,6 +337,9 @@ impl Reporters {
                 }
                 crate::term::print_report(&text).map_err(Error::Report)?;
             }
+        }
+        if let Some(e) = failed {
+            return Err(e.into());
         }
         Ok(match outcome {
             Outcome::Interrupted => Exit::Interrupted,

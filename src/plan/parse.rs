@@ -187,8 +187,9 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
             }
         }
         if !list.is_empty() {
-            plan.locales = list.into_iter().map(Spanned::into_inner).collect();
-            plan.locales.dedup();
+            let mut seen = std::collections::HashSet::new();
+            plan.locales =
+                list.into_iter().map(Spanned::into_inner).filter(|l| seen.insert(l.clone())).collect();
         }
     }
     if let Some(v) = f.get("timezone")

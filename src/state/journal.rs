@@ -73,7 +73,8 @@ impl Journal {
         let mut j = Journal {
             id: id.clone(),
             out: BufWriter::new(file),
-            // Live runs fsync every record; a simulation does not need to.
+            // Live runs fsync their records, in groups, before anything acts on them; a
+            // simulation does not need to.
             durable: !mode.is_dry(),
             _lock: lock,
             error: None,
@@ -129,13 +130,14 @@ impl Reporter for Journal {
 
     /// Group commit: the records written since the last sync reach the disk together (in a live
     /// run, when anything waits for them), before any of them is acknowledged.
-    fn sync(&mut self, durable: bool) {
+    fn sync(&mut self, durable: bool) -> bool {
         let fsync = durable && self.durable;
         let synced =
             self.out.flush().and_then(|()| if fsync { self.out.get_ref().sync_data() } else { Ok(()) });
         if let Err(e) = synced {
             self.error.get_or_insert(e);
         }
+        self.error.is_none()
     }
 
     fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), WriteError> {

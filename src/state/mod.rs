@@ -22,7 +22,7 @@ pub mod replay;
 
 pub use confirmation::Confirmation;
 pub use dir::StateDir;
-pub use history::{RunSummary, history};
 pub use error::StateError;
+pub use history::{RunSummary, history};
 pub use journal::Journal;
 pub use replay::{LastRun, PlanChange, Replay, Stage, Unfinished, last_run};

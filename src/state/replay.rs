@@ -3,7 +3,6 @@
 //! and, for `confirm` and `announce`, the latest run and whether it is still going.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::OpenOptions;
 use std::path::Path;
 
 use super::dir::StateDir;
@@ -110,14 +109,10 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
 }
 
 /// The pid of the run that holds the lock of `dir` now, if one does.
+/// Read without taking the lock, so that a run starting at that moment is never turned away; the
+/// caller checks that the process is alive.
 fn lock_holder(state: &StateDir) -> Option<u32> {
-    let path = state.lock();
-    let file = OpenOptions::new().read(true).write(true).open(&path).ok()?;
-    if file.try_lock().is_ok() {
-        let _ = file.unlock();
-        return None;
-    }
-    std::fs::read_to_string(&path).ok()?.trim().parse().ok()
+    std::fs::read_to_string(state.lock()).ok()?.trim().parse().ok()
 }
 
 pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
@@ -152,6 +147,12 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
     Ok(r)
 }
 
+/// The run that started the attempt under way for `service`: taken over by a later run, it
+/// stays that run's attempt, with its logs.
+fn started_by(r: &Replay, service: &str, run: &str) -> String {
+    r.unfinished.get(service).map_or(run, |u| u.run.as_str()).to_owned()
+}
+
 /// What one event of run `run` tells a later run.
 fn apply(r: &mut Replay, event: Event, run: &str) {
     match event {
@@ -164,9 +165,11 @@ fn apply(r: &mut Replay, event: Event, run: &str) {
         // Taken over by a later run, it stays the earlier run's attempt, with its logs.
         Event::ProcessSpawned { service, attempt, pid, start_ticks, .. }
         | Event::Adopted { service, attempt, pid, start_ticks, .. } => {
-            let started_by = r.unfinished.get(&*service.id).map_or(run, |u| u.run.as_str()).to_owned();
             let stage = Stage::Running { pid, start_ticks };
-            r.unfinished.insert(service.to_string(), Unfinished { run: started_by, attempt, stage });
+            r.unfinished.insert(
+                service.to_string(),
+                Unfinished { run: started_by(r, &service, run), attempt, stage },
+            );
         }
         Event::ActionFinished { service, attempt, ok: true, .. } => {
             let started_by = r.unfinished.get(&*service.id).map_or(run, |u| u.run.as_str()).to_owned();

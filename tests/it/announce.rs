@@ -307,10 +307,19 @@ fn webhooks_get_one_payload_per_update_in_their_format() {
     let plan = live_plan(dir.path(), &hooks, &[("mail", 0.1)]);
     restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
     let json_posts = srv.posts("json");
+    // Keys carry the incident's id, so that a receiver never drops the next incident's updates.
     let keys: Vec<&str> = json_posts.iter().map(|p| p["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["start-0001", "online-0002", "restored-0003"]);
+    let incident = keys[0].strip_prefix("start-0001-").expect("an incident id").to_owned();
+    assert_eq!(
+        keys,
+        [
+            format!("start-0001-{incident}"),
+            format!("online-0002-{incident}"),
+            format!("restored-0003-{incident}")
+        ]
+    );
     assert_eq!(json_posts[1]["event"], "online");
-    assert_eq!(json_posts[1]["__idempotency_key"], "online-0002");
+    assert_eq!(json_posts[1]["__idempotency_key"], format!("online-0002-{incident}"));
     assert_eq!(json_posts[1]["services"], serde_json::json!(["mail"]));
     assert!(
         json_posts[1]["texts"]["en"]
@@ -329,7 +338,14 @@ fn webhooks_get_one_payload_per_update_in_their_format() {
     // Two 500s, then accepted: retried, delivered once each.
     let flaky: Vec<String> =
         srv.posts("flaky").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(flaky, ["start-0001", "online-0002", "restored-0003"]);
+    assert_eq!(
+        flaky,
+        [
+            format!("start-0001-{incident}"),
+            format!("online-0002-{incident}"),
+            format!("restored-0003-{incident}")
+        ]
+    );
     assert_eq!(srv.hits("/hook/flaky"), 5);
 }
 
@@ -382,7 +398,13 @@ fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
     restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
     let keys: Vec<String> =
         srv.posts("resume").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(keys, ["start-0001", "online-0002", "online-0003", "restored-0004"]);
+    // One incident across the killed run and its resumption: the same id in every key.
+    let incident = keys[0].strip_prefix("start-0001-").expect("an incident id").to_owned();
+    let expected: Vec<String> = ["start-0001", "online-0002", "online-0003", "restored-0004"]
+        .iter()
+        .map(|k| format!("{k}-{incident}"))
+        .collect();
+    assert_eq!(keys, expected);
     let files = announcements(&dir.path().join(".restorectl/announcements"));
     assert_eq!(
         files.iter().filter(|f| f.ends_with(".en.md") && !f.starts_with("updates")).count(),

@@ -274,7 +274,8 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
     let mut tally = restorectl::tally::Tally::new(&plan);
     let config =
         restorectl::runner::RunConfig { id: String::new(), jobs, mode: restorectl::event::RunMode::Dry };
-    rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, _| {
+    rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, ack| {
+        ack.recorded();
         tally.event(e)
     }));
     let cp = loaded.graph.critical_path(&plan).length.as_secs_f64();
@@ -351,7 +352,8 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
                 mode: restorectl::event::RunMode::Dry,
             },
             None,
-            &mut |e, _| {
+            &mut |e, ack| {
+                ack.recorded();
                 tally.event(e);
                 if let restorectl::event::Event::PhaseComplete { phase, at } = e {
                     let p = plan.phases.iter().position(|x| &x.id == phase).unwrap();
