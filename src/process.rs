@@ -214,15 +214,18 @@ pub fn carries_marker(pid: u32, marker: &str) -> bool {
 pub fn start_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may contain spaces; everything after its `)` is space-separated.
-    stat.rsplit_once(')')?.1.split_whitespace().nth(19)?.parse().ok()
+    stat_ticks(stat.rsplit_once(')')?.1)
 }
 
 /// Whether the process `pid` that started at `ticks` is still running (zombies count as gone).
 pub fn alive(pid: u32, ticks: Option<u64>) -> bool {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
     let Some((_, rest)) = stat.rsplit_once(')') else { return false };
-    let mut fields = rest.split_whitespace();
-    let zombie = fields.next() == Some("Z");
-    let same = ticks.is_none_or(|t| rest.split_whitespace().nth(19).and_then(|f| f.parse().ok()) == Some(t));
-    !zombie && same
+    let zombie = rest.split_whitespace().next() == Some("Z");
+    !zombie && ticks.is_none_or(|t| stat_ticks(rest) == Some(t))
+}
+
+/// Field 22 of `/proc/PID/stat`, from what follows the command name's `)`.
+fn stat_ticks(after_name: &str) -> Option<u64> {
+    after_name.split_whitespace().nth(19)?.parse().ok()
 }

@@ -91,7 +91,7 @@ impl LiveExecutor {
 
     async fn manual(&self, service: usize, instruction: &str, em: &Emitter) -> Result<(), String> {
         let s = &self.plan.services[service];
-        let needs_confirmation = s.checks.is_empty();
+        let needs_confirmation = s.needs_confirmation();
         let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
         em.emit(Event::WaitingForOperator {
             service: em.id(service),
@@ -109,7 +109,7 @@ impl LiveExecutor {
             confirm: &confirm,
             confirmation: &self.place.state.confirmation(&self.place.run, &s.id),
             run: &self.place.run,
-            timeout: s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout),
+            timeout: s.wait_limit(),
             remind_every: self.place.remind_every,
         };
         waits::confirmation(&step, &self.terminal, em).await
@@ -126,7 +126,7 @@ impl LiveExecutor {
         em: &Emitter,
     ) -> Result<(), String> {
         let s = &self.plan.services[service];
-        let timeout = s.restore.as_ref().map_or(s.wait_timeout, |r| r.timeout);
+        let timeout = s.wait_limit();
         em.record(Event::Adopted { service: em.id(service), attempt, at: em.at(), pid, start_ticks: ticks })
             .await;
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));

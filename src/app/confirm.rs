@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::event::Event;
 use crate::exit::Exit;
-use crate::plan::Action;
 use crate::state::{self, StateDir, StateError};
 
 /// What the operator typed.
@@ -38,9 +37,7 @@ pub fn run(c: &Request) -> Exit {
 fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error> {
     let id = c.id.as_str();
     let service = &loaded.plan.services[loaded.plan.index_of(id)?];
-    if !matches!(service.restore.as_ref().map(|r| &r.action), Some(Action::Manual(_)))
-        || !service.checks.is_empty()
-    {
+    if !service.needs_confirmation() {
         return Err(Error::NotConfirmable(id.to_owned()));
     }
     let state = StateDir::for_plan(&c.plan, c.state.as_deref());

@@ -109,6 +109,17 @@ pub struct Service {
 }
 
 impl Service {
+    /// A manual step with no checks: only a person's confirmation can tell it is done.
+    pub fn needs_confirmation(&self) -> bool {
+        self.checks.is_empty() && matches!(self.restore.as_ref().map(|r| &r.action), Some(Action::Manual(_)))
+    }
+
+    /// How long any wait of this service may last: its restore's timeout, or without a restore
+    /// action, its `wait_timeout`.
+    pub fn wait_limit(&self) -> Duration {
+        self.restore.as_ref().map_or(self.wait_timeout, |r| r.timeout)
+    }
+
     /// The name customers see in `locale`, falling back to the id.
     pub fn display_name(&self, locale: &str) -> &str {
         self.name.get(locale).unwrap_or(&self.id)

@@ -153,12 +153,20 @@ fn now() -> String {
 /// A run killed mid-write leaves a last line without its newline: cut it off, so the next record
 /// starts on a line of its own (the torn record was never acted on: records are written before).
 fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
-    let Ok(bytes) = std::fs::read(path) else { return Ok(()) };
-    if bytes.is_empty() || bytes.ends_with(b"\n") {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = OpenOptions::new().read(true).write(true).open(path) else { return Ok(()) };
+    let len = file.metadata()?.len();
+    // Only the end is read: a record is far shorter than this, a journal may be far longer.
+    let tail_len = len.min(1 << 20);
+    file.seek(SeekFrom::Start(len - tail_len))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    if tail.is_empty() || tail.ends_with(b"\n") {
         return Ok(());
     }
-    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
-    OpenOptions::new().write(true).open(path)?.set_len(keep as u64)
+    let keep =
+        tail.iter().rposition(|&b| b == b'\n').map_or(len - tail_len, |at| len - tail_len + at as u64 + 1);
+    file.set_len(keep)
 }
 
 /// `--fresh`: the journal and the logs are put away (renamed, kept) — never while a restore left

@@ -80,7 +80,7 @@ fn left_running(d: &Path, id: &str, timeout: &str) -> (std::path::PathBuf, u32) 
     wait_for(&d.join("child"), "the restore to start");
     signal(&child, libc::SIGKILL);
     child.wait().unwrap();
-    let sleeper = std::fs::read_to_string(d.join("child")).unwrap().trim().parse().unwrap();
+    let sleeper = read_pid(&d.join("child"));
     (plan, sleeper)
 }
 

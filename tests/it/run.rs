@@ -167,7 +167,7 @@ timeout = "1s"
     let (code, report) = run_json(&plan_in(dir.path(), &body), &[]);
     assert_eq!(code, Some(1));
     assert_eq!(report["services"][0]["reason"], "timed out after 1s (process group killed)");
-    let pid: u32 = std::fs::read_to_string(dir.path().join("child")).unwrap().trim().parse().unwrap();
+    let pid: u32 = read_pid(&dir.path().join("child"));
     let deadline = Instant::now() + Duration::from_secs(5);
     while restorectl::process::alive(pid, None) {
         assert!(Instant::now() < deadline, "the action's child {pid} survived");
@@ -387,7 +387,7 @@ fn a_second_ctrl_c_kills_the_running_actions() {
     let plan = plan_in(dir.path(), &body);
     let child = spawn_run(&plan, &[]);
     wait_for(&dir.path().join("child"), "the restore to start");
-    let sleeper: u32 = std::fs::read_to_string(dir.path().join("child")).unwrap().trim().parse().unwrap();
+    let sleeper: u32 = read_pid(&dir.path().join("child"));
     let start = Instant::now();
     signal(&child, libc::SIGINT);
     std::thread::sleep(Duration::from_millis(300));

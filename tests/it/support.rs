@@ -106,3 +106,15 @@ pub fn wait_for(path: &Path, what: &str) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Waits (up to 10 s) for a file to hold a pid, as a script writes it (`echo $! > FILE`).
+pub fn read_pid(path: &Path) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(pid) = std::fs::read_to_string(path).ok().and_then(|t| t.trim().parse().ok()) {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "no pid in {}", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
