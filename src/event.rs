@@ -174,6 +174,13 @@ pub enum Event {
         at: Secs,
         by: String,
     },
+    /// The run was interrupted before the service's next attempt: it is left for the next run.
+    NotRetried {
+        service: Svc,
+        at: Secs,
+        /// The attempt that was not started.
+        attempt: u32,
+    },
     PhaseComplete {
         phase: String,
         at: Secs,
@@ -279,6 +286,7 @@ impl Event {
             | Online { service, .. }
             | Failed { service, .. }
             | Blocked { service, .. }
+            | NotRetried { service, .. }
             | RtoMissed { service, .. } => Some(service),
             _ => None,
         }
@@ -302,6 +310,7 @@ impl Event {
             | Online { at, .. }
             | Failed { at, .. }
             | Blocked { at, .. }
+            | NotRetried { at, .. }
             | PhaseComplete { at, .. }
             | RtoMissed { at, .. }
             | Interrupting { at, .. }

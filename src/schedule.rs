@@ -177,6 +177,14 @@ impl<'g> Scheduler<'g> {
         self.stopped = true;
     }
 
+    /// A running service ends neither online nor failed (the run was stopped before its next
+    /// attempt): its dependents are left waiting, not blocked.
+    pub fn abandon(&mut self, service: usize) {
+        let n = self.graph.services[service];
+        debug_assert!(self.stopped && self.state[n.index()] == NodeState::Running);
+        self.running -= 1;
+    }
+
     /// Nothing is running and nothing more will start.
     pub fn finished(&self) -> bool {
         self.running == 0 && (self.stopped || self.ready_count == 0)

@@ -49,6 +49,9 @@ pub fn describe(e: &Event) -> Option<String> {
             format!("{service}: FAILED (attempt {attempts} of {}): {reason}{}", of.max(attempts), see(log))
         }
         Event::Blocked { service, by, .. } => format!("{service}: blocked (dependency {by} failed)"),
+        Event::NotRetried { service, attempt, .. } => {
+            format!("{service}: attempt {attempt} not started (interrupted); the next run restores it")
+        }
         Event::PhaseComplete { phase, .. } => format!("phase {phase} complete"),
         Event::RtoMissed { service, rto, .. } => {
             format!("{service}: not online within its RTO of {}", human_duration(rto.duration()))

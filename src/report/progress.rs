@@ -170,7 +170,9 @@ impl Reporter for Bar {
                 self.waiting.remove(&**service);
                 self.done(service);
             }
-            Event::Failed { service, .. } | Event::Blocked { service, .. } => {
+            Event::Failed { service, .. }
+            | Event::Blocked { service, .. }
+            | Event::NotRetried { service, .. } => {
                 self.waiting.remove(&**service);
                 self.done(service);
             }

@@ -232,6 +232,56 @@ fn after_a_ctrl_c_the_run_ends_once_only_people_are_left() {
     assert!(log.contains("interrupted: stopping now; signoff waited for people only"), "{log}");
 }
 
+/// Ctrl-C while a service waits out its retry backoff: no further attempt starts, the run ends
+/// without waiting the backoff, the service and its dependents are left (not failed, not blocked)
+/// for the next run, which restores them.
+#[test]
+fn a_ctrl_c_during_a_retry_backoff_starts_no_further_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        "[[service]]\nid = \"billing\"\nname = \"billing\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/billing.up\"]\ninterval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo billing >> {d}/runs; test -f {d}/fixed && touch {d}/billing.up\"]\nretries = 3\nbackoff = \"1h\"\n\n[[service]]\nid = \"portal\"\nname = \"portal\"\ndepends_on = [\"billing\"]\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let child = spawn_run(&plan, &[]);
+    let journal = d.join(".restorectl/journal.jsonl");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""event":"retrying""#) {
+        assert!(std::time::Instant::now() < deadline, "the first attempt never failed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&child, libc::SIGINT);
+    // The backoff is an hour: a run that waits it out is stopped here, not waited for.
+    let mut child = child;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the interrupted run waited out the retry backoff");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{log}");
+    assert!(log.contains("billing: failed (attempt 1 of 4): "), "{log}");
+    assert!(log.contains("billing: attempt 2 not started (interrupted); the next run restores it"), "{log}");
+    let runs = || std::fs::read_to_string(d.join("runs")).unwrap().lines().count();
+    assert_eq!(runs(), 1, "no attempt may start after the Ctrl-C");
+    let report = json(&out.stdout);
+    assert_eq!(report["outcome"], "interrupted");
+    assert_eq!(state_of(&report, "billing"), "pending");
+    assert_eq!(state_of(&report, "portal"), "pending", "not blocked: billing did not fail");
+
+    std::fs::write(d.join("fixed"), "").unwrap();
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(state_of(&report, "billing"), "online");
+    assert_eq!(state_of(&report, "portal"), "online");
+    assert_eq!(runs(), 2);
+}
+
 /// Online exactly at the RTO is in time: no delay notice, no miss.
 #[test]
 fn online_exactly_at_the_rto_meets_it() {

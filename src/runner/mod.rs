@@ -1,0 +1,209 @@
+//! The run: the scheduler driven over time. Starts every service the scheduler allows, takes each
+//! through probe → restore → verify with retries and exponential backoff, and emits every step as an
+//! event. Live and dry runs share all of this; only the executor (real or simulated) and the clock
+//! (real or tokio's paused virtual time) differ.
+
+mod emitter;
+mod executor;
+mod service;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::event::{Event, Outcome, RunMode};
+use crate::graph::Graph;
+use crate::plan::Plan;
+use crate::schedule::{Change, Scheduler};
+pub use emitter::{Ack, Emitter};
+use emitter::{Ended, Msg};
+pub use executor::{Executor, Resumed};
+
+/// What kind of run this is.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Names the run's logs and the confirmations meant for it.
+    pub id: String,
+    /// How many services are worked on at once.
+    pub jobs: usize,
+    pub mode: RunMode,
+}
+
+/// A stream of Ctrl-C presses (live runs); `None` in tests and dry runs.
+pub type Interrupts = Option<mpsc::UnboundedReceiver<()>>;
+
+/// Runs the plan. `sink` sees every event, in order; returns how the run ended.
+pub async fn run<E: Executor>(
+    plan: Arc<Plan>,
+    graph: &Graph,
+    exec: Arc<E>,
+    config: &RunConfig,
+    mut interrupts: Interrupts,
+    sink: &mut dyn FnMut(&Event, Ack),
+) -> Outcome {
+    let durations: Vec<Duration> = plan.services.iter().map(|s| s.duration).collect();
+    let phases: Vec<Option<usize>> = plan.services.iter().map(|s| s.phase).collect();
+    let mut sched = Scheduler::new(graph, &durations, &phases, plan.phases.len(), config.jobs);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let ids = plan.services.iter().map(|s| Arc::from(s.id.as_str())).collect();
+    let (stop, stopping) = watch::channel(false);
+    let em = Emitter { tx, start: Instant::now(), plan: plan.clone(), ids, stopping };
+    let started = Event::RunStarted {
+        run: config.id.clone(),
+        services: plan.services.len(),
+        dry_run: config.mode.is_dry(),
+        jobs: config.jobs,
+    };
+    sink(&started, Ack(None));
+    let mut online_count = 0;
+    let mut online = vec![false; plan.services.len()];
+    // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
+    let mut deadlines = tokio::task::JoinSet::new();
+    for (i, s) in plan.services.iter().enumerate() {
+        if let Some(rto) = s.rto {
+            let tx = em.tx.clone();
+            deadlines.spawn(async move {
+                // Missed means online later than the RTO: at the RTO itself it is still met.
+                tokio::time::sleep(rto + Duration::from_millis(1)).await;
+                let _ = tx.send(Msg::Deadline(i));
+            });
+        }
+    }
+    let mut running: Vec<usize> = Vec::new();
+    // Running services that wait for a person, not for a process.
+    let mut on_people: HashSet<usize> = HashSet::new();
+    let mut presses = 0;
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        while let Some(i) = sched.start_next() {
+            running.push(i);
+            let (exec, em) = (exec.clone(), em.clone());
+            tasks.spawn(async move {
+                let ended = service::restore_one(&*exec, i, &em).await;
+                let _ = em.tx.send(Msg::Done(i, ended));
+            });
+        }
+        if sched.finished() {
+            break;
+        }
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(Msg::Event(e, ack)) => {
+                    if let Event::WaitingForOperator { service, .. } = &e
+                        && let Some(i) = service.index()
+                    {
+                        on_people.insert(i);
+                    }
+                    sink(&e, Ack(ack));
+                }
+                Some(Msg::Deadline(i)) => {
+                    if !online[i] {
+                        let rto = plan.services[i].rto.unwrap_or_default().into();
+                        sink(&Event::RtoMissed { service: em.id(i), at: em.at(), rto }, Ack(None));
+                    }
+                }
+                Some(Msg::Done(i, Ended::Stopped)) => {
+                    running.retain(|&r| r != i);
+                    on_people.remove(&i);
+                    sched.abandon(i);
+                }
+                Some(Msg::Done(i, ended)) => {
+                    let up = ended == Ended::Online;
+                    running.retain(|&r| r != i);
+                    on_people.remove(&i);
+                    online_count += usize::from(up);
+                    online[i] = up;
+                    for change in sched.complete(i, up) {
+                        let at = em.at();
+                        match change {
+                            Change::Blocked { service, by } => {
+                                sink(&Event::Blocked { service: em.id(service), at, by: em.id(by).to_string() }, Ack(None));
+                            }
+                            Change::PhaseComplete { phase } => {
+                                sink(&Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at }, Ack(None));
+                            }
+                        }
+                    }
+                }
+                None => break,
+            },
+            Some(()) = next_press(&mut interrupts) => {
+                presses += 1;
+                sched.stop();
+                let _ = stop.send(true);
+                let waiting_for = running.iter().map(|&i| em.id(i).to_string()).collect();
+                let force = presses > 1;
+                sink(&Event::Interrupting { at: em.at(), waiting_for, force, only_people: false }, Ack(None));
+                if force {
+                    drain(&mut rx, sink);
+                    kill_now(&*exec, &em, sink, &mut tasks);
+                    break;
+                }
+            }
+        }
+        // Interrupted, and nothing left but people to wait for: a person may take hours, so stop
+        // now (whether that was so at the press or became so since).
+        if presses == 1 && !running.is_empty() && running.iter().all(|i| on_people.contains(i)) {
+            let waiting_for = running.iter().map(|&i| em.id(i).to_string()).collect();
+            sink(
+                &Event::Interrupting { at: em.at(), waiting_for, force: true, only_people: true },
+                Ack(None),
+            );
+            drain(&mut rx, sink);
+            kill_now(&*exec, &em, sink, &mut tasks);
+            break;
+        }
+    }
+    deadlines.abort_all();
+    // Events of tasks that finished together with the last completion.
+    drain(&mut rx, sink);
+    let outcome = if presses > 0 {
+        Outcome::Interrupted
+    } else if online_count == plan.services.len() {
+        Outcome::Success
+    } else {
+        Outcome::Failed
+    };
+    sink(&Event::RunFinished { at: em.at(), outcome }, Ack(None));
+    outcome
+}
+
+/// Hands the sink every event already sent (before a kill is journaled, or the run's end).
+fn drain(rx: &mut mpsc::UnboundedReceiver<Msg>, sink: &mut dyn FnMut(&Event, Ack)) {
+    while let Ok(msg) = rx.try_recv() {
+        if let Msg::Event(e, ack) = msg {
+            sink(&e, Ack(ack));
+        }
+    }
+}
+
+/// Stops every task and kills every running action, journaling each killed attempt.
+fn kill_now<E: Executor>(
+    exec: &E,
+    em: &Emitter,
+    sink: &mut dyn FnMut(&Event, Ack),
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    tasks.abort_all();
+    for (i, attempt) in exec.kill_all() {
+        let killed = Event::ActionFinished {
+            service: em.id(i),
+            attempt,
+            at: em.at(),
+            ok: false,
+            detail: "killed (interrupted)".into(),
+            log: exec.log(i, attempt),
+        };
+        sink(&killed, Ack(None));
+    }
+}
+
+async fn next_press(interrupts: &mut Interrupts) -> Option<()> {
+    match interrupts {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}

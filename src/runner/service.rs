@@ -1,0 +1,125 @@
+//! One service's way through a run: take over what an earlier run left, or probe; if down,
+//! restore and verify, retrying with exponential backoff until it is online, fails for good, or the
+//! run is interrupted.
+
+use std::time::Duration;
+
+use super::emitter::{Emitter, Ended};
+use super::executor::{Executor, Resumed};
+use crate::event::Event;
+
+/// One service: take over what an earlier run left unfinished, or probe; if down, restore and
+/// verify, retrying with exponential backoff.
+pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> Ended {
+    let service = &em.plan.services[i];
+    em.emit(Event::ServiceStarted { service: em.id(i), at: em.at() });
+    let mut attempt = match exec.resume(i, em).await {
+        // The earlier run's attempt counts as one of ours: verified like ours, retried like ours.
+        Some(Resumed { attempt, ended }) => {
+            finished(exec, i, em, attempt, &ended);
+            match settle(exec, i, em, attempt, ended).await {
+                Some(ended) => return ended,
+                None => attempt + 1,
+            }
+        }
+        None => {
+            if exec.probe(i, em).await == Some(true) {
+                em.emit(Event::AlreadyOnline { service: em.id(i), at: em.at() });
+                return Ended::Online;
+            }
+            1
+        }
+    };
+    while attempt <= tries(service) {
+        if em.stopping() {
+            // Interrupted: what runs may finish, nothing new starts (a retry included).
+            em.emit(Event::NotRetried { service: em.id(i), at: em.at(), attempt });
+            return Ended::Stopped;
+        }
+        let started = Event::ActionStarted { service: em.id(i), attempt, at: em.at() };
+        if service.restore.is_some() && !em.record(started).await {
+            // Never act on what the journal does not hold: a crash would forget it.
+            let reason =
+                "the journal could not record the start of the restore, so it was not started".to_owned();
+            em.emit(Event::Failed {
+                service: em.id(i),
+                at: em.at(),
+                attempts: attempt,
+                of: tries(service),
+                reason,
+                log: None,
+            });
+            return Ended::Failed;
+        }
+        let restored = exec.restore(i, attempt, em).await;
+        if service.restore.is_some() {
+            finished(exec, i, em, attempt, &restored);
+        }
+        if let Some(ended) = settle(exec, i, em, attempt, restored).await {
+            return ended;
+        }
+        attempt += 1;
+    }
+    Ended::Failed
+}
+
+fn tries(service: &crate::plan::Service) -> u32 {
+    service.restore.as_ref().map_or(0, |r| r.retries) + 1
+}
+
+fn finished<E: Executor>(exec: &E, i: usize, em: &Emitter, attempt: u32, result: &Result<(), String>) {
+    let (ok, detail) = match result {
+        Ok(()) => (true, "done".to_owned()),
+        Err(e) => (false, e.clone()),
+    };
+    let log = exec.log(i, attempt);
+    em.emit(Event::ActionFinished { service: em.id(i), attempt, at: em.at(), ok, detail, log });
+}
+
+/// After an attempt's action: verify it, then the service is online, failed for good, or gets
+/// another attempt after its backoff (`None`; the loop then sees whether the run was interrupted
+/// meanwhile).
+async fn settle<E: Executor>(
+    exec: &E,
+    i: usize,
+    em: &Emitter,
+    attempt: u32,
+    restored: Result<(), String>,
+) -> Option<Ended> {
+    let service = &em.plan.services[i];
+    let id = em.id(i);
+    let result = match restored {
+        Ok(()) => {
+            em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });
+            exec.verify(i, em).await
+        }
+        Err(e) => Err(e),
+    };
+    let of = tries(service).max(attempt);
+    let log = exec.log(i, attempt);
+    match result {
+        Ok(()) => {
+            em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
+            Some(Ended::Online)
+        }
+        Err(reason) if attempt < of => {
+            let backoff = service.restore.as_ref().map_or(Duration::ZERO, |r| r.backoff);
+            let wait = backoff.saturating_mul(1 << (attempt - 1).min(16));
+            em.emit(Event::Retrying {
+                service: id,
+                attempt,
+                of,
+                at: em.at(),
+                after: wait.into(),
+                reason,
+                log,
+            });
+            em.sleep_unless_stopped(wait).await;
+            None
+        }
+        Err(reason) => {
+            em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, of, reason, log });
+            Some(Ended::Failed)
+        }
+    }
+}
