@@ -70,10 +70,28 @@ pub struct WebhookTable {
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Contact {
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    pub phone: Option<Channel>,
+    pub email: Option<Channel>,
     /// Public URL of a contact form.
-    pub form: Option<String>,
+    pub form: Option<Channel>,
+}
+
+/// A contact channel: its address, or the address and the service it needs (not offered while
+/// that service is down).
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum Channel {
+    Address(String),
+    WithService(ChannelTable),
+}
+
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ChannelTable {
+    /// The phone number, e-mail address or URL.
+    pub address: String,
+    /// The id of the service the channel needs.
+    pub service: Option<String>,
 }
 
 /// A duration: "90s", "5m", "4h", "1h 30m", "3d", "2 weeks" (a day is 24 hours; no months or years).

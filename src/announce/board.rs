@@ -40,6 +40,8 @@ pub struct Board {
     pending: BTreeSet<usize>,
     /// How many services are customer-facing, and the first few of them.
     customers: (usize, Vec<usize>),
+    /// Each contact channel (`phone`, `email`, `form`) and the service it needs, if any.
+    channels: Vec<(&'static str, Option<usize>)>,
 }
 
 impl Board {
@@ -48,8 +50,20 @@ impl Board {
         let pending: BTreeSet<usize> =
             customer.iter().enumerate().filter(|(_, c)| **c).map(|(i, _)| i).collect();
         let customers = (pending.len(), pending.iter().take(FIRST).copied().collect());
+        let channels = plan
+            .contact
+            .channels()
+            .map(|(key, c)| {
+                let needs = c
+                    .service
+                    .as_ref()
+                    .and_then(|id| plan.services.iter().position(|s| s.id == *id.get_ref()));
+                (key, needs)
+            })
+            .collect();
         Self {
             customers,
+            channels,
             states: vec![ServiceState::Unavailable; plan.services.len()],
             customer,
             back: BTreeSet::new(),
@@ -75,6 +89,11 @@ impl Board {
 
     pub fn is_online(&self, i: usize) -> bool {
         self.states[i] == ServiceState::Operational
+    }
+
+    /// Each contact channel, and whether customers can use it now (the service it needs is online).
+    pub fn channels(&self) -> impl Iterator<Item = (&'static str, bool)> + '_ {
+        self.channels.iter().map(|&(key, needs)| (key, needs.is_none_or(|i| self.is_online(i))))
     }
 
     /// Every customer-facing service is online.

@@ -33,11 +33,7 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
         "locale": locale,
         "date": locale::date(locale, when),
         "time": locale::time(when),
-        "contact": {
-            "phone": plan.contact.phone,
-            "email": plan.contact.email,
-            "form": plan.contact.form,
-        },
+        "contact": contact(plan, board),
         "affected": affected,
         "affected_count": affected_count,
         "back": back,
@@ -50,6 +46,19 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
         "deadline": "",
         "updates": [],
     })
+}
+
+/// The contact channels customers can use now (`contact.phone`, `.email`, `.form`), and under
+/// `contact.down` those they should not use yet: their service is not back.
+fn contact(plan: &Plan, board: &Board) -> serde_json::Value {
+    let mut open = json!({ "phone": null, "email": null, "form": null });
+    let mut down = open.clone();
+    for ((key, usable), (_, channel)) in board.channels().zip(plan.contact.channels()) {
+        let to = if usable { &mut open } else { &mut down };
+        to[key] = json!(channel.address);
+    }
+    open["down"] = down;
+    open
 }
 
 /// The services an update is about: id, name and summary of the first `SUBJECTS`.

@@ -4,6 +4,7 @@
 pub const TOP: &[&str] = &["plan", "defaults", "announce", "phase", "service"];
 pub const PLAN: &[&str] = &["name", "organization", "locales", "timezone", "phase_gates", "contact"];
 pub const CONTACT: &[&str] = &["phone", "email", "form"];
+pub const CHANNEL: &[&str] = &["address", "service"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing", "wait_timeout"];
 pub const CHECK_DEFAULTS: &[&str] = &["timeout", "interval", "healthy_after"];
 pub const RESTORE_DEFAULTS: &[&str] = &["timeout", "retries", "backoff"];

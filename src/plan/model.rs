@@ -53,9 +53,27 @@ pub struct Webhook {
 
 #[derive(Debug, Clone, Default)]
 pub struct Contact {
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub form: Option<String>,
+    pub phone: Option<Channel>,
+    pub email: Option<Channel>,
+    pub form: Option<Channel>,
+}
+
+impl Contact {
+    /// Each channel given, with its key (`phone`, `email`, `form`).
+    pub fn channels(&self) -> impl Iterator<Item = (&'static str, &Channel)> {
+        [("phone", &self.phone), ("email", &self.email), ("form", &self.form)]
+            .into_iter()
+            .filter_map(|(key, c)| Some((key, c.as_ref()?)))
+    }
+}
+
+/// A way customers reach the organisation, and the service it needs: while that service is not
+/// online, updates do not offer the channel and ask people not to use it.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    /// The phone number, e-mail address or URL.
+    pub address: String,
+    pub service: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone)]

@@ -204,9 +204,21 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
     if let Some(v) = f.get("contact")
         && let Some(c) = dec.table(v, "contact", "`[plan.contact]`", keys::CONTACT)
     {
-        let mut field = |key: &str| c.get(key).and_then(|v| dec.string(v, key)).map(Spanned::into_inner);
+        let mut field = |key: &str| c.get(key).and_then(|v| channel(v, key, dec));
         plan.contact = Contact { phone: field("phone"), email: field("email"), form: field("form") };
     }
+}
+
+/// A contact channel: its address alone, or `{ address = "…", service = "email" }`.
+fn channel(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Channel> {
+    if v.get_ref().as_str().is_some() {
+        return dec.string(v, key).map(|address| Channel { address: address.into_inner(), service: None });
+    }
+    let context = format!("`[plan.contact]` `{key}`");
+    let f = dec.table(v, key, context, keys::CHANNEL)?;
+    let address = dec.required(&f, "address", "\"…\"").and_then(|v| dec.string(v, "address"))?;
+    let service = f.get("service").and_then(|v| dec.string(v, "service"));
+    Some(Channel { address: address.into_inner(), service })
 }
 
 fn is_locale(s: &str) -> bool {

@@ -1,5 +1,6 @@
-//! Rules that span several tables of a decoded plan: unique ids, complete translations, and
-//! customer-facing text that must never reveal internal infrastructure.
+//! Rules that span several tables of a decoded plan: unique ids, complete translations, contact
+//! channels that name real services, and customer-facing text that must never reveal internal
+//! infrastructure.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,6 +11,7 @@ use super::diagnostic::Diagnostic;
 use super::model::*;
 use super::source::{Source, Span};
 use super::text::Text;
+use crate::suggest::did_you_mean;
 
 pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -41,8 +43,29 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
             translations(summary, "summary", &ctx, &plan.locales, &mut out);
         }
     }
+    channels(plan, &mut out);
     leaks(plan, source, &mut out);
     out
+}
+
+/// A contact channel's `service` must be one of the plan's services.
+fn channels(plan: &Plan, out: &mut Vec<Diagnostic>) {
+    for (key, channel) in plan.contact.channels() {
+        let Some(service) = &channel.service else { continue };
+        if plan.services.iter().any(|s| s.id == *service.get_ref()) {
+            continue;
+        }
+        let ids = plan.services.iter().map(|s| s.id.as_str());
+        out.push(
+            Diagnostic::error(
+                "unknown-channel-service",
+                service.span(),
+                format!("contact channel `{key}` needs unknown service `{}`", service.get_ref()),
+            )
+            .label("no service has this id")
+            .help_opt(did_you_mean(service.get_ref(), ids).map(|m| format!("did you mean `{m}`?"))),
+        );
+    }
 }
 
 fn duplicate_ids<'a>(

@@ -53,6 +53,59 @@ fn every_event_in_every_locale_of_the_ista_plan() {
     }
 }
 
+/// Contact channels follow their services: an update offers a channel only once the service it
+/// needs is back, and until then asks customers not to use it — in both languages, on a plain run,
+/// with the e-mail restore failing for good, and with the restores running slow.
+#[test]
+fn no_update_offers_a_channel_whose_service_is_down() {
+    // (channel address, the file name part of its service's "back online" update)
+    let channels = [
+        ("+48 22 000 00 00", "phone-hotline"),
+        ("kontakt@example.com", "email"),
+        ("https://www.example.com/kontakt", "contact-forms"),
+    ];
+    let offers = |text: &str, address: &str| {
+        text.lines().any(|l| {
+            (l.starts_with("Jesteśmy do Państwa dyspozycji") || l.starts_with("You can reach us"))
+                && l.contains(address)
+        })
+    };
+    for extra in [&[][..], &["--fail", "email"], &["--slow", "backup-restore:9"]] {
+        let (_state, dir) = ista_dry_run(extra);
+        let mut back = std::collections::HashSet::new();
+        let mut warned = 0;
+        for name in announcements(&dir).iter().filter(|n| n.starts_with(char::is_numeric)) {
+            for (_, service) in channels {
+                if name.contains(&format!("-online-{service}.")) {
+                    back.insert(service);
+                }
+            }
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            for (address, service) in channels {
+                assert_eq!(
+                    offers(&text, address),
+                    back.contains(service),
+                    "{extra:?} {name}: {address} offered while {service} is {}:\n{text}",
+                    if back.contains(service) { "back" } else { "down" }
+                );
+            }
+            if !back.contains("email") {
+                let dont = if name.ends_with(".pl.md") {
+                    "Prosimy tymczasowo nie pisać na adres kontakt@example.com – wiadomości mogą do nas nie dotrzeć."
+                } else {
+                    "Please do not write to kontakt@example.com for now: messages may not reach us."
+                };
+                assert!(text.contains(dont), "{extra:?} {name}:\n{text}");
+                warned += 1;
+            }
+        }
+        assert!(warned >= 2, "{extra:?}: the outage notice asks, in both languages, not to write");
+        if extra.first() == Some(&"--fail") {
+            assert!(!back.contains("email"), "the e-mail restore was made to fail");
+        }
+    }
+}
+
 #[test]
 fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() {
     let (_state, dir) = ista_dry_run(&[]);
