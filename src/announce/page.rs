@@ -1,6 +1,6 @@
-//! The static status page: every customer-facing service with its state, the latest updates (the
-//! older ones a link away, in the feed), and a language switch; one self-contained HTML file (no
-//! external assets).
+//! The static status page: every customer-facing service with its state, the contact channels
+//! customers can use now (as `tel:`/`mailto:` links), the latest updates (the older ones a link
+//! away, in the feed), and a language switch; one self-contained HTML file (no external assets).
 
 use std::collections::BTreeMap;
 
@@ -41,6 +41,7 @@ struct PageOf<'a> {
     date: String,
     time: String,
     services: Vec<Row<'a>>,
+    contact: &'a [Channel<'a>],
     updates: Vec<String>,
     /// How many older updates the feed holds.
     older: usize,
@@ -52,13 +53,46 @@ struct Row<'a> {
     state: &'static str,
 }
 
-/// The page's context. `feeds`: per locale, every update, oldest first.
+/// A contact channel on the page: a link while customers can use it, a note while they cannot.
+#[derive(Serialize)]
+struct Channel<'a> {
+    /// `phone`, `email` or `form`.
+    kind: &'static str,
+    address: &'a str,
+    /// `None` while the service the channel needs is down.
+    href: Option<String>,
+}
+
+/// Where a link to a channel points: `tel:` with the digits, `mailto:`, or the form's own URL.
+fn href(kind: &str, address: &str) -> Option<String> {
+    match kind {
+        "phone" => Some(format!(
+            "tel:{}",
+            address.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>()
+        )),
+        "email" => Some(format!("mailto:{address}")),
+        _ if address.starts_with("https://") || address.starts_with("http://") => Some(address.to_owned()),
+        _ => None,
+    }
+}
+
+/// The page's context. `channels`: each contact channel and whether customers can use it now;
+/// `feeds`: per locale, every update, oldest first.
 pub fn context(
     plan: &Plan,
     when: &ZonedDateTime,
     states: &[ServiceState],
+    channels: impl Iterator<Item = (&'static str, bool)>,
     feeds: &BTreeMap<String, Vec<String>>,
 ) -> minijinja::Value {
+    let contact: Vec<Channel> = channels
+        .zip(plan.contact.channels())
+        .map(|((kind, usable), (_, c))| Channel {
+            kind,
+            address: &c.address,
+            href: if usable { href(kind, &c.address) } else { None },
+        })
+        .collect();
     let pages = plan
         .locales
         .iter()
@@ -79,6 +113,7 @@ pub fn context(
                 date: locale::date(l, when),
                 time: locale::time(when),
                 services,
+                contact: &contact,
                 updates,
                 older,
             }
@@ -94,5 +129,7 @@ pub fn sample(plan: &Plan) -> minijinja::Value {
     let states = vec![ServiceState::Restoring; plan.services.len().min(3)];
     let feeds: BTreeMap<String, Vec<String>> =
         plan.locales.iter().map(|l| (l.clone(), vec!["update".to_owned(); LATEST + 2])).collect();
-    context(plan, &now, &states, &feeds)
+    // One channel usable, the next not: both ways of showing one are rendered.
+    let channels = plan.contact.channels().enumerate().map(|(i, (kind, _))| (kind, i % 2 == 0));
+    context(plan, &now, &states, channels, &feeds)
 }

@@ -168,7 +168,7 @@ impl Writer {
                 Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
             }
         }
-        let ctx = page::context(&self.plan, &when, &board.states, &self.feeds);
+        let ctx = page::context(&self.plan, &when, &board.states, board.channels(), &self.feeds);
         match self.templates.render(templates::PAGE, &ctx) {
             Ok(html) => {
                 let _ = std::fs::write(self.dir.join("status.html"), html);

@@ -106,6 +106,41 @@ fn no_update_offers_a_channel_whose_service_is_down() {
     }
 }
 
+/// The status page's contact box links the channels customers can use (`tel:`, `mailto:`, the
+/// form) and marks the one whose service failed as not to be used, in both languages.
+#[test]
+fn the_status_page_links_only_the_channels_that_work() {
+    let (_state, dir) = ista_dry_run(&["--fail", "email"]);
+    let page = std::fs::read_to_string(dir.join("status.html")).unwrap();
+    assert!(
+        page.contains(
+            r#"<dt>Infolinia</dt>
+      <dd><a href="tel:+48220000000">+48 22 000 00 00</a></dd>"#
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            r#"<dt>E-mail</dt>
+      <dd><span class="unavailable">chwilowo nieczynne – prosimy nie korzystać</span></dd>"#
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            r#"<dt>E-mail</dt>
+      <dd><span class="unavailable">not working yet: please do not use it for now</span></dd>"#
+        ),
+        "{page}"
+    );
+    assert!(page.contains(r#"<dt>Contact form</dt>"#), "{page}");
+    assert!(!page.contains("mailto:"), "the e-mail restore failed: no link to write to it");
+
+    let (_state, dir) = ista_dry_run(&[]);
+    let page = std::fs::read_to_string(dir.join("status.html")).unwrap();
+    assert_eq!(page.matches(r#"<a href="mailto:kontakt@example.com">kontakt@example.com</a>"#).count(), 2);
+}
+
 #[test]
 fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() {
     let (_state, dir) = ista_dry_run(&[]);
@@ -259,11 +294,35 @@ fn services_online_within_the_batch_window_share_one_update() {
 
 /// The page, with a probe script: records errors, reads what is shown, switches language.
 fn probe_page(page: &Path) -> serde_json::Value {
+    probe_page_with(page, &[])
+}
+
+/// Opens the page in headless Chromium (with `flags`) and reports what a visitor meets: errors,
+/// the language switch, the rows, and the lowest contrast of any text against the page.
+fn probe_page_with(page: &Path, flags: &[&str]) -> serde_json::Value {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
     let html = std::fs::read_to_string(page).unwrap();
     let probe = r#"<script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message)));
+// WCAG 2 contrast of each text's colour against the page's background; the lowest, and where.
+const lowestContrast = () => {
+  const rgb = c => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => rgb(c).map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = lum(getComputedStyle(document.body).backgroundColor);
+  let low = { ratio: 99, what: "" };
+  for (const lang of ["pl", "en"]) {
+    for (const m of document.querySelectorAll("main")) m.hidden = m.lang !== lang;
+    for (const e of document.querySelectorAll("main:not([hidden]) :is(h1, h2, h3, p, li span, dt, dd, a, span), nav button")) {
+      const fg = lum(getComputedStyle(e).color);
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      if (ratio < low.ratio) low = { ratio, what: `${e.tagName.toLowerCase()}.${e.className} ${getComputedStyle(e).color} "${e.textContent.slice(0, 30)}"` };
+    }
+  }
+  for (const m of document.querySelectorAll("main")) m.hidden = m.lang !== "pl";
+  return low;
+};
 window.addEventListener("load", () => {
   const visible = () => [...document.querySelectorAll("main")].filter(m => !m.hidden && m.offsetParent !== null).map(m => m.lang);
   const services = lang => [...document.querySelectorAll(`main[lang=${lang}] ul.services li`)].map(li => [li.children[0].textContent, li.children[1].className.replace("state ", ""), li.children[1].textContent]);
@@ -276,7 +335,8 @@ window.addEventListener("load", () => {
   out.id = "probe";
   out.textContent = JSON.stringify({ errors: window.__errors, before, after, pressed, htmlLang: document.documentElement.lang,
     pl: services("pl"), en: services("en"), articles: document.querySelectorAll("main[lang=en] article").length,
-    external: [...document.querySelectorAll("[src],link[href]")].length });
+    external: [...document.querySelectorAll("[src],link[href]")].length, dark: matchMedia("(prefers-color-scheme: dark)").matches,
+    contrast: lowestContrast() });
   document.body.appendChild(out);
 });
 </script>"#;
@@ -296,6 +356,7 @@ window.addEventListener("load", () => {
             "--virtual-time-budget=3000",
             "--dump-dom",
         ])
+        .args(flags)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("file://{}", probed.display()))
         .stderr(Stdio::null())
@@ -331,6 +392,19 @@ fn the_status_page_works_in_a_real_browser() {
     assert_eq!(state("the ista connect portal"), "unavailable");
     assert_eq!(r["pl"][0], serde_json::json!(["firmowa poczta e-mail", "operational", "bez zakłóceń"]));
     assert!(r["articles"].as_u64().unwrap() >= 10);
+}
+
+/// Every text on the page, the failed services' red and the contact box included, reads at WCAG
+/// AA contrast (4.5:1) in light and in dark mode, as Chromium computes the colours.
+#[test]
+fn the_status_page_is_readable_in_light_and_dark_mode() {
+    let (_state, dir) = ista_dry_run(&["--fail", "email"]);
+    for (flags, dark) in [(&[][..], false), (&["--force-dark-mode"][..], true)] {
+        let r = probe_page_with(&dir.join("status.html"), flags);
+        assert_eq!(r["dark"], dark, "{r:#}");
+        let low = &r["contrast"];
+        assert!(low["ratio"].as_f64().unwrap() >= 4.5, "dark = {dark}: {low}");
+    }
 }
 
 fn live_plan(dir: &Path, hooks: &str, services: &[(&str, f64)]) -> PathBuf {
