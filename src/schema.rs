@@ -179,6 +179,8 @@ pub struct Service {
     pub wait_timeout: Option<HumanDuration>,
     /// What customers can do again, per locale.
     pub summary: Option<Localized>,
+    /// What customers can do meanwhile, per locale: told if the service's restore fails.
+    pub workaround: Option<Localized>,
     /// Health checks; all must pass.
     pub check: Option<Vec<Check>>,
     /// How to restore the service; without it restorectl waits for the checks.

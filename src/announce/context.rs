@@ -61,14 +61,16 @@ fn contact(plan: &Plan, board: &Board) -> serde_json::Value {
     open
 }
 
-/// The services an update is about: id, name and summary of the first `SUBJECTS`.
+/// The services an update is about: id, name, summary and workaround of the first `SUBJECTS`.
 fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value {
     services
         .iter()
         .take(SUBJECTS)
         .map(|&i| {
             let s = &plan.services[i];
-            json!({ "id": s.id, "name": s.display_name(locale), "summary": s.summary.as_ref().and_then(|t| t.get(locale)) })
+            let summary = s.summary.as_ref().and_then(|t| t.get(locale));
+            let workaround = s.workaround.as_ref().and_then(|t| t.get(locale));
+            json!({ "id": s.id, "name": s.display_name(locale), "summary": summary, "workaround": workaround })
         })
         .collect()
 }

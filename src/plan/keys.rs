@@ -19,6 +19,7 @@ pub const SERVICE: &[&str] = &[
     "customer_facing",
     "wait_timeout",
     "summary",
+    "workaround",
     "check",
     "restore",
 ];

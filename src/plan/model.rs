@@ -122,6 +122,8 @@ pub struct Service {
     /// How long to wait for the checks when no restore action bounds the wait.
     pub wait_timeout: Duration,
     pub summary: Option<Localized>,
+    /// What customers can do meanwhile, told if the service's restore fails.
+    pub workaround: Option<Localized>,
     pub checks: Vec<Check>,
     pub restore: Option<Restore>,
 }

@@ -42,6 +42,9 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
         if let Some(summary) = &s.summary {
             translations(summary, "summary", &ctx, &plan.locales, &mut out);
         }
+        if let Some(workaround) = &s.workaround {
+            translations(workaround, "workaround", &ctx, &plan.locales, &mut out);
+        }
     }
     channels(plan, &mut out);
     leaks(plan, source, &mut out);
@@ -257,7 +260,8 @@ fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
     }
     for s in plan.services.iter().filter(|s| s.customer_facing) {
         let ctx = format!("service `{}`", s.id);
-        for t in s.name.texts().chain(s.summary.iter().flat_map(|x| x.texts())) {
+        let told = s.summary.iter().chain(&s.workaround).flat_map(|x| x.texts());
+        for t in s.name.texts().chain(told) {
             check(t, &ctx);
         }
     }

@@ -141,6 +141,23 @@ fn the_status_page_links_only_the_channels_that_work() {
     assert_eq!(page.matches(r#"<a href="mailto:kontakt@example.com">kontakt@example.com</a>"#).count(), 2);
 }
 
+/// A failed restore is told to customers, once, in both languages: what is still unavailable
+/// (the failed service and those waiting for it), that no new date can be given yet, and what
+/// they can do meanwhile; no "back" or "everything restored" update pretends otherwise.
+#[test]
+fn a_failed_restore_is_announced_with_the_workarounds() {
+    let (_state, dir) = ista_dry_run(&["--fail", "billing"]);
+    let names = announcements(&dir);
+    let failed: Vec<&String> = names.iter().filter(|n| n.contains("-failed-")).collect();
+    assert_eq!(failed.len(), 2, "one failure update per language: {names:?}");
+    assert!(!names.iter().any(|n| n.contains("-online-billing") || n.contains("-restored-")), "{names:?}");
+    for (name, locale) in [(failed[1], "pl"), (failed[0], "en")] {
+        assert!(name.ends_with(&format!(".{locale}.md")), "{name}");
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        insta::assert_snapshot!(format!("ista_failed_{locale}"), text);
+    }
+}
+
 #[test]
 fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() {
     let (_state, dir) = ista_dry_run(&[]);

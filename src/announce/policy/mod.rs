@@ -24,6 +24,8 @@ pub enum Kind {
     Phase,
     /// Services still down when their RTO passed.
     Late,
+    /// Services whose restore failed for good, or that wait for one that did.
+    Failed,
     /// Everything is back.
     Restored,
 }
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Online => "online",
             Kind::Phase => "phase",
             Kind::Late => "late",
+            Kind::Failed => "failed",
             Kind::Restored => "restored",
         }
     }
@@ -64,6 +67,7 @@ pub struct Memory {
     pub restoring: HashSet<usize>,
     pub online: HashSet<usize>,
     pub late: HashSet<usize>,
+    pub failed: HashSet<usize>,
     pub phases: HashSet<usize>,
     /// The incident's id, once one was recorded.
     pub incident: Option<String>,
@@ -78,6 +82,7 @@ impl Memory {
             Kind::Restored => self.restored = true,
             Kind::Online => self.online.extend(&u.services),
             Kind::Late => self.late.extend(&u.services),
+            Kind::Failed => self.failed.extend(&u.services),
             Kind::Phase => self.phases.extend(&u.phases),
         }
     }
@@ -101,6 +106,7 @@ pub struct Policy {
     memory: Memory,
     online: Vec<usize>,
     late: Vec<usize>,
+    failed: Vec<usize>,
     phases: Vec<usize>,
     /// When the gathered services are due to be announced.
     due: Option<Secs>,
@@ -124,6 +130,7 @@ impl Policy {
             memory,
             online: Vec::new(),
             late: Vec::new(),
+            failed: Vec::new(),
             phases: Vec::new(),
             due: None,
         }
@@ -161,6 +168,9 @@ impl Policy {
             (Event::RtoMissed { .. }, Some(i)) if self.memory.started => {
                 self.gather(i, at, Kind::Late, &mut updates)
             }
+            (Event::Failed { .. } | Event::Blocked { .. }, Some(i)) if self.memory.started => {
+                self.gather(i, at, Kind::Failed, &mut updates)
+            }
             (Event::PhaseComplete { phase, .. }, _) => {
                 if let Some(&p) = self.phase_index.get(phase.as_str())
                     && self.memory.started
@@ -195,6 +205,7 @@ impl Policy {
     fn gather(&mut self, i: usize, at: Secs, kind: Kind, updates: &mut Vec<Update>) {
         let (told, batch) = match kind {
             Kind::Late => (&self.memory.late, &mut self.late),
+            Kind::Failed => (&self.memory.failed, &mut self.failed),
             _ => (&self.memory.online, &mut self.online),
         };
         if !self.customer[i] || told.contains(&i) || batch.contains(&i) {
@@ -221,12 +232,20 @@ impl Policy {
         self.due_at(at, updates);
     }
 
-    /// Publishes what was gathered: delays first, then what is back, then the stages complete.
+    /// Publishes what was gathered: failures first, then delays, then what is back, then the
+    /// stages complete.
     fn flush(&mut self, at: Secs, updates: &mut Vec<Update>) {
         self.due = None;
-        // A service that came back before its delay notice went out needs no delay notice.
-        let late: Vec<usize> =
-            std::mem::take(&mut self.late).into_iter().filter(|&i| !self.board.is_online(i)).collect();
+        let failed = std::mem::take(&mut self.failed);
+        if !failed.is_empty() {
+            self.publish(Kind::Failed, failed, Vec::new(), at, updates);
+        }
+        // A service that came back (or was told failed) before its delay notice went out needs
+        // no delay notice.
+        let late: Vec<usize> = std::mem::take(&mut self.late)
+            .into_iter()
+            .filter(|&i| !self.board.is_online(i) && !self.memory.failed.contains(&i))
+            .collect();
         if !late.is_empty() {
             self.publish(Kind::Late, late, Vec::new(), at, updates);
         }
@@ -255,135 +274,4 @@ impl Policy {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PLAN: &str = r#"
-[plan]
-name = "policy"
-[announce]
-batch_window = "15m"
-[[phase]]
-id = "core"
-[[phase]]
-id = "front"
-[[service]]
-id = "db"
-phase = "core"
-customer_facing = false
-[[service]]
-id = "mail"
-name = "e-mail"
-phase = "front"
-rto = "1h"
-[[service]]
-id = "web"
-name = "web shop"
-phase = "front"
-"#;
-
-    fn policy(memory: Memory) -> (Policy, std::sync::Arc<Plan>) {
-        let loaded = crate::loaded::check(std::path::Path::new("p.toml"), PLAN.as_bytes().to_vec())
-            .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
-        (Policy::new(&loaded.plan, memory, Duration::from_secs(15 * 60)), loaded.plan)
-    }
-
-    fn at(minutes: f64) -> Secs {
-        Secs(minutes * 60.0)
-    }
-
-    /// The test plan's services, by id.
-    fn svc(id: &str) -> crate::event::Svc {
-        let index = ["db", "mail", "web"].iter().position(|s| *s == id).expect("a service of the plan");
-        crate::event::Svc::new(index, id)
-    }
-
-    fn started(service: &str, m: f64) -> Event {
-        Event::ActionStarted { service: svc(service), attempt: 1, at: at(m) }
-    }
-
-    fn online(service: &str, m: f64) -> Event {
-        Event::Online { service: svc(service), at: at(m), attempts: 1 }
-    }
-
-    /// Feeds events (with their service's index) and collects every update.
-    fn run(p: &mut Policy, events: &[Event]) -> Vec<(Kind, Vec<usize>, f64)> {
-        events.iter().flat_map(|e| p.event(e).0).map(|u| (u.kind, u.services, u.at.0 / 60.0)).collect()
-    }
-
-    #[test]
-    fn one_outage_notice_then_what_comes_back_together_is_one_update_at_the_window_close() {
-        let (mut p, _) = policy(Memory::default());
-        let updates = run(
-            &mut p,
-            &[
-                started("db", 0.0),
-                online("db", 10.0),
-                started("mail", 10.0),
-                started("web", 10.0),
-                online("mail", 20.0),
-                online("web", 30.0),
-                Event::PhaseComplete { phase: "front".into(), at: at(30.0) },
-                Event::RunFinished { at: at(30.0), outcome: Outcome::Success },
-            ],
-        );
-        assert_eq!(
-            updates,
-            [
-                (Kind::Start, vec![], 0.0),
-                (Kind::Online, vec![1, 2], 30.0),
-                (Kind::Phase, vec![], 30.0),
-                (Kind::Restored, vec![], 30.0),
-            ]
-        );
-    }
-
-    #[test]
-    fn the_window_closing_before_the_next_event_dates_the_update_at_its_close() {
-        let (mut p, _) = policy(Memory::default());
-        let updates = run(&mut p, &[started("mail", 0.0), online("mail", 5.0), started("web", 300.0)]);
-        assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Online, vec![1], 20.0)]);
-    }
-
-    #[test]
-    fn a_phase_of_internal_services_only_is_not_announced_and_a_delay_is_told_once() {
-        let (mut p, _) = policy(Memory::default());
-        let late = Event::RtoMissed { service: svc("mail"), at: at(60.0), rto: at(60.0) };
-        let updates = run(
-            &mut p,
-            &[
-                started("db", 0.0),
-                online("db", 10.0),
-                Event::PhaseComplete { phase: "core".into(), at: at(10.0) },
-                started("mail", 10.0),
-                late.clone(),
-                late,
-                started("web", 90.0),
-            ],
-        );
-        assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Late, vec![1], 75.0)]);
-    }
-
-    #[test]
-    fn a_later_run_tells_what_an_earlier_one_restored_but_never_announced_and_nothing_twice() {
-        let memory = Memory {
-            number: 4,
-            started: true,
-            restoring: [1, 2].into(),
-            online: [2].into(),
-            ..Memory::default()
-        };
-        let (mut p, _) = policy(memory);
-        let mut updates = Vec::new();
-        for e in [
-            Event::AlreadyOnline { service: svc("mail"), at: at(0.0) },
-            Event::AlreadyOnline { service: svc("web"), at: at(0.0) },
-            Event::RunFinished { at: at(1.0), outcome: Outcome::Success },
-        ] {
-            updates.extend(p.event(&e).0);
-        }
-        let got: Vec<(u32, Kind, Vec<usize>)> =
-            updates.into_iter().map(|u| (u.number, u.kind, u.services)).collect();
-        assert_eq!(got, [(5, Kind::Online, vec![1]), (6, Kind::Restored, vec![])]);
-    }
-}
+mod tests;

@@ -1,0 +1,175 @@
+//! The announcement policy, event by event, on a three-service plan.
+
+use super::*;
+
+const PLAN: &str = r#"
+[plan]
+name = "policy"
+[announce]
+batch_window = "15m"
+[[phase]]
+id = "core"
+[[phase]]
+id = "front"
+[[service]]
+id = "db"
+phase = "core"
+customer_facing = false
+[[service]]
+id = "mail"
+name = "e-mail"
+phase = "front"
+rto = "1h"
+[[service]]
+id = "web"
+name = "web shop"
+phase = "front"
+"#;
+
+fn policy(memory: Memory) -> (Policy, std::sync::Arc<Plan>) {
+    let loaded = crate::loaded::check(std::path::Path::new("p.toml"), PLAN.as_bytes().to_vec())
+        .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
+    (Policy::new(&loaded.plan, memory, Duration::from_secs(15 * 60)), loaded.plan)
+}
+
+fn at(minutes: f64) -> Secs {
+    Secs(minutes * 60.0)
+}
+
+/// The test plan's services, by id.
+fn svc(id: &str) -> crate::event::Svc {
+    let index = ["db", "mail", "web"].iter().position(|s| *s == id).expect("a service of the plan");
+    crate::event::Svc::new(index, id)
+}
+
+fn started(service: &str, m: f64) -> Event {
+    Event::ActionStarted { service: svc(service), attempt: 1, at: at(m) }
+}
+
+fn online(service: &str, m: f64) -> Event {
+    Event::Online { service: svc(service), at: at(m), attempts: 1 }
+}
+
+/// Feeds events (with their service's index) and collects every update.
+fn run(p: &mut Policy, events: &[Event]) -> Vec<(Kind, Vec<usize>, f64)> {
+    events.iter().flat_map(|e| p.event(e).0).map(|u| (u.kind, u.services, u.at.0 / 60.0)).collect()
+}
+
+#[test]
+fn one_outage_notice_then_what_comes_back_together_is_one_update_at_the_window_close() {
+    let (mut p, _) = policy(Memory::default());
+    let updates = run(
+        &mut p,
+        &[
+            started("db", 0.0),
+            online("db", 10.0),
+            started("mail", 10.0),
+            started("web", 10.0),
+            online("mail", 20.0),
+            online("web", 30.0),
+            Event::PhaseComplete { phase: "front".into(), at: at(30.0) },
+            Event::RunFinished { at: at(30.0), outcome: Outcome::Success },
+        ],
+    );
+    assert_eq!(
+        updates,
+        [
+            (Kind::Start, vec![], 0.0),
+            (Kind::Online, vec![1, 2], 30.0),
+            (Kind::Phase, vec![], 30.0),
+            (Kind::Restored, vec![], 30.0),
+        ]
+    );
+}
+
+#[test]
+fn the_window_closing_before_the_next_event_dates_the_update_at_its_close() {
+    let (mut p, _) = policy(Memory::default());
+    let updates = run(&mut p, &[started("mail", 0.0), online("mail", 5.0), started("web", 300.0)]);
+    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Online, vec![1], 20.0)]);
+}
+
+#[test]
+fn a_phase_of_internal_services_only_is_not_announced_and_a_delay_is_told_once() {
+    let (mut p, _) = policy(Memory::default());
+    let late = Event::RtoMissed { service: svc("mail"), at: at(60.0), rto: at(60.0) };
+    let updates = run(
+        &mut p,
+        &[
+            started("db", 0.0),
+            online("db", 10.0),
+            Event::PhaseComplete { phase: "core".into(), at: at(10.0) },
+            started("mail", 10.0),
+            late.clone(),
+            late,
+            started("web", 90.0),
+        ],
+    );
+    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Late, vec![1], 75.0)]);
+}
+
+#[test]
+fn a_later_run_tells_what_an_earlier_one_restored_but_never_announced_and_nothing_twice() {
+    let memory = Memory {
+        number: 4,
+        started: true,
+        restoring: [1, 2].into(),
+        online: [2].into(),
+        ..Memory::default()
+    };
+    let (mut p, _) = policy(memory);
+    let mut updates = Vec::new();
+    for e in [
+        Event::AlreadyOnline { service: svc("mail"), at: at(0.0) },
+        Event::AlreadyOnline { service: svc("web"), at: at(0.0) },
+        Event::RunFinished { at: at(1.0), outcome: Outcome::Success },
+    ] {
+        updates.extend(p.event(&e).0);
+    }
+    let got: Vec<(u32, Kind, Vec<usize>)> =
+        updates.into_iter().map(|u| (u.number, u.kind, u.services)).collect();
+    assert_eq!(got, [(5, Kind::Online, vec![1]), (6, Kind::Restored, vec![])]);
+}
+
+#[test]
+fn a_failure_and_what_it_blocks_are_told_once_and_no_delay_notice_follows() {
+    let (mut p, _) = policy(Memory::default());
+    let failed = Event::Failed {
+        service: svc("mail"),
+        at: at(5.0),
+        attempts: 2,
+        of: 2,
+        reason: "exit 1".into(),
+        log: None,
+    };
+    let blocked = Event::Blocked { service: svc("web"), at: at(5.0), by: "mail".into() };
+    let late = Event::RtoMissed { service: svc("mail"), at: at(61.0), rto: at(60.0) };
+    let updates = run(
+        &mut p,
+        &[
+            started("mail", 0.0),
+            failed.clone(),
+            blocked,
+            late,
+            Event::RunFinished { at: at(70.0), outcome: Outcome::Failed },
+        ],
+    );
+    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Failed, vec![1, 2], 20.0)]);
+    // A later run in which it fails again says nothing new.
+    let (mut p, _) = policy(Memory { number: 2, started: true, failed: [1, 2].into(), ..Memory::default() });
+    assert_eq!(run(&mut p, &[started("mail", 0.0), failed]), []);
+}
+
+#[test]
+fn an_internal_failure_is_not_told_and_nothing_is_told_before_the_outage_notice() {
+    let (mut p, _) = policy(Memory::default());
+    let failed = |id: &str| Event::Failed {
+        service: svc(id),
+        at: at(1.0),
+        attempts: 1,
+        of: 1,
+        reason: "exit 1".into(),
+        log: None,
+    };
+    assert_eq!(run(&mut p, &[failed("db"), failed("mail")]), []);
+}
