@@ -44,7 +44,7 @@ pub struct PlanTable {
 #[schemars(deny_unknown_fields)]
 pub struct Announce {
     /// Directory of template overrides, `EVENT.LOCALE.md.j2` (events: start, online, phase, restored,
-    /// late, status), relative to the plan.
+    /// late, failed, status), relative to the plan.
     pub templates: Option<String>,
     /// Services online (or late) within this window of the run's clock share one update ("0s":
     /// one update each). Without it: the default, or for a restoration expected to take longer
@@ -52,6 +52,24 @@ pub struct Announce {
     pub batch_window: Option<HumanDuration>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,
+    /// What the outage notice says besides what is down.
+    pub outage: Option<Outage>,
+}
+
+/// `[announce.outage]`: each text per locale, in the outage notice in this order.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Outage {
+    /// What happened (replaces "a serious failure of our IT systems"); it follows the salutation.
+    pub cause: Option<Localized>,
+    /// What customers can still use.
+    pub still_working: Option<Localized>,
+    /// Whether their data (readings, consumption) is safe.
+    pub data_safety: Option<Localized>,
+    /// Whether personal data was affected.
+    pub personal_data: Option<Localized>,
+    /// A warning against messages pretending to come from the organisation.
+    pub phishing: Option<Localized>,
 }
 
 /// `[[announce.webhook]]`
@@ -332,6 +350,7 @@ mod tests {
         for (def, keys) in [
             ("PlanTable", keys::PLAN),
             ("Contact", keys::CONTACT),
+            ("ChannelTable", keys::CHANNEL),
             ("Defaults", keys::DEFAULTS),
             ("CheckDefaults", keys::CHECK_DEFAULTS),
             ("RestoreDefaults", keys::RESTORE_DEFAULTS),
@@ -341,6 +360,7 @@ mod tests {
             ("Restore", keys::RESTORE),
             ("HttpAction", keys::HTTP_ACTION),
             ("Announce", keys::ANNOUNCE),
+            ("Outage", keys::OUTAGE),
             ("WebhookTable", keys::WEBHOOK),
         ] {
             assert_eq!(props(&defs[def]), sorted(keys), "schema of {def}");

@@ -34,6 +34,7 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
         "date": locale::date(locale, when),
         "time": locale::time(when),
         "contact": contact(plan, board),
+        "outage": outage(plan, locale),
         "affected": affected,
         "affected_count": affected_count,
         "back": back,
@@ -46,6 +47,16 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
         "deadline": "",
         "updates": [],
     })
+}
+
+/// The outage notice's texts in `locale` (`outage.cause`, …), each `null` when the plan has none.
+fn outage(plan: &Plan, locale: &str) -> serde_json::Value {
+    let mut texts: serde_json::Value =
+        crate::plan::keys::OUTAGE.iter().map(|&k| (k.to_owned(), serde_json::Value::Null)).collect();
+    for (key, text) in &plan.announce.outage {
+        texts[*key] = json!(text.get(locale));
+    }
+    texts
 }
 
 /// The contact channels customers can use now (`contact.phone`, `.email`, `.form`), and under

@@ -1,4 +1,5 @@
-//! `[announce]`: template overrides, the batch window and the webhooks updates are posted to.
+//! `[announce]`: template overrides, the batch window, the outage notice's texts and the webhooks
+//! updates are posted to.
 
 use toml::Spanned;
 
@@ -7,7 +8,8 @@ use super::defaults::DAY;
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
-use super::values::{headers, string_table, url_text};
+
+use super::values::{headers, parse_localized, string_table, url_text};
 
 pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     let mut a = Announce::default();
@@ -17,6 +19,15 @@ pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     }
     if let Some(v) = f.get("batch_window") {
         a.batch_window = dec.duration(v, "batch_window", DAY);
+    }
+    if let Some(v) = f.get("outage")
+        && let Some(o) = dec.table(v, "outage", "`[announce.outage]`", keys::OUTAGE)
+    {
+        for &key in keys::OUTAGE {
+            if let Some(text) = o.get(key).and_then(|v| parse_localized(v, key, dec)) {
+                a.outage.push((key, text));
+            }
+        }
     }
     if let Some(v) = f.get("webhook") {
         for item in array_of_tables(v, "webhook", dec) {

@@ -33,6 +33,9 @@ pub struct Announce {
     /// one update per service); `None`: chosen for the plan (see `announce::batch_window`).
     pub batch_window: Option<Duration>,
     pub webhooks: Vec<Webhook>,
+    /// `[announce.outage]`: the outage notice's texts by key (`cause`, `still_working`,
+    /// `data_safety`, `personal_data`, `phishing`), in the order of `keys::OUTAGE`.
+    pub outage: Vec<(&'static str, Localized)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

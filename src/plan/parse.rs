@@ -11,6 +11,7 @@ use super::defaults::{self, Defaults, MAX_SPAN, nonzero, opt, parse_defaults, wa
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
+use super::values::parse_localized;
 
 /// Decodes a whole document. Returns `None` only when the file is not a plan at all.
 ///
@@ -276,30 +277,6 @@ fn parse_phase(v: &Value<'_>, dec: &mut Decoder) -> Option<Phase> {
     let name = f.get("name").and_then(|v| parse_localized(v, "name", dec)).unwrap_or_default();
     let id = id?;
     Some(Phase { span: id.span(), id: id.into_inner(), name })
-}
-
-fn parse_localized(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Localized> {
-    if let Some(s) = v.get_ref().as_str() {
-        return Some(Localized { all: Some(Spanned::new(v.span(), s.to_owned())), by_locale: Vec::new() });
-    }
-    let Some(table) = v.get_ref().as_table() else {
-        dec.push(
-            Diagnostic::error(
-                "wrong-type",
-                v.span(),
-                format!("`{key}` must be a string or a table of languages, found {}", v.get_ref().type_str()),
-            )
-            .help(format!("e.g. `{key} = {{ pl = \"…\", en = \"…\" }}`")),
-        );
-        return None;
-    };
-    let mut by_locale = Vec::new();
-    for (locale, text) in table.iter() {
-        if let Some(t) = dec.string(text, key) {
-            by_locale.push((Spanned::new(locale.span(), locale.get_ref().to_string()), t));
-        }
-    }
-    Some(Localized { all: None, by_locale })
 }
 
 /// The phases by id, for services to find theirs at once (a plan may have thousands).

@@ -46,6 +46,9 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
             translations(workaround, "workaround", &ctx, &plan.locales, &mut out);
         }
     }
+    for (key, text) in &plan.announce.outage {
+        translations(text, key, "`[announce.outage]`", &plan.locales, &mut out);
+    }
     channels(plan, &mut out);
     leaks(plan, source, &mut out);
     out
@@ -256,6 +259,11 @@ fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
     for p in &plan.phases {
         for t in p.name.texts() {
             check(t, &format!("phase `{}`", p.id));
+        }
+    }
+    for (key, text) in &plan.announce.outage {
+        for t in text.texts() {
+            check(t, &format!("`[announce.outage]` `{key}`"));
         }
     }
     for s in plan.services.iter().filter(|s| s.customer_facing) {

@@ -1,10 +1,12 @@
-//! Decoders of the plan's small value types: text with `${env:…}` placeholders, URLs, HTTP methods,
-//! headers and status codes, TCP targets.
+//! Decoders of the plan's small value types: text with `${env:…}` placeholders, texts per locale,
+//! URLs, HTTP methods, headers and status codes, TCP targets.
 
 use super::decode::{Decoder, Fields, Value};
 use super::defaults;
 use super::diagnostic::Diagnostic;
+use super::model::Localized;
 use super::text::Text;
+use toml::Spanned;
 
 pub(super) fn text(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Text> {
     let s = dec.string(v, key)?;
@@ -151,4 +153,28 @@ pub(super) fn tcp_target(v: &Value<'_>, dec: &mut Decoder) -> Option<Text> {
         }
         None => Some(t),
     }
+}
+
+pub(super) fn parse_localized(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Localized> {
+    if let Some(s) = v.get_ref().as_str() {
+        return Some(Localized { all: Some(Spanned::new(v.span(), s.to_owned())), by_locale: Vec::new() });
+    }
+    let Some(table) = v.get_ref().as_table() else {
+        dec.push(
+            Diagnostic::error(
+                "wrong-type",
+                v.span(),
+                format!("`{key}` must be a string or a table of languages, found {}", v.get_ref().type_str()),
+            )
+            .help(format!("e.g. `{key} = {{ pl = \"…\", en = \"…\" }}`")),
+        );
+        return None;
+    };
+    let mut by_locale = Vec::new();
+    for (locale, text) in table.iter() {
+        if let Some(t) = dec.string(text, key) {
+            by_locale.push((Spanned::new(locale.span(), locale.get_ref().to_string()), t));
+        }
+    }
+    Some(Localized { all: None, by_locale })
 }

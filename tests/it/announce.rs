@@ -66,7 +66,7 @@ fn no_update_offers_a_channel_whose_service_is_down() {
     ];
     let offers = |text: &str, address: &str| {
         text.lines().any(|l| {
-            (l.starts_with("Jesteśmy do Państwa dyspozycji") || l.starts_with("You can reach us"))
+            (l.starts_with("Mogą Państwo skontaktować się z nami") || l.starts_with("You can reach us"))
                 && l.contains(address)
         })
     };
@@ -91,9 +91,9 @@ fn no_update_offers_a_channel_whose_service_is_down() {
             }
             if !back.contains("email") {
                 let dont = if name.ends_with(".pl.md") {
-                    "Prosimy tymczasowo nie pisać na adres kontakt@example.com – wiadomości mogą do nas nie dotrzeć."
+                    "- Prosimy tymczasowo nie pisać na adres kontakt@example.com – wiadomości mogą do nas nie dotrzeć."
                 } else {
-                    "Please do not write to kontakt@example.com for now: messages may not reach us."
+                    "- Please do not write to kontakt@example.com for now, as messages may not reach us."
                 };
                 assert!(text.contains(dont), "{extra:?} {name}:\n{text}");
                 warned += 1;
@@ -122,14 +122,14 @@ fn the_status_page_links_only_the_channels_that_work() {
     assert!(
         page.contains(
             r#"<dt>E-mail</dt>
-      <dd><span class="unavailable">chwilowo nieczynne – prosimy nie korzystać</span></dd>"#
+      <dd><span class="unavailable">chwilowo nie działa – prosimy o kontakt w inny sposób</span></dd>"#
         ),
         "{page}"
     );
     assert!(
         page.contains(
             r#"<dt>E-mail</dt>
-      <dd><span class="unavailable">not working yet: please do not use it for now</span></dd>"#
+      <dd><span class="unavailable">temporarily unavailable – please do not use it for now</span></dd>"#
         ),
         "{page}"
     );
