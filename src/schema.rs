@@ -44,12 +44,15 @@ pub struct PlanTable {
 #[schemars(deny_unknown_fields)]
 pub struct Announce {
     /// Directory of template overrides, `EVENT.LOCALE.md.j2` (events: start, online, phase, restored,
-    /// late, failed, status), relative to the plan.
+    /// late, failed, progress, status), relative to the plan.
     pub templates: Option<String>,
     /// Services online (or late) within this window of the run's clock share one update ("0s":
     /// one update each). Without it: the default, or for a restoration expected to take longer
     /// than about ten days, a thousandth of its expected length.
     pub batch_window: Option<HumanDuration>,
+    /// With nothing else to tell for this long, a short progress update goes out; every update
+    /// says when the next one comes at the latest (e.g. "7d").
+    pub cadence: Option<HumanDuration>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,
     /// What the outage notice says besides what is down.

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::board::Board;
 use super::locale;
 use super::policy::{Kind, Update};
+use crate::event::Secs;
 use crate::plan::Plan;
 use crate::stamp::Stamp;
 
@@ -45,6 +46,7 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
         "services_count": 0,
         "phase": "",
         "deadline": "",
+        "next": "",
         "updates": [],
     })
 }
@@ -101,6 +103,12 @@ pub fn update(plan: &Plan, board: &Board, stamp: &Stamp, locale: &str, u: &Updat
         let rto = u.services.iter().filter_map(|&i| plan.services[i].rto).min().unwrap_or_default();
         ctx["deadline"] = json!(locale::date(locale, &stamp.zoned(rto.into())));
     }
+    // With a cadence, every update but the last says when the next comes at the latest.
+    if let Some(cadence) = plan.announce.cadence
+        && u.kind != Kind::Restored
+    {
+        ctx["next"] = json!(locale::date(locale, &stamp.zoned(Secs(u.at.0 + cadence.as_secs_f64()))));
+    }
     ctx
 }
 
@@ -124,6 +132,7 @@ pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
     ctx["services_count"] = json!(1);
     ctx["phase"] = json!("phase");
     ctx["deadline"] = json!(locale::date(locale, &now));
+    ctx["next"] = json!(locale::date(locale, &now));
     ctx["updates"] = json!(["update"]);
     value(&ctx)
 }

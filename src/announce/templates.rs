@@ -11,7 +11,8 @@ use super::locale;
 use crate::plan::{Diagnostic, LeakGuard, Plan};
 
 /// The updates restorectl writes, by template name.
-pub const EVENTS: [&str; 7] = ["start", "online", "phase", "restored", "late", "failed", "status"];
+pub const EVENTS: [&str; 8] =
+    ["start", "online", "phase", "restored", "late", "failed", "progress", "status"];
 /// Templates shared by the event templates of a locale.
 pub const PARTS: [&str; 2] = ["contact", "feed"];
 pub const PAGE: &str = "status.html.j2";
@@ -29,6 +30,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("late.en.md.j2", include_str!("templates/late.en.md.j2")),
     ("failed.pl.md.j2", include_str!("templates/failed.pl.md.j2")),
     ("failed.en.md.j2", include_str!("templates/failed.en.md.j2")),
+    ("progress.pl.md.j2", include_str!("templates/progress.pl.md.j2")),
+    ("progress.en.md.j2", include_str!("templates/progress.en.md.j2")),
     ("status.pl.md.j2", include_str!("templates/status.pl.md.j2")),
     ("status.en.md.j2", include_str!("templates/status.en.md.j2")),
     ("contact.pl.md.j2", include_str!("templates/contact.pl.md.j2")),

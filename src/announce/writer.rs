@@ -148,6 +148,7 @@ impl Writer {
         match (u.kind, u.services.as_slice(), u.phases.last().copied()) {
             (Kind::Start, ..) => "outage".into(),
             (Kind::Restored, ..) => "all".into(),
+            (Kind::Progress, ..) => "work-continues".into(),
             (_, _, Some(p)) => self.plan.phases[p].id.clone(),
             (_, [one], _) => self.plan.services[*one].id.clone(),
             (_, [first, rest @ ..], _) => format!("{}+{}", self.plan.services[*first].id, rest.len()),

@@ -5,6 +5,8 @@ use toml::Spanned;
 
 use super::decode::{Decoder, Value, array_of_tables};
 use super::defaults::DAY;
+
+const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
@@ -19,6 +21,19 @@ pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     }
     if let Some(v) = f.get("batch_window") {
         a.batch_window = dec.duration(v, "batch_window", DAY);
+    }
+    if let Some(v) = f.get("cadence") {
+        a.cadence = dec.duration(v, "cadence", 90 * DAY).filter(|&c| {
+            let enough = c >= HOUR;
+            if !enough {
+                dec.push(
+                    Diagnostic::error("out-of-range", v.span(), "`cadence` is shorter than 1h")
+                        .label("too short")
+                        .help("customers are told at most this often that work goes on; e.g. `cadence = \"7d\"`"),
+                );
+            }
+            enough
+        });
     }
     if let Some(v) = f.get("outage")
         && let Some(o) = dec.table(v, "outage", "`[announce.outage]`", keys::OUTAGE)

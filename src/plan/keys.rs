@@ -51,7 +51,7 @@ pub const RESTORE: &[&str] =
     &["command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "cwd"];
 pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd"];
 pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_status"];
-pub const ANNOUNCE: &[&str] = &["templates", "batch_window", "webhook", "outage"];
+pub const ANNOUNCE: &[&str] = &["templates", "batch_window", "cadence", "webhook", "outage"];
 /// `[announce.outage]`: what the outage notice tells besides what is down, in this order.
 pub const OUTAGE: &[&str] = &["cause", "still_working", "data_safety", "personal_data", "phishing"];
 pub const WEBHOOK: &[&str] = &["url", "format", "headers", "components"];

@@ -32,6 +32,9 @@ pub struct Announce {
     /// Services online (or late) within this window of the run's clock share one update (zero:
     /// one update per service); `None`: chosen for the plan (see `announce::batch_window`).
     pub batch_window: Option<Duration>,
+    /// With nothing else to tell for this long, customers get a short progress update; every
+    /// update says when the next one comes at the latest.
+    pub cadence: Option<Duration>,
     pub webhooks: Vec<Webhook>,
     /// `[announce.outage]`: the outage notice's texts by key (`cause`, `still_working`,
     /// `data_safety`, `personal_data`, `phishing`), in the order of `keys::OUTAGE`.

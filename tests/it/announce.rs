@@ -158,6 +158,44 @@ fn a_failed_restore_is_announced_with_the_workarounds() {
     }
 }
 
+/// With `cadence = "7d"` customers never wait more than a week for news, even while a slow restore
+/// keeps everything else quiet for weeks; every update but the last says when the next comes.
+#[test]
+fn customers_hear_from_us_at_least_every_cadence_and_are_told_when_next() {
+    let (_state, dir) = ista_dry_run(&["--slow", "backup-restore:9"]);
+    let updates: Vec<String> = announcements(&dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".pl.md") && n.starts_with(char::is_numeric))
+        .collect();
+    assert!(updates.iter().any(|n| n.contains("-progress-work-continues.")), "{updates:?}");
+    let date = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let heading = text.lines().next().unwrap().trim_start_matches("### Komunikat z dnia ").to_owned();
+        let [d, m, y]: [i16; 3] =
+            heading.split('.').map(|p| p.parse().unwrap()).collect::<Vec<_>>().try_into().unwrap();
+        (jiff::civil::date(y, m as i8, d as i8), text)
+    };
+    let mut previous: Option<jiff::civil::Date> = None;
+    for name in &updates {
+        let (day, text) = date(name);
+        if let Some(before) = previous {
+            assert!(
+                (day - before).get_days() <= 7,
+                "{name}: {} days after the update before it",
+                (day - before).get_days()
+            );
+        }
+        previous = Some(day);
+        let promise = format!(
+            "Kolejny komunikat opublikujemy najpóźniej {}.",
+            (day + jiff::ToSpan::days(7)).strftime("%d.%m.%Y")
+        );
+        assert_eq!(text.contains(&promise), !name.contains("-restored-"), "{name}:\n{text}");
+        let en = std::fs::read_to_string(dir.join(name.replace(".pl.md", ".en.md"))).unwrap();
+        assert_eq!(en.contains("We will publish our next update by "), !name.contains("-restored-"), "{en}");
+    }
+}
+
 #[test]
 fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() {
     let (_state, dir) = ista_dry_run(&[]);

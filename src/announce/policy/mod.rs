@@ -1,8 +1,9 @@
 //! When customers are told what: the announcement policy, pure (events in, updates out), so it
 //! is tested without files. An outage notice when the first restore begins; customer-facing
 //! services back online, and those past their RTO, gathered into one update per batch window;
-//! a phase with customer-facing services complete; everything back. Numbering, and what earlier
-//! runs already announced (nothing is announced twice), live here too.
+//! a phase with customer-facing services complete; failures; everything back; and, with a
+//! cadence, a progress update whenever nothing else was told for that long. Numbering, and what
+//! earlier runs already announced (nothing is announced twice), live here too.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -26,6 +27,8 @@ pub enum Kind {
     Late,
     /// Services whose restore failed for good, or that wait for one that did.
     Failed,
+    /// Nothing else was told for a whole cadence: work goes on.
+    Progress,
     /// Everything is back.
     Restored,
 }
@@ -39,6 +42,7 @@ impl Kind {
             Kind::Phase => "phase",
             Kind::Late => "late",
             Kind::Failed => "failed",
+            Kind::Progress => "progress",
             Kind::Restored => "restored",
         }
     }
@@ -84,6 +88,7 @@ impl Memory {
             Kind::Late => self.late.extend(&u.services),
             Kind::Failed => self.failed.extend(&u.services),
             Kind::Phase => self.phases.extend(&u.phases),
+            Kind::Progress => {}
         }
     }
 }
@@ -102,6 +107,9 @@ pub struct Policy {
     /// Phases with at least one customer-facing service.
     phases_customers_see: Vec<bool>,
     window: Duration,
+    cadence: Option<Duration>,
+    /// When customers were last told something (this run's clock), once they have been.
+    last: Option<Secs>,
     board: Board,
     memory: Memory,
     online: Vec<usize>,
@@ -115,6 +123,8 @@ pub struct Policy {
 impl Policy {
     /// `window`: updates gathered within it go out together (see `super::batch_window`).
     pub fn new(plan: &Plan, memory: Memory, window: Duration) -> Self {
+        // Told by an earlier run: the cadence counts from this run's start.
+        let last = memory.started.then_some(Secs(0.0));
         let mut phases_customers_see = vec![false; plan.phases.len()];
         for s in plan.services.iter().filter(|s| s.customer_facing) {
             if let Some(p) = s.phase {
@@ -126,6 +136,8 @@ impl Policy {
             phase_index: plan.phases.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect(),
             phases_customers_see,
             window,
+            cadence: plan.announce.cadence,
+            last,
             board: Board::new(plan),
             memory,
             online: Vec::new(),
@@ -192,13 +204,32 @@ impl Policy {
         (updates, notes)
     }
 
-    /// The run's clock reads `at`: what was gathered goes out if its window has closed.
+    /// The run's clock reads `at`: what was gathered goes out if its window has closed, and a
+    /// progress update for each whole cadence that passed with nothing told (at its own time).
     pub fn tick(&mut self, at: Secs) -> Vec<Update> {
         let mut updates = Vec::new();
-        if let Some(due) = self.due.filter(|due| at.0 >= due.0) {
-            self.flush(due, &mut updates);
+        loop {
+            let progress = self.next_due().filter(|next| next.0 <= at.0);
+            match (self.due.filter(|due| at.0 >= due.0), progress) {
+                (Some(due), Some(next)) if next.0 < due.0 => {
+                    self.publish(Kind::Progress, Vec::new(), Vec::new(), next, &mut updates)
+                }
+                (Some(due), _) => self.flush(due, &mut updates),
+                (None, Some(next)) => {
+                    self.publish(Kind::Progress, Vec::new(), Vec::new(), next, &mut updates)
+                }
+                (None, None) => break,
+            }
         }
         updates
+    }
+
+    /// When the next update is owed at the latest, if customers are waiting for news.
+    pub fn next_due(&self) -> Option<Secs> {
+        let (cadence, last) = (self.cadence?, self.last?);
+        // Once every customer-facing service is back, only the closing update is owed.
+        let waiting = self.memory.started && !self.memory.restored && !self.board.all_back();
+        waiting.then(|| Secs(last.0 + cadence.as_secs_f64()))
     }
 
     /// Adds service `i` to the next update of `kind`, published when the batch window closes.
@@ -269,6 +300,7 @@ impl Policy {
     ) {
         let update = Update { number: self.memory.number + 1, kind, services, phases, at };
         self.memory.remember(&update);
+        self.last = Some(at);
         updates.push(update);
     }
 }

@@ -27,7 +27,11 @@ phase = "front"
 "#;
 
 fn policy(memory: Memory) -> (Policy, std::sync::Arc<Plan>) {
-    let loaded = crate::loaded::check(std::path::Path::new("p.toml"), PLAN.as_bytes().to_vec())
+    policy_of(PLAN, memory)
+}
+
+fn policy_of(plan: &str, memory: Memory) -> (Policy, std::sync::Arc<Plan>) {
+    let loaded = crate::loaded::check(std::path::Path::new("p.toml"), plan.as_bytes().to_vec())
         .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
     (Policy::new(&loaded.plan, memory, Duration::from_secs(15 * 60)), loaded.plan)
 }
@@ -172,4 +176,38 @@ fn an_internal_failure_is_not_told_and_nothing_is_told_before_the_outage_notice(
         log: None,
     };
     assert_eq!(run(&mut p, &[failed("db"), failed("mail")]), []);
+}
+
+#[test]
+fn with_a_cadence_a_silence_gets_a_progress_update_per_cadence_and_none_after_the_end() {
+    let plan = PLAN.replace("batch_window = \"15m\"", "batch_window = \"15m\"\ncadence = \"1h\"");
+    let (mut p, _) = policy_of(&plan, Memory::default());
+    let updates = run(
+        &mut p,
+        &[
+            started("db", 0.0),
+            // Nothing to tell for two and a half hours: two progress updates, an hour apart.
+            online("mail", 150.0),
+            online("web", 160.0),
+            Event::RunFinished { at: at(400.0), outcome: Outcome::Success },
+        ],
+    );
+    assert_eq!(
+        updates,
+        [
+            (Kind::Start, vec![], 0.0),
+            (Kind::Progress, vec![], 60.0),
+            (Kind::Progress, vec![], 120.0),
+            (Kind::Online, vec![1, 2], 165.0),
+            // Everything customers use is back: no progress update though hours pass before
+            // the run's end closes the story.
+            (Kind::Restored, vec![], 400.0),
+        ]
+    );
+    assert_eq!(p.next_due(), None);
+    // Without a cadence, silence stays silence.
+    let (mut p, _) = policy(Memory::default());
+    let kinds: Vec<Kind> =
+        run(&mut p, &[started("db", 0.0), online("mail", 600.0)]).into_iter().map(|u| u.0).collect();
+    assert_eq!(kinds, [Kind::Start]);
 }
