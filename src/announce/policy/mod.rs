@@ -229,7 +229,7 @@ impl Policy {
         let (cadence, last) = (self.cadence?, self.last?);
         // Once every customer-facing service is back, only the closing update is owed.
         let waiting = self.memory.started && !self.memory.restored && !self.board.all_back();
-        waiting.then(|| Secs(last.0 + cadence.as_secs_f64()))
+        waiting.then_some(Secs(last.0 + cadence.as_secs_f64()))
     }
 
     /// Adds service `i` to the next update of `kind`, published when the batch window closes.
