@@ -202,6 +202,8 @@ pub struct Service {
     pub summary: Option<Localized>,
     /// What customers can do meanwhile, per locale: told if the service's restore fails.
     pub workaround: Option<Localized>,
+    /// What customers should do once it is back (e.g. change a password), per locale.
+    pub after_restore: Option<Localized>,
     /// Health checks; all must pass.
     pub check: Option<Vec<Check>>,
     /// How to restore the service; without it restorectl waits for the checks.

@@ -74,7 +74,8 @@ fn contact(plan: &Plan, board: &Board) -> serde_json::Value {
     open
 }
 
-/// The services an update is about: id, name, summary and workaround of the first `SUBJECTS`.
+/// The services an update is about: id, name and texts (summary, workaround, after_restore) of
+/// the first `SUBJECTS`.
 fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value {
     services
         .iter()
@@ -83,7 +84,8 @@ fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value 
             let s = &plan.services[i];
             let summary = s.summary.as_ref().and_then(|t| t.get(locale));
             let workaround = s.workaround.as_ref().and_then(|t| t.get(locale));
-            json!({ "id": s.id, "name": s.display_name(locale), "summary": summary, "workaround": workaround })
+            let after_restore = s.after_restore.as_ref().and_then(|t| t.get(locale));
+            json!({ "id": s.id, "name": s.display_name(locale), "summary": summary, "workaround": workaround, "after_restore": after_restore })
         })
         .collect()
 }

@@ -20,6 +20,7 @@ pub const SERVICE: &[&str] = &[
     "wait_timeout",
     "summary",
     "workaround",
+    "after_restore",
     "check",
     "restore",
 ];

@@ -130,6 +130,8 @@ pub struct Service {
     pub summary: Option<Localized>,
     /// What customers can do meanwhile, told if the service's restore fails.
     pub workaround: Option<Localized>,
+    /// What customers should do once it is back (e.g. change a password), told when it is.
+    pub after_restore: Option<Localized>,
     pub checks: Vec<Check>,
     pub restore: Option<Restore>,
 }

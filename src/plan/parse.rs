@@ -136,6 +136,7 @@ fn shift_service(mut s: Service, base: usize) -> Service {
     s.name = shift_localized(s.name);
     s.summary = s.summary.map(shift_localized);
     s.workaround = s.workaround.map(shift_localized);
+    s.after_restore = s.after_restore.map(shift_localized);
     s.depends_on = s.depends_on.into_iter().map(shift_text).collect();
     for c in &mut s.checks {
         c.span = shift(c.span.clone());
@@ -343,6 +344,7 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
     opt(&f, "wait_timeout", |v| self::wait_timeout(dec, v), &mut wait_timeout);
     let summary = f.get("summary").and_then(|v| parse_localized(v, "summary", dec));
     let workaround = f.get("workaround").and_then(|v| parse_localized(v, "workaround", dec));
+    let after_restore = f.get("after_restore").and_then(|v| parse_localized(v, "after_restore", dec));
     let checks = match f.get("check") {
         Some(v) => {
             let mut checks: Vec<Check> = array_of_tables(v, "check", dec)
@@ -369,6 +371,7 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
         wait_timeout,
         summary,
         workaround,
+        after_restore,
         checks,
         restore,
     })

@@ -42,8 +42,10 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
         if let Some(summary) = &s.summary {
             translations(summary, "summary", &ctx, &plan.locales, &mut out);
         }
-        if let Some(workaround) = &s.workaround {
-            translations(workaround, "workaround", &ctx, &plan.locales, &mut out);
+        for (key, text) in [("workaround", &s.workaround), ("after_restore", &s.after_restore)] {
+            if let Some(text) = text {
+                translations(text, key, &ctx, &plan.locales, &mut out);
+            }
         }
     }
     for (key, text) in &plan.announce.outage {
@@ -268,7 +270,7 @@ fn leaks(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
     }
     for s in plan.services.iter().filter(|s| s.customer_facing) {
         let ctx = format!("service `{}`", s.id);
-        let told = s.summary.iter().chain(&s.workaround).flat_map(|x| x.texts());
+        let told = s.summary.iter().chain(&s.workaround).chain(&s.after_restore).flat_map(|x| x.texts());
         for t in s.name.texts().chain(told) {
             check(t, &ctx);
         }

@@ -196,6 +196,31 @@ fn customers_hear_from_us_at_least_every_cadence_and_are_told_when_next() {
     }
 }
 
+/// A service's `after_restore` text (the portals: set a new password) is in the update that
+/// tells customers it is back, in both languages, and in no other.
+#[test]
+fn the_update_of_a_returning_portal_says_what_to_do_after_it() {
+    let (_state, dir) = ista_dry_run(&[]);
+    for (locale, text) in [
+        (
+            "pl",
+            "Ze względów bezpieczeństwa przy pierwszym logowaniu poprosimy Państwa o ustawienie nowego hasła.",
+        ),
+        ("en", "For your security, we will ask you to set a new password when you first log in."),
+    ] {
+        let with: Vec<String> = announcements(&dir)
+            .into_iter()
+            .filter(|n| n.starts_with(char::is_numeric) && n.ends_with(&format!(".{locale}.md")))
+            .filter(|n| std::fs::read_to_string(dir.join(n)).unwrap().contains(text))
+            .collect();
+        assert_eq!(
+            with,
+            [format!("0012-online-ista24.{locale}.md"), format!("0014-online-ista-connect.{locale}.md")],
+            "{locale}"
+        );
+    }
+}
+
 #[test]
 fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() {
     let (_state, dir) = ista_dry_run(&[]);
