@@ -149,10 +149,10 @@ impl Writer {
             (Kind::Start, ..) => "outage".into(),
             (Kind::Restored, ..) => "all".into(),
             (Kind::Progress, ..) => "work-continues".into(),
-            (_, _, Some(p)) => self.plan.phases[p].id.clone(),
             (_, [one], _) => self.plan.services[*one].id.clone(),
             (_, [first, rest @ ..], _) => format!("{}+{}", self.plan.services[*first].id, rest.len()),
-            (_, [], _) => "none".into(),
+            (_, [], Some(p)) => self.plan.phases[p].id.clone(),
+            (_, [], None) => "none".into(),
         }
     }
 

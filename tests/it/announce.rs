@@ -41,7 +41,16 @@ fn every_event_in_every_locale_of_the_ista_plan() {
     let (_state, dir) = ista_dry_run(&["--slow", "ista-connect:4"]);
     let names = announcements(&dir);
     insta::assert_snapshot!("ista_announcement_files", names.join("\n"));
-    for event in ["start", "online", "phase", "late", "restored"] {
+    // A stage completed comes with the services that completed it, in their update.
+    for (locale, line) in [
+        ("pl", "Tym samym zakończyliśmy kolejny etap przywracania naszych systemów: "),
+        ("en", "This completes a stage of restoring our systems: "),
+    ] {
+        let with = names.iter().filter(|n| n.ends_with(&format!(".{locale}.md")) && n.contains("-online-"));
+        let texts: Vec<String> = with.map(|n| std::fs::read_to_string(dir.join(n)).unwrap()).collect();
+        assert_eq!(texts.iter().filter(|t| t.contains(line)).count(), 3, "{locale}: one per phase");
+    }
+    for event in ["start", "online", "late", "restored"] {
         for locale in ["pl", "en"] {
             let first = names
                 .iter()
@@ -215,7 +224,7 @@ fn the_update_of_a_returning_portal_says_what_to_do_after_it() {
             .collect();
         assert_eq!(
             with,
-            [format!("0012-online-ista24.{locale}.md"), format!("0014-online-ista-connect.{locale}.md")],
+            [format!("0010-online-ista24.{locale}.md"), format!("0012-online-ista-connect.{locale}.md")],
             "{locale}"
         );
     }
@@ -761,6 +770,7 @@ fn phases_completing_together_share_the_update_of_their_window() {
         .assert()
         .code(0);
     let updates = announcements(&state.path().join("dry-run/announcements"));
-    let phases = updates.iter().filter(|f| f.contains("-phase-")).count();
-    assert!(phases > 0 && phases <= 1_000, "{phases} phase updates for 2,000 phases");
+    // Each phase completes with its service: the stages are told in the updates of what is back.
+    let told = updates.iter().filter(|f| f.contains("-phase-") || f.contains("-online-")).count();
+    assert!(told > 0 && told <= 1_000, "{told} updates for 2,000 phases");
 }

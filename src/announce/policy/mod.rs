@@ -84,7 +84,10 @@ impl Memory {
         match u.kind {
             Kind::Start => self.started = true,
             Kind::Restored => self.restored = true,
-            Kind::Online => self.online.extend(&u.services),
+            Kind::Online => {
+                self.online.extend(&u.services);
+                self.phases.extend(&u.phases);
+            }
             Kind::Late => self.late.extend(&u.services),
             Kind::Failed => self.failed.extend(&u.services),
             Kind::Phase => self.phases.extend(&u.phases),
@@ -263,8 +266,8 @@ impl Policy {
         self.due_at(at, updates);
     }
 
-    /// Publishes what was gathered: failures first, then delays, then what is back, then the
-    /// stages complete.
+    /// Publishes what was gathered: failures first, then delays, then what is back with the
+    /// stages it completes (one update), or the stages alone.
     fn flush(&mut self, at: Secs, updates: &mut Vec<Update>) {
         self.due = None;
         let failed = std::mem::take(&mut self.failed);
@@ -280,12 +283,12 @@ impl Policy {
         if !late.is_empty() {
             self.publish(Kind::Late, late, Vec::new(), at, updates);
         }
+        // Services back and the stages they complete: one update.
         let online = std::mem::take(&mut self.online);
-        if !online.is_empty() {
-            self.publish(Kind::Online, online, Vec::new(), at, updates);
-        }
         let phases = std::mem::take(&mut self.phases);
-        if !phases.is_empty() {
+        if !online.is_empty() {
+            self.publish(Kind::Online, online, phases, at, updates);
+        } else if !phases.is_empty() {
             self.publish(Kind::Phase, Vec::new(), phases, at, updates);
         }
     }

@@ -72,16 +72,37 @@ fn one_outage_notice_then_what_comes_back_together_is_one_update_at_the_window_c
             online("mail", 20.0),
             online("web", 30.0),
             Event::PhaseComplete { phase: "front".into(), at: at(30.0) },
-            Event::RunFinished { at: at(30.0), outcome: Outcome::Success },
+            Event::RunFinished { at: at(60.0), outcome: Outcome::Success },
         ],
     );
+    // What is back and the stage it completes are one update, when the window closes.
     assert_eq!(
         updates,
+        [(Kind::Start, vec![], 0.0), (Kind::Online, vec![1, 2], 35.0), (Kind::Restored, vec![], 60.0)]
+    );
+}
+
+#[test]
+fn what_comes_back_and_the_stage_it_completes_are_one_update() {
+    let (mut p, _) = policy(Memory::default());
+    let mut updates = Vec::new();
+    for e in [
+        started("mail", 0.0),
+        online("mail", 20.0),
+        online("web", 30.0),
+        Event::PhaseComplete { phase: "front".into(), at: at(30.0) },
+        Event::RunFinished { at: at(30.0), outcome: Outcome::Success },
+    ] {
+        updates.extend(p.event(&e).0);
+    }
+    let got: Vec<(Kind, Vec<usize>, Vec<usize>)> =
+        updates.into_iter().map(|u| (u.kind, u.services, u.phases)).collect();
+    assert_eq!(
+        got,
         [
-            (Kind::Start, vec![], 0.0),
-            (Kind::Online, vec![1, 2], 30.0),
-            (Kind::Phase, vec![], 30.0),
-            (Kind::Restored, vec![], 30.0),
+            (Kind::Start, vec![], vec![]),
+            (Kind::Online, vec![1, 2], vec![1]),
+            (Kind::Restored, vec![], vec![])
         ]
     );
 }
