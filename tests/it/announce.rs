@@ -389,6 +389,11 @@ fn probe_page(page: &Path) -> serde_json::Value {
 /// Opens the page in headless Chromium (with `flags`) and reports what a visitor meets: errors,
 /// the language switch, the rows, and the lowest contrast of any text against the page.
 fn probe_page_with(page: &Path, flags: &[&str]) -> serde_json::Value {
+    probe_page_at(page, "", flags)
+}
+
+/// As `probe_page_with`, the page opened with `suffix` (`#en`, `?lang=en`) after its address.
+fn probe_page_at(page: &Path, suffix: &str, flags: &[&str]) -> serde_json::Value {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
     let html = std::fs::read_to_string(page).unwrap();
     let probe = r#"<script>
@@ -447,7 +452,7 @@ window.addEventListener("load", () => {
         ])
         .args(flags)
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", probed.display()))
+        .arg(format!("file://{}{suffix}", probed.display()))
         .stderr(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}); install Debian's chromium or set CHROMIUM"));
@@ -493,6 +498,19 @@ fn the_status_page_is_readable_in_light_and_dark_mode() {
         assert_eq!(r["dark"], dark, "{r:#}");
         let low = &r["contrast"];
         assert!(low["ratio"].as_f64().unwrap() >= 4.5, "dark = {dark}: {low}");
+    }
+}
+
+/// `status.html#en` and `status.html?lang=en` open the English page; without either, the first
+/// language; an unknown one changes nothing.
+#[test]
+fn the_status_page_opens_in_the_language_its_address_asks_for() {
+    let (_state, dir) = ista_dry_run(&[]);
+    let page = dir.join("status.html");
+    for (suffix, shown) in [("#en", "en"), ("?lang=en", "en"), ("", "pl"), ("#de", "pl")] {
+        let r = probe_page_at(&page, suffix, &[]);
+        assert_eq!(r["before"], serde_json::json!([shown]), "{suffix}: {r:#}");
+        assert_eq!(r["errors"], serde_json::json!([]), "{suffix}");
     }
 }
 
