@@ -176,11 +176,9 @@ fn the_first_ctrl_c_while_only_a_person_is_awaited_ends_the_run_at_once() {
     let plan = plan_in(dir.path(), body);
     let child = spawn_run(&plan, &["--remind-every", "200ms"]);
     let journal = dir.path().join(".restorectl/journal.jsonl");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""kind":"operator""#) {
-        assert!(std::time::Instant::now() < deadline, "no reminder while waiting for the operator");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("a reminder while waiting for the operator", || {
+        std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""kind":"operator""#)
+    });
     signal(&child, libc::SIGINT);
     let out = child.wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
@@ -246,11 +244,9 @@ fn a_ctrl_c_during_a_retry_backoff_starts_no_further_attempt() {
     let plan = plan_in(d, &body);
     let child = spawn_run(&plan, &[]);
     let journal = d.join(".restorectl/journal.jsonl");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""event":"retrying""#) {
-        assert!(std::time::Instant::now() < deadline, "the first attempt never failed");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the first attempt to fail", || {
+        std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""event":"retrying""#)
+    });
     signal(&child, libc::SIGINT);
     // The backoff is an hour: a run that waits it out is stopped here, not waited for.
     let mut child = child;

@@ -3,7 +3,7 @@
 //! even when the restore script starts a daemon and exits before the daemon listens.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::*;
 
@@ -115,14 +115,6 @@ fn journal(dir: &Path) -> String {
 
 fn count(text: &str, needle: &str) -> usize {
     text.matches(needle).count()
-}
-
-fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !done() {
-        assert!(Instant::now() < deadline, "waited too long for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]

@@ -98,13 +98,18 @@ pub fn signal(child: &Child, sig: i32) {
     unsafe { libc::kill(child.id() as i32, sig) };
 }
 
-/// Waits (up to 10 s) for a file to appear.
-pub fn wait_for(path: &Path, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !path.exists() {
+/// Waits (up to 15 s) until `done` holds.
+pub fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !done() {
         assert!(Instant::now() < deadline, "waited too long for {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Waits for a file to appear.
+pub fn wait_for(path: &Path, what: &str) {
+    wait_until(what, || path.exists());
 }
 
 /// Waits (up to 10 s) for a file to hold a pid, as a script writes it (`echo $! > FILE`).

@@ -139,7 +139,9 @@ impl Policy {
             phase_index: plan.phases.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect(),
             phases_customers_see,
             window,
-            cadence: plan.announce.cadence,
+            // Never more often than updates are gathered: a plan whose restoration runs for years
+            // gets about as many progress updates as batches, not one per hour.
+            cadence: plan.announce.cadence.map(|c| c.max(window)),
             last,
             board: Board::new(plan),
             memory,

@@ -232,3 +232,16 @@ fn with_a_cadence_a_silence_gets_a_progress_update_per_cadence_and_none_after_th
         run(&mut p, &[started("db", 0.0), online("mail", 600.0)]).into_iter().map(|u| u.0).collect();
     assert_eq!(kinds, [Kind::Start]);
 }
+
+#[test]
+fn a_cadence_shorter_than_the_batch_window_waits_for_the_window() {
+    let plan = PLAN.replace("batch_window = \"15m\"", "batch_window = \"15m\"\ncadence = \"1h\"");
+    let loaded = crate::loaded::check(std::path::Path::new("p.toml"), plan.into_bytes())
+        .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
+    let mut p = Policy::new(&loaded.plan, Memory::default(), Duration::from_secs(3 * 3600));
+    let updates = run(&mut p, &[started("db", 0.0), online("mail", 400.0)]);
+    assert_eq!(
+        updates[..3],
+        [(Kind::Start, vec![], 0.0), (Kind::Progress, vec![], 180.0), (Kind::Progress, vec![], 360.0)]
+    );
+}
