@@ -6,26 +6,43 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::event::Event;
+use crate::event::{Event, Secs};
 use crate::plan::Plan;
 
 /// What customers see next to a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
-    Operational,
+    Available,
     Restoring,
+    /// Still not back when its RTO passed (and not failed).
+    Delayed,
     Unavailable,
 }
 
 impl ServiceState {
     pub fn as_str(self) -> &'static str {
         match self {
-            ServiceState::Operational => "operational",
+            ServiceState::Available => "available",
             ServiceState::Restoring => "restoring",
+            ServiceState::Delayed => "delayed",
             ServiceState::Unavailable => "unavailable",
         }
     }
+}
+
+/// What the board knows of one service beyond its state: for dates on the status page and the
+/// expected times of what remains.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seen {
+    /// When it came back (this run's clock).
+    pub since: Option<Secs>,
+    /// When its current restore attempt began.
+    pub started: Option<Secs>,
+    /// Its RTO passed before it was back.
+    pub late: bool,
+    /// Its restore failed for good, or it waits for one that did.
+    pub failed: bool,
 }
 
 /// How many of the customer-facing services the board remembers by name.
@@ -34,6 +51,7 @@ const FIRST: usize = 16;
 #[derive(Debug, Clone)]
 pub struct Board {
     pub states: Vec<ServiceState>,
+    pub seen: Vec<Seen>,
     customer: Vec<bool>,
     /// Customer-facing services online, and not, in plan order.
     back: BTreeSet<usize>,
@@ -65,6 +83,7 @@ impl Board {
             customers,
             channels,
             states: vec![ServiceState::Unavailable; plan.services.len()],
+            seen: vec![Seen::default(); plan.services.len()],
             customer,
             back: BTreeSet::new(),
             pending,
@@ -73,22 +92,39 @@ impl Board {
 
     /// Applies an event about service `i`.
     pub fn observe(&mut self, e: &Event, i: usize) {
+        let seen = &mut self.seen[i];
         match e {
-            Event::Online { .. } | Event::AlreadyOnline { .. } => {
-                self.states[i] = ServiceState::Operational;
+            Event::Online { at, .. } | Event::AlreadyOnline { at, .. } => {
+                self.states[i] = ServiceState::Available;
+                seen.since = Some(*at);
                 if self.customer[i] {
                     self.pending.remove(&i);
                     self.back.insert(i);
                 }
             }
-            Event::ActionStarted { .. } | Event::Verifying { .. } => self.states[i] = ServiceState::Restoring,
-            Event::Failed { .. } | Event::Blocked { .. } => self.states[i] = ServiceState::Unavailable,
+            Event::ActionStarted { at, .. } | Event::Verifying { at, .. } => {
+                if seen.started.is_none() || matches!(e, Event::ActionStarted { .. }) {
+                    seen.started = Some(*at);
+                }
+                seen.failed = false;
+                if !seen.late {
+                    self.states[i] = ServiceState::Restoring;
+                }
+            }
+            Event::RtoMissed { .. } if self.states[i] != ServiceState::Available && !seen.failed => {
+                seen.late = true;
+                self.states[i] = ServiceState::Delayed;
+            }
+            Event::Failed { .. } | Event::Blocked { .. } => {
+                seen.failed = true;
+                self.states[i] = ServiceState::Unavailable;
+            }
             _ => {}
         }
     }
 
     pub fn is_online(&self, i: usize) -> bool {
-        self.states[i] == ServiceState::Operational
+        self.states[i] == ServiceState::Available
     }
 
     /// Each contact channel, and whether customers can use it now (the service it needs is online).

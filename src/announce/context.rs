@@ -22,9 +22,9 @@ pub const SUBJECTS: usize = ALL_UP_TO;
 /// The part of the context every update and every locale share.
 pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) -> serde_json::Value {
     // All of them when they are few, a handful when they are many.
-    let names = |(count, ids): (usize, Vec<usize>)| -> (usize, Vec<&str>) {
+    let names = |(count, ids): (usize, Vec<usize>)| -> (usize, Vec<serde_json::Value>) {
         let shown = if count <= ALL_UP_TO { count } else { NAMED };
-        (count, ids.iter().take(shown).map(|&i| plan.services[i].display_name(locale)).collect())
+        (count, ids.iter().take(shown).map(|&i| name(plan, i, locale)).collect())
     };
     let (pending_count, pending) = names(board.pending(ALL_UP_TO));
     let (back_count, back) = names(board.back(ALL_UP_TO));
@@ -46,9 +46,22 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
         "services_count": 0,
         "phase": "",
         "deadline": "",
+        "eta": "",
         "next": "",
         "updates": [],
     })
+}
+
+/// A service's name as templates see it: `name` (the base form), `gen` (the genitive, where the
+/// plan gives it; absent otherwise) and `plural`.
+fn name(plan: &Plan, i: usize, locale: &str) -> serde_json::Value {
+    let s = &plan.services[i];
+    let forms = s.name.forms(locale);
+    let mut v = json!({ "name": s.display_name(locale), "plural": forms.is_some_and(|f| f.plural) });
+    if let Some(genitive) = forms.and_then(|f| f.genitive.as_ref()) {
+        v["gen"] = json!(genitive.get_ref());
+    }
+    v
 }
 
 /// The outage notice's texts in `locale` (`outage.cause`, …), each `null` when the plan has none.
@@ -82,10 +95,13 @@ fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value 
         .take(SUBJECTS)
         .map(|&i| {
             let s = &plan.services[i];
-            let summary = s.summary.as_ref().and_then(|t| t.get(locale));
-            let workaround = s.workaround.as_ref().and_then(|t| t.get(locale));
-            let after_restore = s.after_restore.as_ref().and_then(|t| t.get(locale));
-            json!({ "id": s.id, "name": s.display_name(locale), "summary": summary, "workaround": workaround, "after_restore": after_restore })
+            let text = |t: &Option<crate::plan::Localized>| json!(t.as_ref().and_then(|t| t.get(locale)));
+            let mut v = name(plan, i, locale);
+            v["id"] = json!(s.id);
+            v["summary"] = text(&s.summary);
+            v["workaround"] = text(&s.workaround);
+            v["after_restore"] = text(&s.after_restore);
+            v
         })
         .collect()
 }
@@ -134,6 +150,7 @@ pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
     ctx["services_count"] = json!(1);
     ctx["phase"] = json!("phase");
     ctx["deadline"] = json!(locale::date(locale, &now));
+    ctx["eta"] = json!(locale::date(locale, &now));
     ctx["next"] = json!(locale::date(locale, &now));
     ctx["updates"] = json!(["update"]);
     value(&ctx)

@@ -14,7 +14,7 @@ use crate::plan::{Diagnostic, LeakGuard, Plan};
 pub const EVENTS: [&str; 8] =
     ["start", "online", "phase", "restored", "late", "failed", "progress", "status"];
 /// Templates shared by the event templates of a locale.
-pub const PARTS: [&str; 2] = ["contact", "feed"];
+pub const PARTS: [&str; 3] = ["contact", "feed", "names"];
 pub const PAGE: &str = "status.html.j2";
 
 const BUILT_IN: &[(&str, &str)] = &[
@@ -38,6 +38,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("contact.en.md.j2", include_str!("templates/contact.en.md.j2")),
     ("feed.pl.md.j2", include_str!("templates/feed.pl.md.j2")),
     ("feed.en.md.j2", include_str!("templates/feed.en.md.j2")),
+    ("names.pl.md.j2", include_str!("templates/names.pl.md.j2")),
+    ("names.en.md.j2", include_str!("templates/names.en.md.j2")),
     (PAGE, include_str!("templates/status.html.j2")),
 ];
 
@@ -65,6 +67,10 @@ impl Templates {
         env.add_filter("join_list", join_list);
         env.add_filter("plural", plural);
         env.add_filter("number", number);
+        env.add_filter("names", names);
+        env.add_filter("forms", forms);
+        env.add_filter("quoted", quoted);
+        env.add_filter("capfirst", capfirst);
         let mut errors = Vec::new();
         for (name, source) in BUILT_IN {
             if let Err(e) = env.add_template(name, source) {
@@ -214,4 +220,33 @@ fn plural(state: &State, n: u64, forms: Rest<String>) -> String {
 /// `{{ n|number }}`: `12,500` (en), `12 500` (pl).
 fn number(state: &State, n: u64) -> String {
     locale::number(&locale_of(state), n)
+}
+
+/// `{{ services|names }}`: the base form of each name.
+fn names(items: Vec<Value>) -> Vec<Value> {
+    items.iter().map(|s| s.get_attr("name").unwrap_or_default()).collect()
+}
+
+/// `{{ services|forms("gen") }}`: that form of each name, or none when the plan does not give it
+/// for one of them (a template then words the sentence so that it needs no such form).
+fn forms(items: Vec<Value>, form: String) -> Value {
+    let found: Option<Vec<Value>> = items
+        .iter()
+        .map(|s| s.get_attr(&form).ok().filter(|v| !v.is_undefined() && !v.is_none()))
+        .collect();
+    found.map(Value::from).unwrap_or(Value::from(()))
+}
+
+/// `{{ name|quoted }}`: in the quotation marks of the template's locale („…” in Polish).
+fn quoted(state: &State, text: String) -> String {
+    match locale_of(state).as_str() {
+        "pl" => format!("„{text}”"),
+        _ => format!("“{text}”"),
+    }
+}
+
+/// `{{ text|capfirst }}`: the first letter in upper case, the rest as it is ("ista24" stays).
+fn capfirst(text: String) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }

@@ -128,9 +128,9 @@ fn payload(plan: &Plan, hook: &Webhook, u: &Update) -> serde_json::Value {
                 .filter_map(|(service, component)| {
                     let i = plan.services.iter().position(|s| &s.id == service)?;
                     let state = match u.states.get(i)? {
-                        ServiceState::Operational => "operational",
+                        ServiceState::Available => "operational",
                         ServiceState::Restoring => "under_maintenance",
-                        ServiceState::Unavailable => "major_outage",
+                        ServiceState::Delayed | ServiceState::Unavailable => "major_outage",
                     };
                     Some((component.clone(), json!(state)))
                 })

@@ -35,6 +35,20 @@ pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
             enough
         });
     }
+    if let Some(v) = f.get("publish_eta") {
+        a.publish_eta = dec.boolean(v, "publish_eta").unwrap_or(a.publish_eta);
+    }
+    if let Some(s) = f.get("publish").and_then(|v| dec.string(v, "publish")) {
+        match s.get_ref().as_str() {
+            "auto" => a.publish = Publish::Auto,
+            "review" => a.publish = Publish::Review,
+            other => dec.push(
+                Diagnostic::error("bad-value", s.span(), format!("unknown `publish` mode `{other}`"))
+                    .label("not a mode")
+                    .help("use \"review\" (a person approves each update before it goes out) or \"auto\""),
+            ),
+        }
+    }
     if let Some(v) = f.get("outage")
         && let Some(o) = dec.table(v, "outage", "`[announce.outage]`", keys::OUTAGE)
     {

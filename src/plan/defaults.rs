@@ -26,6 +26,8 @@ pub(super) const ACTION_METHOD: &str = "POST";
 pub(super) const EXPECT_EXIT: i64 = 0;
 pub(super) const INSECURE_TLS: bool = false;
 pub(super) const SHELL: bool = false;
+pub(super) const PUBLISH_ETA: bool = false;
+pub(super) const PUBLISH: &str = "review";
 
 /// One default of the plan format, as a plan would write it, and where the JSON Schema shows it
 /// (JSON pointers). The schema's `default`s, the reference in `docs/plan-format.md` and the
@@ -98,6 +100,8 @@ pub fn documented() -> Vec<Documented> {
             &["/$defs/Defaults/properties/wait_timeout", "/$defs/Service/properties/wait_timeout"],
         ),
         doc("announce.batch_window", text(BATCH_WINDOW), &["/$defs/Announce/properties/batch_window"]),
+        doc("announce.publish_eta", json!(PUBLISH_ETA), &["/$defs/Announce/properties/publish_eta"]),
+        doc("announce.publish", json!(PUBLISH), &["/$defs/Announce/properties/publish"]),
     ]
 }
 
@@ -265,6 +269,14 @@ command = ["restore-db"]
             ("service.customer_facing", json!(db.customer_facing)),
             ("service.wait_timeout", json!(text(db.wait_timeout))),
             ("announce.batch_window", json!(text(crate::announce::batch_window(plan, &loaded.graph, 8)))),
+            ("announce.publish_eta", json!(plan.announce.publish_eta)),
+            (
+                "announce.publish",
+                json!(match plan.announce.publish {
+                    crate::plan::Publish::Auto => "auto",
+                    crate::plan::Publish::Review => "review",
+                }),
+            ),
         ]
         .into();
         let documented: BTreeMap<&str, serde_json::Value> =

@@ -8,6 +8,8 @@ pub const CHANNEL: &[&str] = &["address", "service"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing", "wait_timeout"];
 pub const CHECK_DEFAULTS: &[&str] = &["timeout", "interval", "healthy_after"];
 pub const RESTORE_DEFAULTS: &[&str] = &["timeout", "retries", "backoff"];
+/// A service's name in one locale, written as its grammatical forms.
+pub const NAME_FORMS: &[&str] = &["nom", "gen", "plural"];
 pub const PHASE: &[&str] = &["id", "name"];
 pub const SERVICE: &[&str] = &[
     "id",
@@ -52,7 +54,8 @@ pub const RESTORE: &[&str] =
     &["command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "cwd"];
 pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd"];
 pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_status"];
-pub const ANNOUNCE: &[&str] = &["templates", "batch_window", "cadence", "webhook", "outage"];
+pub const ANNOUNCE: &[&str] =
+    &["templates", "batch_window", "cadence", "publish_eta", "publish", "webhook", "outage"];
 /// `[announce.outage]`: what the outage notice tells besides what is down, in this order.
 pub const OUTAGE: &[&str] = &["cause", "still_working", "data_safety", "personal_data", "phishing"];
 pub const WEBHOOK: &[&str] = &["url", "format", "headers", "components"];

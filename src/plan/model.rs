@@ -24,8 +24,22 @@ pub struct Plan {
     pub announce: Announce,
 }
 
+impl Default for Announce {
+    fn default() -> Self {
+        Self {
+            templates: None,
+            batch_window: None,
+            cadence: None,
+            publish_eta: super::defaults::PUBLISH_ETA,
+            publish: Publish::default(),
+            webhooks: Vec::new(),
+            outage: Vec::new(),
+        }
+    }
+}
+
 /// `[announce]`: how customer updates are written and published.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Announce {
     /// A directory of template overrides (`EVENT.LOCALE.md.j2`), resolved against the plan's folder.
     pub templates: Option<Spanned<std::path::PathBuf>>,
@@ -35,10 +49,24 @@ pub struct Announce {
     /// With nothing else to tell for this long, customers get a short progress update; every
     /// update says when the next one comes at the latest.
     pub cadence: Option<Duration>,
+    /// Late updates and the status page give the dates the schedule of what remains expects.
+    pub publish_eta: bool,
+    /// Whether an update goes out to the webhooks as written, or only once a person approved it.
+    pub publish: Publish,
     pub webhooks: Vec<Webhook>,
     /// `[announce.outage]`: the outage notice's texts by key (`cause`, `still_working`,
     /// `data_safety`, `personal_data`, `phishing`), in the order of `keys::OUTAGE`.
     pub outage: Vec<(&'static str, Localized)>,
+}
+
+/// `[announce] publish`: how customer updates reach external channels (webhooks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Publish {
+    /// Posted as soon as written.
+    Auto,
+    /// Written as a draft; posted only after `restorectl announce approve`.
+    #[default]
+    Review,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,11 +117,22 @@ pub struct Phase {
     pub name: Localized,
 }
 
-/// A customer-facing text: one string for every locale, or one per locale.
+/// A customer-facing text: one string for every locale, or one per locale. A name may give, per
+/// locale, the grammatical forms sentences need besides the base (nominative) one.
 #[derive(Debug, Clone, Default)]
 pub struct Localized {
     pub all: Option<Spanned<String>>,
     pub by_locale: Vec<(Spanned<String>, Spanned<String>)>,
+    /// Forms by locale, for names written as `pl = { nom = "…", gen = "…" }`.
+    pub forms: Vec<(String, Forms)>,
+}
+
+/// What a sentence needs of a name besides its base form: `gen` (`genitive`) (Polish genitive: "przywróciliśmy
+/// działanie poczty e-mail") and whether it is plural ("contact forms are").
+#[derive(Debug, Clone, Default)]
+pub struct Forms {
+    pub genitive: Option<Spanned<String>>,
+    pub plural: bool,
 }
 
 impl Localized {
@@ -105,9 +144,17 @@ impl Localized {
             .or_else(|| self.all.as_ref().map(|t| t.get_ref().as_str()))
     }
 
+    /// The forms given for `locale`, if the name was written as a table of forms there.
+    pub fn forms(&self, locale: &str) -> Option<&Forms> {
+        self.forms.iter().find(|(l, _)| l == locale).map(|(_, f)| f)
+    }
+
     /// Every text with its span (for the infrastructure-leak check).
     pub fn texts(&self) -> impl Iterator<Item = &Spanned<String>> {
-        self.all.iter().chain(self.by_locale.iter().map(|(_, t)| t))
+        self.all
+            .iter()
+            .chain(self.by_locale.iter().map(|(_, t)| t))
+            .chain(self.forms.iter().filter_map(|(_, f)| f.genitive.as_ref()))
     }
 }
 

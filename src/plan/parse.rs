@@ -11,7 +11,7 @@ use super::defaults::{self, Defaults, MAX_SPAN, nonzero, opt, parse_defaults, wa
 use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
-use super::values::parse_localized;
+use super::values::{parse_localized, parse_name};
 
 /// Decodes a whole document. Returns `None` only when the file is not a plan at all.
 ///
@@ -131,6 +131,11 @@ fn shift_service(mut s: Service, base: usize) -> Service {
     let shift_localized = |l: Localized| Localized {
         all: l.all.map(shift_text),
         by_locale: l.by_locale.into_iter().map(|(k, v)| (shift_text(k), shift_text(v))).collect(),
+        forms: l
+            .forms
+            .into_iter()
+            .map(|(k, f)| (k, Forms { genitive: f.genitive.map(shift_text), plural: f.plural }))
+            .collect(),
     };
     s.span = shift(s.span);
     s.name = shift_localized(s.name);
@@ -302,7 +307,7 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
         None => "`[[service]]`".into(),
     };
     let name = match f.get("name") {
-        Some(v) => parse_localized(v, "name", dec).unwrap_or_default(),
+        Some(v) => parse_name(v, dec).unwrap_or_default(),
         None => Localized::default(),
     };
     let phase = f.get("phase").and_then(|v| dec.string(v, "phase")).and_then(|p| {

@@ -51,9 +51,55 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
     for (key, text) in &plan.announce.outage {
         translations(text, key, "`[announce.outage]`", &plan.locales, &mut out);
     }
+    missing_forms(plan, &mut out);
     channels(plan, &mut out);
     leaks(plan, source, &mut out);
     out
+}
+
+/// Polish sentences name services in the genitive ("przywróciliśmy działanie poczty e-mail"); a
+/// name without one is quoted after "usługi" instead ("działanie usługi „poczta e-mail”"), which
+/// is correct but stiff. One warning names the services that lack it.
+fn missing_forms(plan: &Plan, out: &mut Vec<Diagnostic>) {
+    for locale in plan.locales.iter().filter(|l| l.split(['-', '_']).next() == Some("pl")) {
+        let lacking: Vec<&Service> = plan
+            .services
+            .iter()
+            .filter(|s| s.customer_facing && s.name.forms(locale).is_none_or(|f| f.genitive.is_none()))
+            .collect();
+        let Some(first) = lacking.first() else { continue };
+        let span = first
+            .name
+            .by_locale
+            .iter()
+            .find(|(l, _)| l.get_ref() == locale)
+            .map(|(_, t)| t.span())
+            .or_else(|| first.name.all.as_ref().map(|t| t.span()))
+            .unwrap_or_else(|| first.span.clone());
+        let ids: Vec<String> = lacking.iter().take(5).map(|s| format!("`{}`", s.id)).collect();
+        let more = if lacking.len() > ids.len() { format!(" and {} more", lacking.len() - ids.len()) } else { String::new() };
+        let base = first.name.get(locale).unwrap_or(&first.id);
+        out.push(
+            Diagnostic::warning(
+                "missing-form",
+                span,
+                match lacking.len() {
+                    1 => format!(
+                        "the `{locale}` name of service {} has no genitive (`gen`), which `{locale}` updates use in sentences",
+                        ids[0]
+                    ),
+                    _ => format!(
+                        "the `{locale}` names of services {}{more} have no genitive (`gen`), which `{locale}` updates use in sentences",
+                        ids.join(", ")
+                    ),
+                },
+            )
+            .label("no genitive here")
+            .help(format!(
+                "without it the name is quoted after \"usługi\"; give it as `name.{locale} = {{ nom = \"{base}\", gen = \"…\" }}`"
+            )),
+        );
+    }
 }
 
 /// A contact channel's `service` must be one of the plan's services.

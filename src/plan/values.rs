@@ -4,7 +4,8 @@
 use super::decode::{Decoder, Fields, Value};
 use super::defaults;
 use super::diagnostic::Diagnostic;
-use super::model::Localized;
+use super::keys;
+use super::model::{Forms, Localized};
 use super::text::Text;
 use toml::Spanned;
 
@@ -156,8 +157,18 @@ pub(super) fn tcp_target(v: &Value<'_>, dec: &mut Decoder) -> Option<Text> {
 }
 
 pub(super) fn parse_localized(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Localized> {
+    localized(v, key, dec, false)
+}
+
+/// A service's name: like any text, but a locale may give grammatical forms,
+/// `pl = { nom = "poczta e-mail", gen = "poczty e-mail" }`, `en = { nom = "contact forms", plural = true }`.
+pub(super) fn parse_name(v: &Value<'_>, dec: &mut Decoder) -> Option<Localized> {
+    localized(v, "name", dec, true)
+}
+
+fn localized(v: &Value<'_>, key: &str, dec: &mut Decoder, with_forms: bool) -> Option<Localized> {
     if let Some(s) = v.get_ref().as_str() {
-        return Some(Localized { all: Some(Spanned::new(v.span(), s.to_owned())), by_locale: Vec::new() });
+        return Some(Localized { all: Some(Spanned::new(v.span(), s.to_owned())), ..Localized::default() });
     }
     let Some(table) = v.get_ref().as_table() else {
         dec.push(
@@ -170,11 +181,23 @@ pub(super) fn parse_localized(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Op
         );
         return None;
     };
-    let mut by_locale = Vec::new();
+    let mut out = Localized::default();
     for (locale, text) in table.iter() {
-        if let Some(t) = dec.string(text, key) {
-            by_locale.push((Spanned::new(locale.span(), locale.get_ref().to_string()), t));
+        let locale = Spanned::new(locale.span(), locale.get_ref().to_string());
+        if with_forms && text.get_ref().as_table().is_some() {
+            let context = format!("`{key}.{}`", locale.get_ref());
+            let Some(f) = dec.table(text, key, context, keys::NAME_FORMS) else { continue };
+            let nom = dec.required(&f, "nom", "\"…\"").and_then(|n| dec.string(n, "nom"));
+            let genitive = f.get("gen").and_then(|g| dec.string(g, "gen"));
+            let plural = f.get("plural").and_then(|p| dec.boolean(p, "plural")).unwrap_or(false);
+            // Without `nom` the plan is already invalid; the locale still counts as given, so the
+            // error is not repeated as a missing translation.
+            let nom = nom.unwrap_or_else(|| Spanned::new(text.span(), String::new()));
+            out.forms.push((locale.get_ref().clone(), Forms { genitive, plural }));
+            out.by_locale.push((locale, nom));
+        } else if let Some(t) = dec.string(text, key) {
+            out.by_locale.push((locale, t));
         }
     }
-    Some(Localized { all: None, by_locale })
+    Some(out)
 }

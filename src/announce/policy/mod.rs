@@ -29,7 +29,7 @@ pub enum Kind {
     Failed,
     /// Nothing else was told for a whole cadence: work goes on.
     Progress,
-    /// Everything is back.
+    /// Everything is back (with the services that came back last, if they came back now).
     Restored,
 }
 
@@ -83,8 +83,8 @@ impl Memory {
         self.number = self.number.max(u.number);
         match u.kind {
             Kind::Start => self.started = true,
-            Kind::Restored => self.restored = true,
-            Kind::Online => {
+            Kind::Restored | Kind::Online => {
+                self.restored |= u.kind == Kind::Restored;
                 self.online.extend(&u.services);
                 self.phases.extend(&u.phases);
             }
@@ -285,11 +285,13 @@ impl Policy {
         if !late.is_empty() {
             self.publish(Kind::Late, late, Vec::new(), at, updates);
         }
-        // Services back and the stages they complete: one update.
+        // Services back and the stages they complete: one update; the closing one when they were
+        // the last.
         let online = std::mem::take(&mut self.online);
         let phases = std::mem::take(&mut self.phases);
         if !online.is_empty() {
-            self.publish(Kind::Online, online, phases, at, updates);
+            let last = self.board.all_back() && self.memory.started && !self.memory.restored;
+            self.publish(if last { Kind::Restored } else { Kind::Online }, online, phases, at, updates);
         } else if !phases.is_empty() {
             self.publish(Kind::Phase, Vec::new(), phases, at, updates);
         }

@@ -75,11 +75,9 @@ fn one_outage_notice_then_what_comes_back_together_is_one_update_at_the_window_c
             Event::RunFinished { at: at(60.0), outcome: Outcome::Success },
         ],
     );
-    // What is back and the stage it completes are one update, when the window closes.
-    assert_eq!(
-        updates,
-        [(Kind::Start, vec![], 0.0), (Kind::Online, vec![1, 2], 35.0), (Kind::Restored, vec![], 60.0)]
-    );
+    // What is back and the stage it completes are one update, when the window closes; being the
+    // last ones back, it is the closing update (not a second one at the run's end).
+    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Restored, vec![1, 2], 35.0)]);
 }
 
 #[test]
@@ -99,11 +97,7 @@ fn what_comes_back_and_the_stage_it_completes_are_one_update() {
         updates.into_iter().map(|u| (u.kind, u.services, u.phases)).collect();
     assert_eq!(
         got,
-        [
-            (Kind::Start, vec![], vec![]),
-            (Kind::Online, vec![1, 2], vec![1]),
-            (Kind::Restored, vec![], vec![])
-        ]
+        [(Kind::Start, vec![], vec![]), (Kind::Restored, vec![1, 2], vec![1])]
     );
 }
 
@@ -153,7 +147,7 @@ fn a_later_run_tells_what_an_earlier_one_restored_but_never_announced_and_nothin
     }
     let got: Vec<(u32, Kind, Vec<usize>)> =
         updates.into_iter().map(|u| (u.number, u.kind, u.services)).collect();
-    assert_eq!(got, [(5, Kind::Online, vec![1]), (6, Kind::Restored, vec![])]);
+    assert_eq!(got, [(5, Kind::Restored, vec![1])]);
 }
 
 #[test]
@@ -219,10 +213,9 @@ fn with_a_cadence_a_silence_gets_a_progress_update_per_cadence_and_none_after_th
             (Kind::Start, vec![], 0.0),
             (Kind::Progress, vec![], 60.0),
             (Kind::Progress, vec![], 120.0),
-            (Kind::Online, vec![1, 2], 165.0),
-            // Everything customers use is back: no progress update though hours pass before
-            // the run's end closes the story.
-            (Kind::Restored, vec![], 400.0),
+            // Everything customers use is back: the closing update, and no progress update
+            // though hours pass before the run ends.
+            (Kind::Restored, vec![1, 2], 165.0),
         ]
     );
     assert_eq!(p.next_due(), None);

@@ -53,10 +53,26 @@ pub struct Announce {
     /// With nothing else to tell for this long, a short progress update goes out; every update
     /// says when the next one comes at the latest (e.g. "7d").
     pub cadence: Option<HumanDuration>,
+    /// Late updates give a new date, and the status page the date each service is expected
+    /// back, from the schedule of what remains (the plan's durations); without it, no date is
+    /// promised.
+    pub publish_eta: Option<bool>,
+    /// "review": updates reach the webhooks only once a person approved them (`restorectl
+    /// announce approve PLAN NUMBER --by NAME`); "auto": as soon as written. Files are written
+    /// either way; dry runs never publish.
+    pub publish: Option<PublishMode>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,
     /// What the outage notice says besides what is down.
     pub outage: Option<Outage>,
+}
+
+/// `[announce] publish`
+#[derive(JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+pub enum PublishMode {
+    Auto,
+    Review,
 }
 
 /// `[announce.outage]`: each text per locale, in the outage notice in this order.
@@ -176,6 +192,35 @@ pub enum Localized {
     PerLocale(BTreeMap<String, String>),
 }
 
+/// A service's name: like any text, but per language it may give the grammatical forms sentences
+/// need.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum Name {
+    All(String),
+    PerLocale(BTreeMap<String, NameInLocale>),
+}
+
+/// A name in one language: the plain text, or its forms.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum NameInLocale {
+    Text(String),
+    Forms(NameForms),
+}
+
+/// `name.LOCALE = { nom = "…", gen = "…", plural = … }`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct NameForms {
+    /// The base (nominative) form, as in lists and on the status page.
+    pub nom: String,
+    /// Polish genitive, for sentences such as "przywróciliśmy działanie poczty e-mail".
+    pub r#gen: Option<String>,
+    /// The name is plural ("contact forms are available again").
+    pub plural: Option<bool>,
+}
+
 /// `[[service]]`
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -183,8 +228,8 @@ pub struct Service {
     /// Unique id: lowercase letters, digits, `_` and `-`.
     #[schemars(regex(pattern = r"^[a-z0-9_-]+$"))]
     pub id: String,
-    /// Customer-facing name per locale.
-    pub name: Option<Localized>,
+    /// Customer-facing name per locale, optionally with its grammatical forms.
+    pub name: Option<Name>,
     /// Id of a `[[phase]]`.
     pub phase: Option<String>,
     /// Ids of the services this one needs.
@@ -333,42 +378,4 @@ fn drop_nulls(v: &mut serde_json::Value) {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::plan::keys;
-
-    #[test]
-    fn schema_documents_exactly_the_keys_the_decoder_accepts() {
-        let schema = super::plan_schema();
-        let props = |v: &serde_json::Value| -> Vec<String> {
-            let mut k: Vec<String> =
-                v["properties"].as_object().expect("properties").keys().cloned().collect();
-            k.sort();
-            k
-        };
-        let sorted = |k: &[&str]| -> Vec<String> {
-            let mut k: Vec<String> = k.iter().map(|s| s.to_string()).collect();
-            k.sort();
-            k
-        };
-        assert_eq!(props(&schema), sorted(keys::TOP));
-        let defs = &schema["$defs"];
-        for (def, keys) in [
-            ("PlanTable", keys::PLAN),
-            ("Contact", keys::CONTACT),
-            ("ChannelTable", keys::CHANNEL),
-            ("Defaults", keys::DEFAULTS),
-            ("CheckDefaults", keys::CHECK_DEFAULTS),
-            ("RestoreDefaults", keys::RESTORE_DEFAULTS),
-            ("Phase", keys::PHASE),
-            ("Service", keys::SERVICE),
-            ("Check", keys::CHECK),
-            ("Restore", keys::RESTORE),
-            ("HttpAction", keys::HTTP_ACTION),
-            ("Announce", keys::ANNOUNCE),
-            ("Outage", keys::OUTAGE),
-            ("WebhookTable", keys::WEBHOOK),
-        ] {
-            assert_eq!(props(&defs[def]), sorted(keys), "schema of {def}");
-        }
-    }
-}
+mod tests;
