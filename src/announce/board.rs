@@ -41,8 +41,10 @@ pub struct Seen {
     pub started: Option<Secs>,
     /// Its RTO passed before it was back.
     pub late: bool,
-    /// Its restore failed for good, or it waits for one that did.
+    /// Its restore failed for good, or it waits for one that did...
     pub failed: bool,
+    /// ...the latter.
+    pub blocked: bool,
 }
 
 /// How many of the customer-facing services the board remembers by name.
@@ -90,6 +92,25 @@ impl Board {
         }
     }
 
+    /// A board with the first customer-facing services in each state (back since the start,
+    /// restoring, delayed, failed), for test-rendering templates.
+    pub fn sample(plan: &Plan) -> Self {
+        use crate::event::Svc;
+        let mut board = Self::new(plan);
+        let at = Secs(0.0);
+        let events: [fn(Svc, Secs) -> Event; 4] = [
+            |service, at| Event::Online { service, at, attempts: 1 },
+            |service, at| Event::ActionStarted { service, attempt: 1, at },
+            |service, at| Event::RtoMissed { service, at, rto: at },
+            |service, at| Event::Failed { service, at, attempts: 1, of: 1, reason: String::new(), log: None },
+        ];
+        let customers: Vec<usize> = (0..plan.services.len()).filter(|&i| board.customer[i]).take(4).collect();
+        for (make, i) in events.iter().zip(customers) {
+            board.observe(&make(Svc::new(i, ""), at), i);
+        }
+        board
+    }
+
     /// Applies an event about service `i`.
     pub fn observe(&mut self, e: &Event, i: usize) {
         let seen = &mut self.seen[i];
@@ -107,6 +128,7 @@ impl Board {
                     seen.started = Some(*at);
                 }
                 seen.failed = false;
+                seen.blocked = false;
                 if !seen.late {
                     self.states[i] = ServiceState::Restoring;
                 }
@@ -117,6 +139,7 @@ impl Board {
             }
             Event::Failed { .. } | Event::Blocked { .. } => {
                 seen.failed = true;
+                seen.blocked = matches!(e, Event::Blocked { .. });
                 self.states[i] = ServiceState::Unavailable;
             }
             _ => {}

@@ -45,8 +45,11 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
         "services": [],
         "services_count": 0,
         "phase": "",
-        "deadline": "",
         "eta": "",
+        "failed": [],
+        "failed_count": 0,
+        "blocked": [],
+        "blocked_count": 0,
         "next": "",
         "updates": [],
     })
@@ -107,7 +110,15 @@ fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value 
 }
 
 /// The whole context of one update in one locale.
-pub fn update(plan: &Plan, board: &Board, stamp: &Stamp, locale: &str, u: &Update) -> serde_json::Value {
+/// `eta`: for a delay notice, when its services are expected back, if the schedule can tell.
+pub fn update(
+    plan: &Plan,
+    board: &Board,
+    stamp: &Stamp,
+    locale: &str,
+    u: &Update,
+    eta: Option<Secs>,
+) -> serde_json::Value {
     let when = stamp.zoned(u.at);
     let mut ctx = common(plan, board, locale, &when);
     ctx["services"] = subjects(plan, locale, &u.services);
@@ -116,10 +127,17 @@ pub fn update(plan: &Plan, board: &Board, stamp: &Stamp, locale: &str, u: &Updat
         let phase = &plan.phases[p];
         ctx["phase"] = json!(phase.name.get(locale).unwrap_or(&phase.id));
     }
-    if u.kind == Kind::Late {
-        // The earliest RTO among them: when we had planned to be done.
-        let rto = u.services.iter().filter_map(|&i| plan.services[i].rto).min().unwrap_or_default();
-        ctx["deadline"] = json!(locale::date(locale, &stamp.zoned(rto.into())));
+    if u.kind == Kind::Failed {
+        // Those whose restore failed, and those that wait for one of them.
+        let (blocked, failed): (Vec<usize>, Vec<usize>) =
+            u.services.iter().partition(|&&i| board.seen[i].blocked);
+        for (key, ids) in [("failed", failed), ("blocked", blocked)] {
+            ctx[key] = ids.iter().take(SUBJECTS).map(|&i| name(plan, i, locale)).collect();
+            ctx[format!("{key}_count")] = json!(ids.len());
+        }
+    }
+    if let Some(eta) = eta {
+        ctx["eta"] = json!(locale::date(locale, &stamp.zoned(eta)));
     }
     // With a cadence, every update but the last says when the next comes at the latest.
     if let Some(cadence) = plan.announce.cadence
@@ -148,8 +166,11 @@ pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
     let mut ctx = common(plan, &board, locale, &now);
     ctx["services"] = subjects(plan, locale, &[first]);
     ctx["services_count"] = json!(1);
+    for key in ["failed", "blocked"] {
+        ctx[key] = ctx["services"].clone();
+        ctx[format!("{key}_count")] = json!(1);
+    }
     ctx["phase"] = json!("phase");
-    ctx["deadline"] = json!(locale::date(locale, &now));
     ctx["eta"] = json!(locale::date(locale, &now));
     ctx["next"] = json!(locale::date(locale, &now));
     ctx["updates"] = json!(["update"]);

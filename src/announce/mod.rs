@@ -7,6 +7,7 @@
 
 pub mod board;
 pub mod context;
+pub mod eta;
 pub mod locale;
 pub mod page;
 pub mod policy;
@@ -59,8 +60,9 @@ impl Announcer {
         stamp: Stamp,
         mode: RunMode,
         window: Duration,
+        eta: Option<eta::Eta>,
     ) -> Result<Self, crate::reporter::WriteError> {
-        let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode)?;
+        let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, eta)?;
         Ok(Self { policy: Policy::new(&plan, memory, window), writer })
     }
 }

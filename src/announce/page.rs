@@ -8,9 +8,11 @@ use jiff::ZonedDateTime;
 use pulldown_cmark::{Event as Md, Parser, html};
 use serde::Serialize;
 
-use super::board::ServiceState;
+use super::board::{Board, ServiceState};
 use super::locale;
+use crate::event::Secs;
 use crate::plan::Plan;
+use crate::stamp::Stamp;
 
 /// How many updates the page shows; the older ones are in the feed.
 const LATEST: usize = 10;
@@ -51,6 +53,17 @@ struct PageOf<'a> {
 struct Row<'a> {
     name: &'a str,
     state: &'static str,
+    /// Back since (an available service's date).
+    since: Option<String>,
+    /// Expected back by (with `publish_eta`, where the schedule can tell).
+    expected: Option<String>,
+}
+
+/// The dates beside the states: what the run has seen, on its clock, and with `publish_eta` when
+/// the rest is expected. Without it (`restorectl announce` reads no clock) the page shows none.
+pub struct Dates<'a> {
+    pub stamp: &'a Stamp,
+    pub expected: Option<Vec<Option<Secs>>>,
 }
 
 /// A contact channel on the page: a link while customers can use it, a note while they cannot.
@@ -81,11 +94,24 @@ fn href(kind: &str, address: &str) -> Option<String> {
 pub fn context(
     plan: &Plan,
     when: &ZonedDateTime,
-    states: &[ServiceState],
-    channels: impl Iterator<Item = (&'static str, bool)>,
+    board: &Board,
+    dates: Option<Dates>,
     feeds: &BTreeMap<String, Vec<String>>,
 ) -> minijinja::Value {
-    let contact: Vec<Channel> = channels
+    build(plan, when, board, dates, feeds, usize::MAX)
+}
+
+/// The context with at most `rows` services.
+fn build(
+    plan: &Plan,
+    when: &ZonedDateTime,
+    board: &Board,
+    dates: Option<Dates>,
+    feeds: &BTreeMap<String, Vec<String>>,
+    rows: usize,
+) -> minijinja::Value {
+    let contact: Vec<Channel> = board
+        .channels()
         .zip(plan.contact.channels())
         .map(|((kind, usable), (_, c))| Channel {
             kind,
@@ -97,12 +123,24 @@ pub fn context(
         .locales
         .iter()
         .map(|l| {
+            let date = |at: Secs, d: &Dates| locale::date(l, &d.stamp.zoned(at));
             let services = plan
                 .services
                 .iter()
-                .zip(states)
-                .filter(|(s, _)| s.customer_facing)
-                .map(|(s, st)| Row { name: s.display_name(l), state: st.as_str() })
+                .enumerate()
+                .filter(|(_, s)| s.customer_facing)
+                .take(rows)
+                .map(|(i, s)| {
+                    let state = board.states[i];
+                    let d = dates.as_ref();
+                    let since = d.filter(|_| state == ServiceState::Available).and_then(|d| {
+                        board.seen[i].since.map(|at| date(at, d))
+                    });
+                    let expected = d.filter(|_| state != ServiceState::Available).and_then(|d| {
+                        d.expected.as_ref().and_then(|e| e[i]).map(|at| date(at, d))
+                    });
+                    Row { name: s.display_name(l), state: state.as_str(), since, expected }
+                })
                 .collect();
             let feed = feeds.get(l).map_or(&[][..], Vec::as_slice);
             let updates: Vec<String> = feed.iter().rev().take(LATEST).map(|u| markdown(u)).collect();
@@ -122,14 +160,14 @@ pub fn context(
     minijinja::Value::from(minijinja::value::Serde(Page { org: plan.organization(), pages }))
 }
 
-/// A page context with every field filled, for test-rendering the page template.
-pub fn sample(plan: &Plan) -> minijinja::Value {
+/// A page context with every field filled, for test-rendering the page template: every state,
+/// both dates, a usable and an unusable channel (`board` from `Board::sample`).
+pub fn sample(plan: &Plan, board: &Board) -> minijinja::Value {
     let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    // A few rows show whether the template works; the whole plan would cost memory and time.
-    let states = vec![ServiceState::Restoring; plan.services.len().min(3)];
+    let stamp = Stamp { start: now.clone(), with_date: true };
     let feeds: BTreeMap<String, Vec<String>> =
         plan.locales.iter().map(|l| (l.clone(), vec!["update".to_owned(); LATEST + 2])).collect();
-    // One channel usable, the next not: both ways of showing one are rendered.
-    let channels = plan.contact.channels().enumerate().map(|(i, (kind, _))| (kind, i % 2 == 0));
-    context(plan, &now, &states, channels, &feeds)
+    let expected = Some(vec![Some(Secs(86_400.0)); plan.services.len()]);
+    // A few rows show whether the template works; the whole plan would cost memory and time.
+    build(plan, &now, board, Some(Dates { stamp: &stamp, expected }), &feeds, 4)
 }

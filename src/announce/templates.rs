@@ -149,7 +149,7 @@ impl Templates {
                 }
             }
         }
-        if let Err(e) = self.render(PAGE, &super::page::sample(plan)) {
+        if let Err(e) = self.render(PAGE, &super::page::sample(plan, &super::board::Board::sample(plan))) {
             errors.push(Diagnostic::error("template", span, format!("template {PAGE}: {e}")));
         }
         errors

@@ -13,6 +13,7 @@ use super::board::Board;
 use super::policy::{Kind, Note, Update};
 use super::record::{self, Recorder};
 use super::templates::{self, Templates};
+use super::eta::Eta;
 use super::{context, page, webhook};
 use crate::event::{RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
@@ -21,6 +22,8 @@ use crate::stamp::Stamp;
 
 pub struct Writer {
     plan: Arc<Plan>,
+    /// With `publish_eta`: when what remains is expected back.
+    eta: Option<Eta>,
     templates: Arc<Templates>,
     guard: Option<LeakGuard>,
     dir: PathBuf,
@@ -47,6 +50,7 @@ impl Writer {
         dir: PathBuf,
         stamp: Stamp,
         mode: RunMode,
+        eta: Option<Eta>,
     ) -> Result<(Self, super::policy::Memory), WriteError> {
         std::fs::create_dir_all(&dir).map_err(WriteError::at(&dir))?;
         let dry = mode.is_dry();
@@ -73,6 +77,7 @@ impl Writer {
             (None, None) => "rehearsal".into(),
         };
         let writer = Self {
+            eta,
             guard: LeakGuard::new(&plan),
             record,
             incident,
@@ -93,8 +98,16 @@ impl Writer {
     /// nothing is written and the operator is told.
     pub fn write(&mut self, u: &Update, board: &Board) {
         let mut texts = Vec::new();
+        // A delay notice gives the new date the schedule expects, where it can tell.
+        let eta = match (&self.eta, u.kind) {
+            (Some(eta), Kind::Late) => {
+                let expected = eta.expected(board, u.at);
+                u.services.iter().try_fold(u.at, |t, &i| expected[i].map(|e| Secs(t.0.max(e.0))))
+            }
+            _ => None,
+        };
         for locale in &self.plan.locales {
-            let ctx = context::update(&self.plan, board, &self.stamp, locale, u);
+            let ctx = context::update(&self.plan, board, &self.stamp, locale, u, eta);
             let name = templates::name(u.kind.as_str(), locale);
             match self.templates.render_checked(self.guard.as_ref(), &name, &ctx) {
                 Ok(text) => texts.push((locale.clone(), text)),
@@ -169,7 +182,11 @@ impl Writer {
                 Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
             }
         }
-        let ctx = page::context(&self.plan, &when, &board.states, board.channels(), &self.feeds);
+        let dates = page::Dates {
+            stamp: &self.stamp,
+            expected: self.eta.as_ref().map(|eta| eta.expected(board, at)),
+        };
+        let ctx = page::context(&self.plan, &when, board, Some(dates), &self.feeds);
         match self.templates.render(templates::PAGE, &ctx) {
             Ok(html) => {
                 let _ = std::fs::write(self.dir.join("status.html"), html);

@@ -69,7 +69,7 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         AnnounceFormat::Html => {
             let feeds: BTreeMap<String, Vec<String>> =
                 texts.iter().map(|(l, t)| (l.clone(), vec![t.clone()])).collect();
-            let ctx = page::context(plan, &now, &board.states, board.channels(), &feeds);
+            let ctx = page::context(plan, &now, &board, None, &feeds);
             match loaded.templates.render(PAGE, &ctx) {
                 Ok(html) => html,
                 Err(e) => {

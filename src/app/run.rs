@@ -394,6 +394,11 @@ fn reporters(
         stamp,
         mode(args),
         window,
+        loaded
+            .plan
+            .announce
+            .publish_eta
+            .then(|| crate::announce::eta::Eta::new(&loaded.plan, std::sync::Arc::new(loaded.graph.clone()))),
     )?;
     sinks.push(Box::new(announcer));
     Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })

@@ -43,7 +43,7 @@ pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
             "auto" => a.publish = Publish::Auto,
             "review" => a.publish = Publish::Review,
             other => dec.push(
-                Diagnostic::error("bad-value", s.span(), format!("unknown `publish` mode `{other}`"))
+                Diagnostic::error("bad-publish-mode", s.span(), format!("unknown `publish` mode `{other}`"))
                     .label("not a mode")
                     .help("use \"review\" (a person approves each update before it goes out) or \"auto\""),
             ),
