@@ -8,6 +8,7 @@
 pub mod board;
 pub mod context;
 pub mod eta;
+pub mod feed;
 pub mod locale;
 pub mod page;
 pub mod policy;

@@ -2,13 +2,12 @@
 //! customers can use now (as `tel:`/`mailto:` links), the latest updates (the older ones a link
 //! away, in the feed), and a language switch; one self-contained HTML file (no external assets).
 
-use std::collections::BTreeMap;
-
 use jiff::ZonedDateTime;
 use pulldown_cmark::{Event as Md, Parser, html};
 use serde::Serialize;
 
 use super::board::{Board, ServiceState};
+use super::feed::{Feeds, Item};
 use super::locale;
 use crate::event::Secs;
 use crate::plan::Plan;
@@ -96,7 +95,7 @@ pub fn context(
     when: &ZonedDateTime,
     board: &Board,
     dates: Option<Dates>,
-    feeds: &BTreeMap<String, Vec<String>>,
+    feeds: &Feeds,
 ) -> minijinja::Value {
     build(plan, when, board, dates, feeds, usize::MAX)
 }
@@ -107,7 +106,7 @@ fn build(
     when: &ZonedDateTime,
     board: &Board,
     dates: Option<Dates>,
-    feeds: &BTreeMap<String, Vec<String>>,
+    feeds: &Feeds,
     rows: usize,
 ) -> minijinja::Value {
     let contact: Vec<Channel> = board
@@ -142,10 +141,9 @@ fn build(
                     Row { name: s.display_name(l), state: state.as_str(), since, expected }
                 })
                 .collect();
-            let feed = feeds.get(l).map_or(&[][..], Vec::as_slice);
-            let updates: Vec<String> = feed.iter().rev().take(LATEST).map(|u| markdown(u)).collect();
+            let updates: Vec<String> = feeds.texts(l).rev().take(LATEST).map(|u| markdown(u)).collect();
             // The older ones are in the feed, one link away: the page stays small.
-            let older = feed.len() - updates.len();
+            let older = feeds.texts(l).len() - updates.len();
             PageOf {
                 locale: l,
                 date: locale::date(l, when),
@@ -165,8 +163,12 @@ fn build(
 pub fn sample(plan: &Plan, board: &Board) -> minijinja::Value {
     let now = jiff::Timestamp::UNIX_EPOCH.to_zoned_datetime(jiff::tz::TimeZone::UTC);
     let stamp = Stamp { start: now.clone(), with_date: true };
-    let feeds: BTreeMap<String, Vec<String>> =
-        plan.locales.iter().map(|l| (l.clone(), vec!["update".to_owned(); LATEST + 2])).collect();
+    let mut feeds = Feeds::new(&plan.locales);
+    for l in &plan.locales {
+        for number in 0..LATEST as u32 + 2 {
+            feeds.push(l, Item { number, at: now.timestamp(), text: "update".into() });
+        }
+    }
     let expected = Some(vec![Some(Secs(86_400.0)); plan.services.len()]);
     // A few rows show whether the template works; the whole plan would cost memory and time.
     build(plan, &now, board, Some(Dates { stamp: &stamp, expected }), &feeds, 4)

@@ -2,6 +2,7 @@
 //! versioned record per line, appended as it happens (a live run), so a resumed run carries on
 //! where the last one stopped and never announces anything twice. A torn last line is ignored.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -19,7 +20,16 @@ const VERSION: u32 = 1;
 #[serde(tag = "record", rename_all = "snake_case")]
 enum Record {
     /// An update was published.
-    Update { v: u32, number: u32, kind: Kind, services: Vec<String>, phases: Vec<String> },
+    Update {
+        v: u32,
+        number: u32,
+        kind: Kind,
+        services: Vec<String>,
+        phases: Vec<String>,
+        /// When it was published (older records have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<jiff::Timestamp>,
+    },
     /// A customer-facing service's restore began.
     Restoring { v: u32, service: String },
     /// The incident these announcements are about: its id, written first.
@@ -33,7 +43,7 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
     let index = |id: &str| plan.index_of(id).ok();
     for line in BufReader::new(file).lines().map_while(Result::ok) {
         match serde_json::from_str::<Record>(&line) {
-            Ok(Record::Update { v: VERSION, number, kind, services, phases }) => {
+            Ok(Record::Update { v: VERSION, number, kind, services, phases, .. }) => {
                 let phases =
                     phases.iter().filter_map(|p| plan.phases.iter().position(|ph| &ph.id == p)).collect();
                 let services = services.iter().filter_map(|id| index(id)).collect();
@@ -47,6 +57,19 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
     memory
 }
 
+/// When each update recorded in `dir` was published.
+pub fn times(dir: &Path) -> HashMap<u32, jiff::Timestamp> {
+    let Ok(file) = File::open(dir.join(FILE)) else { return HashMap::new() };
+    BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| match serde_json::from_str::<Record>(&line) {
+            Ok(Record::Update { v: VERSION, number, at: Some(at), .. }) => Some((number, at)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Appends records to `announced.jsonl`.
 pub struct Recorder {
     path: PathBuf,
@@ -58,10 +81,11 @@ impl Recorder {
         Self { path: dir.join(FILE), file: None }
     }
 
-    pub fn update(&mut self, plan: &Plan, u: &Update) {
+    pub fn update(&mut self, plan: &Plan, u: &Update, at: jiff::Timestamp) {
         let services = u.services.iter().map(|&i| plan.services[i].id.clone()).collect();
         let phases = u.phases.iter().map(|&p| plan.phases[p].id.clone()).collect();
-        self.append(&Record::Update { v: VERSION, number: u.number, kind: u.kind, services, phases });
+        let (v, number, kind, at) = (VERSION, u.number, u.kind, Some(at));
+        self.append(&Record::Update { v, number, kind, services, phases, at });
     }
 
     /// Starts an incident: a new id, recorded.

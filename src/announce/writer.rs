@@ -3,7 +3,7 @@
 //! feeds `updates.<locale>.md` and the status page, and hands the update to the webhooks. A live
 //! run keeps the feeds and the page current after every update; a dry run writes them once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use super::policy::{Kind, Note, Update};
 use super::record::{self, Recorder};
 use super::templates::{self, Templates};
 use super::eta::Eta;
+use super::feed::{self, Feeds, Item};
 use super::{context, page, webhook};
 use crate::event::{RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
@@ -29,8 +30,7 @@ pub struct Writer {
     dir: PathBuf,
     stamp: Stamp,
     mode: RunMode,
-    /// Per locale, every update so far, oldest first.
-    feeds: BTreeMap<String, Vec<String>>,
+    feeds: Feeds,
     /// What customers were told, for a later run (live runs only).
     record: Option<Recorder>,
     /// This incident's id (kept in `announced.jsonl`), in every webhook key.
@@ -64,9 +64,9 @@ impl Writer {
         let stale = if dry { ours(&dir) } else { Vec::new() };
         let memory = if dry { Default::default() } else { record::load(&dir, &plan) };
         let feeds = if dry {
-            plan.locales.iter().map(|l| (l.clone(), Vec::new())).collect()
+            Feeds::new(&plan.locales)
         } else {
-            existing(&dir, &plan.locales)
+            Feeds::existing(&dir, &plan.locales, &record::times(&dir))
         };
         let webhooks =
             (!dry && !plan.announce.webhooks.is_empty()).then(|| webhook::Poster::new(&plan, &dir));
@@ -121,6 +121,7 @@ impl Writer {
             }
         }
         let subject = self.subject(u);
+        let published = self.stamp.zoned(u.at).timestamp();
         for (locale, text) in &texts {
             let file = self.dir.join(format!("{:04}-{}-{subject}.{locale}.md", u.number, u.kind.as_str()));
             if let Err(e) = std::fs::write(&file, text) {
@@ -129,10 +130,10 @@ impl Writer {
             if !self.stale.is_empty() {
                 self.written.insert(file);
             }
-            self.feeds.entry(locale.clone()).or_default().push(text.clone());
+            self.feeds.push(locale, Item { number: u.number, at: published, text: text.clone() });
         }
         if let Some(r) = &mut self.record {
-            r.update(&self.plan, u);
+            r.update(&self.plan, u, published);
         }
         if !self.mode.is_dry() {
             self.write_feeds_and_page(board, u.at);
@@ -173,10 +174,14 @@ impl Writer {
         let when = self.stamp.zoned(at);
         for locale in &self.plan.locales {
             let mut ctx = context::common(&self.plan, board, locale, &when);
-            let newest_first: Vec<&String> = self.feeds.get(locale).into_iter().flatten().rev().collect();
+            let newest_first: Vec<&String> = self.feeds.texts(locale).rev().collect();
             ctx["updates"] = json!(newest_first);
             match self.templates.render(&templates::name("feed", locale), &context::value(&ctx)) {
                 Ok(text) => {
+                    let title = text.lines().next().unwrap_or_default().trim_start_matches('#').trim();
+                    let items = self.feeds.by_locale.get(locale).map_or(&[][..], Vec::as_slice);
+                    let atom = feed::atom(items, locale, title, &self.incident, self.plan.organization());
+                    let _ = std::fs::write(self.dir.join(format!("feed.{locale}.xml")), atom);
                     let _ = std::fs::write(self.dir.join(format!("updates.{locale}.md")), text);
                 }
                 Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
@@ -201,6 +206,7 @@ impl Writer {
         let mut keep = std::mem::take(&mut self.written);
         keep.extend([self.dir.join(record::FILE), self.dir.join("status.html")]);
         keep.extend(self.plan.locales.iter().map(|l| self.dir.join(format!("updates.{l}.md"))));
+        keep.extend(self.plan.locales.iter().map(|l| self.dir.join(format!("feed.{l}.xml"))));
         for path in std::mem::take(&mut self.stale).into_iter().filter(|p| !keep.contains(p)) {
             let _ = std::fs::remove_file(path);
         }
@@ -222,31 +228,9 @@ fn ours(dir: &Path) -> Vec<PathBuf> {
                 || name == "status.html"
                 || name == webhook::LOG
                 || name.starts_with("updates.") && name.ends_with(".md")
+                || name.starts_with("feed.") && name.ends_with(".xml")
                 || name.len() > 5 && name[..4].chars().all(|c| c.is_ascii_digit()) && name.ends_with(".md")
         })
         .map(|entry| entry.path())
         .collect()
-}
-
-/// The updates already in `dir`, per locale, oldest first.
-fn existing(dir: &Path, locales: &[String]) -> BTreeMap<String, Vec<String>> {
-    let mut files: Vec<(u32, String, PathBuf)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let number: u32 = name.get(..4)?.parse().ok()?;
-            let locale = name.strip_suffix(".md")?.rsplit('.').next()?.to_owned();
-            Some((number, locale, e.path()))
-        })
-        .collect();
-    files.sort();
-    let mut feeds: BTreeMap<String, Vec<String>> = locales.iter().map(|l| (l.clone(), Vec::new())).collect();
-    for (_, locale, path) in files {
-        if let (Some(feed), Ok(text)) = (feeds.get_mut(&locale), std::fs::read_to_string(&path)) {
-            feed.push(text);
-        }
-    }
-    feeds
 }

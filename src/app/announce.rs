@@ -67,8 +67,11 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
             format!("{out:#}\n")
         }
         AnnounceFormat::Html => {
-            let feeds: BTreeMap<String, Vec<String>> =
-                texts.iter().map(|(l, t)| (l.clone(), vec![t.clone()])).collect();
+            let mut feeds = crate::announce::feed::Feeds::new(&plan.locales);
+            for (l, text) in &texts {
+                let item = crate::announce::feed::Item { number: 1, at: now.timestamp(), text: text.clone() };
+                feeds.push(l, item);
+            }
             let ctx = page::context(plan, &now, &board, None, &feeds);
             match loaded.templates.render(PAGE, &ctx) {
                 Ok(html) => html,
