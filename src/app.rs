@@ -11,6 +11,7 @@ mod graph;
 mod help;
 mod history;
 mod logs;
+mod review;
 mod run;
 mod schema;
 mod status;
@@ -28,9 +29,11 @@ pub fn run(cli: Cli) -> Exit {
             confirm::run(&confirm::Request { plan, id, run, by, state })
         }
         Command::DemoService { port, detach, warmup, lifetime } => demo::run(port, detach, warmup, lifetime),
-        Command::Announce { plan, state, locale, format } => {
-            announce::run(&plan, state.as_deref(), locale.as_deref(), format)
-        }
+        Command::Announce { review: Some(command), .. } => review::run(command),
+        Command::Announce { review: None, plan, state, locale, format } => match plan {
+            Some(plan) => announce::run(&plan, state.as_deref(), locale.as_deref(), format),
+            None => Exit::Invalid,
+        },
         Command::Schema => schema::run(),
         Command::History { plan, state, format } => history::run(&plan, state.as_deref(), format),
         Command::Logs { plan, id, run, attempt, follow, state } => {

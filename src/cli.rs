@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Bring an organisation's IT services back after a major outage: in phases, in dependency order,
 /// verified, resumable, and with customer updates as each service comes back.
@@ -92,10 +92,18 @@ pub enum Command {
         #[arg(long, default_value_t = 600.0)]
         lifetime: f64,
     },
-    /// Customer update text for the current state, from the journal (nothing is run).
+    /// Customer update text for the current state, from the journal (nothing is run); and the
+    /// review of drafted updates (`approve`, `reject`, `drafts`).
+    ///
+    /// Exit codes: 0, 1 an approved update that a webhook did not accept (it stays queued for
+    /// the next run), 2 nothing to announce or review (or invalid plan or flags).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Announce {
+        #[command(subcommand)]
+        review: Option<Review>,
         /// The plan's TOML file.
-        plan: PathBuf,
+        #[arg(required = true)]
+        plan: Option<PathBuf>,
         /// The state directory of the run (default: `.restorectl/` next to the plan).
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
@@ -260,6 +268,62 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
         Ok(f) if (0.0..1.0).contains(&f) => Ok(f),
         _ => Err("must be a fraction from 0 to below 1, e.g. 0.2".into()),
     }
+}
+
+/// With `[announce] publish = "review"`, a live run's updates reach the webhooks only once a
+/// person approves them.
+#[derive(Debug, Subcommand)]
+pub enum Review {
+    /// Approve a drafted update (optionally with corrected text) and send it to the webhooks.
+    Approve {
+        #[command(flatten)]
+        draft: DraftArgs,
+        /// Replace the text in one language with a corrected Markdown file (repeatable).
+        #[arg(long = "text", value_name = "LOCALE=FILE")]
+        texts: Vec<String>,
+    },
+    /// Reject a drafted update: it is never sent.
+    Reject {
+        #[command(flatten)]
+        draft: DraftArgs,
+        /// Why (recorded).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// List the drafted updates and what became of them.
+    Drafts {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        #[command(flatten)]
+        dirs: AnnounceDirs,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
+}
+
+/// Which drafted update, and who decides.
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    /// The plan's TOML file.
+    pub plan: PathBuf,
+    /// The update's number, as the run printed it (`0007`).
+    pub number: u32,
+    /// Who decides (recorded with the account and host).
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    #[command(flatten)]
+    pub dirs: AnnounceDirs,
+}
+
+/// Where the announcements are.
+#[derive(Debug, Args)]
+pub struct AnnounceDirs {
+    /// The state directory of the run (default: `.restorectl/` next to the plan).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// The run's announcements directory, if it was given one (default: `<state>/announcements/`).
+    #[arg(long, value_name = "DIR")]
+    pub announce_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

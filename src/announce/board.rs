@@ -10,7 +10,7 @@ use crate::event::{Event, Secs};
 use crate::plan::Plan;
 
 /// What customers see next to a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
     Available,

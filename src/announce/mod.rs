@@ -62,8 +62,9 @@ impl Announcer {
         mode: RunMode,
         window: Duration,
         eta: Option<eta::Eta>,
+        review: Option<String>,
     ) -> Result<Self, crate::reporter::WriteError> {
-        let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, eta)?;
+        let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, eta, review)?;
         Ok(Self { policy: Policy::new(&plan, memory, window), writer })
     }
 }

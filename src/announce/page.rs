@@ -132,12 +132,12 @@ fn build(
                 .map(|(i, s)| {
                     let state = board.states[i];
                     let d = dates.as_ref();
-                    let since = d.filter(|_| state == ServiceState::Available).and_then(|d| {
-                        board.seen[i].since.map(|at| date(at, d))
-                    });
-                    let expected = d.filter(|_| state != ServiceState::Available).and_then(|d| {
-                        d.expected.as_ref().and_then(|e| e[i]).map(|at| date(at, d))
-                    });
+                    let since = d
+                        .filter(|_| state == ServiceState::Available)
+                        .and_then(|d| board.seen[i].since.map(|at| date(at, d)));
+                    let expected = d
+                        .filter(|_| state != ServiceState::Available)
+                        .and_then(|d| d.expected.as_ref().and_then(|e| e[i]).map(|at| date(at, d)));
                     Row { name: s.display_name(l), state: state.as_str(), since, expected }
                 })
                 .collect();

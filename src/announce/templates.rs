@@ -230,10 +230,8 @@ fn names(items: Vec<Value>) -> Vec<Value> {
 /// `{{ services|forms("gen") }}`: that form of each name, or none when the plan does not give it
 /// for one of them (a template then words the sentence so that it needs no such form).
 fn forms(items: Vec<Value>, form: String) -> Value {
-    let found: Option<Vec<Value>> = items
-        .iter()
-        .map(|s| s.get_attr(&form).ok().filter(|v| !v.is_undefined() && !v.is_none()))
-        .collect();
+    let found: Option<Vec<Value>> =
+        items.iter().map(|s| s.get_attr(&form).ok().filter(|v| !v.is_undefined() && !v.is_none())).collect();
     found.map(Value::from).unwrap_or(Value::from(()))
 }
 

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::board::Board;
+use super::eta::Eta;
+use super::feed::{self, Feeds, Item};
 use super::policy::{Kind, Note, Update};
 use super::record::{self, Recorder};
 use super::templates::{self, Templates};
-use super::eta::Eta;
-use super::feed::{self, Feeds, Item};
 use super::{context, page, webhook};
 use crate::event::{RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
@@ -25,6 +25,9 @@ pub struct Writer {
     plan: Arc<Plan>,
     /// With `publish_eta`: when what remains is expected back.
     eta: Option<Eta>,
+    /// With `publish = "review"` (live runs with webhooks): updates are drafts until approved
+    /// with this command (`restorectl announce approve PLAN`).
+    review: Option<String>,
     templates: Arc<Templates>,
     guard: Option<LeakGuard>,
     dir: PathBuf,
@@ -51,6 +54,7 @@ impl Writer {
         stamp: Stamp,
         mode: RunMode,
         eta: Option<Eta>,
+        review: Option<String>,
     ) -> Result<(Self, super::policy::Memory), WriteError> {
         std::fs::create_dir_all(&dir).map_err(WriteError::at(&dir))?;
         let dry = mode.is_dry();
@@ -78,6 +82,7 @@ impl Writer {
         };
         let writer = Self {
             eta,
+            review: review.filter(|_| webhooks.is_some()),
             guard: LeakGuard::new(&plan),
             record,
             incident,
@@ -139,21 +144,54 @@ impl Writer {
             self.write_feeds_and_page(board, u.at);
         }
         if let Some(w) = &self.webhooks {
-            w.send(webhook::Update {
+            let update = webhook::Update {
                 // Unique across incidents: a receiver that remembers keys never drops a new one.
                 key: format!("{}-{:04}-{}", u.kind.as_str(), u.number, self.incident),
                 event: u.kind.as_str().to_owned(),
-                at: self.stamp.zoned(u.at).timestamp().to_string(),
+                at: published.to_string(),
                 services: u.services.iter().map(|&i| self.plan.services[i].id.clone()).collect(),
                 texts,
-                states: board.states.clone(),
-            });
+                components: webhook::components(&self.plan, &board.states),
+            };
+            match &self.review {
+                Some(approve) => {
+                    let about = self.about(u);
+                    eprintln!(
+                        "update {:04} ({about}) awaits review: {approve} {:04} --by NAME",
+                        u.number, u.number
+                    );
+                    w.draft(u.number, about, update);
+                }
+                None => w.send(&update),
+            }
         }
     }
 
     pub fn note(&mut self, note: Note) {
         if let Some(r) = &mut self.record {
             r.note(&self.plan, note);
+        }
+    }
+
+    /// What an update is about, for the people reviewing it: "billing back online".
+    fn about(&self, u: &Update) -> String {
+        let ids = match u.services.as_slice() {
+            [] => String::new(),
+            [one] => self.plan.services[*one].id.clone(),
+            [first, rest @ ..] => format!("{} and {} more", self.plan.services[*first].id, rest.len()),
+        };
+        match u.kind {
+            Kind::Start => "the outage notice".into(),
+            Kind::Online => format!("{ids} back online"),
+            Kind::Restored if ids.is_empty() => "everything back".into(),
+            Kind::Restored => format!("{ids} back online, and with them everything"),
+            Kind::Late => format!("{ids} delayed"),
+            Kind::Failed => format!("{ids} failed"),
+            Kind::Progress => "work continues".into(),
+            Kind::Phase => {
+                let phase = u.phases.last().map_or("", |&p| self.plan.phases[p].id.as_str());
+                format!("stage {phase} complete")
+            }
         }
     }
 

@@ -350,6 +350,22 @@ impl Reporters {
     }
 }
 
+/// With `publish = "review"`, how a person approves an update of this live run (the update's
+/// number and `--by NAME` follow).
+fn review_command(loaded: &Loaded, args: &RunArgs) -> Option<String> {
+    if args.dry_run || loaded.plan.announce.publish != crate::plan::Publish::Review {
+        return None;
+    }
+    let mut command = format!("restorectl announce approve {}", args.plan.display());
+    if let Some(state) = &args.state {
+        command += &format!(" --state {}", state.display());
+    }
+    if let Some(dir) = &args.announce_dir {
+        command += &format!(" --announce-dir {}", dir.display());
+    }
+    Some(command)
+}
+
 fn reporters(
     loaded: &Loaded,
     args: &RunArgs,
@@ -387,19 +403,19 @@ fn reporters(
         )));
     }
     let window = crate::announce::batch_window(&loaded.plan, &loaded.graph, args.jobs as usize);
-    let announcer = Announcer::new(
-        loaded.plan.clone(),
-        loaded.templates.clone(),
-        announce_dir,
-        stamp,
-        mode(args),
-        window,
-        loaded
-            .plan
-            .announce
-            .publish_eta
-            .then(|| crate::announce::eta::Eta::new(&loaded.plan, std::sync::Arc::new(loaded.graph.clone()))),
-    )?;
+    let announcer =
+        Announcer::new(
+            loaded.plan.clone(),
+            loaded.templates.clone(),
+            announce_dir,
+            stamp,
+            mode(args),
+            window,
+            loaded.plan.announce.publish_eta.then(|| {
+                crate::announce::eta::Eta::new(&loaded.plan, std::sync::Arc::new(loaded.graph.clone()))
+            }),
+            review_command(loaded, args),
+        )?;
     sinks.push(Box::new(announcer));
     Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
 }

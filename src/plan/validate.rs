@@ -77,7 +77,11 @@ fn missing_forms(plan: &Plan, out: &mut Vec<Diagnostic>) {
             .or_else(|| first.name.all.as_ref().map(|t| t.span()))
             .unwrap_or_else(|| first.span.clone());
         let ids: Vec<String> = lacking.iter().take(5).map(|s| format!("`{}`", s.id)).collect();
-        let more = if lacking.len() > ids.len() { format!(" and {} more", lacking.len() - ids.len()) } else { String::new() };
+        let more = if lacking.len() > ids.len() {
+            format!(" and {} more", lacking.len() - ids.len())
+        } else {
+            String::new()
+        };
         let base = first.name.get(locale).unwrap_or(&first.id);
         out.push(
             Diagnostic::warning(

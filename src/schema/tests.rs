@@ -6,8 +6,7 @@ use crate::plan::keys;
 fn schema_documents_exactly_the_keys_the_decoder_accepts() {
     let schema = super::plan_schema();
     let props = |v: &serde_json::Value| -> Vec<String> {
-        let mut k: Vec<String> =
-            v["properties"].as_object().expect("properties").keys().cloned().collect();
+        let mut k: Vec<String> = v["properties"].as_object().expect("properties").keys().cloned().collect();
         k.sort();
         k
     };

@@ -12,7 +12,7 @@
 //! dry-run/                       a dry run's own state directory, never the live one
 //! ```
 
-mod confirmation;
+pub mod confirmation;
 mod dir;
 mod error;
 pub mod history;

@@ -95,10 +95,7 @@ fn what_comes_back_and_the_stage_it_completes_are_one_update() {
     }
     let got: Vec<(Kind, Vec<usize>, Vec<usize>)> =
         updates.into_iter().map(|u| (u.kind, u.services, u.phases)).collect();
-    assert_eq!(
-        got,
-        [(Kind::Start, vec![], vec![]), (Kind::Restored, vec![1, 2], vec![1])]
-    );
+    assert_eq!(got, [(Kind::Start, vec![], vec![]), (Kind::Restored, vec![1, 2], vec![1])]);
 }
 
 #[test]

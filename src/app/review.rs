@@ -1,0 +1,118 @@
+//! `restorectl announce approve|reject|drafts`: a person's review of the updates a live run
+//! drafted (`[announce] publish = "review"`).
+
+use std::path::{Path, PathBuf};
+
+use crate::announce::webhook::review::{self, Draft};
+use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
+use crate::exit::Exit;
+use crate::state::{Confirmation, StateDir};
+
+pub fn run(command: Review) -> Exit {
+    match command {
+        Review::Approve { draft, texts } => approve(&draft, &texts),
+        Review::Reject { draft, reason } => reject(&draft, reason),
+        Review::Drafts { plan, dirs, format } => list(&plan, &dirs, format),
+    }
+}
+
+/// The announcements directory of the plan's live runs.
+fn dir(plan: &Path, dirs: &AnnounceDirs) -> PathBuf {
+    dirs.announce_dir
+        .clone()
+        .unwrap_or_else(|| StateDir::for_plan(plan, dirs.state.as_deref()).announcements())
+}
+
+/// The reviewer, named: a review is a person's decision.
+fn reviewer(d: &DraftArgs) -> Result<Confirmation, Exit> {
+    if d.by.trim().is_empty() {
+        eprintln!("error: `--by` needs the name of the person deciding");
+        return Err(Exit::Invalid);
+    }
+    Ok(Confirmation::new(d.by.trim().to_owned()))
+}
+
+fn approve(d: &DraftArgs, texts: &[String]) -> Exit {
+    let loaded = match super::open(&d.plan) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    let mut edits = Vec::new();
+    for t in texts {
+        let Some((locale, file)) = t.split_once('=') else {
+            eprintln!("error: `--text {t}`: write it as LOCALE=FILE, e.g. `--text pl=0007.pl.md`");
+            return Exit::Invalid;
+        };
+        match std::fs::read_to_string(file) {
+            Ok(text) => edits.push((locale.to_owned(), text)),
+            Err(e) => {
+                eprintln!("error: `--text {t}`: cannot read {file}: {e}");
+                return Exit::Invalid;
+            }
+        }
+    }
+    let who = match reviewer(d) {
+        Ok(w) => w,
+        Err(exit) => return exit,
+    };
+    let hooks = loaded.plan.announce.webhooks.len();
+    match review::approve(&loaded.plan, &dir(&d.plan, &d.dirs), d.number, who, edits) {
+        Ok((_, accepted)) if accepted == hooks => {
+            println!("update {:04} approved by {} and sent to {hooks} webhook(s)", d.number, d.by.trim());
+            Exit::Ok
+        }
+        Ok((_, accepted)) => {
+            println!(
+                "update {:04} approved by {}; {accepted} of {hooks} webhook(s) accepted it, the rest stay queued for the next run",
+                d.number,
+                d.by.trim()
+            );
+            Exit::Failures
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Invalid
+        }
+    }
+}
+
+fn reject(d: &DraftArgs, reason: Option<String>) -> Exit {
+    if let Err(exit) = super::open(&d.plan) {
+        return exit;
+    }
+    let who = match reviewer(d) {
+        Ok(w) => w,
+        Err(exit) => return exit,
+    };
+    match review::reject(&dir(&d.plan, &d.dirs), d.number, who, reason) {
+        Ok(()) => {
+            println!("update {:04} rejected by {}: it will not be sent", d.number, d.by.trim());
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Invalid
+        }
+    }
+}
+
+fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Exit {
+    if let Err(exit) = super::open(plan) {
+        return exit;
+    }
+    let drafts: Vec<Draft> = review::drafts(&dir(plan, dirs));
+    match format {
+        ReportFormat::Json => println!("{:#}", serde_json::json!({ "drafts": drafts })),
+        _ if drafts.is_empty() => println!("no drafted updates"),
+        _ => {
+            for d in &drafts {
+                let by = match (&d.by, &d.at) {
+                    (Some(by), Some(at)) => format!(" by {by} at {at}"),
+                    _ => String::new(),
+                };
+                println!("{:04}  {:<16} {}{by}", d.number, d.state, d.about);
+            }
+        }
+    }
+    Exit::Ok
+}
