@@ -52,3 +52,74 @@ impl Eta {
         g.services.iter().map(|n| finish[n.index()].map(Secs)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Svc};
+
+    /// db (2h) → mail (1h) and web (3h), web in a later phase behind a gate.
+    const PLAN: &str = r#"
+[plan]
+name = "eta"
+[[phase]]
+id = "core"
+[[phase]]
+id = "front"
+[[service]]
+id = "db"
+phase = "core"
+duration = "2h"
+[[service]]
+id = "mail"
+phase = "core"
+duration = "1h"
+depends_on = ["db"]
+[[service]]
+id = "web"
+phase = "front"
+duration = "3h"
+"#;
+
+    const H: f64 = 3600.0;
+
+    fn setup() -> (Eta, Board) {
+        let loaded = crate::loaded::check(std::path::Path::new("p.toml"), PLAN.as_bytes().to_vec())
+            .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
+        let graph = Arc::new(loaded.graph.clone());
+        (Eta::new(&loaded.plan, graph), Board::new(&loaded.plan))
+    }
+
+    fn hours(v: Vec<Option<Secs>>) -> Vec<Option<f64>> {
+        v.into_iter().map(|t| t.map(|t| t.0 / H)).collect()
+    }
+
+    #[test]
+    fn what_remains_follows_dependencies_and_phase_gates() {
+        let (eta, mut board) = setup();
+        // Nothing started: db 2h, mail after it 3h, web after the core phase 6h.
+        assert_eq!(hours(eta.expected(&board, Secs(0.0))), [Some(2.0), Some(3.0), Some(6.0)]);
+        // db began half an hour ago: it counts from then.
+        board.observe(&Event::ActionStarted { service: Svc::new(0, "db"), attempt: 1, at: Secs(0.5 * H) }, 0);
+        assert_eq!(hours(eta.expected(&board, Secs(H))), [Some(2.5), Some(3.5), Some(6.5)]);
+    }
+
+    #[test]
+    fn no_date_for_an_overrun_or_a_failure_nor_for_what_waits_on_them() {
+        let (eta, mut board) = setup();
+        board.observe(&Event::ActionStarted { service: Svc::new(0, "db"), attempt: 1, at: Secs(0.0) }, 0);
+        // Three hours into a two-hour restore: nobody can tell when db, mail or web are back.
+        assert_eq!(hours(eta.expected(&board, Secs(3.0 * H))), [None, None, None]);
+        board.observe(&Event::Online { service: Svc::new(0, "db"), at: Secs(4.0 * H), attempts: 1 }, 0);
+        let failed = Event::Failed {
+            service: Svc::new(1, "mail"),
+            at: Secs(5.0 * H),
+            attempts: 1,
+            of: 1,
+            reason: String::new(),
+            log: None,
+        };
+        board.observe(&failed, 1);
+        assert_eq!(hours(eta.expected(&board, Secs(5.0 * H))), [Some(5.0), None, None]);
+    }
+}

@@ -9,7 +9,18 @@ use std::path::Path;
 use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
 use jiff::Timestamp;
 
-use super::page::markdown;
+use pulldown_cmark::{Event as Md, Parser, html};
+
+/// Markdown → HTML; raw HTML in the text is shown as text, never interpreted.
+pub fn markdown(text: &str) -> String {
+    let events = Parser::new(text).map(|e| match e {
+        Md::Html(raw) | Md::InlineHtml(raw) => Md::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
 
 /// One update in one locale.
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@ pub mod locale;
 pub mod page;
 pub mod policy;
 mod record;
+pub mod review;
 pub mod templates;
 pub mod webhook;
 mod writer;

@@ -3,11 +3,10 @@
 //! away, in the feed), and a language switch; one self-contained HTML file (no external assets).
 
 use jiff::ZonedDateTime;
-use pulldown_cmark::{Event as Md, Parser, html};
 use serde::Serialize;
 
 use super::board::{Board, ServiceState};
-use super::feed::{Feeds, Item};
+use super::feed::{Feeds, Item, markdown};
 use super::locale;
 use crate::event::Secs;
 use crate::plan::Plan;
@@ -15,17 +14,6 @@ use crate::stamp::Stamp;
 
 /// How many updates the page shows; the older ones are in the feed.
 const LATEST: usize = 10;
-
-/// Markdown → HTML; raw HTML in the text is shown as text, never interpreted.
-pub fn markdown(text: &str) -> String {
-    let events = Parser::new(text).map(|e| match e {
-        Md::Html(raw) | Md::InlineHtml(raw) => Md::Text(raw),
-        other => other,
-    });
-    let mut out = String::new();
-    html::push_html(&mut out, events);
-    out
-}
 
 /// What the page template sees, borrowed from the plan: built straight into the template's
 /// values, with no intermediate JSON tree (a page of 100,000 services is large enough).

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::announce::webhook::review::{self, Draft};
+use crate::announce::review::{self, Draft};
 use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
 use crate::exit::Exit;
 use crate::state::{Confirmation, StateDir};

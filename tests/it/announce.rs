@@ -41,25 +41,78 @@ fn every_event_in_every_locale_of_the_ista_plan() {
     let (_state, dir) = ista_dry_run(&["--slow", "ista-connect:4"]);
     let names = announcements(&dir);
     insta::assert_snapshot!("ista_announcement_files", names.join("\n"));
-    // A stage completed comes with the services that completed it, in their update.
-    for (locale, line) in [
-        ("pl", "Tym samym zakończyliśmy kolejny etap przywracania naszych systemów: "),
-        ("en", "This completes a stage of restoring our systems: "),
-    ] {
+    // A stage completed comes with the services that completed it, in their update (the last
+    // stage with the closing update, which needs no word on stages).
+    for (locale, line) in [("pl", "Tym samym zakończyliśmy etap prac „"), ("en", "This completes the “")]
+    {
         let with = names.iter().filter(|n| n.ends_with(&format!(".{locale}.md")) && n.contains("-online-"));
         let texts: Vec<String> = with.map(|n| std::fs::read_to_string(dir.join(n)).unwrap()).collect();
-        assert_eq!(texts.iter().filter(|t| t.contains(line)).count(), 3, "{locale}: one per phase");
+        assert_eq!(texts.iter().filter(|t| t.contains(line)).count(), 2, "{locale}: one per phase");
     }
-    for event in ["start", "online", "late", "restored"] {
-        for locale in ["pl", "en"] {
-            let first = names
-                .iter()
-                .find(|n| n.contains(&format!("-{event}-")) && n.ends_with(&format!(".{locale}.md")))
-                .unwrap();
-            let text = std::fs::read_to_string(dir.join(first)).unwrap();
-            insta::assert_snapshot!(format!("ista_{event}_{locale}"), text);
+    // (The failure update's snapshots are `a_failed_restore_is_announced_with_the_workarounds`'s.)
+    let (_phase_state, alone) = stage_alone();
+    for (dir, events) in
+        [(&dir, &["start", "progress", "online", "late", "restored"][..]), (&alone, &["phase"][..])]
+    {
+        let names = announcements(dir);
+        for event in events {
+            for locale in ["pl", "en"] {
+                let first = names
+                    .iter()
+                    .find(|n| n.contains(&format!("-{event}-")) && n.ends_with(&format!(".{locale}.md")))
+                    .unwrap_or_else(|| panic!("no {event} update in {names:?}"));
+                let text = std::fs::read_to_string(dir.join(first)).unwrap();
+                insta::assert_snapshot!(format!("ista_{event}_{locale}"), text);
+            }
         }
     }
+}
+
+/// A dry run in which a stage completes with no service customers see coming back at that
+/// moment (its last restore is internal): the stage's own update.
+fn stage_alone() -> (tempfile::TempDir, PathBuf) {
+    let state = tempfile::tempdir().unwrap();
+    let plan = state.path().join("stage.toml");
+    std::fs::write(
+        &plan,
+        r#"[plan]
+name = "Stage"
+organization = "Przykład"
+locales = ["pl", "en"]
+[[phase]]
+id = "contact"
+name = { pl = "Kontakt z klientami", en = "Customer contact" }
+[[phase]]
+id = "portal"
+name = { pl = "Portal", en = "Portal" }
+[[service]]
+id = "hotline"
+phase = "contact"
+duration = "1h"
+name.pl = { nom = "infolinia", gen = "infolinii" }
+name.en = "our phone hotline"
+[[service]]
+id = "crm-sync"
+phase = "contact"
+customer_facing = false
+duration = "1d"
+[[service]]
+id = "portal"
+phase = "portal"
+duration = "1d"
+name.pl = { nom = "portal klienta", gen = "portalu klienta" }
+name.en = "the customer portal"
+"#,
+    )
+    .unwrap();
+    restorectl()
+        .args(["run", "--dry-run", "--start", "2022-07-25T08:00", "--format", "json", "--state"])
+        .arg(state.path())
+        .arg(&plan)
+        .assert()
+        .code(0);
+    let dir = state.path().join("dry-run/announcements");
+    (state, dir)
 }
 
 /// Contact channels follow their services: an update offers a channel only once the service it
@@ -224,31 +277,39 @@ fn the_update_of_a_returning_portal_says_what_to_do_after_it() {
             .collect();
         assert_eq!(
             with,
-            [format!("0010-online-ista24.{locale}.md"), format!("0012-online-ista-connect.{locale}.md")],
+            [format!("0010-online-ista24.{locale}.md"), format!("0012-restored-all.{locale}.md")],
             "{locale}"
         );
     }
 }
 
 #[test]
-fn polish_plurals_and_lists_come_out_right_and_internal_services_stay_unnamed() {
+fn names_take_the_form_their_sentence_needs_and_internal_services_stay_unnamed() {
     let (_state, dir) = ista_dry_run(&[]);
     let pl = std::fs::read_to_string(dir.join("updates.pl.md")).unwrap();
     for form in [
-        "Nadal pracujemy nad przywróceniem 8 usług:",
-        "Nadal pracujemy nad przywróceniem 3 usług:",
-        "Nadal pracujemy nad przywróceniem jednej usługi:",
-        "portal ista24 oraz portal ista connect.",
+        // The genitives the plan gives, joined by "oraz".
+        "Utrudnienia dotyczą firmowej poczty e-mail, infolinii, formularzy kontaktowych na stronie,",
+        "przywróciliśmy działanie systemu rozliczeń.",
+        "Nadal pracujemy nad przywróceniem portalu ista24 oraz portalu ista connect.",
+        "Tym samym zakończyliśmy etap prac „Kontakt z klientami”.",
+        "Mogą Państwo skontaktować się z nami",
     ] {
         assert!(pl.contains(form), "missing `{form}`");
     }
-    assert!(!pl.contains("W przygotowaniu"));
+    for wrong in ["W przygotowaniu", "usługi: ", "Możecie", "Infrastruktura podstawowa", "usług „"] {
+        assert!(!pl.contains(wrong), "`{wrong}` in the Polish updates");
+    }
     let en = std::fs::read_to_string(dir.join("updates.en.md")).unwrap();
-    assert!(
-        en.contains("We are still working on one service: ")
-            && en.contains("We are still working on 2 services: ")
-    );
-    assert!(en.contains("the ista24 portal and the ista connect portal."));
+    for form in [
+        // A plural name agrees with "are"; a singular one with "is".
+        "the contact forms on our website are available again.",
+        "our phone hotline is available again.",
+        "We are still working on the ista24 portal and the ista connect portal.",
+    ] {
+        assert!(en.contains(form), "missing `{form}`");
+    }
+    assert!(!en.contains("forms on our website is"));
     let all = format!("{pl}{en}");
     for internal in [
         "network core",
@@ -375,10 +436,12 @@ fn services_online_within_the_batch_window_share_one_update() {
     restorectl().args(["run", "--dry-run", "--state"]).arg(p.path()).arg(&p.plan).assert().code(0);
     let dir = p.path().join("dry-run/announcements");
     let names = announcements(&dir);
-    let online: Vec<&String> = names.iter().filter(|n| n.contains("-online-")).collect();
-    assert_eq!(online, ["0002-online-billing+1.en.md"]);
+    // Both back within the hour, and the last ones: one update, the closing one.
+    let online: Vec<&String> =
+        names.iter().filter(|n| n.contains("-online-") || n.contains("-restored-")).collect();
+    assert_eq!(online, ["0002-restored-all.en.md"]);
     let text = std::fs::read_to_string(dir.join(online[0])).unwrap();
-    assert!(text.contains("these services are available again: billing and web shop."), "{text}");
+    assert!(text.contains("billing and web shop are available again."), "{text}");
 }
 
 /// The page, with a probe script: records errors, reads what is shown, switches language.
@@ -419,7 +482,17 @@ const lowestContrast = () => {
 };
 window.addEventListener("load", () => {
   const visible = () => [...document.querySelectorAll("main")].filter(m => !m.hidden && m.offsetParent !== null).map(m => m.lang);
-  const services = lang => [...document.querySelectorAll(`main[lang=${lang}] ul.services li`)].map(li => [li.children[0].textContent, li.children[1].className.replace("state ", ""), li.children[1].textContent]);
+  const services = lang => [...document.querySelectorAll(`main[lang=${lang}] ul.services li`)].map(li => {
+    const state = li.querySelector(".state");
+    return [li.querySelector(".name").textContent, state.className.replace("state ", ""), state.textContent, li.querySelector(".date")?.textContent ?? ""];
+  });
+  // Laid out 400px wide (a phone; headless windows are at least 500px): how far anything
+  // reaches past that, and the smallest text.
+  const html = document.documentElement;
+  html.style.width = "400px";
+  const overflow = Math.max(...[...document.querySelectorAll("main:not([hidden]) *")].map(e => e.getBoundingClientRect().right)) - 400;
+  html.style.width = "";
+  const smallest = Math.min(...[...document.querySelectorAll("main:not([hidden]) *")].filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize)));
   const before = visible();
   const buttons = [...document.querySelectorAll("nav button")];
   buttons[1].click();
@@ -429,7 +502,9 @@ window.addEventListener("load", () => {
   out.id = "probe";
   out.textContent = JSON.stringify({ errors: window.__errors, before, after, pressed, htmlLang: document.documentElement.lang,
     pl: services("pl"), en: services("en"), articles: document.querySelectorAll("main[lang=en] article").length,
-    external: [...document.querySelectorAll("[src],link[href]")].length, dark: matchMedia("(prefers-color-scheme: dark)").matches,
+    external: [...document.querySelectorAll("[src], link[href]:not([rel=alternate])")].length, dark: matchMedia("(prefers-color-scheme: dark)").matches,
+    overflow, smallest,
+    feeds: [...document.querySelectorAll("link[rel=alternate][type='application/atom+xml']")].map(l => l.getAttribute("href")),
     contrast: lowestContrast() });
   document.body.appendChild(out);
 });
@@ -481,11 +556,28 @@ fn the_status_page_works_in_a_real_browser() {
     assert_eq!(en.len(), 9, "every customer-facing service, nothing internal");
     let state =
         |name: &str| en.iter().find(|s| s[0] == name).unwrap_or_else(|| panic!("{name} missing"))[1].clone();
-    assert_eq!(state("company e-mail"), "operational");
+    assert_eq!(state("our company e-mail"), "available");
     assert_eq!(state("the ista24 portal"), "unavailable");
     assert_eq!(state("the ista connect portal"), "unavailable");
-    assert_eq!(r["pl"][0], serde_json::json!(["firmowa poczta e-mail", "operational", "bez zakłóceń"]));
+    assert_eq!(
+        r["pl"][0],
+        serde_json::json!(["firmowa poczta e-mail", "available", "dostępne", "od 03.08.2022"])
+    );
+    assert_eq!(r["en"][0][3], "since 3 August 2022");
     assert!(r["articles"].as_u64().unwrap() >= 10);
+    assert_eq!(r["feeds"], serde_json::json!(["feed.pl.xml", "feed.en.xml"]));
+}
+
+/// On a 400-pixel-wide phone the page needs no sideways scrolling and no text is smaller than
+/// 14px.
+#[test]
+fn the_status_page_reads_on_a_narrow_phone() {
+    let (_state, dir) = ista_dry_run(&["--fail", "billing"]);
+    let r = probe_page(&dir.join("status.html"));
+    // Within the page's padding of the edge: laid out to the width, and not past it.
+    let overflow = r["overflow"].as_f64().unwrap();
+    assert!((-40.0..=0.0).contains(&overflow), "{r:#}");
+    assert!(r["smallest"].as_f64().unwrap() >= 14.0, "{r:#}");
 }
 
 /// Every text on the page, the failed services' red and the contact box included, reads at WCAG
@@ -514,9 +606,13 @@ fn the_status_page_opens_in_the_language_its_address_asks_for() {
     }
 }
 
+/// A live plan whose services restore in `sleep` seconds, posting to `hooks` as soon as written
+/// (`publish = "auto"`) unless `hooks` says how to publish.
 fn live_plan(dir: &Path, hooks: &str, services: &[(&str, f64)]) -> PathBuf {
     let d = dir.display();
-    let mut plan = format!("[plan]\nname = \"Hooks\"\norganization = \"Example\"\n[announce]\n{hooks}\n");
+    let publish = if hooks.contains("publish =") { "" } else { "publish = \"auto\"\n" };
+    let mut plan =
+        format!("[plan]\nname = \"Hooks\"\norganization = \"Example\"\n[announce]\n{publish}{hooks}\n");
     for (id, sleep) in services {
         plan += &format!(
             "[[service]]\nid = \"{id}\"\nname = \"{id} service\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"echo {id} >> {d}/runs; sleep {sleep}; touch {d}/{id}.up\"]\n"
@@ -531,14 +627,15 @@ fn live_plan(dir: &Path, hooks: &str, services: &[(&str, f64)]) -> PathBuf {
 fn webhooks_get_one_payload_per_update_in_their_format() {
     let srv = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
+    // One update per service as it comes back: the mail's, then the closing one with the web's.
     let hooks = format!(
-        "[[announce.webhook]]\nurl = \"{}\"\n[[announce.webhook]]\nurl = \"{}\"\nformat = \"slack\"\n[[announce.webhook]]\nurl = \"{}\"\nformat = \"statuspage\"\ncomponents = {{ mail = \"cmp123\" }}\n[[announce.webhook]]\nurl = \"{}\"\n",
+        "batch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{}\"\n[[announce.webhook]]\nurl = \"{}\"\nformat = \"slack\"\n[[announce.webhook]]\nurl = \"{}\"\nformat = \"statuspage\"\ncomponents = {{ mail = \"cmp123\" }}\n[[announce.webhook]]\nurl = \"{}\"\n",
         srv.url("/hook/json"),
         srv.url("/hook/slack"),
         srv.url("/hook/statuspage"),
         srv.url("/hook/flaky")
     );
-    let plan = live_plan(dir.path(), &hooks, &[("mail", 0.1)]);
+    let plan = live_plan(dir.path(), &hooks, &[("mail", 0.1), ("web", 1.0)]);
     restorectl().args(["run", "--format", "json"]).arg(&plan).assert().code(0);
     let json_posts = srv.posts("json");
     // Keys carry the incident's id, so that a receiver never drops the next incident's updates.
@@ -555,12 +652,7 @@ fn webhooks_get_one_payload_per_update_in_their_format() {
     assert_eq!(json_posts[1]["event"], "online");
     assert_eq!(json_posts[1]["__idempotency_key"], format!("online-0002-{incident}"));
     assert_eq!(json_posts[1]["services"], serde_json::json!(["mail"]));
-    assert!(
-        json_posts[1]["texts"]["en"]
-            .as_str()
-            .unwrap()
-            .contains("this service is available again: mail service.")
-    );
+    assert!(json_posts[1]["texts"]["en"].as_str().unwrap().contains("that mail service is available again."));
     let slack = srv.posts("slack");
     assert_eq!(slack.len(), 3);
     assert!(slack[1]["text"].as_str().unwrap().starts_with("### Update, "));
@@ -634,15 +726,14 @@ fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
         srv.posts("resume").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
     // One incident across the killed run and its resumption: the same id in every key.
     let incident = keys[0].strip_prefix("start-0001-").expect("an incident id").to_owned();
-    let expected: Vec<String> = ["start-0001", "online-0002", "online-0003", "restored-0004"]
-        .iter()
-        .map(|k| format!("{k}-{incident}"))
-        .collect();
+    // The slow service, back last, is told in the closing update.
+    let expected: Vec<String> =
+        ["start-0001", "online-0002", "restored-0003"].iter().map(|k| format!("{k}-{incident}")).collect();
     assert_eq!(keys, expected);
     let files = announcements(&dir.path().join(".restorectl/announcements"));
     assert_eq!(
         files.iter().filter(|f| f.ends_with(".en.md") && !f.starts_with("updates")).count(),
-        4,
+        3,
         "{files:?}"
     );
 }
@@ -667,8 +758,8 @@ fn announce_renders_the_current_state_from_the_journal() {
     assert_eq!(out.status.code(), Some(0));
     let out = restorectl().args(["announce", "--format", "json"]).arg(&plan).output().unwrap();
     let v = json(&out.stdout);
-    assert!(v["texts"]["en"].as_str().unwrap().contains("Available: mail service."));
-    assert_eq!(v["services"][0]["state"], "operational");
+    assert!(v["texts"]["en"].as_str().unwrap().contains("Mail service is available again."), "{v:#}");
+    assert_eq!(v["services"][0]["state"], "available");
     restorectl()
         .args(["announce", "--locale", "de"])
         .arg(&plan)

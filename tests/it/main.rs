@@ -12,6 +12,7 @@ mod help;
 mod messages;
 mod pipes;
 mod resume;
+mod review;
 mod robustness;
 mod run;
 mod server;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Delivery, Update};
+use super::update::{Delivery, Update};
 use crate::state::confirmation::Confirmation;
 
 pub const LOG: &str = "webhooks.jsonl";
@@ -18,7 +18,7 @@ const VERSION: u32 = 1;
 /// One line of `webhooks.jsonl`.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-pub(super) enum Record {
+pub enum Record {
     /// An update awaits review before it goes to the webhooks.
     Drafted { v: u32, number: u32, about: String, update: Update },
     /// A person approved it; `edits`: the texts they corrected, by locale.
@@ -44,26 +44,26 @@ pub(super) enum Record {
 }
 
 impl Record {
-    pub(super) fn drafted(number: u32, about: String, update: Update) -> Self {
+    pub fn drafted(number: u32, about: String, update: Update) -> Self {
         Record::Drafted { v: VERSION, number, about, update }
     }
-    pub(super) fn approved(number: u32, who: Confirmation, edits: Vec<(String, String)>) -> Self {
+    pub fn approved(number: u32, who: Confirmation, edits: Vec<(String, String)>) -> Self {
         Record::Approved { v: VERSION, number, who, edits }
     }
-    pub(super) fn rejected(number: u32, who: Confirmation, reason: Option<String>) -> Self {
+    pub fn rejected(number: u32, who: Confirmation, reason: Option<String>) -> Self {
         Record::Rejected { v: VERSION, number, who, reason }
     }
-    pub(super) fn queued(d: &Delivery) -> Self {
+    pub fn queued(d: &Delivery) -> Self {
         Record::Queued { v: VERSION, key: d.key.clone(), webhook: d.webhook, body: d.body.clone() }
     }
-    pub(super) fn delivered(key: &str, webhook: usize) -> Self {
+    pub fn delivered(key: &str, webhook: usize) -> Self {
         Record::Delivered { v: VERSION, key: key.to_owned(), webhook }
     }
 }
 
 /// Every record of this version in `log`, in order (unreadable lines, such as a torn last one,
 /// are skipped).
-pub(super) fn read(log: &Path) -> Vec<Record> {
+pub fn read(log: &Path) -> Vec<Record> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     text.lines()
         .filter_map(|l| serde_json::from_str::<Record>(l).ok())
@@ -79,7 +79,7 @@ pub(super) fn read(log: &Path) -> Vec<Record> {
 }
 
 /// Deliveries queued by earlier runs and never delivered.
-pub(super) fn undelivered(records: &[Record]) -> Vec<Delivery> {
+pub fn undelivered(records: &[Record]) -> Vec<Delivery> {
     let delivered: HashSet<(&str, usize)> = records
         .iter()
         .filter_map(|r| match r {
@@ -99,7 +99,7 @@ pub(super) fn undelivered(records: &[Record]) -> Vec<Delivery> {
 }
 
 /// Updates approved whose deliveries were never queued (the approval was cut short).
-pub(super) fn approved_unqueued(records: &[Record]) -> Vec<Update> {
+pub fn approved_unqueued(records: &[Record]) -> Vec<Update> {
     let queued: HashSet<&str> = records
         .iter()
         .filter_map(|r| match r {
@@ -129,7 +129,7 @@ pub(super) fn approved_unqueued(records: &[Record]) -> Vec<Update> {
 
 /// Appends one record in a single write and syncs it, so a crash cannot lose (or repeat) a
 /// delivery, and records of two processes never interleave.
-pub(super) fn append(log: &Path, record: &Record) {
+pub fn append(log: &Path, record: &Record) {
     let mut line = serde_json::to_vec(record).unwrap_or_default();
     line.push(b'\n');
     let written = std::fs::OpenOptions::new().create(true).append(true).open(log).and_then(|mut f| {

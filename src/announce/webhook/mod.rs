@@ -3,15 +3,14 @@
 //! (typed, versioned records: queued, then delivered), so a resumed run re-sends what was never
 //! delivered and nothing twice.
 
-mod log;
+pub mod log;
 mod payload;
-pub mod review;
+mod update;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::board::ServiceState;
@@ -19,43 +18,14 @@ use crate::plan::{Plan, Webhook};
 use crate::secrets::Secrets;
 pub use log::LOG;
 use log::Record;
+use update::Delivery;
+pub use update::Update;
 
 const ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the end of a run waits for deliveries still in flight.
 const GRACE: Duration = Duration::from_secs(2);
-
-/// One update, in every locale: what every kind of webhook's payload is made from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Update {
-    pub key: String,
-    pub event: String,
-    pub at: String,
-    pub services: Vec<String>,
-    /// (locale, Markdown), the plan's primary locale first.
-    pub texts: Vec<(String, String)>,
-    /// The states of the services a Statuspage webhook maps to components, by id.
-    #[serde(default)]
-    pub components: BTreeMap<String, ServiceState>,
-}
-
-impl Update {
-    /// Replaces the texts of the locales `edits` gives.
-    pub fn edit(&mut self, edits: &[(String, String)]) {
-        for (locale, text) in edits {
-            for (_, t) in self.texts.iter_mut().filter(|(l, _)| l == locale) {
-                t.clone_from(text);
-            }
-        }
-    }
-}
-
-struct Delivery {
-    key: String,
-    webhook: usize,
-    body: serde_json::Value,
-}
 
 pub struct Poster {
     tx: Option<mpsc::UnboundedSender<Delivery>>,

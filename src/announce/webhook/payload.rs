@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::Update;
+use super::update::Update;
 use crate::announce::board::ServiceState;
 use crate::plan::{Plan, Webhook, WebhookFormat};
 

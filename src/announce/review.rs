@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use super::log::{self, Record};
-use super::{LOG, Update};
+use super::webhook::log::{self, Record};
+use super::webhook::{self, LOG, Update};
 use crate::plan::{LeakGuard, Plan};
 use crate::state::Confirmation;
 
@@ -126,7 +126,7 @@ pub fn approve(
     }
     update.edit(&edits);
     log::append(&dir.join(LOG), &Record::approved(number, who, edits));
-    let accepted = super::deliver_now(plan, dir, &update);
+    let accepted = webhook::deliver_now(plan, dir, &update);
     Ok((update, accepted))
 }
 

@@ -1,0 +1,193 @@
+//! `publish = "review"`: a live run's updates reach the webhooks only once a named person has
+//! approved them (`announce approve`), exactly once; rejected ones never; corrected texts go out
+//! as corrected; every decision is recorded with who, when, account and host.
+
+use std::path::{Path, PathBuf};
+
+use crate::server::TestServer;
+use crate::support::*;
+
+/// A live plan of two services that restore at once, posting to `/hook/review` after review.
+fn review_plan(dir: &Path, srv: &TestServer) -> PathBuf {
+    let d = dir.display();
+    let mut plan = format!(
+        "[plan]\nname = \"Review\"\norganization = \"Example\"\nlocales = [\"pl\", \"en\"]\n\
+         [announce]\nbatch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{}\"\n",
+        srv.url("/hook/review")
+    );
+    for (id, pl, en) in [("mail", "poczta", "our e-mail"), ("web", "strona", "our website")] {
+        plan += &format!(
+            "[[service]]\nid = \"{id}\"\nname.pl = {{ nom = \"{pl}\", gen = \"{pl}\" }}\nname.en = \"{en}\"\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"touch\", \"{d}/{id}.up\"]\n"
+        );
+    }
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    path
+}
+
+fn keys(srv: &TestServer) -> Vec<String> {
+    srv.posts("review").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect()
+}
+
+fn decide(plan: &Path, args: &[&str]) -> std::process::Output {
+    restorectl().args(["announce"]).args(args.iter().take(1)).arg(plan).args(&args[1..]).output().unwrap()
+}
+
+#[test]
+fn a_reviewed_update_is_sent_only_after_approval_and_exactly_once() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = review_plan(dir.path(), &srv);
+    let out = restorectl().args(["run", "--progress", "plain"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = format!(
+        "update 0001 (the outage notice) awaits review: restorectl announce approve {} 0001 --by NAME",
+        plan.display()
+    );
+    assert!(stderr.contains(&line), "{stderr}");
+    assert_eq!(srv.hits("/hook/review"), 0, "nothing is sent before a person approves it");
+
+    let drafts = decide(&plan, &["drafts", "--format", "json"]);
+    let listed = json(&drafts.stdout);
+    let states: Vec<&str> =
+        listed["drafts"].as_array().unwrap().iter().map(|d| d["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["awaiting review"; 3], "{listed:#}");
+
+    // Approved: sent once, at once.
+    let out = decide(&plan, &["approve", "0001", "--by", "Anna Nowak"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "update 0001 approved by Anna Nowak and sent to 1 webhook(s)\n"
+    );
+    assert_eq!(keys(&srv).len(), 1);
+    assert!(keys(&srv)[0].starts_with("start-0001-"));
+
+    // A second decision on it is refused, and nothing is sent again.
+    let again = decide(&plan, &["approve", "1", "--by", "Jan Kowalski"]);
+    assert_eq!(again.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.starts_with("error: update 0001 was already approved by Anna Nowak at "), "{err}");
+    assert!(err.ends_with("; it is not decided twice\n"), "{err}");
+
+    // Rejected: never sent, by this command or any later run.
+    let out = decide(&plan, &["reject", "0002", "--by", "Anna Nowak", "--reason", "wrong date"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "update 0002 rejected by Anna Nowak: it will not be sent\n"
+    );
+
+    // Approved with a corrected English text: the corrected text goes out and replaces the file.
+    let corrected = dir.path().join("0003.en.md");
+    std::fs::write(&corrected, "### Update\n\nEverything is back. Thank you.\n").unwrap();
+    let out = decide(
+        &plan,
+        &["approve", "0003", "--by", "Anna Nowak", "--text", &format!("en={}", corrected.display())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let posts = srv.posts("review");
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[1]["texts"]["en"], "### Update\n\nEverything is back. Thank you.\n");
+    let file = dir.path().join(".restorectl/announcements/0003-restored-all.en.md");
+    assert_eq!(std::fs::read_to_string(file).unwrap(), "### Update\n\nEverything is back. Thank you.\n");
+
+    // A later run sends nothing twice and nothing rejected.
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    assert_eq!(keys(&srv).len(), 2);
+
+    // Who decided what, when, from which account: in the delivery journal.
+    let log = std::fs::read_to_string(dir.path().join(".restorectl/announcements/webhooks.jsonl")).unwrap();
+    let decisions: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["state"] == "approved" || r["state"] == "rejected")
+        .collect();
+    assert_eq!(decisions.len(), 3);
+    assert_eq!(decisions[1]["reason"], "wrong date");
+    assert_eq!(decisions[0]["who"]["by"], "Anna Nowak");
+    assert!(decisions[0]["who"]["at"].as_str().unwrap().ends_with('Z'));
+    assert!(decisions[0]["who"]["host"].is_string());
+    let listed = json(&decide(&plan, &["drafts", "--format", "json"]).stdout);
+    let states: Vec<&str> =
+        listed["drafts"].as_array().unwrap().iter().map(|d| d["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["approved", "rejected", "approved"]);
+}
+
+#[test]
+fn a_review_decision_that_cannot_be_taken_says_why() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = review_plan(dir.path(), &srv);
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let dir_shown = dir.path().join(".restorectl/announcements");
+    let cases: [(&[&str], String); 4] = [
+        (
+            &["approve", "9", "--by", "Anna"],
+            format!(
+                "error: no update 0009 awaits review in {} (awaiting review: 0001, 0002, 0003)\n",
+                dir_shown.display()
+            ),
+        ),
+        (&["approve", "1", "--by", " "], "error: `--by` needs the name of the person deciding\n".into()),
+        (
+            &["approve", "1", "--by", "Anna", "--text", "de=x.md"],
+            "error: `--text de=x.md`: cannot read x.md: No such file or directory (os error 2)\n".into(),
+        ),
+        (
+            &["approve", "1", "--by", "Anna", "--text", "en"],
+            "error: `--text en`: write it as LOCALE=FILE, e.g. `--text pl=0007.pl.md`\n".into(),
+        ),
+    ];
+    for (args, message) in cases {
+        let out = decide(&plan, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{args:?}");
+    }
+    let text = dir.path().join("de.md");
+    std::fs::write(&text, "Hallo").unwrap();
+    let out = decide(&plan, &["approve", "1", "--by", "Anna", "--text", &format!("de={}", text.display())]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `--text de=…`: update 0001 has no `de` text (it has pl, en)\n"
+    );
+    assert_eq!(srv.hits("/hook/review"), 0);
+}
+
+#[test]
+fn a_dry_run_never_publishes_even_with_review_off() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = review_plan(dir.path(), &srv);
+    let auto =
+        std::fs::read_to_string(&plan).unwrap().replace("[announce]\n", "[announce]\npublish = \"auto\"\n");
+    std::fs::write(&plan, auto).unwrap();
+    restorectl().args(["run", "--dry-run", "--progress", "none"]).arg(&plan).assert().code(0);
+    assert_eq!(srv.hits("/hook/review"), 0);
+}
+
+/// An approval cut short after it was recorded but before its deliveries were queued: the next
+/// run sends the approved update (with its corrected text), once.
+#[test]
+fn an_approval_cut_short_is_sent_by_the_next_run() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = review_plan(dir.path(), &srv);
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let approved = r#"{"state":"approved","v":1,"number":2,"who":{"v":1,"by":"Anna","at":"2026-11-29T12:00:00Z"},"edits":[["en","Corrected.\n"]]}"#;
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text += approved;
+    text += "\n";
+    std::fs::write(&log, text).unwrap();
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let posts = srv.posts("review");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert!(posts[0]["key"].as_str().unwrap().starts_with("online-0002-"));
+    assert_eq!(posts[0]["texts"]["en"], "Corrected.\n");
+}
