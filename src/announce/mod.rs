@@ -30,6 +30,7 @@ use crate::stamp::Stamp;
 use crate::tally::Tally;
 use policy::Policy;
 use templates::Templates;
+pub use writer::Publishing;
 use writer::Writer;
 
 /// How long updates are gathered before they go out: the plan's `batch_window`, or a quarter of
@@ -62,10 +63,9 @@ impl Announcer {
         stamp: Stamp,
         mode: RunMode,
         window: Duration,
-        eta: Option<eta::Eta>,
-        review: Option<String>,
+        publishing: Publishing,
     ) -> Result<Self, crate::reporter::WriteError> {
-        let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, eta, review)?;
+        let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, publishing)?;
         Ok(Self { policy: Policy::new(&plan, memory, window), writer })
     }
 }

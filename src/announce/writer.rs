@@ -21,6 +21,15 @@ use crate::plan::{LeakGuard, Plan};
 use crate::reporter::WriteError;
 use crate::stamp::Stamp;
 
+/// What a run publishes beyond the updates' text.
+pub struct Publishing {
+    /// With `publish_eta`: when what remains is expected back.
+    pub eta: Option<Eta>,
+    /// With `publish = "review"` (live runs): the command that approves an update (its number
+    /// and `--by NAME` follow); updates are drafts until then.
+    pub review: Option<String>,
+}
+
 pub struct Writer {
     plan: Arc<Plan>,
     /// With `publish_eta`: when what remains is expected back.
@@ -53,8 +62,7 @@ impl Writer {
         dir: PathBuf,
         stamp: Stamp,
         mode: RunMode,
-        eta: Option<Eta>,
-        review: Option<String>,
+        publishing: Publishing,
     ) -> Result<(Self, super::policy::Memory), WriteError> {
         std::fs::create_dir_all(&dir).map_err(WriteError::at(&dir))?;
         let dry = mode.is_dry();
@@ -81,8 +89,8 @@ impl Writer {
             (None, None) => "rehearsal".into(),
         };
         let writer = Self {
-            eta,
-            review: review.filter(|_| webhooks.is_some()),
+            eta: publishing.eta,
+            review: publishing.review.filter(|_| webhooks.is_some()),
             guard: LeakGuard::new(&plan),
             record,
             incident,

@@ -736,6 +736,13 @@ fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
         3,
         "{files:?}"
     );
+    // The feed, written again by the resumed run, keeps one entry per update under the incident's ids.
+    let xml = std::fs::read(dir.path().join(".restorectl/announcements/feed.en.xml")).unwrap();
+    let ids: Vec<String> =
+        feed_rs::parser::parse(&xml[..]).unwrap().entries.into_iter().map(|e| e.id).collect();
+    let expected: Vec<String> =
+        ["0003", "0002", "0001"].iter().map(|n| format!("tag:restorectl,2024:{incident}/en/{n}")).collect();
+    assert_eq!(ids, expected);
 }
 
 #[test]
@@ -803,6 +810,43 @@ fn all_customer_facing(n: usize) -> String {
 
 fn bytes_in(dir: &Path) -> u64 {
     std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum()
+}
+
+/// Without the genitives the Polish sentences need, names are quoted after "usługi"/"usług",
+/// which carries the case; beyond twelve, an update names five and says how many there are.
+#[test]
+fn names_without_their_forms_are_quoted_and_long_lists_counted() {
+    let state = tempfile::tempdir().unwrap();
+    let plan = state.path().join("plan.toml");
+    // One update per service as it comes back.
+    let batched =
+        all_customer_facing(20).replacen("[[service]]", "[announce]\nbatch_window = \"0s\"\n[[service]]", 1);
+    std::fs::write(&plan, batched).unwrap();
+    let out = restorectl().arg("validate").arg(&plan).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "the `pl` names of services `s0`, `s1`, `s2`, `s3`, `s4` and 15 more have no genitive (`gen`)"
+        ),
+        "{stderr}"
+    );
+    restorectl()
+        .args(["run", "--dry-run", "--progress", "none", "--state"])
+        .arg(state.path())
+        .arg(&plan)
+        .assert()
+        .code(0);
+    let dir = state.path().join("dry-run/announcements");
+    let pl = std::fs::read_to_string(dir.join("updates.pl.md")).unwrap();
+    for form in [
+        "Utrudnienia dotyczą 20 usług, w tym „usługa 0”, „usługa 1”, „usługa 2”, „usługa 3” oraz „usługa 4”.",
+        "przywróciliśmy działanie usługi „usługa 0”.",
+        "Nadal pracujemy nad przywróceniem 19 usług, w tym „usługa 1”,",
+    ] {
+        assert!(pl.contains(form), "missing `{form}`");
+    }
+    let en = std::fs::read_to_string(dir.join("updates.en.md")).unwrap();
+    assert!(en.contains("This affects 20 of our services, including service 0, service 1,"), "{en}");
 }
 
 /// What a rehearsal writes for customers grows with the plan, not with its square.

@@ -7,6 +7,7 @@ mod architecture;
 mod confirm;
 mod dry_run;
 mod failures;
+mod feeds;
 mod graph;
 mod help;
 mod messages;

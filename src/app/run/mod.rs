@@ -346,19 +346,22 @@ fn reporters(
         )));
     }
     let window = crate::announce::batch_window(&loaded.plan, &loaded.graph, args.jobs as usize);
-    let announcer =
-        Announcer::new(
-            loaded.plan.clone(),
-            loaded.templates.clone(),
-            announce_dir,
-            stamp,
-            mode(args),
-            window,
-            loaded.plan.announce.publish_eta.then(|| {
+    let publishing =
+        crate::announce::Publishing {
+            eta: loaded.plan.announce.publish_eta.then(|| {
                 crate::announce::eta::Eta::new(&loaded.plan, std::sync::Arc::new(loaded.graph.clone()))
             }),
-            review_command(loaded, args),
-        )?;
+            review: review_command(loaded, args),
+        };
+    let announcer = Announcer::new(
+        loaded.plan.clone(),
+        loaded.templates.clone(),
+        announce_dir,
+        stamp,
+        mode(args),
+        window,
+        publishing,
+    )?;
     sinks.push(Box::new(announcer));
     Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
 }
