@@ -29,7 +29,7 @@ struct PageOf<'a> {
     locale: &'a str,
     date: String,
     time: String,
-    services: Vec<Row<'a>>,
+    services: Vec<Row>,
     contact: &'a [Channel<'a>],
     updates: Vec<String>,
     /// How many older updates the feed holds.
@@ -37,8 +37,8 @@ struct PageOf<'a> {
 }
 
 #[derive(Serialize)]
-struct Row<'a> {
-    name: &'a str,
+struct Row {
+    name: String,
     state: &'static str,
     /// Back since (an available service's date).
     since: Option<String>,
@@ -126,7 +126,7 @@ fn build(
                     let expected = d
                         .filter(|_| state != ServiceState::Available)
                         .and_then(|d| d.expected.as_ref().and_then(|e| e[i]).map(|at| date(at, d)));
-                    Row { name: s.display_name(l), state: state.as_str(), since, expected }
+                    Row { name: s.label(l), state: state.as_str(), since, expected }
                 })
                 .collect();
             let updates: Vec<String> = feeds.texts(l).rev().take(LATEST).map(|u| markdown(u)).collect();

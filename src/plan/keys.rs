@@ -9,7 +9,7 @@ pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer
 pub const CHECK_DEFAULTS: &[&str] = &["timeout", "interval", "healthy_after"];
 pub const RESTORE_DEFAULTS: &[&str] = &["timeout", "retries", "backoff"];
 /// A service's name in one locale, written as its grammatical forms.
-pub const NAME_FORMS: &[&str] = &["nom", "gen", "plural"];
+pub const NAME_FORMS: &[&str] = &["nom", "gen", "plural", "label"];
 pub const PHASE: &[&str] = &["id", "name"];
 pub const SERVICE: &[&str] = &[
     "id",

@@ -133,6 +133,8 @@ pub struct Localized {
 pub struct Forms {
     pub genitive: Option<Spanned<String>>,
     pub plural: bool,
+    /// What the status page shows beside the state ("Phone hotline" for "our phone hotline").
+    pub label: Option<Spanned<String>>,
 }
 
 impl Localized {
@@ -154,7 +156,7 @@ impl Localized {
         self.all
             .iter()
             .chain(self.by_locale.iter().map(|(_, t)| t))
-            .chain(self.forms.iter().filter_map(|(_, f)| f.genitive.as_ref()))
+            .chain(self.forms.iter().flat_map(|(_, f)| f.genitive.iter().chain(&f.label)))
     }
 }
 
@@ -198,6 +200,17 @@ impl Service {
     /// The name customers see in `locale`, falling back to the id.
     pub fn display_name(&self, locale: &str) -> &str {
         self.name.get(locale).unwrap_or(&self.id)
+    }
+
+    /// The name as a label on its own (the status page): the plan's `label`, or the name with a
+    /// capital first letter.
+    pub fn label(&self, locale: &str) -> String {
+        if let Some(label) = self.name.forms(locale).and_then(|f| f.label.as_ref()) {
+            return label.get_ref().clone();
+        }
+        let name = self.display_name(locale);
+        let mut chars = name.chars();
+        chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
     }
 }
 

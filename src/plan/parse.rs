@@ -134,7 +134,10 @@ fn shift_service(mut s: Service, base: usize) -> Service {
         forms: l
             .forms
             .into_iter()
-            .map(|(k, f)| (k, Forms { genitive: f.genitive.map(shift_text), plural: f.plural }))
+            .map(|(k, f)| {
+                let (genitive, label) = (f.genitive.map(shift_text), f.label.map(shift_text));
+                (k, Forms { genitive, plural: f.plural, label })
+            })
             .collect(),
     };
     s.span = shift(s.span);

@@ -190,10 +190,11 @@ fn localized(v: &Value<'_>, key: &str, dec: &mut Decoder, with_forms: bool) -> O
             let nom = dec.required(&f, "nom", "\"…\"").and_then(|n| dec.string(n, "nom"));
             let genitive = f.get("gen").and_then(|g| dec.string(g, "gen"));
             let plural = f.get("plural").and_then(|p| dec.boolean(p, "plural")).unwrap_or(false);
+            let label = f.get("label").and_then(|l| dec.string(l, "label"));
             // Without `nom` the plan is already invalid; the locale still counts as given, so the
             // error is not repeated as a missing translation.
             let nom = nom.unwrap_or_else(|| Spanned::new(text.span(), String::new()));
-            out.forms.push((locale.get_ref().clone(), Forms { genitive, plural }));
+            out.forms.push((locale.get_ref().clone(), Forms { genitive, plural, label }));
             out.by_locale.push((locale, nom));
         } else if let Some(t) = dec.string(text, key) {
             out.by_locale.push((locale, t));

@@ -219,6 +219,9 @@ pub struct NameForms {
     pub r#gen: Option<String>,
     /// The name is plural ("contact forms are available again").
     pub plural: Option<bool>,
+    /// What the status page shows beside the state (default: the name with a capital first
+    /// letter), e.g. "Phone hotline" for "our phone hotline".
+    pub label: Option<String>,
 }
 
 /// `[[service]]`

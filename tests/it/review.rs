@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::server::TestServer;
 use crate::support::*;
 
-/// A live plan of two services that restore at once, posting to `/hook/review` after review.
+/// A live plan of two services, posting to `/hook/review` after review.
 fn review_plan(dir: &Path, srv: &TestServer) -> PathBuf {
     let d = dir.display();
     let mut plan = format!(
@@ -15,11 +15,13 @@ fn review_plan(dir: &Path, srv: &TestServer) -> PathBuf {
          [announce]\nbatch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{}\"\n",
         srv.url("/hook/review")
     );
-    for (id, pl, en) in [("mail", "poczta", "our e-mail"), ("web", "strona", "our website")] {
+    // The website comes back well after the mail: two updates, then (a third) the closing one.
+    for (id, pl, en, sleep) in [("mail", "poczta", "our e-mail", 0.0), ("web", "strona", "our website", 1.5)]
+    {
         plan += &format!(
             "[[service]]\nid = \"{id}\"\nname.pl = {{ nom = \"{pl}\", gen = \"{pl}\" }}\nname.en = \"{en}\"\n\
              [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"touch\", \"{d}/{id}.up\"]\n"
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep {sleep}; touch {d}/{id}.up\"]\n"
         );
     }
     let path = dir.join("plan.toml");

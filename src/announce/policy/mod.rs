@@ -177,16 +177,14 @@ impl Policy {
                     notes.push(Note::Restoring(i));
                 }
             }
-            (Event::Online { .. }, Some(i)) => self.gather(i, at, Kind::Online, &mut updates),
+            (Event::Online { .. }, Some(i)) => self.gather(i, at, Kind::Online),
             // Found online by a run after the one that restored it: tell customers if nobody has.
             (Event::AlreadyOnline { .. }, Some(i)) if self.memory.restoring.contains(&i) => {
-                self.gather(i, at, Kind::Online, &mut updates);
+                self.gather(i, at, Kind::Online);
             }
-            (Event::RtoMissed { .. }, Some(i)) if self.memory.started => {
-                self.gather(i, at, Kind::Late, &mut updates)
-            }
+            (Event::RtoMissed { .. }, Some(i)) if self.memory.started => self.gather(i, at, Kind::Late),
             (Event::Failed { .. } | Event::Blocked { .. }, Some(i)) if self.memory.started => {
-                self.gather(i, at, Kind::Failed, &mut updates)
+                self.gather(i, at, Kind::Failed)
             }
             (Event::PhaseComplete { phase, .. }, _) => {
                 if let Some(&p) = self.phase_index.get(phase.as_str())
@@ -194,7 +192,7 @@ impl Policy {
                     && self.phases_customers_see[p]
                     && !self.memory.phases.contains(&p)
                 {
-                    self.gather_phase(p, at, &mut updates);
+                    self.gather_phase(p, at);
                 }
             }
             (Event::RunFinished { outcome, .. }, _) => {
@@ -215,7 +213,8 @@ impl Policy {
         let mut updates = Vec::new();
         loop {
             let progress = self.next_due().filter(|next| next.0 <= at.0);
-            match (self.due.filter(|due| at.0 >= due.0), progress) {
+            let closed = |due: &Secs| at.0 > due.0 || (!self.window.is_zero() && at.0 >= due.0);
+            match (self.due.filter(closed), progress) {
                 (Some(due), Some(next)) if next.0 < due.0 => {
                     self.publish(Kind::Progress, Vec::new(), Vec::new(), next, &mut updates)
                 }
@@ -238,7 +237,7 @@ impl Policy {
     }
 
     /// Adds service `i` to the next update of `kind`, published when the batch window closes.
-    fn gather(&mut self, i: usize, at: Secs, kind: Kind, updates: &mut Vec<Update>) {
+    fn gather(&mut self, i: usize, at: Secs, kind: Kind) {
         let (told, batch) = match kind {
             Kind::Late => (&self.memory.late, &mut self.late),
             Kind::Failed => (&self.memory.failed, &mut self.failed),
@@ -248,24 +247,24 @@ impl Policy {
             return;
         }
         batch.push(i);
-        self.due_at(at, updates);
+        self.due_at(at);
     }
 
-    /// Something was gathered at `at`: it goes out when the window closes (at once without one).
-    fn due_at(&mut self, at: Secs, updates: &mut Vec<Update>) {
-        if self.window.is_zero() {
-            self.flush(at, updates);
-        } else if self.due.is_none() {
+    /// Something was gathered at `at`: it goes out when the window closes; without a window, as
+    /// soon as the clock moves on, so that what happens at one instant (a service back and the
+    /// stage it completes) is still one update.
+    fn due_at(&mut self, at: Secs) {
+        if self.due.is_none() {
             self.due = Some(Secs(at.0 + self.window.as_secs_f64()));
         }
     }
 
     /// Adds a completed phase to the next update, like the services back in the same window.
-    fn gather_phase(&mut self, p: usize, at: Secs, updates: &mut Vec<Update>) {
+    fn gather_phase(&mut self, p: usize, at: Secs) {
         if !self.phases.contains(&p) {
             self.phases.push(p);
         }
-        self.due_at(at, updates);
+        self.due_at(at);
     }
 
     /// Publishes what was gathered: failures first, then delays, then what is back with the
