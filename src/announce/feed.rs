@@ -1,5 +1,6 @@
-//! The feeds of every locale: `updates.<locale>.md` (newest first, rendered by the `feed`
-//! template) and `feed.<locale>.xml`, an Atom feed subscribers can follow. Each Atom entry's id
+//! The feeds of every locale: `updates.<locale>.md` (every update, newest first, rendered by the
+//! `feed` template) and `feed.<locale>.xml`, an Atom feed of the latest fifty subscribers can
+//! follow. Each Atom entry's id
 //! names the incident, the update's number and the locale, so it never changes when the feed is
 //! rewritten and readers never show an update twice.
 
@@ -82,7 +83,11 @@ impl Feeds {
     }
 }
 
-/// The Atom feed of one locale. `title`: the feed's title (its Markdown feed's heading);
+/// How many of the latest updates an Atom feed carries: readers keep what they have seen (by
+/// id), and the Markdown feed has every update.
+pub const ATOM_ENTRIES: usize = 50;
+
+/// The Atom feed of one locale, with its latest `ATOM_ENTRIES` updates. `title`: the feed's title (its Markdown feed's heading);
 /// `incident`: what every id is scoped to; `org`: the author.
 pub fn atom(items: &[Item], locale: &str, title: &str, incident: &str, org: &str) -> String {
     let time = |t: Timestamp| -> FixedDateTime {
@@ -101,6 +106,7 @@ pub fn atom(items: &[Item], locale: &str, title: &str, incident: &str, org: &str
     let entries = items
         .iter()
         .rev()
+        .take(ATOM_ENTRIES)
         .map(|item| {
             let mut entry = Entry::default();
             entry.set_id(format!("tag:restorectl,2024:{incident}/{locale}/{:04}", item.number));

@@ -3,6 +3,10 @@
 //! away, in the feed), and a language switch; one self-contained HTML file (no external assets).
 
 use jiff::ZonedDateTime;
+use std::sync::Arc;
+
+use minijinja::context;
+use minijinja::value::{Enumerator, Object, ObjectRepr, Serde, Value};
 use serde::Serialize;
 
 use super::board::{Board, ServiceState};
@@ -15,35 +19,46 @@ use crate::stamp::Stamp;
 /// How many updates the page shows; the older ones are in the feed.
 const LATEST: usize = 10;
 
-/// What the page template sees, borrowed from the plan: built straight into the template's
-/// values, with no intermediate JSON tree (a page of 100,000 services is large enough).
-#[derive(Serialize)]
-struct Page<'a> {
-    org: &'a str,
-    pages: Vec<PageOf<'a>>,
+/// The rows of one language's page, handed to the template as a sequence whose items are made
+/// when the template reaches them: a page of 100,000 services is never also held as 100,000
+/// template maps.
+#[derive(Debug)]
+struct Rows {
+    locale: String,
+    /// The run's clock, to write the dates (none: no dates).
+    stamp: Option<Stamp>,
+    rows: Vec<Row>,
 }
 
-/// The page in one locale.
-#[derive(Serialize)]
-struct PageOf<'a> {
-    locale: &'a str,
-    date: String,
-    time: String,
-    services: Vec<Row>,
-    contact: &'a [Channel<'a>],
-    updates: Vec<String>,
-    /// How many older updates the feed holds.
-    older: usize,
+impl Object for Rows {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let row = self.rows.get(key.as_usize()?)?;
+        let date = |at: Option<Secs>| Some(locale::date(&self.locale, &self.stamp.as_ref()?.zoned(at?)));
+        Some(context! {
+            name => row.name.as_str(),
+            state => row.state.as_str(),
+            since => date(row.since),
+            expected => date(row.expected),
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.rows.len())
+    }
 }
 
-#[derive(Serialize)]
+#[derive(Debug)]
 struct Row {
     name: String,
-    state: &'static str,
-    /// Back since (an available service's date).
-    since: Option<String>,
+    state: ServiceState,
+    /// Back since (an available service).
+    since: Option<Secs>,
     /// Expected back by (with `publish_eta`, where the schedule can tell).
-    expected: Option<String>,
+    expected: Option<Secs>,
 }
 
 /// The dates beside the states: what the run has seen, on its clock, and with `publish_eta` when
@@ -110,8 +125,7 @@ fn build(
         .locales
         .iter()
         .map(|l| {
-            let date = |at: Secs, d: &Dates| locale::date(l, &d.stamp.zoned(at));
-            let services = plan
+            let services: Vec<Row> = plan
                 .services
                 .iter()
                 .enumerate()
@@ -120,30 +134,32 @@ fn build(
                 .map(|(i, s)| {
                     let state = board.states[i];
                     let d = dates.as_ref();
-                    let since = d
-                        .filter(|_| state == ServiceState::Available)
-                        .and_then(|d| board.seen[i].since.map(|at| date(at, d)));
+                    let since = board.seen[i].since.filter(|_| state == ServiceState::Available);
                     let expected = d
                         .filter(|_| state != ServiceState::Available)
-                        .and_then(|d| d.expected.as_ref().and_then(|e| e[i]).map(|at| date(at, d)));
-                    Row { name: s.label(l), state: state.as_str(), since, expected }
+                        .and_then(|d| d.expected.as_ref().and_then(|e| e[i]));
+                    Row { name: s.label(l), state, since, expected }
                 })
                 .collect();
             let updates: Vec<String> = feeds.texts(l).rev().take(LATEST).map(|u| markdown(u)).collect();
             // The older ones are in the feed, one link away: the page stays small.
             let older = feeds.texts(l).len() - updates.len();
-            PageOf {
-                locale: l,
-                date: locale::date(l, when),
-                time: locale::time(when),
-                services,
-                contact: &contact,
-                updates,
-                older,
+            context! {
+                locale => l,
+                date => locale::date(l, when),
+                time => locale::time(when),
+                services => Value::from_object(Rows {
+                    locale: l.clone(),
+                    stamp: dates.as_ref().map(|d| d.stamp.clone()),
+                    rows: services,
+                }),
+                contact => Value::from(Serde(&contact)),
+                updates => updates,
+                older => older,
             }
         })
-        .collect();
-    minijinja::Value::from(minijinja::value::Serde(Page { org: plan.organization(), pages }))
+        .collect::<Vec<Value>>();
+    context! { org => plan.organization(), pages => pages }
 }
 
 /// A page context with every field filled, for test-rendering the page template: every state,
