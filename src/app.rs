@@ -19,7 +19,7 @@ mod validate;
 
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
-        Command::Validate { plan, format } => validate::run(&plan, format),
+        Command::Validate { plan, format, env_check } => validate::run(&plan, format, env_check),
         Command::Graph { plan, format } => graph::run(&plan, format),
         Command::Status { plan, jobs, only, format, watch } => {
             status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch })
@@ -64,12 +64,33 @@ fn select(loaded: &crate::loaded::Loaded, only: &[String]) -> Result<Vec<usize>,
         .collect()
 }
 
-/// Resolves `${env:…}` placeholders and sets up the checkers.
-fn prober(loaded: &crate::loaded::Loaded) -> Result<crate::check::Prober, Exit> {
-    let secrets = crate::secrets::Secrets::from_env(&loaded.plan).map_err(|missing| {
-        eprintln!("error: {missing}");
-        Exit::Invalid
-    })?;
+/// Resolves `${env:…}` placeholders (`scope`: those of the checks and restores, or all) and sets
+/// up the checkers.
+fn prober(
+    loaded: &crate::loaded::Loaded,
+    scope: crate::secrets::Scope,
+) -> Result<crate::check::Prober, Exit> {
+    let secrets = crate::secrets::Secrets::resolve_plan(&loaded.plan, scope, |n| std::env::var(n).ok())
+        .map_err(|missing| {
+            eprintln!("error: {missing}");
+            Exit::Invalid
+        })?;
+    if scope == crate::secrets::Scope::All {
+        for (n, w) in loaded.plan.announce.webhooks.iter().enumerate() {
+            let url = secrets.resolve(&w.url).unwrap_or_default();
+            let ok = url::Url::parse(&url).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+            });
+            if !ok {
+                eprintln!(
+                    "error: the url of webhook {} of [announce] (`{}`) is not an http:// or https:// URL once its variables are filled in",
+                    n + 1,
+                    w.url.raw()
+                );
+                return Err(Exit::Invalid);
+            }
+        }
+    }
     crate::check::Prober::new(secrets).map_err(|e| {
         eprintln!("error: {e}");
         Exit::Invalid

@@ -24,6 +24,10 @@ pub enum Command {
         plan: PathBuf,
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
+        /// Also check that every `${env:…}` variable a live run needs (checks, restores,
+        /// webhooks) is set in this environment.
+        #[arg(long)]
+        env_check: bool,
     },
     /// Show the dependency graph, the phases and the critical path.
     Graph {
@@ -93,10 +97,11 @@ pub enum Command {
         lifetime: f64,
     },
     /// Customer update text for the current state, from the journal (nothing is run); and the
-    /// review of drafted updates (`approve`, `reject`, `drafts`).
+    /// review of drafted updates (`approve`, `reject`, `drafts`) and the delivery of what is left
+    /// (`deliver`).
     ///
-    /// Exit codes: 0, 1 an approved update that a webhook did not accept (it stays queued for
-    /// the next run), 2 nothing to announce or review (or invalid plan or flags).
+    /// Exit codes: 0, 1 an update a webhook did not accept (it stays queued for the next run or
+    /// `deliver`), 2 nothing to announce or review, a variable not set (or invalid plan or flags).
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Announce {
         #[command(subcommand)]
@@ -289,6 +294,13 @@ pub enum Review {
         /// Why (recorded).
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
+    },
+    /// Send what earlier runs could not deliver to the webhooks, without a run.
+    Deliver {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        #[command(flatten)]
+        dirs: AnnounceDirs,
     },
     /// List the drafted updates and what became of them.
     Drafts {

@@ -32,10 +32,14 @@ impl std::fmt::Display for MissingVars {
 
 impl Secrets {
     /// Resolves every placeholder of the plan from `lookup` (the environment, in production).
-    pub fn resolve_plan(plan: &Plan, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, MissingVars> {
+    pub fn resolve_plan(
+        plan: &Plan,
+        scope: Scope,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, MissingVars> {
         let mut values = BTreeMap::new();
         let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (text, place) in placeholders(plan) {
+        for (text, place) in placeholders(plan, scope) {
             for name in text.vars() {
                 match lookup(name) {
                     Some(v) => {
@@ -53,8 +57,9 @@ impl Secrets {
         if missing.is_empty() { Ok(Self { values }) } else { Err(MissingVars(missing.into_iter().collect())) }
     }
 
+    /// Every placeholder of the plan, webhooks included.
     pub fn from_env(plan: &Plan) -> Result<Self, MissingVars> {
-        Self::resolve_plan(plan, |name| std::env::var(name).ok())
+        Self::resolve_plan(plan, Scope::All, |name| std::env::var(name).ok())
     }
 
     /// The text with its placeholders filled in. Only for handing to a request or a process.
@@ -81,9 +86,25 @@ impl Secrets {
     }
 }
 
-/// Every placeholder-bearing text of the plan, with a description of where it is.
-fn placeholders(plan: &Plan) -> Vec<(&Text, String)> {
+/// Which of the plan's placeholders a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Checks and restores (`status`).
+    Probes,
+    /// Those and the webhooks updates are posted to (`run`, `announce approve|deliver`).
+    All,
+}
+
+/// Every placeholder-bearing text of the plan in `scope`, with a description of where it is.
+fn placeholders(plan: &Plan, scope: Scope) -> Vec<(&Text, String)> {
     let mut out = Vec::new();
+    if scope == Scope::All {
+        for (n, w) in plan.announce.webhooks.iter().enumerate() {
+            let place = format!("webhook {} of [announce]", n + 1);
+            out.push((&w.url, place.clone()));
+            out.extend(w.headers.iter().map(|(_, v)| (v, place.clone())));
+        }
+    }
     for s in &plan.services {
         for (n, c) in s.checks.iter().enumerate() {
             let place = format!("check {} of service `{}`", n + 1, s.id);

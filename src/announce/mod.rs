@@ -30,8 +30,8 @@ use crate::stamp::Stamp;
 use crate::tally::Tally;
 use policy::Policy;
 use templates::Templates;
-pub use writer::Publishing;
 use writer::Writer;
+pub use writer::{Commands, Publishing};
 
 /// How long updates are gathered before they go out: the plan's `batch_window`, or a quarter of
 /// an hour, longer for a restoration planned to take long, so that it makes at most about a

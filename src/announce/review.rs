@@ -125,7 +125,7 @@ pub fn approve(
         }
     }
     update.edit(&edits);
-    log::append(&dir.join(LOG), &Record::approved(number, who, edits));
+    log::Log::new(dir).append(&Record::approved(number, who, edits));
     let accepted = webhook::deliver_now(plan, dir, &update);
     Ok((update, accepted))
 }
@@ -133,7 +133,7 @@ pub fn approve(
 /// Rejects update `number`: it is never sent.
 pub fn reject(dir: &Path, number: u32, who: Confirmation, reason: Option<String>) -> Result<(), ReviewError> {
     pending(dir, number)?;
-    log::append(&dir.join(LOG), &Record::rejected(number, who, reason));
+    log::Log::new(dir).append(&Record::rejected(number, who, reason));
     Ok(())
 }
 

@@ -25,18 +25,51 @@ use crate::stamp::Stamp;
 pub struct Publishing {
     /// With `publish_eta`: when what remains is expected back.
     pub eta: Option<Eta>,
-    /// With `publish = "review"` (live runs): the command that approves an update (its number
-    /// and `--by NAME` follow); updates are drafts until then.
-    pub review: Option<String>,
+    /// With `publish = "review"` (live runs): updates are drafts until a person approves them.
+    pub review: bool,
+    /// The commands people are told to use for this run's announcements.
+    pub commands: Commands,
 }
+
+/// `restorectl announce VERB PLAN [--state DIR] [--announce-dir DIR]`, as the operator of this run
+/// would type it.
+#[derive(Debug, Clone, Default)]
+pub struct Commands {
+    /// `PLAN [--state DIR] [--announce-dir DIR]`
+    pub plan_args: String,
+}
+
+impl Commands {
+    pub fn new(plan: &Path, state: Option<&Path>, announce_dir: Option<&Path>) -> Self {
+        let mut plan_args = plan.display().to_string();
+        if let Some(state) = state {
+            plan_args += &format!(" --state {}", state.display());
+        }
+        if let Some(dir) = announce_dir {
+            plan_args += &format!(" --announce-dir {}", dir.display());
+        }
+        Self { plan_args }
+    }
+
+    pub fn approve(&self) -> String {
+        format!("restorectl announce approve {}", self.plan_args)
+    }
+    pub fn deliver(&self) -> String {
+        format!("restorectl announce deliver {}", self.plan_args)
+    }
+}
+
+/// The end of a run waits for each webhook's deliveries while they go out, but no longer than this
+/// after the last one that was queued or ended (an endpoint that keeps refusing or never answers).
+const STALL: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct Writer {
     plan: Arc<Plan>,
     /// With `publish_eta`: when what remains is expected back.
     eta: Option<Eta>,
-    /// With `publish = "review"` (live runs with webhooks): updates are drafts until approved
-    /// with this command (`restorectl announce approve PLAN`).
-    review: Option<String>,
+    /// With `publish = "review"` (live runs with webhooks): updates are drafts until approved.
+    review: bool,
+    commands: Commands,
     templates: Arc<Templates>,
     guard: Option<LeakGuard>,
     dir: PathBuf,
@@ -80,8 +113,8 @@ impl Writer {
         } else {
             Feeds::existing(&dir, &plan.locales, &record::times(&dir))
         };
-        let webhooks =
-            (!dry && !plan.announce.webhooks.is_empty()).then(|| webhook::Poster::new(&plan, &dir));
+        let webhooks = (!dry && !plan.announce.webhooks.is_empty())
+            .then(|| webhook::Poster::new(plan.clone(), &dir, publishing.commands.deliver()));
         let mut record = (!dry).then(|| Recorder::new(&dir));
         let incident = match (&memory.incident, &mut record) {
             (Some(id), _) => id.clone(),
@@ -90,7 +123,8 @@ impl Writer {
         };
         let writer = Self {
             eta: publishing.eta,
-            review: publishing.review.filter(|_| webhooks.is_some()),
+            review: publishing.review && webhooks.is_some(),
+            commands: publishing.commands,
             guard: LeakGuard::new(&plan),
             record,
             incident,
@@ -145,13 +179,27 @@ impl Writer {
             }
             self.feeds.push(locale, Item { number: u.number, at: published, text: text.clone() });
         }
+        // Queued for the webhooks before it is recorded as told: a crash in between re-tells it
+        // under the same key (queued once), never loses it.
+        self.publish(u, board, texts, published);
         if let Some(r) = &mut self.record {
             r.update(&self.plan, u, published);
         }
         if !self.mode.is_dry() {
             self.write_feeds_and_page(board, u.at);
         }
-        if let Some(w) = &self.webhooks {
+    }
+
+    /// Hands the update to the webhooks, or (under review) keeps it as a draft and says how to
+    /// approve it.
+    fn publish(
+        &mut self,
+        u: &Update,
+        board: &Board,
+        texts: Vec<(String, String)>,
+        published: jiff::Timestamp,
+    ) {
+        if let Some(w) = &mut self.webhooks {
             let update = webhook::Update {
                 // Unique across incidents: a receiver that remembers keys never drops a new one.
                 key: format!("{}-{:04}-{}", u.kind.as_str(), u.number, self.incident),
@@ -161,16 +209,17 @@ impl Writer {
                 texts,
                 components: webhook::components(&self.plan, &board.states),
             };
-            match &self.review {
-                Some(approve) => {
-                    let about = self.about(u);
-                    eprintln!(
-                        "update {:04} ({about}) awaits review: {approve} {:04} --by NAME",
-                        u.number, u.number
-                    );
-                    w.draft(u.number, about, update);
-                }
-                None => w.send(&update),
+            if self.review {
+                let about = about(&self.plan, u);
+                eprintln!(
+                    "update {:04} ({about}) awaits review: {} {:04} --by NAME",
+                    u.number,
+                    self.commands.approve(),
+                    u.number
+                );
+                w.draft(u.number, about, update);
+            } else {
+                w.send(&update);
             }
         }
     }
@@ -178,28 +227,6 @@ impl Writer {
     pub fn note(&mut self, note: Note) {
         if let Some(r) = &mut self.record {
             r.note(&self.plan, note);
-        }
-    }
-
-    /// What an update is about, for the people reviewing it: "billing back online".
-    fn about(&self, u: &Update) -> String {
-        let ids = match u.services.as_slice() {
-            [] => String::new(),
-            [one] => self.plan.services[*one].id.clone(),
-            [first, rest @ ..] => format!("{} and {} more", self.plan.services[*first].id, rest.len()),
-        };
-        match u.kind {
-            Kind::Start => "the outage notice".into(),
-            Kind::Online => format!("{ids} back online"),
-            Kind::Restored if ids.is_empty() => "everything back".into(),
-            Kind::Restored => format!("{ids} back online, and with them everything"),
-            Kind::Late => format!("{ids} delayed"),
-            Kind::Failed => format!("{ids} failed"),
-            Kind::Progress => "work continues".into(),
-            Kind::Phase => {
-                let phase = u.phases.last().map_or("", |&p| self.plan.phases[p].id.as_str());
-                format!("stage {phase} complete")
-            }
         }
     }
 
@@ -257,7 +284,7 @@ impl Writer {
             let _ = std::fs::remove_file(path);
         }
         if let Some(w) = self.webhooks.take() {
-            w.finish();
+            w.finish(Some(STALL));
         }
     }
 }
@@ -279,4 +306,26 @@ fn ours(dir: &Path) -> Vec<PathBuf> {
         })
         .map(|entry| entry.path())
         .collect()
+}
+
+/// What an update is about, for the people reviewing it: "billing back online".
+fn about(plan: &Plan, u: &Update) -> String {
+    let ids = match u.services.as_slice() {
+        [] => String::new(),
+        [one] => plan.services[*one].id.clone(),
+        [first, rest @ ..] => format!("{} and {} more", plan.services[*first].id, rest.len()),
+    };
+    match u.kind {
+        Kind::Start => "the outage notice".into(),
+        Kind::Online => format!("{ids} back online"),
+        Kind::Restored if ids.is_empty() => "everything back".into(),
+        Kind::Restored => format!("{ids} back online, and with them everything"),
+        Kind::Late => format!("{ids} delayed"),
+        Kind::Failed => format!("{ids} failed"),
+        Kind::Progress => "work continues".into(),
+        Kind::Phase => {
+            let phase = u.phases.last().map_or("", |&p| plan.phases[p].id.as_str());
+            format!("stage {phase} complete")
+        }
+    }
 }

@@ -13,6 +13,7 @@ pub fn run(command: Review) -> Exit {
         Review::Approve { draft, texts } => approve(&draft, &texts),
         Review::Reject { draft, reason } => reject(&draft, reason),
         Review::Drafts { plan, dirs, format } => list(&plan, &dirs, format),
+        Review::Deliver { plan, dirs } => deliver(&plan, &dirs),
     }
 }
 
@@ -115,4 +116,25 @@ fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Exit {
         }
     }
     Exit::Ok
+}
+
+/// `announce deliver`: what earlier runs left undelivered, sent now.
+fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Exit {
+    let loaded = match super::open(plan) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    if let Err(missing) = crate::secrets::Secrets::from_env(&loaded.plan) {
+        eprintln!("error: {missing}");
+        return Exit::Invalid;
+    }
+    let command =
+        crate::announce::Commands::new(plan, dirs.state.as_deref(), dirs.announce_dir.as_deref()).deliver();
+    match crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir(plan, dirs), command) {
+        0 => {
+            println!("every update is delivered");
+            Exit::Ok
+        }
+        _ => Exit::Failures,
+    }
 }

@@ -30,7 +30,7 @@ pub fn run(opts: &Options) -> Exit {
         Ok(s) => s,
         Err(exit) => return exit,
     };
-    let prober = match super::prober(&loaded) {
+    let prober = match super::prober(&loaded, crate::secrets::Scope::Probes) {
         Ok(p) => p,
         Err(exit) => return exit,
     };

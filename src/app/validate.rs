@@ -7,11 +7,13 @@ use serde_json::json;
 use crate::cli::ReportFormat;
 use crate::exit::Exit;
 use crate::human::count;
-use crate::loaded::load;
+use crate::loaded::{Loaded, Rejected, load};
+use crate::plan::Diagnostic;
 use crate::report::diagnostics::{eprint_all, eprint_rejected, tally, to_json};
+use crate::secrets::{Scope, Secrets};
 
-pub fn run(path: &Path, format: ReportFormat) -> Exit {
-    let result = load(path);
+pub fn run(path: &Path, format: ReportFormat, env_check: bool) -> Exit {
+    let result = load(path).and_then(|l| if env_check { environment(l) } else { Ok(l) });
     if format == ReportFormat::Json {
         let (valid, diags, source) = match &result {
             Ok(l) => (true, &l.warnings, &l.source),
@@ -48,4 +50,23 @@ pub fn run(path: &Path, format: ReportFormat) -> Exit {
             Exit::Invalid
         }
     }
+}
+
+/// With `--env-check`: a plan whose `${env:…}` variables are not all set here is rejected, each
+/// variable named with where it is used.
+fn environment(loaded: Loaded) -> Result<Loaded, Rejected> {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let Err(missing) = Secrets::resolve_plan(&loaded.plan, Scope::All, lookup) else { return Ok(loaded) };
+    let mut diagnostics = loaded.warnings;
+    for (name, places) in missing.0 {
+        diagnostics.push(
+            Diagnostic::error(
+                "unset-variable",
+                None,
+                format!("environment variable `{name}` is not set (used by {})", places.join(", ")),
+            )
+            .help("a live run needs it; a dry run does not"),
+        );
+    }
+    Err(Rejected { source: loaded.source, diagnostics })
 }

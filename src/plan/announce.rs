@@ -11,7 +11,8 @@ use super::diagnostic::Diagnostic;
 use super::keys;
 use super::model::*;
 
-use super::values::{headers, parse_localized, string_table, url_text};
+use super::values::parse_localized;
+use super::webhooks::parse_webhook;
 
 pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     let mut a = Announce::default();
@@ -60,42 +61,7 @@ pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     }
     if let Some(v) = f.get("webhook") {
         for item in array_of_tables(v, "webhook", dec) {
-            let Some(w) = dec.table(item, "webhook", "`[[announce.webhook]]`", keys::WEBHOOK) else {
-                continue;
-            };
-            let url = dec
-                .required(&w, "url", "\"https://hooks.example.com/…\"")
-                .and_then(|v| url_text(v, "url", dec));
-            let format = match w.get("format").and_then(|v| dec.string(v, "format")) {
-                None => Some(WebhookFormat::Json),
-                Some(s) => match s.get_ref().as_str() {
-                    "json" => Some(WebhookFormat::Json),
-                    "slack" => Some(WebhookFormat::Slack),
-                    "statuspage" => Some(WebhookFormat::Statuspage),
-                    other => {
-                        dec.push(
-                            Diagnostic::error(
-                                "bad-webhook-format",
-                                s.span(),
-                                format!("unknown webhook format `{other}`"),
-                            )
-                            .help("use \"json\", \"slack\" or \"statuspage\""),
-                        );
-                        None
-                    }
-                },
-            };
-            let headers = headers(&w, dec);
-            let components = match w.get("components") {
-                Some(c) => string_table(c, "components", dec, |_| true)
-                    .map(|t| t.into_iter().map(|(k, v)| (k, v.raw().to_owned())).collect()),
-                None => Some(Vec::new()),
-            };
-            if let (Some(url), Some(format), Some(headers), Some(components)) =
-                (url, format, headers, components)
-            {
-                a.webhooks.push(Webhook { url, format, headers, components });
-            }
+            a.webhooks.extend(parse_webhook(item, dec));
         }
     }
     a

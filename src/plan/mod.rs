@@ -14,6 +14,7 @@ mod split;
 pub mod text;
 mod validate;
 mod values;
+mod webhooks;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;

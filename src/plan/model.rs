@@ -81,8 +81,37 @@ pub struct Webhook {
     pub url: Text,
     pub format: WebhookFormat,
     pub headers: Vec<(String, Text)>,
-    /// Statuspage: service id → component id.
-    pub components: Vec<(String, String)>,
+    /// Statuspage: service id (as written) → component id.
+    pub components: Vec<(Spanned<String>, String)>,
+    /// The languages each message carries (empty: every locale of the plan; Statuspage: the
+    /// first of them).
+    pub locales: Vec<Spanned<String>>,
+    /// At least this long between two posts to it.
+    pub pace: Duration,
+    /// Statuspage: what a component shows while its service is being restored.
+    pub restoring: ComponentStatus,
+    /// Statuspage: whether subscribers are notified of the incident's updates.
+    pub deliver_notifications: bool,
+}
+
+/// A Statuspage component's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentStatus {
+    Operational,
+    UnderMaintenance,
+    PartialOutage,
+    MajorOutage,
+}
+
+impl ComponentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentStatus::Operational => "operational",
+            ComponentStatus::UnderMaintenance => "under_maintenance",
+            ComponentStatus::PartialOutage => "partial_outage",
+            ComponentStatus::MajorOutage => "major_outage",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -52,6 +52,7 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
         translations(text, key, "`[announce.outage]`", &plan.locales, &mut out);
     }
     missing_forms(plan, &mut out);
+    super::webhooks::check(plan, &mut out);
     channels(plan, &mut out);
     leaks(plan, source, &mut out);
     out

@@ -25,6 +25,15 @@ pub(super) fn text(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Text> 
 
 pub(super) fn url_text(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Text> {
     let t = text(v, key, dec)?;
+    // A URL that is a secret as a whole (a Slack webhook's): checked once it is resolved.
+    let raw = t.raw().trim();
+    if t.vars().len() == 1
+        && raw.starts_with("${env:")
+        && raw.ends_with('}')
+        && raw.matches("${").count() == 1
+    {
+        return Some(t);
+    }
     let problem = match url::Url::parse(&t.with_stand_ins()) {
         Ok(u) if !matches!(u.scheme(), "http" | "https") => {
             Some(format!("`{key}` must be an http:// or https:// URL, not `{}:`", u.scheme()))

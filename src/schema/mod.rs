@@ -99,8 +99,18 @@ pub struct WebhookTable {
     /// "json" (default), "slack" or "statuspage".
     pub format: Option<String>,
     pub headers: Option<BTreeMap<String, String>>,
-    /// statuspage: service id → Statuspage component id.
+    /// statuspage: customer-facing service id → Statuspage component id.
     pub components: Option<BTreeMap<String, String>>,
+    /// The languages each message carries (default: every locale of the plan; statuspage: the
+    /// first).
+    pub locales: Option<Vec<String>>,
+    /// At least this long between two posts (default: slack and statuspage "1s", json "0s").
+    pub pace: Option<HumanDuration>,
+    /// statuspage: what a component shows while its service is restored: "partial_outage"
+    /// (default), "major_outage" or "under_maintenance".
+    pub restoring: Option<String>,
+    /// statuspage: notify the page's subscribers of each update (default true).
+    pub deliver_notifications: Option<bool>,
 }
 
 /// `[plan.contact]`

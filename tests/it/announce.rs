@@ -702,7 +702,7 @@ fn webhooks_get_one_payload_per_update_in_their_format() {
     assert!(json_posts[1]["texts"]["en"].as_str().unwrap().contains("that mail service is available again."));
     let slack = srv.posts("slack");
     assert_eq!(slack.len(), 3);
-    assert!(slack[1]["text"].as_str().unwrap().starts_with("### Update, "));
+    assert!(slack[1]["text"].as_str().unwrap().starts_with("*Update, "), "Slack gets mrkdwn");
     let sp = srv.posts("statuspage");
     assert_eq!(sp[0]["incident"]["status"], "identified");
     assert_eq!(sp[1]["incident"]["status"], "monitoring");

@@ -1,10 +1,14 @@
 //! `webhooks.jsonl`: the delivery journal. Typed, versioned records, one per line, each written
-//! with a single append: an update drafted for review, approved or rejected (who, when, from
-//! which account and host), queued for a webhook, delivered. A torn last line is ignored.
+//! with a single append through one writer per process: an update drafted for review, approved or
+//! rejected (who, when, from which account and host), queued for a webhook, delivered, refused
+//! (a 4xx answer), and the Statuspage incident a webhook's updates go to. A torn last line (a
+//! crash mid-write) is ignored, and the next record starts on a line of its own.
 
-use std::collections::HashSet;
-use std::io::Write;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +45,10 @@ pub enum Record {
     Queued { v: u32, key: String, webhook: usize, body: serde_json::Value },
     /// It was accepted (2xx).
     Delivered { v: u32, key: String, webhook: usize },
+    /// It was refused for good (a 4xx other than 429): never retried.
+    Refused { v: u32, key: String, webhook: usize, status: u16, body: String },
+    /// The Statuspage incident webhook `webhook` created: later updates go to it.
+    Incident { v: u32, webhook: usize, id: String },
 }
 
 impl Record {
@@ -59,6 +67,77 @@ impl Record {
     pub fn delivered(key: &str, webhook: usize) -> Self {
         Record::Delivered { v: VERSION, key: key.to_owned(), webhook }
     }
+    pub fn refused(key: &str, webhook: usize, status: u16, body: String) -> Self {
+        Record::Refused { v: VERSION, key: key.to_owned(), webhook, status, body }
+    }
+    pub fn incident(webhook: usize, id: String) -> Self {
+        Record::Incident { v: VERSION, webhook, id }
+    }
+
+    fn version(&self) -> u32 {
+        let (Record::Drafted { v, .. }
+        | Record::Approved { v, .. }
+        | Record::Rejected { v, .. }
+        | Record::Queued { v, .. }
+        | Record::Delivered { v, .. }
+        | Record::Refused { v, .. }
+        | Record::Incident { v, .. }) = self;
+        *v
+    }
+}
+
+/// The journal's one writer in this process.
+pub struct Log {
+    path: PathBuf,
+    file: Mutex<Option<File>>,
+}
+
+impl Log {
+    pub fn new(dir: &Path) -> Self {
+        Self { path: dir.join(LOG), file: Mutex::new(None) }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every record of this version, in order.
+    pub fn read(&self) -> Vec<Record> {
+        read(&self.path)
+    }
+
+    /// Appends one record in a single write and syncs it, so that a crash loses at most the
+    /// record being written, never one before it.
+    pub fn append(&self, record: &Record) {
+        let mut line = serde_json::to_vec(record).unwrap_or_default();
+        line.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if file.is_none() {
+            *file = open(&self.path)
+                .map_err(|e| eprintln!("error: cannot open {}: {e}", self.path.display()))
+                .ok();
+        }
+        let Some(f) = file.as_mut() else { return };
+        if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
+            eprintln!("error: cannot write {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// Opens the journal for appending; a torn last line is closed first, so that the next record
+/// is a line of its own.
+fn open(path: &Path) -> std::io::Result<File> {
+    let mut f = std::fs::OpenOptions::new().create(true).read(true).append(true).open(path)?;
+    let len = f.metadata()?.len();
+    if len > 0 {
+        let mut last = [0u8];
+        f.seek(SeekFrom::Start(len - 1))?;
+        f.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            f.write_all(b"\n")?;
+        }
+    }
+    Ok(f)
 }
 
 /// Every record of this version in `log`, in order (unreadable lines, such as a torn last one,
@@ -67,30 +146,28 @@ pub fn read(log: &Path) -> Vec<Record> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     text.lines()
         .filter_map(|l| serde_json::from_str::<Record>(l).ok())
-        .filter(|r| {
-            let (Record::Drafted { v, .. }
-            | Record::Approved { v, .. }
-            | Record::Rejected { v, .. }
-            | Record::Queued { v, .. }
-            | Record::Delivered { v, .. }) = r;
-            *v == VERSION
-        })
+        .filter(|r| r.version() == VERSION)
         .collect()
 }
 
-/// Deliveries queued by earlier runs and never delivered.
+/// Deliveries queued and neither delivered nor refused, in order.
 pub fn undelivered(records: &[Record]) -> Vec<Delivery> {
-    let delivered: HashSet<(&str, usize)> = records
+    let done: HashSet<(&str, usize)> = records
         .iter()
         .filter_map(|r| match r {
-            Record::Delivered { key, webhook, .. } => Some((key.as_str(), *webhook)),
+            Record::Delivered { key, webhook, .. } | Record::Refused { key, webhook, .. } => {
+                Some((key.as_str(), *webhook))
+            }
             _ => None,
         })
         .collect();
+    let mut seen = HashSet::new();
     records
         .iter()
         .filter_map(|r| match r {
-            Record::Queued { key, webhook, body, .. } if !delivered.contains(&(key.as_str(), *webhook)) => {
+            Record::Queued { key, webhook, body, .. }
+                if !done.contains(&(key.as_str(), *webhook)) && seen.insert((key.as_str(), *webhook)) =>
+            {
                 Some(Delivery { key: key.clone(), webhook: *webhook, body: body.clone() })
             }
             _ => None,
@@ -98,7 +175,30 @@ pub fn undelivered(records: &[Record]) -> Vec<Delivery> {
         .collect()
 }
 
-/// Updates approved whose deliveries were never queued (the approval was cut short).
+/// Every (key, webhook) ever queued.
+pub fn queued(records: &[Record]) -> HashSet<(String, usize)> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Queued { key, webhook, .. } => Some((key.clone(), *webhook)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The Statuspage incident of each webhook that created one.
+pub fn incidents(records: &[Record]) -> HashMap<usize, String> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Incident { webhook, id, .. } => Some((*webhook, id.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Updates approved whose deliveries were never queued (the approval was cut short), with their
+/// corrections.
 pub fn approved_unqueued(records: &[Record]) -> Vec<Update> {
     let queued: HashSet<&str> = records
         .iter()
@@ -107,7 +207,7 @@ pub fn approved_unqueued(records: &[Record]) -> Vec<Update> {
             _ => None,
         })
         .collect();
-    let approved: std::collections::HashMap<u32, &[(String, String)]> = records
+    let approved: HashMap<u32, &[(String, String)]> = records
         .iter()
         .filter_map(|r| match r {
             Record::Approved { number, edits, .. } => Some((*number, edits.as_slice())),
@@ -125,18 +225,4 @@ pub fn approved_unqueued(records: &[Record]) -> Vec<Update> {
             _ => None,
         })
         .collect()
-}
-
-/// Appends one record in a single write and syncs it, so a crash cannot lose (or repeat) a
-/// delivery, and records of two processes never interleave.
-pub fn append(log: &Path, record: &Record) {
-    let mut line = serde_json::to_vec(record).unwrap_or_default();
-    line.push(b'\n');
-    let written = std::fs::OpenOptions::new().create(true).append(true).open(log).and_then(|mut f| {
-        f.write_all(&line)?;
-        f.sync_data()
-    });
-    if let Err(e) = written {
-        eprintln!("error: cannot write {}: {e}", log.display());
-    }
 }

@@ -1,154 +1,221 @@
-//! Publishing updates to webhooks (`json`, `slack`, `statuspage`), in the background: a slow or
-//! failing endpoint never slows the restoration. Each delivery is journaled in `webhooks.jsonl`
-//! (typed, versioned records: queued, then delivered), so a resumed run re-sends what was never
-//! delivered and nothing twice.
+//! Publishing updates to webhooks (`json`, `slack`, `statuspage`) in the background: each webhook
+//! has its own queue and task (`worker`), so a slow or failing endpoint delays neither another nor
+//! the restoration. Every delivery is journaled in `webhooks.jsonl` (`log`) before it is sent, so
+//! what a run could not deliver is sent by the next one (or `restorectl announce deliver`), and
+//! what was delivered is never sent again.
 
 pub mod log;
 mod payload;
+mod slack;
 mod update;
+mod worker;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use super::board::ServiceState;
-use crate::plan::{Plan, Webhook};
+use crate::plan::{Plan, WebhookFormat};
 use crate::secrets::Secrets;
 pub use log::LOG;
-use log::Record;
+use log::{Log, Record};
 use update::Delivery;
 pub use update::Update;
+use worker::{Progress, Target};
 
-const ATTEMPTS: u32 = 5;
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-const TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the end of a run waits for deliveries still in flight.
-const GRACE: Duration = Duration::from_secs(2);
-
+/// The webhooks' queues and tasks of one process.
 pub struct Poster {
-    tx: Option<mpsc::UnboundedSender<Delivery>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-    handle: Option<tokio::runtime::Handle>,
-    log: PathBuf,
-    plan: Plan,
+    plan: Arc<Plan>,
+    log: Arc<Log>,
+    senders: Vec<Option<(mpsc::UnboundedSender<Delivery>, Arc<Progress>)>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The deliveries' own runtime: they go on however the run's runtime ends.
+    runtime: Option<tokio::runtime::Runtime>,
+    /// (key, webhook) of every delivery ever queued: an update is queued once.
+    queued: HashSet<(String, usize)>,
+    /// For people: how to deliver what is left (`restorectl announce deliver PLAN`).
+    deliver_command: String,
 }
 
 impl Poster {
-    /// Starts the delivery task (needs a tokio runtime) and re-queues what an earlier run left undelivered.
-    pub fn new(plan: &Plan, dir: &Path) -> Self {
-        let log = dir.join(LOG);
+    /// Starts one task per webhook (needs a tokio runtime), each given what an earlier run left
+    /// undelivered.
+    pub fn new(plan: Arc<Plan>, dir: &Path, deliver_command: String) -> Self {
+        let log = Arc::new(Log::new(dir));
+        let records = log.read();
         let mut poster = Poster {
-            tx: None,
-            task: None,
-            handle: tokio::runtime::Handle::try_current().ok(),
+            queued: log::queued(&records),
+            senders: Vec::new(),
+            tasks: Vec::new(),
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("restorectl-webhooks")
+                .enable_all()
+                .build()
+                .map_err(|e| eprintln!("error: cannot start the webhook deliveries: {e}"))
+                .ok(),
+            plan,
             log,
-            plan: plan.clone(),
+            deliver_command,
         };
-        let Some(handle) = poster.handle.clone() else { return poster };
-        let secrets = Secrets::from_env(plan).unwrap_or_default();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let hooks = plan.announce.webhooks.clone();
-        let log = poster.log.clone();
-        let records = log::read(&log);
+        poster.spawn(&log::incidents(&records));
         for d in log::undelivered(&records) {
-            let _ = tx.send(d);
+            poster.dispatch(d);
         }
         // Approved, and the approval ended before it queued them.
         for update in log::approved_unqueued(&records) {
-            for d in queue(plan, &log, &update) {
-                let _ = tx.send(d);
-            }
+            poster.send(&update);
         }
-        poster.task = Some(handle.spawn(deliver(rx, hooks, secrets, log)));
-        poster.tx = Some(tx);
         poster
     }
 
-    pub fn send(&self, update: &Update) {
-        let Some(tx) = &self.tx else { return };
-        for d in queue(&self.plan, &self.log, update) {
+    fn spawn(&mut self, incidents: &std::collections::HashMap<usize, String>) {
+        let Some(handle) = self.runtime.as_ref().map(|r| r.handle().clone()) else { return };
+        let secrets = Secrets::from_env(&self.plan).unwrap_or_default();
+        for index in 0..self.plan.announce.webhooks.len() {
+            let Some(target) = target(&self.plan, index, &secrets) else {
+                self.senders.push(None);
+                continue;
+            };
+            let (tx, rx) = mpsc::unbounded_channel();
+            let incident = incidents.get(&index).cloned();
+            let progress = Progress::new();
+            let task = worker::run(target, rx, self.log.clone(), incident, secrets.clone(), progress.clone());
+            self.tasks.push(handle.spawn(task));
+            self.senders.push(Some((tx, progress)));
+        }
+    }
+
+    fn dispatch(&self, d: Delivery) {
+        if let Some(Some((tx, progress))) = self.senders.get(d.webhook) {
+            progress.queued();
             let _ = tx.send(d);
         }
     }
 
-    /// Keeps an update for review: it is sent only once approved (`review::decide`).
+    /// Queues `update` for every webhook (journaled first); an update already queued is not
+    /// queued again.
+    pub fn send(&mut self, update: &Update) {
+        for (webhook, hook) in self.plan.announce.webhooks.iter().enumerate() {
+            if !self.queued.insert((update.key.clone(), webhook)) {
+                continue;
+            }
+            let d = Delivery {
+                key: update.key.clone(),
+                webhook,
+                body: payload::payload(&self.plan, hook, update),
+            };
+            self.log.append(&Record::queued(&d));
+            self.dispatch(d);
+        }
+    }
+
+    /// Keeps an update for review: it is sent only once approved (`review::approve`).
     pub fn draft(&self, number: u32, about: String, update: Update) {
-        log::append(&self.log, &Record::drafted(number, about, update));
+        self.log.append(&Record::drafted(number, about, update));
     }
 
-    /// Lets deliveries in flight finish for a moment; what is left is re-sent by the next run.
-    pub fn finish(mut self) {
-        drop(self.tx.take());
-        if let (Some(task), Some(handle)) = (self.task.take(), self.handle.take()) {
-            let _ = handle.block_on(async { tokio::time::timeout(GRACE, task).await });
+    /// Waits while the webhooks' tasks are delivering — each until its queue is empty, or (with
+    /// `stall`) until nothing of it has ended for that long (an endpoint that keeps refusing or
+    /// never answers) — then says what is left and where; returns how many deliveries are left.
+    pub fn finish(mut self, stall: Option<Duration>) -> usize {
+        let progress: Vec<Arc<Progress>> = self.senders.iter().flatten().map(|(_, p)| p.clone()).collect();
+        self.senders.clear();
+        if let Some(runtime) = self.runtime.take() {
+            let tasks = std::mem::take(&mut self.tasks);
+            // On a thread of its own: the caller may be inside the run's runtime, where blocking
+            // on another is not allowed.
+            std::thread::scope(|scope| {
+                scope.spawn(|| match stall {
+                    Some(stall) => runtime.block_on(async {
+                        while !progress.iter().all(|p| p.settled(stall)) {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                    }),
+                    None => {
+                        runtime.block_on(futures::future::join_all(tasks));
+                    }
+                });
+            });
+            // What is still retrying stays journaled for the next run.
+            runtime.shutdown_background();
         }
+        let left = log::undelivered(&self.log.read());
+        let secrets = Secrets::from_env(&self.plan).unwrap_or_default();
+        let mut per_hook: BTreeMap<usize, usize> = BTreeMap::new();
+        for d in &left {
+            *per_hook.entry(d.webhook).or_default() += 1;
+        }
+        for (index, n) in per_hook {
+            let name = target(&self.plan, index, &secrets)
+                .map_or_else(|| format!("webhook {}", index + 1), |t| t.name);
+            eprintln!(
+                "{n} update(s) not delivered to {name} yet: kept in {}; the next run or `{}` sends them",
+                self.log.path().display(),
+                self.deliver_command
+            );
+        }
+        left.len()
     }
 }
 
-async fn deliver(
-    mut rx: mpsc::UnboundedReceiver<Delivery>,
-    hooks: Vec<Webhook>,
-    secrets: Secrets,
-    log: PathBuf,
-) {
-    let Ok(client) = reqwest::Client::builder().timeout(TIMEOUT).build() else { return };
-    while let Some(d) = rx.recv().await {
-        let Some(hook) = hooks.get(d.webhook) else { continue };
-        let Ok(url) = secrets.resolve(&hook.url) else { continue };
-        let mut wait = FIRST_BACKOFF;
-        for attempt in 1..=ATTEMPTS {
-            // The same key on every attempt and after a resume: receivers can drop a repeat.
-            let mut req = client.post(&url).json(&d.body).header("Idempotency-Key", &d.key);
-            for (name, value) in &hook.headers {
-                if let Ok(v) = secrets.resolve(value) {
-                    req = req.header(name, v);
-                }
-            }
-            let ok = matches!(req.send().await, Ok(r) if r.status().is_success());
-            if ok {
-                log::append(&log, &Record::delivered(&d.key, d.webhook));
-                break;
-            }
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-        }
-    }
-}
-
-/// Journals one delivery of `update` per webhook, and returns them.
-fn queue(plan: &Plan, log: &Path, update: &Update) -> Vec<Delivery> {
-    plan.announce
-        .webhooks
+/// Webhook `index` of the plan with its secrets resolved; `None` (said once) when one is missing.
+fn target(plan: &Plan, index: usize, secrets: &Secrets) -> Option<Target> {
+    let hook = plan.announce.webhooks.get(index)?;
+    let url = secrets.resolve(&hook.url).ok()?;
+    let headers = hook
+        .headers
         .iter()
-        .enumerate()
-        .map(|(webhook, hook)| {
-            let d = Delivery { key: update.key.clone(), webhook, body: payload::payload(plan, hook, update) };
-            log::append(log, &Record::queued(&d));
-            d
-        })
-        .collect()
+        .map(|(name, value)| Some((name.clone(), secrets.resolve(value).ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let format = match hook.format {
+        WebhookFormat::Json => "json",
+        WebhookFormat::Slack => "slack",
+        WebhookFormat::Statuspage => "statuspage",
+    };
+    let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    let name = secrets.redact(&format!("webhook {} ({format}, {host})", index + 1));
+    Some(Target { index, name, format: hook.format, url, headers, pace: hook.pace })
 }
 
-/// Sends `update` to every webhook now and waits for the outcome (an approved update, outside
-/// any run): how many webhooks accepted it. What was not accepted stays queued for the next run.
+/// Sends `update` to every webhook now, outside any run (an approval), and waits for the
+/// outcome: how many webhooks accepted it. What was not accepted stays queued for the next run.
 pub fn deliver_now(plan: &Plan, dir: &Path, update: &Update) -> usize {
-    let log = dir.join(LOG);
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return 0 };
-    let secrets = Secrets::from_env(plan).unwrap_or_default();
-    let (tx, rx) = mpsc::unbounded_channel();
-    for d in queue(plan, &log, update) {
-        let _ = tx.send(d);
-    }
-    drop(tx);
-    runtime.block_on(deliver(rx, plan.announce.webhooks.clone(), secrets, log.clone()));
-    log::read(&log)
-        .iter()
-        .filter(|r| matches!(r, Record::Delivered { key, .. } if *key == update.key))
-        .count()
+    let plan = Arc::new(plan.clone());
+    let log = Arc::new(Log::new(dir));
+    let records = log.read();
+    let incidents = log::incidents(&records);
+    let secrets = Secrets::from_env(&plan).unwrap_or_default();
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for (index, hook) in plan.announce.webhooks.iter().enumerate() {
+            let Some(t) = target(&plan, index, &secrets) else { continue };
+            let d = Delivery {
+                key: update.key.clone(),
+                webhook: index,
+                body: payload::payload(&plan, hook, update),
+            };
+            log.append(&Record::queued(&d));
+            let (tx, rx) = mpsc::unbounded_channel();
+            let _ = tx.send(d);
+            drop(tx);
+            let incident = incidents.get(&index).cloned();
+            let progress = Progress::new();
+            tasks.push(tokio::spawn(worker::run(t, rx, log.clone(), incident, secrets.clone(), progress)));
+        }
+        futures::future::join_all(tasks).await;
+    });
+    log.read().iter().filter(|r| matches!(r, Record::Delivered { key, .. } if *key == update.key)).count()
+}
+
+/// Sends what earlier runs left undelivered, outside any run (`restorectl announce deliver`);
+/// returns how many deliveries are still left.
+pub fn deliver_pending(plan: Arc<Plan>, dir: &Path, deliver_command: String) -> usize {
+    Poster::new(plan, dir, deliver_command).finish(None)
 }
 
 /// The component states a Statuspage webhook of `plan` would publish, from `states`.
@@ -157,6 +224,9 @@ pub fn components(plan: &Plan, states: &[ServiceState]) -> BTreeMap<String, Serv
         .webhooks
         .iter()
         .flat_map(|h| &h.components)
-        .filter_map(|(service, _)| Some((service.clone(), *states.get(plan.index_of(service).ok()?)?)))
+        .filter_map(|(service, _)| {
+            let i = plan.index_of(service.get_ref()).ok()?;
+            Some((service.get_ref().clone(), *states.get(i)?))
+        })
         .collect()
 }

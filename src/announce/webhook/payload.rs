@@ -1,14 +1,22 @@
-//! What each kind of webhook receives for an update: restorectl's own JSON, a Slack message, or
-//! a Statuspage incident with its components' states.
+//! What each kind of webhook receives for an update: restorectl's own JSON (the texts of its
+//! languages), a Slack message in mrkdwn (its languages, one after another), or a Statuspage
+//! incident update: status, body, and the status of each component mapped to a service.
 
 use serde_json::json;
 
+use super::slack::mrkdwn;
 use super::update::Update;
 use crate::announce::board::ServiceState;
-use crate::plan::{Plan, Webhook, WebhookFormat};
+use crate::plan::{ComponentStatus, Plan, Webhook, WebhookFormat};
 
 pub fn payload(plan: &Plan, hook: &Webhook, u: &Update) -> serde_json::Value {
-    let primary = u.texts.first().map(|(_, t)| t.as_str()).unwrap_or_default();
+    // The hook's languages, in its order; by default every locale of the plan.
+    let texts: Vec<&(String, String)> = if hook.locales.is_empty() {
+        u.texts.iter().collect()
+    } else {
+        hook.locales.iter().filter_map(|l| u.texts.iter().find(|(t, _)| t == l.get_ref())).collect()
+    };
+    let primary = texts.first().map(|(_, t)| t.as_str()).unwrap_or_default();
     match hook.format {
         WebhookFormat::Json => json!({
             "event": u.event,
@@ -16,29 +24,39 @@ pub fn payload(plan: &Plan, hook: &Webhook, u: &Update) -> serde_json::Value {
             "at": u.at,
             "organization": plan.organization(),
             "services": u.services,
-            "texts": u.texts.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+            "texts": texts.iter().map(|(l, t)| (l.clone(), json!(t))).collect::<serde_json::Map<_, _>>(),
         }),
-        WebhookFormat::Slack => json!({ "text": primary }),
+        WebhookFormat::Slack => {
+            let parts: Vec<String> = texts.iter().map(|(_, t)| mrkdwn(t.trim_end())).collect();
+            json!({ "text": parts.join("\n\n———\n\n"), "mrkdwn": true })
+        }
         WebhookFormat::Statuspage => {
             let status = match u.event.as_str() {
                 "restored" => "resolved",
-                "start" => "identified",
-                _ => "monitoring",
+                "online" | "phase" => "monitoring",
+                _ => "identified",
             };
-            let components: serde_json::Map<String, serde_json::Value> = hook
+            let states: Vec<(&String, &'static str)> = hook
                 .components
                 .iter()
                 .filter_map(|(service, component)| {
-                    let state = match u.components.get(service)? {
-                        ServiceState::Available => "operational",
-                        ServiceState::Restoring => "under_maintenance",
-                        ServiceState::Delayed | ServiceState::Unavailable => "major_outage",
+                    let state = match u.components.get(service.get_ref())? {
+                        ServiceState::Available => ComponentStatus::Operational,
+                        ServiceState::Restoring => hook.restoring,
+                        ServiceState::Delayed | ServiceState::Unavailable => ComponentStatus::MajorOutage,
                     };
-                    Some((component.clone(), json!(state)))
+                    Some((component, state.as_str()))
                 })
                 .collect();
-            let title = primary.lines().next().unwrap_or_default().trim_start_matches('#').trim();
-            json!({ "incident": { "name": title, "status": status, "body": primary, "components": components } })
+            let (title, body) = primary.split_once('\n').unwrap_or((primary, ""));
+            json!({ "incident": {
+                "name": title.trim_start_matches('#').trim(),
+                "status": status,
+                "body": body.trim(),
+                "component_ids": states.iter().map(|(c, _)| c).collect::<Vec<_>>(),
+                "components": states.iter().map(|(c, s)| ((*c).clone(), json!(s))).collect::<serde_json::Map<_, _>>(),
+                "deliver_notifications": hook.deliver_notifications,
+            } })
         }
     }
 }

@@ -94,7 +94,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         return worker.join().map_err(|_| Error::Reporter)?.finish(loaded, args, outcome);
     }
     // Secrets first: a missing variable must not leave a journal entry behind.
-    let prober = match super::prober(loaded) {
+    let prober = match super::prober(loaded, crate::secrets::Scope::All) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
     };
@@ -293,22 +293,6 @@ impl Reporters {
     }
 }
 
-/// With `publish = "review"`, how a person approves an update of this live run (the update's
-/// number and `--by NAME` follow).
-fn review_command(loaded: &Loaded, args: &RunArgs) -> Option<String> {
-    if args.dry_run || loaded.plan.announce.publish != crate::plan::Publish::Review {
-        return None;
-    }
-    let mut command = format!("restorectl announce approve {}", args.plan.display());
-    if let Some(state) = &args.state {
-        command += &format!(" --state {}", state.display());
-    }
-    if let Some(dir) = &args.announce_dir {
-        command += &format!(" --announce-dir {}", dir.display());
-    }
-    Some(command)
-}
-
 fn reporters(
     loaded: &Loaded,
     args: &RunArgs,
@@ -351,7 +335,12 @@ fn reporters(
             eta: loaded.plan.announce.publish_eta.then(|| {
                 crate::announce::eta::Eta::new(&loaded.plan, std::sync::Arc::new(loaded.graph.clone()))
             }),
-            review: review_command(loaded, args),
+            review: !args.dry_run && loaded.plan.announce.publish == crate::plan::Publish::Review,
+            commands: crate::announce::Commands::new(
+                &args.plan,
+                args.state.as_deref(),
+                args.announce_dir.as_deref(),
+            ),
         };
     let announcer = Announcer::new(
         loaded.plan.clone(),

@@ -1,0 +1,158 @@
+//! One webhook's deliveries, in order, by their own task: a slow or failing endpoint delays no
+//! other. Paced (at least `pace` between two posts); retried only when the answer says a retry
+//! can succeed — 429 (after its `Retry-After`), 5xx, a network error — and refused for good on any
+//! other 4xx, with the answer journaled and shown to the operators. Statuspage: the first update
+//! creates the incident, whose id is journaled; every later one updates it (`PATCH`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::log::{Log, Record};
+use super::update::Delivery;
+use crate::plan::WebhookFormat;
+use crate::secrets::Secrets;
+
+/// Attempts per delivery in one run; what is left stays queued for the next.
+const ATTEMPTS: u32 = 8;
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of a refusal's answer is kept.
+const BODY: usize = 2048;
+
+/// Where one webhook's deliveries go, its secrets resolved.
+pub struct Target {
+    pub index: usize,
+    /// "webhook 2 (statuspage, api.statuspage.io)", for people.
+    pub name: String,
+    pub format: WebhookFormat,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub pace: Duration,
+}
+
+/// How far a webhook's task has got: deliveries waiting or in flight, and when the last one
+/// ended (delivered, refused, or given up for this run).
+#[derive(Debug)]
+pub struct Progress {
+    pub pending: AtomicUsize,
+    pub last: Mutex<std::time::Instant>,
+}
+
+impl Progress {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self { pending: AtomicUsize::new(0), last: Mutex::new(std::time::Instant::now()) })
+    }
+
+    /// One more delivery to make: the clock of `settled` starts again.
+    pub fn queued(&self) {
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut l) = self.last.lock() {
+            *l = std::time::Instant::now();
+        }
+    }
+
+    /// Nothing waits, or nothing was queued or has ended for `stall`: no point waiting longer.
+    pub fn settled(&self, stall: Duration) -> bool {
+        self.pending.load(Ordering::SeqCst) == 0 || self.last.lock().map_or(true, |l| l.elapsed() > stall)
+    }
+}
+
+pub async fn run(
+    target: Target,
+    mut rx: mpsc::UnboundedReceiver<Delivery>,
+    log: Arc<Log>,
+    mut incident: Option<String>,
+    secrets: Secrets,
+    progress: Arc<Progress>,
+) {
+    let Ok(client) = reqwest::Client::builder().timeout(TIMEOUT).build() else { return };
+    let mut last: Option<Instant> = None;
+    while let Some(d) = rx.recv().await {
+        deliver(&target, &d, &client, &log, &mut incident, &mut last, &secrets).await;
+        progress.pending.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(mut l) = progress.last.lock() {
+            *l = std::time::Instant::now();
+        }
+    }
+}
+
+async fn deliver(
+    t: &Target,
+    d: &Delivery,
+    client: &reqwest::Client,
+    log: &Log,
+    incident: &mut Option<String>,
+    last: &mut Option<Instant>,
+    secrets: &Secrets,
+) {
+    let mut backoff = FIRST_BACKOFF;
+    for _ in 0..ATTEMPTS {
+        if let Some(l) = *last {
+            tokio::time::sleep_until(l + t.pace).await;
+        }
+        *last = Some(Instant::now());
+        let (method, url) = match (t.format, incident.as_deref()) {
+            (WebhookFormat::Statuspage, Some(id)) => {
+                (Method::PATCH, format!("{}/{id}", t.url.trim_end_matches('/')))
+            }
+            _ => (Method::POST, t.url.clone()),
+        };
+        // The same key on every attempt and after a resume: receivers can drop a repeat.
+        let mut req = client.request(method.clone(), &url).json(&d.body).header("Idempotency-Key", &d.key);
+        for (name, value) in &t.headers {
+            req = req.header(name, value);
+        }
+        let wait = match req.send().await {
+            Ok(r) if r.status().is_success() => {
+                if t.format == WebhookFormat::Statuspage && incident.is_none() {
+                    let created: Option<String> = r
+                        .json::<serde_json::Value>()
+                        .await
+                        .ok()
+                        .and_then(|v| v["id"].as_str().map(str::to_owned));
+                    if let Some(id) = created {
+                        log.append(&Record::incident(t.index, id.clone()));
+                        *incident = Some(id);
+                    }
+                }
+                log.append(&Record::delivered(&d.key, t.index));
+                return;
+            }
+            Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => retry_after(&r).unwrap_or(backoff),
+            Ok(r) if r.status().is_server_error() => backoff,
+            // The incident is gone (deleted on the page): the next attempt opens a new one.
+            Ok(r) if r.status() == StatusCode::NOT_FOUND && method == Method::PATCH => {
+                *incident = None;
+                Duration::ZERO
+            }
+            Ok(r) => {
+                let status = r.status();
+                let body: String = r.text().await.unwrap_or_default().chars().take(BODY).collect();
+                let body = secrets.redact(body.trim());
+                eprintln!("error: {} refused update {}: {status}: {body}", t.name, d.key);
+                log.append(&Record::refused(&d.key, t.index, status.as_u16(), body));
+                return;
+            }
+            Err(_) => backoff,
+        };
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// How long a 429 answer asks to wait: `Retry-After` in seconds or as an HTTP date.
+fn retry_after(r: &reqwest::Response) -> Option<Duration> {
+    let value = r.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs).min(MAX_BACKOFF));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let secs = when.duration_since(jiff::Timestamp::now()).as_secs_f64().max(0.0);
+    Some(Duration::from_secs_f64(secs).min(MAX_BACKOFF))
+}
