@@ -191,6 +191,13 @@ pub enum Event {
         at: Secs,
         rto: Secs,
     },
+    /// A critical service failed and the plan says `on_failure = "halt"`: nothing new starts;
+    /// the restores in `waiting_for` may still finish.
+    Halting {
+        at: Secs,
+        by: String,
+        waiting_for: Vec<String>,
+    },
     Interrupting {
         at: Secs,
         waiting_for: Vec<String>,
@@ -313,6 +320,7 @@ impl Event {
             | NotRetried { at, .. }
             | PhaseComplete { at, .. }
             | RtoMissed { at, .. }
+            | Halting { at, .. }
             | Interrupting { at, .. }
             | RunFinished { at, .. } => *at,
         }

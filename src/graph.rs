@@ -6,7 +6,7 @@
 //! and the critical path need no special case for phases, and a gate that can never open is just
 //! another cycle.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use petgraph::Direction::{Incoming, Outgoing};
@@ -31,6 +31,8 @@ pub struct Graph {
     pub services: Vec<NodeIndex>,
     /// Every node, dependencies before dependents.
     pub topo: Vec<NodeIndex>,
+    /// (dependency, service) pairs from `optional_depends_on`: waited for, never blocking.
+    pub optional: HashSet<(usize, usize)>,
 }
 
 /// The longest duration-weighted chain of the plan.
@@ -54,9 +56,11 @@ impl Graph {
             index.entry(s.id.as_str()).or_insert(i);
         }
         let gates_on = plan.phase_gates && !plan.phases.is_empty();
+        let mut optional = HashSet::new();
         for (i, s) in plan.services.iter().enumerate() {
             let mut seen: Vec<usize> = Vec::with_capacity(s.depends_on.len());
-            for dep in &s.depends_on {
+            let deps = s.depends_on.iter().map(|d| (d, false));
+            for (dep, soft) in deps.chain(s.optional_depends_on.iter().map(|d| (d, true))) {
                 let Some(&d) = index.get(dep.get_ref().as_str()) else {
                     let ids = plan.services.iter().map(|s| s.id.as_str());
                     diags.push(
@@ -91,6 +95,9 @@ impl Graph {
                     continue;
                 }
                 seen.push(d);
+                if soft {
+                    optional.insert((d, i));
+                }
                 let other = &plan.services[d];
                 if let (true, Some(mine), Some(theirs)) = (gates_on, s.phase, other.phase)
                     && theirs > mine
@@ -129,7 +136,7 @@ impl Graph {
         }
         unobserved(plan, &dag, &services, &mut diags);
         let topo = petgraph::algo::toposort(&dag, None).unwrap_or_default();
-        (Some(Graph { dag, services, topo }), diags)
+        (Some(Graph { dag, services, topo, optional }), diags)
     }
 
     pub fn node(&self, n: NodeIndex) -> Node {

@@ -45,15 +45,20 @@ pub struct Scheduler<'g> {
     phase_left: Vec<usize>,
     phase_of: Vec<Option<usize>>,
     priority: Vec<Duration>,
+    /// Per service: its failure holds what waits for it (a non-critical one's does not hold its
+    /// phase's gate).
+    critical: Vec<bool>,
     stopped: bool,
 }
 
 impl<'g> Scheduler<'g> {
-    /// `durations[i]` is service `i`'s expected time (for priorities); `phases[i]` its phase.
+    /// `durations[i]` is service `i`'s expected time (for priorities); `phases[i]` its phase;
+    /// `critical[i]` whether its failure holds its phase's gate.
     pub fn new(
         graph: &'g Graph,
         durations: &[Duration],
         phases: &[Option<usize>],
+        critical: &[bool],
         phase_count: usize,
         jobs: usize,
     ) -> Self {
@@ -74,6 +79,7 @@ impl<'g> Scheduler<'g> {
             phase_left,
             phase_of: phases.to_vec(),
             priority,
+            critical: critical.to_vec(),
             stopped: false,
         };
         let roots: Vec<NodeIndex> =
@@ -151,25 +157,47 @@ impl<'g> Scheduler<'g> {
         changes
     }
 
-    /// Marks everything downstream of `n` blocked by `by`, in topological order.
+    /// Marks everything downstream of `n` blocked by `by`, transitively, except what waits for
+    /// it without needing it (an `optional_depends_on`, or the gate of a non-critical service's
+    /// phase): that goes on as if it had ended.
     fn block_dependents(&mut self, n: NodeIndex, by: usize, changes: &mut Vec<Change>) {
-        let mut stack: Vec<NodeIndex> = self.graph.dependents(n).collect();
+        let mut stack: Vec<NodeIndex> = vec![n];
         let mut found = Vec::new();
-        while let Some(m) = stack.pop() {
-            let was = self.state[m.index()];
-            if matches!(was, NodeState::Waiting | NodeState::Ready) {
-                if was == NodeState::Ready {
-                    self.ready_count -= 1;
+        while let Some(x) = stack.pop() {
+            let next: Vec<NodeIndex> = self.graph.dependents(x).collect();
+            for m in next {
+                if self.soft(x, m) {
+                    let w = &mut self.waiting_on[m.index()];
+                    *w -= 1;
+                    if *w == 0 && self.state[m.index()] == NodeState::Waiting {
+                        self.make_ready(m, changes);
+                    }
+                    continue;
                 }
-                self.state[m.index()] = NodeState::Blocked;
-                if let Node::Service(i) = self.graph.node(m) {
-                    found.push(i);
+                let was = self.state[m.index()];
+                if matches!(was, NodeState::Waiting | NodeState::Ready) {
+                    if was == NodeState::Ready {
+                        self.ready_count -= 1;
+                    }
+                    self.state[m.index()] = NodeState::Blocked;
+                    if let Node::Service(i) = self.graph.node(m) {
+                        found.push(i);
+                    }
+                    stack.push(m);
                 }
-                stack.extend(self.graph.dependents(m));
             }
         }
         found.sort_unstable();
         changes.extend(found.into_iter().map(|service| Change::Blocked { service, by }));
+    }
+
+    /// `to` waits for `from` to end, not to succeed.
+    fn soft(&self, from: NodeIndex, to: NodeIndex) -> bool {
+        match (self.graph.node(from), self.graph.node(to)) {
+            (Node::Service(a), Node::Service(b)) => self.graph.optional.contains(&(a, b)),
+            (Node::Service(a), Node::Gate(_)) => !self.critical[a],
+            _ => false,
+        }
     }
 
     /// Start nothing new (first Ctrl-C); running services may still complete.

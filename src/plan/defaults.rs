@@ -27,6 +27,8 @@ pub(super) const EXPECT_EXIT: i64 = 0;
 pub(super) const INSECURE_TLS: bool = false;
 pub(super) const SHELL: bool = false;
 pub(super) const PUBLISH_ETA: bool = false;
+pub(super) const CRITICAL: bool = true;
+pub(super) const ON_FAILURE: &str = "continue";
 pub(super) const PUBLISH: &str = "review";
 
 /// One default of the plan format, as a plan would write it, and where the JSON Schema shows it
@@ -48,6 +50,8 @@ pub fn documented() -> Vec<Documented> {
         doc("plan.locales", json!([LOCALE]), &["/$defs/PlanTable/properties/locales"]),
         doc("plan.timezone", json!(TIMEZONE), &["/$defs/PlanTable/properties/timezone"]),
         doc("plan.phase_gates", json!(PHASE_GATES), &["/$defs/PlanTable/properties/phase_gates"]),
+        doc("plan.on_failure", json!(ON_FAILURE), &["/$defs/PlanTable/properties/on_failure"]),
+        doc("service.critical", json!(CRITICAL), &["/$defs/Service/properties/critical"]),
         doc(
             "check.timeout",
             text(d.check_timeout),
@@ -253,6 +257,14 @@ command = ["restore-db"]
             ("plan.locales", json!(plan.locales)),
             ("plan.timezone", json!(plan.timezone)),
             ("plan.phase_gates", json!(plan.phase_gates)),
+            (
+                "plan.on_failure",
+                json!(match plan.on_failure {
+                    crate::plan::OnFailure::Continue => "continue",
+                    crate::plan::OnFailure::Halt => "halt",
+                }),
+            ),
+            ("service.critical", json!(db.critical)),
             ("check.timeout", json!(text(db.checks[0].timeout))),
             ("check.interval", json!(text(db.checks[0].interval))),
             ("check.healthy_after", json!(db.checks[0].healthy_after)),

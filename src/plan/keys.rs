@@ -2,7 +2,8 @@
 //! checks that the JSON Schema documents exactly these keys.
 
 pub const TOP: &[&str] = &["plan", "defaults", "announce", "phase", "service"];
-pub const PLAN: &[&str] = &["name", "organization", "locales", "timezone", "phase_gates", "contact"];
+pub const PLAN: &[&str] =
+    &["name", "organization", "locales", "timezone", "phase_gates", "on_failure", "contact"];
 pub const CONTACT: &[&str] = &["phone", "email", "form"];
 pub const CHANNEL: &[&str] = &["address", "service"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing", "wait_timeout"];
@@ -16,6 +17,8 @@ pub const SERVICE: &[&str] = &[
     "name",
     "phase",
     "depends_on",
+    "optional_depends_on",
+    "critical",
     "duration",
     "rto",
     "customer_facing",

@@ -18,6 +18,8 @@ pub struct Plan {
     pub timezone: String,
     /// A phase starts only when every earlier phase is online.
     pub phase_gates: bool,
+    /// What a critical service's failure does to the rest of the run.
+    pub on_failure: OnFailure,
     pub contact: Contact,
     pub phases: Vec<Phase>,
     pub services: Vec<Service>,
@@ -36,6 +38,16 @@ impl Default for Announce {
             outage: Vec::new(),
         }
     }
+}
+
+/// `[plan] on_failure`: after a critical service failed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnFailure {
+    /// Go on with everything that does not wait for it.
+    #[default]
+    Continue,
+    /// Start nothing new; let what runs finish.
+    Halt,
 }
 
 /// `[announce]`: how customer updates are written and published.
@@ -199,6 +211,11 @@ pub struct Service {
     pub phase: Option<usize>,
     /// Ids as written; resolved to graph edges by `graph`.
     pub depends_on: Vec<Spanned<String>>,
+    /// Services this one waits for, but whose failure does not block it.
+    pub optional_depends_on: Vec<Spanned<String>>,
+    /// Its failure fails the run (and, with `on_failure = "halt"`, stops new starts); a
+    /// non-critical one's failure is reported and the run can still succeed.
+    pub critical: bool,
     /// Expected restore time, used by the dry run and the critical path.
     pub duration: Duration,
     pub rto: Option<Duration>,

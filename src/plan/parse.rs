@@ -71,7 +71,7 @@ pub fn parse_split(
         dec.base = start;
         for item in items {
             if let Some(s) = parse_service(&item, dec, &defaults, &phases) {
-                plan.services.push(shift_service(s, start));
+                plan.services.push(super::split::shift_service(s, start));
             }
         }
         dec.base = 0;
@@ -95,6 +95,7 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
         locales: vec![defaults::LOCALE.into()],
         timezone: defaults::TIMEZONE.into(),
         phase_gates: defaults::PHASE_GATES,
+        on_failure: OnFailure::default(),
         contact: Contact::default(),
         phases: Vec::new(),
         services: Vec::new(),
@@ -119,40 +120,6 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
         }
     }
     Some((plan, defaults))
-}
-
-/// A service decoded from a piece of the file starting at byte `base`: its spans made absolute.
-fn shift_service(mut s: Service, base: usize) -> Service {
-    let shift = |r: std::ops::Range<usize>| r.start + base..r.end + base;
-    let shift_text = |t: Spanned<String>| {
-        let span = shift(t.span());
-        Spanned::new(span, t.into_inner())
-    };
-    let shift_localized = |l: Localized| Localized {
-        all: l.all.map(shift_text),
-        by_locale: l.by_locale.into_iter().map(|(k, v)| (shift_text(k), shift_text(v))).collect(),
-        forms: l
-            .forms
-            .into_iter()
-            .map(|(k, f)| {
-                let (genitive, label) = (f.genitive.map(shift_text), f.label.map(shift_text));
-                (k, Forms { genitive, plural: f.plural, label })
-            })
-            .collect(),
-    };
-    s.span = shift(s.span);
-    s.name = shift_localized(s.name);
-    s.summary = s.summary.map(shift_localized);
-    s.workaround = s.workaround.map(shift_localized);
-    s.after_restore = s.after_restore.map(shift_localized);
-    s.depends_on = s.depends_on.into_iter().map(shift_text).collect();
-    for c in &mut s.checks {
-        c.span = shift(c.span.clone());
-    }
-    if let Some(r) = &mut s.restore {
-        r.span = shift(r.span.clone());
-    }
-    s
 }
 
 fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
@@ -211,6 +178,17 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
     }
     if let Some(v) = f.get("phase_gates") {
         plan.phase_gates = dec.boolean(v, "phase_gates").unwrap_or(defaults::PHASE_GATES);
+    }
+    if let Some(s) = f.get("on_failure").and_then(|v| dec.string(v, "on_failure")) {
+        match s.get_ref().as_str() {
+            "continue" => plan.on_failure = OnFailure::Continue,
+            "halt" => plan.on_failure = OnFailure::Halt,
+            other => dec.push(
+                Diagnostic::error("bad-value", s.span(), format!("unknown `on_failure` `{other}`")).help(
+                    "use \"continue\" (default) or \"halt\" (start nothing new after a critical failure)",
+                ),
+            ),
+        }
     }
     if let Some(v) = f.get("contact")
         && let Some(c) = dec.table(v, "contact", "`[plan.contact]`", keys::CONTACT)
@@ -340,6 +318,10 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
         found
     });
     let depends_on = f.get("depends_on").and_then(|v| dec.string_list(v, "depends_on")).unwrap_or_default();
+    let list = |dec: &mut Decoder, key| f.get(key).and_then(|v| dec.string_list(v, key)).unwrap_or_default();
+    let optional_depends_on = list(dec, "optional_depends_on");
+    let mut critical = defaults::CRITICAL;
+    opt(&f, "critical", |v| dec.boolean(v, "critical"), &mut critical);
     let mut duration = d.duration;
     opt(&f, "duration", |v| dec.duration(v, "duration", MAX_SPAN), &mut duration);
     let rto = match f.get("rto") {
@@ -373,6 +355,8 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
         name,
         phase,
         depends_on,
+        optional_depends_on,
+        critical,
         duration,
         rto,
         customer_facing,

@@ -1,5 +1,10 @@
 //! Finding where each `[[service]]` table starts, so a large plan can be parsed one service at a
-//! time. Conservative: any file this cannot split with certainty is parsed whole instead.
+//! time, and making a service's spans absolute again. Conservative: any file this cannot split
+//! with certainty is parsed whole instead.
+
+use toml::Spanned;
+
+use super::model::{Forms, Localized, Service};
 
 /// `(end of the part before the first service, [(start, end)] of each service)`, or `None` when
 /// the file must be parsed whole: no services, multi-line strings (a header-like line could be
@@ -45,6 +50,41 @@ fn header(line: &str) -> Option<String> {
 fn looks_like_header(line: &str) -> bool {
     let code = line.split('#').next().unwrap_or_default().trim();
     code.ends_with(']') && !code.contains(',') && !code.contains('=')
+}
+
+/// A service decoded from a piece of the file starting at byte `base`: its spans made absolute.
+pub(super) fn shift_service(mut s: Service, base: usize) -> Service {
+    let shift = |r: std::ops::Range<usize>| r.start + base..r.end + base;
+    let shift_text = |t: Spanned<String>| {
+        let span = shift(t.span());
+        Spanned::new(span, t.into_inner())
+    };
+    let shift_localized = |l: Localized| Localized {
+        all: l.all.map(shift_text),
+        by_locale: l.by_locale.into_iter().map(|(k, v)| (shift_text(k), shift_text(v))).collect(),
+        forms: l
+            .forms
+            .into_iter()
+            .map(|(k, f)| {
+                let (genitive, label) = (f.genitive.map(shift_text), f.label.map(shift_text));
+                (k, Forms { genitive, plural: f.plural, label })
+            })
+            .collect(),
+    };
+    s.span = shift(s.span);
+    s.name = shift_localized(s.name);
+    s.summary = s.summary.map(shift_localized);
+    s.workaround = s.workaround.map(shift_localized);
+    s.after_restore = s.after_restore.map(shift_localized);
+    s.depends_on = s.depends_on.into_iter().map(shift_text).collect();
+    s.optional_depends_on = s.optional_depends_on.into_iter().map(shift_text).collect();
+    for c in &mut s.checks {
+        c.span = shift(c.span.clone());
+    }
+    if let Some(r) = &mut s.restore {
+        r.span = shift(r.span.clone());
+    }
+    s
 }
 
 #[cfg(test)]

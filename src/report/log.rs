@@ -56,6 +56,13 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::RtoMissed { service, rto, .. } => {
             format!("{service}: not online within its RTO of {}", human_duration(rto.duration()))
         }
+        Event::Halting { by, waiting_for, .. } if waiting_for.is_empty() => {
+            format!("halting: {by} failed and the plan says on_failure = \"halt\": starting nothing new")
+        }
+        Event::Halting { by, waiting_for, .. } => format!(
+            "halting: {by} failed and the plan says on_failure = \"halt\": starting nothing new; waiting for {}",
+            list(waiting_for)
+        ),
         Event::Interrupting { waiting_for, force: false, .. } => {
             format!(
                 "interrupted: starting nothing new; waiting for {} (Ctrl-C again to kill them)",

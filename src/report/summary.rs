@@ -36,7 +36,8 @@ pub fn human(plan: &Plan, tally: &Tally, mode: RunMode) -> String {
         match r.state {
             State::Failed => {
                 let reason = r.reason.as_deref().unwrap_or("unknown reason");
-                let _ = writeln!(out, "  failed   {}: {reason}{left}", s.id);
+                let optional = if s.critical { "" } else { " (not critical)" };
+                let _ = writeln!(out, "  failed   {}{optional}: {reason}{left}", s.id);
             }
             State::Blocked => {
                 let by = r.blocked_by.as_deref().unwrap_or("?");
@@ -47,6 +48,21 @@ pub fn human(plan: &Plan, tally: &Tally, mode: RunMode) -> String {
             }
             _ => {}
         }
+    }
+    let optional: Vec<&str> = plan
+        .services
+        .iter()
+        .zip(&tally.records)
+        .filter(|(s, r)| !s.critical && matches!(r.state, State::Failed | State::Blocked))
+        .map(|(s, _)| s.id.as_str())
+        .collect();
+    if !optional.is_empty() && tally.outcome == Some(crate::event::Outcome::Success) {
+        let _ = writeln!(
+            out,
+            "warning: the run succeeded without {} (critical = false): {}",
+            crate::human::count(optional.len(), "service", "services"),
+            optional.join(", ")
+        );
     }
     out
 }

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use crate::event::{Event, Outcome, RunMode};
 use crate::graph::Graph;
-use crate::plan::Plan;
+use crate::plan::{OnFailure, Plan};
 use crate::schedule::{Change, Scheduler};
 pub use emitter::{Ack, Emitter};
 use emitter::{Ended, Msg};
@@ -46,7 +46,8 @@ pub async fn run<E: Executor>(
 ) -> Outcome {
     let durations: Vec<Duration> = plan.services.iter().map(|s| s.duration).collect();
     let phases: Vec<Option<usize>> = plan.services.iter().map(|s| s.phase).collect();
-    let mut sched = Scheduler::new(graph, &durations, &phases, plan.phases.len(), config.jobs);
+    let critical: Vec<bool> = plan.services.iter().map(|s| s.critical).collect();
+    let mut sched = Scheduler::new(graph, &durations, &phases, &critical, plan.phases.len(), config.jobs);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let ids = plan.services.iter().map(|s| Arc::from(s.id.as_str())).collect();
     let (stop, stopping) = watch::channel(false);
@@ -58,8 +59,8 @@ pub async fn run<E: Executor>(
         jobs: config.jobs,
     };
     sink(&started, Ack(None));
-    let mut online_count = 0;
     let mut online = vec![false; plan.services.len()];
+    let mut halted = false;
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
     let mut deadlines = tokio::task::JoinSet::new();
     for (i, s) in plan.services.iter().enumerate() {
@@ -114,8 +115,14 @@ pub async fn run<E: Executor>(
                     let up = ended == Ended::Online;
                     running.retain(|&r| r != i);
                     on_people.remove(&i);
-                    online_count += usize::from(up);
                     online[i] = up;
+                    // A critical failure with `on_failure = "halt"`: nothing new starts.
+                    if !up && critical[i] && plan.on_failure == OnFailure::Halt && !halted {
+                        halted = true;
+                        sched.stop();
+                        let waiting_for = running.iter().map(|&r| em.id(r).to_string()).collect();
+                        sink(&Event::Halting { at: em.at(), by: em.id(i).to_string(), waiting_for }, Ack(None));
+                    }
                     for change in sched.complete(i, up) {
                         let at = em.at();
                         match change {
@@ -160,9 +167,10 @@ pub async fn run<E: Executor>(
     deadlines.abort_all();
     // Events of tasks that finished together with the last completion.
     drain(&mut rx, sink);
+    // Success: every critical service online (a non-critical one may have failed).
     let outcome = if presses > 0 {
         Outcome::Interrupted
-    } else if online_count == plan.services.len() {
+    } else if plan.services.iter().zip(&online).all(|(s, &up)| up || !s.critical) && !halted {
         Outcome::Success
     } else {
         Outcome::Failed

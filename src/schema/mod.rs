@@ -35,6 +35,9 @@ pub struct PlanTable {
     pub timezone: Option<String>,
     /// A phase starts only when every earlier phase is online.
     pub phase_gates: Option<bool>,
+    /// After a critical service failed for good: "continue" with what does not wait for it, or
+    /// "halt" (start nothing new, let what runs finish, exit 1).
+    pub on_failure: Option<String>,
     /// How customers can reach the organisation; rendered into announcements.
     pub contact: Option<Contact>,
 }
@@ -202,38 +205,6 @@ pub enum Localized {
     PerLocale(BTreeMap<String, String>),
 }
 
-/// A service's name: like any text, but per language it may give the grammatical forms sentences
-/// need.
-#[derive(JsonSchema)]
-#[schemars(untagged)]
-pub enum Name {
-    All(String),
-    PerLocale(BTreeMap<String, NameInLocale>),
-}
-
-/// A name in one language: the plain text, or its forms.
-#[derive(JsonSchema)]
-#[schemars(untagged)]
-pub enum NameInLocale {
-    Text(String),
-    Forms(NameForms),
-}
-
-/// `name.LOCALE = { nom = "…", gen = "…", plural = … }`
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct NameForms {
-    /// The base (nominative) form, as in lists and on the status page.
-    pub nom: String,
-    /// Polish genitive, for sentences such as "przywróciliśmy działanie poczty e-mail".
-    pub r#gen: Option<String>,
-    /// The name is plural ("contact forms are available again").
-    pub plural: Option<bool>,
-    /// What the status page shows beside the state (default: the name with a capital first
-    /// letter), e.g. "Phone hotline" for "our phone hotline".
-    pub label: Option<String>,
-}
-
 /// `[[service]]`
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -247,6 +218,10 @@ pub struct Service {
     pub phase: Option<String>,
     /// Ids of the services this one needs.
     pub depends_on: Option<Vec<String>>,
+    /// Ids of services this one waits for, but whose failure does not block it.
+    pub optional_depends_on: Option<Vec<String>>,
+    /// A non-critical service's failure is reported, and the run can still succeed.
+    pub critical: Option<bool>,
     /// Expected restore time, used by the dry run.
     pub duration: Option<HumanDuration>,
     /// Recovery-time objective, counted from the run's start.
@@ -390,5 +365,8 @@ fn drop_nulls(v: &mut serde_json::Value) {
     map.values_mut().for_each(drop_nulls);
 }
 
+mod names;
 #[cfg(test)]
 mod tests;
+
+pub use names::{Name, NameForms, NameInLocale};

@@ -5,6 +5,7 @@ mod support;
 mod announce;
 mod architecture;
 mod confirm;
+mod criticality;
 mod dry_run;
 mod failures;
 mod fakes;
