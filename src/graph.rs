@@ -136,7 +136,9 @@ impl Graph {
         }
         unobserved(plan, &dag, &services, &mut diags);
         let topo = petgraph::algo::toposort(&dag, None).unwrap_or_default();
-        (Some(Graph { dag, services, topo, optional }), diags)
+        let graph = Graph { dag, services, topo, optional };
+        diags.extend(graph.unreachable_rtos(plan));
+        (Some(graph), diags)
     }
 
     pub fn node(&self, n: NodeIndex) -> Node {
@@ -181,8 +183,9 @@ impl Graph {
         rest
     }
 
-    /// The longest chain by `duration`, phase gates included.
-    pub fn critical_path(&self, plan: &Plan) -> CriticalPath {
+    /// For every node, when it is done at the earliest (every service taking its `duration`,
+    /// unlimited jobs), and the dependency that decides it.
+    fn earliest(&self, plan: &Plan) -> (Vec<Duration>, Vec<Option<NodeIndex>>) {
         let mut finish = vec![Duration::ZERO; self.dag.node_count()];
         let mut via: Vec<Option<NodeIndex>> = vec![None; self.dag.node_count()];
         for &n in &self.topo {
@@ -195,6 +198,54 @@ impl Graph {
             finish[n.index()] = start + own;
             via[n.index()] = best;
         }
+        (finish, via)
+    }
+
+    /// Services whose RTO is shorter than the longest chain of durations to them: no run can
+    /// meet it, however many jobs.
+    pub fn unreachable_rtos(&self, plan: &Plan) -> Vec<Diagnostic> {
+        let (finish, via) = self.earliest(plan);
+        let mut out = Vec::new();
+        for (i, s) in plan.services.iter().enumerate() {
+            let (Some(rto), at) = (s.rto, finish[self.services[i].index()]) else { continue };
+            if at <= rto {
+                continue;
+            }
+            let mut chain = Vec::new();
+            let mut node = Some(self.services[i]);
+            while let Some(n) = node {
+                if let Node::Service(j) = self.node(n) {
+                    chain.push(plan.services[j].id.as_str());
+                }
+                node = via[n.index()];
+            }
+            chain.reverse();
+            let shown = if chain.len() > 6 {
+                format!("{} → … → {}", chain[..3].join(" → "), chain[chain.len() - 2..].join(" → "))
+            } else {
+                chain.join(" → ")
+            };
+            let human = crate::human::human_duration;
+            out.push(
+                Diagnostic::warning(
+                    "rto-unreachable",
+                    s.span.clone(),
+                    format!(
+                        "service `{}` cannot be back within its RTO of {}: the longest chain of durations to it takes {} ({shown})",
+                        s.id,
+                        human(rto),
+                        human(at)
+                    ),
+                )
+                .help("shorten the chain, or raise the RTO to what the plan can meet"),
+            );
+        }
+        out
+    }
+
+    /// The longest chain by `duration`, phase gates included.
+    pub fn critical_path(&self, plan: &Plan) -> CriticalPath {
+        let (finish, via) = self.earliest(plan);
         let Some(end) =
             self.topo.iter().copied().max_by_key(|n| (finish[n.index()], std::cmp::Reverse(n.index())))
         else {

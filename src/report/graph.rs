@@ -26,6 +26,11 @@ fn by_phase(plan: &Plan) -> Vec<(Option<usize>, Vec<usize>)> {
     groups
 }
 
+/// Restored by a person (`restore.manual`): the run waits for them.
+fn is_manual(s: &crate::plan::Service) -> bool {
+    matches!(s.restore.as_ref().map(|r| &r.action), Some(crate::plan::Action::Manual(_)))
+}
+
 fn phase_title(plan: &Plan, p: usize) -> String {
     let phase = &plan.phases[p];
     match phase.name.get(&plan.locales[0]) {
@@ -63,6 +68,9 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
                 human_duration(s.duration),
                 if s.customer_facing { "customer" } else { "internal" }
             );
+            if is_manual(s) {
+                line.push_str("  manual step");
+            }
             if !deps.is_empty() {
                 let _ = write!(line, "  after {}", deps.join(", "));
             }
@@ -210,6 +218,8 @@ pub fn json(plan: &Plan, graph: &Graph) -> String {
                 "duration_seconds": secs(s.duration),
                 "rto_seconds": s.rto.map(secs),
                 "customer_facing": s.customer_facing,
+                "critical": s.critical,
+                "manual": is_manual(s),
             })
         })
         .collect();

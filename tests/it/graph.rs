@@ -159,3 +159,29 @@ proptest! {
         prop_assert!(path.contains(&first_id.as_str()));
     }
 }
+
+/// A service whose RTO is shorter than the longest chain of durations to it: `validate` (and
+/// every command that loads the plan) warns, naming the chain; `graph` marks manual steps.
+#[test]
+fn an_rto_no_run_can_meet_is_warned_of_and_manual_steps_are_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(
+        dir.path(),
+        "[[service]]\nid = \"network\"\nname = \"network\"\nduration = \"2d\"\n[service.restore]\nmanual = \"Re-cable the core.\"\n\
+         [[service]]\nid = \"mail\"\nname = \"e-mail\"\ndepends_on = [\"network\"]\nduration = \"1d\"\nrto = \"2d\"\n\
+         [[service.check]]\ntcp = \"mail.example.com:25\"\n",
+    );
+    let out = restorectl().args(["validate", "--format", "json"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        diagnostic_lines(&json(&out.stdout)),
+        [
+            "warning 10:6 rto-unreachable: service `mail` cannot be back within its RTO of 2d: the longest chain of durations to it takes 3d (network → mail)"
+        ]
+    );
+    let out = restorectl().arg("graph").arg(&plan).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("  network       2d  customer  manual step\n"), "{text}");
+    let out = restorectl().args(["graph", "--format", "json"]).arg(&plan).output().unwrap();
+    assert_eq!(json(&out.stdout)["services"][0]["manual"], true);
+}
