@@ -11,6 +11,7 @@ mod graph;
 mod help;
 mod history;
 mod logs;
+mod preview;
 mod review;
 mod run;
 mod schema;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Exit {
             status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch })
         }
         Command::Run(args) => run::run(args),
+        Command::Preview { plan, jobs, format } => preview::run(&plan, jobs as usize, format),
         Command::Confirm { plan, id, run, by, state } => {
             confirm::run(&confirm::Request { plan, id, run, by, state })
         }

@@ -55,6 +55,19 @@ pub enum Command {
         #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "10s", value_parser = parse_duration)]
         watch: Option<std::time::Duration>,
     },
+    /// What a run would do now: probes every service, then simulates the restoration of what is
+    /// down (the plan's durations, from now), in the scheduler's order.
+    ///
+    /// Exit codes: 0 nothing needs doing, 1 something would be restored, 2 invalid plan or flags.
+    Preview {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        /// How many services a run works on at once (the order depends on it), and probes at once.
+        #[arg(long, short, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        jobs: u32,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
     /// Restore what is down, in dependency order; resumes from the journal. With --dry-run, simulate it.
     ///
     /// Exit codes: 0 all online, 1 some failed or blocked (or, with --strict, an RTO missed),

@@ -1,4 +1,5 @@
-//! The dry run's executor: nothing runs, nothing is probed. Every service starts down; its restore
+//! The dry run's executor: nothing runs, nothing is probed. Every service starts down (or, for
+//! `preview`, as the live probes found it); its restore
 //! takes its planned `duration` (scaled by `--slow`, drawn around it with `--jitter`) on the
 //! virtual clock, fails as `--fail` says, and its checks pass as soon as it is restored.
 
@@ -28,10 +29,13 @@ pub struct Scenario {
     /// Each duration is drawn uniformly from `d × [1 − jitter, 1 + jitter]`.
     pub jitter: f64,
     pub seed: u64,
+    /// Services found healthy already (`preview`: the live state): left alone.
+    pub healthy: std::collections::HashSet<usize>,
 }
 
 pub struct SimExecutor {
     durations: Vec<Duration>,
+    healthy: std::collections::HashSet<usize>,
     fail: HashMap<usize, Failure>,
     /// Failed attempts so far, per service.
     failures: Mutex<HashMap<usize, u32>>,
@@ -41,6 +45,7 @@ impl SimExecutor {
     pub fn new(plan: &Plan, scenario: &Scenario, trial: u64) -> Self {
         Self {
             durations: durations(plan, scenario, trial),
+            healthy: scenario.healthy.clone(),
             fail: scenario.fail.clone(),
             failures: Mutex::default(),
         }
@@ -72,9 +77,10 @@ impl Executor for SimExecutor {
         None
     }
 
-    async fn probe(&self, _service: usize, _em: &Emitter) -> Option<bool> {
-        // A dry run rehearses the whole restoration: everything starts down.
-        Some(false)
+    async fn probe(&self, service: usize, _em: &Emitter) -> Option<bool> {
+        // A dry run rehearses the whole restoration: everything starts down (but what a preview
+        // found healthy).
+        Some(self.healthy.contains(&service))
     }
 
     async fn restore(&self, service: usize, _attempt: u32, _em: &Emitter) -> Result<(), String> {

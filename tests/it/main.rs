@@ -14,6 +14,7 @@ mod graph;
 mod help;
 mod messages;
 mod pipes;
+mod preview;
 mod publishing;
 mod resume;
 mod review;
