@@ -239,6 +239,29 @@ pub struct RunArgs {
     /// Where customer announcements go (default: `<state>/announcements/`, `<state>/dry-run/announcements/`).
     #[arg(long, value_name = "DIR")]
     pub announce_dir: Option<PathBuf>,
+    /// Only these services, and whatever they depend on that is down (repeat or separate with
+    /// commas).
+    #[arg(long, value_name = "ID", value_delimiter = ',', help_heading = "Partial runs")]
+    pub only: Vec<String>,
+    /// Never restore these in this run (journaled with who and why); what depends on them is
+    /// blocked unless they are also given to --assume-online.
+    #[arg(
+        long,
+        value_name = "ID",
+        value_delimiter = ',',
+        help_heading = "Partial runs",
+        requires = "reason"
+    )]
+    pub skip: Vec<String>,
+    /// Why the services of --skip are skipped (journaled).
+    #[arg(long, value_name = "TEXT", help_heading = "Partial runs")]
+    pub reason: Option<String>,
+    /// Skipped services to count as online, so that what depends on them goes on.
+    #[arg(long, value_name = "ID", value_delimiter = ',', help_heading = "Partial runs")]
+    pub assume_online: Vec<String>,
+    /// Only what failed or was blocked in the last run (and what that depends on that is down).
+    #[arg(long, help_heading = "Partial runs", conflicts_with = "only")]
+    pub retry_failed: bool,
 
     /// Simulate the whole run on a virtual clock: nothing is executed or probed.
     #[arg(long, help_heading = "Dry run")]

@@ -174,6 +174,17 @@ pub enum Event {
         at: Secs,
         by: String,
     },
+    /// Left out of this run: outside `--only` / `--retry-failed`, or `--skip`ped (with who and
+    /// why; `assumed_online`: what depends on it goes on).
+    Skipped {
+        service: Svc,
+        at: Secs,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        #[serde(default)]
+        assumed_online: bool,
+    },
     /// The run was interrupted before the service's next attempt: it is left for the next run.
     NotRetried {
         service: Svc,
@@ -293,6 +304,7 @@ impl Event {
             | Online { service, .. }
             | Failed { service, .. }
             | Blocked { service, .. }
+            | Skipped { service, .. }
             | NotRetried { service, .. }
             | RtoMissed { service, .. } => Some(service),
             _ => None,
@@ -317,6 +329,7 @@ impl Event {
             | Online { at, .. }
             | Failed { at, .. }
             | Blocked { at, .. }
+            | Skipped { at, .. }
             | NotRetried { at, .. }
             | PhaseComplete { at, .. }
             | RtoMissed { at, .. }

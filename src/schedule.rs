@@ -19,6 +19,8 @@ enum NodeState {
     Online,
     Failed,
     Blocked,
+    /// Left out of the run (never started).
+    Skipped,
 }
 
 /// Something the caller should report after a completion.
@@ -198,6 +200,26 @@ impl<'g> Scheduler<'g> {
             (Node::Service(a), Node::Gate(_)) => !self.critical[a],
             _ => false,
         }
+    }
+
+    /// Leaves `service` out of the run before it starts: never started; what waits for it goes on
+    /// if `as_online`, and is blocked otherwise. Its phase is never reported complete.
+    pub fn skip(&mut self, service: usize, as_online: bool) -> Vec<Change> {
+        let n = self.graph.services[service];
+        let mut changes = Vec::new();
+        if self.state[n.index()] == NodeState::Ready {
+            self.ready_count -= 1;
+        }
+        if !matches!(self.state[n.index()], NodeState::Waiting | NodeState::Ready) {
+            return changes;
+        }
+        self.state[n.index()] = NodeState::Skipped;
+        if as_online {
+            self.release(n, &mut changes);
+        } else {
+            self.block_dependents(n, service, &mut changes);
+        }
+        changes
     }
 
     /// Start nothing new (first Ctrl-C); running services may still complete.

@@ -27,6 +27,8 @@ pub enum State {
     AlreadyOnline,
     Failed,
     Blocked,
+    /// Left out of the run (`--only`, `--skip`, `--retry-failed`).
+    Skipped,
 }
 
 impl State {
@@ -37,6 +39,7 @@ impl State {
             State::AlreadyOnline => "already_online",
             State::Failed => "failed",
             State::Blocked => "blocked",
+            State::Skipped => "skipped",
         }
     }
 
@@ -103,6 +106,10 @@ impl Tally {
             Event::Blocked { by, .. } => {
                 r.state = State::Blocked;
                 r.blocked_by = Some(by.clone());
+            }
+            Event::Skipped { reason, .. } => {
+                r.state = State::Skipped;
+                r.reason = Some(reason.clone());
             }
             _ => {}
         }

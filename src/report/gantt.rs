@@ -70,6 +70,7 @@ pub fn render(plan: &Plan, graph: &Graph, tally: &Tally) -> String {
             State::Failed => "failed".into(),
             State::Blocked => format!("blocked by {}", r.blocked_by.as_deref().unwrap_or("?")),
             State::Pending => "pending".into(),
+            State::Skipped => "skipped".into(),
         };
         let _ = writeln!(out, "{star} {:<id_w$} |{bar}| {note}", s.id);
     }

@@ -63,6 +63,11 @@ impl Reporter for Junit {
                     s.set_message("not started (the run was interrupted)");
                     s
                 }
+                (State::Skipped, _) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!("left out of the run: {}", r.reason.as_deref().unwrap_or("")));
+                    s
+                }
             };
             let mut case = TestCase::new(id.as_str(), status);
             case.set_classname(self.suite.as_str());

@@ -20,7 +20,13 @@ pub fn describe(e: &Event) -> Option<String> {
         | Event::ProcessSpawned { .. }
         | Event::Verifying { .. }
         // A failed action is told once, by the retry or the failure that follows it.
-        | Event::ActionFinished { .. } => return None,
+        | Event::ActionFinished { .. }
+        // Outside --only: the run's first line says how many it works on.
+        | Event::Skipped { by: None, .. } => return None,
+        Event::Skipped { service, reason, by: Some(by), assumed_online, .. } => {
+            let then = if *assumed_online { "counted as online" } else { "what needs it is blocked" };
+            format!("{service}: skipped by {by} ({reason}); {then}")
+        }
         Event::AlreadyOnline { service, .. } => format!("{service}: already online"),
         Event::ActionStarted { service, attempt, .. } => format!("{service}: restoring (attempt {attempt})"),
         Event::Adopted { service, pid, .. } => {

@@ -30,6 +30,27 @@ pub struct RunConfig {
     /// How many services are worked on at once.
     pub jobs: usize,
     pub mode: RunMode,
+    /// What this run leaves out.
+    pub selection: Selection,
+}
+
+/// What a run leaves out (`--only`, `--retry-failed`, `--skip`).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Per service: outside this run's scope (empty: nothing is).
+    pub out: Vec<bool>,
+    /// `--skip`ped services, each with whether it counts as online (`--assume-online`).
+    pub skipped: Vec<(usize, bool)>,
+    /// Why they are skipped, and who said so.
+    pub reason: String,
+    pub by: Option<String>,
+}
+
+impl Selection {
+    /// Service `i` is not worked on in this run.
+    pub fn leaves_out(&self, i: usize) -> bool {
+        self.out.get(i).copied().unwrap_or(false) || self.skipped.iter().any(|&(s, _)| s == i)
+    }
 }
 
 /// A stream of Ctrl-C presses (live runs); `None` in tests and dry runs.
@@ -59,11 +80,34 @@ pub async fn run<E: Executor>(
         jobs: config.jobs,
     };
     sink(&started, Ack(None));
+    let sel = &config.selection;
+    let left_out: Vec<bool> = (0..plan.services.len()).map(|i| sel.leaves_out(i)).collect();
+    for i in (0..plan.services.len()).filter(|&i| sel.out.get(i).copied().unwrap_or(false)) {
+        sched.skip(i, true);
+        let reason = "not in this run's selection".to_owned();
+        sink(
+            &Event::Skipped { service: em.id(i), at: em.at(), reason, by: None, assumed_online: true },
+            Ack(None),
+        );
+    }
+    for &(i, assumed_online) in &sel.skipped {
+        let changes = sched.skip(i, assumed_online);
+        let (reason, by) = (sel.reason.clone(), sel.by.clone());
+        sink(&Event::Skipped { service: em.id(i), at: em.at(), reason, by, assumed_online }, Ack(None));
+        for change in changes {
+            if let Change::Blocked { service, by } = change {
+                sink(
+                    &Event::Blocked { service: em.id(service), at: em.at(), by: em.id(by).to_string() },
+                    Ack(None),
+                );
+            }
+        }
+    }
     let mut online = vec![false; plan.services.len()];
     let mut halted = false;
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
     let mut deadlines = tokio::task::JoinSet::new();
-    for (i, s) in plan.services.iter().enumerate() {
+    for (i, s) in plan.services.iter().enumerate().filter(|(i, _)| !left_out[*i]) {
         if let Some(rto) = s.rto {
             let tx = em.tx.clone();
             deadlines.spawn(async move {
@@ -170,7 +214,14 @@ pub async fn run<E: Executor>(
     // Success: every critical service online (a non-critical one may have failed).
     let outcome = if presses > 0 {
         Outcome::Interrupted
-    } else if plan.services.iter().zip(&online).all(|(s, &up)| up || !s.critical) && !halted {
+    } else if plan
+        .services
+        .iter()
+        .zip(&online)
+        .zip(&left_out)
+        .all(|((s, &up), &out)| up || out || !s.critical)
+        && !halted
+    {
         Outcome::Success
     } else {
         Outcome::Failed

@@ -272,8 +272,12 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
     let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
     let mut tally = restorectl::tally::Tally::new(&plan);
-    let config =
-        restorectl::runner::RunConfig { id: String::new(), jobs, mode: restorectl::event::RunMode::Dry };
+    let config = restorectl::runner::RunConfig {
+        id: String::new(),
+        jobs,
+        mode: restorectl::event::RunMode::Dry,
+        selection: Default::default(),
+    };
     rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, ack| {
         ack.recorded();
         tally.event(e)
@@ -350,6 +354,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
                 id: String::new(),
                 jobs: k,
                 mode: restorectl::event::RunMode::Dry,
+                selection: Default::default(),
             },
             None,
             &mut |e, ack| {

@@ -13,6 +13,7 @@ mod feeds;
 mod graph;
 mod help;
 mod messages;
+mod partial;
 mod pipes;
 mod preview;
 mod publishing;

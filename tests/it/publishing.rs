@@ -77,7 +77,7 @@ fn the_readme_example_publishes_one_incident_and_every_update_once() {
     let statuses: Vec<&str> = incidents[0].updates.iter().map(|u| u["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.len(), updates, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == "resolved").count(), 1);
-    assert_eq!(statuses.last(), Some(&"resolved"));
+    assert_eq!(statuses.last(), Some(&"resolved"), "{statuses:?}");
     assert_eq!(statuses[0], "identified");
     let first = &incidents[0].updates[0];
     assert_eq!(first["component_ids"], serde_json::json!(["8kbf7d35c070", "3m8kq1cfzk6t"]));

@@ -6,9 +6,12 @@ use jiff::tz::TimeZone;
 
 use crate::cli::RunArgs;
 use crate::error::Error;
+use crate::event::Event;
 use crate::loaded::Loaded;
 use crate::report;
+use crate::runner::Selection;
 use crate::sim::{Failure, Scenario};
+use crate::state::StateDir;
 
 pub(super) fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, Error> {
     if let Ok(ts) = s.parse::<jiff::Timestamp>() {
@@ -67,4 +70,56 @@ pub(super) fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, Erro
         sc.slow.insert(find(id, "--slow")?, factor);
     }
     Ok(sc)
+}
+
+/// What `--only`, `--retry-failed` and `--skip` leave out of the run. `--only` and
+/// `--retry-failed` keep the services named and everything they depend on (a run finds what of
+/// that is healthy and leaves it alone); `--retry-failed` names what failed or was blocked in the
+/// last run of `state`.
+pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Result<Selection, Error> {
+    let plan = &loaded.plan;
+    let find = |id: &str, flag: &str| {
+        plan.index_of(id).map_err(|unknown| Error::UnknownService { flag: format!("{flag} {id}"), unknown })
+    };
+    let mut wanted: Vec<usize> = Vec::new();
+    for id in &args.only {
+        wanted.push(find(id, "--only")?);
+    }
+    if args.retry_failed {
+        let last = crate::state::last_run(state, plan, &args.plan)
+            .map_err(|e| Error::flag("--retry-failed", e.to_string()))?;
+        // (A journaled event names its service by id.)
+        wanted.extend(last.events.iter().filter_map(|e| match e {
+            Event::Failed { service, .. } | Event::Blocked { service, .. } => plan.index_of(service).ok(),
+            _ => None,
+        }));
+        if wanted.is_empty() {
+            return Err(Error::flag(
+                "--retry-failed",
+                format!("nothing failed in the last run ({})", last.id),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    if !wanted.is_empty() {
+        // The services wanted and, transitively, what they depend on.
+        let mut keep = vec![false; plan.services.len()];
+        while let Some(i) = wanted.pop() {
+            if !std::mem::replace(&mut keep[i], true) {
+                wanted.extend(loaded.graph.service_dependencies(i));
+            }
+        }
+        out = keep.into_iter().map(|k| !k).collect();
+    }
+    let mut skipped = Vec::new();
+    for id in &args.skip {
+        let i = find(id, "--skip")?;
+        skipped.push((i, args.assume_online.iter().any(|a| a == id)));
+    }
+    if let Some(id) = args.assume_online.iter().find(|a| !args.skip.contains(a)) {
+        find(id, "--assume-online")?;
+        return Err(Error::flag(format!("--assume-online {id}"), "only a service given to --skip can be assumed online"));
+    }
+    let by = std::env::var("USER").ok().or_else(|| Some("an operator".into()));
+    Ok(Selection { out, skipped, reason: args.reason.clone().unwrap_or_default(), by })
 }

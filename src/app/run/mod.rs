@@ -24,7 +24,7 @@ use crate::sim::SimExecutor;
 use crate::stamp::Stamp;
 use crate::state::{Journal, StateDir};
 use crate::tally::Tally;
-use inputs::{parse_start, scenario};
+use inputs::{parse_start, scenario, selection};
 
 mod inputs;
 
@@ -55,6 +55,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     };
     let jobs = args.jobs as usize;
     let plan = loaded.plan.clone();
+    // A dry run's --retry-failed retries the last rehearsal.
+    let selection = selection(loaded, args, &if args.dry_run { state.dry_run() } else { state.clone() })?;
     if args.dry_run {
         let scenario = scenario(loaded, args)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -83,7 +85,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let (mut feed, worker) = reporters.spawn(RunMode::Dry);
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
         // another thread would let the virtual clock jump ahead.
-        let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry };
+        let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry, selection };
         let outcome =
             runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
                 ack.recorded();
@@ -123,7 +125,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         confirm: confirm_command(args),
         remind_every: args.remind_every,
     };
-    let config = RunConfig { id: journal.id.clone(), jobs, mode: RunMode::Live };
+    let config = RunConfig { id: journal.id.clone(), jobs, mode: RunMode::Live, selection };
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
