@@ -197,6 +197,12 @@ pub enum Event {
         at: Secs,
     },
     /// A service is still not online when its recovery-time objective passes.
+    /// Not online when `rto_risk_at` of its RTO has passed.
+    RtoAtRisk {
+        service: Svc,
+        at: Secs,
+        rto: Secs,
+    },
     RtoMissed {
         service: Svc,
         at: Secs,
@@ -306,6 +312,7 @@ impl Event {
             | Blocked { service, .. }
             | Skipped { service, .. }
             | NotRetried { service, .. }
+            | RtoAtRisk { service, .. }
             | RtoMissed { service, .. } => Some(service),
             _ => None,
         }
@@ -332,6 +339,7 @@ impl Event {
             | Skipped { at, .. }
             | NotRetried { at, .. }
             | PhaseComplete { at, .. }
+            | RtoAtRisk { at, .. }
             | RtoMissed { at, .. }
             | Halting { at, .. }
             | Interrupting { at, .. }

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod graph;
 pub mod human;
 pub mod loaded;
+pub mod notify;
 pub mod plan;
 pub mod process;
 pub mod report;

@@ -104,6 +104,16 @@ fn placeholders(plan: &Plan, scope: Scope) -> Vec<(&Text, String)> {
             out.push((&w.url, place.clone()));
             out.extend(w.headers.iter().map(|(_, v)| (v, place.clone())));
         }
+        for (n, alert) in plan.notify.iter().enumerate() {
+            let place = format!("[[notify]] {}", n + 1);
+            match &alert.target {
+                crate::plan::NotifyTarget::Http { url, headers, .. } => {
+                    out.push((url, place.clone()));
+                    out.extend(headers.iter().map(|(_, v)| (v, place.clone())));
+                }
+                crate::plan::NotifyTarget::Command(c) => command_texts(c, &place, &mut out),
+            }
+        }
     }
     for s in &plan.services {
         for (n, c) in s.checks.iter().enumerate() {

@@ -220,7 +220,7 @@ fn http_action(v: &Value<'_>, dec: &mut Decoder) -> Option<HttpRequest> {
 }
 
 /// `command` with its `shell`, `env` and `cwd` companions.
-fn command_spec(v: &Value<'_>, f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<CommandSpec> {
+pub(super) fn command_spec(v: &Value<'_>, f: &Fields<'_, '_>, dec: &mut Decoder) -> Option<CommandSpec> {
     let shell = f.get("shell").and_then(|v| dec.boolean(v, "shell")).unwrap_or(defaults::SHELL);
     let argv: Vec<Text> = if let Some(script) = v.get_ref().as_str() {
         if !shell {

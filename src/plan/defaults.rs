@@ -28,6 +28,7 @@ pub(super) const INSECURE_TLS: bool = false;
 pub(super) const SHELL: bool = false;
 pub(super) const PUBLISH_ETA: bool = false;
 pub(super) const CRITICAL: bool = true;
+pub(super) const RTO_RISK_AT: f64 = 0.8;
 pub(super) const ON_FAILURE: &str = "continue";
 pub(super) const PUBLISH: &str = "review";
 
@@ -51,6 +52,7 @@ pub fn documented() -> Vec<Documented> {
         doc("plan.timezone", json!(TIMEZONE), &["/$defs/PlanTable/properties/timezone"]),
         doc("plan.phase_gates", json!(PHASE_GATES), &["/$defs/PlanTable/properties/phase_gates"]),
         doc("plan.on_failure", json!(ON_FAILURE), &["/$defs/PlanTable/properties/on_failure"]),
+        doc("plan.rto_risk_at", json!(RTO_RISK_AT), &["/$defs/PlanTable/properties/rto_risk_at"]),
         doc("service.critical", json!(CRITICAL), &["/$defs/Service/properties/critical"]),
         doc(
             "check.timeout",
@@ -265,6 +267,7 @@ command = ["restore-db"]
                 }),
             ),
             ("service.critical", json!(db.critical)),
+            ("plan.rto_risk_at", json!(plan.rto_risk_at)),
             ("check.timeout", json!(text(db.checks[0].timeout))),
             ("check.interval", json!(text(db.checks[0].interval))),
             ("check.healthy_after", json!(db.checks[0].healthy_after)),

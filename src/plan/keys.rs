@@ -1,9 +1,11 @@
 //! The keys each table of the plan format accepts. The decoder rejects anything else, and a test
 //! checks that the JSON Schema documents exactly these keys.
 
-pub const TOP: &[&str] = &["plan", "defaults", "announce", "phase", "service"];
+pub const TOP: &[&str] = &["plan", "defaults", "announce", "notify", "phase", "service"];
+/// `[[notify]]`: an operators' alert target.
+pub const NOTIFY: &[&str] = &["url", "format", "headers", "command", "shell", "env", "cwd", "events"];
 pub const PLAN: &[&str] =
-    &["name", "organization", "locales", "timezone", "phase_gates", "on_failure", "contact"];
+    &["name", "organization", "locales", "timezone", "phase_gates", "on_failure", "rto_risk_at", "contact"];
 pub const CONTACT: &[&str] = &["phone", "email", "form"];
 pub const CHANNEL: &[&str] = &["address", "service"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing", "wait_timeout"];

@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod diagnostic;
 pub mod keys;
 mod model;
+mod notify;
 mod parse;
 pub mod source;
 mod split;

@@ -24,19 +24,54 @@ pub struct Plan {
     pub phases: Vec<Phase>,
     pub services: Vec<Service>,
     pub announce: Announce,
+    /// `[[notify]]`: the operators' alerts.
+    pub notify: Vec<Notify>,
+    /// A service not back when this fraction of its RTO has passed is at risk (an alert).
+    pub rto_risk_at: f64,
 }
 
-impl Default for Announce {
-    fn default() -> Self {
-        Self {
-            templates: None,
-            batch_window: None,
-            cadence: None,
-            publish_eta: super::defaults::PUBLISH_ETA,
-            publish: Publish::default(),
-            webhooks: Vec::new(),
-            outage: Vec::new(),
+/// One `[[notify]]` target: where alerts go, and which (empty: all).
+#[derive(Debug, Clone)]
+pub struct Notify {
+    pub target: NotifyTarget,
+    pub events: Vec<AlertKind>,
+}
+
+#[derive(Debug, Clone)]
+pub enum NotifyTarget {
+    /// A JSON endpoint or a Slack incoming webhook.
+    Http { url: Text, format: WebhookFormat, headers: Vec<(String, Text)> },
+    /// A command, given the alert as JSON on its standard input.
+    Command(CommandSpec),
+}
+
+/// What the operators are alerted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// A manual step waits for a person.
+    ManualWaiting,
+    /// A service's restore failed for good.
+    RestoreFailed,
+    /// A service is not back when `rto_risk_at` of its RTO has passed.
+    RtoAtRisk,
+    RunFinished,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 4] =
+        [AlertKind::ManualWaiting, AlertKind::RestoreFailed, AlertKind::RtoAtRisk, AlertKind::RunFinished];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::ManualWaiting => "manual_waiting",
+            AlertKind::RestoreFailed => "restore_failed",
+            AlertKind::RtoAtRisk => "rto_at_risk",
+            AlertKind::RunFinished => "run_finished",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -51,7 +86,8 @@ pub enum OnFailure {
 }
 
 /// `[announce]`: how customer updates are written and published.
-#[derive(Debug, Clone)]
+/// (`publish_eta` is false and `publish` review unless the plan says otherwise.)
+#[derive(Debug, Clone, Default)]
 pub struct Announce {
     /// A directory of template overrides (`EVENT.LOCALE.md.j2`), resolved against the plan's folder.
     pub templates: Option<Spanned<std::path::PathBuf>>,

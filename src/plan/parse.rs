@@ -100,6 +100,8 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
         phases: Vec::new(),
         services: Vec::new(),
         announce: Announce::default(),
+        notify: Vec::new(),
+        rto_risk_at: defaults::RTO_RISK_AT,
     };
     match top.get("plan") {
         Some(v) => parse_plan_table(v, dec, &mut plan),
@@ -111,6 +113,11 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
     let defaults = top.get("defaults").map(|v| parse_defaults(v, dec)).unwrap_or_default();
     if let Some(v) = top.get("announce") {
         plan.announce = parse_announce(v, dec);
+    }
+    if let Some(v) = top.get("notify") {
+        for item in array_of_tables(v, "notify", dec) {
+            plan.notify.extend(super::notify::parse_notify(item, dec));
+        }
     }
     if let Some(v) = top.get("phase") {
         for item in array_of_tables(v, "phase", dec) {
@@ -178,6 +185,24 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
     }
     if let Some(v) = f.get("phase_gates") {
         plan.phase_gates = dec.boolean(v, "phase_gates").unwrap_or(defaults::PHASE_GATES);
+    }
+    if let Some(v) = f.get("rto_risk_at") {
+        match v
+            .get_ref()
+            .as_float()
+            .and_then(|x| x.as_str().parse::<f64>().ok())
+            .filter(|x| *x > 0.0 && *x < 1.0)
+        {
+            Some(x) => plan.rto_risk_at = x,
+            None => dec.push(
+                Diagnostic::error(
+                    "out-of-range",
+                    v.span(),
+                    "`rto_risk_at` must be a fraction between 0 and 1",
+                )
+                .help("e.g. `rto_risk_at = 0.8`: alert when 80 % of a service's RTO has passed"),
+            ),
+        }
     }
     if let Some(s) = f.get("on_failure").and_then(|v| dec.string(v, "on_failure")) {
         match s.get_ref().as_str() {

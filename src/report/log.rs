@@ -59,6 +59,9 @@ pub fn describe(e: &Event) -> Option<String> {
             format!("{service}: attempt {attempt} not started (interrupted); the next run restores it")
         }
         Event::PhaseComplete { phase, .. } => format!("phase {phase} complete"),
+        Event::RtoAtRisk { service, rto, .. } => {
+            format!("{service}: not online yet, and its RTO of {} is near", human_duration(rto.duration()))
+        }
         Event::RtoMissed { service, rto, .. } => {
             format!("{service}: not online within its RTO of {}", human_duration(rto.duration()))
         }

@@ -16,6 +16,8 @@ pub(super) enum Msg {
     Done(usize, Ended),
     /// Service `i`'s RTO has passed.
     Deadline(usize),
+    /// `rto_risk_at` of service `i`'s RTO has passed.
+    AtRisk(usize),
 }
 
 /// How a service's task ended.

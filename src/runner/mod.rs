@@ -110,9 +110,12 @@ pub async fn run<E: Executor>(
     for (i, s) in plan.services.iter().enumerate().filter(|(i, _)| !left_out[*i]) {
         if let Some(rto) = s.rto {
             let tx = em.tx.clone();
+            let risk = rto.mul_f64(plan.rto_risk_at);
             deadlines.spawn(async move {
+                tokio::time::sleep(risk).await;
+                let _ = tx.send(Msg::AtRisk(i));
                 // Missed means online later than the RTO: at the RTO itself it is still met.
-                tokio::time::sleep(rto + Duration::from_millis(1)).await;
+                tokio::time::sleep((rto + Duration::from_millis(1)).saturating_sub(risk)).await;
                 let _ = tx.send(Msg::Deadline(i));
             });
         }
@@ -143,6 +146,12 @@ pub async fn run<E: Executor>(
                         on_people.insert(i);
                     }
                     sink(&e, Ack(ack));
+                }
+                Some(Msg::AtRisk(i)) => {
+                    if !online[i] {
+                        let rto = plan.services[i].rto.unwrap_or_default().into();
+                        sink(&Event::RtoAtRisk { service: em.id(i), at: em.at(), rto }, Ack(None));
+                    }
                 }
                 Some(Msg::Deadline(i)) => {
                     if !online[i] {

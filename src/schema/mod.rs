@@ -15,6 +15,8 @@ pub struct PlanFile {
     pub defaults: Option<Defaults>,
     /// Customer announcements: template overrides, batching, webhooks.
     pub announce: Option<Announce>,
+    /// Alerts for the operators (not the customers).
+    pub notify: Option<Vec<NotifyTable>>,
     /// Phases, restored in the order written.
     pub phase: Option<Vec<Phase>>,
     /// The services to restore.
@@ -38,6 +40,8 @@ pub struct PlanTable {
     /// After a critical service failed for good: "continue" with what does not wait for it, or
     /// "halt" (start nothing new, let what runs finish, exit 1).
     pub on_failure: Option<String>,
+    /// A service not back when this fraction of its RTO has passed is at risk (an alert).
+    pub rto_risk_at: Option<f64>,
     /// How customers can reach the organisation; rendered into announcements.
     pub contact: Option<Contact>,
 }
@@ -92,6 +96,24 @@ pub struct Outage {
     pub personal_data: Option<Localized>,
     /// A warning against messages pretending to come from the organisation.
     pub phishing: Option<Localized>,
+}
+
+/// `[[notify]]`: one of `url` or `command`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct NotifyTable {
+    /// A JSON endpoint or a Slack incoming webhook (`${env:…}` allowed, also as the whole URL).
+    pub url: Option<String>,
+    /// "json" (default) or "slack".
+    pub format: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    /// A command (argv), given the alert as JSON on its standard input.
+    pub command: Option<Vec<String>>,
+    pub shell: Option<bool>,
+    pub env: Option<BTreeMap<String, String>>,
+    pub cwd: Option<String>,
+    /// Which alerts (default all): "manual_waiting", "restore_failed", "rto_at_risk", "run_finished".
+    pub events: Option<Vec<String>>,
 }
 
 /// `[[announce.webhook]]`

@@ -33,6 +33,7 @@ fn schema_documents_exactly_the_keys_the_decoder_accepts() {
         ("Announce", keys::ANNOUNCE),
         ("Outage", keys::OUTAGE),
         ("WebhookTable", keys::WEBHOOK),
+        ("NotifyTable", keys::NOTIFY),
     ] {
         assert_eq!(props(&defs[def]), sorted(keys), "schema of {def}");
     }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod alerts;
 mod announce;
 mod architecture;
 mod confirm;

@@ -94,7 +94,12 @@ pub struct Log {
 
 impl Log {
     pub fn new(dir: &Path) -> Self {
-        Self { path: dir.join(LOG), file: Mutex::new(None) }
+        Self::at(dir.join(LOG))
+    }
+
+    /// A journal of the same records in another file (the operators' alerts).
+    pub fn at(path: PathBuf) -> Self {
+        Self { path, file: Mutex::new(None) }
     }
 
     pub fn path(&self) -> &Path {

@@ -8,7 +8,7 @@ pub mod log;
 mod payload;
 mod slack;
 mod update;
-mod worker;
+pub mod worker;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -22,8 +22,7 @@ use crate::plan::{Plan, WebhookFormat};
 use crate::secrets::Secrets;
 pub use log::LOG;
 use log::{Log, Record};
-use update::Delivery;
-pub use update::Update;
+pub use update::{Delivery, Update};
 use worker::{Progress, Target};
 
 /// The webhooks' queues and tasks of one process.

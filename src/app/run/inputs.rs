@@ -118,7 +118,10 @@ pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Re
     }
     if let Some(id) = args.assume_online.iter().find(|a| !args.skip.contains(a)) {
         find(id, "--assume-online")?;
-        return Err(Error::flag(format!("--assume-online {id}"), "only a service given to --skip can be assumed online"));
+        return Err(Error::flag(
+            format!("--assume-online {id}"),
+            "only a service given to --skip can be assumed online",
+        ));
     }
     let by = std::env::var("USER").ok().or_else(|| Some("an operator".into()));
     Ok(Selection { out, skipped, reason: args.reason.clone().unwrap_or_default(), by })

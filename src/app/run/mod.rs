@@ -129,7 +129,14 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
-    let reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
+    // The operators' alerts, with the run's secrets (live runs only).
+    let alerts = (!loaded.plan.notify.is_empty()).then(|| {
+        crate::notify::Notifier::new(plan.clone(), state.root(), journal.id.clone(), prober.secrets().clone())
+    });
+    let mut reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
+    if let Some(alerts) = alerts {
+        reporters.sinks.push(Box::new(alerts));
+    }
     let (mut feed, worker) = reporters.spawn(RunMode::Live);
     let outcome = runtime.block_on(async {
         let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, place, replay));

@@ -1,0 +1,74 @@
+//! Operators' alerts (`[[notify]]`): a manual step waiting, a restore failed, an RTO at risk and
+//! the run's end, each received once by a local endpoint (which answers 500 twice first: retried),
+//! and the failure by a command too; journaled; the run never waits for them.
+
+use crate::server::TestServer;
+use crate::support::*;
+
+#[test]
+fn each_alert_kind_reaches_the_operators_once() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "rto_risk_at = 0.5\n\
+             [[notify]]\nurl = \"{}\"\n\
+             [[notify]]\ncommand = [\"sh\", \"-c\", \"cat >> {d}/alerts.jsonl; echo >> {d}/alerts.jsonl\"]\nevents = [\"restore_failed\"]\n\
+             [[service]]\nid = \"switch\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/switch.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\nmanual = \"Power-cycle the core switch.\"\n\
+             [[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"false\"]\n\
+             [[service]]\nid = \"web\"\nrto = \"2s\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/web.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 1.5; touch {d}/web.up\"]\n",
+            srv.url("/hook/flaky")
+        ),
+    );
+    let child = spawn_run(&plan, &[]);
+    // The manual step is announced to the operators; a person does it.
+    wait_until("the manual-step alert", || srv.posts("flaky").iter().any(|p| p["alert"] == "manual_waiting"));
+    std::fs::write(dir.path().join("switch.up"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let alerts: Vec<(String, Option<String>)> = srv
+        .posts("flaky")
+        .iter()
+        .map(|p| (p["alert"].as_str().unwrap().to_owned(), p["service"].as_str().map(str::to_owned)))
+        .collect();
+    let mut kinds: Vec<&str> = alerts.iter().map(|(k, _)| k.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["manual_waiting", "restore_failed", "rto_at_risk", "run_finished"], "{alerts:?}");
+    assert!(alerts.contains(&("rto_at_risk".into(), Some("web".into()))));
+    assert!(alerts.contains(&("restore_failed".into(), Some("db".into()))));
+    assert_eq!(srv.hits("/hook/flaky"), 6, "two 500s retried, then each alert once");
+    let failed = srv.posts("flaky").into_iter().find(|p| p["alert"] == "restore_failed").unwrap();
+    assert!(failed["text"].as_str().unwrap().starts_with("db failed after 1 attempt(s): "), "{failed}");
+    // The command got the failure alone, as JSON on its standard input.
+    let lines = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
+    let lines: Vec<&str> = lines.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(lines[0]).unwrap()["alert"], "restore_failed");
+    // Journaled.
+    let log = std::fs::read_to_string(dir.path().join(".restorectl/notify.jsonl")).unwrap();
+    assert_eq!(log.matches(r#""state":"delivered""#).count(), 5, "{log}");
+}
+
+#[test]
+fn an_alert_target_needs_a_url_or_a_command_and_known_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(
+        dir.path(),
+        "[[notify]]\nformat = \"slack\"\n[[notify]]\nurl = \"https://ops.example.com/hook\"\nevents = [\"restore_failed\", \"oops\"]\n\
+         [[service]]\nid = \"db\"\nname = \"db\"\n[[service.check]]\ntcp = \"db.example.com:5432\"\n",
+    );
+    let out = restorectl().args(["validate", "--format", "json"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        diagnostic_lines(&json(&out.stdout)),
+        [
+            "error 3:1 notify-kinds: a `[[notify]]` needs exactly one of `url` and `command`",
+            "error 7:29 bad-value: unknown alert `oops`",
+        ]
+    );
+}
