@@ -91,6 +91,17 @@ fn prober(
                 );
                 return Err(Exit::Invalid);
             }
+            for (name, value) in &w.headers {
+                let resolved = secrets.resolve(value).unwrap_or_default();
+                if reqwest::header::HeaderValue::from_str(&resolved).is_err() {
+                    eprintln!(
+                        "error: header `{name}` of webhook {} of [announce] (`{}`) holds a character a header cannot carry once its variables are filled in (a line break from a file?)",
+                        n + 1,
+                        value.raw()
+                    );
+                    return Err(Exit::Invalid);
+                }
+            }
         }
     }
     crate::check::Prober::new(secrets).map_err(|e| {

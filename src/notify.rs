@@ -89,7 +89,8 @@ impl Notifier {
                         WebhookFormat::Slack => json!({ "text": text }),
                         _ => body.clone(),
                     };
-                    let d = Delivery { key: key.clone(), webhook: index, body };
+                    let d =
+                        Delivery { key: key.clone(), webhook: index, hook: format!("notify {index}"), body };
                     self.log.append(&Record::queued(&d));
                     progress.queued();
                     let _ = tx.send(d);
@@ -99,10 +100,17 @@ impl Notifier {
                     let argv: Vec<String> =
                         spec.argv.iter().map(|a| self.secrets.resolve(a).unwrap_or_default()).collect();
                     let input = body.to_string();
-                    let (log, key) = (self.log.clone(), key.clone());
+                    let log = self.log.clone();
+                    let d = Delivery {
+                        key: key.clone(),
+                        webhook: index,
+                        hook: format!("notify {index}"),
+                        body: body.clone(),
+                    };
                     self.commands.push(rt.spawn(async move {
+                        let key = &d.key;
                         if run_command(&argv, &input).await {
-                            log.append(&Record::delivered(&key, index));
+                            log.append(&Record::delivered(&d));
                         } else {
                             eprintln!("error: the alert command of target {} failed for {key}", index + 1);
                         }

@@ -22,6 +22,20 @@ pub struct Draft {
     pub at: Option<String>,
 }
 
+/// Holds `review.lock` in `dir` while a decision is taken: two people deciding on the same update
+/// at once are taken one after the other, and the second is told it was decided.
+fn decision_lock(dir: &Path) -> Result<std::fs::File, ReviewError> {
+    let path = dir.join("review.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| ReviewError::Write { path: path.display().to_string(), source })?;
+    file.lock().map_err(|source| ReviewError::Write { path: path.display().to_string(), source })?;
+    Ok(file)
+}
+
 /// Why a decision cannot be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -107,6 +121,7 @@ pub fn approve(
     who: Confirmation,
     edits: Vec<(String, String)>,
 ) -> Result<(Update, usize), ReviewError> {
+    let _decision = decision_lock(dir)?;
     let mut update = pending(dir, number)?;
     let guard = LeakGuard::new(plan);
     let have = || update.texts.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", ");
@@ -132,6 +147,7 @@ pub fn approve(
 
 /// Rejects update `number`: it is never sent.
 pub fn reject(dir: &Path, number: u32, who: Confirmation, reason: Option<String>) -> Result<(), ReviewError> {
+    let _decision = decision_lock(dir)?;
     pending(dir, number)?;
     log::Log::new(dir).append(&Record::rejected(number, who, reason));
     Ok(())

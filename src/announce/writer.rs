@@ -59,10 +59,6 @@ impl Commands {
     }
 }
 
-/// The end of a run waits for each webhook's deliveries while they go out, but no longer than this
-/// after the last one that was queued or ended (an endpoint that keeps refusing or never answers).
-const STALL: std::time::Duration = std::time::Duration::from_secs(5);
-
 pub struct Writer {
     plan: Arc<Plan>,
     /// With `publish_eta`: when what remains is expected back.
@@ -284,7 +280,7 @@ impl Writer {
             let _ = std::fs::remove_file(path);
         }
         if let Some(w) = self.webhooks.take() {
-            w.finish(Some(STALL));
+            w.finish(Some(webhook::STALL));
         }
     }
 }

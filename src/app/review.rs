@@ -56,6 +56,11 @@ fn approve(d: &DraftArgs, texts: &[String]) -> Exit {
         Ok(w) => w,
         Err(exit) => return exit,
     };
+    // Every webhook's secrets, before anything is decided: an approval reaches every one of them.
+    if let Err(missing) = crate::secrets::Secrets::from_env(&loaded.plan) {
+        eprintln!("error: {missing}");
+        return Exit::Invalid;
+    }
     let hooks = loaded.plan.announce.webhooks.len();
     match review::approve(&loaded.plan, &dir(&d.plan, &d.dirs), d.number, who, edits) {
         Ok((_, accepted)) if accepted == hooks => {
@@ -128,11 +133,29 @@ fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Exit {
         eprintln!("error: {missing}");
         return Exit::Invalid;
     }
+    // Never beside a run: it delivers what is queued itself.
+    let state = StateDir::for_plan(plan, dirs.state.as_deref());
+    let _held = match crate::state::journal::hold(&state) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
     let command =
         crate::announce::Commands::new(plan, dirs.state.as_deref(), dirs.announce_dir.as_deref()).deliver();
-    match crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir(plan, dirs), command) {
+    let dir = dir(plan, dirs);
+    let left = crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir, command);
+    let refused = crate::announce::webhook::refused(&dir);
+    if refused > 0 {
+        eprintln!(
+            "note: {refused} deliveries were refused for good (a 4xx answer); see {}",
+            dir.join(crate::announce::webhook::LOG).display()
+        );
+    }
+    match left {
         0 => {
-            println!("every update is delivered");
+            println!("every update queued is delivered");
             Exit::Ok
         }
         _ => Exit::Failures,

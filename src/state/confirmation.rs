@@ -26,7 +26,8 @@ impl Confirmation {
             v: Self::VERSION,
             by,
             at: jiff::Timestamp::now().to_string(),
-            user: std::env::var("USER").ok(),
+            // SAFETY: getuid has no preconditions.
+            user: std::env::var("USER").ok().or_else(|| Some(format!("uid {}", unsafe { libc::getuid() }))),
             host: std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned()),
         }
     }

@@ -214,6 +214,12 @@ pub fn put_away(path: &Path) -> Result<std::path::PathBuf, StateError> {
     Ok(kept)
 }
 
+/// Takes the state directory's lock for as long as the file is open (`announce deliver`, which
+/// must not deliver beside a run), or says who holds it.
+pub fn hold(state: &StateDir) -> Result<File, StateError> {
+    lock(state)
+}
+
 /// Takes the state directory's lock or says who holds it.
 fn lock(state: &StateDir) -> Result<File, StateError> {
     let dir = state.root();

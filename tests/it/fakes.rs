@@ -192,13 +192,17 @@ async fn update(
 }
 
 /// `/hook/limited`: 429 (`Retry-After: 1`) twice, then accepted; `/hook/denied`: 401 always;
-/// any other name: accepted.
+/// `/hook/moved`: 302 to elsewhere; `/hook/slow`: accepted after a second; any other name:
+/// accepted.
 async fn hook(
     State(book): State<Shared>,
     Path(name): Path<String>,
     headers: HeaderMap,
     axum::Json(body): axum::Json<serde_json::Value>,
 ) -> axum::response::Response {
+    if name == "slow" {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
     let mut book = book.lock().unwrap();
     let n = {
         let n = book.hits.entry(name.clone()).or_default();
@@ -208,6 +212,9 @@ async fn hook(
     match name.as_str() {
         "limited" if n <= 2 => return limited(),
         "denied" => return (StatusCode::UNAUTHORIZED, "invalid token").into_response(),
+        "moved" => {
+            return (StatusCode::FOUND, [("location", "http://127.0.0.1:9/elsewhere")], "").into_response();
+        }
         _ => {}
     }
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();

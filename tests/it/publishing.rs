@@ -189,7 +189,7 @@ fn a_rate_limited_statuspage_holds_up_neither_slack_nor_the_run_and_what_is_left
     fakes.limit_statuspage(false);
     let out = env(&fakes, &mut restorectl()).args(["announce", "deliver"]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "every update is delivered\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "every update queued is delivered\n");
     let incidents = fakes.incidents();
     assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0].updates.len(), updates);
@@ -333,4 +333,51 @@ fn killed_twenty_times_while_posting_no_update_is_lost_or_repeated() {
     let log = std::fs::read_to_string(announcements.join("webhooks.jsonl")).unwrap();
     let torn = log.lines().filter(|l| serde_json::from_str::<serde_json::Value>(l).is_err()).count();
     assert!(torn <= 20, "{torn} unreadable lines");
+}
+
+/// An approval killed after some webhooks' deliveries were queued: the next `announce deliver`
+/// queues and sends the rest; the journal follows its webhooks when the plan reorders them.
+#[test]
+fn an_approval_cut_short_is_completed_and_reordered_webhooks_keep_their_deliveries() {
+    let fakes = Fakes::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let hooks = |a: &str, b: &str| {
+        format!(
+            "[[announce.webhook]]\nurl = \"{}\"\n[[announce.webhook]]\nurl = \"{}\"\n",
+            fakes.url(a),
+            fakes.url(b)
+        )
+    };
+    let service = format!(
+        "[[service]]\nid = \"mail\"\nname = \"mail\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/mail.up\"]\n\
+         interval = \"50ms\"\n[service.restore]\ncommand = [\"touch\", \"{d}/mail.up\"]\n"
+    );
+    let write = |hooks: String| {
+        let plan = dir.path().join("plan.toml");
+        std::fs::write(&plan, format!("[plan]\nname = \"Cut\"\n[announce]\n{hooks}{service}")).unwrap();
+        plan
+    };
+    let plan = write(hooks("/hook/one", "/hook/two"));
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    // The state an approval killed after queueing webhook 1 only would leave.
+    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let draft: serde_json::Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["state"] == "drafted")
+        .unwrap();
+    let key = draft["update"]["key"].as_str().unwrap().to_owned();
+    let approved = r#"{"state":"approved","v":1,"number":1,"who":{"v":1,"by":"Anna","at":"2026-11-29T12:00:00Z"},"edits":[]}"#;
+    let queued = serde_json::json!({ "state": "queued", "v": 1, "key": key, "webhook": 0, "hook": format!("Json {}", fakes.url("/hook/one")), "body": { "key": key } });
+    std::fs::write(&log, format!("{text}{approved}\n{queued}\n")).unwrap();
+    // The plan's webhooks swapped meanwhile: each delivery still goes where it was meant to.
+    let plan = write(hooks("/hook/two", "/hook/one"));
+    let out = restorectl().args(["announce", "deliver"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let one: Vec<String> = fakes.posts("one").into_iter().map(|(k, _)| k).collect();
+    let two: Vec<String> = fakes.posts("two").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(one, std::slice::from_ref(&key));
+    assert_eq!(two, [key]);
 }

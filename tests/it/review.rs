@@ -9,11 +9,15 @@ use crate::support::*;
 
 /// A live plan of two services, posting to `/hook/review` after review.
 fn review_plan(dir: &Path, srv: &TestServer) -> PathBuf {
+    review_plan_to(dir, &srv.url("/hook/review"))
+}
+
+/// The same, posting to `url`.
+fn review_plan_to(dir: &Path, url: &str) -> PathBuf {
     let d = dir.display();
     let mut plan = format!(
         "[plan]\nname = \"Review\"\norganization = \"Example\"\nlocales = [\"pl\", \"en\"]\n\
-         [announce]\nbatch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{}\"\n",
-        srv.url("/hook/review")
+         [announce]\nbatch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{url}\"\n"
     );
     // The website comes back well after the mail: two updates, then (a third) the closing one.
     for (id, pl, en, sleep) in [("mail", "poczta", "our e-mail", 0.0), ("web", "strona", "our website", 1.5)]
@@ -192,4 +196,63 @@ fn an_approval_cut_short_is_sent_by_the_next_run() {
     assert_eq!(posts.len(), 1, "{posts:#?}");
     assert!(posts[0]["key"].as_str().unwrap().starts_with("online-0002-"));
     assert_eq!(posts[0]["texts"]["en"], "Corrected.\n");
+}
+
+/// Two people approving the same update at the same moment: one approval, one refusal, one post.
+#[test]
+fn two_approvals_at_once_send_the_update_once() {
+    let fakes = crate::fakes::Fakes::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = review_plan_to(dir.path(), &fakes.url("/hook/slow"));
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let spawn = |by: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+            .args(["announce", "approve"])
+            .arg(&plan)
+            .args(["0001", "--by", by])
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| spawn("Anna").unwrap());
+        let b = s.spawn(|| spawn("Jan").unwrap());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let mut codes = [a.status.code(), b.status.code()];
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(2)], "{a:?} {b:?}");
+    assert_eq!(fakes.posts("slow").len(), 1);
+}
+
+/// A torn last line, cut inside a character, costs only itself; an approval refused for an unset
+/// variable decides nothing; a redirect is refused, not followed.
+#[test]
+fn the_review_survives_a_torn_journal_and_refuses_what_cannot_be_sent() {
+    let fakes = crate::fakes::Fakes::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = review_plan_to(dir.path(), &fakes.url("/hook/moved"));
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes.extend_from_slice("{\"state\":\"approved\",\"v\":1,\"number\":3,\"who\":{\"by\":\"Zo".as_bytes());
+    bytes.push("ż".as_bytes()[0]);
+    std::fs::write(&log, bytes).unwrap();
+    let listed = json(
+        &restorectl().args(["announce", "drafts", "--format", "json"]).arg(&plan).output().unwrap().stdout,
+    );
+    assert_eq!(listed["drafts"].as_array().unwrap().len(), 3, "{listed:#}");
+    // A redirect is refused, with where it pointed, and not followed.
+    let out =
+        restorectl().args(["announce", "approve"]).arg(&plan).args(["1", "--by", "Anna"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "302 Found: redirected to http://127.0.0.1:9/elsewhere: give the webhook its final URL"
+        ),
+        "{stderr}"
+    );
+    assert!(fakes.posts("moved").is_empty());
+    let text = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    assert_eq!(text.matches(r#""state":"refused""#).count(), 1);
+    assert_eq!(text.matches(r#""state":"delivered""#).count(), 0);
 }

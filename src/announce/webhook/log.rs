@@ -41,14 +41,42 @@ pub enum Record {
         #[serde(default)]
         reason: Option<String>,
     },
-    /// An update is to be posted to webhook number `webhook` with `body`.
-    Queued { v: u32, key: String, webhook: usize, body: serde_json::Value },
+    /// An update is to be posted to webhook `hook` (number `webhook` then) with `body`.
+    Queued {
+        v: u32,
+        key: String,
+        webhook: usize,
+        #[serde(default)]
+        hook: String,
+        body: serde_json::Value,
+    },
     /// It was accepted (2xx).
-    Delivered { v: u32, key: String, webhook: usize },
-    /// It was refused for good (a 4xx other than 429): never retried.
-    Refused { v: u32, key: String, webhook: usize, status: u16, body: String },
-    /// The Statuspage incident webhook `webhook` created: later updates go to it.
-    Incident { v: u32, webhook: usize, id: String },
+    Delivered {
+        v: u32,
+        key: String,
+        webhook: usize,
+        #[serde(default)]
+        hook: String,
+    },
+    /// It was refused for good (a 4xx other than 429, a redirect, a request that cannot be
+    /// made): never retried.
+    Refused {
+        v: u32,
+        key: String,
+        webhook: usize,
+        #[serde(default)]
+        hook: String,
+        status: u16,
+        body: String,
+    },
+    /// The Statuspage incident webhook `hook` created: later updates go to it.
+    Incident {
+        v: u32,
+        webhook: usize,
+        #[serde(default)]
+        hook: String,
+        id: String,
+    },
 }
 
 impl Record {
@@ -62,16 +90,18 @@ impl Record {
         Record::Rejected { v: VERSION, number, who, reason }
     }
     pub fn queued(d: &Delivery) -> Self {
-        Record::Queued { v: VERSION, key: d.key.clone(), webhook: d.webhook, body: d.body.clone() }
+        let (key, webhook, hook, body) = (d.key.clone(), d.webhook, d.hook.clone(), d.body.clone());
+        Record::Queued { v: VERSION, key, webhook, hook, body }
     }
-    pub fn delivered(key: &str, webhook: usize) -> Self {
-        Record::Delivered { v: VERSION, key: key.to_owned(), webhook }
+    pub fn delivered(d: &Delivery) -> Self {
+        Record::Delivered { v: VERSION, key: d.key.clone(), webhook: d.webhook, hook: d.hook.clone() }
     }
-    pub fn refused(key: &str, webhook: usize, status: u16, body: String) -> Self {
-        Record::Refused { v: VERSION, key: key.to_owned(), webhook, status, body }
+    pub fn refused(d: &Delivery, status: u16, body: String) -> Self {
+        let (key, webhook, hook) = (d.key.clone(), d.webhook, d.hook.clone());
+        Record::Refused { v: VERSION, key, webhook, hook, status, body }
     }
-    pub fn incident(webhook: usize, id: String) -> Self {
-        Record::Incident { v: VERSION, webhook, id }
+    pub fn incident(webhook: usize, hook: &str, id: String) -> Self {
+        Record::Incident { v: VERSION, webhook, hook: hook.to_owned(), id }
     }
 
     fn version(&self) -> u32 {
@@ -148,20 +178,36 @@ fn open(path: &Path) -> std::io::Result<File> {
 /// Every record of this version in `log`, in order (unreadable lines, such as a torn last one,
 /// are skipped).
 pub fn read(log: &Path) -> Vec<Record> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<Record>(l).ok())
+    // Line by line as bytes: a torn line (even one cut inside a character) costs only itself.
+    let bytes = std::fs::read(log).unwrap_or_default();
+    bytes
+        .split(|&b| b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<Record>(l).ok())
         .filter(|r| r.version() == VERSION)
         .collect()
 }
 
-/// Deliveries queued and neither delivered nor refused, in order.
-pub fn undelivered(records: &[Record]) -> Vec<Delivery> {
-    let done: HashSet<(&str, usize)> = records
+/// Which webhook a record means: the one of the plan that is `hook` (records of older
+/// versions name none: their number then).
+pub fn resolve(hook: &str, webhook: usize, hooks: &[String]) -> Option<usize> {
+    if hook.is_empty() {
+        (webhook < hooks.len()).then_some(webhook)
+    } else {
+        hooks.iter().position(|h| h == hook)
+    }
+}
+
+/// Deliveries queued and neither delivered nor refused, in order, with where each goes now
+/// (`hooks`: the plan's webhooks' identities); `None` for a webhook no longer in the plan.
+pub fn undelivered(records: &[Record], hooks: &[String]) -> Vec<(Delivery, Option<usize>)> {
+    // A webhook is its identity where the record gives one, its number in older records.
+    let which =
+        |hook: &str, webhook: usize| if hook.is_empty() { format!("#{webhook}") } else { hook.to_owned() };
+    let done: HashSet<(&str, String)> = records
         .iter()
         .filter_map(|r| match r {
-            Record::Delivered { key, webhook, .. } | Record::Refused { key, webhook, .. } => {
-                Some((key.as_str(), *webhook))
+            Record::Delivered { key, webhook, hook, .. } | Record::Refused { key, webhook, hook, .. } => {
+                Some((key.as_str(), which(hook, *webhook)))
             }
             _ => None,
         })
@@ -170,48 +216,53 @@ pub fn undelivered(records: &[Record]) -> Vec<Delivery> {
     records
         .iter()
         .filter_map(|r| match r {
-            Record::Queued { key, webhook, body, .. }
-                if !done.contains(&(key.as_str(), *webhook)) && seen.insert((key.as_str(), *webhook)) =>
+            Record::Queued { key, webhook, hook, body, .. }
+                if !done.contains(&(key.as_str(), which(hook, *webhook)))
+                    && seen.insert((key.as_str(), which(hook, *webhook))) =>
             {
-                Some(Delivery { key: key.clone(), webhook: *webhook, body: body.clone() })
+                let now = resolve(hook, *webhook, hooks);
+                let d = Delivery {
+                    key: key.clone(),
+                    webhook: now.unwrap_or(*webhook),
+                    hook: hook.clone(),
+                    body: body.clone(),
+                };
+                Some((d, now))
             }
             _ => None,
         })
         .collect()
 }
 
-/// Every (key, webhook) ever queued.
-pub fn queued(records: &[Record]) -> HashSet<(String, usize)> {
+/// How many deliveries were refused for good.
+pub fn refused(records: &[Record]) -> usize {
+    records.iter().filter(|r| matches!(r, Record::Refused { .. })).count()
+}
+
+/// Every (key, webhook now) ever queued.
+pub fn queued(records: &[Record], hooks: &[String]) -> HashSet<(String, usize)> {
     records
         .iter()
         .filter_map(|r| match r {
-            Record::Queued { key, webhook, .. } => Some((key.clone(), *webhook)),
+            Record::Queued { key, webhook, hook, .. } => Some((key.clone(), resolve(hook, *webhook, hooks)?)),
             _ => None,
         })
         .collect()
 }
 
-/// The Statuspage incident of each webhook that created one.
-pub fn incidents(records: &[Record]) -> HashMap<usize, String> {
+/// The Statuspage incident of each webhook (by its place in the plan now) that created one.
+pub fn incidents(records: &[Record], hooks: &[String]) -> HashMap<usize, String> {
     records
         .iter()
         .filter_map(|r| match r {
-            Record::Incident { webhook, id, .. } => Some((*webhook, id.clone())),
+            Record::Incident { webhook, hook, id, .. } => Some((resolve(hook, *webhook, hooks)?, id.clone())),
             _ => None,
         })
         .collect()
 }
 
-/// Updates approved whose deliveries were never queued (the approval was cut short), with their
-/// corrections.
-pub fn approved_unqueued(records: &[Record]) -> Vec<Update> {
-    let queued: HashSet<&str> = records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Queued { key, .. } => Some(key.as_str()),
-            _ => None,
-        })
-        .collect();
+/// Every approved update, with its corrections (its deliveries are queued where they are not yet).
+pub fn approved(records: &[Record]) -> Vec<Update> {
     let approved: HashMap<u32, &[(String, String)]> = records
         .iter()
         .filter_map(|r| match r {
@@ -222,7 +273,7 @@ pub fn approved_unqueued(records: &[Record]) -> Vec<Update> {
     records
         .iter()
         .filter_map(|r| match r {
-            Record::Drafted { number, update, .. } if !queued.contains(update.key.as_str()) => {
+            Record::Drafted { number, update, .. } => {
                 let mut update = update.clone();
                 update.edit(approved.get(number)?);
                 Some(update)

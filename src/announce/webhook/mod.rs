@@ -45,8 +45,9 @@ impl Poster {
     pub fn new(plan: Arc<Plan>, dir: &Path, deliver_command: String) -> Self {
         let log = Arc::new(Log::new(dir));
         let records = log.read();
+        let hooks = identities(&plan);
         let mut poster = Poster {
-            queued: log::queued(&records),
+            queued: log::queued(&records, &hooks),
             senders: Vec::new(),
             tasks: Vec::new(),
             runtime: tokio::runtime::Builder::new_multi_thread()
@@ -60,12 +61,18 @@ impl Poster {
             log,
             deliver_command,
         };
-        poster.spawn(&log::incidents(&records));
-        for d in log::undelivered(&records) {
-            poster.dispatch(d);
+        poster.spawn(&log::incidents(&records, &hooks));
+        for (d, now) in log::undelivered(&records, &hooks) {
+            match now {
+                Some(_) => poster.dispatch(d),
+                None => eprintln!(
+                    "warning: update {} was queued for a webhook that is no longer in the plan; it is not sent",
+                    d.key
+                ),
+            }
         }
-        // Approved, and the approval ended before it queued them.
-        for update in log::approved_unqueued(&records) {
+        // Approved, where an approval ended before it queued them all.
+        for update in log::approved(&records) {
             poster.send(&update);
         }
         poster
@@ -105,6 +112,7 @@ impl Poster {
             let d = Delivery {
                 key: update.key.clone(),
                 webhook,
+                hook: identity(hook),
                 body: payload::payload(&self.plan, hook, update),
             };
             self.log.append(&Record::queued(&d));
@@ -142,7 +150,11 @@ impl Poster {
             // What is still retrying stays journaled for the next run.
             runtime.shutdown_background();
         }
-        let left = log::undelivered(&self.log.read());
+        let records = self.log.read();
+        let left: Vec<Delivery> = log::undelivered(&records, &identities(&self.plan))
+            .into_iter()
+            .filter_map(|(d, now)| now.map(|_| d))
+            .collect();
         let secrets = Secrets::from_env(&self.plan).unwrap_or_default();
         let mut per_hook: BTreeMap<usize, usize> = BTreeMap::new();
         for d in &left {
@@ -159,6 +171,15 @@ impl Poster {
         }
         left.len()
     }
+}
+
+/// What a webhook is, whatever its place in the plan: its format and its URL as written.
+pub fn identity(hook: &crate::plan::Webhook) -> String {
+    format!("{:?} {}", hook.format, hook.url.raw())
+}
+
+fn identities(plan: &Plan) -> Vec<String> {
+    plan.announce.webhooks.iter().map(identity).collect()
 }
 
 /// Webhook `index` of the plan with its secrets resolved; `None` (said once) when one is missing.
@@ -187,7 +208,7 @@ pub fn deliver_now(plan: &Plan, dir: &Path, update: &Update) -> usize {
     let plan = Arc::new(plan.clone());
     let log = Arc::new(Log::new(dir));
     let records = log.read();
-    let incidents = log::incidents(&records);
+    let incidents = log::incidents(&records, &identities(&plan));
     let secrets = Secrets::from_env(&plan).unwrap_or_default();
     runtime.block_on(async {
         let mut tasks = Vec::new();
@@ -196,6 +217,7 @@ pub fn deliver_now(plan: &Plan, dir: &Path, update: &Update) -> usize {
             let d = Delivery {
                 key: update.key.clone(),
                 webhook: index,
+                hook: identity(hook),
                 body: payload::payload(&plan, hook, update),
             };
             log.append(&Record::queued(&d));
@@ -204,9 +226,14 @@ pub fn deliver_now(plan: &Plan, dir: &Path, update: &Update) -> usize {
             drop(tx);
             let incident = incidents.get(&index).cloned();
             let progress = Progress::new();
-            tasks.push(tokio::spawn(worker::run(t, rx, log.clone(), incident, secrets.clone(), progress)));
+            progress.queued();
+            tasks.push(progress.clone());
+            tokio::spawn(worker::run(t, rx, log.clone(), incident, secrets.clone(), progress));
         }
-        futures::future::join_all(tasks).await;
+        // Until each webhook answered, or stopped making progress: what is left stays queued.
+        while !tasks.iter().all(|p| p.settled(STALL)) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     });
     log.read().iter().filter(|r| matches!(r, Record::Delivered { key, .. } if *key == update.key)).count()
 }
@@ -214,7 +241,16 @@ pub fn deliver_now(plan: &Plan, dir: &Path, update: &Update) -> usize {
 /// Sends what earlier runs left undelivered, outside any run (`restorectl announce deliver`);
 /// returns how many deliveries are still left.
 pub fn deliver_pending(plan: Arc<Plan>, dir: &Path, deliver_command: String) -> usize {
-    Poster::new(plan, dir, deliver_command).finish(None)
+    Poster::new(plan, dir, deliver_command).finish(Some(STALL))
+}
+
+/// How long an end of deliveries (a run's, `announce approve|deliver`) waits for an endpoint that
+/// makes no progress: after that what is left stays queued.
+pub const STALL: Duration = Duration::from_secs(5);
+
+/// How many deliveries in `dir` were refused for good.
+pub fn refused(dir: &Path) -> usize {
+    log::refused(&Log::new(dir).read())
 }
 
 /// The component states a Statuspage webhook of `plan` would publish, from `states`.

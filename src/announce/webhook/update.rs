@@ -31,8 +31,11 @@ impl Update {
     }
 }
 
+/// One update's delivery to one webhook: `webhook` is its place in the plan now, `hook` what it
+/// is (so that a journal outlives the plan's webhooks being reordered).
 pub struct Delivery {
     pub key: String,
     pub webhook: usize,
+    pub hook: String,
     pub body: serde_json::Value,
 }

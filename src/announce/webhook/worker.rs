@@ -71,7 +71,9 @@ pub async fn run(
     secrets: Secrets,
     progress: Arc<Progress>,
 ) {
-    let Ok(client) = reqwest::Client::builder().timeout(TIMEOUT).build() else { return };
+    let client =
+        reqwest::Client::builder().timeout(TIMEOUT).redirect(reqwest::redirect::Policy::none()).build();
+    let Ok(client) = client else { return };
     let mut last: Option<Instant> = None;
     while let Some(d) = rx.recv().await {
         deliver(&target, &d, &client, &log, &mut incident, &mut last, &secrets).await;
@@ -111,17 +113,24 @@ async fn deliver(
         let wait = match req.send().await {
             Ok(r) if r.status().is_success() => {
                 if t.format == WebhookFormat::Statuspage && incident.is_none() {
-                    let created: Option<String> = r
-                        .json::<serde_json::Value>()
-                        .await
-                        .ok()
-                        .and_then(|v| v["id"].as_str().map(str::to_owned));
-                    if let Some(id) = created {
-                        log.append(&Record::incident(t.index, id.clone()));
-                        *incident = Some(id);
+                    let answer = r.json::<serde_json::Value>().await.ok();
+                    let id = answer.as_ref().map(|v| &v["id"]).and_then(|id| match id {
+                        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    });
+                    match id {
+                        Some(id) => {
+                            log.append(&Record::incident(t.index, &d.hook, id.clone()));
+                            *incident = Some(id);
+                        }
+                        None => eprintln!(
+                            "error: {} accepted update {} but its answer names no incident id: each later update will open a new incident",
+                            t.name, d.key
+                        ),
                     }
                 }
-                log.append(&Record::delivered(&d.key, t.index));
+                log.append(&Record::delivered(d));
                 return;
             }
             Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => retry_after(&r).unwrap_or(backoff),
@@ -131,12 +140,30 @@ async fn deliver(
                 *incident = None;
                 Duration::ZERO
             }
+            // A redirect is not followed (it would lose the body, or take a secret header to
+            // another host): the webhook's URL must be its final one.
+            Ok(r) if r.status().is_redirection() => {
+                let to =
+                    r.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or("?");
+                let why = secrets.redact(&format!("redirected to {to}: give the webhook its final URL"));
+                eprintln!("error: {} refused update {}: {}: {why}", t.name, d.key, r.status());
+                log.append(&Record::refused(d, r.status().as_u16(), why));
+                return;
+            }
             Ok(r) => {
                 let status = r.status();
-                let body: String = r.text().await.unwrap_or_default().chars().take(BODY).collect();
-                let body = secrets.redact(body.trim());
+                let body = secrets.redact(r.text().await.unwrap_or_default().trim());
+                let body: String = body.chars().take(BODY).collect();
                 eprintln!("error: {} refused update {}: {status}: {body}", t.name, d.key);
-                log.append(&Record::refused(&d.key, t.index, status.as_u16(), body));
+                log.append(&Record::refused(d, status.as_u16(), body));
+                return;
+            }
+            // A request that cannot even be made (a header with a control character): no retry
+            // will make it.
+            Err(e) if e.is_builder() => {
+                let why = secrets.redact(&format!("the request cannot be made: {e}"));
+                eprintln!("error: {} refused update {}: {why}", t.name, d.key);
+                log.append(&Record::refused(d, 0, why));
                 return;
             }
             Err(_) => backoff,
