@@ -291,7 +291,8 @@ fn online_exactly_at_the_rto_meets_it() {
         .unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{log}");
-    assert!(!log.contains("RTO"), "{log}");
+    // (At risk at 80 % of its RTO, as the log says, but not missed.)
+    assert!(!log.contains("not online within its RTO"), "{log}");
     let announcements = std::fs::read_dir(dir.path().join(".restorectl/dry-run/announcements")).unwrap();
     assert!(
         !announcements
