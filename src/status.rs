@@ -53,6 +53,19 @@ impl Snapshot {
     }
 }
 
+/// Which services are healthy now (`preview`): every service probed, `jobs` at a time, keeping
+/// only the verdict, not the details.
+pub async fn healthy(plan: &Plan, prober: &Prober, jobs: usize) -> Vec<usize> {
+    let mut up: Vec<usize> = futures::stream::iter(0..plan.services.len())
+        .map(|i| async move { (i, prober.probe_all(&plan.services[i].checks).await.healthy == Some(true)) })
+        .buffer_unordered(jobs.max(1))
+        .filter_map(|(i, up)| async move { up.then_some(i) })
+        .collect()
+        .await;
+    up.sort_unstable();
+    up
+}
+
 /// Probes `selected` services (all when empty), at most `jobs` at a time.
 pub async fn probe(plan: &Plan, graph: &Graph, prober: &Prober, selected: &[usize], jobs: usize) -> Snapshot {
     let start = Instant::now();

@@ -17,8 +17,10 @@ use crate::human::human_duration;
 use crate::plan::{Action, Plan};
 use crate::runner::{self, RunConfig};
 use crate::sim::{Scenario, SimExecutor};
-use crate::status::Condition;
 use crate::tally::Tally;
+
+/// How many services are probed at once at least (as `status` does by default).
+const PROBES: usize = 64;
 
 pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
     let loaded = match super::open(path) {
@@ -30,9 +32,9 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
         Err(exit) => return exit,
     };
     let plan = &loaded.plan;
-    let snap = super::runtime().block_on(crate::status::probe(plan, &loaded.graph, &prober, &[], jobs));
-    let healthy: HashSet<usize> =
-        snap.services.iter().filter(|s| s.state == Condition::Healthy).map(|s| s.index).collect();
+    // Probing is waiting on the network: more at once than the run's jobs.
+    let probing = crate::status::healthy(plan, &prober, jobs.max(PROBES));
+    let healthy: HashSet<usize> = super::runtime().block_on(probing).into_iter().collect();
     // The restoration of the rest, simulated from the live state.
     let scenario = Scenario { healthy, ..Scenario::default() };
     let exec = Arc::new(SimExecutor::new(plan, &scenario, 0));
