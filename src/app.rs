@@ -10,6 +10,7 @@ mod demo;
 mod graph;
 mod help;
 mod history;
+mod journal;
 mod logs;
 mod preview;
 mod review;
@@ -38,6 +39,9 @@ pub fn run(cli: Cli) -> Exit {
         },
         Command::Schema => schema::run(),
         Command::History { plan, state, format } => history::run(&plan, state.as_deref(), format),
+        Command::Journal { action: crate::cli::JournalAction::Verify { plan, state, head } } => {
+            journal::verify(&plan, state.as_deref(), head.as_deref())
+        }
         Command::Logs { plan, id, run, attempt, follow, state } => {
             logs::run(&logs::Request { plan, id, run, attempt, follow, state })
         }

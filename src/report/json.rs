@@ -53,9 +53,11 @@ pub fn report<'a>(
             failed: tally.count(State::Failed),
             blocked: tally.count(State::Blocked),
             pending: tally.count(State::Pending),
+            skipped: tally.count(State::Skipped),
         },
         services,
         rto_misses,
+        journal_head: None,
     }
 }
 
@@ -69,6 +71,9 @@ pub struct Report<'a> {
     counts: Counts,
     services: Vec<ServiceRow<'a>>,
     rto_misses: serde_json::Value,
+    /// The journal's head as the run ended (live runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_head: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -78,6 +83,7 @@ struct Counts {
     failed: usize,
     blocked: usize,
     pending: usize,
+    skipped: usize,
 }
 
 #[derive(Serialize)]

@@ -1,12 +1,14 @@
 //! `journal.jsonl`: an append-only JSON-lines file of every event of every run on a state
 //! directory, each record versioned, written (and, for live runs, fsynced in groups) before the
-//! runner acts on it. A lock keeps a second run out.
+//! runner acts on it. A lock keeps a second run out. Tamper-evident: every record begins with
+//! `"prev"`, the SHA-256 of the line before it (`chain.rs`), and each run ends with its head.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use super::chain;
 use super::dir::StateDir;
 use super::error::StateError;
 use super::records::{RunHeader, VERSION, fingerprint};
@@ -26,6 +28,8 @@ pub struct Journal {
     error: Option<std::io::Error>,
     path: std::path::PathBuf,
     scratch: Vec<u8>,
+    /// The hash of the last line written: the next record's `prev`.
+    last: chain::Hash,
 }
 
 impl Journal {
@@ -65,6 +69,7 @@ impl Journal {
         mode: RunMode,
     ) -> Result<Journal, StateError> {
         cut_torn_tail(path).map_err(StateError::io("repair the journal", path))?;
+        let last = chain::last_hash(path).map_err(StateError::io("read the journal", path))?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -80,6 +85,7 @@ impl Journal {
             error: None,
             path: path.to_path_buf(),
             scratch: Vec::new(),
+            last,
         };
         let header = RunHeader {
             id,
@@ -108,10 +114,19 @@ impl Journal {
         self.write_line(&line);
     }
 
+    /// Writes one record (`{…}\n`), chained: `"prev"` first, then the record's own fields.
     fn write_line(&mut self, line: &[u8]) {
-        if let Err(e) = self.out.write_all(line) {
+        let line = chain::link(&self.last, line);
+        self.last = chain::hash(&line[..line.len() - 1]);
+        if let Err(e) = self.out.write_all(&line) {
             self.error.get_or_insert(e);
         }
+    }
+
+    /// The hash of the last record written: what `journal verify --head` checks the journal
+    /// against.
+    pub fn head(&self) -> String {
+        chain::hex(&self.last)
     }
 }
 
@@ -141,6 +156,11 @@ impl Reporter for Journal {
     }
 
     fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), WriteError> {
+        // The run's end, and the head of the chain as it ends (printed for the operators too).
+        let head = self.head();
+        let record =
+            serde_json::json!({ "v": VERSION, "time": now(), "end": { "run": self.id, "head": head } });
+        self.write(&record);
         self.sync(true);
         self.error.take().map_or(Ok(()), |e| Err(WriteError::at(&self.path)(e)))
     }

@@ -13,6 +13,7 @@
 //! dry-run/                       a dry run's own state directory, never the live one
 //! ```
 
+pub mod chain;
 pub mod confirmation;
 mod dir;
 mod error;

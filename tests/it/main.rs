@@ -13,6 +13,7 @@ mod fakes;
 mod feeds;
 mod graph;
 mod help;
+mod journal_chain;
 mod messages;
 mod partial;
 mod pipes;

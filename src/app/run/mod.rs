@@ -269,10 +269,17 @@ impl Reporters {
         }
         let plan = &loaded.plan;
         let misses = self.tally.rto_misses(plan);
+        // The journal's head as the run ends (live runs): `journal verify --head` checks it later.
+        let state = StateDir::for_plan(&args.plan, args.state.as_deref());
+        let head = (!args.dry_run)
+            .then(|| crate::state::chain::last_hash(&state.journal()).ok())
+            .flatten()
+            .map(|h| crate::state::chain::hex(&h));
         match args.format {
             ReportFormat::Json => {
                 let misses = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
-                let report = report::json::report(&self.tally, plan, &loaded.graph, mode(args), misses);
+                let mut report = report::json::report(&self.tally, plan, &loaded.graph, mode(args), misses);
+                report.journal_head = head.clone();
                 // Streamed: the report of a large plan is tens of megabytes.
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 let written = serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from);
@@ -286,6 +293,9 @@ impl Reporters {
                 text += &report::rto::human(plan, &loaded.graph, &self.tally, &misses);
                 if args.dry_run {
                     text += &format!("\n{}", report::gantt::render(plan, &loaded.graph, &self.tally));
+                }
+                if let Some(head) = &head {
+                    text += &format!("journal head {head} (restorectl journal verify --head {head})\n");
                 }
                 crate::term::print_report(&text).map_err(Error::Report)?;
             }

@@ -3,7 +3,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod format;
+mod review;
+pub use format::ReportFormat;
+pub use review::{AnnounceDirs, DraftArgs, JournalAction, Review};
 
 /// Bring an organisation's IT services back after a major outage: in phases, in dependency order,
 /// verified, resumable, and with customer updates as each service comes back.
@@ -131,6 +136,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = AnnounceFormat::Md)]
         format: AnnounceFormat,
     },
+    /// The journal's integrity: `verify` checks its hash chain (and, with --head, its end).
+    Journal {
+        #[command(subcommand)]
+        action: JournalAction,
+    },
     /// The runs in the journal: when, how they ended, what they restored, who confirmed what.
     ///
     /// Exit codes: 0, 2 no journal (or invalid plan or flags).
@@ -180,14 +190,6 @@ impl Command {
     pub fn is_live_run(&self) -> bool {
         matches!(self, Command::Run(args) if !args.dry_run)
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// For people: coloured on a terminal, plain otherwise.
-    Human,
-    /// For machines: JSON on stdout.
-    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -309,69 +311,6 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
         Ok(f) if (0.0..1.0).contains(&f) => Ok(f),
         _ => Err("must be a fraction from 0 to below 1, e.g. 0.2".into()),
     }
-}
-
-/// With `[announce] publish = "review"`, a live run's updates reach the webhooks only once a
-/// person approves them.
-#[derive(Debug, Subcommand)]
-pub enum Review {
-    /// Approve a drafted update (optionally with corrected text) and send it to the webhooks.
-    Approve {
-        #[command(flatten)]
-        draft: DraftArgs,
-        /// Replace the text in one language with a corrected Markdown file (repeatable).
-        #[arg(long = "text", value_name = "LOCALE=FILE")]
-        texts: Vec<String>,
-    },
-    /// Reject a drafted update: it is never sent.
-    Reject {
-        #[command(flatten)]
-        draft: DraftArgs,
-        /// Why (recorded).
-        #[arg(long, value_name = "TEXT")]
-        reason: Option<String>,
-    },
-    /// Send what earlier runs could not deliver to the webhooks, without a run.
-    Deliver {
-        /// The plan's TOML file.
-        plan: PathBuf,
-        #[command(flatten)]
-        dirs: AnnounceDirs,
-    },
-    /// List the drafted updates and what became of them.
-    Drafts {
-        /// The plan's TOML file.
-        plan: PathBuf,
-        #[command(flatten)]
-        dirs: AnnounceDirs,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-        format: ReportFormat,
-    },
-}
-
-/// Which drafted update, and who decides.
-#[derive(Debug, Args)]
-pub struct DraftArgs {
-    /// The plan's TOML file.
-    pub plan: PathBuf,
-    /// The update's number, as the run printed it (`0007`).
-    pub number: u32,
-    /// Who decides (recorded with the account and host).
-    #[arg(long, value_name = "NAME")]
-    pub by: String,
-    #[command(flatten)]
-    pub dirs: AnnounceDirs,
-}
-
-/// Where the announcements are.
-#[derive(Debug, Args)]
-pub struct AnnounceDirs {
-    /// The state directory of the run (default: `.restorectl/` next to the plan).
-    #[arg(long, value_name = "DIR")]
-    pub state: Option<PathBuf>,
-    /// The run's announcements directory, if it was given one (default: `<state>/announcements/`).
-    #[arg(long, value_name = "DIR")]
-    pub announce_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

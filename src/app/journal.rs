@@ -1,0 +1,50 @@
+//! `restorectl journal verify`: is the journal as the runs wrote it? Its hash chain shows an
+//! edited, removed or reordered record at the line after it; the head a run printed shows a
+//! journal cut short.
+
+use std::path::Path;
+
+use crate::exit::Exit;
+use crate::state::StateDir;
+use crate::state::chain::{self, Break};
+
+pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>) -> Exit {
+    let path = StateDir::for_plan(plan, state).journal();
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read the journal {}: {e}", path.display());
+            return Exit::Invalid;
+        }
+    };
+    match chain::verify(&bytes, head) {
+        Ok(lines) => {
+            let ended = if head.is_some() { ", ending at the head given" } else { "" };
+            println!("journal {}: intact, {lines} records{ended}", path.display());
+            Exit::Ok
+        }
+        Err(Break::Link { line: 1 }) => {
+            println!(
+                "journal {}: line 1 does not begin the chain: it was edited, or lines before it removed or moved",
+                path.display()
+            );
+            Exit::Failures
+        }
+        Err(Break::Link { line }) => {
+            println!(
+                "journal {}: line {line} does not follow line {}: line {} was edited, or lines were removed or moved between them",
+                path.display(),
+                line - 1,
+                line - 1
+            );
+            Exit::Failures
+        }
+        Err(Break::Head { lines, found }) => {
+            println!(
+                "journal {}: ends at line {lines} (hash {found}), not at the head given: it was cut short, or its last line edited",
+                path.display()
+            );
+            Exit::Failures
+        }
+    }
+}
