@@ -39,8 +39,8 @@ pub fn run(cli: Cli) -> Exit {
         },
         Command::Schema => schema::run(),
         Command::History { plan, state, format } => history::run(&plan, state.as_deref(), format),
-        Command::Journal { action: crate::cli::JournalAction::Verify { plan, state, head } } => {
-            journal::verify(&plan, state.as_deref(), head.as_deref())
+        Command::Journal { action: crate::cli::JournalAction::Verify { plan, state, head, verify_key } } => {
+            journal::verify(&plan, state.as_deref(), head.as_deref(), verify_key.as_deref())
         }
         Command::Logs { plan, id, run, attempt, follow, state } => {
             logs::run(&logs::Request { plan, id, run, attempt, follow, state })

@@ -8,7 +8,14 @@ use crate::exit::Exit;
 use crate::state::StateDir;
 use crate::state::chain::{self, Break};
 
-pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>) -> Exit {
+pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option<&Path>) -> Exit {
+    let key = match key.map(read_key).transpose() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
     let path = StateDir::for_plan(plan, state).journal();
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -20,7 +27,18 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>) -> Exit {
     match chain::verify(&bytes, head) {
         Ok(lines) => {
             let ended = if head.is_some() { ", ending at the head given" } else { "" };
-            println!("journal {}: intact, {lines} records{ended}", path.display());
+            let signed = match key.as_ref().map(|k| chain::verify_signatures(&bytes, k)) {
+                None => String::new(),
+                Some(Ok(runs)) => format!(", every run's end signed by the key given ({runs})"),
+                Some(Err(line)) => {
+                    println!(
+                        "journal {}: the run ending at line {line} is not signed by the key given",
+                        path.display()
+                    );
+                    return Exit::Failures;
+                }
+            };
+            println!("journal {}: intact, {lines} records{ended}{signed}", path.display());
             Exit::Ok
         }
         Err(Break::Link { line: 1 }) => {
@@ -47,4 +65,12 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>) -> Exit {
             Exit::Failures
         }
     }
+}
+
+/// An Ed25519 public key from a PEM file (`openssl pkey -pubout`).
+fn read_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, String> {
+    use ed25519_dalek::pkcs8::DecodePublicKey;
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    ed25519_dalek::VerifyingKey::from_public_key_pem(&pem)
+        .map_err(|e| format!("{} is not an Ed25519 public key in PEM: {e}", path.display()))
 }

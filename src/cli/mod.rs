@@ -261,6 +261,10 @@ pub struct RunArgs {
     /// Skipped services to count as online, so that what depends on them goes on.
     #[arg(long, value_name = "ID", value_delimiter = ',', help_heading = "Partial runs")]
     pub assume_online: Vec<String>,
+    /// Sign the journal's head as the run ends with this Ed25519 private key (PKCS#8 PEM, as
+    /// `openssl genpkey -algorithm ed25519` writes it); `journal verify --verify-key` checks it.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
     /// Only what failed or was blocked in the last run (and what that depends on that is down).
     #[arg(long, help_heading = "Partial runs", conflicts_with = "only")]
     pub retry_failed: bool,

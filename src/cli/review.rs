@@ -59,6 +59,9 @@ pub enum JournalAction {
         /// The head a run printed as it ended (`journal head …`): the journal must end there.
         #[arg(long, value_name = "HASH")]
         head: Option<String>,
+        /// Every run's end must be signed by the private key of this Ed25519 public key (PEM).
+        #[arg(long, value_name = "FILE")]
+        verify_key: Option<PathBuf>,
     },
 }
 

@@ -14,7 +14,40 @@ pub fn hash(line: &[u8]) -> Hash {
 }
 
 pub fn hex(h: &Hash) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
+    hex_bytes(h)
+}
+
+pub fn hex_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Checks that every run's `end` record carries a valid signature, by `key`, of the head it names
+/// (the hash of the record before it); returns how many, or the first line (1-based) where one
+/// is missing or wrong.
+pub fn verify_signatures(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Result<usize, usize> {
+    let mut ends = 0;
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let Ok(record) = serde_json::from_slice::<serde_json::Value>(line) else { continue };
+        let Some(end) = record.get("end") else { continue };
+        ends += 1;
+        // The head signed is the one the record follows (its `prev`), not a value it merely claims.
+        let signed = (|| {
+            let head = end["head"].as_str().filter(|h| Some(*h) == record["prev"].as_str())?;
+            let sig = ed25519_dalek::Signature::from_slice(&unhex(end["signature"].as_str()?)?).ok()?;
+            key.verify_strict(head.as_bytes(), &sig).ok()
+        })();
+        if signed.is_none() {
+            return Err(i + 1);
+        }
+    }
+    Ok(ends)
 }
 
 /// `{…}\n` with `"prev":"<hex of prev>",` first in the object.

@@ -30,6 +30,8 @@ pub struct Journal {
     scratch: Vec<u8>,
     /// The hash of the last line written: the next record's `prev`.
     last: chain::Hash,
+    /// Signs the head as the run ends (`run --sign-key`).
+    sign: Option<ed25519_dalek::SigningKey>,
 }
 
 impl Journal {
@@ -86,6 +88,7 @@ impl Journal {
             path: path.to_path_buf(),
             scratch: Vec::new(),
             last,
+            sign: None,
         };
         let header = RunHeader {
             id,
@@ -123,6 +126,11 @@ impl Journal {
         }
     }
 
+    /// Signs the head this run ends with (its last record before the `end` one) with `key`.
+    pub fn sign_with(&mut self, key: ed25519_dalek::SigningKey) {
+        self.sign = Some(key);
+    }
+
     /// The hash of the last record written: what `journal verify --head` checks the journal
     /// against.
     pub fn head(&self) -> String {
@@ -158,8 +166,12 @@ impl Reporter for Journal {
     fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), WriteError> {
         // The run's end, and the head of the chain as it ends (printed for the operators too).
         let head = self.head();
-        let record =
-            serde_json::json!({ "v": VERSION, "time": now(), "end": { "run": self.id, "head": head } });
+        let mut end = serde_json::json!({ "run": self.id, "head": head });
+        if let Some(key) = &self.sign {
+            use ed25519_dalek::Signer;
+            end["signature"] = serde_json::json!(chain::hex_bytes(&key.sign(head.as_bytes()).to_bytes()));
+        }
+        let record = serde_json::json!({ "v": VERSION, "time": now(), "end": end });
         self.write(&record);
         self.sync(true);
         self.error.take().map_or(Ok(()), |e| Err(WriteError::at(&self.path)(e)))

@@ -71,3 +71,53 @@ fn the_journal_verifies_and_any_tampering_is_found_at_its_line() {
         restorectl().args(["journal", "verify", "--state", "/nonexistent"]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `run --sign-key` signs the head each run ends with; `journal verify --verify-key` checks every
+/// run's end against the public key, and names a run signed by another key, or not at all.
+#[test]
+fn a_signed_journal_verifies_with_its_key_and_not_with_another() {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"touch\", \"{d}/db.up\"]\n"
+        ),
+    );
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+    let write = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let private = write("key.pem", key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string());
+    let public = write("pub.pem", key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap());
+    let other_public = write("other.pem", other.verifying_key().to_public_key_pem(LineEnding::LF).unwrap());
+    restorectl().args(["run", "--progress", "none", "--sign-key"]).arg(&private).arg(&plan).assert().code(0);
+    let verify = |key: &std::path::Path| {
+        let out =
+            restorectl().args(["journal", "verify", "--verify-key"]).arg(key).arg(&plan).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, text) = verify(&public);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.ends_with(", every run's end signed by the key given (1)\n"), "{text}");
+    let (code, text) = verify(&other_public);
+    assert_eq!(code, Some(1));
+    assert!(text.contains("is not signed by the key given"), "{text}");
+    // A run without the key: its end is unsigned.
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    assert_eq!(verify(&public).0, Some(1));
+    // A key that is not one.
+    let out = restorectl()
+        .args(["run", "--progress", "none", "--sign-key"])
+        .arg(&public)
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an Ed25519 private key in PKCS#8 PEM"));
+}

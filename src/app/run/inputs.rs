@@ -126,3 +126,13 @@ pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Re
     let by = std::env::var("USER").ok().or_else(|| Some("an operator".into()));
     Ok(Selection { out, skipped, reason: args.reason.clone().unwrap_or_default(), by })
 }
+
+/// `--sign-key`: an Ed25519 private key in PKCS#8 PEM.
+pub(super) fn signing_key(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey, Error> {
+    use ed25519_dalek::pkcs8::DecodePrivateKey;
+    let flag = format!("--sign-key {}", path.display());
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| Error::flag(flag.clone(), format!("cannot read it: {e}")))?;
+    ed25519_dalek::SigningKey::from_pkcs8_pem(&pem)
+        .map_err(|e| Error::flag(flag, format!("not an Ed25519 private key in PKCS#8 PEM: {e}")))
+}

@@ -101,7 +101,11 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         Err(exit) => return Ok(exit),
     };
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
-    let (journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
+    let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
+    let (mut journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
+    if let Some(key) = sign {
+        journal.sign_with(key);
+    }
     if args.fresh && announce_dir.exists() {
         // A new run is a new incident: its announcements start afresh too (the old ones are kept).
         crate::state::journal::put_away(&announce_dir)?;
