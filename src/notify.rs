@@ -97,22 +97,29 @@ impl Notifier {
                 }
                 (NotifyTarget::Command(spec), _) => {
                     let Some(rt) = &self.runtime else { continue };
-                    let argv: Vec<String> =
-                        spec.argv.iter().map(|a| self.secrets.resolve(a).unwrap_or_default()).collect();
+                    let resolve = |t: &crate::plan::Text| self.secrets.resolve(t).unwrap_or_default();
+                    let command = Resolved {
+                        argv: spec.argv.iter().map(resolve).collect(),
+                        shell: spec.shell,
+                        env: spec.env.iter().map(|(k, v)| (k.clone(), resolve(v))).collect(),
+                        cwd: spec.cwd.as_ref().map(resolve),
+                    };
                     let input = body.to_string();
                     let log = self.log.clone();
-                    let d = Delivery {
-                        key: key.clone(),
-                        webhook: index,
-                        hook: format!("notify {index}"),
-                        body: body.clone(),
-                    };
+                    let hook = format!("notify {index}");
+                    let d = Delivery { key: key.clone(), webhook: index, hook, body: body.clone() };
+                    self.log.append(&Record::queued(&d));
                     self.commands.push(rt.spawn(async move {
-                        let key = &d.key;
-                        if run_command(&argv, &input).await {
-                            log.append(&Record::delivered(&d));
-                        } else {
-                            eprintln!("error: the alert command of target {} failed for {key}", index + 1);
+                        match run_command(&command, &input).await {
+                            Ok(()) => log.append(&Record::delivered(&d)),
+                            Err(why) => {
+                                eprintln!(
+                                    "error: the alert command of target {} failed for {}: {why}",
+                                    index + 1,
+                                    d.key
+                                );
+                                log.append(&Record::refused(&d, 0, why));
+                            }
                         }
                     }));
                 }
@@ -122,31 +129,64 @@ impl Notifier {
     }
 }
 
-/// Runs an alert command with the alert on its standard input; retried twice on failure.
-async fn run_command(argv: &[String], input: &str) -> bool {
+/// An alert command with its secrets filled in.
+struct Resolved {
+    argv: Vec<String>,
+    shell: bool,
+    env: Vec<(String, String)>,
+    cwd: Option<String>,
+}
+
+/// How long an alert command may take before it is killed.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs an alert command (argv, or a script with `shell`) with the alert on its standard input;
+/// retried twice; killed when it takes longer than `COMMAND_TIMEOUT`.
+async fn run_command(c: &Resolved, input: &str) -> Result<(), String> {
     use tokio::io::AsyncWriteExt;
-    let Some((program, args)) = argv.split_first() else { return false };
+    let (program, args): (String, Vec<String>) = if c.shell {
+        ("sh".into(), vec!["-c".into(), c.argv.join(" ")])
+    } else {
+        let Some((program, args)) = c.argv.split_first() else { return Err("no program".into()) };
+        (program.clone(), args.to_vec())
+    };
+    let mut last = String::new();
     for attempt in 0..3 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
         }
-        let child = tokio::process::Command::new(program)
-            .args(args)
+        let mut cmd = tokio::process::Command::new(&program);
+        cmd.args(&args)
+            .envs(c.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
-            .spawn();
-        let Ok(mut child) = child else { continue };
+            .kill_on_drop(true);
+        if let Some(dir) = &c.cwd {
+            cmd.current_dir(dir);
+        }
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                last = format!("cannot start {program}: {e}");
+                continue;
+            }
+        };
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(input.as_bytes()).await;
         }
-        if let Ok(Ok(status)) = tokio::time::timeout(Duration::from_secs(30), child.wait()).await
-            && status.success()
-        {
-            return true;
+        match tokio::time::timeout(COMMAND_TIMEOUT, child.wait()).await {
+            Ok(Ok(status)) if status.success() => return Ok(()),
+            Ok(Ok(status)) => last = format!("it exited with {status}"),
+            Ok(Err(e)) => last = e.to_string(),
+            Err(_) => {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+                last = format!("it took longer than {}s and was killed", COMMAND_TIMEOUT.as_secs());
+            }
         }
     }
-    false
+    Err(last)
 }
 
 impl Reporter for Notifier {
@@ -190,7 +230,7 @@ impl Reporter for Notifier {
             std::thread::scope(|scope| {
                 scope.spawn(|| {
                     runtime.block_on(async {
-                        let _ = tokio::time::timeout(STALL * 6, futures::future::join_all(commands)).await;
+                        let _ = tokio::time::timeout(STALL, futures::future::join_all(commands)).await;
                         while !progress.iter().all(|p| p.settled(STALL)) {
                             tokio::time::sleep(Duration::from_millis(50)).await;
                         }
@@ -198,6 +238,12 @@ impl Reporter for Notifier {
                 });
             });
             runtime.shutdown_background();
+        }
+        // What could not be sent is said, and kept in the journal.
+        let hooks: Vec<String> = (0..self.plan.notify.len()).map(|i| format!("notify {i}")).collect();
+        let left = crate::announce::webhook::log::undelivered(&self.log.read(), &hooks).len();
+        if left > 0 {
+            eprintln!("warning: {left} alert(s) not delivered: see {}", self.log.path().display());
         }
         Ok(())
     }

@@ -11,6 +11,8 @@ pub fn run(path: &Path, format: GraphFormat) -> Exit {
         Ok(l) => l,
         Err(exit) => return exit,
     };
+    // The plan's warnings (an RTO no run can meet, …), on stderr beside the graph.
+    crate::report::diagnostics::eprint_all(&loaded.warnings, &loaded.source);
     let out = match format {
         GraphFormat::Text => graph::text(&loaded.plan, &loaded.graph),
         GraphFormat::Dot => graph::dot(&loaded.plan, &loaded.graph),

@@ -265,7 +265,8 @@ pub struct RunArgs {
     /// `openssl genpkey -algorithm ed25519` writes it); `journal verify --verify-key` checks it.
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
-    /// Only what failed or was blocked in the last run (and what that depends on that is down).
+    /// Only what the last run did not bring back — failed, blocked, or left pending by a halt or
+    /// an interruption (and what that depends on that is down).
     #[arg(long, help_heading = "Partial runs", conflicts_with = "only")]
     pub retry_failed: bool,
 

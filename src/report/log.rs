@@ -24,7 +24,7 @@ pub fn describe(e: &Event) -> Option<String> {
         // Outside --only: the run's first line says how many it works on.
         | Event::Skipped { by: None, .. } => return None,
         Event::Skipped { service, reason, by: Some(by), assumed_online, .. } => {
-            let then = if *assumed_online { "counted as online" } else { "what needs it is blocked" };
+            let then = if *assumed_online { "counted as online" } else { "anything that needs it is blocked" };
             format!("{service}: skipped by {by} ({reason}); {then}")
         }
         Event::AlreadyOnline { service, .. } => format!("{service}: already online"),
@@ -54,7 +54,9 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::Failed { service, attempts, of, reason, log, .. } => {
             format!("{service}: FAILED (attempt {attempts} of {}): {reason}{}", of.max(attempts), see(log))
         }
-        Event::Blocked { service, by, .. } => format!("{service}: blocked (dependency {by} failed)"),
+        Event::Blocked { service, by, .. } => {
+            format!("{service}: blocked (waits for {by}, which is not coming back in this run)")
+        }
         Event::NotRetried { service, attempt, .. } => {
             format!("{service}: attempt {attempt} not started (interrupted); the next run restores it")
         }

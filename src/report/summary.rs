@@ -25,6 +25,9 @@ pub fn human(plan: &Plan, tally: &Tally, mode: RunMode) -> String {
         tally.count(State::Pending),
         human_duration(tally.makespan().duration()),
     );
+    if tally.count(State::Skipped) > 0 {
+        let _ = writeln!(out, "  {} skipped (left out of this run)", tally.count(State::Skipped));
+    }
     for (i, (s, r)) in plan.services.iter().zip(&tally.records).enumerate() {
         // An RTO that has not passed yet is not missed: say how much of it is left.
         let left = match tally.rto(i, s.rto) {

@@ -72,3 +72,26 @@ fn an_alert_target_needs_a_url_or_a_command_and_known_alerts() {
         ]
     );
 }
+
+/// An alert command runs with its `shell`, `env` and `cwd`; one that hangs is killed, said and
+/// journaled, and does not hold the run's end for long.
+#[test]
+fn alert_commands_use_their_settings_and_a_hanging_one_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[notify]]\ncommand = [\"echo $WHO >> alerts.txt\"]\nshell = true\nenv = {{ WHO = \"on-call\" }}\ncwd = \"{d}\"\n\
+             events = [\"restore_failed\"]\n\
+             [[notify]]\ncommand = [\"sleep\", \"100\"]\nevents = [\"run_finished\"]\n\
+             [[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"false\"]\n"
+        ),
+    );
+    let out = restorectl().args(["run", "--progress", "none"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(dir.path().join("alerts.txt")).unwrap(), "on-call\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: 1 alert(s) not delivered: see "), "{stderr}");
+}

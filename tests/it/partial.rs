@@ -96,10 +96,7 @@ fn retry_failed_runs_what_failed_and_what_it_blocked() {
     // Nothing failed in that run: nothing to retry.
     let out = restorectl().args(["run", "--retry-failed"]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .starts_with("error: `--retry-failed`: nothing failed in the last run (")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: `--retry-failed`: the last run ("));
 }
 
 #[test]
@@ -126,4 +123,33 @@ fn unknown_ids_in_partial_runs_are_refused_with_a_suggestion() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
     assert!(runs(dir.path()).is_empty());
+}
+
+/// A run halted after a critical failure leaves services pending: `--retry-failed` takes them too,
+/// and says no success while they are down.
+#[test]
+fn retry_failed_also_takes_what_a_halted_run_left_pending() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "on_failure = \"halt\"\n\
+             [[service]]\nid = \"bad\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/bad.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"test -f {d}/bad.ok && touch {d}/bad.up\"]\n\
+             [[service]]\nid = \"slow\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/slow.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 0.5; touch {d}/slow.up\"]\n\
+             [[service]]\nid = \"later\"\ndepends_on = [\"slow\"]\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/later.up\"]\n\
+             interval = \"50ms\"\n[service.restore]\ncommand = [\"touch\", \"{d}/later.up\"]\n"
+        ),
+    );
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(state_of(&report, "later"), "pending", "{report:#}");
+    std::fs::write(dir.path().join("bad.ok"), "").unwrap();
+    let (code, report) = run_json(&plan, &["--retry-failed"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(state_of(&report, "bad"), "online");
+    assert_eq!(state_of(&report, "later"), "online");
+    assert_eq!(state_of(&report, "slow"), "already_online");
 }

@@ -88,15 +88,27 @@ pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Re
     if args.retry_failed {
         let last = crate::state::last_run(state, plan, &args.plan)
             .map_err(|e| Error::flag("--retry-failed", e.to_string()))?;
-        // (A journaled event names its service by id.)
-        wanted.extend(last.events.iter().filter_map(|e| match e {
-            Event::Failed { service, .. } | Event::Blocked { service, .. } => plan.index_of(service).ok(),
-            _ => None,
-        }));
+        // What it did not bring back: failed, blocked, or left pending (halted, interrupted, killed)
+        // — not what it found or brought online, nor what it left out. (A journaled event names
+        // its service by id.)
+        let mut done = vec![false; plan.services.len()];
+        for e in &last.events {
+            if let Event::Online { service, .. }
+            | Event::AlreadyOnline { service, .. }
+            | Event::Skipped { service, .. } = e
+                && let Ok(i) = plan.index_of(service)
+            {
+                done[i] = true;
+            }
+        }
+        wanted.extend((0..plan.services.len()).filter(|&i| !done[i]));
         if wanted.is_empty() {
             return Err(Error::flag(
                 "--retry-failed",
-                format!("nothing failed in the last run ({})", last.id),
+                format!(
+                    "the last run ({}) left nothing to retry: every service it worked on is online",
+                    last.id
+                ),
             ));
         }
     }
