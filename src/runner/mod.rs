@@ -204,9 +204,9 @@ pub async fn run<E: Executor>(
                 }
             }
         }
-        // Interrupted, and nothing left but people to wait for: a person may take hours, so stop
-        // now (whether that was so at the press or became so since).
-        if presses == 1 && !running.is_empty() && running.iter().all(|i| on_people.contains(i)) {
+        // Interrupted or halted, and nothing left but people to wait for: a person may take hours,
+        // so stop now (whether that was so at the press or the halt, or became so since).
+        if (presses == 1 || halted) && !running.is_empty() && running.iter().all(|i| on_people.contains(i)) {
             let waiting_for = running.iter().map(|&i| em.id(i).to_string()).collect();
             sink(
                 &Event::Interrupting { at: em.at(), waiting_for, force: true, only_people: true },
