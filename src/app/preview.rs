@@ -19,8 +19,8 @@ use crate::runner::{self, RunConfig};
 use crate::sim::{Scenario, SimExecutor};
 use crate::tally::Tally;
 
-/// How many services are probed at once at least (as `status` does by default).
-const PROBES: usize = 64;
+/// How many services are probed at once at least.
+const PROBES: usize = 256;
 
 pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
     let loaded = match super::open(path) {
@@ -34,7 +34,10 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
     let plan = &loaded.plan;
     // Probing is waiting on the network: more at once than the run's jobs.
     let probing = crate::status::healthy(plan, &prober, jobs.max(PROBES));
-    let healthy: HashSet<usize> = super::runtime().block_on(probing).into_iter().collect();
+    // One thread: probing is waiting on sockets, and handing wakeups between threads costs more
+    // than it saves.
+    let probe_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime starts");
+    let healthy: HashSet<usize> = probe_runtime.block_on(probing).into_iter().collect();
     // The restoration of the rest, simulated from the live state.
     let scenario = Scenario { healthy, ..Scenario::default() };
     let exec = Arc::new(SimExecutor::new(plan, &scenario, 0));
