@@ -36,7 +36,8 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
     let probing = crate::status::healthy(plan, &prober, jobs.max(PROBES));
     // One thread: probing is waiting on sockets, and handing wakeups between threads costs more
     // than it saves.
-    let probe_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime starts");
+    let probe_runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime starts");
     let healthy: HashSet<usize> = probe_runtime.block_on(probing).into_iter().collect();
     // The restoration of the rest, simulated from the live state.
     let scenario = Scenario { healthy, ..Scenario::default() };

@@ -256,7 +256,7 @@ pub struct RunArgs {
     )]
     pub skip: Vec<String>,
     /// Why the services of --skip are skipped (journaled).
-    #[arg(long, value_name = "TEXT", help_heading = "Partial runs")]
+    #[arg(long, value_name = "TEXT", help_heading = "Partial runs", requires = "skip")]
     pub reason: Option<String>,
     /// Skipped services to count as online, so that what depends on them goes on.
     #[arg(long, value_name = "ID", value_delimiter = ',', help_heading = "Partial runs")]

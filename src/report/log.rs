@@ -25,6 +25,8 @@ pub fn describe(e: &Event) -> Option<String> {
         | Event::Skipped { by: None, .. } => return None,
         Event::Skipped { service, reason, by: Some(by), assumed_online, .. } => {
             let then = if *assumed_online { "counted as online" } else { "anything that needs it is blocked" };
+            // A person's words on one line of their own: no line breaks or escape codes.
+            let reason: String = reason.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
             format!("{service}: skipped by {by} ({reason}); {then}")
         }
         Event::AlreadyOnline { service, .. } => format!("{service}: already online"),
