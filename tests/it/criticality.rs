@@ -94,16 +94,9 @@ fn halt_starts_nothing_new_after_a_critical_failure() {
 #[test]
 fn halt_does_not_wait_for_people() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display();
-    let plan = plan_in(
-        dir.path(),
-        &format!(
-            "on_failure = \"halt\"\n\
-             [[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 0.3; false\"]\n\
-             [[service]]\nid = \"switch\"\n[service.restore]\nmanual = \"Power-cycle the switch.\"\n"
-        ),
-    );
+    let db = file_service(dir.path(), "db", Some("sleep 0.3; false"));
+    let switch = "[[service]]\nid = \"switch\"\n[service.restore]\nmanual = \"Power-cycle the switch.\"\n";
+    let plan = plan_in(dir.path(), &format!("on_failure = \"halt\"\n{db}{switch}"));
     let (code, report) = run_json(&plan, &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(state_of(&report, "db"), "failed");

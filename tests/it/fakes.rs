@@ -150,18 +150,23 @@ fn limited() -> axum::response::Response {
     (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "rate limited").into_response()
 }
 
+/// What Statuspage answers before looking at the request: 429 while limited, 401 without the key.
+fn gate(book: &mut Book, headers: &HeaderMap) -> Option<axum::response::Response> {
+    *book.hits.entry("statuspage".into()).or_default() += 1;
+    if book.statuspage_limited {
+        return Some(limited());
+    }
+    (!authorized(headers)).then(|| (StatusCode::UNAUTHORIZED, "invalid api key").into_response())
+}
+
 async fn create(
     State(book): State<Shared>,
     headers: HeaderMap,
     axum::Json(body): axum::Json<serde_json::Value>,
 ) -> axum::response::Response {
     let mut book = book.lock().unwrap();
-    *book.hits.entry("statuspage".into()).or_default() += 1;
-    if book.statuspage_limited {
-        return limited();
-    }
-    if !authorized(&headers) {
-        return (StatusCode::UNAUTHORIZED, "invalid api key").into_response();
+    if let Some(refused) = gate(&mut book, &headers) {
+        return refused;
     }
     let id = format!("inc{}", book.incidents.len() + 1);
     book.incidents.push(Incident { id: id.clone(), updates: vec![body["incident"].clone()] });
@@ -175,12 +180,8 @@ async fn update(
     axum::Json(body): axum::Json<serde_json::Value>,
 ) -> axum::response::Response {
     let mut book = book.lock().unwrap();
-    *book.hits.entry("statuspage".into()).or_default() += 1;
-    if book.statuspage_limited {
-        return limited();
-    }
-    if !authorized(&headers) {
-        return (StatusCode::UNAUTHORIZED, "invalid api key").into_response();
+    if let Some(refused) = gate(&mut book, &headers) {
+        return refused;
     }
     match book.incidents.iter_mut().find(|i| i.id == id) {
         Some(incident) => {

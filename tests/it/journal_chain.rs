@@ -7,14 +7,7 @@ use crate::support::*;
 #[test]
 fn the_journal_verifies_and_any_tampering_is_found_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display();
-    let plan = plan_in(
-        dir.path(),
-        &format!(
-            "[[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"touch\", \"{d}/db.up\"]\n"
-        ),
-    );
+    let plan = plan_in(dir.path(), &file_service(dir.path(), "db", None));
     let (code, report) = run_json(&plan, &[]);
     assert_eq!(code, Some(0));
     let head = report["journal_head"].as_str().unwrap().to_owned();
@@ -78,14 +71,7 @@ fn the_journal_verifies_and_any_tampering_is_found_at_its_line() {
 fn a_signed_journal_verifies_with_its_key_and_not_with_another() {
     use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display();
-    let plan = plan_in(
-        dir.path(),
-        &format!(
-            "[[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"touch\", \"{d}/db.up\"]\n"
-        ),
-    );
+    let plan = plan_in(dir.path(), &file_service(dir.path(), "db", None));
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
     let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
     let write = |name: &str, text: String| {

@@ -131,18 +131,14 @@ fn unknown_ids_in_partial_runs_are_refused_with_a_suggestion() {
 fn retry_failed_also_takes_what_a_halted_run_left_pending() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
-    let plan = plan_in(
-        dir.path(),
-        &format!(
-            "on_failure = \"halt\"\n\
-             [[service]]\nid = \"bad\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/bad.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"test -f {d}/bad.ok && touch {d}/bad.up\"]\n\
-             [[service]]\nid = \"slow\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/slow.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 0.5; touch {d}/slow.up\"]\n\
-             [[service]]\nid = \"later\"\ndepends_on = [\"slow\"]\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/later.up\"]\n\
-             interval = \"50ms\"\n[service.restore]\ncommand = [\"touch\", \"{d}/later.up\"]\n"
-        ),
+    let bad = file_service(dir.path(), "bad", Some(&format!("test -f {d}/bad.ok && touch {d}/bad.up")));
+    let slow = file_service(dir.path(), "slow", Some(&format!("sleep 0.5; touch {d}/slow.up")));
+    let later = file_service(dir.path(), "later", None).replacen(
+        "\n[[service.check]]",
+        "\ndepends_on = [\"slow\"]\n[[service.check]]",
+        1,
     );
+    let plan = plan_in(dir.path(), &format!("on_failure = \"halt\"\n{bad}{slow}{later}"));
     let (code, report) = run_json(&plan, &[]);
     assert_eq!(code, Some(1));
     assert_eq!(state_of(&report, "later"), "pending", "{report:#}");

@@ -60,6 +60,17 @@ pub fn diagnostic_lines(report: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// A `[[service]]` table for a real run in `dir`: healthy once `dir/ID.up` exists, restored by
+/// `restore` (a shell script; default: create that file).
+pub fn file_service(dir: &Path, id: &str, restore: Option<&str>) -> String {
+    let d = dir.display();
+    let restore = restore.map_or_else(|| format!("touch {d}/{id}.up"), str::to_owned);
+    format!(
+        "[[service]]\nid = \"{id}\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
+         [service.restore]\ncommand = [\"sh\", \"-c\", {restore:?}]\n"
+    )
+}
+
 /// Writes `plan.toml` in `dir`: a `[plan]` header and `body`.
 pub fn plan_in(dir: &Path, body: &str) -> std::path::PathBuf {
     let path = dir.join("plan.toml");
