@@ -169,6 +169,22 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log: Option<String>,
     },
+    /// Healthy, and waiting for `count` people of `role` to sign it off (`have` so far).
+    WaitingForApproval {
+        service: Svc,
+        at: Secs,
+        role: String,
+        count: u32,
+        have: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirm: Option<String>,
+    },
+    /// Signed off by these people (each with their account and host in `confirm/`).
+    Approved {
+        service: Svc,
+        at: Secs,
+        by: Vec<String>,
+    },
     Blocked {
         service: Svc,
         at: Secs,
@@ -310,6 +326,8 @@ impl Event {
             | Online { service, .. }
             | Failed { service, .. }
             | Blocked { service, .. }
+            | WaitingForApproval { service, .. }
+            | Approved { service, .. }
             | Skipped { service, .. }
             | NotRetried { service, .. }
             | RtoAtRisk { service, .. }
@@ -336,6 +354,8 @@ impl Event {
             | Online { at, .. }
             | Failed { at, .. }
             | Blocked { at, .. }
+            | WaitingForApproval { at, .. }
+            | Approved { at, .. }
             | Skipped { at, .. }
             | NotRetried { at, .. }
             | PhaseComplete { at, .. }

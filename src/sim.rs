@@ -103,6 +103,11 @@ impl Executor for SimExecutor {
         Ok(())
     }
 
+    /// A rehearsal takes the sign-offs as given.
+    async fn approve(&self, _service: usize, _em: &Emitter) -> Result<(), String> {
+        Ok(())
+    }
+
     fn log(&self, _service: usize, _attempt: u32) -> Option<String> {
         None
     }

@@ -209,7 +209,23 @@ impl LiveExecutor {
     }
 }
 
+impl LiveExecutor {
+    async fn sign_offs(&self, service: usize, em: &Emitter) -> Result<(), String> {
+        let s = &self.plan.services[service];
+        let Some(a) = &s.approval else { return Ok(()) };
+        let people = self.plan.approvers_of(a.role.get_ref());
+        let dir = self.place.state.approvals(&self.place.run, &s.id);
+        let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
+        let approval = (a.role.get_ref().as_str(), a.count, people);
+        waits::approvals(em, &em.id(service), approval, &dir, confirm, s.wait_timeout).await
+    }
+}
+
 impl Executor for LiveExecutor {
+    async fn approve(&self, service: usize, em: &Emitter) -> Result<(), String> {
+        self.sign_offs(service, em).await
+    }
+
     async fn resume(&self, service: usize, em: &Emitter) -> Option<Resumed> {
         let s = &self.plan.services[service];
         let unfinished = self.replay().unfinished.remove(&s.id)?;

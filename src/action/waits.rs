@@ -148,3 +148,57 @@ pub(super) async fn orphan(
     }
     Ok(())
 }
+
+/// Who of `people` has signed off in `dir` (each once, in name order).
+fn signed(dir: &Path, people: &[String]) -> Vec<String> {
+    let mut have: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Confirmation::read(&e.path()))
+        .map(|c| c.by)
+        .filter(|by| people.contains(by))
+        .collect();
+    have.sort();
+    have.dedup();
+    have
+}
+
+/// Waits until `count` distinct people of the service's approval role have signed it off in
+/// `dir` (`restorectl confirm … --by NAME`), at most `limit`; says so as the sign-offs come.
+pub(super) async fn approvals(
+    em: &Emitter,
+    service: &Svc,
+    approval: (&str, u32, &[String]),
+    dir: &Path,
+    confirm: String,
+    limit: Duration,
+) -> Result<(), String> {
+    let (role, count, people) = approval;
+    let deadline = Instant::now() + limit;
+    let mut told: Option<Vec<String>> = None;
+    loop {
+        let have = signed(dir, people);
+        if have.len() as u32 >= count {
+            em.emit(Event::Approved { service: service.clone(), at: em.at(), by: have });
+            return Ok(());
+        }
+        // Said when the wait begins and whenever someone signs (a Ctrl-C stops it like any wait
+        // for people).
+        if told.as_ref() != Some(&have) {
+            em.emit(Event::WaitingForApproval {
+                service: service.clone(),
+                at: em.at(),
+                role: role.to_owned(),
+                count,
+                have: have.clone(),
+                confirm: Some(confirm.clone()),
+            });
+            told = Some(have);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("not signed off by {count} of `{role}` within {}", human_duration(limit)));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}

@@ -37,7 +37,7 @@ pub fn run(c: &Request) -> Exit {
 fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error> {
     let id = c.id.as_str();
     let service = &loaded.plan.services[loaded.plan.index_of(id)?];
-    if !service.needs_confirmation() {
+    if service.approval.is_none() && !service.needs_confirmation() {
         return Err(Error::NotConfirmable(id.to_owned()));
     }
     let state = StateDir::for_plan(&c.plan, c.state.as_deref());
@@ -48,10 +48,32 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
     if let Some(run) = c.run.as_deref().filter(|r| *r != last.id) {
         return Err(Error::OtherRun { given: run.to_owned(), current: last.id });
     }
+    let by = c.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
+    if let Some(a) = &service.approval {
+        // A sign-off: by a named person of the role, for the run that waits for it.
+        let members = loaded.plan.approvers_of(a.role.get_ref());
+        if !members.contains(&by) {
+            return Err(Error::NotAnApprover {
+                by,
+                role: a.role.get_ref().clone(),
+                members: members.to_vec(),
+            });
+        }
+        if !awaits_approval(&last.events, id) {
+            return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
+        }
+        let path = state.approval(&last.id, id, &by);
+        state::Confirmation::new(by.clone()).write(&path).map_err(StateError::io("write", &path))?;
+        return Ok(format!(
+            "signed off `{id}` for run {} as {by} ({} of `{}` needed); the run picks it up within a second",
+            last.id,
+            a.count,
+            a.role.get_ref()
+        ));
+    }
     if !waits_for(&last.events, id) {
         return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
     }
-    let by = c.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
     let path = state.confirmation(&last.id, id);
     state::Confirmation::new(by.clone()).write(&path).map_err(StateError::io("write", &path))?;
     Ok(format!("confirmed `{id}` for run {} as done by {by}; the run picks it up within a second", last.id))
@@ -67,6 +89,19 @@ fn waits_for(events: &[Event], id: &str) -> bool {
             | Event::ActionFinished { .. }
             | Event::Online { .. }
             | Event::Failed { .. } => waiting = false,
+            _ => {}
+        }
+    }
+    waiting
+}
+
+/// Whether the run whose events these are waits for sign-offs of `id` now.
+fn awaits_approval(events: &[Event], id: &str) -> bool {
+    let mut waiting = false;
+    for e in events.iter().filter(|e| e.service().is_some_and(|s| &**s == id)) {
+        match e {
+            Event::WaitingForApproval { .. } => waiting = true,
+            Event::Approved { .. } | Event::Online { .. } | Event::Failed { .. } => waiting = false,
             _ => {}
         }
     }

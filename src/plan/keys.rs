@@ -1,7 +1,9 @@
 //! The keys each table of the plan format accepts. The decoder rejects anything else, and a test
 //! checks that the JSON Schema documents exactly these keys.
 
-pub const TOP: &[&str] = &["plan", "defaults", "announce", "notify", "phase", "service"];
+pub const TOP: &[&str] = &["plan", "defaults", "announce", "notify", "approvers", "phase", "service"];
+/// `approval = { … }` of a service.
+pub const APPROVAL: &[&str] = &["role", "count"];
 /// `[[notify]]`: an operators' alert target.
 pub const NOTIFY: &[&str] = &["url", "format", "headers", "command", "shell", "env", "cwd", "events"];
 pub const PLAN: &[&str] =
@@ -21,6 +23,7 @@ pub const SERVICE: &[&str] = &[
     "depends_on",
     "optional_depends_on",
     "critical",
+    "approval",
     "duration",
     "rto",
     "customer_facing",

@@ -26,6 +26,8 @@ pub struct Plan {
     pub announce: Announce,
     /// `[[notify]]`: the operators' alerts.
     pub notify: Vec<Notify>,
+    /// `[approvers]`: the people of each role, by role.
+    pub approvers: Vec<(String, Vec<String>)>,
     /// A service not back when this fraction of its RTO has passed is at risk (an alert).
     pub rto_risk_at: f64,
 }
@@ -72,6 +74,20 @@ impl AlertKind {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// `approval = { role, count }`.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    pub role: Spanned<String>,
+    pub count: u32,
+}
+
+impl Plan {
+    /// The people of `role`.
+    pub fn approvers_of(&self, role: &str) -> &[String] {
+        self.approvers.iter().find(|(r, _)| r == role).map_or(&[], |(_, people)| people.as_slice())
     }
 }
 
@@ -252,6 +268,9 @@ pub struct Service {
     /// Its failure fails the run (and, with `on_failure = "halt"`, stops new starts); a
     /// non-critical one's failure is reported and the run can still succeed.
     pub critical: bool,
+    /// Named people who must sign it off (`restorectl confirm … --by NAME`) before it counts as
+    /// online: `count` distinct people of `role`.
+    pub approval: Option<Approval>,
     /// Expected restore time, used by the dry run and the critical path.
     pub duration: Duration,
     pub rto: Option<Duration>,

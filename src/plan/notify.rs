@@ -1,5 +1,6 @@
-//! `[[notify]]`: where the operators are alerted (not the customers): a Slack incoming webhook, a
-//! JSON endpoint, or a command; and for which alerts.
+//! The people side of the plan: `[[notify]]` (where the operators are alerted, not the customers:
+//! a Slack incoming webhook, a JSON endpoint, or a command; and for which alerts), and the
+//! `approval` a service needs from `[approvers]`.
 
 use super::checks::command_spec;
 use super::decode::{Decoder, Value};
@@ -59,4 +60,43 @@ pub(super) fn parse_notify(item: &Value<'_>, dec: &mut Decoder) -> Option<Notify
         }
     }
     Some(Notify { target, events })
+}
+
+/// A service's `approval` names a role of `[approvers]` with at least `count` people.
+pub(super) fn check_approvals(plan: &super::model::Plan, out: &mut Vec<Diagnostic>) {
+    for s in &plan.services {
+        let Some(a) = &s.approval else { continue };
+        let people = plan.approvers_of(a.role.get_ref());
+        if !plan.approvers.iter().any(|(r, _)| r == a.role.get_ref()) {
+            let roles: Vec<&str> = plan.approvers.iter().map(|(r, _)| r.as_str()).collect();
+            out.push(
+                Diagnostic::error(
+                    "unknown-role",
+                    a.role.span(),
+                    format!(
+                        "service `{}` needs approval by role `{}`, which `[approvers]` does not name",
+                        s.id,
+                        a.role.get_ref()
+                    ),
+                )
+                .help(format!(
+                    "the roles are: {}; add `{} = [\"name\", …]` to `[approvers]`",
+                    roles.join(", "),
+                    a.role.get_ref()
+                )),
+            );
+        } else if (people.len() as u32) < a.count {
+            out.push(Diagnostic::error(
+                "too-few-approvers",
+                a.role.span(),
+                format!(
+                    "service `{}` needs {} by role `{}`, which has {}",
+                    s.id,
+                    crate::human::count(a.count as usize, "approval", "approvals"),
+                    a.role.get_ref(),
+                    crate::human::count(people.len(), "person", "people")
+                ),
+            ));
+        }
+    }
 }

@@ -101,6 +101,7 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
         services: Vec::new(),
         announce: Announce::default(),
         notify: Vec::new(),
+        approvers: Vec::new(),
         rto_risk_at: defaults::RTO_RISK_AT,
     };
     match top.get("plan") {
@@ -113,6 +114,18 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
     let defaults = top.get("defaults").map(|v| parse_defaults(v, dec)).unwrap_or_default();
     if let Some(v) = top.get("announce") {
         plan.announce = parse_announce(v, dec);
+    }
+    if let Some(v) = top.get("approvers") {
+        // `role = ["name", …]`, any roles.
+        let Some(t) = v.get_ref().as_table() else {
+            dec.push(Diagnostic::error("wrong-type", v.span(), "`[approvers]` must be a table of roles"));
+            return None;
+        };
+        for (role, people) in t.iter() {
+            let people = dec.string_list(people, role.get_ref()).unwrap_or_default();
+            plan.approvers
+                .push((role.get_ref().to_string(), people.into_iter().map(|p| p.into_inner()).collect()));
+        }
     }
     if let Some(v) = top.get("notify") {
         for item in array_of_tables(v, "notify", dec) {
@@ -347,6 +360,12 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
     let optional_depends_on = list(dec, "optional_depends_on");
     let mut critical = defaults::CRITICAL;
     opt(&f, "critical", |v| dec.boolean(v, "critical"), &mut critical);
+    let approval = f.get("approval").and_then(|v| {
+        let a = dec.table(v, "approval", format!("the approval of {ctx}"), keys::APPROVAL)?;
+        let role = dec.required(&a, "role", "\"secops\"").and_then(|r| dec.string(r, "role"));
+        let count = a.get("count").map_or(Some(1), |c| dec.integer(c, "count", 1, 100).map(|n| n as u32));
+        Some(Approval { role: role?, count: count? })
+    });
     let mut duration = d.duration;
     opt(&f, "duration", |v| dec.duration(v, "duration", MAX_SPAN), &mut duration);
     let rto = match f.get("rto") {
@@ -382,6 +401,7 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
         depends_on,
         optional_depends_on,
         critical,
+        approval,
         duration,
         rto,
         customer_facing,

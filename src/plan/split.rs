@@ -4,7 +4,7 @@
 
 use toml::Spanned;
 
-use super::model::{Forms, Localized, Service};
+use super::model::{Approval, Forms, Localized, Service};
 
 /// `(end of the part before the first service, [(start, end)] of each service)`, or `None` when
 /// the file must be parsed whole: no services, multi-line strings (a header-like line could be
@@ -78,6 +78,7 @@ pub(super) fn shift_service(mut s: Service, base: usize) -> Service {
     s.after_restore = s.after_restore.map(shift_localized);
     s.depends_on = s.depends_on.into_iter().map(shift_text).collect();
     s.optional_depends_on = s.optional_depends_on.into_iter().map(shift_text).collect();
+    s.approval = s.approval.map(|a| Approval { role: shift_text(a.role), count: a.count });
     for c in &mut s.checks {
         c.span = shift(c.span.clone());
     }

@@ -53,6 +53,7 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
     }
     missing_forms(plan, &mut out);
     super::webhooks::check(plan, &mut out);
+    super::notify::check_approvals(plan, &mut out);
     channels(plan, &mut out);
     leaks(plan, source, &mut out);
     out

@@ -56,6 +56,12 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::Failed { service, attempts, of, reason, log, .. } => {
             format!("{service}: FAILED (attempt {attempts} of {}): {reason}{}", of.max(attempts), see(log))
         }
+        Event::WaitingForApproval { service, role, count, have, confirm, .. } => {
+            let how = confirm.as_ref().map(|c| format!(" — to sign: `{c}`")).unwrap_or_default();
+            let so_far = if have.is_empty() { String::new() } else { format!(" (signed by {})", have.join(", ")) };
+            format!("{service}: healthy, waiting for {count} sign-off(s) by `{role}`{so_far}{how}")
+        }
+        Event::Approved { service, by, .. } => format!("{service}: signed off by {}", by.join(", ")),
         Event::Blocked { service, by, .. } => {
             format!("{service}: blocked (waits for {by}, which is not coming back in this run)")
         }

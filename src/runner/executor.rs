@@ -20,6 +20,8 @@ pub trait Executor: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), String>> + Send;
     /// Waits until the service is verified healthy, or says why not.
     fn verify(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
+    /// Waits until the people the service's `approval` names have signed it off, or says why not.
+    fn approve(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
     /// Where an attempt's output is kept, if anywhere.
     fn log(&self, service: usize, attempt: u32) -> Option<String>;
     /// Kills every running action now (second Ctrl-C); says which (service, attempt) it killed.

@@ -140,7 +140,7 @@ pub async fn run<E: Executor>(
         tokio::select! {
             msg = rx.recv() => match msg {
                 Some(Msg::Event(e, ack)) => {
-                    if let Event::WaitingForOperator { service, .. } = &e
+                    if let Event::WaitingForOperator { service, .. } | Event::WaitingForApproval { service, .. } = &e
                         && let Some(i) = service.index()
                     {
                         on_people.insert(i);

@@ -95,6 +95,20 @@ async fn settle<E: Executor>(
         }
         Err(e) => Err(e),
     };
+    // Healthy, and (where the plan says so) signed off by named people before it counts as back.
+    if result.is_ok() && service.approval.is_some() {
+        return Some(match exec.approve(i, em).await {
+            Ok(()) => {
+                em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
+                Ended::Online
+            }
+            Err(reason) => {
+                let of = tries(service).max(attempt);
+                em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, of, reason, log: None });
+                Ended::Failed
+            }
+        });
+    }
     let of = tries(service).max(attempt);
     let log = exec.log(i, attempt);
     match result {

@@ -17,6 +17,8 @@ pub struct PlanFile {
     pub announce: Option<Announce>,
     /// Alerts for the operators (not the customers).
     pub notify: Option<Vec<NotifyTable>>,
+    /// The people of each role who may sign services off (`role = ["name", …]`).
+    pub approvers: Option<BTreeMap<String, Vec<String>>>,
     /// Phases, restored in the order written.
     pub phase: Option<Vec<Phase>>,
     /// The services to restore.
@@ -96,24 +98,6 @@ pub struct Outage {
     pub personal_data: Option<Localized>,
     /// A warning against messages pretending to come from the organisation.
     pub phishing: Option<Localized>,
-}
-
-/// `[[notify]]`: one of `url` or `command`.
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct NotifyTable {
-    /// A JSON endpoint or a Slack incoming webhook (`${env:…}` allowed, also as the whole URL).
-    pub url: Option<String>,
-    /// "json" (default) or "slack".
-    pub format: Option<String>,
-    pub headers: Option<BTreeMap<String, String>>,
-    /// A command (argv), given the alert as JSON on its standard input.
-    pub command: Option<Vec<String>>,
-    pub shell: Option<bool>,
-    pub env: Option<BTreeMap<String, String>>,
-    pub cwd: Option<String>,
-    /// Which alerts (default all): "manual_waiting", "restore_failed", "rto_at_risk", "run_finished".
-    pub events: Option<Vec<String>>,
 }
 
 /// `[[announce.webhook]]`
@@ -244,6 +228,8 @@ pub struct Service {
     pub optional_depends_on: Option<Vec<String>>,
     /// A non-critical service's failure is reported, and the run can still succeed.
     pub critical: Option<bool>,
+    /// Named people who must sign it off before it counts as online.
+    pub approval: Option<ApprovalTable>,
     /// Expected restore time, used by the dry run.
     pub duration: Option<HumanDuration>,
     /// Recovery-time objective, counted from the run's start.
@@ -388,7 +374,9 @@ fn drop_nulls(v: &mut serde_json::Value) {
 }
 
 mod names;
+mod people;
 #[cfg(test)]
 mod tests;
 
 pub use names::{Name, NameForms, NameInLocale};
+pub use people::{ApprovalTable, NotifyTable};

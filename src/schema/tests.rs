@@ -34,6 +34,7 @@ fn schema_documents_exactly_the_keys_the_decoder_accepts() {
         ("Outage", keys::OUTAGE),
         ("WebhookTable", keys::WEBHOOK),
         ("NotifyTable", keys::NOTIFY),
+        ("ApprovalTable", keys::APPROVAL),
     ] {
         assert_eq!(props(&defs[def]), sorted(keys), "schema of {def}");
     }

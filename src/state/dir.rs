@@ -57,6 +57,17 @@ impl StateDir {
     }
 
     /// The customer updates, unless `--announce-dir` says otherwise.
+    /// Where the sign-offs of `service` for `run` are kept, one file per person.
+    pub fn approvals(&self, run: &str, service: &str) -> PathBuf {
+        self.root.join("confirm").join(run).join(format!("{service}.approvals"))
+    }
+
+    /// One person's sign-off (the name hex-encoded: any name makes a file name).
+    pub fn approval(&self, run: &str, service: &str, by: &str) -> PathBuf {
+        let name: String = by.bytes().map(|b| format!("{b:02x}")).collect();
+        self.approvals(run, service).join(format!("{name}.json"))
+    }
+
     pub fn announcements(&self) -> PathBuf {
         self.root.join("announcements")
     }

@@ -4,6 +4,7 @@ mod support;
 
 mod alerts;
 mod announce;
+mod approvals;
 mod architecture;
 mod confirm;
 mod criticality;

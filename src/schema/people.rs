@@ -1,0 +1,34 @@
+//! The people side of the plan in the schema: the operators' alerts and the sign-offs services
+//! need.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+
+/// `[[notify]]`: one of `url` or `command`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct NotifyTable {
+    /// A JSON endpoint or a Slack incoming webhook (`${env:…}` allowed, also as the whole URL).
+    pub url: Option<String>,
+    /// "json" (default) or "slack".
+    pub format: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    /// A command (argv), given the alert as JSON on its standard input.
+    pub command: Option<Vec<String>>,
+    pub shell: Option<bool>,
+    pub env: Option<BTreeMap<String, String>>,
+    pub cwd: Option<String>,
+    /// Which alerts (default all): "manual_waiting", "restore_failed", "rto_at_risk", "run_finished".
+    pub events: Option<Vec<String>>,
+}
+
+/// `approval = { role, count }`: `count` distinct people of `[approvers]`'s `role` sign the service
+/// off (`restorectl confirm PLAN ID --by NAME`) before it counts as online.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ApprovalTable {
+    pub role: String,
+    /// Default 1.
+    pub count: Option<u32>,
+}
