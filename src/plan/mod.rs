@@ -3,6 +3,7 @@
 
 mod announce;
 mod checks;
+mod choices;
 mod decode;
 pub mod defaults;
 pub mod diagnostic;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use regex::Regex;
 use toml::Spanned;
 
+pub use super::choices::{AlertKind, ComponentStatus, OnFailure, Publish};
 use super::source::Span;
 use super::text::Text;
 
@@ -47,36 +48,6 @@ pub enum NotifyTarget {
     Command(CommandSpec),
 }
 
-/// What the operators are alerted to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertKind {
-    /// A manual step waits for a person.
-    ManualWaiting,
-    /// A service's restore failed for good.
-    RestoreFailed,
-    /// A service is not back when `rto_risk_at` of its RTO has passed.
-    RtoAtRisk,
-    RunFinished,
-}
-
-impl AlertKind {
-    pub const ALL: [AlertKind; 4] =
-        [AlertKind::ManualWaiting, AlertKind::RestoreFailed, AlertKind::RtoAtRisk, AlertKind::RunFinished];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::ManualWaiting => "manual_waiting",
-            AlertKind::RestoreFailed => "restore_failed",
-            AlertKind::RtoAtRisk => "rto_at_risk",
-            AlertKind::RunFinished => "run_finished",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
 /// `approval = { role, count }`.
 #[derive(Debug, Clone)]
 pub struct Approval {
@@ -89,16 +60,6 @@ impl Plan {
     pub fn approvers_of(&self, role: &str) -> &[String] {
         self.approvers.iter().find(|(r, _)| r == role).map_or(&[], |(_, people)| people.as_slice())
     }
-}
-
-/// `[plan] on_failure`: after a critical service failed for good.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OnFailure {
-    /// Go on with everything that does not wait for it.
-    #[default]
-    Continue,
-    /// Start nothing new; let what runs finish.
-    Halt,
 }
 
 /// `[announce]`: how customer updates are written and published.
@@ -121,16 +82,6 @@ pub struct Announce {
     /// `[announce.outage]`: the outage notice's texts by key (`cause`, `still_working`,
     /// `data_safety`, `personal_data`, `phishing`), in the order of `keys::OUTAGE`.
     pub outage: Vec<(&'static str, Localized)>,
-}
-
-/// `[announce] publish`: how customer updates reach external channels (webhooks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Publish {
-    /// Posted as soon as written.
-    Auto,
-    /// Written as a draft; posted only after `restorectl announce approve`.
-    #[default]
-    Review,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,26 +107,6 @@ pub struct Webhook {
     pub restoring: ComponentStatus,
     /// Statuspage: whether subscribers are notified of the incident's updates.
     pub deliver_notifications: bool,
-}
-
-/// A Statuspage component's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ComponentStatus {
-    Operational,
-    UnderMaintenance,
-    PartialOutage,
-    MajorOutage,
-}
-
-impl ComponentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComponentStatus::Operational => "operational",
-            ComponentStatus::UnderMaintenance => "under_maintenance",
-            ComponentStatus::PartialOutage => "partial_outage",
-            ComponentStatus::MajorOutage => "major_outage",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,12 +1,13 @@
 //! The people side of the plan: `[[notify]]` (where the operators are alerted, not the customers:
 //! a Slack incoming webhook, a JSON endpoint, or a command; and for which alerts), and the
-//! `approval` a service needs from `[approvers]`.
+//! `approval` a service needs from `[approvers]`; and what a failure or a nearing RTO does
+//! (`on_failure`, `rto_risk_at`).
 
 use super::checks::command_spec;
 use super::decode::{Decoder, Value};
 use super::diagnostic::Diagnostic;
 use super::keys;
-use super::model::{AlertKind, Notify, NotifyTarget, WebhookFormat};
+use super::model::{AlertKind, Approval, Notify, NotifyTarget, OnFailure, WebhookFormat};
 use super::values::{headers, url_text};
 
 pub(super) fn parse_notify(item: &Value<'_>, dec: &mut Decoder) -> Option<Notify> {
@@ -97,6 +98,58 @@ pub(super) fn check_approvals(plan: &super::model::Plan, out: &mut Vec<Diagnosti
                     crate::human::count(people.len(), "person", "people")
                 ),
             ));
+        }
+    }
+}
+
+/// `[approvers]`: `role = ["name", …]`, any roles.
+pub(super) fn parse_approvers(v: &Value<'_>, dec: &mut Decoder) -> Option<Vec<(String, Vec<String>)>> {
+    let Some(t) = v.get_ref().as_table() else {
+        dec.push(Diagnostic::error("wrong-type", v.span(), "`[approvers]` must be a table of roles"));
+        return None;
+    };
+    let mut roles = Vec::new();
+    for (role, people) in t.iter() {
+        let people = dec.string_list(people, role.get_ref()).unwrap_or_default();
+        roles.push((role.get_ref().to_string(), people.into_iter().map(|p| p.into_inner()).collect()));
+    }
+    Some(roles)
+}
+
+/// A service's `approval = { role, count }` (count 1 unless given).
+pub(super) fn parse_approval(v: &Value<'_>, dec: &mut Decoder, service: &str) -> Option<Approval> {
+    let a = dec.table(v, "approval", format!("the approval of {service}"), keys::APPROVAL)?;
+    let role = dec.required(&a, "role", "\"secops\"").and_then(|r| dec.string(r, "role"));
+    let count = a.get("count").map_or(Some(1), |c| dec.integer(c, "count", 1, 100).map(|n| n as u32));
+    Some(Approval { role: role?, count: count? })
+}
+
+/// `[plan] rto_risk_at`: a fraction between 0 and 1.
+pub(super) fn rto_risk_at(v: &Value<'_>, dec: &mut Decoder) -> Option<f64> {
+    let x =
+        v.get_ref().as_float().and_then(|x| x.as_str().parse::<f64>().ok()).filter(|x| *x > 0.0 && *x < 1.0);
+    if x.is_none() {
+        dec.push(
+            Diagnostic::error("out-of-range", v.span(), "`rto_risk_at` must be a fraction between 0 and 1")
+                .help("e.g. `rto_risk_at = 0.8`: alert when 80 % of a service's RTO has passed"),
+        );
+    }
+    x
+}
+
+/// `[plan] on_failure`: "continue" or "halt".
+pub(super) fn on_failure(v: &Value<'_>, dec: &mut Decoder) -> Option<OnFailure> {
+    let s = dec.string(v, "on_failure")?;
+    match s.get_ref().as_str() {
+        "continue" => Some(OnFailure::Continue),
+        "halt" => Some(OnFailure::Halt),
+        other => {
+            dec.push(
+                Diagnostic::error("bad-value", s.span(), format!("unknown `on_failure` `{other}`")).help(
+                    "use \"continue\" (default) or \"halt\" (start nothing new after a critical failure)",
+                ),
+            );
+            None
         }
     }
 }

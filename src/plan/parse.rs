@@ -116,16 +116,7 @@ fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) ->
         plan.announce = parse_announce(v, dec);
     }
     if let Some(v) = top.get("approvers") {
-        // `role = ["name", …]`, any roles.
-        let Some(t) = v.get_ref().as_table() else {
-            dec.push(Diagnostic::error("wrong-type", v.span(), "`[approvers]` must be a table of roles"));
-            return None;
-        };
-        for (role, people) in t.iter() {
-            let people = dec.string_list(people, role.get_ref()).unwrap_or_default();
-            plan.approvers
-                .push((role.get_ref().to_string(), people.into_iter().map(|p| p.into_inner()).collect()));
-        }
+        plan.approvers = super::notify::parse_approvers(v, dec)?;
     }
     if let Some(v) = top.get("notify") {
         for item in array_of_tables(v, "notify", dec) {
@@ -200,33 +191,10 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
         plan.phase_gates = dec.boolean(v, "phase_gates").unwrap_or(defaults::PHASE_GATES);
     }
     if let Some(v) = f.get("rto_risk_at") {
-        match v
-            .get_ref()
-            .as_float()
-            .and_then(|x| x.as_str().parse::<f64>().ok())
-            .filter(|x| *x > 0.0 && *x < 1.0)
-        {
-            Some(x) => plan.rto_risk_at = x,
-            None => dec.push(
-                Diagnostic::error(
-                    "out-of-range",
-                    v.span(),
-                    "`rto_risk_at` must be a fraction between 0 and 1",
-                )
-                .help("e.g. `rto_risk_at = 0.8`: alert when 80 % of a service's RTO has passed"),
-            ),
-        }
+        plan.rto_risk_at = super::notify::rto_risk_at(v, dec).unwrap_or(plan.rto_risk_at);
     }
-    if let Some(s) = f.get("on_failure").and_then(|v| dec.string(v, "on_failure")) {
-        match s.get_ref().as_str() {
-            "continue" => plan.on_failure = OnFailure::Continue,
-            "halt" => plan.on_failure = OnFailure::Halt,
-            other => dec.push(
-                Diagnostic::error("bad-value", s.span(), format!("unknown `on_failure` `{other}`")).help(
-                    "use \"continue\" (default) or \"halt\" (start nothing new after a critical failure)",
-                ),
-            ),
-        }
+    if let Some(v) = f.get("on_failure") {
+        plan.on_failure = super::notify::on_failure(v, dec).unwrap_or(plan.on_failure);
     }
     if let Some(v) = f.get("contact")
         && let Some(c) = dec.table(v, "contact", "`[plan.contact]`", keys::CONTACT)
@@ -360,12 +328,7 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
     let optional_depends_on = list(dec, "optional_depends_on");
     let mut critical = defaults::CRITICAL;
     opt(&f, "critical", |v| dec.boolean(v, "critical"), &mut critical);
-    let approval = f.get("approval").and_then(|v| {
-        let a = dec.table(v, "approval", format!("the approval of {ctx}"), keys::APPROVAL)?;
-        let role = dec.required(&a, "role", "\"secops\"").and_then(|r| dec.string(r, "role"));
-        let count = a.get("count").map_or(Some(1), |c| dec.integer(c, "count", 1, 100).map(|n| n as u32));
-        Some(Approval { role: role?, count: count? })
-    });
+    let approval = f.get("approval").and_then(|v| super::notify::parse_approval(v, dec, &ctx));
     let mut duration = d.duration;
     opt(&f, "duration", |v| dec.duration(v, "duration", MAX_SPAN), &mut duration);
     let rto = match f.get("rto") {
