@@ -78,12 +78,15 @@ pub enum Command {
     /// Exit codes: 0 all online, 1 some failed or blocked (or, with --strict, an RTO missed),
     /// 2 invalid plan or flags, 130 interrupted.
     Run(RunArgs),
-    /// Confirm a manual step that has no checks, from another shell while `run` waits for it.
+    /// Confirm a manual step that has no checks, or sign off a service that needs `approval`,
+    /// from another shell while `run` waits for it.
     ///
     /// A confirmation is for one run: the run waiting now (named by `--run`, as its waiting
-    /// message shows). With no run waiting for the step, nothing is confirmed.
+    /// message shows). With no run waiting for the step, nothing is confirmed. A sign-off is by
+    /// NAME, one of the approvers of the service's role.
     ///
-    /// Exit codes: 0 confirmed, 2 no run waiting for that step, or invalid plan or flags.
+    /// Exit codes: 0 confirmed, 2 no run waiting for that step, NAME not an approver, or invalid
+    /// plan or flags.
     Confirm {
         /// The plan's TOML file.
         plan: PathBuf,

@@ -7,6 +7,7 @@
 //! logs/<run>/<service>.<n>.log   a restore action's output (logs.<time>/ kept by --fresh)
 //! logs/<run>/pids                `<service>/<n> <pid>`, appended by each action before its exec
 //! confirm/<run>/<service>.json   an operator's confirmation of a manual step, for one run
+//! confirm/<run>/<service>.approvals/<hex name>.json   one person's sign-off (`approval`)
 //! notify.jsonl                   the operators' alerts ([[notify]]): queued, delivered, refused
 //! announcements/                 customer updates (announce::writer); announced.jsonl and
 //!                                webhooks.jsonl there remember what was told and delivered
