@@ -169,6 +169,17 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log: Option<String>,
     },
+    /// A verify gate of the attempt ended; its evidence is in `evidence/<run>/`.
+    VerifyStep {
+        service: Svc,
+        at: Secs,
+        attempt: u32,
+        name: String,
+        ok: bool,
+        detail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restore_point: Option<String>,
+    },
     /// Healthy, and waiting for `count` people of `role` to sign it off (`have` so far).
     WaitingForApproval {
         service: Svc,
@@ -327,6 +338,7 @@ impl Event {
             | Failed { service, .. }
             | Blocked { service, .. }
             | WaitingForApproval { service, .. }
+            | VerifyStep { service, .. }
             | Approved { service, .. }
             | Skipped { service, .. }
             | NotRetried { service, .. }
@@ -355,6 +367,7 @@ impl Event {
             | Failed { at, .. }
             | Blocked { at, .. }
             | WaitingForApproval { at, .. }
+            | VerifyStep { at, .. }
             | Approved { at, .. }
             | Skipped { at, .. }
             | NotRetried { at, .. }

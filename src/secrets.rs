@@ -134,6 +134,13 @@ fn placeholders(plan: &Plan, scope: Scope) -> Vec<(&Text, String)> {
                 }
             }
         }
+        for (n, g) in s.gates.iter().enumerate() {
+            let place = format!("verify step {} of service `{}`", n + 1, s.id);
+            match &g.step {
+                crate::plan::GateStep::Command { command, .. } => command_texts(command, &place, &mut out),
+                crate::plan::GateStep::Http(r) => request_texts(r, &place, &mut out),
+            }
+        }
         let place = format!("the restore of service `{}`", s.id);
         match s.restore.as_ref().map(|r| &r.action) {
             Some(Action::Command(c)) => command_texts(c, &place, &mut out),

@@ -103,6 +103,23 @@ impl Executor for SimExecutor {
         Ok(())
     }
 
+    /// A rehearsal's gates pass, each taking its `duration`.
+    async fn gates(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), String> {
+        for g in &em.plan.services[service].gates {
+            tokio::time::sleep(g.duration).await;
+            em.emit(crate::event::Event::VerifyStep {
+                service: em.id(service),
+                at: em.at(),
+                attempt,
+                name: g.name.clone(),
+                ok: true,
+                detail: "simulated".into(),
+                restore_point: None,
+            });
+        }
+        Ok(())
+    }
+
     /// A rehearsal takes the sign-offs as given.
     async fn approve(&self, _service: usize, _em: &Emitter) -> Result<(), String> {
         Ok(())

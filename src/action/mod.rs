@@ -22,6 +22,7 @@ use crate::process;
 use crate::runner::{Emitter, Executor, Resumed};
 use crate::state::{Replay, Stage, StateDir};
 
+mod gates;
 mod waits;
 
 /// Where a live run works: its state directory, its id, and how people reach it.
@@ -224,6 +225,11 @@ impl LiveExecutor {
 impl Executor for LiveExecutor {
     async fn approve(&self, service: usize, em: &Emitter) -> Result<(), String> {
         self.sign_offs(service, em).await
+    }
+
+    async fn gates(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), String> {
+        let s = &self.plan.services[service];
+        gates::run(&self.prober, &self.place.state, &self.place.run, (service, s, attempt), em).await
     }
 
     async fn resume(&self, service: usize, em: &Emitter) -> Option<Resumed> {

@@ -2,6 +2,7 @@
 //! timeout, reported as an outcome with latency and a short detail that is safe to print.
 
 mod command;
+pub mod gate;
 mod http;
 mod tcp;
 
@@ -34,6 +35,11 @@ impl Prober {
 
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
+    }
+
+    /// Runs one verify gate (TLS verified).
+    pub async fn gate(&self, g: &crate::plan::Gate) -> gate::GateOutcome {
+        gate::run(g, self.http.get(false), &self.secrets).await
     }
 
     /// Probes one check. The timeout is a hard deadline on everything (DNS, connect, TLS,

@@ -10,7 +10,12 @@ use super::text::Text;
 use super::values::{expect_status, headers, method, string_table, tcp_target, text, url_text};
 
 /// The one key of `kinds` present in `f`; reports none or several.
-fn one_kind<'k>(f: &Fields<'_, '_>, kinds: &[&'k str], what: &str, dec: &mut Decoder) -> Option<&'k str> {
+pub(super) fn one_kind<'k>(
+    f: &Fields<'_, '_>,
+    kinds: &[&'k str],
+    what: &str,
+    dec: &mut Decoder,
+) -> Option<&'k str> {
     let mut present: Vec<&str> = kinds.iter().copied().filter(|k| f.has(k)).collect();
     // In the order they are written, so that "first kind" points at the first one.
     present.sort_by_key(|k| f.key_span(k).map_or(usize::MAX, |s| s.start));

@@ -2,6 +2,23 @@
 //! checks that the JSON Schema documents exactly these keys.
 
 pub const TOP: &[&str] = &["plan", "defaults", "announce", "notify", "approvers", "phase", "service"];
+/// `[[service.verify]]`: a verify gate.
+pub const VERIFY: &[&str] = &[
+    "name",
+    "command",
+    "http",
+    "shell",
+    "env",
+    "cwd",
+    "expect_exit",
+    "method",
+    "headers",
+    "body",
+    "expect_status",
+    "timeout",
+    "duration",
+    "evidence",
+];
 /// `approval = { … }` of a service.
 pub const APPROVAL: &[&str] = &["role", "count"];
 /// `[[notify]]`: an operators' alert target.
@@ -24,6 +41,7 @@ pub const SERVICE: &[&str] = &[
     "optional_depends_on",
     "critical",
     "approval",
+    "verify",
     "duration",
     "rto",
     "customer_facing",

@@ -7,6 +7,7 @@ mod choices;
 mod decode;
 pub mod defaults;
 pub mod diagnostic;
+mod gates;
 pub mod keys;
 mod model;
 mod notify;

@@ -48,6 +48,25 @@ pub enum NotifyTarget {
     Command(CommandSpec),
 }
 
+/// A verify gate: a command or an HTTP request that must succeed after the restore (a malware
+/// scan of the restored data, a check that credentials were rotated, the restore point used).
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub name: String,
+    pub step: GateStep,
+    pub timeout: Duration,
+    /// How long it takes in a dry run.
+    pub duration: Duration,
+    /// `evidence = "restore_point"`: its output is the service's restore point.
+    pub restore_point: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum GateStep {
+    Command { command: CommandSpec, expect_exit: i32 },
+    Http(HttpRequest),
+}
+
 /// `approval = { role, count }`.
 #[derive(Debug, Clone)]
 pub struct Approval {
@@ -202,6 +221,8 @@ pub struct Service {
     /// Named people who must sign it off (`restorectl confirm … --by NAME`) before it counts as
     /// online: `count` distinct people of `role`.
     pub approval: Option<Approval>,
+    /// `[[service.verify]]`: steps that must pass after the restore, before it counts as online.
+    pub gates: Vec<Gate>,
     /// Expected restore time, used by the dry run and the critical path.
     pub duration: Duration,
     pub rto: Option<Duration>,

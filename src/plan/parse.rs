@@ -355,6 +355,10 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
         None => Vec::new(),
     };
     let restore = f.get("restore").and_then(|v| parse_restore(v, dec, d, &ctx));
+    let gates: Vec<Gate> = f.get("verify").map_or_else(Vec::new, |v| {
+        let steps = array_of_tables(v, "verify", dec);
+        steps.into_iter().enumerate().filter_map(|(n, g)| super::gates::parse_gate(g, n, dec, &ctx)).collect()
+    });
     let id = id?;
     Some(Service {
         span: id.span(),
@@ -365,6 +369,7 @@ fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseI
         optional_depends_on,
         critical,
         approval,
+        gates,
         duration,
         rto,
         customer_facing,

@@ -56,6 +56,11 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::Failed { service, attempts, of, reason, log, .. } => {
             format!("{service}: FAILED (attempt {attempts} of {}): {reason}{}", of.max(attempts), see(log))
         }
+        Event::VerifyStep { service, name, ok: true, detail, restore_point, .. } => {
+            let point = restore_point.as_ref().map(|p| format!("; restore point {p}")).unwrap_or_default();
+            format!("{service}: verify step `{name}` passed ({detail}{point})")
+        }
+        Event::VerifyStep { service, name, detail, .. } => format!("{service}: verify step `{name}` failed ({detail})"),
         Event::WaitingForApproval { service, role, count, have, confirm, .. } => {
             let how = confirm.as_ref().map(|c| format!(" — to sign: `{c}`")).unwrap_or_default();
             let so_far = if have.is_empty() { String::new() } else { format!(" (signed by {})", have.join(", ")) };

@@ -20,6 +20,14 @@ pub trait Executor: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), String>> + Send;
     /// Waits until the service is verified healthy, or says why not.
     fn verify(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
+    /// Runs the service's verify gates after attempt `attempt` was verified healthy, in order,
+    /// keeping their evidence; says which one failed and why.
+    fn gates(
+        &self,
+        service: usize,
+        attempt: u32,
+        em: &Emitter,
+    ) -> impl Future<Output = Result<(), String>> + Send;
     /// Waits until the people the service's `approval` names have signed it off, or says why not.
     fn approve(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
     /// Where an attempt's output is kept, if anywhere.

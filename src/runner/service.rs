@@ -91,7 +91,11 @@ async fn settle<E: Executor>(
     let result = match restored {
         Ok(()) => {
             em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });
-            exec.verify(i, em).await
+            match exec.verify(i, em).await {
+                // Healthy is not enough where the plan has gates (a scan, rotated credentials).
+                Ok(()) if !service.gates.is_empty() => exec.gates(i, attempt, em).await,
+                other => other,
+            }
         }
         Err(e) => Err(e),
     };

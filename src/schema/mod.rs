@@ -230,6 +230,8 @@ pub struct Service {
     pub critical: Option<bool>,
     /// Named people who must sign it off before it counts as online.
     pub approval: Option<ApprovalTable>,
+    /// Steps that must pass after the restore before it counts as online (a scan, …).
+    pub verify: Option<Vec<VerifyTable>>,
     /// Expected restore time, used by the dry run.
     pub duration: Option<HumanDuration>,
     /// Recovery-time objective, counted from the run's start.
@@ -373,10 +375,12 @@ fn drop_nulls(v: &mut serde_json::Value) {
     map.values_mut().for_each(drop_nulls);
 }
 
+mod gates;
 mod names;
 mod people;
 #[cfg(test)]
 mod tests;
 
+pub use gates::VerifyTable;
 pub use names::{Name, NameForms, NameInLocale};
 pub use people::{ApprovalTable, NotifyTable};

@@ -35,6 +35,7 @@ fn schema_documents_exactly_the_keys_the_decoder_accepts() {
         ("WebhookTable", keys::WEBHOOK),
         ("NotifyTable", keys::NOTIFY),
         ("ApprovalTable", keys::APPROVAL),
+        ("VerifyTable", keys::VERIFY),
     ] {
         assert_eq!(props(&defs[def]), sorted(keys), "schema of {def}");
     }

@@ -68,6 +68,11 @@ impl StateDir {
         self.approvals(run, service).join(format!("{name}.json"))
     }
 
+    /// The evidence of `service`'s verify gates in attempt `attempt` of `run`.
+    pub fn evidence(&self, run: &str, service: &str, attempt: u32) -> PathBuf {
+        self.root.join("evidence").join(run).join(format!("{service}.{attempt}.json"))
+    }
+
     pub fn announcements(&self) -> PathBuf {
         self.root.join("announcements")
     }

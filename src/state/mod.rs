@@ -9,6 +9,7 @@
 //! confirm/<run>/<service>.json   an operator's confirmation of a manual step, for one run
 //! confirm/<run>/<service>.approvals/<hex name>.json   one person's sign-off (`approval`)
 //! notify.jsonl                   the operators' alerts ([[notify]]): queued, delivered, refused
+//! evidence/<run>/<service>.<n>.json   what each verify gate of attempt n did
 //! announcements/                 customer updates (announce::writer); announced.jsonl and
 //!                                webhooks.jsonl there remember what was told and delivered
 //! dry-run/                       a dry run's own state directory, never the live one

@@ -12,6 +12,7 @@ mod dry_run;
 mod failures;
 mod fakes;
 mod feeds;
+mod gates;
 mod graph;
 mod help;
 mod journal_chain;

@@ -1,0 +1,69 @@
+//! The live run's verify gates: each step run in order after the service is healthy; its exit
+//! status or HTTP status, duration, and the SHA-256 and first 4 KiB of its stdout and stderr kept
+//! as evidence in `evidence/<run>/<service>.<attempt>.json` (secrets redacted); a step with
+//! `evidence = "restore_point"` names the service's restore point.
+
+use serde_json::json;
+
+use crate::check::Prober;
+use crate::event::Event;
+use crate::plan::Service;
+use crate::runner::Emitter;
+use crate::state::StateDir;
+use crate::state::chain::{hash, hex};
+
+/// How much of each output the evidence keeps in clear.
+const HEAD: usize = 4096;
+
+pub(super) async fn run(
+    prober: &Prober,
+    state: &StateDir,
+    run: &str,
+    (i, s, attempt): (usize, &Service, u32),
+    em: &Emitter,
+) -> Result<(), String> {
+    let secrets = prober.secrets();
+    let mut steps = Vec::new();
+    let mut failed = None;
+    for g in &s.gates {
+        let out = prober.gate(g).await;
+        let head = |text: &str| secrets.redact(&text.chars().take(HEAD).collect::<String>());
+        let restore_point = (g.restore_point && out.ok).then(|| secrets.redact(out.stdout.trim()));
+        steps.push(json!({
+            "name": g.name,
+            "ok": out.ok,
+            "detail": secrets.redact(&out.detail),
+            "code": out.code,
+            "seconds": out.took.as_secs_f64(),
+            "stdout_sha256": hex(&hash(out.stdout.as_bytes())),
+            "stderr_sha256": hex(&hash(out.stderr.as_bytes())),
+            "stdout_head": head(&out.stdout),
+            "stderr_head": head(&out.stderr),
+            "restore_point": restore_point,
+        }));
+        em.emit(Event::VerifyStep {
+            service: em.id(i),
+            at: em.at(),
+            attempt,
+            name: g.name.clone(),
+            ok: out.ok,
+            detail: secrets.redact(&out.detail),
+            restore_point,
+        });
+        if !out.ok {
+            failed = Some(format!("verify step `{}` did not pass: {}", g.name, secrets.redact(&out.detail)));
+            break;
+        }
+    }
+    let path = state.evidence(run, &s.id, attempt);
+    let record = json!({ "v": 1, "run": run, "service": s.id, "attempt": attempt, "steps": steps });
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&path, format!("{record:#}\n")));
+    if let Err(e) = written {
+        // No evidence, no sign of a clean restore: the gate does not pass.
+        return Err(format!("cannot keep the evidence in {}: {e}", path.display()));
+    }
+    failed.map_or(Ok(()), Err)
+}
