@@ -26,7 +26,7 @@ pub enum Error {
     #[error("run {given} is not the run going on now (that is run {current}); nothing confirmed")]
     OtherRun { given: String, current: String },
     /// A sign-off by someone who is not one of the role's approvers.
-    #[error("{by} is not among the approvers of `{role}` ({}); nothing signed", members.join(", "))]
+    #[error("`{by}` is not among the approvers of `{role}` ({}); nothing signed", members.join(", "))]
     NotAnApprover { by: String, role: String, members: Vec<String> },
     /// `confirm` of a step the run is not waiting for.
     #[error("run {run} is not waiting for `{id}` now; nothing confirmed")]

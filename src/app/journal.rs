@@ -9,6 +9,10 @@ use crate::state::StateDir;
 use crate::state::chain::{self, Break};
 
 pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option<&Path>) -> Exit {
+    if let Some(h) = head.filter(|h| h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit())) {
+        eprintln!("error: `--head {h}`: a head is 64 hexadecimal digits, as the run reported it");
+        return Exit::Invalid;
+    }
     let key = match key.map(read_key).transpose() {
         Ok(k) => k,
         Err(e) => {
@@ -32,7 +36,7 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option
                 Some(Ok(runs)) => format!(", every run's end signed by the key given ({runs})"),
                 Some(Err(line)) => {
                     println!(
-                        "journal {}: the run ending at line {line} is not signed by the key given",
+                        "journal {}: line {line} is not part of a run closed by an end signed with the key given",
                         path.display()
                     );
                     return Exit::Failures;

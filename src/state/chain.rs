@@ -28,14 +28,31 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
-/// Checks that every run's `end` record carries a valid signature, by `key`, of the head it names
-/// (the hash of the record before it); returns how many, or the first line (1-based) where one
-/// is missing or wrong.
+/// Checks that every run is closed by an `end` record carrying a valid signature, by `key`, of
+/// the head it names (the hash of the record before it), and that nothing follows the last one;
+/// returns how many runs, or the first line (1-based) that breaks this: a run's start before the
+/// previous run was closed, an unsigned or wrongly signed end, a record after the last end.
 pub fn verify_signatures(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Result<usize, usize> {
     let mut ends = 0;
+    let mut open = false;
+    let mut last = 0;
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let Ok(record) = serde_json::from_slice::<serde_json::Value>(line) else { continue };
+        if line.is_empty() {
+            continue;
+        }
+        last = i + 1;
+        let Ok(record) = serde_json::from_slice::<serde_json::Value>(line) else { return Err(i + 1) };
+        if record.get("run").is_some_and(serde_json::Value::is_object) {
+            if open {
+                return Err(i + 1);
+            }
+            open = true;
+        } else if !open {
+            // Outside any run: before the first, or after a run's signed end.
+            return Err(i + 1);
+        }
         let Some(end) = record.get("end") else { continue };
+        open = false;
         ends += 1;
         // The head signed is the one the record follows (its `prev`), not a value it merely claims.
         let signed = (|| {
@@ -47,7 +64,7 @@ pub fn verify_signatures(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Res
             return Err(i + 1);
         }
     }
-    Ok(ends)
+    if open { Err(last) } else { Ok(ends) }
 }
 
 /// `{…}\n` with `"prev":"<hex of prev>",` first in the object.
@@ -93,7 +110,7 @@ pub fn verify(bytes: &[u8], head: Option<&str>) -> Result<usize, Break> {
         if line.is_empty() {
             continue;
         }
-        lines = i + 1;
+        lines += 1;
         let want = format!("{{\"prev\":\"{}\",", hex(&prev));
         if !line.starts_with(want.as_bytes()) {
             return Err(Break::Link { line: i + 1 });

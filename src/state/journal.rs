@@ -219,9 +219,12 @@ fn rotate(state: &StateDir, plan: &Plan) -> Result<(), StateError> {
         return Err(StateError::StillRunning(running));
     }
     let kept = put_away(&path)?;
-    let logs = state.logs();
-    if logs.exists() {
-        put_away(&logs)?;
+    // Everything that belongs to the old journal's runs goes with it: a new run's id could be an
+    // old one's, and must never find that run's confirmations or sign-offs.
+    for dir in [state.logs(), state.root().join("confirm"), state.root().join("evidence")] {
+        if dir.exists() {
+            put_away(&dir)?;
+        }
     }
     eprintln!("note: started a fresh journal; the old one is {}", kept.display());
     Ok(())

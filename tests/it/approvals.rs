@@ -35,7 +35,7 @@ fn two_distinct_people_of_the_role_sign_a_service_off() {
     assert_eq!(code, Some(2));
     assert_eq!(
         err,
-        "error: night-shift is not among the approvers of `secops` (secops-lead, secops-deputy); nothing signed\n"
+        "error: `night-shift` is not among the approvers of `secops` (secops-lead, secops-deputy); nothing signed\n"
     );
     // The lead, twice: still one sign-off.
     assert_eq!(confirm("secops-lead").0, Some(0));

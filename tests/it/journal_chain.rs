@@ -59,6 +59,8 @@ fn the_journal_verifies_and_any_tampering_is_found_at_its_line() {
     // A later run continues the chain.
     run_json(&plan, &[]);
     assert_eq!(verify(&[]).0, Some(0));
+    // A head that is not one: bad input, not tampering.
+    assert_eq!(verify(&["--head", "abc"]).0, Some(2));
     // No journal.
     let out =
         restorectl().args(["journal", "verify", "--state", "/nonexistent"]).arg(&plan).output().unwrap();
@@ -93,7 +95,29 @@ fn a_signed_journal_verifies_with_its_key_and_not_with_another() {
     assert!(text.ends_with(", every run's end signed by the key given (1)\n"), "{text}");
     let (code, text) = verify(&other_public);
     assert_eq!(code, Some(1));
-    assert!(text.contains("is not signed by the key given"), "{text}");
+    assert!(text.contains("is not part of a run closed by an end signed with the key given"), "{text}");
+    // A record forged after the last signed end, chained correctly: refused by the key alone.
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let original = std::fs::read_to_string(&journal).unwrap();
+    let last = original.lines().last().unwrap();
+    let prev: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(last.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let forged = format!(
+        "{original}{{\"prev\":\"{prev}\",\"v\":1,\"event\":\"confirmed\",\"service\":\"db\",\"by\":\"CEO\"}}\n"
+    );
+    std::fs::write(&journal, &forged).unwrap();
+    let lines = forged.lines().count();
+    assert_eq!(
+        restorectl().args(["journal", "verify"]).arg(&plan).output().unwrap().status.code(),
+        Some(0),
+        "a chain alone cannot tell"
+    );
+    let (code, text) = verify(&public);
+    assert_eq!(code, Some(1));
+    assert!(text.contains(&format!("line {lines} is not part of a run closed by an end signed")), "{text}");
+    std::fs::write(&journal, &original).unwrap();
     // A run without the key: its end is unsigned.
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
     assert_eq!(verify(&public).0, Some(1));
