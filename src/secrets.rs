@@ -89,9 +89,9 @@ impl Secrets {
 /// Which of the plan's placeholders a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Checks and restores (`status`).
+    /// Checks (`status`, `preview`).
     Probes,
-    /// Those and the webhooks updates are posted to (`run`, `announce approve|deliver`).
+    /// Those, restores, verify gates, webhooks and alert targets (`run`, `announce approve|deliver`).
     All,
 }
 
@@ -133,6 +133,10 @@ fn placeholders(plan: &Plan, scope: Scope) -> Vec<(&Text, String)> {
                     }
                 }
             }
+        }
+        // `status` and `preview` only probe: what restores and gates need is a run's concern.
+        if scope == Scope::Probes {
+            continue;
         }
         for (n, g) in s.gates.iter().enumerate() {
             let place = format!("verify step {} of service `{}`", n + 1, s.id);

@@ -72,3 +72,27 @@ fn preview_of_a_half_healthy_estate_lists_what_a_run_would_do_in_order() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to restore"));
     assert!(!dir.path().join(".restorectl").exists(), "a preview changes nothing");
 }
+
+/// `status` and `preview` only probe: a variable only a restore needs is not asked for.
+#[test]
+fn probing_needs_only_the_checks_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = file_service(
+        dir.path(),
+        "db",
+        Some("curl -H \"Authorization: ${env:AWX_TOKEN}\" https://awx.example.com/launch"),
+    );
+    let plan = plan_in(dir.path(), &service);
+    for command in ["status", "preview"] {
+        let out = restorectl().arg(command).arg(&plan).env_remove("AWX_TOKEN").output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // A run needs it.
+    let out =
+        restorectl().args(["run", "--progress", "none"]).arg(&plan).env_remove("AWX_TOKEN").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("environment variable `AWX_TOKEN` is not set (used by the restore of service `db`)")
+    );
+}
