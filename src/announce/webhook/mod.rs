@@ -136,15 +136,30 @@ impl Poster {
             // On a thread of its own: the caller may be inside the run's runtime, where blocking
             // on another is not allowed.
             std::thread::scope(|scope| {
-                scope.spawn(|| match stall {
-                    Some(stall) => runtime.block_on(async {
-                        while !progress.iter().all(|p| p.settled(stall)) {
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                        }
-                    }),
-                    None => {
-                        runtime.block_on(futures::future::join_all(tasks));
+                scope.spawn(|| {
+                    let pending: usize =
+                        progress.iter().map(|p| p.pending.load(std::sync::atomic::Ordering::SeqCst)).sum();
+                    if pending > 0 {
+                        eprintln!("delivering {pending} update(s) still queued for the webhooks (Ctrl-C stops waiting)");
                     }
+                    runtime.block_on(async {
+                        let wait = async {
+                            match stall {
+                                Some(stall) => {
+                                    while !progress.iter().all(|p| p.settled(stall)) {
+                                        tokio::time::sleep(Duration::from_millis(50)).await;
+                                    }
+                                }
+                                None => {
+                                    futures::future::join_all(tasks).await;
+                                }
+                            }
+                        };
+                        tokio::select! {
+                            () = wait => {}
+                            _ = tokio::signal::ctrl_c() => eprintln!("interrupted: no longer waiting for the webhooks"),
+                        }
+                    })
                 });
             });
             // What is still retrying stays journaled for the next run.
