@@ -231,9 +231,7 @@ impl Reporter for Notifier {
                 scope.spawn(|| {
                     runtime.block_on(async {
                         let _ = tokio::time::timeout(STALL, futures::future::join_all(commands)).await;
-                        while !progress.iter().all(|p| p.settled(STALL)) {
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                        }
+                        worker::settle(&progress, STALL).await;
                     })
                 });
             });

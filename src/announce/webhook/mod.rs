@@ -145,11 +145,7 @@ impl Poster {
                     runtime.block_on(async {
                         let wait = async {
                             match stall {
-                                Some(stall) => {
-                                    while !progress.iter().all(|p| p.settled(stall)) {
-                                        tokio::time::sleep(Duration::from_millis(50)).await;
-                                    }
-                                }
+                                Some(stall) => worker::settle(&progress, stall).await,
                                 None => {
                                     futures::future::join_all(tasks).await;
                                 }

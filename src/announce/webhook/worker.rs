@@ -63,6 +63,13 @@ impl Progress {
     }
 }
 
+/// Waits until every one of these queues is settled (see [`Progress::settled`]).
+pub async fn settle(progress: &[Arc<Progress>], stall: Duration) {
+    while !progress.iter().all(|p| p.settled(stall)) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub async fn run(
     target: Target,
     mut rx: mpsc::UnboundedReceiver<Delivery>,
