@@ -52,14 +52,12 @@ impl Notifier {
                 senders.push(None);
                 continue;
             };
-            let url = secrets.resolve(url).unwrap_or_default();
-            let headers =
-                headers.iter().map(|(k, v)| (k.clone(), secrets.resolve(v).unwrap_or_default())).collect();
-            let host =
-                url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-            let name = secrets.redact(&format!("alert target {} ({host})", index + 1));
             let pace = if *format == WebhookFormat::Slack { Duration::from_secs(1) } else { Duration::ZERO };
-            let target = Target { index, name, format: *format, url, headers, pace };
+            let name = |host: &str| format!("alert target {} ({host})", index + 1);
+            let Some(target) = Target::resolve(index, name, *format, url, headers, pace, &secrets) else {
+                senders.push(None);
+                continue;
+            };
             let (tx, rx) = mpsc::unbounded_channel();
             let progress = Progress::new();
             rt.spawn(worker::run(target, rx, log.clone(), None, secrets.clone(), progress.clone()));

@@ -135,7 +135,7 @@ fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Exit {
     }
     // Never beside a run: it delivers what is queued itself.
     let state = StateDir::for_plan(plan, dirs.state.as_deref());
-    let _held = match crate::state::journal::hold(&state) {
+    let _held = match crate::state::journal::lock(&state) {
         Ok(file) => file,
         Err(e) => {
             eprintln!("error: {e}");

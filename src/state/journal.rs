@@ -249,14 +249,9 @@ pub fn put_away(path: &Path) -> Result<std::path::PathBuf, StateError> {
     Ok(kept)
 }
 
-/// Takes the state directory's lock for as long as the file is open (`announce deliver`, which
-/// must not deliver beside a run), or says who holds it.
-pub fn hold(state: &StateDir) -> Result<File, StateError> {
-    lock(state)
-}
-
-/// Takes the state directory's lock or says who holds it.
-fn lock(state: &StateDir) -> Result<File, StateError> {
+/// Takes the state directory's lock for as long as the file is open (a run, or `announce
+/// deliver`, which must not deliver beside a run), or says who holds it.
+pub fn lock(state: &StateDir) -> Result<File, StateError> {
     let dir = state.root();
     std::fs::create_dir_all(dir).map_err(StateError::io("create the state directory", dir))?;
     let path = state.lock();

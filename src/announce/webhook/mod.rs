@@ -196,20 +196,13 @@ fn identities(plan: &Plan) -> Vec<String> {
 /// Webhook `index` of the plan with its secrets resolved; `None` (said once) when one is missing.
 fn target(plan: &Plan, index: usize, secrets: &Secrets) -> Option<Target> {
     let hook = plan.announce.webhooks.get(index)?;
-    let url = secrets.resolve(&hook.url).ok()?;
-    let headers = hook
-        .headers
-        .iter()
-        .map(|(name, value)| Some((name.clone(), secrets.resolve(value).ok()?)))
-        .collect::<Option<Vec<_>>>()?;
     let format = match hook.format {
         WebhookFormat::Json => "json",
         WebhookFormat::Slack => "slack",
         WebhookFormat::Statuspage => "statuspage",
     };
-    let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-    let name = secrets.redact(&format!("webhook {} ({format}, {host})", index + 1));
-    Some(Target { index, name, format: hook.format, url, headers, pace: hook.pace })
+    let name = |host: &str| format!("webhook {} ({format}, {host})", index + 1);
+    Target::resolve(index, name, hook.format, &hook.url, &hook.headers, hook.pace, secrets)
 }
 
 /// Sends `update` to every webhook now, outside any run (an approval), and waits for the

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use super::log::{Log, Record};
 use super::update::Delivery;
-use crate::plan::WebhookFormat;
+use crate::plan::{Text, WebhookFormat};
 use crate::secrets::Secrets;
 
 /// Attempts per delivery in one run; what is left stays queued for the next.
@@ -34,6 +34,30 @@ pub struct Target {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub pace: Duration,
+}
+
+impl Target {
+    /// Resolves the URL's and headers' `${env:…}` references; `name` makes its name from the
+    /// URL's host (redacted afterwards). `None` when a variable is missing.
+    pub fn resolve(
+        index: usize,
+        name: impl FnOnce(&str) -> String,
+        format: WebhookFormat,
+        url: &Text,
+        headers: &[(String, Text)],
+        pace: Duration,
+        secrets: &Secrets,
+    ) -> Option<Self> {
+        let url = secrets.resolve(url).ok()?;
+        let headers = headers
+            .iter()
+            .map(|(name, value)| Some((name.clone(), secrets.resolve(value).ok()?)))
+            .collect::<Option<Vec<_>>>()?;
+        let host =
+            url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        let name = secrets.redact(&name(&host));
+        Some(Self { index, name, format, url, headers, pace })
+    }
 }
 
 /// How far a webhook's task has got: deliveries waiting or in flight, and when the last one
