@@ -95,3 +95,42 @@ fn alert_commands_use_their_settings_and_a_hanging_one_is_killed() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("warning: 1 alert(s) not delivered: see "), "{stderr}");
 }
+
+/// An alert target's URL and headers may be `${env:…}` secrets: resolved for the request, never
+/// written to the terminal, the run's JSON or the alert journal.
+#[test]
+fn an_alert_target_takes_its_url_and_headers_from_the_environment_and_never_shows_them() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[notify]]\nurl = \"${{env:ALERT_HOOK}}\"\nheaders = {{ \"X-Token\" = \"${{env:ALERT_TOKEN}}\" }}\nevents = [\"restore_failed\"]\n\
+             [[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"false\"]\n"
+        ),
+    );
+    let hook = srv.url("/hook/envhook");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+        .args(["run", "--progress", "plain", "--format", "json"])
+        .arg(&plan)
+        .env("NO_COLOR", "1")
+        .env("ALERT_HOOK", &hook)
+        .env("ALERT_TOKEN", "t0ken-f0r-alerts")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let posts = srv.posts("envhook");
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["alert"], "restore_failed");
+    let log = std::fs::read_to_string(dir.path().join(".restorectl/notify.jsonl")).unwrap();
+    for text in [
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        log,
+    ] {
+        assert!(!text.contains("t0ken-f0r-alerts"), "{text}");
+        assert!(!text.contains(&hook), "{text}");
+    }
+}
