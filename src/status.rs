@@ -54,16 +54,43 @@ impl Snapshot {
 }
 
 /// Which services are healthy now (`preview`): every service probed, `jobs` at a time, keeping
-/// only the verdict, not the details.
-pub async fn healthy(plan: &Plan, prober: &Prober, jobs: usize) -> Vec<usize> {
-    let mut up: Vec<usize> = futures::stream::iter(0..plan.services.len())
-        .map(|i| async move { (i, prober.probe_all(&plan.services[i].checks).await.healthy == Some(true)) })
-        .buffer_unordered(jobs.max(1))
-        .filter_map(|(i, up)| async move { up.then_some(i) })
-        .collect()
-        .await;
+/// only the verdict, not the details. The services are shared out between one single-threaded
+/// runtime per core: a probe is mostly system calls, which then run side by side, and no wakeup
+/// crosses threads.
+pub fn healthy(plan: &Plan, prober: &Prober, jobs: usize) -> Result<Vec<usize>, String> {
+    let n = plan.services.len();
+    let threads =
+        std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, n.div_ceil(1024).max(1));
+    let probers: Vec<Prober> = std::iter::once(Ok(prober.clone()))
+        .chain((1..threads).map(|_| prober.fresh()))
+        .collect::<Result<_, _>>()?;
+    let per_thread = jobs.div_ceil(threads).max(1);
+    let mut up: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = probers
+            .iter()
+            .enumerate()
+            .map(|(t, prober)| {
+                scope.spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime starts");
+                    runtime.block_on(
+                        futures::stream::iter((t..n).step_by(threads))
+                            .map(|i| async move {
+                                (i, prober.probe_all(&plan.services[i].checks).await.healthy == Some(true))
+                            })
+                            .buffer_unordered(per_thread)
+                            .filter_map(|(i, up)| async move { up.then_some(i) })
+                            .collect::<Vec<usize>>(),
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a probing thread ends")).collect()
+    });
     up.sort_unstable();
-    up
+    Ok(up)
 }
 
 /// Probes `selected` services (all when empty), at most `jobs` at a time.

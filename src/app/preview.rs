@@ -33,12 +33,13 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
     };
     let plan = &loaded.plan;
     // Probing is waiting on the network: more at once than the run's jobs.
-    let probing = crate::status::healthy(plan, &prober, jobs.max(PROBES));
-    // One thread: probing is waiting on sockets, and handing wakeups between threads costs more
-    // than it saves.
-    let probe_runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime starts");
-    let healthy: HashSet<usize> = probe_runtime.block_on(probing).into_iter().collect();
+    let healthy: HashSet<usize> = match crate::status::healthy(plan, &prober, jobs.max(PROBES)) {
+        Ok(up) => up.into_iter().collect(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
     // The restoration of the rest, simulated from the live state.
     let scenario = Scenario { healthy, ..Scenario::default() };
     let exec = Arc::new(SimExecutor::new(plan, &scenario, 0));

@@ -33,6 +33,12 @@ impl Prober {
         Ok(Self { http: http::Clients::new()?, secrets })
     }
 
+    /// A prober with the same secrets and its own HTTP clients, for another runtime (pooled
+    /// connections belong to the runtime that opened them).
+    pub fn fresh(&self) -> Result<Self, String> {
+        Ok(Self { http: http::Clients::new()?, secrets: self.secrets.clone() })
+    }
+
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
     }

@@ -64,7 +64,7 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
     // Large plans are parsed one service at a time; anything unusual goes the whole-file way.
     if let Some((prelude, chunks)) = split::services(&source.text) {
         let mut dec = Decoder::default();
-        if let Ok(plan) = parse::parse_split(&source.text, prelude, &chunks, &mut dec) {
+        if let Ok(plan) = split::parse_split(&source.text, prelude, &chunks, &mut dec) {
             let mut diagnostics = dec.diagnostics;
             if let Some(plan) = &plan {
                 diagnostics.extend(validate::validate(plan, &source));

@@ -45,42 +45,12 @@ pub fn parse(mut root: Spanned<DeTable<'_>>, dec: &mut Decoder) -> Option<Plan> 
     Some(plan)
 }
 
-/// Decodes a plan whose `[[service]]` tables were split apart (see `split::services`): the part
-/// before the first service, then each service parsed and decoded on its own, so a plan of
-/// 100,000 services never holds the TOML tree of more than one. `Err` when a piece is not valid
-/// TOML on its own: the caller then parses the whole document, for exact syntax errors.
-pub fn parse_split(
-    text: &str,
-    prelude_end: usize,
-    chunks: &[(usize, usize)],
-    dec: &mut Decoder,
-) -> Result<Option<Plan>, ()> {
-    let root = DeTable::parse(&text[..prelude_end]).map_err(|_| ())?;
-    if root.get_ref().contains_key("service") {
-        return Err(());
-    }
-    let Some((mut plan, defaults)) = prelude(root, true, dec) else { return Ok(None) };
-    plan.services.reserve(chunks.len());
-    let phases = PhaseIndex::new(&plan.phases);
-    for &(start, end) in chunks {
-        let mut root = DeTable::parse(&text[start..end]).map_err(|_| ())?;
-        let items = match root.get_mut().remove("service").map(Spanned::into_inner) {
-            Some(DeValue::Array(items)) if root.get_ref().is_empty() => items,
-            _ => return Err(()),
-        };
-        dec.base = start;
-        for item in items {
-            if let Some(s) = parse_service(&item, dec, &defaults, &phases) {
-                plan.services.push(super::split::shift_service(s, start));
-            }
-        }
-        dec.base = 0;
-    }
-    Ok(Some(plan))
-}
-
 /// Everything but the services: `[plan]`, `[defaults]`, `[announce]`, `[[phase]]`.
-fn prelude(root: Spanned<DeTable<'_>>, has_services: bool, dec: &mut Decoder) -> Option<(Plan, Defaults)> {
+pub(super) fn prelude(
+    root: Spanned<DeTable<'_>>,
+    has_services: bool,
+    dec: &mut Decoder,
+) -> Option<(Plan, Defaults)> {
     if !root.get_ref().contains_key("plan") && !has_services {
         dec.push(
             Diagnostic::error("not-a-plan", None, "this file is not a restore plan: it has no `[plan]` and no `[[service]]`")
@@ -273,20 +243,25 @@ fn parse_phase(v: &Value<'_>, dec: &mut Decoder) -> Option<Phase> {
 }
 
 /// The phases by id, for services to find theirs at once (a plan may have thousands).
-struct PhaseIndex {
+pub(super) struct PhaseIndex {
     ids: Vec<String>,
     by_id: std::collections::HashMap<String, usize>,
 }
 
 impl PhaseIndex {
-    fn new(phases: &[Phase]) -> Self {
+    pub(super) fn new(phases: &[Phase]) -> Self {
         let ids: Vec<String> = phases.iter().map(|p| p.id.clone()).collect();
         let by_id = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
         Self { ids, by_id }
     }
 }
 
-fn parse_service(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, phases: &PhaseIndex) -> Option<Service> {
+pub(super) fn parse_service(
+    v: &Value<'_>,
+    dec: &mut Decoder,
+    d: &Defaults,
+    phases: &PhaseIndex,
+) -> Option<Service> {
     let f = dec.table(v, "service", "`[[service]]`", keys::SERVICE)?;
     let id = parse_id(&f, dec, "\"email\"");
     let ctx = match &id {

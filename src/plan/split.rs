@@ -1,10 +1,15 @@
-//! Finding where each `[[service]]` table starts, so a large plan can be parsed one service at a
-//! time, and making a service's spans absolute again. Conservative: any file this cannot split
-//! with certainty is parsed whole instead.
+//! Large plans parsed in pieces: finding where each `[[service]]` table starts, decoding the
+//! pieces one service at a time on every core, and making a service's spans absolute again.
+//! Conservative: any file this cannot split with certainty is parsed whole instead.
 
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
-use super::model::{Approval, Forms, Localized, Service};
+use super::decode::Decoder;
+use super::defaults::Defaults;
+use super::diagnostic::Diagnostic;
+use super::model::{Approval, Forms, Localized, Plan, Service};
+use super::parse::{PhaseIndex, parse_service, prelude};
 
 /// `(end of the part before the first service, [(start, end)] of each service)`, or `None` when
 /// the file must be parsed whole: no services, multi-line strings (a header-like line could be
@@ -86,6 +91,79 @@ pub(super) fn shift_service(mut s: Service, base: usize) -> Service {
         r.span = shift(r.span.clone());
     }
     s
+}
+
+/// Decodes a plan whose `[[service]]` tables were split apart (see `split::services`): the part
+/// before the first service, then each service parsed and decoded on its own, so a plan of
+/// 100,000 services never holds the TOML tree of more than one. `Err` when a piece is not valid
+/// TOML on its own: the caller then parses the whole document, for exact syntax errors.
+pub fn parse_split(
+    text: &str,
+    prelude_end: usize,
+    chunks: &[(usize, usize)],
+    dec: &mut Decoder,
+) -> Result<Option<Plan>, ()> {
+    let root = DeTable::parse(&text[..prelude_end]).map_err(|_| ())?;
+    if root.get_ref().contains_key("service") {
+        return Err(());
+    }
+    let Some((mut plan, defaults)) = prelude(root, true, dec) else { return Ok(None) };
+    let phases = PhaseIndex::new(&plan.phases);
+    // The pieces are independent: they are decoded on every core, then joined in file order.
+    let threads =
+        std::thread::available_parallelism().map_or(1, |t| t.get()).min(chunks.len().div_ceil(512)).max(1);
+    let parts: Vec<Result<Decoded, ()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(chunks.len().div_ceil(threads).max(1))
+            .enumerate()
+            // The first part's vector becomes the plan's: room for all, and no copy of it.
+            .map(|(n, part)| {
+                let room = if n == 0 { chunks.len() } else { part.len() };
+                let (defaults, phases) = (&defaults, &phases);
+                scope.spawn(move || parse_services(text, part, room, defaults, phases))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a decoding thread ends")).collect()
+    });
+    for part in parts {
+        let (services, diagnostics) = part?;
+        if plan.services.is_empty() {
+            plan.services = services;
+        } else {
+            plan.services.extend(services);
+        }
+        dec.diagnostics.extend(diagnostics);
+    }
+    Ok(Some(plan))
+}
+
+/// Some services, decoded, and what was wrong with them.
+type Decoded = (Vec<Service>, Vec<Diagnostic>);
+
+/// Decodes some of the pieces `split::services` cut the file into, with spans of the whole file.
+fn parse_services(
+    text: &str,
+    chunks: &[(usize, usize)],
+    room: usize,
+    defaults: &Defaults,
+    phases: &PhaseIndex,
+) -> Result<Decoded, ()> {
+    let mut dec = Decoder::default();
+    let mut services = Vec::with_capacity(room);
+    for &(start, end) in chunks {
+        let mut root = DeTable::parse(&text[start..end]).map_err(|_| ())?;
+        let items = match root.get_mut().remove("service").map(Spanned::into_inner) {
+            Some(DeValue::Array(items)) if root.get_ref().is_empty() => items,
+            _ => return Err(()),
+        };
+        dec.base = start;
+        for item in items {
+            if let Some(s) = parse_service(&item, &mut dec, defaults, phases) {
+                services.push(shift_service(s, start));
+            }
+        }
+    }
+    Ok((services, dec.diagnostics))
 }
 
 #[cfg(test)]

@@ -170,3 +170,24 @@ fn many_diagnostics_of_one_kind_are_summed_up_after_the_first_ten() {
         json(&restorectl().args(["validate", "--format", "json"]).arg(&p.plan).output().unwrap().stdout);
     assert_eq!(json["diagnostics"].as_array().unwrap().len(), 13);
 }
+
+/// A large plan is decoded in pieces on every core: its problems still come with the lines of the
+/// whole file, in file order, whichever piece they are in.
+#[test]
+fn a_large_plan_decoded_in_pieces_reports_problems_at_their_lines() {
+    let mut toml = String::from("[plan]\nname = \"Large\"\n");
+    let mut expected = Vec::new();
+    for i in 0..3000 {
+        let line = toml.lines().count() + 1;
+        toml += &format!("[[service]]\nid = \"s{i}\"\nname = \"service {i}\"\nduration = \"1m\"\n");
+        if i % 1000 == 7 {
+            toml += "colour = \"red\"\n";
+            expected.push(format!("error {}:1 unknown-key: unknown key `colour` in `[[service]]`", line + 4));
+        }
+        toml += "[[service.check]]\ntcp = \"127.0.0.1:9\"\n";
+    }
+    let p = plan_file(&toml);
+    let out = restorectl().args(["validate", "--format", "json"]).arg(&p.plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(diagnostic_lines(&json(&out.stdout)), expected);
+}
