@@ -44,6 +44,7 @@ echo "|---|---:|---:|---:|---:|"
 row "validate (random, all customer-facing)" random validate
 row "validate, human output (no checks: a warning each)" nochecks validate
 row "graph --format json (random)" random graph --format json
+row "preview (random: every service down, a TCP probe each)" random preview
 row "dry run (random, all customer-facing, 2 locales)" random run --dry-run --jobs 16 --format json --state "$work/state"
 row "dry run (chain)" chain run --dry-run --jobs 16 --format json --state "$work/state"
 row "dry run (fan)" fan run --dry-run --jobs 16 --format json --state "$work/state"

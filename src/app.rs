@@ -13,6 +13,7 @@ mod history;
 mod journal;
 mod logs;
 mod preview;
+mod report;
 mod review;
 mod run;
 mod schema;
@@ -44,6 +45,9 @@ pub fn run(cli: Cli) -> Exit {
         }
         Command::Logs { plan, id, run, attempt, follow, state } => {
             logs::run(&logs::Request { plan, id, run, attempt, follow, state })
+        }
+        Command::Report { plan, state, run, dry_run, format, output } => {
+            report::run(&report::Request { plan, state, run, dry_run, format, output })
         }
         Command::Completions { shell } => help::completions(shell),
         Command::Man => help::man(),

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod announce;
 pub mod app;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod error;

@@ -84,7 +84,13 @@ impl Tally {
             self.finished_at = *at;
             return;
         }
-        let Some(i) = e.service().and_then(|s| s.index()) else { return };
+        if let Some(i) = e.service().and_then(|s| s.index()) {
+            self.service_event(i, e);
+        }
+    }
+
+    /// An event of service `i` (read back from a journal, where events name services by id).
+    pub fn service_event(&mut self, i: usize, e: &Event) {
         let r = &mut self.records[i];
         match e {
             Event::ServiceStarted { at, .. } => r.started_at = Some(*at),

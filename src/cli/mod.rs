@@ -156,6 +156,31 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+    /// The evidence pack of a run or of a drill (a dry run, labelled SIMULATED) for auditors:
+    /// scope, objectives against actuals, the timeline, who confirmed, approved or skipped what,
+    /// the verify gates' evidence, deviations, what was and was not executed, and the journal's
+    /// integrity.
+    ///
+    /// Exit codes: 0 written, 1 written but the journal's hash chain is broken, 2 no journal or
+    /// no such run (or invalid plan or flags).
+    Report {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        /// The state directory (default: `.restorectl/` next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// The run (default: the latest).
+        #[arg(long, value_name = "RUN")]
+        run: Option<String>,
+        /// The latest dry run (a drill) instead of a live run.
+        #[arg(long, conflicts_with = "run")]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t = EvidenceFormat::Md)]
+        format: EvidenceFormat,
+        /// Write it to FILE instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print the output of a service's restore action; with --follow, as it is written.
     ///
     /// Exit codes: 0, 2 no such log (or invalid plan or flags).
@@ -319,6 +344,16 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
         Ok(f) if (0.0..1.0).contains(&f) => Ok(f),
         _ => Err("must be a fraction from 0 to below 1, e.g. 0.2".into()),
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvidenceFormat {
+    /// Markdown.
+    Md,
+    /// One self-contained page (styles and chart inline): open it, print it, archive it.
+    Html,
+    /// Every fact of the report, for other tools.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -69,7 +69,7 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
             if let Some(plan) = &plan {
                 diagnostics.extend(validate::validate(plan, &source));
             }
-            return Decoded { source, plan, diagnostics };
+            return Decoded { plan: plan.map(|p| digested(p, &source)), source, diagnostics };
         }
     }
     // The fast parser first; only a broken file pays for the one that collects every syntax error.
@@ -95,5 +95,12 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
     if let Some(plan) = &plan {
         diagnostics.extend(validate::validate(plan, &source));
     }
-    Decoded { source, plan, diagnostics }
+    Decoded { plan: plan.map(|p| digested(p, &source)), source, diagnostics }
+}
+
+/// The plan with the SHA-256 of the file it was read from.
+fn digested(mut plan: Plan, source: &Source) -> Plan {
+    use sha2::Digest;
+    plan.sha256 = crate::state::chain::hex_bytes(&sha2::Sha256::digest(source.text.as_bytes()));
+    plan
 }

@@ -12,6 +12,8 @@ use super::text::Text;
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub name: String,
+    /// The SHA-256 (hex) of the plan file as it was read: names the exact plan a run followed.
+    pub sha256: String,
     pub organization: Option<String>,
     /// Announcement languages; the first is the primary one. Never empty.
     pub locales: Vec<String>,

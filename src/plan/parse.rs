@@ -61,6 +61,7 @@ pub(super) fn prelude(
     let top = dec.fields(root.get_ref(), root.span(), "the top level of the plan", keys::TOP);
     let mut plan = Plan {
         name: String::new(),
+        sha256: String::new(),
         organization: None,
         locales: vec![defaults::LOCALE.into()],
         timezone: defaults::TIMEZONE.into(),

@@ -69,8 +69,9 @@ impl Timeline {
             esc(&self.title),
             esc(&self.title)
         );
-        for k in 0..=6 {
-            let t = end * f64::from(k) / 6.0;
+        // Five dates: a date with its time zone is about 130 pixels wide.
+        for k in 0..=4 {
+            let t = end * f64::from(k) / 4.0;
             let _ = write!(
                 s,
                 r##"<line x1="{x:.1}" y1="40" x2="{x:.1}" y2="{y2:.1}" stroke="#ddd"/><text x="{x:.1}" y="{ly:.1}" text-anchor="middle" fill="#555">{}</text>"##,

@@ -9,6 +9,8 @@ pub enum StateError {
     NoJournal { dir: String, plan: String },
     #[error("the journal in {dir} holds no run: it is empty or not a journal")]
     NoRun { dir: String },
+    #[error("the journal in {dir} has no run `{run}`; its runs: {}", runs.join(", "))]
+    UnknownRun { dir: String, run: String, runs: Vec<String> },
     #[error(
         "the journal in {dir} is of the plan `{found}`, not `{expected}`; give its own state directory with --state (or, for a renamed plan, start afresh with --fresh)"
     )]

@@ -70,6 +70,7 @@ pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, St
                     _ => {}
                 }
             }
+            Record::End(_) => {}
         }
     }
     if runs.is_empty() {

@@ -50,17 +50,18 @@ impl Journal {
             return Err(StateError::OtherPlan { dir, found, expected: plan.name.clone() });
         }
         let id = replay::new_run_id(&replay.runs, &state.logs());
-        let journal = Self::append(&path, plan, lock, id, RunMode::Live)?;
+        let journal = Self::append(&path, plan, lock, id, None)?;
         Ok((journal, replay))
     }
 
-    /// A new journal for a dry run in its own directory (never the live one).
-    pub fn create(state: &StateDir, plan: &Plan) -> Result<Journal, StateError> {
+    /// A new journal for a dry run in its own directory (never the live one), whose virtual
+    /// clock starts at `start`.
+    pub fn create(state: &StateDir, plan: &Plan, start: jiff::Timestamp) -> Result<Journal, StateError> {
         let lock = lock(state)?;
         let path = state.journal();
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
         File::create(&path).map_err(StateError::io("create the journal", &path))?;
-        Self::append(&path, plan, lock, "dry".into(), RunMode::Dry)
+        Self::append(&path, plan, lock, "dry".into(), Some(start))
     }
 
     fn append(
@@ -68,8 +69,9 @@ impl Journal {
         plan: &Plan,
         lock: File,
         id: String,
-        mode: RunMode,
+        simulated_start: Option<jiff::Timestamp>,
     ) -> Result<Journal, StateError> {
+        let mode = if simulated_start.is_some() { RunMode::Dry } else { RunMode::Live };
         cut_torn_tail(path).map_err(StateError::io("repair the journal", path))?;
         let last = chain::last_hash(path).map_err(StateError::io("read the journal", path))?;
         let file = OpenOptions::new()
@@ -101,6 +103,8 @@ impl Journal {
             } else {
                 plan.services.iter().map(|s| (s.id.clone(), fingerprint(s))).collect()
             },
+            plan_sha256: Some(plan.sha256.clone()),
+            simulated_start: simulated_start.map(|t| t.to_string()),
         };
         let record = serde_json::json!({ "v": VERSION, "time": now(), "run": header });
         j.write(&record);

@@ -23,6 +23,7 @@ pub mod history;
 pub mod journal;
 mod records;
 pub mod replay;
+pub mod runlog;
 
 pub use confirmation::Confirmation;
 pub use dir::StateDir;

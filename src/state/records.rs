@@ -25,12 +25,28 @@ pub(super) struct RunHeader {
     pub(super) dry_run: bool,
     /// Per service, a fingerprint of what the plan says about it.
     pub(super) fingerprints: BTreeMap<String, String>,
+    /// The SHA-256 of the plan file the run followed (absent in journals of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) plan_sha256: Option<String>,
+    /// A dry run's virtual start (`--start`, or when it ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) simulated_start: Option<String>,
 }
 
-/// One line of the journal: a run begins, or an event of the current run.
+/// One line of the journal: a run begins, an event of the current run, or the run's end.
 pub(super) enum Record {
     Run(RunHeader),
     Event(Event),
+    End(RunEnd),
+}
+
+/// `end`: the head of the chain as a run ended (the hash of the record before), maybe signed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunEnd {
+    pub run: String,
+    pub head: String,
+    #[serde(default)]
+    pub signature: Option<String>,
 }
 
 /// The records of a journal. A torn last line (a crash mid-write) and records of unknown
@@ -60,6 +76,10 @@ pub(super) fn dated_records(path: &Path) -> Result<Vec<(String, Record)>, StateE
             && let Ok(run) = serde_json::from_value::<RunHeader>(run.take())
         {
             out.push((time, Record::Run(run)));
+        } else if let Some(end) = record.get_mut("end")
+            && let Ok(end) = serde_json::from_value::<RunEnd>(end.take())
+        {
+            out.push((time, Record::End(end)));
         }
     }
     Ok(out)

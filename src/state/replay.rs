@@ -92,6 +92,7 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
                 events.clear();
             }
             Record::Event(e) => events.push(e),
+            Record::End(_) => {}
         }
     }
     let header = header.ok_or_else(|| StateError::NoRun { dir: dir.display().to_string() })?;
@@ -128,6 +129,7 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
                 fingerprints = run.fingerprints;
             }
             Record::Event(event) => apply(&mut r, event, &current),
+            Record::End(_) => {}
         }
     }
     if !fingerprints.is_empty() {

@@ -21,6 +21,7 @@ mod partial;
 mod pipes;
 mod preview;
 mod publishing;
+mod report;
 mod resume;
 mod review;
 mod robustness;

@@ -77,7 +77,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
             return Ok(if failed { Exit::Failures } else { Exit::Ok });
         }
         let dir = state.dry_run();
-        let journal = Journal::create(&dir, &loaded.plan)?;
+        let journal = Journal::create(&dir, &loaded.plan, start.timestamp())?;
         let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
         let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.announcements());
         let stamp = Stamp { start, with_date: true };

@@ -1,0 +1,76 @@
+//! The report's headings in every locale of the plan (`Zakres · Scope`): Polish and English are
+//! built in; another locale shows the English heading.
+
+use serde::Serialize;
+
+/// One heading per section, each in the plan's locales, the primary one first.
+#[derive(Debug, Serialize)]
+pub struct Headings {
+    pub title: String,
+    pub simulated: String,
+    pub scope: String,
+    pub objectives: String,
+    pub timeline: String,
+    pub people: String,
+    pub retries: String,
+    pub evidence: String,
+    pub deviations: String,
+    pub steps: String,
+    pub journal: String,
+}
+
+/// (English, Polish) of each heading.
+const TEXTS: [(&str, &str); 11] = [
+    ("Restoration report", "Raport z odtworzenia usług"),
+    ("SIMULATED: a dry run, nothing was executed", "SYMULACJA: próba na sucho, nic nie zostało wykonane"),
+    ("Scope", "Zakres"),
+    ("Objectives and actuals", "Cele i wyniki"),
+    ("Timeline", "Przebieg w czasie"),
+    ("Confirmations, approvals and skips", "Potwierdzenia, zatwierdzenia i pominięcia"),
+    ("Retries", "Ponowne próby"),
+    ("Verification evidence", "Dowody weryfikacji"),
+    ("Failures and deviations", "Awarie i odstępstwa"),
+    ("Steps executed and not executed", "Kroki wykonane i niewykonane"),
+    ("Journal integrity", "Integralność dziennika"),
+];
+
+impl Headings {
+    pub fn for_locales(locales: &[String]) -> Self {
+        let in_all = |(en, pl): (&str, &str)| {
+            let mut seen: Vec<&str> = Vec::new();
+            for l in locales {
+                let text = if l.split(['-', '_']).next() == Some("pl") { pl } else { en };
+                if !seen.contains(&text) {
+                    seen.push(text);
+                }
+            }
+            if seen.is_empty() { en.to_owned() } else { seen.join(" · ") }
+        };
+        let [
+            title,
+            simulated,
+            scope,
+            objectives,
+            timeline,
+            people,
+            retries,
+            evidence,
+            deviations,
+            steps,
+            journal,
+        ] = TEXTS.map(in_all);
+        Self {
+            title,
+            simulated,
+            scope,
+            objectives,
+            timeline,
+            people,
+            retries,
+            evidence,
+            deviations,
+            steps,
+            journal,
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The evidence pack (`restorectl report`): one run or drill of a plan, as auditors and
+//! regulators ask for it — scope, objectives against actuals, the timeline, who confirmed,
+//! approved or skipped what, the verify gates' evidence, failures and deviations, what was and
+//! was not executed, and whether the journal it all comes from is intact. Built only from the
+//! journal, the evidence files and the plan; rendered as JSON (this model), Markdown or HTML.
+
+mod evidence;
+mod headings;
+mod pack;
+mod people;
+mod render;
+
+use std::collections::HashMap;
+
+use crate::event::{Event, Secs};
+use crate::graph::Graph;
+use crate::plan::Plan;
+use crate::stamp::Stamp;
+use crate::state::StateDir;
+use crate::state::runlog::RunLog;
+use crate::tally::{Rto, State, Tally};
+
+pub use pack::*;
+pub use render::{html, markdown};
+
+/// What the report is made of.
+pub struct Inputs<'a> {
+    pub plan: &'a Plan,
+    pub graph: &'a Graph,
+    pub plan_path: &'a std::path::Path,
+    /// The state directory the run used (a drill's own, for a dry run).
+    pub state: &'a StateDir,
+    pub log: RunLog,
+}
+
+pub fn build(inputs: Inputs<'_>) -> Pack {
+    let Inputs { plan, graph, plan_path, state, log } = inputs;
+    let index: HashMap<&str, usize> =
+        plan.services.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    let of = |e: &Event| e.service().and_then(|s| index.get(&**s).copied());
+    let mut tally = Tally::new(plan);
+    let mut jobs = 0;
+    for (_, e) in &log.events {
+        match (of(e), e) {
+            (Some(i), _) => tally.service_event(i, e),
+            (None, Event::RunStarted { jobs: j, .. }) => jobs = *j,
+            (None, _) => tally.event(e),
+        }
+    }
+    let start = log.simulated_start.as_deref().unwrap_or(&log.started);
+    let start = start.parse::<jiff::Timestamp>().unwrap_or_else(|_| jiff::Timestamp::now());
+    let zone = jiff::tz::TimeZone::get(&plan.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let stamp = Stamp { start: start.to_zoned_datetime(zone), with_date: true };
+    let when = |at: Secs| stamp.format(at);
+    let outcome =
+        tally.outcome.map_or(if log.end.is_some() { "ended" } else { "unfinished" }, |o| o.as_str());
+    let timeline_svg =
+        crate::report::timeline::Timeline::new(plan, graph, std::path::PathBuf::new(), stamp.clone())
+            .svg(&tally);
+    let timeline_text = crate::report::gantt::render(plan, graph, &tally);
+    let journal = journal_check(&log, plan_path, state);
+    Pack {
+        simulated: log.dry_run,
+        generated: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        headings: headings::Headings::for_locales(&plan.locales),
+        scope: scope(plan, plan_path, &log),
+        run: RunInfo {
+            id: log.id.clone(),
+            started: start.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            last_record: log.events.last().map_or(log.started.clone(), |(t, _)| t.clone()),
+            outcome: outcome.to_owned(),
+            jobs,
+            runs_in_journal: log.runs.clone(),
+        },
+        objectives: objectives(plan, graph, &tally),
+        approvals_required: people::required(plan),
+        people: people::acts(&log, state, &when),
+        retries: people::retries(&log, &when),
+        evidence: evidence::collect(&log, state, &when),
+        deviations: deviations(plan, &log, &tally, &when),
+        steps: steps(plan, &tally),
+        journal,
+        timeline_svg,
+        timeline_text,
+    }
+}
+
+fn scope(plan: &Plan, plan_path: &std::path::Path, log: &RunLog) -> Scope {
+    let mut per_phase = vec![0; plan.phases.len()];
+    for s in &plan.services {
+        if let Some(p) = s.phase {
+            per_phase[p] += 1;
+        }
+    }
+    let locale = plan.locales.first().map_or("en", String::as_str);
+    Scope {
+        plan: plan.name.clone(),
+        file: plan_path.display().to_string(),
+        sha256_at_run: log.plan_sha256.clone(),
+        sha256_now: plan.sha256.clone(),
+        services: plan.services.len(),
+        phases: plan
+            .phases
+            .iter()
+            .zip(per_phase)
+            .map(|(p, n)| PhaseScope {
+                id: p.id.clone(),
+                name: p.name.get(locale).unwrap_or(&p.id).to_owned(),
+                services: n,
+            })
+            .collect(),
+        locales: plan.locales.clone(),
+    }
+}
+
+fn human(seconds: f64) -> String {
+    crate::human::human_duration(Secs(seconds.abs()).duration())
+}
+
+fn objectives(plan: &Plan, graph: &Graph, tally: &Tally) -> Objectives {
+    let critical = graph.critical_path(plan);
+    let (mut met, mut missed, mut open) = (0, 0, 0);
+    let services = plan
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let r = &tally.records[i];
+            let rto = s.rto.map(|d| d.as_secs_f64());
+            let online = r.online_at.map(|t| t.0);
+            let (verdict, margin) = match tally.rto(i, s.rto) {
+                None => ("none", None),
+                Some(Rto::Met) => {
+                    met += 1;
+                    ("met", rto.zip(online).map(|(rto, at)| format!("{} early", human(rto - at))))
+                }
+                Some(Rto::Missed { late_by }) => {
+                    missed += 1;
+                    (
+                        "missed",
+                        Some(late_by.map_or("not online".to_owned(), |l| format!("{} late", human(l)))),
+                    )
+                }
+                Some(Rto::Open { left }) => {
+                    open += 1;
+                    ("open", Some(format!("{} left when the run ended", human(left.as_secs_f64()))))
+                }
+            };
+            ServiceObjective {
+                id: s.id.clone(),
+                name: s.name.get(&plan.locales[0]).unwrap_or(&s.id).to_owned(),
+                state: r.state.as_str(),
+                rto: rto.map(human),
+                rto_seconds: rto,
+                online_after: online.map(human),
+                online_after_seconds: online,
+                verdict,
+                margin,
+            }
+        })
+        .collect();
+    let makespan = tally.makespan().0;
+    Objectives {
+        makespan_seconds: makespan,
+        makespan: human(makespan),
+        critical_path_seconds: critical.length.as_secs_f64(),
+        critical_path: human(critical.length.as_secs_f64()),
+        critical_path_services: critical.services.iter().map(|&i| plan.services[i].id.clone()).collect(),
+        met,
+        missed,
+        open,
+        services,
+    }
+}
+
+fn deviations(plan: &Plan, log: &RunLog, tally: &Tally, when: &dyn Fn(Secs) -> String) -> Vec<Deviation> {
+    let mut out = Vec::new();
+    if let Some(at_run) = log.plan_sha256.as_ref().filter(|h| **h != plan.sha256) {
+        out.push(Deviation {
+            kind: "plan_changed",
+            service: None,
+            at: String::new(),
+            text: format!(
+                "the plan file has changed since the run (SHA-256 then {at_run}, now {}): this report reads the services from the file as it is now",
+                plan.sha256
+            ),
+        });
+    }
+    for (_, e) in &log.events {
+        let service = e.service().map(ToString::to_string);
+        let (kind, text) = match e {
+            Event::Failed { attempts, reason, .. } => {
+                ("failed", format!("failed after {attempts} attempt(s): {reason}"))
+            }
+            Event::Blocked { by, .. } => {
+                ("blocked", format!("not restored: it depends on `{by}`, which is not online"))
+            }
+            Event::Skipped { reason, by, assumed_online, .. } => (
+                "skipped",
+                format!(
+                    "skipped{}: {reason}{}",
+                    by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default(),
+                    if *assumed_online { " (counted as online for what depends on it)" } else { "" }
+                ),
+            ),
+            Event::RtoMissed { rto, .. } => {
+                ("rto_missed", format!("not online within its RTO of {}", human(rto.0)))
+            }
+            Event::NotRetried { attempt, .. } => {
+                ("not_retried", format!("attempt {attempt} was not started: the run stopped"))
+            }
+            Event::Halting { by, .. } => (
+                "halted",
+                format!("`{by}` failed and the plan says on_failure = \"halt\": nothing new started"),
+            ),
+            Event::Interrupting { force, .. } => (
+                "interrupted",
+                if *force {
+                    "interrupted twice: stopped at once".into()
+                } else {
+                    "interrupted: running work was let finish".into()
+                },
+            ),
+            _ => continue,
+        };
+        out.push(Deviation { kind, service, at: when(e.at()), text });
+    }
+    if tally.outcome.is_none() {
+        out.push(Deviation {
+            kind: "unfinished",
+            service: None,
+            at: String::new(),
+            text: "the run has no end in the journal: it died, or it is still running".into(),
+        });
+    }
+    out
+}
+
+fn steps(plan: &Plan, tally: &Tally) -> Steps {
+    let (mut executed, mut not_executed) = (Vec::new(), Vec::new());
+    for (s, r) in plan.services.iter().zip(&tally.records) {
+        let attempts = |n: u32| if n == 1 { "1 attempt".to_owned() } else { format!("{n} attempts") };
+        let (done, what) = match r.state {
+            State::Online => (true, format!("restored ({})", attempts(r.attempts.max(1)))),
+            State::Failed => {
+                (true, format!("failed ({}): {}", attempts(r.attempts), r.reason.as_deref().unwrap_or("")))
+            }
+            State::AlreadyOnline => (false, "already online: nothing to do".to_owned()),
+            State::Blocked => (false, format!("blocked by {}", r.blocked_by.as_deref().unwrap_or("?"))),
+            State::Skipped => (false, format!("skipped: {}", r.reason.as_deref().unwrap_or(""))),
+            State::Pending if r.attempts > 0 => (true, format!("left unfinished ({})", attempts(r.attempts))),
+            State::Pending => (false, "never started".to_owned()),
+        };
+        let step = Step { service: s.id.clone(), what };
+        if done { executed.push(step) } else { not_executed.push(step) }
+    }
+    Steps { executed, not_executed }
+}
+
+fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir) -> JournalCheck {
+    let bytes = std::fs::read(&log.journal);
+    // The head as the run printed it: the hash of its `end` record, the last line it wrote.
+    let head = bytes.as_ref().ok().and_then(|b| end_line_hash(b, &log.id));
+    let mut command = format!("restorectl journal verify {}", plan_path.display());
+    if log.dry_run || state.root() != StateDir::for_plan(plan_path, None).root() {
+        command += &format!(" --state {}", state.root().display());
+    }
+    // `--head` checks that the journal ends there: only the last run's head can.
+    if let Some(h) = head.as_ref().filter(|_| log.runs.last() == Some(&log.id)) {
+        command += &format!(" --head {h}");
+    }
+    let (records, intact, problem) = match &bytes {
+        Err(e) => (None, false, Some(format!("cannot read it: {e}"))),
+        Ok(bytes) => match crate::state::chain::verify(bytes, None) {
+            Ok(n) => (Some(n), true, None),
+            Err(crate::state::chain::Break::Link { line }) => (
+                None,
+                false,
+                Some(format!("the hash chain breaks at line {line}: a record was edited, removed or moved")),
+            ),
+            Err(crate::state::chain::Break::Head { lines, .. }) => (Some(lines), false, None),
+        },
+    };
+    JournalCheck {
+        path: log.journal.display().to_string(),
+        records,
+        intact,
+        problem,
+        head,
+        signed: log.end.as_ref().is_some_and(|e| e.signature.is_some()),
+        verify_command: command,
+    }
+}
+
+/// The SHA-256 of the `end` record of run `run`.
+fn end_line_hash(journal: &[u8], run: &str) -> Option<String> {
+    journal.split(|&b| b == b'\n').find_map(|line| {
+        if !line.windows(6).any(|w| w == b"\"end\":") {
+            return None;
+        }
+        let record: serde_json::Value = serde_json::from_slice(line).ok()?;
+        (record["end"]["run"] == run).then(|| crate::state::chain::hex(&crate::state::chain::hash(line)))
+    })
+}

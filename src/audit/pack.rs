@@ -1,0 +1,127 @@
+//! The evidence pack's model: everything the report says, in the order it says it. `--format
+//! json` prints it as it is; the Markdown and HTML templates read it.
+
+use serde::Serialize;
+
+pub use super::evidence::{GateStep, ServiceEvidence};
+use super::headings::Headings;
+pub use super::people::{PersonAct, Required, Retry};
+
+/// Everything the report says, in the order it says it.
+#[derive(Debug, Serialize)]
+pub struct Pack {
+    /// A dry run: nothing was executed; every time is on the simulated clock.
+    pub simulated: bool,
+    pub generated: String,
+    pub headings: Headings,
+    pub scope: Scope,
+    pub run: RunInfo,
+    pub objectives: Objectives,
+    /// The sign-offs the plan requires (`approval`), and from whom.
+    pub approvals_required: Vec<Required>,
+    pub people: Vec<PersonAct>,
+    pub retries: Vec<Retry>,
+    pub evidence: Vec<ServiceEvidence>,
+    pub deviations: Vec<Deviation>,
+    pub steps: Steps,
+    pub journal: JournalCheck,
+    /// The Gantt chart (HTML only).
+    #[serde(skip)]
+    pub timeline_svg: String,
+    /// The text Gantt chart (Markdown only).
+    #[serde(skip)]
+    pub timeline_text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Scope {
+    pub plan: String,
+    pub file: String,
+    /// The SHA-256 of the plan file the run followed (journaled), and of the file now.
+    pub sha256_at_run: Option<String>,
+    pub sha256_now: String,
+    pub services: usize,
+    pub phases: Vec<PhaseScope>,
+    pub locales: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PhaseScope {
+    pub id: String,
+    pub name: String,
+    pub services: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunInfo {
+    pub id: String,
+    /// UTC; for a drill, its simulated start.
+    pub started: String,
+    pub last_record: String,
+    pub outcome: String,
+    pub jobs: usize,
+    /// Every run in the journal, oldest first.
+    pub runs_in_journal: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Objectives {
+    pub makespan_seconds: f64,
+    pub makespan: String,
+    pub critical_path_seconds: f64,
+    pub critical_path: String,
+    pub critical_path_services: Vec<String>,
+    pub met: usize,
+    pub missed: usize,
+    pub open: usize,
+    pub services: Vec<ServiceObjective>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceObjective {
+    pub id: String,
+    pub name: String,
+    pub state: &'static str,
+    pub rto: Option<String>,
+    pub rto_seconds: Option<f64>,
+    pub online_after: Option<String>,
+    pub online_after_seconds: Option<f64>,
+    /// `met`, `missed`, `open` (not online, RTO not passed when the run ended) or `none`.
+    pub verdict: &'static str,
+    /// How early (positive) or late (negative) against the RTO, for people.
+    pub margin: Option<String>,
+}
+
+/// Something that did not go as the plan says.
+#[derive(Debug, Serialize)]
+pub struct Deviation {
+    pub kind: &'static str,
+    pub service: Option<String>,
+    pub at: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Steps {
+    pub executed: Vec<Step>,
+    pub not_executed: Vec<Step>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Step {
+    pub service: String,
+    /// `restored after N attempt(s)`, `failed after N`, `already online: nothing to do`, ….
+    pub what: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JournalCheck {
+    pub path: String,
+    pub records: Option<usize>,
+    pub intact: bool,
+    pub problem: Option<String>,
+    /// The head the run ended with (its `end` record), and whether it is signed.
+    pub head: Option<String>,
+    pub signed: bool,
+    pub verify_command: String,
+}

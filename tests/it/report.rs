@@ -1,0 +1,277 @@
+//! `restorectl report`: the evidence pack of a live run (sign-offs with account and host, a retry,
+//! a skip, the verify gates' evidence tied to its files, the journal's head) and of a drill (the
+//! ista dry run, SIMULATED on every section, opened in headless Chromium); a changed plan and an
+//! edited journal show in it; a missing journal or run is an input error.
+
+use std::process::Stdio;
+
+use sha2::Digest;
+
+use crate::support::*;
+
+fn sha256(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn report(plan: &std::path::Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let out = restorectl().arg("report").arg(plan).args(extra).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let vault = file_service(dir.path(), "vault", None).replacen(
+        "\n[[service.check]]",
+        "\napproval = { role = \"secops\", count = 2 }\nrto = \"1h\"\n[[service.check]]",
+        1,
+    ) + "[[service.verify]]\nname = \"malware scan\"\ncommand = [\"echo\", \"Infected files: 0\"]\n\
+         [[service.verify]]\nname = \"restore point\"\ncommand = [\"echo\", \"snap-2022-07-24T23:00\"]\nevidence = \"restore_point\"\n";
+    let flaky = file_service(
+        dir.path(),
+        "flaky",
+        Some(&format!("if [ -f {d}/tried ]; then touch {d}/flaky.up; else touch {d}/tried; exit 3; fi")),
+    ) + "retries = 1\nbackoff = \"10ms\"\n";
+    let extra = file_service(dir.path(), "extra", None);
+    let plan = plan_in(
+        dir.path(),
+        &format!("[approvers]\nsecops = [\"secops-lead\", \"secops-deputy\"]\n{vault}{flaky}{extra}"),
+    );
+    let child = spawn_run(&plan, &["--skip", "extra", "--reason", "decommissioned"]);
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    wait_until("the wait for sign-offs", || {
+        std::fs::read_to_string(&journal).unwrap_or_default().contains("waiting_for_approval")
+    });
+    for by in ["secops-lead", "secops-deputy"] {
+        let out = restorectl().arg("confirm").arg(&plan).args(["vault", "--by", by]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let head = json(&out.stdout)["journal_head"].as_str().unwrap().to_owned();
+
+    let (code, text, err) = report(&plan, &["--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let r = json(text.as_bytes());
+    assert_eq!(r["simulated"], false);
+    assert_eq!(r["scope"]["sha256_at_run"], sha256(&std::fs::read(&plan).unwrap()));
+    assert_eq!(r["scope"]["sha256_now"], r["scope"]["sha256_at_run"]);
+    assert_eq!(r["run"]["outcome"], "success");
+    // Who signed off, from which account and host; who skipped what and why.
+    let people = r["people"].as_array().unwrap();
+    let acts: Vec<(&str, &str, &str)> = people
+        .iter()
+        .map(|p| (p["kind"].as_str().unwrap(), p["service"].as_str().unwrap(), p["by"].as_str().unwrap()))
+        .collect();
+    let user = std::env::var("USER").unwrap_or_else(|_| "an operator".into());
+    assert_eq!(
+        acts,
+        [
+            ("skipped", "extra", user.as_str()),
+            ("approved", "vault", "secops-deputy"),
+            ("approved", "vault", "secops-lead")
+        ]
+    );
+    assert_eq!(people[0]["detail"], "decommissioned");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert_eq!(people[1]["host"], host.trim());
+    assert!(people[1]["account"].as_str().is_some_and(|a| !a.is_empty()));
+    // The retry, with why.
+    assert_eq!(r["retries"].as_array().unwrap().len(), 1, "{:#}", r["retries"]);
+    assert_eq!(r["retries"][0]["service"], "flaky");
+    assert_eq!(r["retries"][0]["attempt"], 1);
+    assert_eq!(r["retries"][0]["reason"], "exit 3");
+    // The gates' evidence, tied to the file it was kept in.
+    let ev = &r["evidence"][0];
+    assert_eq!(ev["service"], "vault");
+    assert_eq!(ev["restore_point"], "snap-2022-07-24T23:00");
+    let file = ev["file"].as_str().unwrap();
+    assert_eq!(ev["file_sha256"], sha256(&std::fs::read(file).unwrap()));
+    assert_eq!(ev["steps"][0]["stdout_sha256"], sha256(b"Infected files: 0\n"));
+    assert_eq!(ev["steps"][0]["output"], "Infected files: 0");
+    assert_eq!(ev["steps"][0]["code"], 0);
+    // Objectives, deviations, steps, the journal.
+    let vault = r["objectives"]["services"].as_array().unwrap().iter().find(|s| s["id"] == "vault").unwrap();
+    assert_eq!(vault["verdict"], "met", "{vault:#}");
+    let kinds: Vec<&str> =
+        r["deviations"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["skipped"]);
+    let executed: Vec<&str> =
+        r["steps"]["executed"].as_array().unwrap().iter().map(|s| s["service"].as_str().unwrap()).collect();
+    assert_eq!(executed, ["vault", "flaky"]);
+    assert_eq!(r["steps"]["executed"][1]["what"], "restored (2 attempts)");
+    assert_eq!(r["steps"]["not_executed"][0]["what"], "skipped: decommissioned");
+    assert_eq!(r["journal"]["intact"], true);
+    assert_eq!(r["journal"]["head"], head);
+
+    // Markdown: every section, nothing SIMULATED about a live run.
+    let (code, md, _) = report(&plan, &[]);
+    assert_eq!(code, Some(0));
+    for heading in [
+        "## Scope",
+        "## Objectives and actuals",
+        "## Timeline",
+        "## Confirmations, approvals and skips",
+        "## Retries",
+        "## Verification evidence",
+        "## Failures and deviations",
+        "## Steps executed and not executed",
+        "## Journal integrity",
+    ] {
+        assert!(md.contains(&format!("{heading}\n")), "{heading} missing:\n{md}");
+    }
+    assert!(!md.contains("SIMULATED"), "{md}");
+    assert!(md.contains(&format!("--head {head}`")), "{md}");
+
+    // The plan changed since: said, with both hashes.
+    std::fs::write(
+        &plan,
+        std::fs::read_to_string(&plan).unwrap().replace("decommissioned", "x") + "\n# edited\n",
+    )
+    .unwrap();
+    let (_, text, _) = report(&plan, &["--format", "json"]);
+    let r = json(text.as_bytes());
+    assert_eq!(r["deviations"][0]["kind"], "plan_changed");
+    assert_ne!(r["scope"]["sha256_now"], r["scope"]["sha256_at_run"]);
+
+    // An edited journal: the report is still written, says so, and exits 1.
+    let edited = std::fs::read_to_string(&journal).unwrap().replacen("secops-lead", "secops-leaf", 1);
+    std::fs::write(&journal, edited).unwrap();
+    let out_file = dir.path().join("report.md");
+    let (code, _, err) = report(&plan, &["--output", out_file.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("warning: the journal is not intact: the hash chain breaks at line"), "{err}");
+    assert!(std::fs::read_to_string(&out_file).unwrap().contains("**NOT intact**"));
+}
+
+#[test]
+fn a_report_needs_a_journal_and_a_run_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), &file_service(dir.path(), "db", None));
+    let (code, out, err) = report(&plan, &[]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    let state = dir.path().join(".restorectl");
+    assert_eq!(
+        err,
+        format!(
+            "error: no journal in {}: nothing has been run yet (run `restorectl run {}` first)\n",
+            state.display(),
+            plan.display()
+        )
+    );
+    // Only a drill so far: the error says where its report is.
+    restorectl().args(["run", "--dry-run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let (code, _, err) = report(&plan, &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.ends_with("\n  a dry run's journal is there: `--dry-run` reports on it\n"), "{err}");
+    assert_eq!(report(&plan, &["--dry-run"]).0, Some(0));
+    // A run the journal does not hold.
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let (code, _, err) = report(&plan, &["--run", "nope"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(&format!("error: the journal in {} has no run `nope`; its runs: ", state.display())),
+        "{err}"
+    );
+    let (code, _, err) = report(&plan, &["--run", "x", "--dry-run"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot be used with"), "{err}");
+}
+
+/// The drill of the bundled plan, as an HTML page in a real browser: every section there, each
+/// saying SIMULATED, the banner fixed on every printed page, nothing fetched, the chart drawn.
+#[test]
+fn the_drills_html_report_opens_in_a_browser_with_every_section_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("ista.toml");
+    std::fs::copy(repo("plans/ista.toml"), &plan).unwrap();
+    restorectl().args(["run", "--dry-run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let page = dir.path().join("report.html");
+    let (code, _, err) = report(&plan, &["--dry-run", "--format", "html", "-o", page.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let probe = r##"<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message)));
+window.addEventListener("load", () => {
+  const sections = [...document.querySelectorAll("section")].map(s => [s.id, s.querySelector("h2").textContent.includes("SIMULATED")]);
+  const banner = document.querySelector(".banner");
+  const out = document.createElement("pre");
+  out.id = "probe";
+  out.textContent = JSON.stringify({ errors: window.__errors, sections, title: document.title,
+    banner: banner && banner.textContent, fixed: banner && getComputedStyle(banner).position,
+    bars: document.querySelectorAll("#timeline svg rect").length,
+    external: document.querySelectorAll("[src], link[href], img").length,
+    evidence: [...document.querySelectorAll("#evidence h3")].map(h => h.textContent),
+    required: [...document.querySelectorAll("#people li")].map(l => l.textContent) });
+  document.body.appendChild(out);
+});
+</script>"##;
+    let probed = dir.path().join("probed.html");
+    std::fs::write(
+        &probed,
+        std::fs::read_to_string(&page).unwrap().replacen("<head>", &format!("<head>{probe}"), 1),
+    )
+    .unwrap();
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+        ])
+        .args(["--virtual-time-budget=3000", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", probed.display()))
+        .stderr(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}); install Debian's chromium or set CHROMIUM"));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom.find("<pre id=\"probe\">").expect("the probe script ran") + "<pre id=\"probe\">".len();
+    let end = dom[start..].find("</pre>").unwrap() + start;
+    let text = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["errors"], serde_json::json!([]));
+    let sections: Vec<(String, bool)> = serde_json::from_value(r["sections"].clone()).unwrap();
+    let ids: Vec<&str> = sections.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "scope",
+            "objectives",
+            "timeline",
+            "people",
+            "retries",
+            "evidence",
+            "deviations",
+            "steps",
+            "journal"
+        ]
+    );
+    assert!(sections.iter().all(|(_, simulated)| *simulated), "{sections:?}");
+    assert!(r["title"].as_str().unwrap().starts_with("SIMULATED · "), "{r:#}");
+    assert_eq!(r["fixed"], "fixed");
+    assert!(r["banner"].as_str().unwrap().contains("SIMULATED: a dry run, nothing was executed"), "{r:#}");
+    assert_eq!(r["external"], 0);
+    assert!(r["bars"].as_u64().unwrap() >= 15, "{r:#}");
+    // The services the 2022 recovery needed gates and sign-offs for.
+    let evidence: Vec<String> = serde_json::from_value(r["evidence"].clone()).unwrap();
+    for id in ["identity", "backup-restore", "email", "ista24", "ista-connect"] {
+        assert!(evidence.iter().any(|h| h.starts_with(id)), "{id}: {evidence:?}");
+        assert!(
+            r["required"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().starts_with(id)),
+            "{id}"
+        );
+    }
+}
