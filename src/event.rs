@@ -201,6 +201,17 @@ pub enum Event {
         at: Secs,
         by: String,
     },
+    /// Watched after it came online (`watch`), its checks failed: it is restored again.
+    FellBack {
+        service: Svc,
+        at: Secs,
+        detail: String,
+    },
+    /// Watched for its whole `watch` window without falling back (again).
+    Watched {
+        service: Svc,
+        at: Secs,
+    },
     /// Left out of this run: outside `--only` / `--retry-failed`, or `--skip`ped (with who and
     /// why; `assumed_online`: what depends on it goes on).
     Skipped {
@@ -337,6 +348,8 @@ impl Event {
             | Online { service, .. }
             | Failed { service, .. }
             | Blocked { service, .. }
+            | FellBack { service, .. }
+            | Watched { service, .. }
             | WaitingForApproval { service, .. }
             | VerifyStep { service, .. }
             | Approved { service, .. }
@@ -366,6 +379,8 @@ impl Event {
             | Online { at, .. }
             | Failed { at, .. }
             | Blocked { at, .. }
+            | FellBack { at, .. }
+            | Watched { at, .. }
             | WaitingForApproval { at, .. }
             | VerifyStep { at, .. }
             | Approved { at, .. }

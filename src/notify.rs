@@ -212,6 +212,11 @@ impl Reporter for Notifier {
                 );
                 self.alert(AlertKind::RtoAtRisk, Some(service), text);
             }
+            Event::FellBack { service, detail, .. } => {
+                let text =
+                    format!("{service} fell back after it was online ({detail}); it is being restored again");
+                self.alert(AlertKind::FellBack, Some(service), text);
+            }
             Event::RunFinished { outcome, .. } => {
                 let text = format!("run {} of {} ended: {}", self.run, plan.name, outcome.as_str());
                 self.alert(AlertKind::RunFinished, None, text);

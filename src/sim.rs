@@ -125,6 +125,12 @@ impl Executor for SimExecutor {
         Ok(())
     }
 
+    /// A rehearsal's services stay up: the watch takes its time on the virtual clock.
+    async fn watch(&self, _service: usize, until: tokio::time::Instant, em: &Emitter) -> Result<(), String> {
+        em.sleep_unless_stopped(until.saturating_duration_since(tokio::time::Instant::now())).await;
+        Ok(())
+    }
+
     fn log(&self, _service: usize, _attempt: u32) -> Option<String> {
         None
     }

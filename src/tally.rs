@@ -101,8 +101,13 @@ impl Tally {
             Event::ActionStarted { attempt, .. } => r.attempts = *attempt,
             Event::Online { at, attempts, .. } => {
                 r.state = State::Online;
-                r.online_at = Some(*at);
+                // Back again after a fall-back: its RTO was met (or not) the first time.
+                r.online_at.get_or_insert(*at);
                 r.attempts = *attempts;
+            }
+            Event::FellBack { detail, .. } => {
+                r.state = State::Failed;
+                r.reason = Some(format!("fell back after it was online: {detail}"));
             }
             Event::Failed { attempts, reason, .. } => {
                 r.state = State::Failed;

@@ -53,8 +53,13 @@ pub async fn run(plan: Arc<Plan>, graph: &Graph, scenario: &Scenario, jobs: usiz
     let mut online: Vec<Vec<f64>> = vec![Vec::new(); count];
     let mut met = vec![0u32; count];
     let mut successes = 0;
-    let config =
-        runner::RunConfig { id: String::new(), jobs, mode: RunMode::Dry, selection: Default::default() };
+    let config = runner::RunConfig {
+        id: String::new(),
+        jobs,
+        mode: RunMode::Dry,
+        selection: Default::default(),
+        watch: None,
+    };
     for trial in 0..n {
         let exec = Arc::new(SimExecutor::new(&plan, scenario, u64::from(trial)));
         let mut tally = Tally::new(&plan);

@@ -24,6 +24,7 @@ use crate::state::{Replay, Stage, StateDir};
 
 mod gates;
 mod waits;
+mod watch;
 
 /// Where a live run works: its state directory, its id, and how people reach it.
 pub struct Workplace {
@@ -304,16 +305,7 @@ impl Executor for LiveExecutor {
         let mut reminder: Option<Reminder> = None;
         loop {
             let health = self.prober.probe_all(&s.checks).await;
-            let why = || {
-                s.checks
-                    .iter()
-                    .zip(&health.checks)
-                    .find(|(_, o)| !o.ok)
-                    .map(|(c, o)| {
-                        self.prober.secrets().redact(&format!("{}: {}", crate::check::target(c), o.detail))
-                    })
-                    .unwrap_or_default()
-            };
+            let why = || self.failing(service, &health);
             if health.healthy == Some(true) {
                 streak += 1;
                 if streak >= needed {
@@ -348,6 +340,10 @@ impl Executor for LiveExecutor {
             // The last look is at the deadline itself, however long the interval.
             tokio::time::sleep(interval.min(deadline - now)).await;
         }
+    }
+
+    async fn watch(&self, service: usize, until: Instant, em: &Emitter) -> Result<(), String> {
+        self.watch_checks(service, until, em).await
     }
 
     fn log(&self, service: usize, attempt: u32) -> Option<String> {

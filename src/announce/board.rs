@@ -137,6 +137,14 @@ impl Board {
                 seen.late = true;
                 self.states[i] = ServiceState::Delayed;
             }
+            Event::FellBack { .. } => {
+                self.states[i] = ServiceState::Unavailable;
+                seen.since = None;
+                if self.customer[i] {
+                    self.back.remove(&i);
+                    self.pending.insert(i);
+                }
+            }
             Event::Failed { .. } | Event::Blocked { .. } => {
                 seen.failed = true;
                 seen.blocked = matches!(e, Event::Blocked { .. });

@@ -11,8 +11,11 @@ use super::locale;
 use crate::plan::{Diagnostic, LeakGuard, Plan};
 
 /// The updates restorectl writes, by template name.
-pub const EVENTS: [&str; 8] =
-    ["start", "online", "phase", "restored", "late", "failed", "progress", "status"];
+pub const EVENTS: [&str; 9] =
+    ["start", "online", "phase", "restored", "late", "failed", "unavailable", "progress", "status"];
+/// The update told when a watched service falls back: a plan in other languages than the
+/// built-in ones needs it only if it watches services (`watch`, `run --watch`).
+pub const UNAVAILABLE: &str = "unavailable";
 /// Templates shared by the event templates of a locale.
 pub const PARTS: [&str; 3] = ["contact", "feed", "names"];
 pub const PAGE: &str = "status.html.j2";
@@ -30,6 +33,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("late.en.md.j2", include_str!("templates/late.en.md.j2")),
     ("failed.pl.md.j2", include_str!("templates/failed.pl.md.j2")),
     ("failed.en.md.j2", include_str!("templates/failed.en.md.j2")),
+    ("unavailable.pl.md.j2", include_str!("templates/unavailable.pl.md.j2")),
+    ("unavailable.en.md.j2", include_str!("templates/unavailable.en.md.j2")),
     ("progress.pl.md.j2", include_str!("templates/progress.pl.md.j2")),
     ("progress.en.md.j2", include_str!("templates/progress.en.md.j2")),
     ("status.pl.md.j2", include_str!("templates/status.pl.md.j2")),
@@ -98,7 +103,7 @@ impl Templates {
         for locale in &plan.locales {
             for event in EVENTS.iter().chain(PARTS.iter()) {
                 let name = name(event, locale);
-                if templates.env.get_template(&name).is_err() {
+                if templates.env.get_template(&name).is_err() && templates.needs(plan, event) {
                     errors.push(
                         Diagnostic::error("missing-template", span.clone(), format!("no template `{name}` for locale `{locale}`"))
                             .help("restorectl has built-in templates for `pl` and `en`; for other languages add `[announce] templates = \"DIR\"` with one file per event"),
@@ -110,6 +115,17 @@ impl Templates {
             errors.extend(templates.rehearse(plan, span));
         }
         if errors.is_empty() { Ok(templates) } else { Err(errors) }
+    }
+
+    /// Whether the plan needs the template of `event` in each of its locales.
+    fn needs(&self, plan: &Plan, event: &str) -> bool {
+        event != UNAVAILABLE || plan.services.iter().any(|s| s.watch.is_some())
+    }
+
+    /// The templates of `event` missing for some locale of the plan (`run --watch` needs those of
+    /// `UNAVAILABLE`).
+    pub fn missing(&self, plan: &Plan, event: &str) -> Vec<String> {
+        plan.locales.iter().map(|l| name(event, l)).filter(|n| self.env.get_template(n).is_err()).collect()
     }
 
     /// Renders an update and refuses text that would reveal the plan's internal infrastructure.
@@ -140,6 +156,9 @@ impl Templates {
         for locale in &plan.locales {
             let ctx = super::context::sample(plan, locale);
             for event in EVENTS.iter().chain(PARTS.iter()) {
+                if self.env.get_template(&name(event, locale)).is_err() && !self.needs(plan, event) {
+                    continue;
+                }
                 if let Err(e) = self.render(&name(event, locale), &ctx) {
                     errors.push(Diagnostic::error(
                         "template",

@@ -318,6 +318,7 @@ fn about(plan: &Plan, u: &Update) -> String {
         Kind::Restored => format!("{ids} back online, and with them everything"),
         Kind::Late => format!("{ids} delayed"),
         Kind::Failed => format!("{ids} failed"),
+        Kind::Unavailable => format!("{ids} unavailable again"),
         Kind::Progress => "work continues".into(),
         Kind::Phase => {
             let phase = u.phases.last().map_or("", |&p| plan.phases[p].id.as_str());

@@ -43,7 +43,13 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
     // The restoration of the rest, simulated from the live state.
     let scenario = Scenario { healthy, ..Scenario::default() };
     let exec = Arc::new(SimExecutor::new(plan, &scenario, 0));
-    let config = RunConfig { id: "preview".into(), jobs, mode: RunMode::Dry, selection: Default::default() };
+    let config = RunConfig {
+        id: "preview".into(),
+        jobs,
+        mode: RunMode::Dry,
+        selection: Default::default(),
+        watch: None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)

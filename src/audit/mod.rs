@@ -203,6 +203,10 @@ fn deviations(plan: &Plan, log: &RunLog, tally: &Tally, when: &dyn Fn(Secs) -> S
                     if *assumed_online { " (counted as online for what depends on it)" } else { "" }
                 ),
             ),
+            Event::FellBack { detail, .. } => (
+                "fell_back",
+                format!("fell back after it was online ({detail}) and was restored again under its plan"),
+            ),
             Event::RtoMissed { rto, .. } => {
                 ("rto_missed", format!("not online within its RTO of {}", human(rto.0)))
             }

@@ -289,6 +289,11 @@ pub struct RunArgs {
     /// Skipped services to count as online, so that what depends on them goes on.
     #[arg(long, value_name = "ID", value_delimiter = ',', help_heading = "Partial runs")]
     pub assume_online: Vec<String>,
+    /// Once a service is online, keep probing it this long (for services without their own
+    /// `watch`); one that falls back is restored again, and customers told if they were told it
+    /// was back. The run ends when every watch has.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub watch: Option<std::time::Duration>,
     /// Sign the journal's head as the run ends with this Ed25519 private key (PKCS#8 PEM, as
     /// `openssl genpkey -algorithm ed25519` writes it); `journal verify --verify-key` checks it.
     #[arg(long, value_name = "FILE")]

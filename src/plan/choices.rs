@@ -50,18 +50,26 @@ pub enum AlertKind {
     RestoreFailed,
     /// A service is not back when `rto_risk_at` of its RTO has passed.
     RtoAtRisk,
+    /// A watched service fell back after it was online (`watch`).
+    FellBack,
     RunFinished,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 4] =
-        [AlertKind::ManualWaiting, AlertKind::RestoreFailed, AlertKind::RtoAtRisk, AlertKind::RunFinished];
+    pub const ALL: [AlertKind; 5] = [
+        AlertKind::ManualWaiting,
+        AlertKind::RestoreFailed,
+        AlertKind::RtoAtRisk,
+        AlertKind::FellBack,
+        AlertKind::RunFinished,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             AlertKind::ManualWaiting => "manual_waiting",
             AlertKind::RestoreFailed => "restore_failed",
             AlertKind::RtoAtRisk => "rto_at_risk",
+            AlertKind::FellBack => "fell_back",
             AlertKind::RunFinished => "run_finished",
         }
     }

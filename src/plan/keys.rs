@@ -44,6 +44,7 @@ pub const SERVICE: &[&str] = &[
     "verify",
     "duration",
     "rto",
+    "watch",
     "customer_facing",
     "wait_timeout",
     "summary",

@@ -228,6 +228,9 @@ pub struct Service {
     /// Expected restore time, used by the dry run and the critical path.
     pub duration: Duration,
     pub rto: Option<Duration>,
+    /// `watch`: once online, the run keeps probing it this long, and restores it again if it
+    /// falls back (`run --watch` gives it to services without their own).
+    pub watch: Option<Duration>,
     pub customer_facing: bool,
     /// How long to wait for the checks when no restore action bounds the wait.
     pub wait_timeout: Duration,

@@ -54,7 +54,7 @@ pub(super) fn parse_notify(item: &Value<'_>, dec: &mut Decoder) -> Option<Notify
                 Some(k) => events.push(k),
                 None => dec.push(
                     Diagnostic::error("bad-value", s.span(), format!("unknown alert `{}`", s.get_ref())).help(
-                        "alerts are \"manual_waiting\", \"restore_failed\", \"rto_at_risk\" and \"run_finished\"",
+                        "alerts are \"manual_waiting\", \"restore_failed\", \"rto_at_risk\", \"fell_back\" and \"run_finished\"",
                     ),
                 ),
             }

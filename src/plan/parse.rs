@@ -311,6 +311,10 @@ pub(super) fn parse_service(
         Some(v) => dec.duration(v, "rto", MAX_SPAN).filter(|t| nonzero(dec, v, "rto", *t)),
         None => d.rto,
     };
+    let watch = match f.get("watch") {
+        Some(v) => dec.duration(v, "watch", MAX_SPAN).filter(|t| nonzero(dec, v, "watch", *t)),
+        None => None,
+    };
     let mut customer_facing = d.customer_facing;
     opt(&f, "customer_facing", |v| dec.boolean(v, "customer_facing"), &mut customer_facing);
     let mut wait_timeout = d.wait_timeout;
@@ -348,6 +352,7 @@ pub(super) fn parse_service(
         gates,
         duration,
         rto,
+        watch,
         customer_facing,
         wait_timeout,
         summary,

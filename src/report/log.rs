@@ -70,6 +70,10 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::Blocked { service, by, .. } => {
             format!("{service}: blocked (waits for {by}, which is not coming back in this run)")
         }
+        Event::FellBack { service, detail, .. } => {
+            format!("{service}: FELL BACK after it was online ({detail}); restoring it again")
+        }
+        Event::Watched { service, .. } => format!("{service}: watched to the end of its window, still online"),
         Event::NotRetried { service, attempt, .. } => {
             format!("{service}: attempt {attempt} not started (interrupted); the next run restores it")
         }

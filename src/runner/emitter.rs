@@ -18,6 +18,10 @@ pub(super) enum Msg {
     Deadline(usize),
     /// `rto_risk_at` of service `i`'s RTO has passed.
     AtRisk(usize),
+    /// Service `i`'s watch ended: held, or fell back (why).
+    Watched(usize, Result<(), String>),
+    /// Service `i`, restored again after it fell back, is back or not.
+    Redone(usize, Ended),
 }
 
 /// How a service's task ended.
@@ -42,12 +46,12 @@ pub struct Emitter {
 }
 
 impl Emitter {
-    pub(super) fn stopping(&self) -> bool {
+    pub fn stopping(&self) -> bool {
         *self.stopping.borrow()
     }
 
     /// Sleeps for `wait`, or less if the run is interrupted meanwhile.
-    pub(super) async fn sleep_unless_stopped(&self, wait: Duration) {
+    pub async fn sleep_unless_stopped(&self, wait: Duration) {
         let mut stopping = self.stopping.clone();
         tokio::select! {
             () = tokio::time::sleep(wait) => {}

@@ -30,6 +30,14 @@ pub trait Executor: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), String>> + Send;
     /// Waits until the people the service's `approval` names have signed it off, or says why not.
     fn approve(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
+    /// Keeps probing a service that is online until `until` (or the run is interrupted); says
+    /// why once it has fallen back: its checks failed on two probes in a row.
+    fn watch(
+        &self,
+        service: usize,
+        until: tokio::time::Instant,
+        em: &Emitter,
+    ) -> impl Future<Output = Result<(), String>> + Send;
     /// Where an attempt's output is kept, if anywhere.
     fn log(&self, service: usize, attempt: u32) -> Option<String>;
     /// Kills every running action now (second Ctrl-C); says which (service, attempt) it killed.

@@ -32,6 +32,9 @@ pub struct RunConfig {
     pub mode: RunMode,
     /// What this run leaves out.
     pub selection: Selection,
+    /// `run --watch`: how long to keep probing a service once it is online, for services
+    /// without their own `watch`.
+    pub watch: Option<Duration>,
 }
 
 /// What a run leaves out (`--only`, `--retry-failed`, `--skip`).
@@ -104,6 +107,14 @@ pub async fn run<E: Executor>(
         }
     }
     let mut online = vec![false; plan.services.len()];
+    // Online at some point: its RTO was met then, whatever happens after.
+    let mut was_online = vec![false; plan.services.len()];
+    // Watched after coming online: until when; what is being watched or restored again.
+    let watch_of = |i: usize| plan.services[i].watch.or(config.watch);
+    let mut watch_until: Vec<Option<Instant>> = vec![None; plan.services.len()];
+    let (mut watching, mut redoing) = (HashSet::new(), HashSet::new());
+    // The latest attempt of each service: a restore after a fall-back numbers on from it.
+    let mut attempts = vec![0u32; plan.services.len()];
     let mut halted = false;
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
     let mut deadlines = tokio::task::JoinSet::new();
@@ -130,16 +141,21 @@ pub async fn run<E: Executor>(
             running.push(i);
             let (exec, em) = (exec.clone(), em.clone());
             tasks.spawn(async move {
-                let ended = service::restore_one(&*exec, i, &em).await;
+                let ended = service::restore_one(&*exec, i, &em, 1).await;
                 let _ = em.tx.send(Msg::Done(i, ended));
             });
         }
-        if sched.finished() {
+        if sched.finished() && watching.is_empty() && redoing.is_empty() {
             break;
         }
         tokio::select! {
             msg = rx.recv() => match msg {
                 Some(Msg::Event(e, ack)) => {
+                    if let Event::ActionStarted { service, attempt, .. } = &e
+                        && let Some(i) = service.index()
+                    {
+                        attempts[i] = *attempt;
+                    }
                     if let Event::WaitingForOperator { service, .. } | Event::WaitingForApproval { service, .. } = &e
                         && let Some(i) = service.index()
                     {
@@ -148,13 +164,13 @@ pub async fn run<E: Executor>(
                     sink(&e, Ack(ack));
                 }
                 Some(Msg::AtRisk(i)) => {
-                    if !online[i] {
+                    if !was_online[i] {
                         let rto = plan.services[i].rto.unwrap_or_default().into();
                         sink(&Event::RtoAtRisk { service: em.id(i), at: em.at(), rto }, Ack(None));
                     }
                 }
                 Some(Msg::Deadline(i)) => {
-                    if !online[i] {
+                    if !was_online[i] {
                         let rto = plan.services[i].rto.unwrap_or_default().into();
                         sink(&Event::RtoMissed { service: em.id(i), at: em.at(), rto }, Ack(None));
                     }
@@ -169,6 +185,13 @@ pub async fn run<E: Executor>(
                     running.retain(|&r| r != i);
                     on_people.remove(&i);
                     online[i] = up;
+                    was_online[i] |= up;
+                    if let Some(w) = watch_of(i).filter(|_| up && !halted && presses == 0) {
+                        let until = Instant::now() + w;
+                        watch_until[i] = Some(until);
+                        watching.insert(i);
+                        watch(&exec, &em, &mut tasks, i, until);
+                    }
                     // A critical failure with `on_failure = "halt"`: nothing new starts.
                     if !up && critical[i] && plan.on_failure == OnFailure::Halt && !halted {
                         halted = true;
@@ -186,6 +209,38 @@ pub async fn run<E: Executor>(
                                 sink(&Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at }, Ack(None));
                             }
                         }
+                    }
+                }
+                Some(Msg::Watched(i, Ok(()))) => {
+                    watching.remove(&i);
+                    if watch_until[i].is_some_and(|u| Instant::now() >= u) {
+                        sink(&Event::Watched { service: em.id(i), at: em.at() }, Ack(None));
+                    }
+                }
+                Some(Msg::Watched(i, Err(detail))) => {
+                    watching.remove(&i);
+                    online[i] = false;
+                    sink(&Event::FellBack { service: em.id(i), at: em.at(), detail }, Ack(None));
+                    // Restored again under its plan, its attempts numbered on (unless the run stops).
+                    if !halted && presses == 0 {
+                        redoing.insert(i);
+                        running.push(i);
+                        let (exec, em, first) = (exec.clone(), em.clone(), attempts[i] + 1);
+                        tasks.spawn(async move {
+                            let ended = service::restore_one(&*exec, i, &em, first).await;
+                            let _ = em.tx.send(Msg::Redone(i, ended));
+                        });
+                    }
+                }
+                Some(Msg::Redone(i, ended)) => {
+                    redoing.remove(&i);
+                    running.retain(|&r| r != i);
+                    on_people.remove(&i);
+                    online[i] = ended == Ended::Online;
+                    // Back: watched again for what is left of its window.
+                    if let Some(until) = watch_until[i].filter(|u| online[i] && presses == 0 && Instant::now() < *u) {
+                        watching.insert(i);
+                        watch(&exec, &em, &mut tasks, i, until);
                     }
                 }
                 None => break,
@@ -237,6 +292,21 @@ pub async fn run<E: Executor>(
     };
     sink(&Event::RunFinished { at: em.at(), outcome }, Ack(None));
     outcome
+}
+
+/// Watches online service `i` until `until` in a task of its own; it says how that went.
+fn watch<E: Executor>(
+    exec: &Arc<E>,
+    em: &Emitter,
+    tasks: &mut tokio::task::JoinSet<()>,
+    i: usize,
+    until: Instant,
+) {
+    let (exec, em) = (exec.clone(), em.clone());
+    tasks.spawn(async move {
+        let held = exec.watch(i, until, &em).await;
+        let _ = em.tx.send(Msg::Watched(i, held));
+    });
 }
 
 /// Hands the sink every event already sent (before a kill is journaled, or the run's end).

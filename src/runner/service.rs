@@ -10,7 +10,9 @@ use crate::event::Event;
 
 /// One service: take over what an earlier run left unfinished, or probe; if down, restore and
 /// verify, retrying with exponential backoff.
-pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -> Ended {
+/// Attempts are numbered from `first` (after a fall-back, on from the earlier ones, whose logs and
+/// evidence stay); the plan's retries count from it.
+pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, first: u32) -> Ended {
     let service = &em.plan.services[i];
     em.emit(Event::ServiceStarted { service: em.id(i), at: em.at() });
     let mut attempt = match exec.resume(i, em).await {
@@ -27,10 +29,11 @@ pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter) -
                 em.emit(Event::AlreadyOnline { service: em.id(i), at: em.at() });
                 return Ended::Online;
             }
-            1
+            first
         }
     };
-    while attempt <= tries(service) {
+    let last = first - 1 + tries(service);
+    while attempt <= last {
         if em.stopping() {
             // Interrupted: what runs may finish, nothing new starts (a retry included).
             em.emit(Event::NotRetried { service: em.id(i), at: em.at(), attempt });

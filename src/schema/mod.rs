@@ -236,6 +236,9 @@ pub struct Service {
     pub duration: Option<HumanDuration>,
     /// Recovery-time objective, counted from the run's start.
     pub rto: Option<HumanDuration>,
+    /// Once online, keep probing it this long; if it falls back, restore it again (and tell
+    /// customers it is unavailable again if they were told it was back).
+    pub watch: Option<HumanDuration>,
     /// Internal services are never named in announcements.
     pub customer_facing: Option<bool>,
     /// How long to wait for the checks when there is no restore action to bound the wait; then

@@ -277,6 +277,7 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
         jobs,
         mode: restorectl::event::RunMode::Dry,
         selection: Default::default(),
+        watch: None,
     };
     rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, ack| {
         ack.recorded();
@@ -355,6 +356,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
                 jobs: k,
                 mode: restorectl::event::RunMode::Dry,
                 selection: Default::default(),
+                watch: None,
             },
             None,
             &mut |e, ack| {

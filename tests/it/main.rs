@@ -29,3 +29,4 @@ mod run;
 mod server;
 mod status;
 mod validate;
+mod watch;

@@ -27,6 +27,8 @@ pub enum Kind {
     Late,
     /// Services whose restore failed for good, or that wait for one that did.
     Failed,
+    /// Services customers were told are back that fell back (`watch`).
+    Unavailable,
     /// Nothing else was told for a whole cadence: work goes on.
     Progress,
     /// Everything is back (with the services that came back last, if they came back now).
@@ -42,6 +44,7 @@ impl Kind {
             Kind::Phase => "phase",
             Kind::Late => "late",
             Kind::Failed => "failed",
+            Kind::Unavailable => "unavailable",
             Kind::Progress => "progress",
             Kind::Restored => "restored",
         }
@@ -90,6 +93,13 @@ impl Memory {
             }
             Kind::Late => self.late.extend(&u.services),
             Kind::Failed => self.failed.extend(&u.services),
+            // Told it is down again: when it is back, that is news again.
+            Kind::Unavailable => {
+                for s in &u.services {
+                    self.online.remove(s);
+                }
+                self.restored = false;
+            }
             Kind::Phase => self.phases.extend(&u.phases),
             Kind::Progress => {}
         }
@@ -118,6 +128,8 @@ pub struct Policy {
     online: Vec<usize>,
     late: Vec<usize>,
     failed: Vec<usize>,
+    /// Services told back that fell back.
+    unavailable: Vec<usize>,
     phases: Vec<usize>,
     /// When the gathered services are due to be announced.
     due: Option<Secs>,
@@ -148,6 +160,7 @@ impl Policy {
             online: Vec::new(),
             late: Vec::new(),
             failed: Vec::new(),
+            unavailable: Vec::new(),
             phases: Vec::new(),
             due: None,
         }
@@ -185,6 +198,15 @@ impl Policy {
             (Event::RtoMissed { .. }, Some(i)) if self.memory.started => self.gather(i, at, Kind::Late),
             (Event::Failed { .. } | Event::Blocked { .. }, Some(i)) if self.memory.started => {
                 self.gather(i, at, Kind::Failed)
+            }
+            // Fell back: customers who were told it is back are told it is not; if the news had not
+            // gone out yet, it does not.
+            (Event::FellBack { .. }, Some(i)) => {
+                self.online.retain(|&o| o != i);
+                if self.customer[i] && self.memory.online.contains(&i) && !self.unavailable.contains(&i) {
+                    self.unavailable.push(i);
+                    self.due_at(at);
+                }
             }
             (Event::PhaseComplete { phase, .. }, _) => {
                 if let Some(&p) = self.phase_index.get(phase.as_str())
@@ -274,6 +296,12 @@ impl Policy {
         let failed = std::mem::take(&mut self.failed);
         if !failed.is_empty() {
             self.publish(Kind::Failed, failed, Vec::new(), at, updates);
+        }
+        // Down again, unless it came back within the window.
+        let unavailable: Vec<usize> =
+            std::mem::take(&mut self.unavailable).into_iter().filter(|&i| !self.board.is_online(i)).collect();
+        if !unavailable.is_empty() {
+            self.publish(Kind::Unavailable, unavailable, Vec::new(), at, updates);
         }
         // A service that came back (or was told failed) before its delay notice went out needs
         // no delay notice.

@@ -46,6 +46,17 @@ pub fn run(args: RunArgs) -> Exit {
 }
 
 fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
+    if args.watch.is_some() {
+        // A service that falls back is announced: every language needs that update's text.
+        let missing = loaded.templates.missing(&loaded.plan, crate::announce::templates::UNAVAILABLE);
+        if !missing.is_empty() {
+            let why = format!(
+                "the plan's templates have no {} (the update told when a watched service falls back)",
+                missing.join(", ")
+            );
+            return Err(Error::flag("--watch", why));
+        }
+    }
     let state = StateDir::for_plan(&args.plan, args.state.as_deref());
     let zone = &loaded.plan.timezone;
     let tz = TimeZone::get(zone).map_err(|e| Error::TimeZone { zone: zone.clone(), why: e.to_string() })?;
@@ -85,7 +96,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let (mut feed, worker) = reporters.spawn(RunMode::Dry);
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
         // another thread would let the virtual clock jump ahead.
-        let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry, selection };
+        let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry, selection, watch: args.watch };
         let outcome =
             runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
                 ack.recorded();
@@ -129,7 +140,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         confirm: confirm_command(args),
         remind_every: args.remind_every,
     };
-    let config = RunConfig { id: journal.id.clone(), jobs, mode: RunMode::Live, selection };
+    let config =
+        RunConfig { id: journal.id.clone(), jobs, mode: RunMode::Live, selection, watch: args.watch };
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();

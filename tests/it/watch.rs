@@ -1,0 +1,148 @@
+//! Watch after restore: a service with `watch` stays probed once it is online; killed then, it is
+//! detected (its checks failing twice in a row), journaled, alerted, restored again under its plan
+//! (attempts numbered on, logs kept) and, since customers were told it was back, a customer update
+//! says it is unavailable again, then another that it is back. The run ends with the watch.
+
+use crate::server::TestServer;
+use crate::support::*;
+
+fn events(journal: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(journal)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r.get("event").is_some())
+        .collect()
+}
+
+#[test]
+fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    // The restore starts a daemon (a real process, left running) and records its pid.
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "locales = [\"pl\", \"en\"]\n\
+             [announce]\npublish = \"auto\"\nbatch_window = \"0s\"\n\
+             [[notify]]\nurl = \"{}\"\nevents = [\"fell_back\"]\n\
+             [[service]]\nid = \"portal\"\nname.pl = {{ nom = \"portal klienta\", gen = \"portalu klienta\" }}\nname.en = \"the customer portal\"\n\
+             customer_facing = true\nwatch = \"6s\"\n\
+             [[service.check]]\ncommand = [\"sh\", \"-c\", \"kill -0 $(cat {d}/portal.pid)\"]\ninterval = \"100ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 300 > /dev/null 2>&1 & echo $! > {d}/portal.pid\"]\n",
+            srv.url("/hook/ops")
+        ),
+    );
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let has = |kind: &str, n: usize| events(&journal).iter().filter(|e| e["event"] == kind).count() >= n;
+    wait_until("the portal online", || has("online", 1));
+    let first = std::fs::read_to_string(dir.path().join("portal.pid")).unwrap();
+    // Killed while watched.
+    std::process::Command::new("kill").arg(first.trim()).status().unwrap();
+    wait_until("the fall-back seen and the portal back", || has("fell_back", 1) && has("online", 2));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let second = std::fs::read_to_string(dir.path().join("portal.pid")).unwrap();
+    assert_ne!(first, second, "a new daemon");
+    std::process::Command::new("kill").arg(second.trim()).status().unwrap();
+
+    let seen: Vec<String> = events(&journal)
+        .iter()
+        .filter(|e| {
+            ["action_started", "online", "fell_back", "watched"].contains(&e["event"].as_str().unwrap())
+        })
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["event"].as_str().unwrap(),
+                e["attempt"].as_u64().map(|a| a.to_string()).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        ["action_started 1", "online ", "fell_back ", "action_started 2", "online ", "watched "]
+    );
+    let fell = events(&journal).into_iter().find(|e| e["event"] == "fell_back").unwrap();
+    assert!(fell["detail"].as_str().unwrap().starts_with("sh -c kill -0"), "{fell}");
+    // Both attempts' output kept.
+    assert!(
+        dir.path()
+            .join(".restorectl/logs")
+            .read_dir()
+            .unwrap()
+            .flatten()
+            .any(|run| run.path().join("portal.2.log").exists())
+    );
+    // The operators were alerted once.
+    let alerts: Vec<String> =
+        srv.posts("ops").iter().map(|p| p["alert"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(alerts, ["fell_back"]);
+    // Customers: back, unavailable again, back.
+    let mut updates: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/announcements"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".en.md") && n.starts_with('0'))
+        .collect();
+    updates.sort();
+    assert_eq!(
+        updates,
+        [
+            "0001-start-outage.en.md",
+            "0002-restored-all.en.md",
+            "0003-unavailable-portal.en.md",
+            "0004-restored-all.en.md"
+        ]
+    );
+    // The date is today's: the snapshot has a placeholder.
+    let text = |name: &str| {
+        let text = std::fs::read_to_string(dir.path().join(".restorectl/announcements").join(name)).unwrap();
+        let (heading, rest) = text.split_once('\n').unwrap();
+        format!("{}[date]\n{rest}", heading.split(|c: char| c.is_ascii_digit()).next().unwrap())
+    };
+    insta::assert_snapshot!("fell_back_en", text("0003-unavailable-portal.en.md"));
+    insta::assert_snapshot!("fell_back_pl", text("0003-unavailable-portal.pl.md"));
+    // The evidence pack tells it.
+    let out = restorectl().args(["report", "--format", "json"]).arg(&plan).output().unwrap();
+    let report = json(&out.stdout);
+    let kinds: Vec<&str> =
+        report["deviations"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["fell_back"]);
+}
+
+/// `run --watch` watches every service; a plan in a language without built-in texts must give the
+/// update told when one falls back.
+#[test]
+fn run_watch_needs_the_fall_back_update_in_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    for event in [
+        "start", "online", "phase", "restored", "late", "failed", "progress", "status", "contact", "feed",
+        "names",
+    ] {
+        std::fs::write(templates.join(format!("{event}.de.md.j2")), "Hallo\n").unwrap();
+    }
+    std::fs::write(templates.join("status.html.j2"), "<html></html>\n").unwrap();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "locales = [\"de\"]\n[announce]\ntemplates = \"templates\"\n{}",
+            file_service(dir.path(), "db", None)
+        ),
+    );
+    restorectl().arg("validate").arg(&plan).assert().code(0);
+    let out = restorectl().args(["run", "--watch", "1s"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `--watch`: the plan's templates have no unavailable.de.md.j2 (the update told when a watched service falls back)\n"
+    );
+    // Given, a dry run watches on the simulated clock: the run ends when the watch does.
+    std::fs::write(templates.join("unavailable.de.md.j2"), "Wieder nicht verfügbar\n").unwrap();
+    let (code, report) = run_json(&plan, &["--dry-run", "--watch", "2h"]);
+    assert_eq!(code, Some(0), "{report:#}");
+}
