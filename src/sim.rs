@@ -113,7 +113,7 @@ impl Executor for SimExecutor {
                 attempt,
                 name: g.name.clone(),
                 ok: true,
-                detail: "simulated".into(),
+                detail: "simulated, not run".into(),
                 restore_point: None,
             });
         }

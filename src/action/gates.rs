@@ -57,13 +57,20 @@ pub(super) async fn run(
     }
     let path = state.evidence(run, &s.id, attempt);
     let record = json!({ "v": 1, "run": run, "service": s.id, "attempt": attempt, "steps": steps });
-    let written = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, format!("{record:#}\n")));
+    let text = format!("{record:#}\n");
+    let written =
+        path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, &text));
     if let Err(e) = written {
         // No evidence, no sign of a clean restore: the gate does not pass.
         return Err(format!("cannot keep the evidence in {}: {e}", path.display()));
     }
+    // Its hash in the journal's chain: the file can be checked against it later (`report`).
+    em.emit(Event::EvidenceKept {
+        service: em.id(i),
+        at: em.at(),
+        attempt,
+        file: path.display().to_string(),
+        sha256: hex(&hash(text.as_bytes())),
+    });
     failed.map_or(Ok(()), Err)
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
+use crate::event::Signer;
 use crate::event::{Event, Secs, Svc, WaitOn};
 use crate::human::human_duration;
 use crate::process;
@@ -103,13 +104,15 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
         });
         let from_file = Confirmation::read(step.confirmation);
         if at_terminal || from_file.is_some() {
-            let by = from_file
-                .map(|c| c.by)
-                .or_else(|| std::env::var("USER").ok().filter(|_| at_terminal))
-                .unwrap_or_else(|| "an operator".into());
-            let (service, run) = (step.service.clone(), step.run.to_owned());
+            // Typed at the run's terminal: by the account that runs it.
+            let signer: Signer = from_file
+                .unwrap_or_else(|| {
+                    Confirmation::new(std::env::var("USER").unwrap_or_else(|_| "an operator".into()))
+                })
+                .into();
+            let (service, run, by) = (step.service.clone(), step.run.to_owned(), signer.by.clone());
             // Journaled first: a crash in between must not lose the confirmation.
-            em.record(Event::Confirmed { service, at: em.at(), by, run }).await;
+            em.record(Event::Confirmed { service, at: em.at(), by, run, signer: Some(signer) }).await;
             let _ = std::fs::remove_file(step.confirmation);
             return Ok(());
         }
@@ -149,18 +152,18 @@ pub(super) async fn orphan(
     Ok(())
 }
 
-/// Who of `people` has signed off in `dir` (each once, in name order).
-fn signed(dir: &Path, people: &[String]) -> Vec<String> {
-    let mut have: Vec<String> = std::fs::read_dir(dir)
+/// Who of `people` has signed off in `dir`, each once (the file is per person), in the order
+/// they signed.
+fn signed(dir: &Path, people: &[String]) -> Vec<Signer> {
+    let mut have: Vec<Signer> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| Confirmation::read(&e.path()))
-        .map(|c| c.by)
-        .filter(|by| people.contains(by))
+        .filter(|c| people.contains(&c.by))
+        .map(Signer::from)
         .collect();
-    have.sort();
-    have.dedup();
+    have.sort_by_key(|s| s.at.parse::<jiff::Timestamp>().ok());
     have
 }
 
@@ -178,9 +181,11 @@ pub(super) async fn approvals(
     let deadline = Instant::now() + limit;
     let mut told: Option<Vec<String>> = None;
     loop {
-        let have = signed(dir, people);
+        let signers = signed(dir, people);
+        let mut have: Vec<String> = signers.iter().map(|s| s.by.clone()).collect();
+        have.sort();
         if have.len() as u32 >= count {
-            em.emit(Event::Approved { service: service.clone(), at: em.at(), by: have });
+            em.emit(Event::Approved { service: service.clone(), at: em.at(), by: have, signers });
             return Ok(());
         }
         // Said when the wait begins and whenever someone signs (a Ctrl-C stops it like any wait

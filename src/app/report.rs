@@ -34,6 +34,23 @@ pub fn run(req: &Request) -> Exit {
             return Exit::Invalid;
         }
     };
+    // The evidence must describe the plan the run followed, not today's.
+    if let Some(then) = log.plan_sha256.as_ref().filter(|h| **h != loaded.plan.sha256) {
+        eprintln!(
+            "error: {} has changed since run {} (its SHA-256 then {then}, now {}); the report must read the plan the run followed: take that version from version control (e.g. `git show REV:{}`) and report on it",
+            req.plan.display(),
+            log.id,
+            loaded.plan.sha256,
+            req.plan.display()
+        );
+        return Exit::Invalid;
+    }
+    if let Some(out) = &req.output
+        && let Some(why) = guarded(out, &req.plan, &live)
+    {
+        eprintln!("error: `--output {}`: {why}; write the report elsewhere", out.display());
+        return Exit::Invalid;
+    }
     if log.plan != loaded.plan.name {
         eprintln!(
             "error: the journal in {} is of the plan `{}`, not `{}`; give its own state directory with --state",
@@ -59,29 +76,51 @@ pub fn run(req: &Request) -> Exit {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot write the report: {e}");
-            return Exit::Failures;
+            return Exit::Invalid;
         }
     };
     let written = match &req.output {
         Some(path) => {
             std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))
         }
-        None => crate::term::print_report(&text).map_err(|e| e.to_string()),
+        None => crate::term::print_report(&text)
+            .map_err(|e| format!("cannot write the report to standard output: {e}")),
     };
     if let Err(e) = written {
         eprintln!("error: {e}");
-        return Exit::Failures;
+        return Exit::Invalid;
     }
     if let Some(path) = &req.output {
         eprintln!("wrote the report of run {} to {}", pack.run.id, path.display());
     }
-    if pack.journal.intact {
-        Exit::Ok
-    } else {
-        eprintln!(
-            "warning: the journal is not intact: {}",
-            pack.journal.problem.as_deref().unwrap_or("see the report")
-        );
-        Exit::Failures
+    if !pack.journal.intact {
+        let why = pack.journal.problem.as_deref().unwrap_or("see the report");
+        eprintln!("warning: the journal is not intact: {why}");
     }
+    if !pack.journal.evidence_intact {
+        eprintln!(
+            "warning: an evidence file no longer matches the SHA-256 the journal holds for it (see the report)"
+        );
+    }
+    if pack.journal.intact && pack.journal.evidence_intact { Exit::Ok } else { Exit::Failures }
+}
+
+/// Why the report must not be written to `out`: it would overwrite the plan or the state
+/// directory's records (the evidence itself).
+fn guarded(out: &std::path::Path, plan: &std::path::Path, state: &StateDir) -> Option<&'static str> {
+    let full = |p: &std::path::Path| {
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        // The folder resolved (links included) where it exists: the file itself may not yet.
+        match (abs.parent().and_then(|d| d.canonicalize().ok()), abs.file_name()) {
+            (Some(dir), Some(name)) => dir.join(name),
+            _ => abs,
+        }
+    };
+    let out = full(out);
+    if out == full(plan) {
+        return Some("that is the plan");
+    }
+    let root = state.root().canonicalize().unwrap_or_else(|_| full(state.root()));
+    out.starts_with(&root)
+        .then_some("that is inside the state directory, where the journal and the evidence are kept")
 }

@@ -1,7 +1,7 @@
 //! The verify gates' evidence of a run, per service and attempt: each step as the journal tells
 //! it (name, passed or not, what it found, the restore point), with what the evidence file of the
-//! attempt kept (exit or HTTP status, duration, SHA-256 and first lines of its output) and that
-//! file's own SHA-256, so the report can be tied to the files.
+//! attempt kept (exit or HTTP status, duration, SHA-256 and first lines of its output), checked
+//! against the file's SHA-256 the journal holds: a file changed since the run is called out.
 
 use serde::Serialize;
 
@@ -16,9 +16,12 @@ pub struct ServiceEvidence {
     pub attempt: u32,
     pub restore_point: Option<String>,
     pub steps: Vec<GateStep>,
-    /// The evidence file (none in a drill: nothing ran).
+    /// The evidence file (none in a drill: nothing ran), its SHA-256 now, and the one the
+    /// journal holds (`false`: the file was changed since the run).
     pub file: Option<String>,
     pub file_sha256: Option<String>,
+    pub journaled_sha256: Option<String>,
+    pub matches_journal: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,6 +54,8 @@ pub fn collect(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) ->
                 steps: Vec::new(),
                 file: None,
                 file_sha256: None,
+                journaled_sha256: None,
+                matches_journal: None,
             });
         }
         let last = out.last_mut().expect("just pushed");
@@ -71,7 +76,16 @@ pub fn collect(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) ->
     }
     if !log.dry_run {
         for ev in &mut out {
+            ev.journaled_sha256 = log.events.iter().find_map(|(_, e)| match e {
+                Event::EvidenceKept { service, attempt, sha256, .. }
+                    if **service == ev.service && *attempt == ev.attempt =>
+                {
+                    Some(sha256.clone())
+                }
+                _ => None,
+            });
             attach_file(ev, state, &log.id);
+            ev.matches_journal = ev.journaled_sha256.as_ref().map(|j| Some(j) == ev.file_sha256.as_ref());
         }
     }
     out

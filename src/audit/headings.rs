@@ -21,15 +21,18 @@ pub struct Headings {
 
 /// (English, Polish) of each heading.
 const TEXTS: [(&str, &str); 11] = [
-    ("Restoration report", "Raport z odtworzenia usług"),
-    ("SIMULATED: a dry run, nothing was executed", "SYMULACJA: próba na sucho, nic nie zostało wykonane"),
+    ("Restoration report", "Raport z przywracania usług"),
+    (
+        "SIMULATED: a drill, nothing was executed",
+        "SYMULACJA: ćwiczenie, żadne działania nie zostały wykonane",
+    ),
     ("Scope", "Zakres"),
     ("Objectives and actuals", "Cele i wyniki"),
     ("Timeline", "Przebieg w czasie"),
     ("Confirmations, approvals and skips", "Potwierdzenia, zatwierdzenia i pominięcia"),
     ("Retries", "Ponowne próby"),
     ("Verification evidence", "Dowody weryfikacji"),
-    ("Failures and deviations", "Awarie i odstępstwa"),
+    ("Failures and deviations", "Niepowodzenia i odstępstwa"),
     ("Steps executed and not executed", "Kroki wykonane i niewykonane"),
     ("Journal integrity", "Integralność dziennika"),
 ];

@@ -58,7 +58,14 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
         crate::report::timeline::Timeline::new(plan, graph, std::path::PathBuf::new(), stamp.clone())
             .svg(&tally);
     let timeline_text = crate::report::gantt::render(plan, graph, &tally);
-    let journal = journal_check(&log, plan_path, state);
+    let evidence = evidence::collect(&log, state, &when);
+    let mut journal = journal_check(&log, plan_path, state);
+    journal.evidence_intact = evidence.iter().all(|e| e.matches_journal != Some(false));
+    let second = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let ended = tally.outcome.map(|_| second(stamp.zoned(tally.finished_at).timestamp()));
+    let outside = log.events.iter().filter(|(_, e)| matches!(e, Event::Skipped { by: None, .. })).count();
+    let critical = graph.critical_path(plan).length.as_secs_f64();
+    let deviations = deviations(plan, &log, &tally, &when, (jobs, critical));
     Pack {
         simulated: log.dry_run,
         generated: jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -66,18 +73,23 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
         scope: scope(plan, plan_path, &log),
         run: RunInfo {
             id: log.id.clone(),
-            started: start.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            last_record: log.events.last().map_or(log.started.clone(), |(t, _)| t.clone()),
+            started: second(start),
+            ended,
             outcome: outcome.to_owned(),
             jobs,
+            command: log.command.join(" "),
+            version: log.version.clone(),
+            account: log.user.clone(),
+            host: log.host.clone(),
+            in_scope: plan.services.len().saturating_sub(outside),
             runs_in_journal: log.runs.clone(),
         },
         objectives: objectives(plan, graph, &tally),
         approvals_required: people::required(plan),
-        people: people::acts(&log, state, &when),
+        people: people::acts(&log, &when),
         retries: people::retries(&log, &when),
-        evidence: evidence::collect(&log, state, &when),
-        deviations: deviations(plan, &log, &tally, &when),
+        evidence,
+        deviations,
         steps: steps(plan, &tally),
         journal,
         timeline_svg,
@@ -119,7 +131,7 @@ fn human(seconds: f64) -> String {
 
 fn objectives(plan: &Plan, graph: &Graph, tally: &Tally) -> Objectives {
     let critical = graph.critical_path(plan);
-    let (mut met, mut missed, mut open) = (0, 0, 0);
+    let (mut met, mut missed, mut open, mut not_restored, mut without_rto) = (0, 0, 0, 0, 0);
     let services = plan
         .services
         .iter()
@@ -128,8 +140,17 @@ fn objectives(plan: &Plan, graph: &Graph, tally: &Tally) -> Objectives {
             let r = &tally.records[i];
             let rto = s.rto.map(|d| d.as_secs_f64());
             let online = r.online_at.map(|t| t.0);
+            let gone = matches!(r.state, State::Failed | State::Blocked | State::Skipped);
             let (verdict, margin) = match tally.rto(i, s.rto) {
-                None => ("none", None),
+                None => {
+                    without_rto += 1;
+                    ("none", None)
+                }
+                // Not coming back in this run: its RTO is not met, whatever time is left.
+                Some(Rto::Open { .. }) if gone => {
+                    not_restored += 1;
+                    ("not restored", Some(r.state.as_str().to_owned()))
+                }
                 Some(Rto::Met) => {
                     met += 1;
                     ("met", rto.zip(online).map(|(rto, at)| format!("{} early", human(rto - at))))
@@ -168,12 +189,20 @@ fn objectives(plan: &Plan, graph: &Graph, tally: &Tally) -> Objectives {
         critical_path_services: critical.services.iter().map(|&i| plan.services[i].id.clone()).collect(),
         met,
         missed,
+        not_restored,
         open,
+        without_rto,
         services,
     }
 }
 
-fn deviations(plan: &Plan, log: &RunLog, tally: &Tally, when: &dyn Fn(Secs) -> String) -> Vec<Deviation> {
+fn deviations(
+    plan: &Plan,
+    log: &RunLog,
+    tally: &Tally,
+    when: &dyn Fn(Secs) -> String,
+    (jobs, critical): (usize, f64),
+) -> Vec<Deviation> {
     let mut out = Vec::new();
     if let Some(at_run) = log.plan_sha256.as_ref().filter(|h| **h != plan.sha256) {
         out.push(Deviation {
@@ -210,6 +239,9 @@ fn deviations(plan: &Plan, log: &RunLog, tally: &Tally, when: &dyn Fn(Secs) -> S
             Event::RtoMissed { rto, .. } => {
                 ("rto_missed", format!("not online within its RTO of {}", human(rto.0)))
             }
+            Event::Retrying { attempt, of, reason, .. } => {
+                ("retried", format!("attempt {attempt} of {of} failed ({reason}); tried again"))
+            }
             Event::NotRetried { attempt, .. } => {
                 ("not_retried", format!("attempt {attempt} was not started: the run stopped"))
             }
@@ -228,6 +260,21 @@ fn deviations(plan: &Plan, log: &RunLog, tally: &Tally, when: &dyn Fn(Secs) -> S
             _ => continue,
         };
         out.push(Deviation { kind, service, at: when(e.at()), text });
+    }
+    // Longer than the plan's longest chain: services waited for something (a free slot, a retry,
+    // a person, a slower restore than planned).
+    let makespan = tally.makespan().0;
+    if makespan > critical * 1.05 + 60.0 {
+        out.push(Deviation {
+            kind: "slower_than_planned",
+            service: None,
+            at: String::new(),
+            text: format!(
+                "everything was back after {}, against a critical path of {} (the plan's durations with unlimited workers; this run worked on {jobs} at a time)",
+                human(makespan),
+                human(critical)
+            ),
+        });
     }
     if tally.outcome.is_none() {
         out.push(Deviation {
@@ -275,6 +322,14 @@ fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir) ->
     }
     let (records, intact, problem) = match &bytes {
         Err(e) => (None, false, Some(format!("cannot read it: {e}"))),
+        // A last line without its end: a crash mid-write or a cut; its hash link proves nothing.
+        Ok(bytes) if !bytes.is_empty() && !bytes.ends_with(b"\n") => {
+            let lines = bytes.split(|&b| b == b'\n').count();
+            let problem = format!(
+                "line {lines}, the last, is cut off: the journal was truncated, or a run died while writing it"
+            );
+            (Some(lines - 1), false, Some(problem))
+        }
         Ok(bytes) => match crate::state::chain::verify(bytes, None) {
             Ok(n) => (Some(n), true, None),
             Err(crate::state::chain::Break::Link { line }) => (
@@ -293,6 +348,7 @@ fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir) ->
         head,
         signed: log.end.as_ref().is_some_and(|e| e.signature.is_some()),
         verify_command: command,
+        evidence_intact: true,
     }
 }
 

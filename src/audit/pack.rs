@@ -55,11 +55,19 @@ pub struct PhaseScope {
 #[derive(Debug, Serialize)]
 pub struct RunInfo {
     pub id: String,
-    /// UTC; for a drill, its simulated start.
+    /// UTC, to the second; a drill's on its simulated clock.
     pub started: String,
-    pub last_record: String,
+    /// When it ended (its `run_finished`), or `null` when it did not.
+    pub ended: Option<String>,
     pub outcome: String,
     pub jobs: usize,
+    /// How it was started: the command line, restorectl's version, the account and host.
+    pub command: String,
+    pub version: Option<String>,
+    pub account: Option<String>,
+    pub host: Option<String>,
+    /// Services worked on in this run (the others were outside `--only` / `--retry-failed`).
+    pub in_scope: usize,
     /// Every run in the journal, oldest first.
     pub runs_in_journal: Vec<String>,
 }
@@ -73,7 +81,10 @@ pub struct Objectives {
     pub critical_path_services: Vec<String>,
     pub met: usize,
     pub missed: usize,
+    /// Failed, blocked or skipped: not back, whatever their RTO.
+    pub not_restored: usize,
     pub open: usize,
+    pub without_rto: usize,
     pub services: Vec<ServiceObjective>,
 }
 
@@ -86,7 +97,8 @@ pub struct ServiceObjective {
     pub rto_seconds: Option<f64>,
     pub online_after: Option<String>,
     pub online_after_seconds: Option<f64>,
-    /// `met`, `missed`, `open` (not online, RTO not passed when the run ended) or `none`.
+    /// `met`, `missed`, `not restored` (failed, blocked or skipped), `open` (not online, RTO
+    /// not passed when the run ended) or `none` (no RTO).
     pub verdict: &'static str,
     /// How early (positive) or late (negative) against the RTO, for people.
     pub margin: Option<String>,
@@ -124,4 +136,6 @@ pub struct JournalCheck {
     pub head: Option<String>,
     pub signed: bool,
     pub verify_command: String,
+    /// Every evidence file matches the SHA-256 the journal holds for it.
+    pub evidence_intact: bool,
 }

@@ -1,12 +1,11 @@
-//! Who did what in a run: every confirmation of a manual step, sign-off and skip, with the
-//! account and host `confirm` recorded beside the name; and every retry.
+//! Who did what in a run: every confirmation of a manual step, sign-off and skip, with when and
+//! the account and host each came from, as the journal holds them; and every retry.
 
 use serde::Serialize;
 
-use crate::event::{Event, Secs};
+use crate::event::{Event, Secs, Signer};
 use crate::plan::Plan;
 use crate::state::runlog::RunLog;
-use crate::state::{Confirmation, StateDir};
 
 #[derive(Debug, Serialize)]
 pub struct PersonAct {
@@ -14,10 +13,10 @@ pub struct PersonAct {
     pub kind: &'static str,
     pub service: String,
     pub by: String,
-    /// The operating-system account and host the person ran `confirm` from.
+    /// The operating-system account and host the person acted from.
     pub account: Option<String>,
     pub host: Option<String>,
-    /// When (UTC) they did it, as their confirmation file says; else when it was journaled.
+    /// When (UTC) they did it; when it was journaled if the journal does not say.
     pub time: String,
     /// When the run took it, on its clock.
     pub at: String,
@@ -58,39 +57,40 @@ pub struct Retry {
     pub at: String,
 }
 
-pub fn acts(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) -> Vec<PersonAct> {
+pub fn acts(log: &RunLog, when: &dyn Fn(Secs) -> String) -> Vec<PersonAct> {
     let mut out = Vec::new();
     for (time, e) in &log.events {
         let at = when(e.at());
         match e {
-            Event::Confirmed { service, by, run, .. } => {
-                let run = if run.is_empty() { &log.id } else { run };
-                let file = Confirmation::read(&state.confirmation(run, service));
-                out.push(act(
-                    "confirmed",
-                    service,
-                    by.clone(),
-                    file.as_ref(),
-                    time,
-                    at,
-                    "manual step done".into(),
-                ));
+            Event::Confirmed { service, by, signer, .. } => {
+                let detail = "manual step done".to_owned();
+                out.push(act("confirmed", service, by, signer.as_ref(), time, at, detail));
             }
-            Event::Approved { service, by, .. } => {
-                for name in by {
-                    let file = Confirmation::read(&state.approval(&log.id, service, name));
-                    let detail = format!(
-                        "signed off ({} of {})",
-                        by.iter().position(|b| b == name).unwrap_or(0) + 1,
-                        by.len()
-                    );
-                    out.push(act("approved", service, name.clone(), file.as_ref(), time, at.clone(), detail));
+            Event::Approved { service, by, signers, .. } => {
+                let n = by.len();
+                if signers.is_empty() {
+                    // A journal of an older version: the names only.
+                    for name in by {
+                        out.push(act(
+                            "approved",
+                            service,
+                            name,
+                            None,
+                            time,
+                            at.clone(),
+                            format!("signed off ({n} needed)"),
+                        ));
+                    }
+                }
+                for (k, s) in signers.iter().enumerate() {
+                    let detail = format!("signed off ({} of {n})", k + 1);
+                    out.push(act("approved", service, &s.by, Some(s), time, at.clone(), detail));
                 }
             }
-            Event::Skipped { service, by: Some(by), reason, assumed_online, .. } => {
+            Event::Skipped { service, by: Some(by), reason, assumed_online, signer, .. } => {
                 let detail =
                     if *assumed_online { format!("{reason} (counted as online)") } else { reason.clone() };
-                out.push(act("skipped", service, by.clone(), None, time, at, detail));
+                out.push(act("skipped", service, by, signer.as_ref(), time, at, detail));
             }
             _ => {}
         }
@@ -101,8 +101,8 @@ pub fn acts(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) -> Ve
 fn act(
     kind: &'static str,
     service: &str,
-    by: String,
-    file: Option<&Confirmation>,
+    by: &str,
+    signer: Option<&Signer>,
     journaled: &str,
     at: String,
     detail: String,
@@ -110,10 +110,10 @@ fn act(
     PersonAct {
         kind,
         service: service.to_owned(),
-        by,
-        account: file.and_then(|f| f.user.clone()),
-        host: file.and_then(|f| f.host.clone()),
-        time: file.map_or(journaled, |f| f.at.as_str()).to_owned(),
+        by: by.to_owned(),
+        account: signer.and_then(|s| s.user.clone()),
+        host: signer.and_then(|s| s.host.clone()),
+        time: signer.map_or(journaled, |s| s.at.as_str()).to_owned(),
         at,
         detail,
     }

@@ -25,6 +25,11 @@ fn render(name: &str, source: &str, pack: &Pack) -> Result<String, minijinja::Er
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build() {
         env.set_syntax(syntax);
     }
+    // Markdown: what people and tools wrote must not break a table row or slip in HTML.
+    env.add_filter("cell", |s: String| {
+        s.replace(['\r', '\n'], " ").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    });
+    env.add_filter("quote", |s: String| s.replace('<', "&lt;").replace('>', "&gt;").replace('\n', "\n  > "));
     env.add_template(name, source)?;
     let ctx = context! {
         ..minijinja::Value::from(minijinja::value::Serde(pack)),

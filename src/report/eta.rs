@@ -166,6 +166,7 @@ manual = "Sign it off."
             at: at(9.0),
             by: "Anna".into(),
             run: "7f3a".into(),
+            signer: None,
         });
         assert!(matches!(e.estimate(at(9.0)), Estimate::Left(_)));
     }

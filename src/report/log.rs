@@ -18,6 +18,7 @@ pub fn describe(e: &Event) -> Option<String> {
         }
         Event::ServiceStarted { .. }
         | Event::ProcessSpawned { .. }
+        | Event::EvidenceKept { .. }
         | Event::Verifying { .. }
         // A failed action is told once, by the retry or the failure that follows it.
         | Event::ActionFinished { .. }

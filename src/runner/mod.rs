@@ -47,6 +47,8 @@ pub struct Selection {
     /// Why they are skipped, and who said so.
     pub reason: String,
     pub by: Option<String>,
+    /// Who skipped them: when, from which account and host.
+    pub signer: Option<crate::event::Signer>,
 }
 
 impl Selection {
@@ -89,14 +91,25 @@ pub async fn run<E: Executor>(
         sched.skip(i, true);
         let reason = "not in this run's selection".to_owned();
         sink(
-            &Event::Skipped { service: em.id(i), at: em.at(), reason, by: None, assumed_online: true },
+            &Event::Skipped {
+                service: em.id(i),
+                at: em.at(),
+                reason,
+                by: None,
+                assumed_online: true,
+                signer: None,
+            },
             Ack(None),
         );
     }
     for &(i, assumed_online) in &sel.skipped {
         let changes = sched.skip(i, assumed_online);
         let (reason, by) = (sel.reason.clone(), sel.by.clone());
-        sink(&Event::Skipped { service: em.id(i), at: em.at(), reason, by, assumed_online }, Ack(None));
+        let signer = sel.signer.clone();
+        sink(
+            &Event::Skipped { service: em.id(i), at: em.at(), reason, by, assumed_online, signer },
+            Ack(None),
+        );
         for change in changes {
             if let Change::Blocked { service, by } = change {
                 sink(

@@ -18,18 +18,26 @@ pub struct Confirmation {
     pub host: Option<String>,
 }
 
+/// The operating-system account and host this process runs under.
+pub fn account() -> (Option<String>, Option<String>) {
+    // SAFETY: getuid has no preconditions.
+    let user = std::env::var("USER").ok().or_else(|| Some(format!("uid {}", unsafe { libc::getuid() })));
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned());
+    (user, host)
+}
+
+impl From<Confirmation> for crate::event::Signer {
+    fn from(c: Confirmation) -> Self {
+        Self { by: c.by, at: c.at, user: c.user, host: c.host }
+    }
+}
+
 impl Confirmation {
     pub const VERSION: u32 = 1;
 
     pub fn new(by: String) -> Self {
-        Self {
-            v: Self::VERSION,
-            by,
-            at: jiff::Timestamp::now().to_string(),
-            // SAFETY: getuid has no preconditions.
-            user: std::env::var("USER").ok().or_else(|| Some(format!("uid {}", unsafe { libc::getuid() }))),
-            host: std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_owned()),
-        }
+        let (user, host) = account();
+        Self { v: Self::VERSION, by, at: jiff::Timestamp::now().to_string(), user, host }
     }
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {

@@ -105,6 +105,10 @@ impl Journal {
             },
             plan_sha256: Some(plan.sha256.clone()),
             simulated_start: simulated_start.map(|t| t.to_string()),
+            command: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            user: super::confirmation::account().0,
+            host: super::confirmation::account().1,
         };
         let record = serde_json::json!({ "v": VERSION, "time": now(), "run": header });
         j.write(&record);

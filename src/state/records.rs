@@ -31,6 +31,15 @@ pub(super) struct RunHeader {
     /// A dry run's virtual start (`--start`, or when it ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) simulated_start: Option<String>,
+    /// How it was started: the command line, restorectl's version, the account and host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) command: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) host: Option<String>,
 }
 
 /// One line of the journal: a run begins, an event of the current run, or the run's end.

@@ -21,6 +21,11 @@ pub struct RunLog {
     pub started: String,
     /// A dry run's virtual start (RFC 3339), which its events count from.
     pub simulated_start: Option<String>,
+    /// How it was started: the command line, restorectl's version, the account and host.
+    pub command: Vec<String>,
+    pub version: Option<String>,
+    pub user: Option<String>,
+    pub host: Option<String>,
     /// Its events, each with when it was written (UTC).
     pub events: Vec<(String, Event)>,
     /// Its `end` record, unless it died (or still runs).
@@ -54,6 +59,10 @@ pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) ->
                         plan_sha256: header.plan_sha256,
                         started: time,
                         simulated_start: header.simulated_start,
+                        command: header.command,
+                        version: header.version,
+                        user: header.user,
+                        host: header.host,
                         events: Vec::new(),
                         end: None,
                         runs: Vec::new(),

@@ -73,14 +73,28 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
         acts,
         [
             ("skipped", "extra", user.as_str()),
-            ("approved", "vault", "secops-deputy"),
-            ("approved", "vault", "secops-lead")
+            ("approved", "vault", "secops-lead"),
+            ("approved", "vault", "secops-deputy")
         ]
     );
     assert_eq!(people[0]["detail"], "decommissioned");
+    // In the order they signed, each with when, the account and the host, from the journal.
+    assert_eq!(people[1]["detail"], "signed off (1 of 2)");
+    assert_eq!(people[2]["detail"], "signed off (2 of 2)");
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
-    assert_eq!(people[1]["host"], host.trim());
-    assert!(people[1]["account"].as_str().is_some_and(|a| !a.is_empty()));
+    for p in people {
+        assert_eq!(p["host"], host.trim(), "{p:#}");
+        assert!(p["account"].as_str().is_some_and(|a| !a.is_empty()), "{p:#}");
+        assert!(p["time"].as_str().unwrap().parse::<jiff::Timestamp>().is_ok(), "{p:#}");
+    }
+    assert_eq!(r["run"]["host"], host.trim());
+    assert_eq!(r["run"]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        r["run"]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("--skip extra --reason decommissioned {}", plan.display()))
+    );
     // The retry, with why.
     assert_eq!(r["retries"].as_array().unwrap().len(), 1, "{:#}", r["retries"]);
     assert_eq!(r["retries"][0]["service"], "flaky");
@@ -92,6 +106,7 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
     assert_eq!(ev["restore_point"], "snap-2022-07-24T23:00");
     let file = ev["file"].as_str().unwrap();
     assert_eq!(ev["file_sha256"], sha256(&std::fs::read(file).unwrap()));
+    assert_eq!(ev["matches_journal"], true);
     assert_eq!(ev["steps"][0]["stdout_sha256"], sha256(b"Infected files: 0\n"));
     assert_eq!(ev["steps"][0]["output"], "Infected files: 0");
     assert_eq!(ev["steps"][0]["code"], 0);
@@ -100,7 +115,7 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
     assert_eq!(vault["verdict"], "met", "{vault:#}");
     let kinds: Vec<&str> =
         r["deviations"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["skipped"]);
+    assert_eq!(kinds, ["skipped", "retried"]);
     let executed: Vec<&str> =
         r["steps"]["executed"].as_array().unwrap().iter().map(|s| s["service"].as_str().unwrap()).collect();
     assert_eq!(executed, ["vault", "flaky"]);
@@ -128,16 +143,29 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
     assert!(!md.contains("SIMULATED"), "{md}");
     assert!(md.contains(&format!("--head {head}`")), "{md}");
 
-    // The plan changed since: said, with both hashes.
-    std::fs::write(
-        &plan,
-        std::fs::read_to_string(&plan).unwrap().replace("decommissioned", "x") + "\n# edited\n",
-    )
-    .unwrap();
-    let (_, text, _) = report(&plan, &["--format", "json"]);
-    let r = json(text.as_bytes());
-    assert_eq!(r["deviations"][0]["kind"], "plan_changed");
-    assert_ne!(r["scope"]["sha256_now"], r["scope"]["sha256_at_run"]);
+    // Never written over the evidence or the plan.
+    for (out, why) in [
+        (
+            dir.path().join(".restorectl/journal.jsonl"),
+            "that is inside the state directory, where the journal and the evidence are kept",
+        ),
+        (plan.clone(), "that is the plan"),
+    ] {
+        let (code, _, err) = report(&plan, &["-o", out.to_str().unwrap()]);
+        assert_eq!(code, Some(2));
+        assert_eq!(err, format!("error: `--output {}`: {why}; write the report elsewhere\n", out.display()));
+    }
+
+    // An evidence file edited since the run: the journal's hash of it tells, exit 1.
+    let edited = std::fs::read_to_string(file).unwrap().replace("Infected files: 0", "Infected files: 9");
+    std::fs::write(file, edited).unwrap();
+    let (code, text, err) = report(&plan, &["--format", "json"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        err,
+        "warning: an evidence file no longer matches the SHA-256 the journal holds for it (see the report)\n"
+    );
+    assert_eq!(json(text.as_bytes())["evidence"][0]["matches_journal"], false);
 
     // An edited journal: the report is still written, says so, and exits 1.
     let edited = std::fs::read_to_string(&journal).unwrap().replacen("secops-lead", "secops-leaf", 1);
@@ -147,6 +175,25 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("warning: the journal is not intact: the hash chain breaks at line"), "{err}");
     assert!(std::fs::read_to_string(&out_file).unwrap().contains("**NOT intact**"));
+
+    // A journal cut in the middle of its last line is not intact either.
+    let bytes = std::fs::read(&journal).unwrap();
+    std::fs::write(&journal, &bytes[..bytes.len() - 30]).unwrap();
+    let (code, text, _) = report(&plan, &["--format", "json"]);
+    assert_eq!(code, Some(1));
+    let problem = json(text.as_bytes())["journal"]["problem"].as_str().unwrap().to_owned();
+    assert!(
+        problem
+            .ends_with(", the last, is cut off: the journal was truncated, or a run died while writing it"),
+        "{problem}"
+    );
+
+    // The plan changed since the run: the report refuses to read today's plan as the run's.
+    std::fs::write(&plan, std::fs::read_to_string(&plan).unwrap() + "\n# edited\n").unwrap();
+    let (code, _, err) = report(&plan, &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with(&format!("error: {} has changed since run ", plan.display())), "{err}");
+    assert!(err.contains("the report must read the plan the run followed: take that version from version control (e.g. `git show REV:"), "{err}");
 }
 
 #[test]
@@ -262,7 +309,7 @@ window.addEventListener("load", () => {
     assert!(sections.iter().all(|(_, simulated)| *simulated), "{sections:?}");
     assert!(r["title"].as_str().unwrap().starts_with("SIMULATED · "), "{r:#}");
     assert_eq!(r["fixed"], "fixed");
-    assert!(r["banner"].as_str().unwrap().contains("SIMULATED: a dry run, nothing was executed"), "{r:#}");
+    assert!(r["banner"].as_str().unwrap().contains("SIMULATED: a drill, nothing was executed"), "{r:#}");
     assert_eq!(r["external"], 0);
     assert!(r["bars"].as_u64().unwrap() >= 15, "{r:#}");
     // The services the 2022 recovery needed gates and sign-offs for.
@@ -274,4 +321,35 @@ window.addEventListener("load", () => {
             "{id}"
         );
     }
+}
+
+/// A drill where a restore fails: the failed service and what waits for it are "not restored"
+/// (never "open"), the failure and the skip are deviations, and a reason with a `|` stays in its
+/// Markdown table cell.
+#[test]
+fn a_drill_with_a_failure_counts_what_did_not_come_back_as_not_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("ista.toml");
+    std::fs::copy(repo("plans/ista.toml"), &plan).unwrap();
+    restorectl()
+        .args(["run", "--dry-run", "--progress", "none", "--fail", "email", "--skip", "phone-hotline"])
+        .args(["--reason", "moved | to the new PBX"])
+        .arg(&plan)
+        .assert()
+        .code(1);
+    let (code, text, _) = report(&plan, &["--dry-run", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let r = json(text.as_bytes());
+    let verdict = |id: &str| {
+        r["objectives"]["services"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict("email"), "not restored");
+    assert_eq!(verdict("phone-hotline"), "not restored");
+    assert_eq!(r["objectives"]["open"], 0);
+    let kinds: Vec<&str> =
+        r["deviations"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"failed") && kinds.contains(&"skipped"), "{kinds:?}");
+    let (_, md, _) = report(&plan, &["--dry-run"]);
+    assert!(md.contains("| moved \\| to the new PBX |"), "{md}");
 }

@@ -136,7 +136,9 @@ pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Re
         ));
     }
     let by = std::env::var("USER").ok().or_else(|| Some("an operator".into()));
-    Ok(Selection { out, skipped, reason: args.reason.clone().unwrap_or_default(), by })
+    let signer =
+        by.clone().filter(|_| !skipped.is_empty()).map(|b| crate::state::Confirmation::new(b).into());
+    Ok(Selection { out, skipped, reason: args.reason.clone().unwrap_or_default(), by, signer })
 }
 
 /// `--sign-key`: an Ed25519 private key in PKCS#8 PEM.

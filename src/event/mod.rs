@@ -1,57 +1,13 @@
 //! Everything observable in a run (live or dry) is an event. The runner emits them in one ordered
 //! stream; reporters (progress, plain log, journal, JSON, JUnit, announcements) only consume them.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
-/// The service an event is about: its index in the plan (what every reporter works with) and its
-/// id (what the journal keeps, so a later run can read it whatever the plan has become).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Svc {
-    /// `Svc::UNKNOWN` for an event read back from a journal.
-    pub index: usize,
-    pub id: std::sync::Arc<str>,
-}
+mod svc;
+mod values;
 
-impl Svc {
-    /// The index of a service read from a journal: unknown until matched against a plan.
-    pub const UNKNOWN: usize = usize::MAX;
-
-    pub fn new(index: usize, id: impl Into<std::sync::Arc<str>>) -> Self {
-        Self { index, id: id.into() }
-    }
-
-    /// The plan's index, for events of this run.
-    pub fn index(&self) -> Option<usize> {
-        (self.index != Self::UNKNOWN).then_some(self.index)
-    }
-}
-
-impl std::ops::Deref for Svc {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.id
-    }
-}
-
-impl std::fmt::Display for Svc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.id)
-    }
-}
-
-impl Serialize for Svc {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.id)
-    }
-}
-
-impl<'de> Deserialize<'de> for Svc {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(|id| Svc::new(Svc::UNKNOWN, id))
-    }
-}
+pub use svc::Svc;
+pub use values::{Outcome, RunMode, Secs, Signer, WaitOn};
 
 /// One thing that happened, `at` a time since the run's start (virtual in a dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,6 +80,9 @@ pub enum Event {
         /// The run the confirmation was given for.
         #[serde(default)]
         run: String,
+        /// When, from which account and host (journaled: the confirmation's file is then removed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signer: Option<Signer>,
     },
     /// A wait that is going on (checks failing, an operator, an earlier run's restore), told when
     /// it starts and again every `--remind-every` (a minute by default), so nobody stares at silence.
@@ -190,11 +149,23 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         confirm: Option<String>,
     },
-    /// Signed off by these people (each with their account and host in `confirm/`).
+    /// Signed off by these people; `signers`: each with when, account and host, in the order
+    /// they signed.
     Approved {
         service: Svc,
         at: Secs,
         by: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        signers: Vec<Signer>,
+    },
+    /// The evidence of an attempt's verify gates was kept in `file`, whose SHA-256 this is: the
+    /// journal's chain then vouches for the file.
+    EvidenceKept {
+        service: Svc,
+        at: Secs,
+        attempt: u32,
+        file: String,
+        sha256: String,
     },
     Blocked {
         service: Svc,
@@ -222,6 +193,9 @@ pub enum Event {
         by: Option<String>,
         #[serde(default)]
         assumed_online: bool,
+        /// Who skipped it: when, from which account and host.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signer: Option<Signer>,
     },
     /// The run was interrupted before the service's next attempt: it is left for the next run.
     NotRetried {
@@ -268,67 +242,6 @@ pub enum Event {
     },
 }
 
-/// A live run restores real services on the real clock; a dry run simulates them on a virtual
-/// one. Everything else about a run is the same.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunMode {
-    Live,
-    Dry,
-}
-
-impl RunMode {
-    pub fn is_dry(self) -> bool {
-        self == RunMode::Dry
-    }
-}
-
-/// What a service is waiting for.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum WaitOn {
-    /// Its checks to pass, for at most `limit`.
-    Checks { limit: Secs },
-    /// A person to finish a manual step.
-    Operator,
-    /// A restore left running by an earlier run.
-    EarlierRun { pid: u32 },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Success,
-    Failed,
-    Interrupted,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Failed => "failed",
-            Outcome::Interrupted => "interrupted",
-        }
-    }
-}
-
-/// Seconds since the run's start, with millisecond precision (durations are whole milliseconds).
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize, Default)]
-#[serde(transparent)]
-pub struct Secs(pub f64);
-
-impl From<Duration> for Secs {
-    fn from(d: Duration) -> Self {
-        Secs((d.as_millis() as f64) / 1000.0)
-    }
-}
-
-impl Secs {
-    pub fn duration(self) -> Duration {
-        Duration::from_millis((self.0 * 1000.0).round().max(0.0) as u64)
-    }
-}
-
 impl Event {
     /// The service an event is about, if any.
     pub fn service(&self) -> Option<&Svc> {
@@ -353,6 +266,7 @@ impl Event {
             | WaitingForApproval { service, .. }
             | VerifyStep { service, .. }
             | Approved { service, .. }
+            | EvidenceKept { service, .. }
             | Skipped { service, .. }
             | NotRetried { service, .. }
             | RtoAtRisk { service, .. }
@@ -384,6 +298,7 @@ impl Event {
             | WaitingForApproval { at, .. }
             | VerifyStep { at, .. }
             | Approved { at, .. }
+            | EvidenceKept { at, .. }
             | Skipped { at, .. }
             | NotRetried { at, .. }
             | PhaseComplete { at, .. }
