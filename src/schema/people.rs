@@ -19,7 +19,7 @@ pub struct NotifyTable {
     pub shell: Option<bool>,
     pub env: Option<BTreeMap<String, String>>,
     pub cwd: Option<String>,
-    /// Which alerts (default all): "manual_waiting", "restore_failed", "rto_at_risk", "run_finished".
+    /// Which alerts (default all): "manual_waiting", "restore_failed", "rto_at_risk", "fell_back", "run_finished".
     pub events: Option<Vec<String>>,
 }
 
