@@ -8,6 +8,8 @@ use serde::Serialize;
 pub struct Headings {
     pub title: String,
     pub simulated: String,
+    /// The word after every heading of a drill's report.
+    pub tag: String,
     pub scope: String,
     pub objectives: String,
     pub timeline: String,
@@ -20,16 +22,14 @@ pub struct Headings {
 }
 
 /// (English, Polish) of each heading.
-const TEXTS: [(&str, &str); 11] = [
+const TEXTS: [(&str, &str); 12] = [
     ("Restoration report", "Raport z przywracania usług"),
-    (
-        "SIMULATED: a drill, nothing was executed",
-        "SYMULACJA: ćwiczenie, żadne działania nie zostały wykonane",
-    ),
+    ("SIMULATED: a drill, nothing was executed", "SYMULACJA: ćwiczenie, nie wykonano żadnych działań"),
+    ("SIMULATED", "SYMULACJA"),
     ("Scope", "Zakres"),
-    ("Objectives and actuals", "Cele i wyniki"),
-    ("Timeline", "Przebieg w czasie"),
-    ("Confirmations, approvals and skips", "Potwierdzenia, zatwierdzenia i pominięcia"),
+    ("Objectives and actuals", "Cele i ich realizacja"),
+    ("Timeline", "Chronologia"),
+    ("Confirmations, sign-offs and skipped services", "Potwierdzenia, zatwierdzenia i pominięte usługi"),
     ("Retries", "Ponowne próby"),
     ("Verification evidence", "Dowody weryfikacji"),
     ("Failures and deviations", "Niepowodzenia i odstępstwa"),
@@ -52,6 +52,7 @@ impl Headings {
         let [
             title,
             simulated,
+            tag,
             scope,
             objectives,
             timeline,
@@ -65,6 +66,7 @@ impl Headings {
         Self {
             title,
             simulated,
+            tag,
             scope,
             objectives,
             timeline,

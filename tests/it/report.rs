@@ -131,7 +131,7 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
         "## Scope",
         "## Objectives and actuals",
         "## Timeline",
-        "## Confirmations, approvals and skips",
+        "## Confirmations, sign-offs and skipped services",
         "## Retries",
         "## Verification evidence",
         "## Failures and deviations",

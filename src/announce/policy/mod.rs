@@ -97,6 +97,9 @@ impl Memory {
             Kind::Unavailable => {
                 for s in &u.services {
                     self.online.remove(s);
+                    // Should its restore now fail, that is news too.
+                    self.failed.remove(s);
+                    self.late.remove(s);
                 }
                 self.restored = false;
             }
