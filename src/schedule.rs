@@ -51,6 +51,8 @@ pub struct Scheduler<'g> {
     /// phase's gate).
     critical: Vec<bool>,
     stopped: bool,
+    /// Services restored again after they fell back (`reopen`): their phase was counted already.
+    reopened: Vec<bool>,
 }
 
 impl<'g> Scheduler<'g> {
@@ -83,6 +85,7 @@ impl<'g> Scheduler<'g> {
             priority,
             critical: critical.to_vec(),
             stopped: false,
+            reopened: vec![false; durations.len()],
         };
         let roots: Vec<NodeIndex> =
             graph.topo.iter().copied().filter(|n| s.waiting_on[n.index()] == 0).collect();
@@ -143,6 +146,29 @@ impl<'g> Scheduler<'g> {
         debug_assert_eq!(self.state[n.index()], NodeState::Running);
         self.running -= 1;
         let mut changes = Vec::new();
+        if std::mem::take(&mut self.reopened[service]) {
+            // Back after a fall-back: what `reopen` held waits no more; its phase and gates were
+            // passed the first time.
+            if online {
+                self.state[n.index()] = NodeState::Online;
+                let held: Vec<NodeIndex> = self
+                    .graph
+                    .dependents(n)
+                    .filter(|m| matches!(self.graph.node(*m), Node::Service(_)))
+                    .collect();
+                for m in held {
+                    let w = &mut self.waiting_on[m.index()];
+                    *w -= 1;
+                    if *w == 0 && self.state[m.index()] == NodeState::Waiting {
+                        self.make_ready(m, &mut changes);
+                    }
+                }
+            } else {
+                self.state[n.index()] = NodeState::Failed;
+                self.block_dependents(n, service, &mut changes);
+            }
+            return changes;
+        }
         if online {
             self.state[n.index()] = NodeState::Online;
             if let Some(p) = self.phase_of[service] {
@@ -220,6 +246,29 @@ impl<'g> Scheduler<'g> {
             self.block_dependents(n, service, &mut changes);
         }
         changes
+    }
+
+    /// An online service fell back (`watch`): it is to be restored again, in its turn, and the
+    /// services that depend on it directly and have not started wait for it again. Phase gates
+    /// it passed stay passed.
+    pub fn reopen(&mut self, service: usize) {
+        let n = self.graph.services[service];
+        if self.state[n.index()] != NodeState::Online {
+            return;
+        }
+        self.reopened[service] = true;
+        let dependents: Vec<NodeIndex> =
+            self.graph.dependents(n).filter(|m| matches!(self.graph.node(*m), Node::Service(_))).collect();
+        for m in dependents {
+            self.waiting_on[m.index()] += 1;
+            if self.state[m.index()] == NodeState::Ready {
+                self.state[m.index()] = NodeState::Waiting;
+                self.ready_count -= 1;
+            }
+        }
+        self.state[n.index()] = NodeState::Ready;
+        self.ready.push((self.priority[n.index()], Reverse(service)));
+        self.ready_count += 1;
     }
 
     /// Start nothing new (first Ctrl-C); running services may still complete.

@@ -93,7 +93,10 @@ impl Tally {
     pub fn service_event(&mut self, i: usize, e: &Event) {
         let r = &mut self.records[i];
         match e {
-            Event::ServiceStarted { at, .. } => r.started_at = Some(*at),
+            // Restored again after a fall-back: it started the first time.
+            Event::ServiceStarted { at, .. } => {
+                r.started_at.get_or_insert(*at);
+            }
             Event::AlreadyOnline { at, .. } => {
                 r.state = State::AlreadyOnline;
                 r.online_at = Some(*at);
@@ -104,6 +107,7 @@ impl Tally {
                 // Back again after a fall-back: its RTO was met (or not) the first time.
                 r.online_at.get_or_insert(*at);
                 r.attempts = *attempts;
+                r.reason = None;
             }
             Event::FellBack { detail, .. } => {
                 r.state = State::Failed;

@@ -234,7 +234,9 @@ fn deviations(
             ),
             Event::FellBack { detail, .. } => (
                 "fell_back",
-                format!("fell back after it was online ({detail}) and was restored again under its plan"),
+                format!(
+                    "fell back after it was online ({detail}); it was restored again under its plan (what came of it follows)"
+                ),
             ),
             Event::RtoMissed { rto, .. } => {
                 ("rto_missed", format!("not online within its RTO of {}", human(rto.0)))

@@ -22,6 +22,12 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
     }
     for s in &plan.services {
         let ctx = format!("service `{}`", s.id);
+        if s.watch.is_some() && s.checks.is_empty() {
+            out.push(
+                Diagnostic::warning("watch-without-checks", s.span.clone(), format!("{ctx} is watched but has no checks"))
+                    .help("without a `[[service.check]]` nothing tells that it fell back: add one, or remove `watch`"),
+            );
+        }
         if s.customer_facing {
             if s.name.all.is_none() && s.name.by_locale.is_empty() {
                 out.push(

@@ -92,6 +92,9 @@ pub fn describe(e: &Event) -> Option<String> {
             "halting: {by} failed and the plan says on_failure = \"halt\": starting nothing new; waiting for {}",
             list(waiting_for)
         ),
+        Event::Interrupting { waiting_for, force: false, .. } if waiting_for.is_empty() => {
+            "interrupted: nothing is running; stopping (services being watched are no longer)".into()
+        }
         Event::Interrupting { waiting_for, force: false, .. } => {
             format!(
                 "interrupted: starting nothing new; waiting for {} (Ctrl-C again to kill them)",

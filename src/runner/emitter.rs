@@ -20,8 +20,6 @@ pub(super) enum Msg {
     AtRisk(usize),
     /// Service `i`'s watch ended: held, or fell back (why).
     Watched(usize, Result<(), String>),
-    /// Service `i`, restored again after it fell back, is back or not.
-    Redone(usize, Ended),
 }
 
 /// How a service's task ended.

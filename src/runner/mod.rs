@@ -125,7 +125,8 @@ pub async fn run<E: Executor>(
     // Watched after coming online: until when; what is being watched or restored again.
     let watch_of = |i: usize| plan.services[i].watch.or(config.watch);
     let mut watch_until: Vec<Option<Instant>> = vec![None; plan.services.len()];
-    let (mut watching, mut redoing) = (HashSet::new(), HashSet::new());
+    let mut watching = HashSet::new();
+    let mut watches = tokio::task::JoinSet::new();
     // The latest attempt of each service: a restore after a fall-back numbers on from it.
     let mut attempts = vec![0u32; plan.services.len()];
     let mut halted = false;
@@ -153,12 +154,14 @@ pub async fn run<E: Executor>(
         while let Some(i) = sched.start_next() {
             running.push(i);
             let (exec, em) = (exec.clone(), em.clone());
+            // After a fall-back, its attempts number on from the earlier ones (whose logs stay).
+            let first = attempts[i] + 1;
             tasks.spawn(async move {
-                let ended = service::restore_one(&*exec, i, &em, 1).await;
+                let ended = service::restore_one(&*exec, i, &em, first).await;
                 let _ = em.tx.send(Msg::Done(i, ended));
             });
         }
-        if sched.finished() && watching.is_empty() && redoing.is_empty() {
+        if sched.finished() && watching.is_empty() {
             break;
         }
         tokio::select! {
@@ -199,16 +202,20 @@ pub async fn run<E: Executor>(
                     on_people.remove(&i);
                     online[i] = up;
                     was_online[i] |= up;
-                    if let Some(w) = watch_of(i).filter(|_| up && !halted && presses == 0) {
-                        let until = Instant::now() + w;
+                    // Watched once online: from now, or (back after a fall-back) for what is left.
+                    let until = watch_until[i].or_else(|| watch_of(i).map(|w| Instant::now() + w));
+                    if let Some(until) = until.filter(|u| up && !halted && presses == 0 && Instant::now() < *u) {
                         watch_until[i] = Some(until);
                         watching.insert(i);
-                        watch(&exec, &em, &mut tasks, i, until);
+                        watch(&exec, &em, &mut watches, i, until);
                     }
-                    // A critical failure with `on_failure = "halt"`: nothing new starts.
+                    // A critical failure with `on_failure = "halt"`: nothing new starts, and
+                    // nothing more is watched.
                     if !up && critical[i] && plan.on_failure == OnFailure::Halt && !halted {
                         halted = true;
                         sched.stop();
+                        watches.abort_all();
+                        watching.clear();
                         let waiting_for = running.iter().map(|&r| em.id(r).to_string()).collect();
                         sink(&Event::Halting { at: em.at(), by: em.id(i).to_string(), waiting_for }, Ack(None));
                     }
@@ -230,31 +237,16 @@ pub async fn run<E: Executor>(
                         sink(&Event::Watched { service: em.id(i), at: em.at() }, Ack(None));
                     }
                 }
-                Some(Msg::Watched(i, Err(detail))) => {
+                Some(Msg::Watched(i, Err(detail))) if !halted && presses == 0 => {
                     watching.remove(&i);
                     online[i] = false;
                     sink(&Event::FellBack { service: em.id(i), at: em.at(), detail }, Ack(None));
-                    // Restored again under its plan, its attempts numbered on (unless the run stops).
-                    if !halted && presses == 0 {
-                        redoing.insert(i);
-                        running.push(i);
-                        let (exec, em, first) = (exec.clone(), em.clone(), attempts[i] + 1);
-                        tasks.spawn(async move {
-                            let ended = service::restore_one(&*exec, i, &em, first).await;
-                            let _ = em.tx.send(Msg::Redone(i, ended));
-                        });
-                    }
+                    // Restored again under its plan, in its turn; what depends on it and has not
+                    // started waits for it again.
+                    sched.reopen(i);
                 }
-                Some(Msg::Redone(i, ended)) => {
-                    redoing.remove(&i);
-                    running.retain(|&r| r != i);
-                    on_people.remove(&i);
-                    online[i] = ended == Ended::Online;
-                    // Back: watched again for what is left of its window.
-                    if let Some(until) = watch_until[i].filter(|u| online[i] && presses == 0 && Instant::now() < *u) {
-                        watching.insert(i);
-                        watch(&exec, &em, &mut tasks, i, until);
-                    }
+                Some(Msg::Watched(i, Err(_))) => {
+                    watching.remove(&i);
                 }
                 None => break,
             },

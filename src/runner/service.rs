@@ -14,12 +14,14 @@ use crate::event::Event;
 /// evidence stay); the plan's retries count from it.
 pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, first: u32) -> Ended {
     let service = &em.plan.services[i];
+    // The attempts this restore may make: from `first`, as many as the plan gives.
+    let span = (first, first - 1 + tries(service));
     em.emit(Event::ServiceStarted { service: em.id(i), at: em.at() });
     let mut attempt = match exec.resume(i, em).await {
         // The earlier run's attempt counts as one of ours: verified like ours, retried like ours.
         Some(Resumed { attempt, ended }) => {
             finished(exec, i, em, attempt, &ended);
-            match settle(exec, i, em, attempt, ended).await {
+            match settle(exec, i, em, (attempt, span), ended).await {
                 Some(ended) => return ended,
                 None => attempt + 1,
             }
@@ -32,8 +34,7 @@ pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, f
             first
         }
     };
-    let last = first - 1 + tries(service);
-    while attempt <= last {
+    while attempt <= span.1 {
         if em.stopping() {
             // Interrupted: what runs may finish, nothing new starts (a retry included).
             em.emit(Event::NotRetried { service: em.id(i), at: em.at(), attempt });
@@ -48,7 +49,7 @@ pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, f
                 service: em.id(i),
                 at: em.at(),
                 attempts: attempt,
-                of: tries(service),
+                of: span.1,
                 reason,
                 log: None,
             });
@@ -58,7 +59,7 @@ pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, f
         if service.restore.is_some() {
             finished(exec, i, em, attempt, &restored);
         }
-        if let Some(ended) = settle(exec, i, em, attempt, restored).await {
+        if let Some(ended) = settle(exec, i, em, (attempt, span), restored).await {
             return ended;
         }
         attempt += 1;
@@ -86,7 +87,7 @@ async fn settle<E: Executor>(
     exec: &E,
     i: usize,
     em: &Emitter,
-    attempt: u32,
+    (attempt, (first, last)): (u32, (u32, u32)),
     restored: Result<(), String>,
 ) -> Option<Ended> {
     let service = &em.plan.services[i];
@@ -110,13 +111,13 @@ async fn settle<E: Executor>(
                 Ended::Online
             }
             Err(reason) => {
-                let of = tries(service).max(attempt);
+                let of = last.max(attempt);
                 em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, of, reason, log: None });
                 Ended::Failed
             }
         });
     }
-    let of = tries(service).max(attempt);
+    let of = last.max(attempt);
     let log = exec.log(i, attempt);
     match result {
         Ok(()) => {
@@ -125,7 +126,7 @@ async fn settle<E: Executor>(
         }
         Err(reason) if attempt < of => {
             let backoff = service.restore.as_ref().map_or(Duration::ZERO, |r| r.backoff);
-            let wait = backoff.saturating_mul(1 << (attempt - 1).min(16));
+            let wait = backoff.saturating_mul(1 << attempt.saturating_sub(first).min(16));
             em.emit(Event::Retrying {
                 service: id,
                 attempt,

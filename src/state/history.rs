@@ -20,11 +20,18 @@ pub struct RunSummary {
     pub last_record: String,
     /// `success`, `failed`, `interrupted`, or `unfinished` (it died, or still runs).
     pub outcome: &'static str,
+    /// Services it restored (once each, however often one came back after a fall-back).
     pub restored: usize,
     pub already_online: usize,
+    /// Services that ended failed.
     pub failed: Vec<String>,
     pub blocked: usize,
+    /// Services that fell back while watched (`watch`), each time.
+    pub fell_back: Vec<String>,
     pub confirmations: Vec<Confirmed>,
+    /// How each service restored or failed ended, by id: the counts above come from it.
+    #[serde(skip)]
+    ended: std::collections::BTreeMap<String, bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -53,15 +60,22 @@ pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, St
                 already_online: 0,
                 failed: Vec::new(),
                 blocked: 0,
+                fell_back: Vec::new(),
                 confirmations: Vec::new(),
+                ended: Default::default(),
             }),
             Record::Event(event) => {
                 let Some(run) = runs.last_mut() else { continue };
                 run.last_record = time;
                 match event {
-                    Event::Online { .. } => run.restored += 1,
+                    Event::Online { service, .. } => {
+                        run.ended.insert(service.to_string(), true);
+                    }
+                    Event::Failed { service, .. } => {
+                        run.ended.insert(service.to_string(), false);
+                    }
+                    Event::FellBack { service, .. } => run.fell_back.push(service.to_string()),
                     Event::AlreadyOnline { .. } => run.already_online += 1,
-                    Event::Failed { service, .. } => run.failed.push(service.to_string()),
                     Event::Blocked { .. } => run.blocked += 1,
                     Event::Confirmed { service, by, .. } => {
                         run.confirmations.push(Confirmed { service: service.to_string(), by })
@@ -75,6 +89,10 @@ pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, St
     }
     if runs.is_empty() {
         return Err(StateError::NoRun { dir: state.root().display().to_string() });
+    }
+    for run in &mut runs {
+        run.restored = run.ended.values().filter(|&&up| up).count();
+        run.failed = run.ended.iter().filter(|(_, up)| !**up).map(|(id, _)| id.clone()).collect();
     }
     Ok(runs)
 }

@@ -15,6 +15,14 @@ fn events(journal: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A shell test that the process whose pid is in `pidfile` runs: not gone, and not a zombie (a
+/// killed daemon stays one until its new parent reaps it, which some containers' init never does).
+fn alive(pidfile: &str) -> String {
+    format!(
+        "p=$(cat {pidfile} 2>/dev/null) && [ -n \"$p\" ] && s=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null) && [ -n \"$s\" ] && [ \"$s\" != Z ]"
+    )
+}
+
 #[test]
 fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced() {
     let srv = TestServer::start();
@@ -29,9 +37,10 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
              [[notify]]\nurl = \"{}\"\nevents = [\"fell_back\"]\n\
              [[service]]\nid = \"portal\"\nname.pl = {{ nom = \"portal klienta\", gen = \"portalu klienta\" }}\nname.en = \"the customer portal\"\n\
              customer_facing = true\nwatch = \"6s\"\n\
-             [[service.check]]\ncommand = [\"sh\", \"-c\", \"kill -0 $(cat {d}/portal.pid)\"]\ninterval = \"100ms\"\n\
+             [[service.check]]\ncommand = [\"sh\", \"-c\", {alive:?}]\ninterval = \"100ms\"\n\
              [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 300 > /dev/null 2>&1 & echo $! > {d}/portal.pid\"]\n",
-            srv.url("/hook/ops")
+            srv.url("/hook/ops"),
+            alive = alive(&format!("{d}/portal.pid")),
         ),
     );
     let child = spawn_run(&plan, &[]);
@@ -66,7 +75,7 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
         ["action_started 1", "online ", "fell_back ", "action_started 2", "online ", "watched "]
     );
     let fell = events(&journal).into_iter().find(|e| e["event"] == "fell_back").unwrap();
-    assert!(fell["detail"].as_str().unwrap().starts_with("sh -c kill -0"), "{fell}");
+    assert!(fell["detail"].as_str().unwrap().starts_with("sh -c "), "{fell}");
     // Both attempts' output kept.
     assert!(
         dir.path()
@@ -145,4 +154,72 @@ fn run_watch_needs_the_fall_back_update_in_every_language() {
     std::fs::write(templates.join("unavailable.de.md.j2"), "Wieder nicht verfügbar\n").unwrap();
     let (code, report) = run_json(&plan, &["--dry-run", "--watch", "2h"]);
     assert_eq!(code, Some(0), "{report:#}");
+}
+
+/// A service that falls back holds what depends on it and has not started yet: that waits until it
+/// is back, as the first time.
+#[test]
+fn what_depends_on_a_service_that_fell_back_waits_for_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let check = |id: &str| {
+        format!("[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n")
+    };
+    // db's second restore waits for the test's word; gate's first does.
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[service]]\nid = \"db\"\nwatch = \"30s\"\n{}[service.restore]\ncommand = [\"sh\", \"-c\", \"if [ -f {d}/tried ]; then while [ ! -f {d}/db.go ]; do sleep 0.05; done; fi; touch {d}/tried {d}/db.up\"]\n\
+             [[service]]\nid = \"gate\"\n{}[service.restore]\ncommand = [\"sh\", \"-c\", \"while [ ! -f {d}/gate.go ]; do sleep 0.05; done; touch {d}/gate.up\"]\n\
+             [[service]]\nid = \"app\"\ndepends_on = [\"db\", \"gate\"]\n{}[service.restore]\ncommand = [\"touch\", \"{d}/app.up\"]\n",
+            check("db"),
+            check("gate"),
+            check("app"),
+        ),
+    );
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let seen = |what: &str| events(&journal).iter().any(|e| e["event"] == what && e["service"] != "gate");
+    wait_until("db online", || seen("online"));
+    std::fs::remove_file(dir.path().join("db.up")).unwrap();
+    wait_until("db fell back", || seen("fell_back"));
+    // The gate is done: app would be free to start but for db, which is not back.
+    std::fs::write(dir.path().join("gate.go"), "").unwrap();
+    wait_until("gate online", || {
+        events(&journal).iter().any(|e| e["event"] == "online" && e["service"] == "gate")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !events(&journal).iter().any(|e| e["service"] == "app" && e["event"] == "action_started"),
+        "app started while db was down"
+    );
+    std::fs::write(dir.path().join("db.go"), "").unwrap();
+    // The run goes on until db's window ends: stop it once app is back.
+    wait_until("app online", || {
+        events(&journal).iter().any(|e| e["event"] == "online" && e["service"] == "app")
+    });
+    let order: Vec<String> = events(&journal)
+        .iter()
+        .filter(|e| {
+            e["service"] != "gate"
+                && ["online", "fell_back", "action_started"].contains(&e["event"].as_str().unwrap())
+        })
+        .map(|e| format!("{} {}", e["service"].as_str().unwrap(), e["event"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "db action_started",
+            "db online",
+            "db fell_back",
+            "db action_started",
+            "db online",
+            "app action_started",
+            "app online"
+        ]
+    );
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: nothing is running; stopping"));
 }
