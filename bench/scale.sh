@@ -49,6 +49,19 @@ row "dry run (random, all customer-facing, 2 locales)" random run --dry-run --jo
 row "dry run (chain)" chain run --dry-run --jobs 16 --format json --state "$work/state"
 row "dry run (fan)" fan run --dry-run --jobs 16 --format json --state "$work/state"
 
+# The evidence pack of the random plan's drill (the drill run once, then the report three times).
+cells=(); t10=0; t100=0
+for n in 1000 10000 100000; do
+  rm -rf "$work/state"
+  "$bin" run --dry-run --jobs 16 --progress none --state "$work/state" "$work/random-$n.toml" > /dev/null
+  read -r ms mb < <(for _ in 1 2 3; do "$measure" "$bin" report --dry-run --format html --state "$work/state" -o "$work/report.html" "$work/random-$n.toml"; done | sort -n | sed -n 2p)
+  cells+=("$ms ms, $mb MB")
+  [ "$n" = 10000 ] && t10=$ms
+  [ "$n" = 100000 ] && t100=$ms
+done
+printf '| %s | %s | %s | %s | %s |\n' "report --dry-run --format html (random)" "${cells[@]}" \
+  "$(awk -v a="$t100" -v b="$t10" 'BEGIN { printf "%.1f×", a / (b ? b : 1) }')"
+
 echo
 echo "| announcements written by the dry run (random, all customer-facing) | 1,000 | 10,000 | 100,000 |"
 echo "|---|---:|---:|---:|"

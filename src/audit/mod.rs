@@ -33,6 +33,10 @@ pub struct Inputs<'a> {
     pub log: RunLog,
 }
 
+/// Up to this many services, the report draws the timeline; beyond, the objectives table holds
+/// each service's times.
+pub const CHART_ROWS: usize = 300;
+
 pub fn build(inputs: Inputs<'_>) -> Pack {
     let Inputs { plan, graph, plan_path, state, log } = inputs;
     let index: HashMap<&str, usize> =
@@ -54,10 +58,16 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
     let when = |at: Secs| stamp.format(at);
     let outcome =
         tally.outcome.map_or(if log.end.is_some() { "ended" } else { "unfinished" }, |o| o.as_str());
-    let timeline_svg =
+    // A bar per service: beyond a few hundred rows nobody can read or print it.
+    let charted = plan.services.len() <= CHART_ROWS;
+    let timeline_svg = if charted {
         crate::report::timeline::Timeline::new(plan, graph, std::path::PathBuf::new(), stamp.clone())
-            .svg(&tally);
-    let timeline_text = crate::report::gantt::render(plan, graph, &tally);
+            .svg(&tally)
+    } else {
+        String::new()
+    };
+    let timeline_text =
+        if charted { crate::report::gantt::render(plan, graph, &tally) } else { String::new() };
     let evidence = evidence::collect(&log, state, &when);
     let mut journal = journal_check(&log, plan_path, state);
     journal.evidence_intact = evidence.iter().all(|e| e.matches_journal != Some(false));

@@ -192,6 +192,9 @@ impl Policy {
                 if self.customer[i] && self.memory.restoring.insert(i) {
                     notes.push(Note::Restoring(i));
                 }
+                // Customers were told it is back (by an earlier run, before it went down again
+                // while no run watched): being restored again, it is down again.
+                self.down_again(i, at);
             }
             (Event::Online { .. }, Some(i)) => self.gather(i, at, Kind::Online),
             // Found online by a run after the one that restored it: tell customers if nobody has.
@@ -206,10 +209,7 @@ impl Policy {
             // gone out yet, it does not.
             (Event::FellBack { .. }, Some(i)) => {
                 self.online.retain(|&o| o != i);
-                if self.customer[i] && self.memory.online.contains(&i) && !self.unavailable.contains(&i) {
-                    self.unavailable.push(i);
-                    self.due_at(at);
-                }
+                self.down_again(i, at);
             }
             (Event::PhaseComplete { phase, .. }, _) => {
                 if let Some(&p) = self.phase_index.get(phase.as_str())
@@ -281,6 +281,14 @@ impl Policy {
     fn due_at(&mut self, at: Secs) {
         if self.due.is_none() {
             self.due = Some(Secs(at.0 + self.window.as_secs_f64()));
+        }
+    }
+
+    /// Service `i` is down after customers were told it is back: the next update says so.
+    fn down_again(&mut self, i: usize, at: Secs) {
+        if self.customer[i] && self.memory.online.contains(&i) && !self.unavailable.contains(&i) {
+            self.unavailable.push(i);
+            self.due_at(at);
         }
     }
 

@@ -235,3 +235,41 @@ fn a_cadence_shorter_than_the_batch_window_waits_for_the_window() {
         [(Kind::Start, vec![], 0.0), (Kind::Progress, vec![], 180.0), (Kind::Progress, vec![], 360.0)]
     );
 }
+
+#[test]
+fn a_service_told_back_that_goes_down_again_is_told_unavailable_then_back() {
+    // Watched in this run: it fell back.
+    let (mut p, _) = policy(Memory::default());
+    let fell = Event::FellBack { service: svc("web"), at: at(30.0), detail: String::new() };
+    let got = run(
+        &mut p,
+        &[
+            started("web", 0.0),
+            online("web", 10.0),
+            started("mail", 20.0),
+            fell,
+            started("web", 50.0),
+            online("web", 70.0),
+        ],
+    );
+    let kinds: Vec<(Kind, Vec<usize>)> = got.into_iter().map(|(k, s, _)| (k, s)).collect();
+    assert_eq!(kinds, [(Kind::Start, vec![]), (Kind::Online, vec![2]), (Kind::Unavailable, vec![2])]);
+    // Told back by an earlier run, found down and restored again by this one.
+    let (mut p, _) = policy(Memory {
+        number: 3,
+        started: true,
+        online: [2].into(),
+        restoring: [2].into(),
+        ..Memory::default()
+    });
+    let got = run(
+        &mut p,
+        &[
+            started("web", 0.0),
+            online("web", 30.0),
+            Event::RunFinished { at: at(31.0), outcome: Outcome::Success },
+        ],
+    );
+    let kinds: Vec<Kind> = got.into_iter().map(|(k, _, _)| k).collect();
+    assert_eq!(kinds, [Kind::Unavailable, Kind::Online]);
+}
