@@ -31,6 +31,9 @@ pub struct Scenario {
     pub seed: u64,
     /// Services found healthy already (`preview`: the live state): left alone.
     pub healthy: std::collections::HashSet<usize>,
+    /// `--fall-back ID:AFTER`: watched, the service falls back this long after it came online
+    /// (once).
+    pub fall_back: HashMap<usize, Duration>,
 }
 
 pub struct SimExecutor {
@@ -39,6 +42,9 @@ pub struct SimExecutor {
     fail: HashMap<usize, Failure>,
     /// Failed attempts so far, per service.
     failures: Mutex<HashMap<usize, u32>>,
+    fall_back: HashMap<usize, Duration>,
+    /// Services that fell back already (each falls back once).
+    fallen: Mutex<std::collections::HashSet<usize>>,
 }
 
 impl SimExecutor {
@@ -48,6 +54,8 @@ impl SimExecutor {
             healthy: scenario.healthy.clone(),
             fail: scenario.fail.clone(),
             failures: Mutex::default(),
+            fall_back: scenario.fall_back.clone(),
+            fallen: Mutex::default(),
         }
     }
 }
@@ -125,9 +133,21 @@ impl Executor for SimExecutor {
         Ok(())
     }
 
-    /// A rehearsal's services stay up: the watch takes its time on the virtual clock.
-    async fn watch(&self, _service: usize, until: tokio::time::Instant, em: &Emitter) -> Result<(), String> {
-        em.sleep_unless_stopped(until.saturating_duration_since(tokio::time::Instant::now())).await;
+    /// A rehearsal's services stay up (the watch takes its time on the virtual clock), but for
+    /// one that `--fall-back` makes fall back, once.
+    async fn watch(&self, service: usize, until: tokio::time::Instant, em: &Emitter) -> Result<(), String> {
+        let now = tokio::time::Instant::now();
+        let falls = self.fall_back.get(&service).copied().filter(|after| now + *after < until);
+        if let Some(after) = falls
+            && self.fallen.lock().expect("not poisoned").insert(service)
+        {
+            em.sleep_unless_stopped(after).await;
+            if !em.stopping() {
+                return Err("simulated by --fall-back".into());
+            }
+            return Ok(());
+        }
+        em.sleep_unless_stopped(until.saturating_duration_since(now)).await;
         Ok(())
     }
 

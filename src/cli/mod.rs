@@ -312,6 +312,9 @@ pub struct RunArgs {
     /// Make ID's restore take FACTOR times its duration. Repeatable.
     #[arg(long, value_name = "ID:FACTOR", help_heading = "Dry run", requires = "dry_run")]
     pub slow: Vec<String>,
+    /// Make watched ID fall back AFTER it came online (once), to rehearse what follows. Repeatable.
+    #[arg(long, value_name = "ID:AFTER", help_heading = "Dry run", requires = "dry_run")]
+    pub fall_back: Vec<String>,
     /// Draw each duration uniformly within ± FRACTION of its planned value.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.0, help_heading = "Dry run", requires = "dry_run", value_parser = parse_fraction)]
     pub jitter: f64,

@@ -223,3 +223,38 @@ fn what_depends_on_a_service_that_fell_back_waits_for_it_again() {
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: nothing is running; stopping"));
 }
+
+/// A drill rehearses a fall-back on the same scheduler: `--fall-back ID:AFTER` makes a watched
+/// service fall back, it is restored again and customers are told; an unwatched one is refused.
+#[test]
+fn a_drill_rehearses_a_fall_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("ista.toml");
+    std::fs::copy(repo("plans/ista.toml"), &plan).unwrap();
+    let out = restorectl().args(["run", "--dry-run", "--fall-back", "email:1d"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `--fall-back email:1d`: `email` is not watched: give it `watch` in the plan, or run with --watch\n"
+    );
+    let (code, report) = run_json(&plan, &["--dry-run", "--watch", "3d", "--fall-back", "email:1d"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let journal = events(&dir.path().join(".restorectl/dry-run/journal.jsonl"));
+    let email: Vec<String> = journal
+        .iter()
+        .filter(|e| {
+            e["service"] == "email"
+                && ["action_started", "online", "fell_back", "watched"]
+                    .contains(&e["event"].as_str().unwrap())
+        })
+        .map(|e| e["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(email, ["action_started", "online", "fell_back", "action_started", "online", "watched"]);
+    let announced: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/dry-run/announcements"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".en.md") && n.contains("email"))
+        .collect();
+    assert!(announced.iter().any(|n| n.contains("-unavailable-email.")), "{announced:?}");
+}

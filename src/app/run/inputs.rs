@@ -69,6 +69,21 @@ pub(super) fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, Erro
             })?;
         sc.slow.insert(find(id, "--slow")?, factor);
     }
+    for f in &args.fall_back {
+        let flag = format!("--fall-back {f}");
+        let (id, after) =
+            f.split_once(':').ok_or_else(|| Error::flag(&flag, "write it as ID:AFTER, e.g. email:2h"))?;
+        let after = crate::human::parse_duration(after)
+            .map_err(|e| Error::flag(&flag, format!("{e} (write durations like 5s, 1m, 2h)")))?;
+        let i = find(id, "--fall-back")?;
+        if loaded.plan.services[i].watch.or(args.watch).is_none() {
+            return Err(Error::flag(
+                flag,
+                format!("`{id}` is not watched: give it `watch` in the plan, or run with --watch"),
+            ));
+        }
+        sc.fall_back.insert(i, after);
+    }
     Ok(sc)
 }
 
