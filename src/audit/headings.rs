@@ -49,33 +49,20 @@ impl Headings {
             }
             if seen.is_empty() { en.to_owned() } else { seen.join(" · ") }
         };
-        let [
-            title,
-            simulated,
-            tag,
-            scope,
-            objectives,
-            timeline,
-            people,
-            retries,
-            evidence,
-            deviations,
-            steps,
-            journal,
-        ] = TEXTS.map(in_all);
+        let h = |k: usize| in_all(TEXTS[k]);
         Self {
-            title,
-            simulated,
-            tag,
-            scope,
-            objectives,
-            timeline,
-            people,
-            retries,
-            evidence,
-            deviations,
-            steps,
-            journal,
+            title: h(0),
+            simulated: h(1),
+            tag: h(2),
+            scope: h(3),
+            objectives: h(4),
+            timeline: h(5),
+            people: h(6),
+            retries: h(7),
+            evidence: h(8),
+            deviations: h(9),
+            steps: h(10),
+            journal: h(11),
         }
     }
 }

@@ -498,8 +498,6 @@ fn probe_page_with(page: &Path, flags: &[&str]) -> serde_json::Value {
 
 /// As `probe_page_with`, the page opened with `suffix` (`#en`, `?lang=en`) after its address.
 fn probe_page_at(page: &Path, suffix: &str, flags: &[&str]) -> serde_json::Value {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let html = std::fs::read_to_string(page).unwrap();
     let probe = r#"<script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message)));
@@ -550,37 +548,7 @@ window.addEventListener("load", () => {
   document.body.appendChild(out);
 });
 </script>"#;
-    let probed = page.with_file_name("probed.html");
-    std::fs::write(&probed, html.replace("<head>", &format!("<head>{probe}"))).unwrap();
-    let profile = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=3000",
-            "--dump-dom",
-        ])
-        .args(flags)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}{suffix}", probed.display()))
-        .stderr(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}); install Debian's chromium or set CHROMIUM"));
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let start = dom.find("<pre id=\"probe\">").expect("the probe script ran") + "<pre id=\"probe\">".len();
-    let end = dom[start..].find("</pre>").unwrap() + start;
-    let text = dom[start..end]
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">");
-    serde_json::from_str(&text).unwrap()
+    probe_in_browser(page, probe, suffix, flags)
 }
 
 #[test]

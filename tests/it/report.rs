@@ -3,8 +3,6 @@
 //! ista dry run, SIMULATED on every section, opened in headless Chromium); a changed plan and an
 //! edited journal show in it; a missing journal or run is an input error.
 
-use std::process::Stdio;
-
 use sha2::Digest;
 
 use crate::support::*;
@@ -258,37 +256,7 @@ window.addEventListener("load", () => {
   document.body.appendChild(out);
 });
 </script>"##;
-    let probed = dir.path().join("probed.html");
-    std::fs::write(
-        &probed,
-        std::fs::read_to_string(&page).unwrap().replacen("<head>", &format!("<head>{probe}"), 1),
-    )
-    .unwrap();
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let profile = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-        ])
-        .args(["--virtual-time-budget=3000", "--dump-dom"])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", probed.display()))
-        .stderr(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}); install Debian's chromium or set CHROMIUM"));
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let start = dom.find("<pre id=\"probe\">").expect("the probe script ran") + "<pre id=\"probe\">".len();
-    let end = dom[start..].find("</pre>").unwrap() + start;
-    let text = dom[start..end]
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">");
-    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let r = probe_in_browser(&page, probe, "", &[]);
     assert_eq!(r["errors"], serde_json::json!([]));
     let sections: Vec<(String, bool)> = serde_json::from_value(r["sections"].clone()).unwrap();
     let ids: Vec<&str> = sections.iter().map(|(id, _)| id.as_str()).collect();

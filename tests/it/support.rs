@@ -134,3 +134,41 @@ pub fn read_pid(path: &Path) -> u32 {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Opens `page` in headless Chromium (with `flags`, at its address plus `suffix`) with `probe`, a
+/// `<script>` that leaves its findings as JSON in a `<pre id="probe">`, and returns them.
+pub fn probe_in_browser(page: &Path, probe: &str, suffix: &str, flags: &[&str]) -> serde_json::Value {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let html = std::fs::read_to_string(page).unwrap();
+    let probed = page.with_file_name("probed.html");
+    std::fs::write(&probed, html.replacen("<head>", &format!("<head>{probe}"), 1)).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .args(flags)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}{suffix}", probed.display()))
+        .stderr(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {chromium} ({e}); install Debian's chromium or set CHROMIUM"));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let start = dom.find("<pre id=\"probe\">").expect("the probe script ran") + "<pre id=\"probe\">".len();
+    let end = dom[start..].find("</pre>").unwrap() + start;
+    let text = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    serde_json::from_str(&text).unwrap()
+}
