@@ -160,7 +160,7 @@ fn signed(dir: &Path, people: &[String]) -> Vec<Signer> {
         .flatten()
         .flatten()
         .filter_map(|e| Confirmation::read(&e.path()))
-        .filter(|c| people.contains(&c.by))
+        .filter(|c| people.contains(&c.who.by))
         .map(Signer::from)
         .collect();
     have.sort_by_key(|s| s.at.parse::<jiff::Timestamp>().ok());

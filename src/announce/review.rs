@@ -79,8 +79,8 @@ pub fn drafts(dir: &Path) -> Vec<Draft> {
             Record::Approved { number, who, .. } | Record::Rejected { number, who, .. } => {
                 if let Some(d) = out.iter_mut().find(|d| d.number == *number) {
                     d.state = if matches!(r, Record::Approved { .. }) { "approved" } else { "rejected" };
-                    d.by = Some(who.by.clone());
-                    d.at = Some(who.at.clone());
+                    d.by = Some(who.who.by.clone());
+                    d.at = Some(who.who.at.clone());
                 }
             }
             _ => {}

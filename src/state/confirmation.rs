@@ -4,18 +4,16 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-/// `confirm/<run>/<service>.json`: who confirmed a manual step, when, from which account and host.
+use crate::event::Signer;
+
+/// `confirm/<run>/<service>.json`: who confirmed a manual step, when, from which account and host
+/// (`confirm` ran under, beside the name given), in a versioned file.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Confirmation {
     /// Version of the format.
     pub v: u32,
-    pub by: String,
-    pub at: String,
-    /// The operating-system account and host `confirm` ran under, beside the name given.
-    #[serde(default)]
-    pub user: Option<String>,
-    #[serde(default)]
-    pub host: Option<String>,
+    #[serde(flatten)]
+    pub who: Signer,
 }
 
 /// The operating-system account and host this process runs under.
@@ -26,9 +24,9 @@ pub fn account() -> (Option<String>, Option<String>) {
     (user, host)
 }
 
-impl From<Confirmation> for crate::event::Signer {
+impl From<Confirmation> for Signer {
     fn from(c: Confirmation) -> Self {
-        Self { by: c.by, at: c.at, user: c.user, host: c.host }
+        c.who
     }
 }
 
@@ -37,7 +35,7 @@ impl Confirmation {
 
     pub fn new(by: String) -> Self {
         let (user, host) = account();
-        Self { v: Self::VERSION, by, at: jiff::Timestamp::now().to_string(), user, host }
+        Self { v: Self::VERSION, who: Signer { by, at: jiff::Timestamp::now().to_string(), user, host } }
     }
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
