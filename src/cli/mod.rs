@@ -241,6 +241,13 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// A duration a plan could give (`watch`): at most 366 days.
+fn parse_span(s: &str) -> Result<std::time::Duration, String> {
+    parse_duration(s).and_then(|d| {
+        if d <= crate::plan::defaults::MAX_SPAN { Ok(d) } else { Err("must be at most 366 days".into()) }
+    })
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The plan's TOML file.
@@ -292,7 +299,7 @@ pub struct RunArgs {
     /// Once a service is online, keep probing it this long (for services without their own
     /// `watch`); one that falls back is restored again, and customers told if they were told it
     /// was back. The run ends when every watch has.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_span)]
     pub watch: Option<std::time::Duration>,
     /// Sign the journal's head as the run ends with this Ed25519 private key (PKCS#8 PEM, as
     /// `openssl genpkey -algorithm ed25519` writes it); `journal verify --verify-key` checks it.

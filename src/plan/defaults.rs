@@ -9,7 +9,7 @@ use super::keys;
 
 pub(super) const DAY: Duration = Duration::from_secs(86_400);
 /// Anything longer is a typo (`m` for months), not a plan.
-pub(super) const MAX_SPAN: Duration = Duration::from_secs(366 * 86_400);
+pub const MAX_SPAN: Duration = Duration::from_secs(366 * 86_400);
 pub(super) const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 86_400);
 
 /// `[announce] batch_window`, at least: what comes back within a quarter of an hour is one update.
