@@ -88,6 +88,11 @@ fn bad_injection_flags_are_input_errors() {
         ("--fail=database:x", "error: `--fail database:x`: `x` is not a number of attempts\n"),
         ("--slow=cache", "error: `--slow cache`: write it as ID:FACTOR, e.g. email:2\n"),
         ("--slow=cache:-1", "error: `--slow cache:-1`: `-1` is not a factor between 0 and 1000\n"),
+        ("--fall-back=cache", "error: `--fall-back cache`: write it as ID:AFTER, e.g. email:2h\n"),
+        (
+            "--fall-back=cache:soon",
+            "error: `--fall-back cache:soon`: `soon` is not a duration: expected numbers with units: s, m, h, d, w (or ms, minutes, hours, days, weeks)\n",
+        ),
     ] {
         restorectl()
             .args(["run", "--dry-run", flag, "--state"])
@@ -98,6 +103,18 @@ fn bad_injection_flags_are_input_errors() {
             .stderr(message.to_owned());
     }
     restorectl().args(["run", "--fail", "x"]).arg(repo("plans/webshop.toml")).assert().code(2);
+    let out = restorectl()
+        .args(["run", "--dry-run", "--watch", "400d"])
+        .arg(repo("plans/webshop.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: invalid value '400d' for '--watch <DURATION>': must be at most 366 days\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -74,7 +74,7 @@ pub(super) fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, Erro
         let (id, after) =
             f.split_once(':').ok_or_else(|| Error::flag(&flag, "write it as ID:AFTER, e.g. email:2h"))?;
         let after = crate::human::parse_duration(after)
-            .map_err(|e| Error::flag(&flag, format!("{e} (write durations like 5s, 1m, 2h)")))?;
+            .map_err(|e| Error::flag(&flag, format!("`{after}` is not a duration: {e}")))?;
         let i = find(id, "--fall-back")?;
         if loaded.plan.services[i].watch.or(args.watch).is_none() {
             return Err(Error::flag(
