@@ -151,21 +151,12 @@ impl<'g> Scheduler<'g> {
             // passed the first time.
             if online {
                 self.state[n.index()] = NodeState::Online;
-                let held: Vec<NodeIndex> = self
-                    .graph
-                    .dependents(n)
-                    .filter(|m| matches!(self.graph.node(*m), Node::Service(_)))
-                    .collect();
-                for m in held {
-                    let w = &mut self.waiting_on[m.index()];
-                    *w -= 1;
-                    if *w == 0 && self.state[m.index()] == NodeState::Waiting {
-                        self.make_ready(m, &mut changes);
-                    }
+                for m in self.held_by(n) {
+                    self.release_one(m, &mut changes);
                 }
             } else {
                 self.state[n.index()] = NodeState::Failed;
-                self.block_dependents(n, service, &mut changes);
+                self.fail_reopened(n, service, &mut changes);
             }
             return changes;
         }
@@ -195,10 +186,10 @@ impl<'g> Scheduler<'g> {
             let next: Vec<NodeIndex> = self.graph.dependents(x).collect();
             for m in next {
                 if self.soft(x, m) {
-                    let w = &mut self.waiting_on[m.index()];
-                    *w -= 1;
-                    if *w == 0 && self.state[m.index()] == NodeState::Waiting {
-                        self.make_ready(m, changes);
+                    // Only what still waits counts it (a gate passed, a service back and
+                    // running, had it released already).
+                    if self.state[m.index()] == NodeState::Waiting {
+                        self.release_one(m, changes);
                     }
                     continue;
                 }
@@ -251,24 +242,75 @@ impl<'g> Scheduler<'g> {
     /// An online service fell back (`watch`): it is to be restored again, in its turn, and the
     /// services that depend on it directly and have not started wait for it again. Phase gates
     /// it passed stay passed.
-    pub fn reopen(&mut self, service: usize) {
+    pub fn reopen(&mut self, service: usize) -> Vec<Change> {
         let n = self.graph.services[service];
+        let mut changes = Vec::new();
         if self.state[n.index()] != NodeState::Online {
-            return;
+            return changes;
         }
-        self.reopened[service] = true;
-        let dependents: Vec<NodeIndex> =
-            self.graph.dependents(n).filter(|m| matches!(self.graph.node(*m), Node::Service(_))).collect();
-        for m in dependents {
+        for m in self.held_by(n) {
             self.waiting_on[m.index()] += 1;
             if self.state[m.index()] == NodeState::Ready {
                 self.state[m.index()] = NodeState::Waiting;
                 self.ready_count -= 1;
             }
         }
-        self.state[n.index()] = NodeState::Ready;
-        self.ready.push((self.priority[n.index()], Reverse(service)));
-        self.ready_count += 1;
+        // What it needs may be down again too (it waits), or gone for good (it is blocked).
+        let gone = self.graph.dependencies(n).find(|&d| {
+            matches!(self.state[d.index()], NodeState::Failed | NodeState::Blocked) && !self.soft(d, n)
+        });
+        if let Some(d) = gone {
+            self.state[n.index()] = NodeState::Blocked;
+            let by = match self.graph.node(d) {
+                Node::Service(b) => b,
+                Node::Gate(_) => service,
+            };
+            changes.push(Change::Blocked { service, by });
+            self.fail_reopened(n, by, &mut changes);
+        } else if self.waiting_on[n.index()] > 0 {
+            self.reopened[service] = true;
+            self.state[n.index()] = NodeState::Waiting;
+        } else {
+            self.reopened[service] = true;
+            self.state[n.index()] = NodeState::Ready;
+            self.ready.push((self.priority[n.index()], Reverse(service)));
+            self.ready_count += 1;
+        }
+        changes
+    }
+
+    /// The services that depend on `n` directly (what `reopen` holds; gates it passed stay passed).
+    fn held_by(&self, n: NodeIndex) -> Vec<NodeIndex> {
+        self.graph.dependents(n).filter(|m| matches!(self.graph.node(*m), Node::Service(_))).collect()
+    }
+
+    /// One thing `m` waited for is done: ready once it waits for nothing.
+    fn release_one(&mut self, m: NodeIndex, changes: &mut Vec<Change>) {
+        let w = &mut self.waiting_on[m.index()];
+        *w -= 1;
+        if *w == 0 && self.state[m.index()] == NodeState::Waiting {
+            self.make_ready(m, changes);
+        }
+    }
+
+    /// A service that fell back is not coming back: what `reopen` held is blocked (or, on an
+    /// optional edge, goes on), and what depends on those, as for any failure.
+    fn fail_reopened(&mut self, n: NodeIndex, by: usize, changes: &mut Vec<Change>) {
+        for m in self.held_by(n) {
+            if self.soft(n, m) {
+                self.release_one(m, changes);
+            } else if matches!(self.state[m.index()], NodeState::Waiting | NodeState::Ready) {
+                if self.state[m.index()] == NodeState::Ready {
+                    self.ready_count -= 1;
+                }
+                self.state[m.index()] = NodeState::Blocked;
+                if let Node::Service(i) = self.graph.node(m) {
+                    self.reopened[i] = false;
+                    changes.push(Change::Blocked { service: i, by });
+                }
+                self.block_dependents(m, by, changes);
+            }
+        }
     }
 
     /// Start nothing new (first Ctrl-C); running services may still complete.

@@ -52,7 +52,10 @@ impl State {
 pub struct Record {
     pub state: State,
     pub started_at: Option<Secs>,
+    /// When it first came online (what its RTO is held against).
     pub online_at: Option<Secs>,
+    /// When it last came online: later than `online_at` once it fell back and came back again.
+    pub back_at: Option<Secs>,
     pub attempts: u32,
     /// Why it failed, or which failed service blocked it.
     pub reason: Option<String>,
@@ -71,6 +74,7 @@ impl Tally {
             state: State::Pending,
             started_at: None,
             online_at: None,
+            back_at: None,
             attempts: 0,
             reason: None,
             blocked_by: None,
@@ -99,13 +103,15 @@ impl Tally {
             }
             Event::AlreadyOnline { at, .. } => {
                 r.state = State::AlreadyOnline;
-                r.online_at = Some(*at);
+                r.online_at.get_or_insert(*at);
+                r.back_at = Some(*at);
             }
             Event::ActionStarted { attempt, .. } => r.attempts = *attempt,
             Event::Online { at, attempts, .. } => {
                 r.state = State::Online;
                 // Back again after a fall-back: its RTO was met (or not) the first time.
                 r.online_at.get_or_insert(*at);
+                r.back_at = Some(*at);
                 r.attempts = *attempts;
                 r.reason = None;
             }
@@ -134,9 +140,10 @@ impl Tally {
         self.records.iter().filter(|r| r.state == state).count()
     }
 
-    /// From the start of the run to the last service online.
+    /// From the start of the run to the last service online (the last time, for one that fell
+    /// back and came back).
     pub fn makespan(&self) -> Secs {
-        self.records.iter().filter_map(|r| r.online_at).fold(Secs(0.0), |a, b| if b.0 > a.0 { b } else { a })
+        self.records.iter().filter_map(|r| r.back_at).fold(Secs(0.0), |a, b| if b.0 > a.0 { b } else { a })
     }
 
     /// Services online later than their RTO: (service, how late).
@@ -149,7 +156,10 @@ impl Tally {
     /// it; open while neither has happened.
     pub fn rto(&self, i: usize, rto: Option<Duration>) -> Option<Rto> {
         let rto = rto?.as_secs_f64();
-        Some(match self.records[i].online_at {
+        let r = &self.records[i];
+        // Back once, but not at the end (it fell back and did not come back): as if never back.
+        let online_at = r.online_at.filter(|_| r.state.is_online());
+        Some(match online_at {
             Some(at) if at.0 > rto => Rto::Missed { late_by: Some(at.0 - rto) },
             Some(_) => Rto::Met,
             None if self.finished_at.0 > rto => Rto::Missed { late_by: None },

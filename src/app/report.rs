@@ -116,7 +116,18 @@ fn guarded(out: &std::path::Path, plan: &std::path::Path, state: &StateDir) -> O
             _ => abs,
         }
     };
-    let out = full(out);
+    // The same file under another name (a link) is the same file.
+    let same_file = |a: &std::path::Path, b: &std::path::Path| {
+        use std::os::unix::fs::MetadataExt;
+        matches!((std::fs::metadata(a), std::fs::metadata(b)), (Ok(x), Ok(y)) if (x.dev(), x.ino()) == (y.dev(), y.ino()))
+    };
+    if same_file(out, plan) {
+        return Some("that is the plan");
+    }
+    if same_file(out, &state.journal()) || same_file(out, &state.dry_run().journal()) {
+        return Some("that is the journal");
+    }
+    let out = std::fs::canonicalize(out).unwrap_or_else(|_| full(out));
     if out == full(plan) {
         return Some("that is the plan");
     }

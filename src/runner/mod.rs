@@ -243,7 +243,11 @@ pub async fn run<E: Executor>(
                     sink(&Event::FellBack { service: em.id(i), at: em.at(), detail }, Ack(None));
                     // Restored again under its plan, in its turn; what depends on it and has not
                     // started waits for it again.
-                    sched.reopen(i);
+                    for change in sched.reopen(i) {
+                        if let Change::Blocked { service, by } = change {
+                            sink(&Event::Blocked { service: em.id(service), at: em.at(), by: em.id(by).to_string() }, Ack(None));
+                        }
+                    }
                 }
                 Some(Msg::Watched(i, Err(_))) => {
                     watching.remove(&i);

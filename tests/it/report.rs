@@ -141,10 +141,17 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
     assert!(!md.contains("SIMULATED"), "{md}");
     assert!(md.contains(&format!("--head {head}`")), "{md}");
 
-    // Never written over the evidence or the plan.
+    // Never written over the evidence or the plan, whatever the name it is given by.
+    let link = dir.path().join("plan-link.toml");
+    std::os::unix::fs::symlink(&plan, &link).unwrap();
+    let hard = dir.path().join("journal-copy.jsonl");
+    std::fs::hard_link(&journal, &hard).unwrap();
     for (out, why) in [
+        (link, "that is the plan"),
+        (hard, "that is the journal"),
+        (dir.path().join(".restorectl/journal.jsonl"), "that is the journal"),
         (
-            dir.path().join(".restorectl/journal.jsonl"),
+            dir.path().join(".restorectl/report.md"),
             "that is inside the state directory, where the journal and the evidence are kept",
         ),
         (plan.clone(), "that is the plan"),

@@ -237,6 +237,23 @@ fn a_drill_rehearses_a_fall_back() {
         String::from_utf8_lossy(&out.stderr),
         "error: `--fall-back email:1d`: `email` is not watched: give it `watch` in the plan, or run with --watch\n"
     );
+    for (flags, message) in [
+        (
+            &["--fall-back", "email:5d"][..],
+            "error: `--fall-back email:5d`: 5d is not within its watch of 3d\n",
+        ),
+        (
+            &["--fall-back", "email:1d", "--fall-back", "email:2d"][..],
+            "error: `--fall-back email:2d`: `email` is given twice (it falls back once)\n",
+        ),
+    ] {
+        let out =
+            restorectl().args(["run", "--dry-run", "--watch", "3d"]).args(flags).arg(&plan).output().unwrap();
+        assert_eq!(
+            (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned()),
+            (Some(2), message.to_owned())
+        );
+    }
     let (code, report) = run_json(&plan, &["--dry-run", "--watch", "3d", "--fall-back", "email:1d"]);
     assert_eq!(code, Some(0), "{report:#}");
     let journal = events(&dir.path().join(".restorectl/dry-run/journal.jsonl"));
@@ -257,4 +274,84 @@ fn a_drill_rehearses_a_fall_back() {
         .filter(|n| n.ends_with(".en.md") && n.contains("email"))
         .collect();
     assert!(announced.iter().any(|n| n.contains("-unavailable-email.")), "{announced:?}");
+}
+
+/// A non-critical watched service behind a phase gate falls back and cannot be restored again:
+/// the run goes on and ends (the gate it passed stays passed), reporting it failed.
+#[test]
+fn a_non_critical_service_that_falls_back_for_good_ends_the_run_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "phase_gates = true\n[[phase]]\nid = \"one\"\n[[phase]]\nid = \"two\"\n\
+             [[service]]\nid = \"web\"\nphase = \"one\"\ncritical = false\nwatch = \"20s\"\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/web.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"[ -f {d}/tried ] && exit 1; touch {d}/tried {d}/web.up\"]\n\
+             [[service]]\nid = \"api\"\nphase = \"two\"\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/api.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"while [ ! -f {d}/api.go ]; do sleep 0.05; done; touch {d}/api.up\"]\n"
+        ),
+    );
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let has = |service: &str, kind: &str| {
+        events(&journal).iter().any(|e| e["service"] == service && e["event"] == kind)
+    };
+    wait_until("web online", || has("web", "online"));
+    std::fs::remove_file(dir.path().join("web.up")).unwrap();
+    wait_until("web failed again", || has("web", "failed"));
+    std::fs::write(dir.path().join("api.go"), "").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out.stdout);
+    assert_eq!(state_of(&report, "web"), "failed");
+    assert_eq!(state_of(&report, "api"), "online");
+    assert!(events(&journal).iter().any(|e| e["event"] == "run_finished"));
+}
+
+/// Two watched services fall back, the one that needs the other too: it is restored again only
+/// once what it needs is back.
+#[test]
+fn a_dependent_that_falls_back_too_waits_for_what_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[service]]\nid = \"db\"\nwatch = \"30s\"\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"if [ -f {d}/tried ]; then while [ ! -f {d}/db.go ]; do sleep 0.05; done; fi; touch {d}/tried {d}/db.up\"]\n\
+             [[service]]\nid = \"app\"\ndepends_on = [\"db\"]\nwatch = \"30s\"\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/app.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"touch\", \"{d}/app.up\"]\n"
+        ),
+    );
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let count = |service: &str, kind: &str| {
+        events(&journal).iter().filter(|e| e["service"] == service && e["event"] == kind).count()
+    };
+    wait_until("app online", || count("app", "online") == 1);
+    std::fs::remove_file(dir.path().join("db.up")).unwrap();
+    wait_until("db fell back", || count("db", "fell_back") == 1);
+    std::fs::remove_file(dir.path().join("app.up")).unwrap();
+    wait_until("app fell back", || count("app", "fell_back") == 1);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(count("app", "action_started"), 1, "app restored again while db is down");
+    std::fs::write(dir.path().join("db.go"), "").unwrap();
+    wait_until("app back", || count("app", "online") == 2);
+    let order: Vec<String> = events(&journal)
+        .iter()
+        .filter(|e| ["online", "action_started"].contains(&e["event"].as_str().unwrap()))
+        .map(|e| format!("{} {}", e["service"].as_str().unwrap(), e["event"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order[4..],
+        ["db action_started", "db online", "app action_started", "app online"],
+        "{order:?}"
+    );
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
 }

@@ -76,13 +76,17 @@ pub(super) fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, Erro
         let after = crate::human::parse_duration(after)
             .map_err(|e| Error::flag(&flag, format!("`{after}` is not a duration: {e}")))?;
         let i = find(id, "--fall-back")?;
-        if loaded.plan.services[i].watch.or(args.watch).is_none() {
-            return Err(Error::flag(
-                flag,
-                format!("`{id}` is not watched: give it `watch` in the plan, or run with --watch"),
-            ));
+        let Some(window) = loaded.plan.services[i].watch.or(args.watch) else {
+            let why = format!("`{id}` is not watched: give it `watch` in the plan, or run with --watch");
+            return Err(Error::flag(flag, why));
+        };
+        if after >= window {
+            let (after, window) = (crate::human::human_duration(after), crate::human::human_duration(window));
+            return Err(Error::flag(flag, format!("{after} is not within its watch of {window}")));
         }
-        sc.fall_back.insert(i, after);
+        if sc.fall_back.insert(i, after).is_some() {
+            return Err(Error::flag(flag, format!("`{id}` is given twice (it falls back once)")));
+        }
     }
     Ok(sc)
 }
