@@ -27,8 +27,8 @@ pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit
             let mut out = String::new();
             let _ = writeln!(
                 out,
-                "{:<6} {:<20} {:<20} {:<12} {:>8} {:>6}  CONFIRMED",
-                "RUN", "STARTED (UTC)", "LAST RECORD", "OUTCOME", "RESTORED", "FAILED"
+                "{:<6} {:<20} {:<20} {:<12} {:>8} {:>6} {:>9}  CONFIRMED",
+                "RUN", "STARTED (UTC)", "LAST RECORD", "OUTCOME", "RESTORED", "FAILED", "FELL BACK"
             );
             for r in &runs {
                 let when = |t: &str| t.get(..19).unwrap_or(t).replace('T', " ");
@@ -37,12 +37,13 @@ pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit
                     r.confirmations.iter().map(|c| format!("{} by {}", c.service, c.by)).collect();
                 let _ = writeln!(
                     out,
-                    "{id:<6} {:<20} {:<20} {:<12} {:>8} {:>6}  {}",
+                    "{id:<6} {:<20} {:<20} {:<12} {:>8} {:>6} {:>9}  {}",
                     when(&r.started),
                     when(&r.last_record),
                     r.outcome,
                     r.restored,
                     r.failed.len(),
+                    r.fell_back.len(),
                     confirmed.join(", ")
                 );
             }

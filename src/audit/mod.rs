@@ -87,7 +87,7 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
             ended,
             outcome: outcome.to_owned(),
             jobs,
-            command: log.command.join(" "),
+            command: shell_words(&log.command),
             version: log.version.clone(),
             account: log.user.clone(),
             host: log.host.clone(),
@@ -373,4 +373,13 @@ fn end_line_hash(journal: &[u8], run: &str) -> Option<String> {
         let record: serde_json::Value = serde_json::from_slice(line).ok()?;
         (record["end"]["run"] == run).then(|| crate::state::chain::hex(&crate::state::chain::hash(line)))
     })
+}
+
+/// A command line as a shell would take it back: words with spaces or quotes single-quoted.
+fn shell_words(argv: &[String]) -> String {
+    let word = |a: &String| {
+        let plain = !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c));
+        if plain { a.clone() } else { format!("'{}'", a.replace('\'', "'\\''")) }
+    };
+    argv.iter().map(word).collect::<Vec<_>>().join(" ")
 }
