@@ -178,6 +178,12 @@ pub enum Event {
         at: Secs,
         detail: String,
     },
+    /// Online, and watched (`watch`) until `until`: a fall-back meanwhile is restored again.
+    Watching {
+        service: Svc,
+        at: Secs,
+        until: Secs,
+    },
     /// Watched for its whole `watch` window without falling back (again).
     Watched {
         service: Svc,
@@ -262,6 +268,7 @@ impl Event {
             | Failed { service, .. }
             | Blocked { service, .. }
             | FellBack { service, .. }
+            | Watching { service, .. }
             | Watched { service, .. }
             | WaitingForApproval { service, .. }
             | VerifyStep { service, .. }
@@ -294,6 +301,7 @@ impl Event {
             | Failed { at, .. }
             | Blocked { at, .. }
             | FellBack { at, .. }
+            | Watching { at, .. }
             | Watched { at, .. }
             | WaitingForApproval { at, .. }
             | VerifyStep { at, .. }

@@ -74,6 +74,11 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::FellBack { service, detail, .. } => {
             format!("{service}: FELL BACK after it was online ({detail}); restoring it again")
         }
+        Event::Watching { service, at, until } => {
+            // To the second above: the clock has moved on a few milliseconds since the window began.
+            let left = human_duration(Duration::from_secs_f64((until.0 - at.0).max(0.0).ceil()));
+            format!("{service}: watching it for {left}; if it falls back it is restored again")
+        }
         Event::Watched { service, .. } => format!("{service}: watched to the end of its window, still online"),
         Event::NotRetried { service, attempt, .. } => {
             format!("{service}: attempt {attempt} not started (interrupted); the next run restores it")

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::event::{Event, Outcome, RunMode};
+use crate::event::{Event, Outcome, RunMode, Secs};
 use crate::graph::Graph;
 use crate::plan::{OnFailure, Plan};
 use crate::schedule::{Change, Scheduler};
@@ -207,6 +207,8 @@ pub async fn run<E: Executor>(
                     if let Some(until) = until.filter(|u| up && !halted && presses == 0 && Instant::now() < *u) {
                         watch_until[i] = Some(until);
                         watching.insert(i);
+                        let till = Secs(em.at().0 + (until - Instant::now()).as_secs_f64());
+                        sink(&Event::Watching { service: em.id(i), at: em.at(), until: till }, Ack(None));
                         watch(&exec, &em, &mut watches, i, until);
                     }
                     // A critical failure with `on_failure = "halt"`: nothing new starts, and

@@ -53,6 +53,18 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
     wait_until("the fall-back seen and the portal back", || has("fell_back", 1) && has("online", 2));
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // What the operators read, in order.
+    let lines = String::from_utf8_lossy(&out.stderr).into_owned();
+    let said = |text: &str| lines.find(text).unwrap_or_else(|| panic!("`{text}` not said:\n{lines}"));
+    assert!(
+        said("portal: watching it for 6s; if it falls back it is restored again")
+            < said("portal: FELL BACK after it was online")
+    );
+    assert!(said("portal: FELL BACK after it was online") < said("portal: restoring (attempt 2)"));
+    assert!(
+        said("portal: restoring (attempt 2)")
+            < said("portal: watched to the end of its window, still online")
+    );
     let second = std::fs::read_to_string(dir.path().join("portal.pid")).unwrap();
     assert_ne!(first, second, "a new daemon");
     std::process::Command::new("kill").arg(second.trim()).status().unwrap();
