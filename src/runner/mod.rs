@@ -129,6 +129,8 @@ pub async fn run<E: Executor>(
     let mut watches = tokio::task::JoinSet::new();
     // The latest attempt of each service: a restore after a fall-back numbers on from it.
     let mut attempts = vec![0u32; plan.services.len()];
+    // When each service last came back, by its own event.
+    let mut back_at: Vec<Option<Secs>> = vec![None; plan.services.len()];
     let mut halted = false;
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
     let mut deadlines = tokio::task::JoinSet::new();
@@ -171,6 +173,11 @@ pub async fn run<E: Executor>(
                         && let Some(i) = service.index()
                     {
                         attempts[i] = *attempt;
+                    }
+                    if let Event::Online { service, at, .. } | Event::AlreadyOnline { service, at } = &e
+                        && let Some(i) = service.index()
+                    {
+                        back_at[i] = Some(*at);
                     }
                     if let Event::WaitingForOperator { service, .. } | Event::WaitingForApproval { service, .. } = &e
                         && let Some(i) = service.index()
@@ -221,8 +228,11 @@ pub async fn run<E: Executor>(
                         let waiting_for = running.iter().map(|&r| em.id(r).to_string()).collect();
                         sink(&Event::Halting { at: em.at(), by: em.id(i).to_string(), waiting_for }, Ack(None));
                     }
+                    // What a service coming back completes happened when it came back, not when
+                    // this loop got to it: one instant, one customer update.
+                    let back_at = back_at[i].filter(|_| up);
                     for change in sched.complete(i, up) {
-                        let at = em.at();
+                        let at = back_at.unwrap_or_else(|| em.at());
                         match change {
                             Change::Blocked { service, by } => {
                                 sink(&Event::Blocked { service: em.id(service), at, by: em.id(by).to_string() }, Ack(None));

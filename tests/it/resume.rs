@@ -125,7 +125,10 @@ fn a_restore_left_running_by_a_killed_run_is_waited_for_and_verified_never_run_a
     let port = free_port();
     let plan = plan_in(d, &daemon_service(d, "db", &[], port, 2.0, 1.0, ""));
     let mut child = spawn_run(&plan, &[]);
-    wait_until("the restore to start", || runs(d, "db") == 1);
+    // Killed once its pid is journaled (a kill before that is another test's case).
+    wait_until("the restore to start", || {
+        runs(d, "db") == 1 && journal(d).contains(r#""event":"process_spawned""#)
+    });
     signal(&child, libc::SIGKILL);
     child.wait().unwrap();
     // The next run, at once, while the script still sleeps.

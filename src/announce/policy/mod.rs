@@ -212,8 +212,10 @@ impl Policy {
                 self.down_again(i, at);
             }
             (Event::PhaseComplete { phase, .. }, _) => {
+                // Once everything is back the closing update has said it all.
                 if let Some(&p) = self.phase_index.get(phase.as_str())
                     && self.memory.started
+                    && !self.memory.restored
                     && self.phases_customers_see[p]
                     && !self.memory.phases.contains(&p)
                 {

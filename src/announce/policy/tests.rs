@@ -273,3 +273,22 @@ fn a_service_told_back_that_goes_down_again_is_told_unavailable_then_back() {
     let kinds: Vec<Kind> = got.into_iter().map(|(k, _, _)| k).collect();
     assert_eq!(kinds, [Kind::Unavailable, Kind::Online]);
 }
+
+#[test]
+fn a_stage_completed_after_the_closing_update_is_not_told() {
+    let (mut p, _) = policy(Memory::default());
+    let got = run(
+        &mut p,
+        &[
+            started("mail", 0.0),
+            online("mail", 1.0),
+            started("web", 1.0),
+            online("web", 2.0),
+            Event::RunFinished { at: at(2.0), outcome: Outcome::Success },
+            Event::PhaseComplete { phase: "front".into(), at: at(3.0) },
+            online("db", 30.0),
+        ],
+    );
+    let kinds: Vec<Kind> = got.into_iter().map(|(k, _, _)| k).collect();
+    assert_eq!(kinds.last(), Some(&Kind::Restored), "{kinds:?}");
+}
