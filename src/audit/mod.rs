@@ -149,7 +149,8 @@ fn objectives(plan: &Plan, graph: &Graph, tally: &Tally) -> Objectives {
         .map(|(i, s)| {
             let r = &tally.records[i];
             let rto = s.rto.map(|d| d.as_secs_f64());
-            let online = r.online_at.map(|t| t.0);
+            // Back at the end: when it (first) came back. Not back at the end: not "online after".
+            let online = r.online_at.filter(|_| r.state.is_online()).map(|t| t.0);
             let gone = matches!(r.state, State::Failed | State::Blocked | State::Skipped);
             let (verdict, margin) = match tally.rto(i, s.rto) {
                 None => {
