@@ -112,7 +112,8 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
                 .into();
             let (service, run, by) = (step.service.clone(), step.run.to_owned(), signer.by.clone());
             // Journaled first: a crash in between must not lose the confirmation.
-            em.record(Event::Confirmed { service, at: em.at(), by, run, signer: Some(signer) }).await;
+            em.record(Event::Confirmed { service, at: em.at(), by, run, signer: Some(Box::new(signer)) })
+                .await;
             let _ = std::fs::remove_file(step.confirmation);
             return Ok(());
         }

@@ -64,7 +64,7 @@ pub fn acts(log: &RunLog, when: &dyn Fn(Secs) -> String) -> Vec<PersonAct> {
         match e {
             Event::Confirmed { service, by, signer, .. } => {
                 let detail = "manual step done".to_owned();
-                out.push(act("confirmed", service, by, signer.as_ref(), time, at, detail));
+                out.push(act("confirmed", service, by, signer.as_deref(), time, at, detail));
             }
             Event::Approved { service, by, signers, .. } => {
                 let n = by.len();
@@ -90,7 +90,7 @@ pub fn acts(log: &RunLog, when: &dyn Fn(Secs) -> String) -> Vec<PersonAct> {
             Event::Skipped { service, by: Some(by), reason, assumed_online, signer, .. } => {
                 let detail =
                     if *assumed_online { format!("{reason} (counted as online)") } else { reason.clone() };
-                out.push(act("skipped", service, by, signer.as_ref(), time, at, detail));
+                out.push(act("skipped", service, by, signer.as_deref(), time, at, detail));
             }
             _ => {}
         }

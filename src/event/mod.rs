@@ -82,7 +82,7 @@ pub enum Event {
         run: String,
         /// When, from which account and host (journaled: the confirmation's file is then removed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        signer: Option<Signer>,
+        signer: Option<Box<Signer>>,
     },
     /// A wait that is going on (checks failing, an operator, an earlier run's restore), told when
     /// it starts and again every `--remind-every` (a minute by default), so nobody stares at silence.
@@ -201,7 +201,7 @@ pub enum Event {
         assumed_online: bool,
         /// Who skipped it: when, from which account and host.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        signer: Option<Signer>,
+        signer: Option<Box<Signer>>,
     },
     /// The run was interrupted before the service's next attempt: it is left for the next run.
     NotRetried {

@@ -105,7 +105,7 @@ pub async fn run<E: Executor>(
     for &(i, assumed_online) in &sel.skipped {
         let changes = sched.skip(i, assumed_online);
         let (reason, by) = (sel.reason.clone(), sel.by.clone());
-        let signer = sel.signer.clone();
+        let signer = sel.signer.clone().map(Box::new);
         sink(
             &Event::Skipped { service: em.id(i), at: em.at(), reason, by, assumed_online, signer },
             Ack(None),
