@@ -29,6 +29,7 @@ use crate::reporter::Reporter;
 use crate::stamp::Stamp;
 use crate::tally::Tally;
 use policy::Policy;
+pub use record::times as publication_times;
 use templates::Templates;
 use writer::Writer;
 pub use writer::{Commands, Publishing};

@@ -18,11 +18,12 @@ pub struct Headings {
     pub evidence: String,
     pub deviations: String,
     pub steps: String,
+    pub notices: String,
     pub journal: String,
 }
 
 /// (English, Polish) of each heading.
-const TEXTS: [(&str, &str); 12] = [
+const TEXTS: [(&str, &str); 13] = [
     ("Restoration report", "Raport z przywracania usług"),
     ("SIMULATED: a drill, nothing was executed", "SYMULACJA: ćwiczenie, nie wykonano żadnych działań"),
     ("SIMULATED", "SYMULACJA"),
@@ -34,6 +35,7 @@ const TEXTS: [(&str, &str); 12] = [
     ("Verification evidence", "Dowody weryfikacji"),
     ("Failures and deviations", "Niepowodzenia i odstępstwa"),
     ("Steps executed and not executed", "Kroki wykonane i niewykonane"),
+    ("Customer updates and operators' alerts", "Komunikaty dla klientów i alerty dla operatorów"),
     ("Journal integrity", "Integralność dziennika"),
 ];
 
@@ -62,7 +64,8 @@ impl Headings {
             evidence: h(8),
             deviations: h(9),
             steps: h(10),
-            journal: h(11),
+            notices: h(11),
+            journal: h(12),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod evidence;
 mod headings;
+mod notices;
 mod pack;
 mod people;
 mod render;
@@ -51,7 +52,7 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
             (None, _) => tally.event(e),
         }
     }
-    let start = log.simulated_start.as_deref().unwrap_or(&log.started);
+    let start = log.clock_start.as_deref().unwrap_or(&log.started);
     let start = start.parse::<jiff::Timestamp>().unwrap_or_else(|_| jiff::Timestamp::now());
     let zone = jiff::tz::TimeZone::get(&plan.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let stamp = Stamp { start: start.to_zoned_datetime(zone), with_date: true };
@@ -100,6 +101,12 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
         retries: people::retries(&log, &when),
         evidence,
         deviations,
+        customer_updates: notices::updates(
+            state,
+            log.dry_run,
+            (start, tally.outcome.map(|_| stamp.zoned(tally.finished_at).timestamp())),
+        ),
+        alerts: notices::alerts(state, &log.id),
         steps: steps(plan, &tally),
         journal,
         timeline_svg,

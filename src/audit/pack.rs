@@ -5,6 +5,7 @@ use serde::Serialize;
 
 pub use super::evidence::{GateStep, ServiceEvidence};
 use super::headings::Headings;
+pub use super::notices::{Alert, CustomerUpdate};
 pub use super::people::{PersonAct, Required, Retry};
 
 /// Everything the report says, in the order it says it.
@@ -23,6 +24,9 @@ pub struct Pack {
     pub retries: Vec<Retry>,
     pub evidence: Vec<ServiceEvidence>,
     pub deviations: Vec<Deviation>,
+    /// What the run told customers and operators.
+    pub customer_updates: Vec<CustomerUpdate>,
+    pub alerts: Vec<Alert>,
     pub steps: Steps,
     pub journal: JournalCheck,
     /// The Gantt chart (HTML only).

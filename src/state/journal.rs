@@ -37,7 +37,13 @@ pub struct Journal {
 impl Journal {
     /// Opens (or starts) the live journal of `state`: takes the lock, rotates it (and the logs)
     /// with `fresh`, and replays what is there.
-    pub fn open(state: &StateDir, plan: &Plan, fresh: bool) -> Result<(Journal, Replay), StateError> {
+    /// `start`: when the run's clock starts (its events count from it).
+    pub fn open(
+        state: &StateDir,
+        plan: &Plan,
+        fresh: bool,
+        start: jiff::Timestamp,
+    ) -> Result<(Journal, Replay), StateError> {
         let lock = lock(state)?;
         let path = state.journal();
         if fresh && path.exists() {
@@ -50,7 +56,7 @@ impl Journal {
             return Err(StateError::OtherPlan { dir, found, expected: plan.name.clone() });
         }
         let id = replay::new_run_id(&replay.runs, &state.logs());
-        let journal = Self::append(&path, plan, lock, id, None)?;
+        let journal = Self::append(&path, plan, lock, id, (start, RunMode::Live))?;
         Ok((journal, replay))
     }
 
@@ -61,7 +67,7 @@ impl Journal {
         let path = state.journal();
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
         File::create(&path).map_err(StateError::io("create the journal", &path))?;
-        Self::append(&path, plan, lock, "dry".into(), Some(start))
+        Self::append(&path, plan, lock, "dry".into(), (start, RunMode::Dry))
     }
 
     fn append(
@@ -69,9 +75,8 @@ impl Journal {
         plan: &Plan,
         lock: File,
         id: String,
-        simulated_start: Option<jiff::Timestamp>,
+        (clock_start, mode): (jiff::Timestamp, RunMode),
     ) -> Result<Journal, StateError> {
-        let mode = if simulated_start.is_some() { RunMode::Dry } else { RunMode::Live };
         cut_torn_tail(path).map_err(StateError::io("repair the journal", path))?;
         let last = chain::last_hash(path).map_err(StateError::io("read the journal", path))?;
         let file = OpenOptions::new()
@@ -104,7 +109,7 @@ impl Journal {
                 plan.services.iter().map(|s| (s.id.clone(), fingerprint(s))).collect()
             },
             plan_sha256: Some(plan.sha256.clone()),
-            simulated_start: simulated_start.map(|t| t.to_string()),
+            clock_start: Some(clock_start.to_string()),
             command: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
             version: Some(env!("CARGO_PKG_VERSION").to_owned()),
             user: super::confirmation::account().0,

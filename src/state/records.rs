@@ -28,9 +28,10 @@ pub(super) struct RunHeader {
     /// The SHA-256 of the plan file the run followed (absent in journals of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) plan_sha256: Option<String>,
-    /// A dry run's virtual start (`--start`, or when it ran).
+    /// When the run's clock started: its events' `at` count from it (a dry run's is virtual:
+    /// `--start`, or when it ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(super) simulated_start: Option<String>,
+    pub(super) clock_start: Option<String>,
     /// How it was started: the command line, restorectl's version, the account and host.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(super) command: Vec<String>,

@@ -19,8 +19,8 @@ pub struct RunLog {
     pub plan_sha256: Option<String>,
     /// When its header was written (UTC, RFC 3339).
     pub started: String,
-    /// A dry run's virtual start (RFC 3339), which its events count from.
-    pub simulated_start: Option<String>,
+    /// When the run's clock started (RFC 3339; a dry run's is virtual): its events count from it.
+    pub clock_start: Option<String>,
     /// How it was started: the command line, restorectl's version, the account and host.
     pub command: Vec<String>,
     pub version: Option<String>,
@@ -58,7 +58,7 @@ pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) ->
                         plan: header.plan,
                         plan_sha256: header.plan_sha256,
                         started: time,
-                        simulated_start: header.simulated_start,
+                        clock_start: header.clock_start,
                         command: header.command,
                         version: header.version,
                         user: header.user,

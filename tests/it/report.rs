@@ -134,6 +134,7 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
         "## Verification evidence",
         "## Failures and deviations",
         "## Steps executed and not executed",
+        "## Customer updates and operators' alerts",
         "## Journal integrity",
     ] {
         assert!(md.contains(&format!("{heading}\n")), "{heading} missing:\n{md}");
@@ -278,6 +279,7 @@ window.addEventListener("load", () => {
             "evidence",
             "deviations",
             "steps",
+            "notices",
             "journal"
         ]
     );

@@ -132,6 +132,28 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
     let kinds: Vec<&str> =
         report["deviations"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["fell_back"]);
+    // With what customers and operators were told, when.
+    let told: Vec<(String, String)> = report["customer_updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["kind"].as_str().unwrap().to_owned(), u["about"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            ("start".into(), "outage".into()),
+            ("restored".into(), "all".into()),
+            ("unavailable".into(), "portal".into()),
+            ("restored".into(), "all".into())
+        ]
+    );
+    assert!(report["customer_updates"].as_array().unwrap().iter().all(|u| u["at"].is_string()));
+    let alert = &report["alerts"][0];
+    assert_eq!(
+        (alert["kind"].as_str(), alert["service"].as_str(), alert["delivered"].as_u64()),
+        (Some("fell_back"), Some("portal"), Some(1))
+    );
 }
 
 /// `run --watch` watches every service; a plan in a language without built-in texts must give the

@@ -113,7 +113,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     };
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
-    let (mut journal, replay) = Journal::open(&state, &loaded.plan, args.fresh)?;
+    let (mut journal, replay) = Journal::open(&state, &loaded.plan, args.fresh, start.timestamp())?;
     if let Some(key) = sign {
         journal.sign_with(key);
     }

@@ -1,0 +1,98 @@
+//! What the run told people: the customer updates published while it ran (from the
+//! announcements directory: their files, and when each went out) and the operators' alerts it
+//! sent (from `notify.jsonl`: each queued alert of this run, and whether a target took it).
+
+use serde::Serialize;
+
+use crate::state::StateDir;
+
+#[derive(Debug, Serialize)]
+pub struct CustomerUpdate {
+    pub number: u32,
+    /// `start`, `online`, `failed`, `unavailable`, … and what it is about (a service, a phase).
+    pub kind: String,
+    pub about: String,
+    /// When it was published (UTC); `null` in a drill, where nothing is published.
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Alert {
+    pub kind: String,
+    pub service: Option<String>,
+    pub text: Option<String>,
+    /// To how many targets it went, how many took it, how many refused it for good.
+    pub targets: usize,
+    pub delivered: usize,
+    pub refused: usize,
+}
+
+/// The customer updates of the run that started at `from` and ended at `to` (all of a drill's).
+pub fn updates(
+    state: &StateDir,
+    dry_run: bool,
+    window: (jiff::Timestamp, Option<jiff::Timestamp>),
+) -> Vec<CustomerUpdate> {
+    let dir = state.announcements();
+    let times = crate::announce::publication_times(&dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut seen = std::collections::BTreeMap::new();
+    for name in entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()) {
+        // `NNNN-kind-subject.locale.md`
+        let Some(stem) = name.strip_suffix(".md").and_then(|n| n.rsplit_once('.')).map(|(s, _)| s) else {
+            continue;
+        };
+        let mut parts = stem.splitn(3, '-');
+        let (Some(number), Some(kind), about) =
+            (parts.next().and_then(|n| n.parse::<u32>().ok()), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let at = times.get(&number).copied();
+        let in_run = dry_run || at.is_none_or(|t| t >= window.0 && window.1.is_none_or(|end| t <= end));
+        if in_run {
+            seen.entry(number).or_insert_with(|| CustomerUpdate {
+                number,
+                kind: kind.to_owned(),
+                about: about.unwrap_or_default().to_owned(),
+                at: at.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            });
+        }
+    }
+    seen.into_values().collect()
+}
+
+/// The operators' alerts run `run` queued, and what became of them.
+pub fn alerts(state: &StateDir, run: &str) -> Vec<Alert> {
+    let Ok(text) = std::fs::read_to_string(state.root().join("notify.jsonl")) else { return Vec::new() };
+    let mine = format!("-{run}-");
+    let mut alerts: Vec<(String, Alert)> = Vec::new();
+    for record in text.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+        let Some(key) = record["key"].as_str().filter(|k| k.contains(&mine)) else { continue };
+        let at = match alerts.iter().position(|(k, _)| k == key) {
+            Some(at) => at,
+            None => {
+                let body = &record["body"];
+                let kind = key.split_once(&mine).map_or(key, |(kind, _)| kind).to_owned();
+                let alert = Alert {
+                    kind,
+                    service: body["service"].as_str().map(str::to_owned),
+                    text: body["text"].as_str().map(str::to_owned),
+                    targets: 0,
+                    delivered: 0,
+                    refused: 0,
+                };
+                alerts.push((key.to_owned(), alert));
+                alerts.len() - 1
+            }
+        };
+        let alert = &mut alerts[at].1;
+        match record["state"].as_str() {
+            Some("queued") => alert.targets += 1,
+            Some("delivered") => alert.delivered += 1,
+            Some("refused") => alert.refused += 1,
+            _ => {}
+        }
+    }
+    alerts.into_iter().map(|(_, a)| a).collect()
+}
