@@ -6,6 +6,7 @@
 
 mod evidence;
 mod headings;
+mod integrity;
 mod notices;
 mod pack;
 mod people;
@@ -70,7 +71,7 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
     let timeline_text =
         if charted { crate::report::gantt::render(plan, graph, &tally) } else { String::new() };
     let evidence = evidence::collect(&log, state, &when);
-    let mut journal = journal_check(&log, plan_path, state);
+    let mut journal = integrity::journal_check(&log, plan_path, state);
     journal.evidence_intact = evidence.iter().all(|e| e.matches_journal != Some(false));
     let second = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let ended = tally.outcome.map(|_| second(stamp.zoned(tally.finished_at).timestamp()));
@@ -326,61 +327,6 @@ fn steps(plan: &Plan, tally: &Tally) -> Steps {
         if done { executed.push(step) } else { not_executed.push(step) }
     }
     Steps { executed, not_executed }
-}
-
-fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir) -> JournalCheck {
-    let bytes = std::fs::read(&log.journal);
-    // The head as the run printed it: the hash of its `end` record, the last line it wrote.
-    let head = bytes.as_ref().ok().and_then(|b| end_line_hash(b, &log.id));
-    let mut command = format!("restorectl journal verify {}", plan_path.display());
-    if log.dry_run || state.root() != StateDir::for_plan(plan_path, None).root() {
-        command += &format!(" --state {}", state.root().display());
-    }
-    // `--head` checks that the journal ends there: only the last run's head can.
-    if let Some(h) = head.as_ref().filter(|_| log.runs.last() == Some(&log.id)) {
-        command += &format!(" --head {h}");
-    }
-    let (records, intact, problem) = match &bytes {
-        Err(e) => (None, false, Some(format!("cannot read it: {e}"))),
-        // A last line without its end: a crash mid-write or a cut; its hash link proves nothing.
-        Ok(bytes) if !bytes.is_empty() && !bytes.ends_with(b"\n") => {
-            let lines = bytes.split(|&b| b == b'\n').count();
-            let problem = format!(
-                "line {lines}, the last, is cut off: the journal was truncated, or a run died while writing it"
-            );
-            (Some(lines - 1), false, Some(problem))
-        }
-        Ok(bytes) => match crate::state::chain::verify(bytes, None) {
-            Ok(n) => (Some(n), true, None),
-            Err(crate::state::chain::Break::Link { line }) => (
-                None,
-                false,
-                Some(format!("the hash chain breaks at line {line}: a record was edited, removed or moved")),
-            ),
-            Err(crate::state::chain::Break::Head { lines, .. }) => (Some(lines), false, None),
-        },
-    };
-    JournalCheck {
-        path: log.journal.display().to_string(),
-        records,
-        intact,
-        problem,
-        head,
-        signed: log.end.as_ref().is_some_and(|e| e.signature.is_some()),
-        verify_command: command,
-        evidence_intact: true,
-    }
-}
-
-/// The SHA-256 of the `end` record of run `run`.
-fn end_line_hash(journal: &[u8], run: &str) -> Option<String> {
-    journal.split(|&b| b == b'\n').find_map(|line| {
-        if !line.windows(6).any(|w| w == b"\"end\":") {
-            return None;
-        }
-        let record: serde_json::Value = serde_json::from_slice(line).ok()?;
-        (record["end"]["run"] == run).then(|| crate::state::chain::hex(&crate::state::chain::hash(line)))
-    })
 }
 
 /// A command line as a shell would take it back: words with spaces or quotes single-quoted.
