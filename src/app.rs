@@ -46,8 +46,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Logs { plan, id, run, attempt, follow, state } => {
             logs::run(&logs::Request { plan, id, run, attempt, follow, state })
         }
-        Command::Report { plan, state, run, dry_run, format, output } => {
-            report::run(&report::Request { plan, state, run, dry_run, format, output })
+        Command::Report { plan, state, run, dry_run, announce_dir, format, output } => {
+            report::run(&report::Request { plan, state, run, dry_run, announce_dir, format, output })
         }
         Command::Completions { shell } => help::completions(shell),
         Command::Man => help::man(),

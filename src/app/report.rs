@@ -12,6 +12,7 @@ pub struct Request {
     pub state: Option<PathBuf>,
     pub run: Option<String>,
     pub dry_run: bool,
+    pub announce_dir: Option<PathBuf>,
     pub format: EvidenceFormat,
     pub output: Option<PathBuf>,
 }
@@ -65,6 +66,7 @@ pub fn run(req: &Request) -> Exit {
         graph: &loaded.graph,
         plan_path: &req.plan,
         state: &state,
+        announcements: req.announce_dir.clone().unwrap_or_else(|| state.announcements()),
         log,
     });
     let text = match req.format {

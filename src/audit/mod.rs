@@ -32,6 +32,8 @@ pub struct Inputs<'a> {
     pub plan_path: &'a std::path::Path,
     /// The state directory the run used (a drill's own, for a dry run).
     pub state: &'a StateDir,
+    /// Where the run wrote its customer updates.
+    pub announcements: std::path::PathBuf,
     pub log: RunLog,
 }
 
@@ -40,7 +42,7 @@ pub struct Inputs<'a> {
 pub const CHART_ROWS: usize = 300;
 
 pub fn build(inputs: Inputs<'_>) -> Pack {
-    let Inputs { plan, graph, plan_path, state, log } = inputs;
+    let Inputs { plan, graph, plan_path, state, announcements, log } = inputs;
     let index: HashMap<&str, usize> =
         plan.services.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
     let of = |e: &Event| e.service().and_then(|s| index.get(&**s).copied());
@@ -103,7 +105,7 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
         evidence,
         deviations,
         customer_updates: notices::updates(
-            state,
+            &announcements,
             log.dry_run,
             (start, tally.outcome.map(|_| stamp.zoned(tally.finished_at).timestamp())),
         ),

@@ -27,15 +27,14 @@ pub struct Alert {
     pub refused: usize,
 }
 
-/// The customer updates of the run that started at `from` and ended at `to` (all of a drill's).
+/// The customer updates in `dir` of the run that ran within `window` (all of a drill's).
 pub fn updates(
-    state: &StateDir,
+    dir: &std::path::Path,
     dry_run: bool,
     window: (jiff::Timestamp, Option<jiff::Timestamp>),
 ) -> Vec<CustomerUpdate> {
-    let dir = state.announcements();
-    let times = crate::announce::publication_times(&dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let times = crate::announce::publication_times(dir);
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut seen = std::collections::BTreeMap::new();
     for name in entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()) {
         // `NNNN-kind-subject.locale.md`

@@ -175,6 +175,9 @@ pub enum Command {
         /// The latest dry run (a drill) instead of a live run.
         #[arg(long, conflicts_with = "run")]
         dry_run: bool,
+        /// Where the run wrote its customer updates, if it was given `--announce-dir`.
+        #[arg(long, value_name = "DIR")]
+        announce_dir: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = EvidenceFormat::Md)]
         format: EvidenceFormat,
         /// Write it to FILE instead of standard output.

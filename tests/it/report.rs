@@ -330,3 +330,26 @@ fn a_drill_with_a_failure_counts_what_did_not_come_back_as_not_restored() {
     let (_, md, _) = report(&plan, &["--dry-run"]);
     assert!(md.contains("| moved \\| to the new PBX |"), "{md}");
 }
+
+/// Customer updates written elsewhere (`run --announce-dir`) are found where `report` is told.
+#[test]
+fn the_customer_updates_are_read_where_the_run_wrote_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("ista.toml");
+    std::fs::copy(repo("plans/ista.toml"), &plan).unwrap();
+    let elsewhere = dir.path().join("published");
+    restorectl()
+        .args(["run", "--dry-run", "--progress", "none", "--announce-dir"])
+        .arg(&elsewhere)
+        .arg(&plan)
+        .assert()
+        .code(0);
+    let updates = |extra: &[&str]| {
+        let (code, text, _) = report(&plan, &[&["--dry-run", "--format", "json"][..], extra].concat());
+        assert_eq!(code, Some(0));
+        json(text.as_bytes())["customer_updates"].as_array().unwrap().len()
+    };
+    assert_eq!(updates(&[]), 0);
+    let n = updates(&["--announce-dir", elsewhere.to_str().unwrap()]);
+    assert!(n >= 5, "{n}");
+}
