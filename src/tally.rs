@@ -115,8 +115,10 @@ impl Tally {
                 r.attempts = *attempts;
                 r.reason = None;
             }
+            // Down again: pending until restored again (or failed, or blocked); a run that stops
+            // first leaves it for the next.
             Event::FellBack { detail, .. } => {
-                r.state = State::Failed;
+                r.state = State::Pending;
                 r.reason = Some(format!("fell back after it was online: {detail}"));
             }
             Event::Failed { attempts, reason, .. } => {

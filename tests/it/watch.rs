@@ -389,3 +389,28 @@ fn a_dependent_that_falls_back_too_waits_for_what_it_needs() {
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
 }
+
+/// A service back once, then down again and not restored, is what `--retry-failed` retries.
+#[test]
+fn retry_failed_takes_a_service_that_fell_back_and_stayed_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    // Attempts 1 and 3 bring it back; attempt 2 fails.
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[service]]\nid = \"db\"\nwatch = \"3s\"\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"echo x >> {d}/tries; [ $(wc -l < {d}/tries) -eq 2 ] && exit 1; touch {d}/db.up\"]\n"
+        ),
+    );
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/journal.jsonl");
+    wait_until("db online", || events(&journal).iter().any(|e| e["event"] == "online"));
+    std::fs::remove_file(dir.path().join("db.up")).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let (code, report) = run_json(&plan, &["--retry-failed"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(state_of(&report, "db"), "online");
+}

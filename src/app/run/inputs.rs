@@ -112,12 +112,12 @@ pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Re
         // its service by id.)
         let mut done = vec![false; plan.services.len()];
         for e in &last.events {
-            if let Event::Online { service, .. }
-            | Event::AlreadyOnline { service, .. }
-            | Event::Skipped { service, .. } = e
-                && let Ok(i) = plan.index_of(service)
-            {
-                done[i] = true;
+            let Some(i) = e.service().and_then(|s| plan.index_of(s).ok()) else { continue };
+            match e {
+                Event::Online { .. } | Event::AlreadyOnline { .. } | Event::Skipped { .. } => done[i] = true,
+                // Back once, then down again and not back (`watch`).
+                Event::FellBack { .. } | Event::Failed { .. } | Event::Blocked { .. } => done[i] = false,
+                _ => {}
             }
         }
         wanted.extend((0..plan.services.len()).filter(|&i| !done[i]));

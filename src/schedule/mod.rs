@@ -32,6 +32,14 @@ pub enum Change {
     PhaseComplete { phase: usize },
 }
 
+/// What a service that fell back holds until it is back (`reopen`): the gates of its phase
+/// that were not yet open, and whether its phase's count waits for it again.
+#[derive(Debug, Clone, Default)]
+struct Hold {
+    gates: Vec<NodeIndex>,
+    phase: bool,
+}
+
 pub struct Scheduler<'g> {
     graph: &'g Graph,
     jobs: usize,
@@ -51,8 +59,8 @@ pub struct Scheduler<'g> {
     /// phase's gate).
     critical: Vec<bool>,
     stopped: bool,
-    /// Services restored again after they fell back (`reopen`): their phase was counted already.
-    reopened: Vec<bool>,
+    /// Services restored again after they fell back (`reopen`), with what they hold meanwhile.
+    holds: Vec<Option<Hold>>,
 }
 
 impl<'g> Scheduler<'g> {
@@ -85,7 +93,7 @@ impl<'g> Scheduler<'g> {
             priority,
             critical: critical.to_vec(),
             stopped: false,
-            reopened: vec![false; durations.len()],
+            holds: vec![None; durations.len()],
         };
         let roots: Vec<NodeIndex> =
             graph.topo.iter().copied().filter(|n| s.waiting_on[n.index()] == 0).collect();
@@ -146,17 +154,25 @@ impl<'g> Scheduler<'g> {
         debug_assert_eq!(self.state[n.index()], NodeState::Running);
         self.running -= 1;
         let mut changes = Vec::new();
-        if std::mem::take(&mut self.reopened[service]) {
-            // Back after a fall-back: what `reopen` held waits no more; its phase and gates were
-            // passed the first time.
+        if let Some(hold) = self.holds[service].take() {
+            // Back after a fall-back: what it held waits for it no more. Or not coming back.
             if online {
                 self.state[n.index()] = NodeState::Online;
                 for m in self.held_by(n) {
                     self.release_one(m, &mut changes);
                 }
+                for g in hold.gates {
+                    self.release_one(g, &mut changes);
+                }
+                if let Some(p) = self.phase_of[service].filter(|_| hold.phase) {
+                    self.phase_left[p] -= 1;
+                    if self.phase_left[p] == 0 {
+                        changes.push(Change::PhaseComplete { phase: p });
+                    }
+                }
             } else {
                 self.state[n.index()] = NodeState::Failed;
-                self.fail_reopened(n, service, &mut changes);
+                self.give_up(n, service, hold, &mut changes);
             }
             return changes;
         }
@@ -248,12 +264,29 @@ impl<'g> Scheduler<'g> {
         if self.state[n.index()] != NodeState::Online {
             return changes;
         }
-        for m in self.held_by(n) {
-            self.waiting_on[m.index()] += 1;
-            if self.state[m.index()] == NodeState::Ready {
-                self.state[m.index()] = NodeState::Waiting;
-                self.ready_count -= 1;
+        let mut hold = Hold::default();
+        let dependents: Vec<NodeIndex> = self.graph.dependents(n).collect();
+        for m in dependents {
+            match self.graph.node(m) {
+                Node::Service(_) => {
+                    self.waiting_on[m.index()] += 1;
+                    if self.state[m.index()] == NodeState::Ready {
+                        self.state[m.index()] = NodeState::Waiting;
+                        self.ready_count -= 1;
+                    }
+                }
+                // Its phase's gate, if not yet open, waits for it again; an open one stays open.
+                Node::Gate(_) if self.state[m.index()] == NodeState::Waiting => {
+                    self.waiting_on[m.index()] += 1;
+                    hold.gates.push(m);
+                }
+                Node::Gate(_) => {}
             }
+        }
+        // Its phase, if not yet complete, is complete only once it is back.
+        if let Some(p) = self.phase_of[service].filter(|&p| self.phase_left[p] > 0) {
+            self.phase_left[p] += 1;
+            hold.phase = true;
         }
         // What it needs may be down again too (it waits), or gone for good (it is blocked).
         let gone = self.graph.dependencies(n).find(|&d| {
@@ -266,12 +299,13 @@ impl<'g> Scheduler<'g> {
                 Node::Gate(_) => service,
             };
             changes.push(Change::Blocked { service, by });
-            self.fail_reopened(n, by, &mut changes);
-        } else if self.waiting_on[n.index()] > 0 {
-            self.reopened[service] = true;
+            self.give_up(n, by, hold, &mut changes);
+            return changes;
+        }
+        self.holds[service] = Some(hold);
+        if self.waiting_on[n.index()] > 0 {
             self.state[n.index()] = NodeState::Waiting;
         } else {
-            self.reopened[service] = true;
             self.state[n.index()] = NodeState::Ready;
             self.ready.push((self.priority[n.index()], Reverse(service)));
             self.ready_count += 1;
@@ -293,22 +327,37 @@ impl<'g> Scheduler<'g> {
         }
     }
 
-    /// A service that fell back is not coming back: what `reopen` held is blocked (or, on an
-    /// optional edge, goes on), and what depends on those, as for any failure.
-    fn fail_reopened(&mut self, n: NodeIndex, by: usize, changes: &mut Vec<Change>) {
+    /// A service that fell back is not coming back: what it held is let go — a service that
+    /// needs it is blocked (and what follows it), one that waits for it optionally goes on; a
+    /// gate it held opens for a non-critical service and stays shut for a critical one.
+    fn give_up(&mut self, n: NodeIndex, by: usize, hold: Hold, changes: &mut Vec<Change>) {
         for m in self.held_by(n) {
+            self.waiting_on[m.index()] -= 1;
             if self.soft(n, m) {
-                self.release_one(m, changes);
+                if self.waiting_on[m.index()] == 0 && self.state[m.index()] == NodeState::Waiting {
+                    self.make_ready(m, changes);
+                }
             } else if matches!(self.state[m.index()], NodeState::Waiting | NodeState::Ready) {
                 if self.state[m.index()] == NodeState::Ready {
                     self.ready_count -= 1;
                 }
                 self.state[m.index()] = NodeState::Blocked;
                 if let Node::Service(i) = self.graph.node(m) {
-                    self.reopened[i] = false;
                     changes.push(Change::Blocked { service: i, by });
+                    // One that fell back itself and waited lets go of what it holds in turn.
+                    match self.holds[i].take() {
+                        Some(its) => self.give_up(m, by, its, changes),
+                        None => self.block_dependents(m, by, changes),
+                    }
                 }
-                self.block_dependents(m, by, changes);
+            }
+        }
+        for g in hold.gates {
+            if self.soft(n, g) {
+                self.release_one(g, changes);
+            } else if self.state[g.index()] == NodeState::Waiting {
+                self.state[g.index()] = NodeState::Blocked;
+                self.block_dependents(g, by, changes);
             }
         }
     }
@@ -331,3 +380,6 @@ impl<'g> Scheduler<'g> {
         self.running == 0 && (self.stopped || self.ready_count == 0)
     }
 }
+
+#[cfg(test)]
+mod tests;
