@@ -104,3 +104,112 @@ fn a_non_critical_service_that_falls_back_for_good_lets_its_phase_go_on() {
         assert_eq!(started(s), [WEB]);
     });
 }
+
+/// A random plan: `n` services in up to three gated phases (in order), each needing some earlier
+/// ones (hard or optional), some not critical.
+fn random_plan(n: usize, edges: &[(usize, usize, bool)], phase_cut: (usize, usize), lax: &[bool]) -> String {
+    let mut toml = String::from(
+        "[plan]\nname = \"random\"\n[[phase]]\nid = \"a\"\n[[phase]]\nid = \"b\"\n[[phase]]\nid = \"c\"\n",
+    );
+    for (i, lax) in lax.iter().enumerate().take(n) {
+        let phase = if i < phase_cut.0 {
+            "a"
+        } else if i < phase_cut.1 {
+            "b"
+        } else {
+            "c"
+        };
+        let deps = |optional: bool| {
+            edges
+                .iter()
+                .filter(|(_, b, o)| *b == i && *o == optional)
+                .map(|(a, _, _)| format!("\"s{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        toml += &format!(
+            "[[service]]\nid = \"s{i}\"\nphase = \"{phase}\"\ncritical = {}\ndepends_on = [{}]\noptional_depends_on = [{}]\n",
+            !lax,
+            deps(false),
+            deps(true)
+        );
+    }
+    toml
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+    /// Whatever services come back, fail, or fall back and are restored again (or not), in
+    /// whatever order: no count goes below zero (a panic), no service starts before what it
+    /// needs is online, and the run ends.
+    #[test]
+    fn falling_back_never_breaks_the_schedule(
+        n in 2usize..9,
+        raw_edges in proptest::collection::vec((0usize..9, 0usize..9, proptest::bool::weighted(0.3)), 0..14),
+        cut in (0usize..9, 0usize..9),
+        lax in proptest::collection::vec(proptest::bool::weighted(0.3), 9),
+        moves in proptest::collection::vec((0usize..9, 0u8..10), 1..60),
+    ) {
+        let mut edges: Vec<(usize, usize, bool)> = raw_edges
+            .into_iter()
+            .filter(|(a, b, _)| a != b && *a < n && *b < n)
+            .map(|(a, b, o)| (a.min(b), a.max(b), o))
+            .collect();
+        edges.sort();
+        edges.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+        let cut = (cut.0.min(cut.1).min(n), cut.0.max(cut.1).min(n));
+        let text = random_plan(n, &edges, cut, &lax);
+        let loaded = crate::loaded::check(std::path::Path::new("p.toml"), text.into_bytes())
+            .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
+        let plan = &loaded.plan;
+        let durations: Vec<Duration> = plan.services.iter().map(|s| s.duration).collect();
+        let phases: Vec<Option<usize>> = plan.services.iter().map(|s| s.phase).collect();
+        let critical: Vec<bool> = plan.services.iter().map(|s| s.critical).collect();
+        let mut s = Scheduler::new(&loaded.graph, &durations, &phases, &critical, plan.phases.len(), 3);
+        let mut running: Vec<usize> = Vec::new();
+        let mut online = vec![false; n];
+        let mut moves = moves.into_iter();
+        for _ in 0..500 {
+            while let Some(i) = s.start_next() {
+                // Everything it needs (not optionally) is online: services, and its phase's gate.
+                let node = loaded.graph.services[i];
+                for d in loaded.graph.dependencies(node) {
+                    if !s.soft(d, node) {
+                        proptest::prop_assert_eq!(s.state[d.index()], NodeState::Online, "s{} started before {:?}", i, loaded.graph.node(d));
+                    }
+                }
+                running.push(i);
+            }
+            if s.finished() {
+                break;
+            }
+            let (pick, what) = moves.next().unwrap_or((0, 0));
+            // Fall back: an online service (reopened), if the move says so and one is online.
+            let up: Vec<usize> = (0..n).filter(|&i| online[i]).collect();
+            if what >= 7 && !up.is_empty() {
+                let i = up[pick % up.len()];
+                online[i] = false;
+                s.reopen(i);
+                continue;
+            }
+            // Otherwise a running service ends: online, or (now and then) failed.
+            proptest::prop_assert!(!running.is_empty(), "nothing runs, nothing is ready, and the run is not finished");
+            let i = running.remove(pick % running.len());
+            let up = what >= 2;
+            online[i] = up;
+            s.complete(i, up);
+        }
+        proptest::prop_assert!(s.finished(), "the run never ends");
+        // Nothing is left waiting for something that will never come.
+        for (i, n) in loaded.graph.services.iter().enumerate() {
+            let state = s.state[n.index()];
+            proptest::prop_assert!(
+                !matches!(state, NodeState::Waiting | NodeState::Ready | NodeState::Running),
+                "s{} left {:?}",
+                i,
+                state
+            );
+        }
+    }
+}
