@@ -67,6 +67,9 @@ pub fn describe(e: &Event) -> Option<String> {
             let so_far = if have.is_empty() { String::new() } else { format!(" (signed by {})", have.join(", ")) };
             format!("{service}: healthy, waiting for {count} sign-off(s) by `{role}`{so_far}{how}")
         }
+        Event::Approved { service, by, .. } if by.is_empty() => {
+            format!("{service}: sign-offs taken as given (a drill names nobody)")
+        }
         Event::Approved { service, by, .. } => format!("{service}: signed off by {}", by.join(", ")),
         Event::Blocked { service, by, .. } => {
             format!("{service}: blocked (waits for {by}, which is not coming back in this run)")

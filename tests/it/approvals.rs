@@ -76,3 +76,19 @@ fn an_approval_must_name_a_role_with_enough_people() {
         ]
     );
 }
+
+/// A drill takes the sign-offs as given, and says so without naming anybody.
+#[test]
+fn a_drill_says_it_takes_the_sign_offs_as_given() {
+    let state = tempfile::tempdir().unwrap();
+    let out = restorectl()
+        .args(["run", "--dry-run", "--progress", "plain", "--state"])
+        .arg(state.path())
+        .arg(repo("plans/ista.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(log.matches("sign-offs taken as given (a drill names nobody)").count(), 5, "{log}");
+    assert!(log.contains("backup-restore: sign-offs taken as given"), "{log}");
+}
