@@ -26,10 +26,6 @@ impl LiveExecutor {
         em: &Emitter,
     ) -> Result<(), String> {
         let s = &self.plan.services[service];
-        // Without checks nothing tells that it fell back.
-        if s.checks.is_empty() {
-            return Ok(());
-        }
         let interval = s.checks.iter().map(|c| c.interval).min().unwrap_or(POLL);
         let mut failing = 0;
         loop {

@@ -40,7 +40,8 @@ enum Record {
 pub fn load(dir: &Path, plan: &Plan) -> Memory {
     let mut memory = Memory::default();
     let Ok(file) = File::open(dir.join(FILE)) else { return memory };
-    let index = |id: &str| plan.index_of(id).ok();
+    let ids = plan.ids();
+    let index = |id: &str| ids.get(id).copied();
     for line in BufReader::new(file).lines().map_while(Result::ok) {
         match serde_json::from_str::<Record>(&line) {
             Ok(Record::Update { v: VERSION, number, kind, services, phases, .. }) => {

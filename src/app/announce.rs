@@ -30,8 +30,9 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         }
     };
     let mut board = Board::new(plan);
+    let ids = plan.ids();
     for e in &events {
-        if let Some(i) = e.service().and_then(|id| plan.index_of(id).ok()) {
+        if let Some(&i) = e.service().and_then(|id| ids.get(&**id)) {
             board.observe(e, i);
         }
     }

@@ -12,8 +12,6 @@ mod pack;
 mod people;
 mod render;
 
-use std::collections::HashMap;
-
 use crate::event::{Event, Secs};
 use crate::graph::Graph;
 use crate::plan::Plan;
@@ -43,8 +41,7 @@ pub const CHART_ROWS: usize = 300;
 
 pub fn build(inputs: Inputs<'_>) -> Pack {
     let Inputs { plan, graph, plan_path, state, announcements, log } = inputs;
-    let index: HashMap<&str, usize> =
-        plan.services.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    let index = plan.ids();
     let of = |e: &Event| e.service().and_then(|s| index.get(&**s).copied());
     let mut tally = Tally::new(plan);
     let mut jobs = 0;

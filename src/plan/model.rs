@@ -346,6 +346,11 @@ impl Plan {
         self.services.iter().find(|s| s.id == id)
     }
 
+    /// Every service's index by id, for matching many ids (a journal's events) in one pass.
+    pub fn ids(&self) -> std::collections::HashMap<&str, usize> {
+        self.services.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect()
+    }
+
     /// The index of the service `id`, or an error that names the nearest id.
     pub fn index_of(&self, id: &str) -> Result<usize, UnknownService> {
         self.services.iter().position(|s| s.id == id).ok_or_else(|| UnknownService {

@@ -110,26 +110,20 @@ pub async fn run<E: Executor>(
             &Event::Skipped { service: em.id(i), at: em.at(), reason, by, assumed_online, signer },
             Ack(None),
         );
-        for change in changes {
-            if let Change::Blocked { service, by } = change {
-                sink(
-                    &Event::Blocked { service: em.id(service), at: em.at(), by: em.id(by).to_string() },
-                    Ack(None),
-                );
-            }
-        }
+        told(changes, em.at(), &em, &plan, sink);
     }
     let mut online = vec![false; plan.services.len()];
-    // Online at some point: its RTO was met then, whatever happens after.
-    let mut was_online = vec![false; plan.services.len()];
     // Watched after coming online: until when; what is being watched or restored again.
-    let watch_of = |i: usize| plan.services[i].watch.or(config.watch);
+    // Without checks nothing tells that a service fell back: it is not watched.
+    let watch_of =
+        |i: usize| plan.services[i].watch.or(config.watch).filter(|_| !plan.services[i].checks.is_empty());
     let mut watch_until: Vec<Option<Instant>> = vec![None; plan.services.len()];
     let mut watching = HashSet::new();
     let mut watches = tokio::task::JoinSet::new();
     // The latest attempt of each service: a restore after a fall-back numbers on from it.
     let mut attempts = vec![0u32; plan.services.len()];
-    // When each service last came back, by its own event.
+    // When each service last came back, by its own event (once back, its RTO was met then,
+    // whatever happens after).
     let mut back_at: Vec<Option<Secs>> = vec![None; plan.services.len()];
     let mut halted = false;
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
@@ -187,13 +181,13 @@ pub async fn run<E: Executor>(
                     sink(&e, Ack(ack));
                 }
                 Some(Msg::AtRisk(i)) => {
-                    if !was_online[i] {
+                    if back_at[i].is_none() {
                         let rto = plan.services[i].rto.unwrap_or_default().into();
                         sink(&Event::RtoAtRisk { service: em.id(i), at: em.at(), rto }, Ack(None));
                     }
                 }
                 Some(Msg::Deadline(i)) => {
-                    if !was_online[i] {
+                    if back_at[i].is_none() {
                         let rto = plan.services[i].rto.unwrap_or_default().into();
                         sink(&Event::RtoMissed { service: em.id(i), at: em.at(), rto }, Ack(None));
                     }
@@ -208,7 +202,6 @@ pub async fn run<E: Executor>(
                     running.retain(|&r| r != i);
                     on_people.remove(&i);
                     online[i] = up;
-                    was_online[i] |= up;
                     // Watched once online: from now, or (back after a fall-back) for what is left.
                     let until = watch_until[i].or_else(|| watch_of(i).map(|w| Instant::now() + w));
                     if let Some(until) = until.filter(|u| up && !halted && presses == 0 && Instant::now() < *u) {
@@ -230,18 +223,8 @@ pub async fn run<E: Executor>(
                     }
                     // What a service coming back completes happened when it came back, not when
                     // this loop got to it: one instant, one customer update.
-                    let back_at = back_at[i].filter(|_| up);
-                    for change in sched.complete(i, up) {
-                        let at = back_at.unwrap_or_else(|| em.at());
-                        match change {
-                            Change::Blocked { service, by } => {
-                                sink(&Event::Blocked { service: em.id(service), at, by: em.id(by).to_string() }, Ack(None));
-                            }
-                            Change::PhaseComplete { phase } => {
-                                sink(&Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at }, Ack(None));
-                            }
-                        }
-                    }
+                    let at = back_at[i].filter(|_| up).unwrap_or_else(|| em.at());
+                    told(sched.complete(i, up), at, &em, &plan, sink);
                 }
                 Some(Msg::Watched(i, Ok(()))) => {
                     watching.remove(&i);
@@ -255,11 +238,7 @@ pub async fn run<E: Executor>(
                     sink(&Event::FellBack { service: em.id(i), at: em.at(), detail }, Ack(None));
                     // Restored again under its plan, in its turn; what depends on it and has not
                     // started waits for it again.
-                    for change in sched.reopen(i) {
-                        if let Change::Blocked { service, by } = change {
-                            sink(&Event::Blocked { service: em.id(service), at: em.at(), by: em.id(by).to_string() }, Ack(None));
-                        }
-                    }
+                    told(sched.reopen(i), em.at(), &em, &plan, sink);
                 }
                 Some(Msg::Watched(i, Err(_))) => {
                     watching.remove(&i);
@@ -313,6 +292,21 @@ pub async fn run<E: Executor>(
     };
     sink(&Event::RunFinished { at: em.at(), outcome }, Ack(None));
     outcome
+}
+
+/// Tells the sink what the scheduler's answer changed (`at`): services blocked, phases complete.
+fn told(changes: Vec<Change>, at: Secs, em: &Emitter, plan: &Plan, sink: &mut dyn FnMut(&Event, Ack)) {
+    for change in changes {
+        let e = match change {
+            Change::Blocked { service, by } => {
+                Event::Blocked { service: em.id(service), at, by: em.id(by).to_string() }
+            }
+            Change::PhaseComplete { phase } => {
+                Event::PhaseComplete { phase: plan.phases[phase].id.clone(), at }
+            }
+        };
+        sink(&e, Ack(None));
+    }
 }
 
 /// Watches online service `i` until `until` in a task of its own; it says how that went.

@@ -23,6 +23,16 @@ fn alive(pidfile: &str) -> String {
     )
 }
 
+/// A service checked and restored as `support::file_service` makes it, with `keys` (TOML lines)
+/// before its checks.
+fn service(dir: &std::path::Path, id: &str, keys: &str, restore: &str) -> String {
+    file_service(dir, id, Some(restore)).replacen(
+        "\n[[service.check]]",
+        &format!("\n{keys}[[service.check]]"),
+        1,
+    )
+}
+
 #[test]
 fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced() {
     let srv = TestServer::start();
@@ -196,20 +206,16 @@ fn run_watch_needs_the_fall_back_update_in_every_language() {
 fn what_depends_on_a_service_that_fell_back_waits_for_it_again() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
-    let check = |id: &str| {
-        format!("[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n")
-    };
+    let p = dir.path();
     // db's second restore waits for the test's word; gate's first does.
     let plan = plan_in(
-        dir.path(),
-        &format!(
-            "[[service]]\nid = \"db\"\nwatch = \"30s\"\n{}[service.restore]\ncommand = [\"sh\", \"-c\", \"if [ -f {d}/tried ]; then while [ ! -f {d}/db.go ]; do sleep 0.05; done; fi; touch {d}/tried {d}/db.up\"]\n\
-             [[service]]\nid = \"gate\"\n{}[service.restore]\ncommand = [\"sh\", \"-c\", \"while [ ! -f {d}/gate.go ]; do sleep 0.05; done; touch {d}/gate.up\"]\n\
-             [[service]]\nid = \"app\"\ndepends_on = [\"db\", \"gate\"]\n{}[service.restore]\ncommand = [\"touch\", \"{d}/app.up\"]\n",
-            check("db"),
-            check("gate"),
-            check("app"),
-        ),
+        p,
+        &[
+            service(p, "db", "watch = \"30s\"\n", &format!("if [ -f {d}/tried ]; then while [ ! -f {d}/db.go ]; do sleep 0.05; done; fi; touch {d}/tried {d}/db.up")),
+            service(p, "gate", "", &format!("while [ ! -f {d}/gate.go ]; do sleep 0.05; done; touch {d}/gate.up")),
+            service(p, "app", "depends_on = [\"db\", \"gate\"]\n", &format!("touch {d}/app.up")),
+        ]
+        .concat(),
     );
     let child = spawn_run(&plan, &[]);
     let journal = dir.path().join(".restorectl/journal.jsonl");
@@ -316,17 +322,25 @@ fn a_drill_rehearses_a_fall_back() {
 fn a_non_critical_service_that_falls_back_for_good_ends_the_run_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
+    let p = dir.path();
     let plan = plan_in(
-        dir.path(),
-        &format!(
-            "phase_gates = true\n[[phase]]\nid = \"one\"\n[[phase]]\nid = \"two\"\n\
-             [[service]]\nid = \"web\"\nphase = \"one\"\ncritical = false\nwatch = \"20s\"\n\
-             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/web.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"[ -f {d}/tried ] && exit 1; touch {d}/tried {d}/web.up\"]\n\
-             [[service]]\nid = \"api\"\nphase = \"two\"\n\
-             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/api.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"while [ ! -f {d}/api.go ]; do sleep 0.05; done; touch {d}/api.up\"]\n"
-        ),
+        p,
+        &[
+            "phase_gates = true\n[[phase]]\nid = \"one\"\n[[phase]]\nid = \"two\"\n".to_owned(),
+            service(
+                p,
+                "web",
+                "phase = \"one\"\ncritical = false\nwatch = \"20s\"\n",
+                &format!("[ -f {d}/tried ] && exit 1; touch {d}/tried {d}/web.up"),
+            ),
+            service(
+                p,
+                "api",
+                "phase = \"two\"\n",
+                &format!("while [ ! -f {d}/api.go ]; do sleep 0.05; done; touch {d}/api.up"),
+            ),
+        ]
+        .concat(),
     );
     let child = spawn_run(&plan, &[]);
     let journal = dir.path().join(".restorectl/journal.jsonl");
@@ -351,16 +365,14 @@ fn a_non_critical_service_that_falls_back_for_good_ends_the_run_cleanly() {
 fn a_dependent_that_falls_back_too_waits_for_what_it_needs() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
+    let p = dir.path();
     let plan = plan_in(
-        dir.path(),
-        &format!(
-            "[[service]]\nid = \"db\"\nwatch = \"30s\"\n\
-             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"if [ -f {d}/tried ]; then while [ ! -f {d}/db.go ]; do sleep 0.05; done; fi; touch {d}/tried {d}/db.up\"]\n\
-             [[service]]\nid = \"app\"\ndepends_on = [\"db\"]\nwatch = \"30s\"\n\
-             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/app.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"touch\", \"{d}/app.up\"]\n"
-        ),
+        p,
+        &[
+            service(p, "db", "watch = \"30s\"\n", &format!("if [ -f {d}/tried ]; then while [ ! -f {d}/db.go ]; do sleep 0.05; done; fi; touch {d}/tried {d}/db.up")),
+            service(p, "app", "depends_on = [\"db\"]\nwatch = \"30s\"\n", &format!("touch {d}/app.up")),
+        ]
+        .concat(),
     );
     let child = spawn_run(&plan, &[]);
     let journal = dir.path().join(".restorectl/journal.jsonl");
@@ -396,14 +408,8 @@ fn retry_failed_takes_a_service_that_fell_back_and_stayed_down() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
     // Attempts 1 and 3 bring it back; attempt 2 fails.
-    let plan = plan_in(
-        dir.path(),
-        &format!(
-            "[[service]]\nid = \"db\"\nwatch = \"3s\"\n\
-             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"echo x >> {d}/tries; [ $(wc -l < {d}/tries) -eq 2 ] && exit 1; touch {d}/db.up\"]\n"
-        ),
-    );
+    let restore = format!("echo x >> {d}/tries; [ $(wc -l < {d}/tries) -eq 2 ] && exit 1; touch {d}/db.up");
+    let plan = plan_in(dir.path(), &service(dir.path(), "db", "watch = \"3s\"\n", &restore));
     let child = spawn_run(&plan, &[]);
     let journal = dir.path().join(".restorectl/journal.jsonl");
     wait_until("db online", || events(&journal).iter().any(|e| e["event"] == "online"));
@@ -413,4 +419,34 @@ fn retry_failed_takes_a_service_that_fell_back_and_stayed_down() {
     let (code, report) = run_json(&plan, &["--retry-failed"]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(state_of(&report, "db"), "online");
+}
+
+/// A service without checks is not watched (nothing would tell that it fell back), and a drill
+/// cannot make it fall back.
+#[test]
+fn a_service_without_checks_is_not_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[service]]\nid = \"blind\"\n[service.restore]\ncommand = [\"true\"]\n{}",
+            service(dir.path(), "seen", "", &format!("touch {d}/seen.up"))
+        ),
+    );
+    let out = restorectl().args(["run", "--progress", "plain", "--watch", "1s"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("seen: watching it for 1s"), "{log}");
+    assert!(!log.contains("blind: watching"), "{log}");
+    let out = restorectl()
+        .args(["run", "--dry-run", "--watch", "1h", "--fall-back", "blind:1m"])
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `--fall-back blind:1m`: `blind` has no checks: nothing would tell that it fell back\n"
+    );
 }

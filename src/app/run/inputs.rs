@@ -76,6 +76,12 @@ pub(super) fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, Erro
         let after = crate::human::parse_duration(after)
             .map_err(|e| Error::flag(&flag, format!("`{after}` is not a duration: {e}")))?;
         let i = find(id, "--fall-back")?;
+        if loaded.plan.services[i].checks.is_empty() {
+            return Err(Error::flag(
+                flag,
+                format!("`{id}` has no checks: nothing would tell that it fell back"),
+            ));
+        }
         let Some(window) = loaded.plan.services[i].watch.or(args.watch) else {
             let why = format!("`{id}` is not watched: give it `watch` in the plan, or run with --watch");
             return Err(Error::flag(flag, why));
@@ -111,8 +117,9 @@ pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Re
         // — not what it found or brought online, nor what it left out. (A journaled event names
         // its service by id.)
         let mut done = vec![false; plan.services.len()];
+        let ids = plan.ids();
         for e in &last.events {
-            let Some(i) = e.service().and_then(|s| plan.index_of(s).ok()) else { continue };
+            let Some(&i) = e.service().and_then(|s| ids.get(&**s)) else { continue };
             match e {
                 Event::Online { .. } | Event::AlreadyOnline { .. } | Event::Skipped { .. } => done[i] = true,
                 // Back once, then down again and not back (`watch`).
