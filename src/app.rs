@@ -24,11 +24,13 @@ pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate { plan, format, env_check } => validate::run(&plan, format, env_check),
         Command::Graph { plan, format } => graph::run(&plan, format),
-        Command::Status { plan, jobs, only, format, watch } => {
-            status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch })
+        Command::Status { plan, jobs, only, format, watch, state } => {
+            status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch, state })
         }
         Command::Run(args) => run::run(args),
-        Command::Preview { plan, jobs, format } => preview::run(&plan, jobs as usize, format),
+        Command::Preview { plan, jobs, format, state } => {
+            preview::run(&plan, jobs as usize, format, state.as_deref())
+        }
         Command::Confirm { plan, id, run, by, state } => {
             confirm::run(&confirm::Request { plan, id, run, by, state })
         }

@@ -85,6 +85,11 @@ impl Executor for SimExecutor {
         None
     }
 
+    fn held(&self, _service: usize) -> Option<String> {
+        // A rehearsal starts from nothing (a preview leaves a quarantined service down).
+        None
+    }
+
     async fn probe(&self, service: usize, _em: &Emitter) -> Option<bool> {
         // A dry run rehearses the whole restoration: everything starts down (but what a preview
         // found healthy).

@@ -1,6 +1,7 @@
 //! What is up right now: every selected service probed concurrently (bounded by `--jobs`), and
 //! the down services traced back to their root causes through the dependency graph.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -17,6 +18,8 @@ pub enum Condition {
     Down,
     /// No checks: nobody can tell.
     Unknown,
+    /// A verify gate or sign-off did not pass (the journal says): not online, whatever its checks.
+    Quarantined,
 }
 
 impl Condition {
@@ -25,6 +28,7 @@ impl Condition {
             Condition::Healthy => "healthy",
             Condition::Down => "down",
             Condition::Unknown => "unknown",
+            Condition::Quarantined => "quarantined",
         }
     }
 }
@@ -37,6 +41,10 @@ pub struct ServiceStatus {
     pub health: Health,
     /// A down direct dependency (the nearest one on the way to a root cause).
     pub down_dependency: Option<usize>,
+    /// Why it is quarantined.
+    pub quarantined: Option<String>,
+    /// The down dependency is quarantined (not down by its checks).
+    pub dependency_quarantined: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +58,11 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn count(&self, state: Condition) -> usize {
         self.services.iter().filter(|s| s.state == state).count()
+    }
+
+    /// Down or quarantined: not to be counted on.
+    pub fn unhealthy(&self) -> usize {
+        self.count(Condition::Down) + self.count(Condition::Quarantined)
     }
 }
 
@@ -94,7 +107,14 @@ pub fn healthy(plan: &Plan, prober: &Prober, jobs: usize) -> Result<Vec<usize>, 
 }
 
 /// Probes `selected` services (all when empty), at most `jobs` at a time.
-pub async fn probe(plan: &Plan, graph: &Graph, prober: &Prober, selected: &[usize], jobs: usize) -> Snapshot {
+/// `held`: the services the journal quarantines, with why.
+pub async fn probe(
+    plan: &Plan,
+    graph: &Graph,
+    prober: &Prober,
+    (selected, held): (&[usize], &HashMap<usize, String>),
+    jobs: usize,
+) -> Snapshot {
     let start = Instant::now();
     let indices: Vec<usize> =
         if selected.is_empty() { (0..plan.services.len()).collect() } else { selected.to_vec() };
@@ -104,33 +124,32 @@ pub async fn probe(plan: &Plan, graph: &Graph, prober: &Prober, selected: &[usiz
         .collect()
         .await;
     healths.sort_by_key(|(i, _)| *i);
-    let state_of = |h: &Health| match h.healthy {
+    let state_of = |i: usize, h: &Health| match h.healthy {
+        _ if held.contains_key(&i) => Condition::Quarantined,
         Some(true) => Condition::Healthy,
         Some(false) => Condition::Down,
         None => Condition::Unknown,
     };
+    let not_up = |c: Option<Condition>| matches!(c, Some(Condition::Down | Condition::Quarantined));
     let mut by_index = vec![None; plan.services.len()];
     for (i, h) in &healths {
-        by_index[*i] = Some(state_of(h));
+        by_index[*i] = Some(state_of(*i, h));
     }
     let services: Vec<ServiceStatus> = healths
         .into_iter()
         .map(|(index, health)| {
-            let state = state_of(&health);
+            let state = state_of(index, &health);
             let down_dependency = (state == Condition::Down)
-                .then(|| {
-                    graph
-                        .service_dependencies(index)
-                        .into_iter()
-                        .find(|&d| by_index[d] == Some(Condition::Down))
-                })
+                .then(|| graph.service_dependencies(index).into_iter().find(|&d| not_up(by_index[d])))
                 .flatten();
-            ServiceStatus { index, state, health, down_dependency }
+            let dependency_quarantined = down_dependency.is_some_and(|d| held.contains_key(&d));
+            let quarantined = held.get(&index).cloned();
+            ServiceStatus { index, state, health, down_dependency, quarantined, dependency_quarantined }
         })
         .collect();
     let root_causes = services
         .iter()
-        .filter(|s| s.state == Condition::Down && s.down_dependency.is_none())
+        .filter(|s| not_up(Some(s.state)) && s.down_dependency.is_none())
         .map(|s| s.index)
         .collect();
     Snapshot { services, root_causes, elapsed: start.elapsed() }

@@ -59,7 +59,16 @@ pub struct Record {
     pub attempts: u32,
     /// Why it failed, or which failed service blocked it.
     pub reason: Option<String>,
+    /// Which step it failed at.
+    pub kind: Option<crate::event::FailKind>,
     pub blocked_by: Option<String>,
+}
+
+impl Record {
+    /// Failed at a gate that holds (a scan, a sign-off): quarantined until it passes again.
+    pub fn quarantined(&self) -> bool {
+        self.state == State::Failed && self.kind.is_some_and(|k| k.holds())
+    }
 }
 
 pub struct Tally {
@@ -77,6 +86,7 @@ impl Tally {
             back_at: None,
             attempts: 0,
             reason: None,
+            kind: None,
             blocked_by: None,
         };
         Self { records: vec![empty; plan.services.len()], outcome: None, finished_at: Secs(0.0) }
@@ -114,6 +124,7 @@ impl Tally {
                 r.back_at = Some(*at);
                 r.attempts = *attempts;
                 r.reason = None;
+                r.kind = None;
             }
             // Down again: pending until restored again (or failed, or blocked); a run that stops
             // first leaves it for the next.
@@ -121,10 +132,11 @@ impl Tally {
                 r.state = State::Pending;
                 r.reason = Some(format!("fell back after it was online: {detail}"));
             }
-            Event::Failed { attempts, reason, .. } => {
+            Event::Failed { attempts, reason, kind, .. } => {
                 r.state = State::Failed;
                 r.attempts = *attempts;
                 r.reason = Some(reason.clone());
+                r.kind = *kind;
             }
             Event::Blocked { by, .. } => {
                 r.state = State::Blocked;

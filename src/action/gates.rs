@@ -51,7 +51,10 @@ pub(super) async fn run(
             restore_point,
         });
         if !out.ok {
-            failed = Some(format!("verify step `{}` did not pass: {}", g.name, secrets.redact(&out.detail)));
+            let said = secrets.redact(&first_lines(&out.stdout, &out.stderr));
+            let said = if said.is_empty() { String::new() } else { format!(": {said}") };
+            failed =
+                Some(format!("verify step `{}` did not pass: {}{said}", g.name, secrets.redact(&out.detail)));
             break;
         }
     }
@@ -73,4 +76,19 @@ pub(super) async fn run(
         sha256: hex(&hash(text.as_bytes())),
     });
     failed.map_or(Ok(()), Err)
+}
+
+/// What a gate printed, in a line: its first lines with something on them (stdout, then
+/// stderr), at most `LINES` of them and `CHARS` characters.
+fn first_lines(stdout: &str, stderr: &str) -> String {
+    const LINES: usize = 3;
+    const CHARS: usize = 300;
+    let lines: Vec<&str> =
+        stdout.lines().chain(stderr.lines()).map(str::trim).filter(|l| !l.is_empty()).take(LINES).collect();
+    let text = lines.join(" / ");
+    if text.chars().count() > CHARS {
+        format!("{}…", text.chars().take(CHARS).collect::<String>())
+    } else {
+        text
+    }
 }

@@ -270,6 +270,10 @@ impl Executor for LiveExecutor {
         Some(Resumed { attempt, ended })
     }
 
+    fn held(&self, service: usize) -> Option<String> {
+        self.replay().quarantined.get(&self.plan.services[service].id).cloned()
+    }
+
     async fn probe(&self, service: usize, _em: &Emitter) -> Option<bool> {
         let s = &self.plan.services[service];
         if s.checks.is_empty() {

@@ -102,7 +102,15 @@ impl Board {
             |service, at| Event::Online { service, at, attempts: 1 },
             |service, at| Event::ActionStarted { service, attempt: 1, at },
             |service, at| Event::RtoMissed { service, at, rto: at },
-            |service, at| Event::Failed { service, at, attempts: 1, of: 1, reason: String::new(), log: None },
+            |service, at| Event::Failed {
+                service,
+                at,
+                attempts: 1,
+                of: 1,
+                reason: String::new(),
+                log: None,
+                kind: None,
+            },
         ];
         let customers: Vec<usize> = (0..plan.services.len()).filter(|&i| board.customer[i]).take(4).collect();
         for (make, i) in events.iter().zip(customers) {

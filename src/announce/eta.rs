@@ -118,6 +118,7 @@ duration = "3h"
             of: 1,
             reason: String::new(),
             log: None,
+            kind: None,
         };
         board.observe(&failed, 1);
         assert_eq!(hours(eta.expected(&board, Secs(5.0 * H))), [Some(5.0), None, None]);

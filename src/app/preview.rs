@@ -22,7 +22,7 @@ use crate::tally::Tally;
 /// How many services are probed at once at least.
 const PROBES: usize = 256;
 
-pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
+pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>) -> Exit {
     let loaded = match super::open(path) {
         Ok(l) => l,
         Err(exit) => return exit,
@@ -32,9 +32,17 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat) -> Exit {
         Err(exit) => return exit,
     };
     let plan = &loaded.plan;
+    // What the journal quarantines is restored (its gates passed again), whatever its checks say.
+    let held = match crate::state::quarantined(&crate::state::StateDir::for_plan(path, state), plan) {
+        Ok(held) => held,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
     // Probing is waiting on the network: more at once than the run's jobs.
     let healthy: HashSet<usize> = match crate::status::healthy(plan, &prober, jobs.max(PROBES)) {
-        Ok(up) => up.into_iter().collect(),
+        Ok(up) => up.into_iter().filter(|i| !held.contains_key(i)).collect(),
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::Invalid;

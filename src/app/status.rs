@@ -11,7 +11,7 @@ use crate::cli::ReportFormat;
 use crate::exit::Exit;
 use crate::loaded::Loaded;
 use crate::report;
-use crate::status::{self, Condition};
+use crate::status;
 
 pub struct Options {
     pub plan: PathBuf,
@@ -19,6 +19,7 @@ pub struct Options {
     pub only: Vec<String>,
     pub format: ReportFormat,
     pub watch: Option<Duration>,
+    pub state: Option<PathBuf>,
 }
 
 pub fn run(opts: &Options) -> Exit {
@@ -34,17 +35,26 @@ pub fn run(opts: &Options) -> Exit {
         Ok(p) => p,
         Err(exit) => return exit,
     };
+    // What the journal quarantines is not healthy, whatever its checks say.
+    let state = crate::state::StateDir::for_plan(&opts.plan, opts.state.as_deref());
+    let held = match crate::state::quarantined(&state, &loaded.plan) {
+        Ok(held) => held,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
     super::runtime().block_on(async {
         // One stream for the whole command, so a Ctrl-C during a probe is not lost.
         let Ok(mut interrupt) = signal(SignalKind::interrupt()) else { return Exit::Invalid };
         loop {
-            let probing = status::probe(&loaded.plan, &loaded.graph, &prober, &selected, opts.jobs);
+            let probing = status::probe(&loaded.plan, &loaded.graph, &prober, (&selected, &held), opts.jobs);
             let snap = tokio::select! {
                 snap = probing => snap,
                 _ = interrupt.recv() => return Exit::Interrupted,
             };
             print(&loaded, &snap, opts, &prober);
-            let exit = if snap.count(Condition::Down) == 0 { Exit::Ok } else { Exit::Failures };
+            let exit = if snap.unhealthy() == 0 { Exit::Ok } else { Exit::Failures };
             let Some(every) = opts.watch else { return exit };
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

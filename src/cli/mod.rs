@@ -59,6 +59,9 @@ pub enum Command {
         /// Re-probe every INTERVAL (default 10s) and redraw, until Ctrl-C.
         #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "10s", value_parser = parse_duration)]
         watch: Option<std::time::Duration>,
+        /// The state directory whose journal says what is quarantined (default: next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
     },
     /// What a run would do now: probes every service, then simulates the restoration of what is
     /// down (the plan's durations, from now), in the scheduler's order.
@@ -72,6 +75,9 @@ pub enum Command {
         jobs: u32,
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
+        /// The state directory whose journal says what is quarantined (default: next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
     },
     /// Restore what is down, in dependency order; resumes from the journal. With --dry-run, simulate it.
     ///

@@ -7,7 +7,7 @@ mod svc;
 mod values;
 
 pub use svc::Svc;
-pub use values::{Outcome, RunMode, Secs, Signer, WaitOn};
+pub use values::{FailKind, Outcome, RunMode, Secs, Signer, WaitOn};
 
 /// One thing that happened, `at` a time since the run's start (virtual in a dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,6 +127,17 @@ pub enum Event {
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log: Option<String>,
+        /// Which step failed (absent in journals of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<FailKind>,
+    },
+    /// A verify gate, sign-off or confirmation of the service was begun by an earlier run and
+    /// never passed: whatever its checks say, it is not online until that gate is passed again.
+    Quarantined {
+        service: Svc,
+        at: Secs,
+        /// Why: the gate that did not pass and what it said.
+        reason: String,
     },
     /// A verify gate of the attempt ended; its evidence is in `evidence/<run>/`.
     VerifyStep {
@@ -266,6 +277,7 @@ impl Event {
             | Retrying { service, .. }
             | Online { service, .. }
             | Failed { service, .. }
+            | Quarantined { service, .. }
             | Blocked { service, .. }
             | FellBack { service, .. }
             | Watching { service, .. }
@@ -299,6 +311,7 @@ impl Event {
             | Retrying { at, .. }
             | Online { at, .. }
             | Failed { at, .. }
+            | Quarantined { at, .. }
             | Blocked { at, .. }
             | FellBack { at, .. }
             | Watching { at, .. }

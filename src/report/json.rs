@@ -23,11 +23,12 @@ pub fn report<'a>(
         .enumerate()
         .map(|(i, (s, r))| ServiceRow {
             id: &s.id,
-            state: r.state.as_str(),
+            state: if r.quarantined() { "quarantined" } else { r.state.as_str() },
             started_at_seconds: r.started_at.map(|t| t.0),
             online_at_seconds: r.online_at.map(|t| t.0),
             attempts: r.attempts,
             reason: r.reason.as_deref(),
+            kind: r.kind,
             blocked_by: r.blocked_by.as_deref(),
             rto_seconds: s.rto.map(|rto| rto.as_secs()),
             rto_met: match tally.rto(i, s.rto) {
@@ -95,6 +96,9 @@ struct ServiceRow<'a> {
     attempts: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    /// Which step failed: `action`, `checks`, `gate`, `sign_off`, `confirmation`, `journal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<crate::event::FailKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     blocked_by: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -31,6 +31,9 @@ pub fn describe(e: &Event) -> Option<String> {
             format!("{service}: skipped by {by} ({reason}); {then}")
         }
         Event::AlreadyOnline { service, .. } => format!("{service}: already online"),
+        Event::Quarantined { service, reason, .. } => {
+            format!("{service}: quarantined ({reason}); its gates and sign-offs must pass again")
+        }
         Event::ActionStarted { service, attempt, .. } => format!("{service}: restoring (attempt {attempt})"),
         Event::Adopted { service, pid, .. } => {
             format!("{service}: waiting for the restore left running by an earlier run (pid {pid})")

@@ -20,12 +20,18 @@ pub fn latency(d: Duration) -> String {
 
 fn state_text(plan: &Plan, s: &ServiceStatus) -> String {
     match (s.state, s.down_dependency) {
-        (Condition::Down, Some(d)) => format!("down (dependency {} is down)", plan.services[d].id),
+        (Condition::Down, Some(d)) => {
+            let how = if s.dependency_quarantined { "quarantined" } else { "down" };
+            format!("down (dependency {} is {how})", plan.services[d].id)
+        }
         (state, _) => state.as_str().to_owned(),
     }
 }
 
 fn detail(plan: &Plan, s: &ServiceStatus) -> String {
+    if let Some(why) = &s.quarantined {
+        return format!("quarantined: {why}");
+    }
     let service = &plan.services[s.index];
     if s.health.checks.is_empty() {
         return "no checks".into();
@@ -43,9 +49,13 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
     let unknown = snap.count(Condition::Unknown);
     let _ = writeln!(
         out,
-        "{} healthy, {} down{} · {} probed in {}",
+        "{} healthy, {} down{}{} · {} probed in {}",
         snap.count(Condition::Healthy),
         snap.count(Condition::Down),
+        match snap.count(Condition::Quarantined) {
+            0 => String::new(),
+            n => format!(", {n} quarantined"),
+        },
         if unknown > 0 { format!(", {unknown} without checks") } else { String::new() },
         crate::human::count(snap.services.len(), "service", "services"),
         latency(snap.elapsed)
@@ -83,8 +93,8 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
             let state = match (color, s.state, s.down_dependency) {
                 (false, ..) => state,
                 (true, Condition::Healthy, _) => state.green().to_string(),
-                (true, Condition::Down, None) => state.red().bold().to_string(),
-                (true, Condition::Down, Some(_)) => state.yellow().to_string(),
+                (true, Condition::Down | Condition::Quarantined, None) => state.red().bold().to_string(),
+                (true, Condition::Down | Condition::Quarantined, Some(_)) => state.yellow().to_string(),
                 (true, Condition::Unknown, _) => state.dimmed().to_string(),
             };
             let lat = if s.health.checks.is_empty() { String::new() } else { latency(s.health.latency) };
@@ -132,6 +142,7 @@ pub fn json(plan: &Plan, snap: &Snapshot) -> serde_json::Value {
                 "healthy": s.state == Condition::Healthy,
                 "state": s.state.as_str(),
                 "down_because_of": s.down_dependency.map(|d| plan.services[d].id.clone()),
+                "quarantined_because": s.quarantined,
                 "latency_ms": s.health.latency.as_millis() as u64,
                 "checks": checks,
                 "detail": detail(plan, s),
@@ -140,10 +151,11 @@ pub fn json(plan: &Plan, snap: &Snapshot) -> serde_json::Value {
         .collect();
     json!({
         "plan": plan.name,
-        "healthy": snap.count(Condition::Down) == 0,
+        "healthy": snap.unhealthy() == 0,
         "counts": {
             "healthy": snap.count(Condition::Healthy),
             "down": snap.count(Condition::Down),
+            "quarantined": snap.count(Condition::Quarantined),
             "unknown": snap.count(Condition::Unknown),
         },
         "root_causes": snap.root_causes.iter().map(|&i| plan.services[i].id.clone()).collect::<Vec<_>>(),

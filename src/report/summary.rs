@@ -40,7 +40,9 @@ pub fn human(plan: &Plan, tally: &Tally, mode: RunMode) -> String {
             State::Failed => {
                 let reason = r.reason.as_deref().unwrap_or("unknown reason");
                 let optional = if s.critical { "" } else { " (not critical)" };
-                let _ = writeln!(out, "  failed   {}{optional}: {reason}{left}", s.id);
+                // Quarantined: no later run takes it as online until its gates pass again.
+                let held = if r.quarantined() { " — quarantined until its gates pass again" } else { "" };
+                let _ = writeln!(out, "  failed   {}{optional}: {reason}{left}{held}", s.id);
             }
             State::Blocked => {
                 let by = r.blocked_by.as_deref().unwrap_or("?");

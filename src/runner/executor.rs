@@ -9,6 +9,9 @@ pub trait Executor: Send + Sync + 'static {
     /// or before its result was verified): waits for it to end and says how it ended. `None` when
     /// there is nothing to take over.
     fn resume(&self, service: usize, em: &Emitter) -> impl Future<Output = Option<Resumed>> + Send;
+    /// Why the service is quarantined, if it is: a verify gate or sign-off an earlier run began
+    /// and never passed. Its checks alone do not bring it back then.
+    fn held(&self, service: usize) -> Option<String>;
     /// Probes a service's checks once: `Some(true)` healthy, `Some(false)` down, `None` unknown.
     fn probe(&self, service: usize, em: &Emitter) -> impl Future<Output = Option<bool>> + Send;
     /// Runs the restore action once; `Ok` when it completed successfully.

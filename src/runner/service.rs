@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::emitter::{Emitter, Ended};
 use super::executor::{Executor, Resumed};
-use crate::event::Event;
+use crate::event::{Event, FailKind};
 
 /// One service: take over what an earlier run left unfinished, or probe; if down, restore and
 /// verify, retrying with exponential backoff.
@@ -27,11 +27,23 @@ pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, f
             }
         }
         None => {
-            if exec.probe(i, em).await == Some(true) {
-                em.emit(Event::AlreadyOnline { service: em.id(i), at: em.at() });
-                return Ended::Online;
+            // A gate an earlier run began and never passed keeps the service out, healthy or not.
+            let held = exec.held(i);
+            if let Some(reason) = &held {
+                em.emit(Event::Quarantined { service: em.id(i), at: em.at(), reason: reason.clone() });
             }
-            first
+            match exec.probe(i, em).await {
+                Some(true) if held.is_none() => {
+                    em.emit(Event::AlreadyOnline { service: em.id(i), at: em.at() });
+                    return Ended::Online;
+                }
+                // Up, but not cleared: its gates and sign-offs again, without restoring it again.
+                Some(true) => match settle(exec, i, em, (first, span), Ok(())).await {
+                    Some(ended) => return ended,
+                    None => first + 1,
+                },
+                _ => first,
+            }
         }
     };
     while attempt <= span.1 {
@@ -52,6 +64,7 @@ pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, f
                 of: span.1,
                 reason,
                 log: None,
+                kind: Some(FailKind::Journal),
             });
             return Ended::Failed;
         }
@@ -82,7 +95,8 @@ fn finished<E: Executor>(exec: &E, i: usize, em: &Emitter, attempt: u32, result:
 
 /// After an attempt's action: verify it, then the service is online, failed for good, or gets
 /// another attempt after its backoff (`None`; the loop then sees whether the run was interrupted
-/// meanwhile).
+/// meanwhile). A gate that does not pass fails it for good: restoring the same thing again does
+/// not make a failed scan pass, and the gate's own words are what the operators need to see.
 async fn settle<E: Executor>(
     exec: &E,
     i: usize,
@@ -97,26 +111,28 @@ async fn settle<E: Executor>(
             em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });
             match exec.verify(i, em).await {
                 // Healthy is not enough where the plan has gates (a scan, rotated credentials).
-                Ok(()) if !service.gates.is_empty() => exec.gates(i, attempt, em).await,
-                other => other,
+                Ok(()) if !service.gates.is_empty() => {
+                    exec.gates(i, attempt, em).await.map_err(|e| (e, FailKind::Gate))
+                }
+                other => other.map_err(|e| (e, FailKind::Checks)),
             }
         }
-        Err(e) => Err(e),
+        Err(e) => {
+            let manual =
+                matches!(service.restore.as_ref().map(|r| &r.action), Some(crate::plan::Action::Manual(_)));
+            let kind = if manual && service.needs_confirmation() {
+                FailKind::Confirmation
+            } else {
+                FailKind::Action
+            };
+            Err((e, kind))
+        }
     };
     // Healthy, and (where the plan says so) signed off by named people before it counts as back.
-    if result.is_ok() && service.approval.is_some() {
-        return Some(match exec.approve(i, em).await {
-            Ok(()) => {
-                em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
-                Ended::Online
-            }
-            Err(reason) => {
-                let of = last.max(attempt);
-                em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, of, reason, log: None });
-                Ended::Failed
-            }
-        });
-    }
+    let result = match result {
+        Ok(()) if service.approval.is_some() => exec.approve(i, em).await.map_err(|e| (e, FailKind::SignOff)),
+        other => other,
+    };
     let of = last.max(attempt);
     let log = exec.log(i, attempt);
     match result {
@@ -124,7 +140,7 @@ async fn settle<E: Executor>(
             em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
             Some(Ended::Online)
         }
-        Err(reason) if attempt < of => {
+        Err((reason, kind)) if attempt < of && !kind.holds() => {
             let backoff = service.restore.as_ref().map_or(Duration::ZERO, |r| r.backoff);
             let wait = backoff.saturating_mul(1 << attempt.saturating_sub(first).min(16));
             em.emit(Event::Retrying {
@@ -139,8 +155,18 @@ async fn settle<E: Executor>(
             em.sleep_unless_stopped(wait).await;
             None
         }
-        Err(reason) => {
-            em.emit(Event::Failed { service: id, at: em.at(), attempts: attempt, of, reason, log });
+        Err((reason, kind)) => {
+            // What a gate or a person decided is not in the action's log.
+            let log = log.filter(|_| !kind.holds());
+            em.emit(Event::Failed {
+                service: id,
+                at: em.at(),
+                attempts: attempt,
+                of,
+                reason,
+                log,
+                kind: Some(kind),
+            });
             Some(Ended::Failed)
         }
     }

@@ -30,4 +30,4 @@ pub use dir::StateDir;
 pub use error::StateError;
 pub use history::{RunSummary, history};
 pub use journal::Journal;
-pub use replay::{LastRun, PlanChange, Replay, Stage, Unfinished, last_run};
+pub use replay::{LastRun, PlanChange, Replay, Stage, Unfinished, last_run, quarantined};

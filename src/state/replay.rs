@@ -55,8 +55,12 @@ impl PlanChange {
 pub struct Replay {
     /// Restore attempts left unfinished by a run that died, per service.
     pub unfinished: HashMap<String, Unfinished>,
-    /// Services an operator confirmed (manual steps without checks) in an earlier run.
+    /// Services an operator confirmed (manual steps without checks) in an earlier run, and none
+    /// of whose dependencies was restored since.
     pub confirmed: HashSet<String>,
+    /// Services quarantined: a verify gate or sign-off of theirs was begun and never passed (it
+    /// failed, timed out, or the run ended first), with why. Only passing it again clears it.
+    pub quarantined: HashMap<String, String>,
     /// Services added, removed or changed in the plan since the last run, in plan order.
     pub changes: Vec<(String, PlanChange)>,
     /// The ids of the runs in the journal.
@@ -109,6 +113,21 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
     Ok(LastRun { id: header.id, running, events })
 }
 
+/// The services the journal of `state` quarantines, by index, with why (none without a journal):
+/// `status` and `preview` never call them healthy.
+pub fn quarantined(state: &StateDir, plan: &Plan) -> Result<HashMap<usize, String>, StateError> {
+    let path = state.journal();
+    if !path.is_file() {
+        return Ok(HashMap::new());
+    }
+    let ids = plan.ids();
+    Ok(replay(&path, plan)?
+        .quarantined
+        .into_iter()
+        .filter_map(|(id, why)| ids.get(id.as_str()).map(|&i| (i, why)))
+        .collect())
+}
+
 /// The pid of the run that holds the lock of `dir` now, if one does.
 /// Read without taking the lock, so that a run starting at that moment is never turned away; the
 /// caller checks that the process is alive.
@@ -120,7 +139,15 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
     let mut r = Replay::default();
     let mut fingerprints = BTreeMap::new();
     let mut current = String::new();
-    for record in records(path)? {
+    let gated: HashSet<&str> = plan
+        .services
+        .iter()
+        .filter(|s| !s.gates.is_empty() || s.approval.is_some())
+        .map(|s| s.id.as_str())
+        .collect();
+    // When each confirmation was given and each service last restored, in journal order.
+    let (mut confirmed_at, mut restored_at) = (HashMap::new(), HashMap::new());
+    for (seq, record) in records(path)?.into_iter().enumerate() {
         match record {
             Record::Run(run) => {
                 current = run.id.clone();
@@ -128,10 +155,23 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
                 r.plan = Some(run.plan);
                 fingerprints = run.fingerprints;
             }
-            Record::Event(event) => apply(&mut r, event, &current),
+            Record::Event(event) => {
+                match &event {
+                    Event::Confirmed { service, .. } => {
+                        confirmed_at.insert(service.to_string(), seq);
+                    }
+                    Event::Online { service, .. } => {
+                        restored_at.insert(service.to_string(), seq);
+                    }
+                    _ => {}
+                }
+                quarantine(&mut r.quarantined, &event, &gated, &current);
+                apply(&mut r, event, &current);
+            }
             Record::End(_) => {}
         }
     }
+    r.confirmed = still_confirmed(plan, &confirmed_at, &restored_at);
     if !fingerprints.is_empty() {
         let mut in_plan = HashSet::new();
         for s in &plan.services {
@@ -147,6 +187,63 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
         }
     }
     Ok(r)
+}
+
+/// A manual step's confirmation holds while nothing it depends on (directly or through others)
+/// was restored after it: a stack brought back again needs its person again.
+fn still_confirmed(
+    plan: &Plan,
+    confirmed_at: &HashMap<String, usize>,
+    restored_at: &HashMap<String, usize>,
+) -> HashSet<String> {
+    let ids = plan.ids();
+    confirmed_at
+        .iter()
+        .filter(|(id, at)| {
+            let Some(&start) = ids.get(id.as_str()) else { return true };
+            let mut seen = HashSet::new();
+            let mut stack = vec![start];
+            while let Some(i) = stack.pop() {
+                for d in &plan.services[i].depends_on {
+                    let Some(&j) = ids.get(d.get_ref().as_str()) else { continue };
+                    if !seen.insert(j) {
+                        continue;
+                    }
+                    if restored_at.get(&plan.services[j].id).is_some_and(|r| r > at) {
+                        return false;
+                    }
+                    stack.push(j);
+                }
+            }
+            true
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// What an event says of a service's gates: begun (its checks verified after a restore, or its
+/// sign-off asked for) or failed, it is quarantined; online, it is cleared.
+fn quarantine(held: &mut HashMap<String, String>, event: &Event, gated: &HashSet<&str>, run: &str) {
+    match event {
+        Event::Online { service, .. } => {
+            held.remove(&*service.id);
+        }
+        Event::Failed { service, reason, kind: Some(kind), .. } if kind.holds() => {
+            held.insert(service.to_string(), reason.clone());
+        }
+        Event::VerifyStep { service, name, ok: false, detail, .. } => {
+            let why = format!("verify step `{name}` did not pass in run {run}: {detail}");
+            held.insert(service.to_string(), why);
+        }
+        Event::Verifying { service, .. } | Event::WaitingForApproval { service, .. }
+            if gated.contains(&*service.id) =>
+        {
+            held.entry(service.to_string()).or_insert_with(|| {
+                format!("its verify gates and sign-offs were begun in run {run} and never passed")
+            });
+        }
+        _ => {}
+    }
 }
 
 /// The run that started the attempt under way for `service`: taken over by a later run, it
@@ -186,9 +283,6 @@ fn apply(r: &mut Replay, event: Event, run: &str) {
         | Event::Retrying { service, .. }
         | Event::Failed { service, .. } => {
             r.unfinished.remove(&*service.id);
-        }
-        Event::Confirmed { service, .. } => {
-            r.confirmed.insert(service.to_string());
         }
         _ => {}
     }

@@ -26,9 +26,12 @@ fn a_service_counts_as_online_only_once_its_gates_pass_and_their_evidence_is_kep
     let (code, report) = run_json(&plan, &[]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(state_of(&report, "files"), "online");
-    assert_eq!(state_of(&report, "mail"), "failed");
+    assert_eq!(state_of(&report, "mail"), "quarantined");
     let service = report["services"].as_array().unwrap().iter().find(|s| s["id"] == "mail").unwrap();
-    assert_eq!(service["reason"], "verify step `malware scan` did not pass: exit 1", "{service:#}");
+    assert_eq!(
+        service["reason"], "verify step `malware scan` did not pass: exit 1: mbox: Win.Ransomware FOUND",
+        "{service:#}"
+    );
     // Never announced as back.
     let announced: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/announcements"))
         .unwrap()

@@ -21,6 +21,7 @@ mod partial;
 mod pipes;
 mod preview;
 mod publishing;
+mod quarantine;
 mod report;
 mod resume;
 mod review;

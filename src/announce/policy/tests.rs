@@ -157,6 +157,7 @@ fn a_failure_and_what_it_blocks_are_told_once_and_no_delay_notice_follows() {
         of: 2,
         reason: "exit 1".into(),
         log: None,
+        kind: None,
     };
     let blocked = Event::Blocked { service: svc("web"), at: at(5.0), by: "mail".into() };
     let late = Event::RtoMissed { service: svc("mail"), at: at(61.0), rto: at(60.0) };
@@ -186,6 +187,7 @@ fn an_internal_failure_is_not_told_and_nothing_is_told_before_the_outage_notice(
         of: 1,
         reason: "exit 1".into(),
         log: None,
+        kind: None,
     };
     assert_eq!(run(&mut p, &[failed("db"), failed("mail")]), []);
 }
