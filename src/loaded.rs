@@ -25,16 +25,70 @@ pub struct Rejected {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The largest plan read, unless `RESTORECTL_MAX_PLAN_BYTES` says otherwise: a plan of 100,000
+/// services is about 30 MiB.
+pub const MAX_PLAN_BYTES: u64 = 64 << 20;
+
 pub fn load(path: &Path) -> Result<Loaded, Rejected> {
-    let bytes = match std::fs::read(path) {
+    let refuse = |code: &'static str, message: String, help: &str| Rejected {
+        source: Source::new(path, String::new()),
+        diagnostics: vec![Diagnostic::error(code, None, message).help(help.to_owned())],
+    };
+    let limit = std::env::var("RESTORECTL_MAX_PLAN_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(MAX_PLAN_BYTES);
+    let bytes = match read_bounded(path, limit) {
         Ok(b) => b,
-        Err(e) => {
-            let diag = Diagnostic::error("unreadable", None, format!("cannot read the plan: {e}"))
-                .help("check the path; `restorectl validate PLAN` takes the plan's TOML file");
-            return Err(Rejected { source: Source::new(path, String::new()), diagnostics: vec![diag] });
+        Err(Unreadable::Io(e)) => {
+            let help = "check the path; `restorectl validate PLAN` takes the plan's TOML file";
+            return Err(refuse("unreadable", format!("cannot read the plan: {e}"), help));
+        }
+        Err(Unreadable::NotAFile) => {
+            let help = "give the path of the plan's TOML file (not a device, pipe or folder)";
+            return Err(refuse("not-a-file", "the plan is not a regular file".to_owned(), help));
+        }
+        Err(Unreadable::TooLarge) => {
+            let message =
+                format!("the plan is larger than {} bytes", crate::human::thousands(limit as usize));
+            let help =
+                "a plan of 100,000 services is about 30 MiB; RESTORECTL_MAX_PLAN_BYTES raises the limit";
+            return Err(refuse("too-large", message, help));
         }
     };
     check(path, bytes)
+}
+
+enum Unreadable {
+    Io(std::io::Error),
+    NotAFile,
+    TooLarge,
+}
+
+/// The file's bytes, if it is a regular file of at most `limit` bytes: never more is read, so an
+/// endless or huge input costs nothing.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unreadable> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Not blocked by a pipe that nobody writes to: it is refused below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(Unreadable::Io)?;
+    let meta = file.metadata().map_err(Unreadable::Io)?;
+    if !meta.is_file() {
+        return Err(Unreadable::NotAFile);
+    }
+    if meta.len() > limit {
+        return Err(Unreadable::TooLarge);
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(Unreadable::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Unreadable::TooLarge);
+    }
+    Ok(bytes)
 }
 
 pub fn check(path: &Path, bytes: Vec<u8>) -> Result<Loaded, Rejected> {

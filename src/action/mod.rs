@@ -309,6 +309,10 @@ impl Executor for LiveExecutor {
         let mut reminder: Option<Reminder> = None;
         loop {
             let health = self.prober.probe_all(&s.checks).await;
+            // A check that cannot run at all never passes: say so now, not at the deadline.
+            if let Some((c, o)) = s.checks.iter().zip(&health.checks).find(|(_, o)| o.cannot_run) {
+                return Err(format!("a check cannot run ({}): {}", crate::check::target(c), o.detail));
+            }
             let why = || self.failing(service, &health);
             if health.healthy == Some(true) {
                 streak += 1;

@@ -19,6 +19,9 @@ pub struct ProbeResult {
     pub latency: Duration,
     /// What happened, for people; secrets already redacted.
     pub detail: String,
+    /// The check could not run at all (a command's program missing or not allowed to run): no
+    /// wait will make it pass.
+    pub cannot_run: bool,
 }
 
 /// Probes checks. Holds the HTTP clients so connections are reused across services.
@@ -56,14 +59,21 @@ impl Prober {
             Probe::Http(h) => self.within(check.timeout, http::probe(&self.http, h, &self.secrets)).await,
             Probe::Tcp { target } => self.within(check.timeout, tcp::probe(target, &self.secrets)).await,
             // A command gets its deadline inside, so its process group can be killed on time.
-            Probe::Command(c) => command::probe(c, check.timeout, &self.secrets).await,
+            Probe::Command(c) => match command::probe(c, check.timeout, &self.secrets).await {
+                Err(command::Failed::CannotRun(detail)) => {
+                    let detail = self.secrets.redact(&detail);
+                    return ProbeResult { ok: false, latency: start.elapsed(), detail, cannot_run: true };
+                }
+                Err(command::Failed::Said(detail)) => Err(detail),
+                Ok(detail) => Ok(detail),
+            },
         };
         let latency = start.elapsed();
         let (ok, detail) = match result {
             Ok(detail) => (true, detail),
             Err(detail) => (false, detail),
         };
-        ProbeResult { ok, latency, detail: self.secrets.redact(&detail) }
+        ProbeResult { ok, latency, detail: self.secrets.redact(&detail), cannot_run: false }
     }
 
     async fn within(

@@ -93,7 +93,12 @@ pub(super) fn parse_check(v: &Value<'_>, dec: &mut Decoder, d: &Defaults, servic
         &mut timeout,
     );
     let mut interval = d.check_interval;
-    opt(&f, "interval", |v| dec.duration(v, "interval", DAY), &mut interval);
+    opt(
+        &f,
+        "interval",
+        |v| dec.duration(v, "interval", DAY).filter(|t| nonzero(dec, v, "interval", *t)),
+        &mut interval,
+    );
     let mut healthy_after = d.healthy_after;
     opt(
         &f,
@@ -251,6 +256,15 @@ pub(super) fn command_spec(v: &Value<'_>, f: &Fields<'_, '_>, dec: &mut Decoder)
             Diagnostic::error("empty-command", v.span(), "`command` is empty")
                 .label("no program to run")
                 .help("the first element is the program, e.g. [\"pg_isready\", \"-h\", \"db1\"]"),
+        );
+        return None;
+    }
+    // No program can be given a NUL byte: the operating system would refuse to start it.
+    if argv.iter().any(|a| a.raw().contains('\0')) {
+        dec.push(
+            Diagnostic::error("nul-in-command", v.span(), "`command` has a NUL byte in an argument")
+                .label("no program can be given this")
+                .help("remove the `\\u0000` from the argument"),
         );
         return None;
     }

@@ -156,7 +156,12 @@ pub(super) fn parse_defaults(v: &Value<'_>, dec: &mut Decoder) -> Defaults {
             |v| dec.duration(v, "timeout", MAX_TIMEOUT).filter(|t| nonzero(dec, v, "timeout", *t)),
             &mut d.check_timeout,
         );
-        opt(&c, "interval", |v| dec.duration(v, "interval", DAY), &mut d.check_interval);
+        opt(
+            &c,
+            "interval",
+            |v| dec.duration(v, "interval", DAY).filter(|t| nonzero(dec, v, "interval", *t)),
+            &mut d.check_interval,
+        );
         opt(
             &c,
             "healthy_after",
