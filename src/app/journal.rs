@@ -29,11 +29,20 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option
         }
     };
     match chain::verify(&bytes, head) {
-        Ok(lines) => {
-            let ended = if head.is_some() { ", ending at the head given" } else { "" };
+        Ok(intact) => {
+            let ended = match intact.head_at {
+                Some(at) if at == intact.lines => ", ending at the head given".to_owned(),
+                Some(at) => {
+                    let later = intact.lines - at;
+                    format!(
+                        ", containing the head given at line {at} ({later} records appended by later runs)"
+                    )
+                }
+                None => String::new(),
+            };
             let signed = match key.as_ref().map(|k| chain::verify_signatures(&bytes, k)) {
                 None => String::new(),
-                Some(Ok(runs)) => format!(", every run's end signed by the key given ({runs})"),
+                Some(Ok(runs)) => seals(&runs),
                 Some(Err(line)) => {
                     println!(
                         "journal {}: line {line} is not part of a run closed by an end signed with the key given",
@@ -42,7 +51,7 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option
                     return Exit::Failures;
                 }
             };
-            println!("journal {}: intact, {lines} records{ended}{signed}", path.display());
+            println!("journal {}: intact, {} records{ended}{signed}", path.display(), intact.lines);
             Exit::Ok
         }
         Err(Break::Link { line: 1 }) => {
@@ -63,12 +72,38 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option
         }
         Err(Break::Head { lines, found }) => {
             println!(
-                "journal {}: ends at line {lines} (hash {found}), not at the head given: it was cut short, or its last line edited",
+                "journal {}: no record has the head given (its {lines} records end at hash {found}): it was cut short before the head, or a record up to it edited",
                 path.display()
             );
             Exit::Failures
         }
     }
+}
+
+/// How the runs were closed, once signatures were checked: every run signed, or which were not
+/// (an unsigned run, a run killed before its end), which is not tampering but is not vouched for.
+fn seals(runs: &[chain::RunSeal]) -> String {
+    use chain::Seal;
+    let signed = runs.iter().filter(|r| r.seal == Seal::Signed).count();
+    if signed == runs.len() {
+        return format!(", every run's end signed by the key given ({signed})");
+    }
+    let mut out = format!(", {signed} of {} runs signed by the key given", runs.len());
+    for (i, r) in runs.iter().enumerate().filter(|(_, r)| r.seal != Seal::Signed) {
+        // A later signed end vouches for what came before it in the chain.
+        let covered = runs[i + 1..].iter().find(|l| l.seal == Seal::Signed);
+        let how = match r.seal {
+            Seal::Open if i + 1 == runs.len() => "has not ended (it is still going, or was killed)",
+            Seal::Open => "ended without its end record (killed)",
+            _ => "ended unsigned (run without --sign-key)",
+        };
+        let vouched = match covered {
+            Some(l) => format!("; its records are covered by the signed end of run {}", l.run),
+            None => "; nothing but the chain vouches for its records".to_owned(),
+        };
+        out += &format!("\n  run {} (line {}) {how}{vouched}", r.run, r.line);
+    }
+    out
 }
 
 /// An Ed25519 public key from a PEM file (`openssl pkey -pubout`).

@@ -13,8 +13,9 @@ pub fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir
     if log.dry_run || state.root() != StateDir::for_plan(plan_path, None).root() {
         command += &format!(" --state {}", state.root().display());
     }
-    // `--head` checks that the journal ends there: only the last run's head can.
-    if let Some(h) = head.as_ref().filter(|_| log.runs.last() == Some(&log.id)) {
+    // `--head` checks that the journal still holds the chain up to the run's end, whatever later
+    // runs appended.
+    if let Some(h) = head.as_ref() {
         command += &format!(" --head {h}");
     }
     let (records, intact, problem) = match &bytes {
@@ -28,7 +29,7 @@ pub fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir
             (Some(lines - 1), false, Some(problem))
         }
         Ok(bytes) => match crate::state::chain::verify(bytes, None) {
-            Ok(n) => (Some(n), true, None),
+            Ok(intact) => (Some(intact.lines), true, None),
             Err(crate::state::chain::Break::Link { line }) => (
                 None,
                 false,

@@ -28,32 +28,55 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
-/// Checks that every run is closed by an `end` record carrying a valid signature, by `key`, of
-/// the head it names (the hash of the record before it), and that nothing follows the last one;
-/// returns how many runs, or the first line (1-based) that breaks this: a run's start before the
-/// previous run was closed, an unsigned or wrongly signed end, a record after the last end.
-pub fn verify_signatures(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Result<usize, usize> {
-    let mut ends = 0;
+/// How a run in the journal was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seal {
+    /// By an `end` whose signature of the head, by the key given, is valid.
+    Signed,
+    /// By an `end` without a signature (run without `--sign-key`).
+    Unsigned,
+    /// Not closed: the run was killed (or is still going) before it wrote its end.
+    Open,
+}
+
+/// One run of the journal and how it was closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSeal {
+    pub run: String,
+    /// The 1-based line of its header.
+    pub line: usize,
+    pub seal: Seal,
+}
+
+/// Checks each run's `end` record: a signature, where there is one, must be by `key`, of the head
+/// it names (the hash of the record before it); returns how each run was closed, or the first
+/// line (1-based) that cannot be vouched for: a record outside any run (before the first, or
+/// after a run's end), an end signed by another key or over another head. A run without a
+/// signature (unsigned, or killed before its end) is no forgery: it says so.
+pub fn verify_signatures(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Result<Vec<RunSeal>, usize> {
+    let mut runs: Vec<RunSeal> = Vec::new();
     let mut open = false;
-    let mut last = 0;
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
         }
-        last = i + 1;
         let Ok(record) = serde_json::from_slice::<serde_json::Value>(line) else { return Err(i + 1) };
-        if record.get("run").is_some_and(serde_json::Value::is_object) {
-            if open {
-                return Err(i + 1);
-            }
+        if let Some(run) = record.get("run").filter(|r| r.is_object()) {
+            // A run that began while the one before was open: that one was killed.
+            let id = run["id"].as_str().unwrap_or_default().to_owned();
+            runs.push(RunSeal { run: id, line: i + 1, seal: Seal::Open });
             open = true;
         } else if !open {
-            // Outside any run: before the first, or after a run's signed end.
+            // Outside any run: before the first, or after a run's end.
             return Err(i + 1);
         }
         let Some(end) = record.get("end") else { continue };
         open = false;
-        ends += 1;
+        let Some(last) = runs.last_mut() else { return Err(i + 1) };
+        if end.get("signature").is_none_or(serde_json::Value::is_null) {
+            last.seal = Seal::Unsigned;
+            continue;
+        }
         // The head signed is the one the record follows (its `prev`), not a value it merely claims.
         let signed = (|| {
             let head = end["head"].as_str().filter(|h| Some(*h) == record["prev"].as_str())?;
@@ -63,8 +86,9 @@ pub fn verify_signatures(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Res
         if signed.is_none() {
             return Err(i + 1);
         }
+        last.seal = Seal::Signed;
     }
-    if open { Err(last) } else { Ok(ends) }
+    Ok(runs)
 }
 
 /// `{…}\n` with `"prev":"<hex of prev>",` first in the object.
@@ -98,14 +122,25 @@ pub fn last_hash(path: &Path) -> std::io::Result<Hash> {
 pub enum Break {
     /// Line `line` (1-based) does not name the hash of the line before it.
     Link { line: usize },
-    /// The journal ends elsewhere than the head given: `lines` lines, the last one's hash `found`.
+    /// No line of the journal has the head given: it was cut short before it, or a record up to
+    /// it was changed. `lines` lines, the last one's hash `found`.
     Head { lines: usize, found: String },
 }
 
-/// Checks every link, and with `head` the last line's hash; returns the number of lines.
-pub fn verify(bytes: &[u8], head: Option<&str>) -> Result<usize, Break> {
+/// An intact chain: how many lines, and the line (1-based) whose hash is the head given, if one
+/// was given: what later runs appended follows it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Intact {
+    pub lines: usize,
+    pub head_at: Option<usize>,
+}
+
+/// Checks every link, and with `head` that the chain contains it: the journal as it was when
+/// that head was printed, intact, with whatever later runs appended after it.
+pub fn verify(bytes: &[u8], head: Option<&str>) -> Result<Intact, Break> {
     let mut prev: Hash = [0; 32];
     let mut lines = 0;
+    let mut head_at = None;
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
@@ -116,10 +151,13 @@ pub fn verify(bytes: &[u8], head: Option<&str>) -> Result<usize, Break> {
             return Err(Break::Link { line: i + 1 });
         }
         prev = hash(line);
+        if head_at.is_none() && head.is_some_and(|h| h.eq_ignore_ascii_case(&hex(&prev))) {
+            head_at = Some(lines);
+        }
     }
     match head {
-        Some(h) if !h.eq_ignore_ascii_case(&hex(&prev)) => Err(Break::Head { lines, found: hex(&prev) }),
-        _ => Ok(lines),
+        Some(_) if head_at.is_none() => Err(Break::Head { lines, found: hex(&prev) }),
+        _ => Ok(Intact { lines, head_at }),
     }
 }
 
@@ -141,7 +179,8 @@ mod tests {
     #[test]
     fn an_intact_journal_verifies_and_any_change_breaks_it_where_it_shows() {
         let j = journal(&[r#"{"a":1}"#, r#"{"b":2}"#, r#"{"c":3}"#]);
-        assert_eq!(verify(&j, None), Ok(3));
+        let intact = |lines, head_at| Ok(Intact { lines, head_at });
+        assert_eq!(verify(&j, None), intact(3, None));
         let text = String::from_utf8(j.clone()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         // Edited: the next line no longer follows it.
@@ -155,8 +194,11 @@ mod tests {
         // Truncated: only the head tells.
         let head = hex(&hash(lines[2].as_bytes()));
         let truncated = format!("{}\n{}\n", lines[0], lines[1]);
-        assert_eq!(verify(truncated.as_bytes(), None), Ok(2));
+        assert_eq!(verify(truncated.as_bytes(), None), intact(2, None));
         assert!(matches!(verify(truncated.as_bytes(), Some(&head)), Err(Break::Head { lines: 2, .. })));
-        assert_eq!(verify(&j, Some(&head)), Ok(3));
+        assert_eq!(verify(&j, Some(&head)), intact(3, Some(3)));
+        // A head printed earlier is found inside a journal later runs extended.
+        let earlier = hex(&hash(lines[1].as_bytes()));
+        assert_eq!(verify(&j, Some(&earlier)), intact(3, Some(2)));
     }
 }

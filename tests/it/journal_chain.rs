@@ -54,11 +54,25 @@ fn the_journal_verifies_and_any_tampering_is_found_at_its_line() {
     assert_eq!(verify(&[]).0, Some(0));
     let (code, text) = verify(&["--head", &head]);
     assert_eq!(code, Some(1));
-    assert!(text.contains("not at the head given: it was cut short, or its last line edited"), "{text}");
+    assert!(text.contains("no record has the head given"), "{text}");
+    assert!(text.ends_with("it was cut short before the head, or a record up to it edited\n"), "{text}");
     restore();
-    // A later run continues the chain.
-    run_json(&plan, &[]);
-    assert_eq!(verify(&[]).0, Some(0));
+    // A later run continues the chain: the head run 1 printed still verifies, as a prefix.
+    let records = original.lines().count();
+    let (_, report) = run_json(&plan, &[]);
+    let (code, text) = verify(&["--head", &head]);
+    assert_eq!(code, Some(0), "{text}");
+    let total = std::fs::read_to_string(&path).unwrap().lines().count();
+    assert!(
+        text.ends_with(&format!(
+            ": intact, {total} records, containing the head given at line {records} ({} records appended by later runs)\n",
+            total - records
+        )),
+        "{text}"
+    );
+    // And so does the second run's, at the end.
+    let second = report["journal_head"].as_str().unwrap();
+    assert!(verify(&["--head", second]).1.ends_with(" records, ending at the head given\n"));
     // A head that is not one: bad input, not tampering.
     assert_eq!(verify(&["--head", "abc"]).0, Some(2));
     // No journal.
@@ -118,9 +132,17 @@ fn a_signed_journal_verifies_with_its_key_and_not_with_another() {
     assert_eq!(code, Some(1));
     assert!(text.contains(&format!("line {lines} is not part of a run closed by an end signed")), "{text}");
     std::fs::write(&journal, &original).unwrap();
-    // A run without the key: its end is unsigned.
+    // A run without the key: its end is unsigned, which is said, and is not tampering.
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
-    assert_eq!(verify(&public).0, Some(1));
+    let (code, text) = verify(&public);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(", 1 of 2 runs signed by the key given\n  run "), "{text}");
+    assert!(
+        text.ends_with(
+            "ended unsigned (run without --sign-key); nothing but the chain vouches for its records\n"
+        ),
+        "{text}"
+    );
     // A key that is not one.
     let out = restorectl()
         .args(["run", "--progress", "none", "--sign-key"])
@@ -130,4 +152,39 @@ fn a_signed_journal_verifies_with_its_key_and_not_with_another() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an Ed25519 private key in PKCS#8 PEM"));
+}
+
+/// A signed run killed with `kill -9` never wrote its end: the resumed run signs its own, which
+/// covers the killed run's records through the chain. That is said, and it is not tampering.
+#[test]
+fn a_killed_signed_run_shows_as_ended_unsigned_not_as_forged() {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let restore = format!("touch {d}/started; while [ ! -e {d}/go ]; do sleep 0.05; done; touch {d}/db.up");
+    let plan = plan_in(dir.path(), &file_service(dir.path(), "db", Some(&restore)));
+    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let private = dir.path().join("key.pem");
+    std::fs::write(&private, key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    let public = dir.path().join("pub.pem");
+    std::fs::write(&public, key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap()).unwrap();
+    let signed = private.to_str().unwrap();
+    let child = spawn_run(&plan, &["--sign-key", signed]);
+    wait_for(&dir.path().join("started"), "the restore to start");
+    signal(&child, libc::SIGKILL);
+    let _ = child.wait_with_output();
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    let (code, _) = run_json(&plan, &["--sign-key", signed]);
+    assert_eq!(code, Some(0));
+    let out =
+        restorectl().args(["journal", "verify", "--verify-key"]).arg(&public).arg(&plan).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(", 1 of 2 runs signed by the key given\n  run "), "{text}");
+    assert!(
+        text.contains(
+            "ended without its end record (killed); its records are covered by the signed end of run"
+        ),
+        "{text}"
+    );
 }
