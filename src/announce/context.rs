@@ -84,7 +84,7 @@ fn contact(plan: &Plan, board: &Board) -> serde_json::Value {
     let mut down = open.clone();
     for ((key, usable), (_, channel)) in board.channels().zip(plan.contact.channels()) {
         let to = if usable { &mut open } else { &mut down };
-        to[key] = json!(channel.address);
+        to[key] = json!(channel.address.get_ref());
     }
     open["down"] = down;
     open

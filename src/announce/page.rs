@@ -117,8 +117,8 @@ fn build(
         .zip(plan.contact.channels())
         .map(|((kind, usable), (_, c))| Channel {
             kind,
-            address: &c.address,
-            href: if usable { href(kind, &c.address) } else { None },
+            address: c.address.get_ref(),
+            href: if usable { href(kind, c.address.get_ref()) } else { None },
         })
         .collect();
     let pages = plan

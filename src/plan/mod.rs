@@ -4,6 +4,7 @@
 mod announce;
 mod checks;
 mod choices;
+mod customer_text;
 mod decode;
 pub mod defaults;
 pub mod diagnostic;
@@ -19,11 +20,11 @@ mod validate;
 mod values;
 mod webhooks;
 
+pub use customer_text::{LeakGuard, infrastructure};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
 pub use source::{Source, Span};
 pub use text::Text;
-pub use validate::{LeakGuard, infrastructure};
 
 use decode::Decoder;
 

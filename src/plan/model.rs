@@ -151,7 +151,7 @@ impl Contact {
 #[derive(Debug, Clone)]
 pub struct Channel {
     /// The phone number, e-mail address or URL.
-    pub address: String,
+    pub address: Spanned<String>,
     pub service: Option<Spanned<String>>,
 }
 

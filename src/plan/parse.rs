@@ -178,13 +178,13 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
 /// A contact channel: its address alone, or `{ address = "…", service = "email" }`.
 fn channel(v: &Value<'_>, key: &str, dec: &mut Decoder) -> Option<Channel> {
     if v.get_ref().as_str().is_some() {
-        return dec.string(v, key).map(|address| Channel { address: address.into_inner(), service: None });
+        return dec.string(v, key).map(|address| Channel { address, service: None });
     }
     let context = format!("`[plan.contact]` `{key}`");
     let f = dec.table(v, key, context, keys::CHANNEL)?;
     let address = dec.required(&f, "address", "\"…\"").and_then(|v| dec.string(v, "address"))?;
     let service = f.get("service").and_then(|v| dec.string(v, "service"));
-    Some(Channel { address: address.into_inner(), service })
+    Some(Channel { address, service })
 }
 
 fn is_locale(s: &str) -> bool {
