@@ -34,7 +34,10 @@ pub fn run(cli: Cli) -> Exit {
         Command::Confirm { plan, id, run, by, state } => {
             confirm::run(&confirm::Request { plan, id, run, by, state })
         }
-        Command::DemoService { port, detach, warmup, lifetime } => demo::run(port, detach, warmup, lifetime),
+        Command::DemoService { port, detach, warmup, lifetime, .. } => {
+            demo::run(port, detach, warmup, lifetime)
+        }
+        Command::Demo { action: crate::cli::DemoAction::Stop } => demo::stop(),
         Command::Announce { review: Some(command), .. } => review::run(command),
         Command::Announce { review: None, plan, state, locale, format } => match plan {
             Some(plan) => announce::run(&plan, state.as_deref(), locale.as_deref(), format),

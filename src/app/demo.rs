@@ -1,4 +1,5 @@
-//! The hidden `demo-service` command: a small HTTP service the live demo's restore actions start.
+//! The live demo's services: the hidden `demo-service` command, a small HTTP service the demo's
+//! restore actions start, and `demo stop`, which ends every one of them.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -48,6 +49,7 @@ fn spawn_detached(port: u16, warmup: f64, lifetime: f64) -> Exit {
         &warmup.to_string(),
         "--lifetime",
         &lifetime.to_string(),
+        "--demo",
     ]);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     match cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
@@ -60,4 +62,33 @@ fn spawn_detached(port: u16, warmup: f64, lifetime: f64) -> Exit {
             Exit::Failures
         }
     }
+}
+
+/// Ends every demo service of this machine: the processes running `restorectl demo-service` that
+/// a restore action started with `--detach` (marked `--demo`).
+pub fn stop() -> Exit {
+    let me = std::process::id();
+    let mut stopped = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let args: Vec<_> = cmdline.split(|&b| b == 0).map(String::from_utf8_lossy).collect();
+        let ours = args.first().is_some_and(|p| p.rsplit('/').next() == Some("restorectl"))
+            && args.get(1).is_some_and(|a| a == "demo-service")
+            && args.iter().any(|a| a == "--demo");
+        if ours && pid != me {
+            // SAFETY: sending a signal to a process by its pid.
+            if unsafe { libc::kill(pid as i32, libc::SIGTERM) } == 0 {
+                stopped.push(pid);
+            }
+        }
+    }
+    match stopped.len() {
+        0 => println!("no demo service is running"),
+        n => println!("stopped {} (pids {})", crate::human::count(n, "demo service", "demo services"), {
+            let pids: Vec<String> = stopped.iter().map(u32::to_string).collect();
+            pids.join(", ")
+        }),
+    }
+    Exit::Ok
 }

@@ -35,6 +35,15 @@ pub fn run(req: &Request) -> Exit {
             return Exit::Invalid;
         }
     };
+    if log.plan != loaded.plan.name {
+        eprintln!(
+            "error: the journal in {} is of the plan `{}`, not `{}`; give its own state directory with --state",
+            state.root().display(),
+            log.plan,
+            loaded.plan.name
+        );
+        return Exit::Invalid;
+    }
     // The evidence must describe the plan the run followed, not today's.
     if let Some(then) = log.plan_sha256.as_ref().filter(|h| **h != loaded.plan.sha256) {
         eprintln!(
@@ -50,15 +59,6 @@ pub fn run(req: &Request) -> Exit {
         && let Some(why) = guarded(out, &req.plan, &live)
     {
         eprintln!("error: `--output {}`: {why}; write the report elsewhere", out.display());
-        return Exit::Invalid;
-    }
-    if log.plan != loaded.plan.name {
-        eprintln!(
-            "error: the journal in {} is of the plan `{}`, not `{}`; give its own state directory with --state",
-            state.root().display(),
-            log.plan,
-            loaded.plan.name
-        );
         return Exit::Invalid;
     }
     let pack = crate::audit::build(crate::audit::Inputs {

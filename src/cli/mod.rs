@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod format;
 mod review;
 pub use format::ReportFormat;
-pub use review::{AnnounceDirs, DraftArgs, JournalAction, Review};
+pub use review::{AnnounceDirs, DemoAction, DraftArgs, JournalAction, Review};
 
 /// Bring an organisation's IT services back after a major outage: in phases, in dependency order,
 /// verified, resumable, and with customer updates as each service comes back.
@@ -108,6 +108,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
     },
+    /// The live demo (`plans/demo.toml`): `restorectl demo stop` ends the services its run started.
+    ///
+    /// Exit codes: 0 (also when none was running).
+    Demo {
+        #[command(subcommand)]
+        action: DemoAction,
+    },
     /// A tiny HTTP service for the live demo (`plans/demo.toml`): answers 200 on /health.
     #[command(hide = true)]
     DemoService {
@@ -122,6 +129,9 @@ pub enum Command {
         /// Exit after this many seconds.
         #[arg(long, default_value_t = 600.0)]
         lifetime: f64,
+        /// Started for the demo with --detach: `demo stop` ends it.
+        #[arg(long)]
+        demo: bool,
     },
     /// Customer update text for the current state, from the journal (nothing is run); and the
     /// review of drafted updates (`approve`, `reject`, `drafts`) and the delivery of what is left

@@ -1,4 +1,4 @@
-//! The subcommands of `announce` (reviewing and delivering updates) and of `journal`.
+//! The subcommands of `announce` (reviewing and delivering updates), of `journal` and of `demo`.
 
 use std::path::PathBuf;
 
@@ -88,4 +88,11 @@ pub struct AnnounceDirs {
     /// The run's announcements directory, if it was given one (default: `<state>/announcements/`).
     #[arg(long, value_name = "DIR")]
     pub announce_dir: Option<PathBuf>,
+}
+
+/// What `restorectl demo` does.
+#[derive(Debug, Subcommand)]
+pub enum DemoAction {
+    /// Stop every demo service running on this machine (started by `run plans/demo.toml`).
+    Stop,
 }

@@ -10,12 +10,17 @@ pub struct StateDir {
 }
 
 impl StateDir {
-    /// `--state DIR`, or `.restorectl/` next to the plan.
+    /// `--state DIR`, or `.restorectl/<plan file stem>/` next to the plan: plans side by side in
+    /// one folder keep their journals apart. A journal of the older layout (`.restorectl/` itself)
+    /// is kept using until the plan's own folder exists, so an incident under way goes on.
     pub fn for_plan(plan: &Path, given: Option<&Path>) -> Self {
-        let root = match given {
-            Some(dir) => dir.to_path_buf(),
-            None => plan.parent().unwrap_or(Path::new(".")).join(".restorectl"),
-        };
+        if let Some(dir) = given {
+            return Self { root: dir.to_path_buf() };
+        }
+        let shared = plan.parent().unwrap_or(Path::new(".")).join(".restorectl");
+        let stem = plan.file_stem().map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned());
+        let own = shared.join(stem);
+        let root = if !own.exists() && shared.join("journal.jsonl").is_file() { shared } else { own };
         Self { root }
     }
 

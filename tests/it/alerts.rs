@@ -50,7 +50,7 @@ fn each_alert_kind_reaches_the_operators_once() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(serde_json::from_str::<serde_json::Value>(lines[0]).unwrap()["alert"], "restore_failed");
     // Journaled.
-    let log = std::fs::read_to_string(dir.path().join(".restorectl/notify.jsonl")).unwrap();
+    let log = std::fs::read_to_string(dir.path().join(".restorectl/plan/notify.jsonl")).unwrap();
     assert_eq!(log.matches(r#""state":"delivered""#).count(), 5, "{log}");
 }
 
@@ -124,7 +124,7 @@ fn an_alert_target_takes_its_url_and_headers_from_the_environment_and_never_show
     let posts = srv.posts("envhook");
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert_eq!(posts[0]["alert"], "restore_failed");
-    let log = std::fs::read_to_string(dir.path().join(".restorectl/notify.jsonl")).unwrap();
+    let log = std::fs::read_to_string(dir.path().join(".restorectl/plan/notify.jsonl")).unwrap();
     for text in [
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -704,7 +704,8 @@ fn a_hanging_webhook_does_not_delay_the_run() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("update(s) not delivered to webhook 1 (json, 127.0.0.1) yet"), "{stderr}");
     // Undelivered updates stay queued for the next run.
-    let log = std::fs::read_to_string(dir.path().join(".restorectl/announcements/webhooks.jsonl")).unwrap();
+    let log =
+        std::fs::read_to_string(dir.path().join(".restorectl/plan/announcements/webhooks.jsonl")).unwrap();
     assert!(log.contains(r#""state":"queued""#) && !log.contains(r#""state":"delivered""#));
 }
 
@@ -753,7 +754,7 @@ fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
     let deadline = Instant::now() + Duration::from_secs(10);
     // Killed once the first two deliveries are journaled. (Killed between a 2xx and its journal
     // line, an update is re-sent once; its `Idempotency-Key` header lets the receiver drop it.)
-    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let log = dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
     let delivered =
         || std::fs::read_to_string(&log).unwrap_or_default().matches(r#""state":"delivered""#).count();
     while delivered() < 2 {
@@ -772,14 +773,14 @@ fn no_update_is_posted_twice_after_a_sigkill_and_resume() {
     let expected: Vec<String> =
         ["start-0001", "online-0002", "restored-0003"].iter().map(|k| format!("{k}-{incident}")).collect();
     assert_eq!(keys, expected);
-    let files = announcements(&dir.path().join(".restorectl/announcements"));
+    let files = announcements(&dir.path().join(".restorectl/plan/announcements"));
     assert_eq!(
         files.iter().filter(|f| f.ends_with(".en.md") && !f.starts_with("updates")).count(),
         3,
         "{files:?}"
     );
     // The feed, written again by the resumed run, keeps one entry per update under the incident's ids.
-    let xml = std::fs::read(dir.path().join(".restorectl/announcements/feed.en.xml")).unwrap();
+    let xml = std::fs::read(dir.path().join(".restorectl/plan/announcements/feed.en.xml")).unwrap();
     let ids: Vec<String> =
         feed_rs::parser::parse(&xml[..]).unwrap().entries.into_iter().map(|e| e.id).collect();
     let expected: Vec<String> =
@@ -792,7 +793,7 @@ fn announce_renders_the_current_state_from_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let plan = live_plan(dir.path(), "", &[("mail", 0.0)]);
     // Nothing has run: there is nothing to announce, and nothing is invented.
-    let state = dir.path().join(".restorectl");
+    let state = dir.path().join(".restorectl/plan");
     restorectl().args(["announce", "--locale", "en"]).arg(&plan).assert().code(2).stdout("").stderr(format!(
         "error: no journal in {}: nothing has been run yet (run `restorectl run {}` first)\n",
         state.display(),
@@ -935,7 +936,7 @@ fn a_live_update_goes_out_when_its_window_closes_even_while_nothing_happens() {
         .spawn()
         .unwrap();
     // `quiet` restores until the test says so, and nothing else happens meanwhile.
-    let update = d.join(".restorectl/announcements/0002-online-fast.en.md");
+    let update = d.join(".restorectl/plan/announcements/0002-online-fast.en.md");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !update.exists() {
         assert!(Instant::now() < deadline, "the update for `fast` waited for the next event");

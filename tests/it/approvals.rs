@@ -19,7 +19,7 @@ fn two_distinct_people_of_the_role_sign_a_service_off() {
         ),
     );
     let child = spawn_run(&plan, &[]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     let read = || std::fs::read_to_string(&journal).unwrap_or_default();
     wait_until("the wait for sign-offs", || read().contains("waiting_for_approval"));
     let confirm = |by: &str| {

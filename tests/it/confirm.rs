@@ -34,7 +34,7 @@ fn waiting_line(child: &mut std::process::Child) -> (String, std::io::BufReader<
 fn a_stray_confirm_with_no_run_waiting_is_refused_and_never_approves_a_later_run() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan_in(dir.path(), SIGNOFF);
-    let state = dir.path().join(".restorectl");
+    let state = dir.path().join(".restorectl/plan");
     // Nothing has run yet.
     confirm(&plan, &["--by", "someone"]).code(2).stdout("").stderr(format!(
         "error: no journal in {}: nothing has been run yet (run `restorectl run {}` first)\n",
@@ -82,7 +82,7 @@ fn the_waiting_run_names_itself_and_only_its_own_id_confirms_it() {
     std::io::Read::read_to_string(&mut rest, &mut log).unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0), "{log}");
     assert!(log.contains("signoff: confirmed by Anna Nowak"), "{log}");
-    let journal = std::fs::read_to_string(dir.path().join(".restorectl/journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join(".restorectl/plan/journal.jsonl")).unwrap();
     let confirmed: serde_json::Value = journal
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
@@ -99,7 +99,7 @@ fn the_waiting_run_names_itself_and_only_its_own_id_confirms_it() {
 fn a_dead_run_is_never_confirmed_even_while_the_lock_is_held() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan_in(dir.path(), SIGNOFF);
-    let state = dir.path().join(".restorectl");
+    let state = dir.path().join(".restorectl/plan");
     std::fs::create_dir_all(&state).unwrap();
     let dead = 4_000_000; // above pid_max: no process has it
     std::fs::write(
@@ -123,7 +123,7 @@ fn a_dead_run_is_never_confirmed_even_while_the_lock_is_held() {
 fn announce_and_confirm_refuse_a_journal_without_a_run_or_of_another_plan() {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan_in(dir.path(), SIGNOFF);
-    let state = dir.path().join(".restorectl");
+    let state = dir.path().join(".restorectl/plan");
     std::fs::create_dir_all(&state).unwrap();
     std::fs::write(state.join("journal.jsonl"), "").unwrap();
     let none =

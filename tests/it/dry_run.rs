@@ -275,8 +275,8 @@ fn live_and_dry_runs_produce_the_same_order_of_events() {
         }
         events
     };
-    let live = normalise(order(&dir.path().join(".restorectl/journal.jsonl")));
-    let dry = normalise(order(&dir.path().join(".restorectl/dry-run/journal.jsonl")));
+    let live = normalise(order(&dir.path().join(".restorectl/plan/journal.jsonl")));
+    let dry = normalise(order(&dir.path().join(".restorectl/plan/dry-run/journal.jsonl")));
     assert_eq!(live, dry);
     assert_eq!(live.len(), 11);
 }

@@ -57,7 +57,7 @@ fn each_failure_is_one_line_naming_its_log_and_each_run_keeps_its_own_logs() {
     let (code, _, log) = plain_run(&plan);
     assert_eq!(code, Some(1), "{log}");
     let first = run_id(&log);
-    let logs = d.join(".restorectl/logs").join(&first);
+    let logs = d.join(".restorectl/plan/logs").join(&first);
     let lines: Vec<&str> = log.lines().filter(|l| l.contains("reports: ") && l.contains("attempt")).collect();
     let failures: Vec<&str> = lines.iter().copied().filter(|l| l.contains("of 3)")).collect();
     assert_eq!(failures.len(), 3, "one line per failed attempt:\n{log}");
@@ -89,17 +89,17 @@ fn each_failure_is_one_line_naming_its_log_and_each_run_keeps_its_own_logs() {
     let (_, _, log) = plain_run(&plan);
     let second = run_id(&log);
     assert_ne!(first, second);
-    assert!(d.join(".restorectl/logs").join(&second).join("reports.3.log").exists());
+    assert!(d.join(".restorectl/plan/logs").join(&second).join("reports.3.log").exists());
     assert!(logs.join("reports.3.log").exists());
     // --fresh puts them away with the journal.
     restorectl().args(["run", "--fresh", "--progress", "none"]).arg(&plan).assert().code(1);
-    let kept: Vec<String> = std::fs::read_dir(d.join(".restorectl"))
+    let kept: Vec<String> = std::fs::read_dir(d.join(".restorectl/plan"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("logs."))
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
-    assert!(d.join(".restorectl").join(&kept[0]).join(&first).join("reports.1.log").exists());
+    assert!(d.join(".restorectl/plan").join(&kept[0]).join(&first).join("reports.1.log").exists());
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn the_first_ctrl_c_while_only_a_person_is_awaited_ends_the_run_at_once() {
     let body = "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\n[service.restore]\nmanual = \"Get the sign-off.\"\ntimeout = \"1h\"\n";
     let plan = plan_in(dir.path(), body);
     let child = spawn_run(&plan, &["--remind-every", "200ms"]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     wait_until("a reminder while waiting for the operator", || {
         std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""kind":"operator""#)
     });
@@ -243,7 +243,7 @@ fn a_ctrl_c_during_a_retry_backoff_starts_no_further_attempt() {
     );
     let plan = plan_in(d, &body);
     let child = spawn_run(&plan, &[]);
-    let journal = d.join(".restorectl/journal.jsonl");
+    let journal = d.join(".restorectl/plan/journal.jsonl");
     wait_until("the first attempt to fail", || {
         std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""event":"retrying""#)
     });
@@ -293,7 +293,7 @@ fn online_exactly_at_the_rto_meets_it() {
     assert_eq!(out.status.code(), Some(0), "{log}");
     // (At risk at 80 % of its RTO, as the log says, but not missed.)
     assert!(!log.contains("not online within its RTO"), "{log}");
-    let announcements = std::fs::read_dir(dir.path().join(".restorectl/dry-run/announcements")).unwrap();
+    let announcements = std::fs::read_dir(dir.path().join(".restorectl/plan/dry-run/announcements")).unwrap();
     assert!(
         !announcements
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -312,7 +312,7 @@ fn fresh_starts_in_the_same_second_never_overwrite_what_they_keep() {
     for _ in 0..3 {
         restorectl().args(["run", "--fresh", "--progress", "none"]).arg(&plan).assert().code(0);
     }
-    let state = dir.path().join(".restorectl");
+    let state = dir.path().join(".restorectl/plan");
     let mut kept: Vec<String> = std::fs::read_dir(&state)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -334,7 +334,7 @@ fn a_run_refuses_to_carry_on_another_plans_journal() {
         dir.path(),
         "[[service]]\nid = \"db\"\nname = \"db\"\n[[service.check]]\ncommand = [\"true\"]\n",
     );
-    let state = dir.path().join(".restorectl");
+    let state = dir.path().join(".restorectl/plan");
     std::fs::create_dir_all(&state).unwrap();
     let journal = "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{\"id\":\"0001\",\"plan\":\"Another plan\",\"pid\":1,\"dry_run\":false,\"fingerprints\":{}}}\n";
     std::fs::write(state.join("journal.jsonl"), journal).unwrap();

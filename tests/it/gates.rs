@@ -33,15 +33,19 @@ fn a_service_counts_as_online_only_once_its_gates_pass_and_their_evidence_is_kep
         "{service:#}"
     );
     // Never announced as back.
-    let announced: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/announcements"))
+    let announced: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/plan/announcements"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(!announced.iter().any(|n| n.contains("mail") && !n.contains("failed")), "{announced:?}");
     // The evidence of each attempt's gates.
-    let run =
-        std::fs::read_dir(dir.path().join(".restorectl/evidence")).unwrap().flatten().next().unwrap().path();
+    let run = std::fs::read_dir(dir.path().join(".restorectl/plan/evidence"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
     let evidence: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("files.1.json")).unwrap()).unwrap();
     let steps = evidence["steps"].as_array().unwrap();
@@ -55,7 +59,7 @@ fn a_service_counts_as_online_only_once_its_gates_pass_and_their_evidence_is_kep
         serde_json::from_str(&std::fs::read_to_string(run.join("mail.1.json")).unwrap()).unwrap();
     assert_eq!(failed["steps"][0]["ok"], false);
     assert_eq!(failed["steps"][0]["code"], 1);
-    let journal = std::fs::read_to_string(dir.path().join(".restorectl/journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join(".restorectl/plan/journal.jsonl")).unwrap();
     assert!(journal.contains(r#""restore_point":"snap-2022-07-24T23:00""#));
 }
 

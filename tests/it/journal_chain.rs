@@ -16,7 +16,7 @@ fn the_journal_verifies_and_any_tampering_is_found_at_its_line() {
         let out = restorectl().args(["journal", "verify"]).arg(&plan).args(extra).output().unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
     };
-    let path = dir.path().join(".restorectl/journal.jsonl");
+    let path = dir.path().join(".restorectl/plan/journal.jsonl");
     let (code, text) = verify(&["--head", &head]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.ends_with(" records, ending at the head given\n"), "{text}");
@@ -111,7 +111,7 @@ fn a_signed_journal_verifies_with_its_key_and_not_with_another() {
     assert_eq!(code, Some(1));
     assert!(text.contains("is not part of a run closed by an end signed with the key given"), "{text}");
     // A record forged after the last signed end, chained correctly: refused by the key alone.
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     let original = std::fs::read_to_string(&journal).unwrap();
     let last = original.lines().last().unwrap();
     let prev: String = {

@@ -18,6 +18,7 @@ mod help;
 mod inputs;
 mod journal_chain;
 mod messages;
+mod newcomer;
 mod partial;
 mod pipes;
 mod preview;

@@ -32,7 +32,7 @@ fn times_carry_their_zone_unless_it_is_utc_and_the_journal_stays_utc() {
     let log = String::from_utf8_lossy(&out.stderr);
     let zoned = regex::Regex::new(r"(?m)^\d\d:\d\d:\d\d CES?T  db: already online$").unwrap();
     assert!(zoned.is_match(&log), "{log}");
-    let journal = std::fs::read_to_string(dir.path().join(".restorectl/journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join(".restorectl/plan/journal.jsonl")).unwrap();
     assert!(journal.lines().all(|l| l.contains(r#""time":"20"#) && l.contains(r#"Z","#)), "{journal}");
     let dry = restorectl()
         .args(["run", "--dry-run", "--progress", "plain", "--start", "2022-07-25T08:00"])

@@ -60,7 +60,7 @@ fn skip_blocks_what_needs_it_unless_it_is_assumed_online_and_is_journaled() {
     for id in ["db", "web", "mail"] {
         assert_eq!(state_of(&report, id), "blocked", "{id}");
     }
-    let journal = std::fs::read_to_string(dir.path().join(".restorectl/journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join(".restorectl/plan/journal.jsonl")).unwrap();
     let skipped: serde_json::Value = journal
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())

@@ -49,7 +49,7 @@ fn live_ista(dir: &Path, extra: &str) -> PathBuf {
 }
 
 fn updates_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join(".restorectl/announcements"))
+    std::fs::read_dir(dir.join(".restorectl/ista/announcements"))
         .unwrap()
         .flatten()
         .filter(|e| {
@@ -93,7 +93,8 @@ fn the_readme_example_publishes_one_incident_and_every_update_once() {
         serde_json::json!({ "8kbf7d35c070": "operational", "3m8kq1cfzk6t": "operational" })
     );
     assert!(!last["body"].as_str().unwrap().starts_with('#'));
-    let log = std::fs::read_to_string(dir.path().join(".restorectl/announcements/webhooks.jsonl")).unwrap();
+    let log =
+        std::fs::read_to_string(dir.path().join(".restorectl/ista/announcements/webhooks.jsonl")).unwrap();
     assert_eq!(log.matches(r#""state":"incident""#).count(), 1, "the incident's id is journaled");
 
     // Slack: each update once, in mrkdwn, Polish then English.
@@ -151,7 +152,7 @@ fn without_its_variables_the_example_is_refused_before_anything_runs() {
          environment variable `STATUSPAGE_INCIDENTS_URL` is not set (used by webhook 2 of [announce])\n\
          environment variable `STATUSPAGE_KEY` is not set (used by webhook 2 of [announce])\n"
     );
-    assert!(!dir.path().join(".restorectl/journal.jsonl").exists(), "nothing ran");
+    assert!(!dir.path().join(".restorectl/ista/journal.jsonl").exists(), "nothing ran");
     // A URL that is not one once filled in.
     let mut run = restorectl();
     let out = run
@@ -181,7 +182,7 @@ fn a_rate_limited_statuspage_holds_up_neither_slack_nor_the_run_and_what_is_left
     assert_eq!(fakes.posts("slack").len(), updates, "Slack got everything while Statuspage said 429");
     assert!(fakes.incidents().is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let log = dir.path().join(".restorectl/ista/announcements/webhooks.jsonl");
     let left = format!(
         "{updates} update(s) not delivered to webhook 2 (statuspage, 127.0.0.1) yet: kept in {}; the next run or `restorectl announce deliver {}` sends them",
         log.display(),
@@ -237,7 +238,8 @@ fn retries_only_where_the_protocol_allows_them() {
         )),
         "{stderr}"
     );
-    let log = std::fs::read_to_string(dir.path().join(".restorectl/announcements/webhooks.jsonl")).unwrap();
+    let log =
+        std::fs::read_to_string(dir.path().join(".restorectl/plan/announcements/webhooks.jsonl")).unwrap();
     assert_eq!(log.matches(r#""state":"refused""#).count(), 2);
     // A connection dropped after the request was read: retried, then delivered.
     assert_eq!(fakes.posts("drop").len(), 2);
@@ -310,7 +312,7 @@ fn killed_twenty_times_while_posting_no_update_is_lost_or_repeated() {
     restorectl().args(["run", "--progress", "none"]).arg(&plan_path).assert().code(0);
     restorectl().args(["announce", "deliver"]).arg(&plan_path).assert().code(0);
 
-    let announcements = dir.path().join(".restorectl/announcements");
+    let announcements = dir.path().join(".restorectl/plan/announcements");
     let updates: std::collections::BTreeSet<u32> = std::fs::read_dir(&announcements)
         .unwrap()
         .flatten()
@@ -365,7 +367,7 @@ fn an_approval_cut_short_is_completed_and_reordered_webhooks_keep_their_deliveri
     let plan = write(hooks("/hook/one", "/hook/two"));
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
     // The state an approval killed after queueing webhook 1 only would leave.
-    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let log = dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
     let text = std::fs::read_to_string(&log).unwrap();
     let draft: serde_json::Value = text
         .lines()

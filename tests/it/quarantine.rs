@@ -26,7 +26,7 @@ fn scanned_db(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn events(dir: &std::path::Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(dir.join(".restorectl/journal.jsonl"))
+    std::fs::read_to_string(dir.join(".restorectl/plan/journal.jsonl"))
         .unwrap()
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())

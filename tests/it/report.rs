@@ -41,7 +41,7 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
         &format!("[approvers]\nsecops = [\"secops-lead\", \"secops-deputy\"]\n{vault}{flaky}{extra}"),
     );
     let child = spawn_run(&plan, &["--skip", "extra", "--reason", "decommissioned"]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     wait_until("the wait for sign-offs", || {
         std::fs::read_to_string(&journal).unwrap_or_default().contains("waiting_for_approval")
     });
@@ -150,9 +150,9 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
     for (out, why) in [
         (link, "that is the plan"),
         (hard, "that is the journal"),
-        (dir.path().join(".restorectl/journal.jsonl"), "that is the journal"),
+        (dir.path().join(".restorectl/plan/journal.jsonl"), "that is the journal"),
         (
-            dir.path().join(".restorectl/report.md"),
+            dir.path().join(".restorectl/plan/report.md"),
             "that is inside the state directory, where the journal and the evidence are kept",
         ),
         (plan.clone(), "that is the plan"),
@@ -208,7 +208,7 @@ fn a_report_needs_a_journal_and_a_run_it_holds() {
     let plan = plan_in(dir.path(), &file_service(dir.path(), "db", None));
     let (code, out, err) = report(&plan, &[]);
     assert_eq!((code, out.as_str()), (Some(2), ""));
-    let state = dir.path().join(".restorectl");
+    let state = dir.path().join(".restorectl/plan");
     assert_eq!(
         err,
         format!(

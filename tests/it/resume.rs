@@ -58,7 +58,7 @@ fn file_service(dir: &Path, id: &str, script: &str, restore: &str) -> String {
 /// The journal an earlier run (`0001`) of the plan left in `<dir>/.restorectl`: its header, then
 /// `events`, one a line. Returns the state directory.
 fn earlier_run(dir: &Path, events: &[&str]) -> std::path::PathBuf {
-    let state = dir.join(".restorectl");
+    let state = dir.join(".restorectl/plan");
     std::fs::create_dir_all(&state).unwrap();
     let mut text = String::from(
         r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#,
@@ -110,7 +110,7 @@ impl Drop for Daemons<'_> {
 }
 
 fn journal(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join(".restorectl/journal.jsonl")).unwrap_or_default()
+    std::fs::read_to_string(dir.join(".restorectl/plan/journal.jsonl")).unwrap_or_default()
 }
 
 fn count(text: &str, needle: &str) -> usize {
@@ -333,7 +333,8 @@ fn a_taken_over_restore_is_killed_by_a_second_ctrl_c_and_named_by_its_own_log() 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (plan, sleeper) = left_running(d, "slow", "1h");
-    let earlier = std::fs::read_dir(d.join(".restorectl/logs")).unwrap().next().unwrap().unwrap().file_name();
+    let earlier =
+        std::fs::read_dir(d.join(".restorectl/plan/logs")).unwrap().next().unwrap().unwrap().file_name();
     let second = spawn_run(&plan, &[]);
     wait_until("the second run to take the restore over", || journal(d).contains(r#""event":"adopted""#));
     signal(&second, libc::SIGINT);
@@ -348,7 +349,7 @@ fn a_taken_over_restore_is_killed_by_a_second_ctrl_c_and_named_by_its_own_log() 
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|v| v["event"] == "action_finished" && v["detail"] == "killed (interrupted)")
         .expect("the kill is journaled");
-    let expected = d.join(".restorectl/logs").join(&earlier).join("slow.1.log");
+    let expected = d.join(".restorectl/plan/logs").join(&earlier).join("slow.1.log");
     assert_eq!(killed["log"], expected.display().to_string());
     assert!(expected.exists());
     assert_eq!(runs(d, "slow"), 1);

@@ -98,7 +98,7 @@ fn a_reviewed_update_is_sent_only_after_approval_and_exactly_once() {
     let posts = srv.posts("review");
     assert_eq!(posts.len(), 2);
     assert_eq!(posts[1]["texts"]["en"], "### Update\n\nEverything is back. Thank you.\n");
-    let file = dir.path().join(".restorectl/announcements/0003-restored-all.en.md");
+    let file = dir.path().join(".restorectl/plan/announcements/0003-restored-all.en.md");
     assert_eq!(std::fs::read_to_string(file).unwrap(), "### Update\n\nEverything is back. Thank you.\n");
 
     // A later run sends nothing twice and nothing rejected.
@@ -106,7 +106,8 @@ fn a_reviewed_update_is_sent_only_after_approval_and_exactly_once() {
     assert_eq!(keys(&srv).len(), 2);
 
     // Who decided what, when, from which account: in the delivery journal.
-    let log = std::fs::read_to_string(dir.path().join(".restorectl/announcements/webhooks.jsonl")).unwrap();
+    let log =
+        std::fs::read_to_string(dir.path().join(".restorectl/plan/announcements/webhooks.jsonl")).unwrap();
     let decisions: Vec<serde_json::Value> = log
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
@@ -129,7 +130,7 @@ fn a_review_decision_that_cannot_be_taken_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let plan = review_plan(dir.path(), &srv);
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
-    let dir_shown = dir.path().join(".restorectl/announcements");
+    let dir_shown = dir.path().join(".restorectl/plan/announcements");
     let cases: [(&[&str], String); 4] = [
         (
             &["approve", "9", "--by", "Anna"],
@@ -184,7 +185,7 @@ fn an_approval_cut_short_is_sent_by_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let plan = review_plan(dir.path(), &srv);
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
-    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let log = dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
     let approved = r#"{"state":"approved","v":1,"number":2,"who":{"v":1,"by":"Anna","at":"2026-11-29T12:00:00Z"},"edits":[["en","Corrected.\n"]]}"#;
     let mut text = std::fs::read_to_string(&log).unwrap();
     text += approved;
@@ -231,7 +232,7 @@ fn the_review_survives_a_torn_journal_and_refuses_what_cannot_be_sent() {
     let dir = tempfile::tempdir().unwrap();
     let plan = review_plan_to(dir.path(), &fakes.url("/hook/moved"));
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
-    let log = dir.path().join(".restorectl/announcements/webhooks.jsonl");
+    let log = dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
     let mut bytes = std::fs::read(&log).unwrap();
     bytes.extend_from_slice("{\"state\":\"approved\",\"v\":1,\"number\":3,\"who\":{\"by\":\"Zo".as_bytes());
     bytes.push("ż".as_bytes()[0]);

@@ -216,7 +216,7 @@ fn a_manual_step_without_checks_waits_for_confirm_and_journals_who() {
     restorectl().args(["confirm"]).arg(&plan).args(["signoff", "--by", "Anna Nowak"]).assert().code(0);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let journal = std::fs::read_to_string(dir.path().join(".restorectl/journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join(".restorectl/plan/journal.jsonl")).unwrap();
     assert!(
         journal.contains(r#""event":"confirmed","service":"signoff""#)
             && journal.contains(r#""by":"Anna Nowak""#)
@@ -279,7 +279,7 @@ fn ctrl_c_waits_for_running_actions_exits_130_and_the_next_run_completes() {
     assert_eq!(report["outcome"], "interrupted");
     assert_eq!(state_of(&report, "slow"), "online", "the running restore was allowed to finish");
     assert_eq!(state_of(&report, "after"), "pending");
-    for line in std::fs::read_to_string(d.join(".restorectl/journal.jsonl")).unwrap().lines() {
+    for line in std::fs::read_to_string(d.join(".restorectl/plan/journal.jsonl")).unwrap().lines() {
         serde_json::from_str::<serde_json::Value>(line).expect("every journal line is JSON");
     }
     let (code, report) = run_json(&plan, &[]);
@@ -295,7 +295,7 @@ fn a_second_concurrent_run_fails_fast_and_changes_nothing() {
     let plan = plan_in(d, &svc(d, "slow", &[], 1.5, ""));
     let child = spawn_run(&plan, &[]);
     wait_for(&d.join("runs"), "the first run");
-    let journal = d.join(".restorectl/journal.jsonl");
+    let journal = d.join(".restorectl/plan/journal.jsonl");
     let before = std::fs::read_to_string(&journal).unwrap();
     let out = restorectl().args(["run"]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -303,7 +303,7 @@ fn a_second_concurrent_run_fails_fast_and_changes_nothing() {
     let expected = format!(
         "error: another restorectl run (pid {}) is using {}; wait for it to finish, or stop it first\n",
         child.id(),
-        d.join(".restorectl").display()
+        d.join(".restorectl/plan").display()
     );
     assert_eq!(err, expected);
     assert!(std::fs::read_to_string(&journal).unwrap().starts_with(&before));

@@ -54,7 +54,7 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
         ),
     );
     let child = spawn_run(&plan, &[]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     let has = |kind: &str, n: usize| events(&journal).iter().filter(|e| e["event"] == kind).count() >= n;
     wait_until("the portal online", || has("online", 1));
     let first = std::fs::read_to_string(dir.path().join("portal.pid")).unwrap();
@@ -101,7 +101,7 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
     // Both attempts' output kept.
     assert!(
         dir.path()
-            .join(".restorectl/logs")
+            .join(".restorectl/plan/logs")
             .read_dir()
             .unwrap()
             .flatten()
@@ -112,7 +112,7 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
         srv.posts("ops").iter().map(|p| p["alert"].as_str().unwrap().to_owned()).collect();
     assert_eq!(alerts, ["fell_back"]);
     // Customers: back, unavailable again, back.
-    let mut updates: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/announcements"))
+    let mut updates: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/plan/announcements"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -130,7 +130,8 @@ fn a_watched_service_killed_after_it_came_back_is_restored_again_and_announced()
     );
     // The date is today's: the snapshot has a placeholder.
     let text = |name: &str| {
-        let text = std::fs::read_to_string(dir.path().join(".restorectl/announcements").join(name)).unwrap();
+        let text =
+            std::fs::read_to_string(dir.path().join(".restorectl/plan/announcements").join(name)).unwrap();
         let (heading, rest) = text.split_once('\n').unwrap();
         format!("{}[date]\n{rest}", heading.split(|c: char| c.is_ascii_digit()).next().unwrap())
     };
@@ -218,7 +219,7 @@ fn what_depends_on_a_service_that_fell_back_waits_for_it_again() {
         .concat(),
     );
     let child = spawn_run(&plan, &[]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     let seen = |what: &str| events(&journal).iter().any(|e| e["event"] == what && e["service"] != "gate");
     wait_until("db online", || seen("online"));
     std::fs::remove_file(dir.path().join("db.up")).unwrap();
@@ -296,7 +297,7 @@ fn a_drill_rehearses_a_fall_back() {
     }
     let (code, report) = run_json(&plan, &["--dry-run", "--watch", "3d", "--fall-back", "email:1d"]);
     assert_eq!(code, Some(0), "{report:#}");
-    let journal = events(&dir.path().join(".restorectl/dry-run/journal.jsonl"));
+    let journal = events(&dir.path().join(".restorectl/ista/dry-run/journal.jsonl"));
     let email: Vec<String> = journal
         .iter()
         .filter(|e| {
@@ -307,7 +308,7 @@ fn a_drill_rehearses_a_fall_back() {
         .map(|e| e["event"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(email, ["action_started", "online", "fell_back", "action_started", "online", "watched"]);
-    let announced: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/dry-run/announcements"))
+    let announced: Vec<String> = std::fs::read_dir(dir.path().join(".restorectl/ista/dry-run/announcements"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -343,7 +344,7 @@ fn a_non_critical_service_that_falls_back_for_good_ends_the_run_cleanly() {
         .concat(),
     );
     let child = spawn_run(&plan, &[]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     let has = |service: &str, kind: &str| {
         events(&journal).iter().any(|e| e["service"] == service && e["event"] == kind)
     };
@@ -375,7 +376,7 @@ fn a_dependent_that_falls_back_too_waits_for_what_it_needs() {
         .concat(),
     );
     let child = spawn_run(&plan, &[]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     let count = |service: &str, kind: &str| {
         events(&journal).iter().filter(|e| e["service"] == service && e["event"] == kind).count()
     };
@@ -411,7 +412,7 @@ fn retry_failed_takes_a_service_that_fell_back_and_stayed_down() {
     let restore = format!("echo x >> {d}/tries; [ $(wc -l < {d}/tries) -eq 2 ] && exit 1; touch {d}/db.up");
     let plan = plan_in(dir.path(), &service(dir.path(), "db", "watch = \"3s\"\n", &restore));
     let child = spawn_run(&plan, &[]);
-    let journal = dir.path().join(".restorectl/journal.jsonl");
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
     wait_until("db online", || events(&journal).iter().any(|e| e["event"] == "online"));
     std::fs::remove_file(dir.path().join("db.up")).unwrap();
     let out = child.wait_with_output().unwrap();
