@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::announce::webhook::Delivery;
 use crate::announce::webhook::log::{Log, Record};
 use crate::announce::webhook::worker::{self, Progress, Target};
-use crate::event::Event;
+use crate::event::{Event, Secs, WaitOn};
 use crate::human::human_duration;
 use crate::plan::{AlertKind, NotifyTarget, Plan, WebhookFormat};
 use crate::reporter::{Reporter, WriteError};
@@ -198,6 +198,23 @@ impl Reporter for Notifier {
                     Some(service),
                     format!("{service} waits for a person: {instruction}{how}"),
                 );
+            }
+            Event::WaitingForApproval { service, role, count, have, confirm, .. } => {
+                let how = confirm.as_ref().map(|c| format!(" — to sign: `{c}`")).unwrap_or_default();
+                let so_far = if have.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (signed so far: {})", have.join(", "))
+                };
+                let text = format!("{service} waits for {count} sign-off(s) by `{role}`{so_far}{how}");
+                self.alert(AlertKind::ManualWaiting, Some(service), text);
+            }
+            // Reminders of a wait for people: the alert again, with how long it has lasted.
+            Event::Waiting { service, at, on: on @ (WaitOn::Operator | WaitOn::Approval), since, detail } => {
+                let what = if *on == WaitOn::Operator { "a person" } else { "sign-offs" };
+                let so_far = human_duration(Secs(at.0 - since.0).duration());
+                let text = format!("{service} still waits for {what} ({so_far} so far): {detail}");
+                self.alert(AlertKind::ManualWaiting, Some(service), text);
             }
             Event::Failed { service, attempts, reason, log, .. } => {
                 let log = log.as_ref().map(|l| format!(" (log: {l})")).unwrap_or_default();

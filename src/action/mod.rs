@@ -111,7 +111,7 @@ impl LiveExecutor {
             confirm: &confirm,
             confirmation: &self.place.state.confirmation(&self.place.run, &s.id),
             run: &self.place.run,
-            timeout: s.wait_limit(),
+            timeout: s.people_timeout,
             remind_every: self.place.remind_every,
         };
         waits::confirmation(&step, &self.terminal, em).await
@@ -219,7 +219,8 @@ impl LiveExecutor {
         let dir = self.place.state.approvals(&self.place.run, &s.id);
         let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
         let approval = (a.role.get_ref().as_str(), a.count, people);
-        waits::approvals(em, &em.id(service), approval, &dir, confirm, s.wait_timeout).await
+        let limits = (s.people_timeout, self.place.remind_every);
+        waits::approvals(em, &em.id(service), approval, &dir, confirm, limits).await
     }
 }
 

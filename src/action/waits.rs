@@ -82,14 +82,15 @@ pub(super) struct Step<'a> {
     /// Where that command drops the confirmation.
     pub confirmation: &'a Path,
     pub run: &'a str,
-    pub timeout: Duration,
+    /// How long a person may take (`wait_timeout`); no limit when the plan gives none.
+    pub timeout: Option<Duration>,
     pub remind_every: Duration,
 }
 
 /// Waits for the step's confirmation (by `restorectl confirm` for this run, or by typing the
 /// step's id on the terminal), journals who gave it, or gives up at the step's timeout.
 pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emitter) -> Result<(), String> {
-    let deadline = Instant::now() + step.timeout;
+    let deadline = step.timeout.map(|t| Instant::now() + t);
     let mut typed = terminal.lines();
     if typed.is_some() {
         eprintln!(
@@ -117,8 +118,10 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
             let _ = std::fs::remove_file(step.confirmation);
             return Ok(());
         }
-        if Instant::now() >= deadline {
-            return Err(format!("no confirmation within {}", human_duration(step.timeout)));
+        if let (Some(deadline), Some(limit)) = (deadline, step.timeout)
+            && Instant::now() >= deadline
+        {
+            return Err(format!("no confirmation within {}", human_duration(limit)));
         }
         reminder.tick(em, &step.service, WaitOn::Operator, || {
             format!("{} — confirm with `{}`", step.instruction, step.confirm)
@@ -153,8 +156,8 @@ pub(super) async fn orphan(
     Ok(())
 }
 
-/// Who of `people` has signed off in `dir`, each once (the file is per person), in the order
-/// they signed.
+/// Who of `people` has signed off in `dir`, in the order they signed: each person once, by who
+/// signed, whatever the files are called (a copy of one person's file is still one person).
 fn signed(dir: &Path, people: &[String]) -> Vec<Signer> {
     let mut have: Vec<Signer> = std::fs::read_dir(dir)
         .into_iter()
@@ -165,22 +168,26 @@ fn signed(dir: &Path, people: &[String]) -> Vec<Signer> {
         .map(Signer::from)
         .collect();
     have.sort_by_key(|s| s.at.parse::<jiff::Timestamp>().ok());
+    let mut seen = std::collections::HashSet::new();
+    have.retain(|s| seen.insert(s.by.clone()));
     have
 }
 
 /// Waits until `count` distinct people of the service's approval role have signed it off in
-/// `dir` (`restorectl confirm … --by NAME`), at most `limit`; says so as the sign-offs come.
+/// `dir` (`restorectl confirm … --by NAME`), at most `limit` (none: as long as it takes); says so
+/// as the sign-offs come, and again every `remind_every` while it waits.
 pub(super) async fn approvals(
     em: &Emitter,
     service: &Svc,
     approval: (&str, u32, &[String]),
     dir: &Path,
     confirm: String,
-    limit: Duration,
+    (limit, remind_every): (Option<Duration>, Duration),
 ) -> Result<(), String> {
     let (role, count, people) = approval;
-    let deadline = Instant::now() + limit;
+    let deadline = limit.map(|l| Instant::now() + l);
     let mut told: Option<Vec<String>> = None;
+    let mut reminder = Reminder::new(em, remind_every);
     loop {
         let signers = signed(dir, people);
         let mut have: Vec<String> = signers.iter().map(|s| s.by.clone()).collect();
@@ -202,9 +209,18 @@ pub(super) async fn approvals(
             });
             told = Some(have);
         }
-        if Instant::now() >= deadline {
+        if let (Some(deadline), Some(limit)) = (deadline, limit)
+            && Instant::now() >= deadline
+        {
             return Err(format!("not signed off by {count} of `{role}` within {}", human_duration(limit)));
         }
+        reminder.tick(em, service, WaitOn::Approval, || {
+            let so_far = told.as_ref().filter(|h| !h.is_empty()).map_or_else(
+                || format!("0 of {count} signed"),
+                |h| format!("{} of {count} signed ({})", h.len(), h.join(", ")),
+            );
+            format!("{so_far} by `{role}` — sign with `{confirm}`")
+        });
         tokio::time::sleep(POLL).await;
     }
 }

@@ -130,7 +130,8 @@ impl Preview<'_> {
             let done = self.tally.records[i]
                 .online_at
                 .map_or("—".to_owned(), |t| format!("back after {}", human_duration(t.duration())));
-            let manual = if self.manual(i) { "  waits for a person (manual step)" } else { "" };
+            let manual =
+                crate::report::graph::people_wait(s).map(|w| format!("  waits for {w}")).unwrap_or_default();
             out += &format!(
                 "  {:>3}. {:<width$}  {:>7}  {done}{manual}\n",
                 n + 1,

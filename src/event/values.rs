@@ -39,6 +39,8 @@ pub enum WaitOn {
     Checks { limit: Secs },
     /// A person to finish a manual step.
     Operator,
+    /// The people of a role to sign the service off.
+    Approval,
     /// A restore left running by an earlier run.
     EarlierRun { pid: u32 },
 }

@@ -44,7 +44,7 @@ impl ComponentStatus {
 /// What the operators are alerted to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertKind {
-    /// A manual step waits for a person.
+    /// A person is awaited (a manual step, sign-offs): when the wait begins and at each reminder.
     ManualWaiting,
     /// A service's restore failed for good.
     RestoreFailed,

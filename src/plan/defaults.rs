@@ -123,6 +123,8 @@ pub(super) struct Defaults {
     pub(super) rto: Option<Duration>,
     pub(super) customer_facing: bool,
     pub(super) wait_timeout: Duration,
+    /// `[defaults] wait_timeout`, when given: it bounds the waits for people too.
+    pub(super) people_timeout: Option<Duration>,
 }
 
 impl Default for Defaults {
@@ -138,6 +140,7 @@ impl Default for Defaults {
             rto: None,
             customer_facing: true,
             wait_timeout: DAY,
+            people_timeout: None,
         }
     }
 }
@@ -187,6 +190,9 @@ pub(super) fn parse_defaults(v: &Value<'_>, dec: &mut Decoder) -> Defaults {
     }
     opt(&f, "customer_facing", |v| dec.boolean(v, "customer_facing"), &mut d.customer_facing);
     opt(&f, "wait_timeout", |v| wait_timeout(dec, v), &mut d.wait_timeout);
+    if f.get("wait_timeout").is_some() {
+        d.people_timeout = Some(d.wait_timeout);
+    }
     d
 }
 

@@ -234,6 +234,9 @@ pub struct Service {
     pub customer_facing: bool,
     /// How long to wait for the checks when no restore action bounds the wait.
     pub wait_timeout: Duration,
+    /// How long to wait for people (a manual step's confirmation, sign-offs): the `wait_timeout`
+    /// the plan gives (the service's or `[defaults]`'), or no limit.
+    pub people_timeout: Option<Duration>,
     pub summary: Option<Localized>,
     /// What customers can do meanwhile, told if the service's restore fails.
     pub workaround: Option<Localized>,

@@ -319,6 +319,7 @@ pub(super) fn parse_service(
     opt(&f, "customer_facing", |v| dec.boolean(v, "customer_facing"), &mut customer_facing);
     let mut wait_timeout = d.wait_timeout;
     opt(&f, "wait_timeout", |v| self::wait_timeout(dec, v), &mut wait_timeout);
+    let people_timeout = if f.get("wait_timeout").is_some() { Some(wait_timeout) } else { d.people_timeout };
     let summary = f.get("summary").and_then(|v| parse_localized(v, "summary", dec));
     let workaround = f.get("workaround").and_then(|v| parse_localized(v, "workaround", dec));
     let after_restore = f.get("after_restore").and_then(|v| parse_localized(v, "after_restore", dec));
@@ -355,6 +356,7 @@ pub(super) fn parse_service(
         watch,
         customer_facing,
         wait_timeout,
+        people_timeout,
         summary,
         workaround,
         after_restore,

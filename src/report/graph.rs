@@ -31,6 +31,26 @@ fn is_manual(s: &crate::plan::Service) -> bool {
     matches!(s.restore.as_ref().map(|r| &r.action), Some(crate::plan::Action::Manual(_)))
 }
 
+/// What a service waits for from people, and for how long at most, in words (`preview`,
+/// `graph`): "a person (manual step), up to 30m", "2 sign-offs by `secops`, no time limit".
+pub fn people_wait(s: &crate::plan::Service) -> Option<String> {
+    let limit = |t: Option<Duration>| {
+        t.map_or_else(|| "no time limit".to_owned(), |t| format!("up to {}", human_duration(t)))
+    };
+    let mut waits = Vec::new();
+    if s.needs_confirmation() {
+        waits.push(format!("a person's confirmation (manual step), {}", limit(s.people_timeout)));
+    } else if is_manual(s) {
+        // Its checks tell when the person is done, within the restore's timeout.
+        waits.push(format!("a person (manual step), {}", limit(s.restore.as_ref().map(|r| r.timeout))));
+    }
+    if let Some(a) = &s.approval {
+        let n = crate::human::count(a.count as usize, "sign-off", "sign-offs");
+        waits.push(format!("{n} by `{}`, {}", a.role.get_ref(), limit(s.people_timeout)));
+    }
+    (!waits.is_empty()).then(|| waits.join(" and "))
+}
+
 fn phase_title(plan: &Plan, p: usize) -> String {
     let phase = &plan.phases[p];
     match phase.name.get(&plan.locales[0]) {
@@ -71,6 +91,9 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
             if is_manual(s) {
                 line.push_str("  manual step");
             }
+            if s.approval.is_some() {
+                line.push_str("  sign-off");
+            }
             if !deps.is_empty() {
                 let _ = write!(line, "  after {}", deps.join(", "));
             }
@@ -92,6 +115,15 @@ pub fn text(plan: &Plan, graph: &Graph) -> String {
     let _ = writeln!(out, "\ncritical path: {}\n  {chain}", human_duration(cp.length));
     if chain.contains('⇒') {
         let _ = writeln!(out, "  (⇒ waits for the previous phase to complete)");
+    }
+    // People set the pace where they stand on the critical path: say who and for how long.
+    let people: Vec<String> = cp
+        .services
+        .iter()
+        .filter_map(|&i| people_wait(&plan.services[i]).map(|w| format!("  {}: {w}", plan.services[i].id)))
+        .collect();
+    if !people.is_empty() {
+        let _ = writeln!(out, "waits for people on the critical path:\n{}", people.join("\n"));
     }
     out
 }
@@ -220,6 +252,7 @@ pub fn json(plan: &Plan, graph: &Graph) -> String {
                 "customer_facing": s.customer_facing,
                 "critical": s.critical,
                 "manual": is_manual(s),
+                "waits_for_people": people_wait(s),
             })
         })
         .collect();

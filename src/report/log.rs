@@ -136,6 +136,7 @@ fn waiting(service: &str, at: Secs, on: WaitOn, since: Secs, detail: &str) -> St
         }
         WaitOn::Checks { .. } => format!("{service}: still waiting for its checks ({so_far} so far){detail}"),
         WaitOn::Operator => format!("{service}: still waiting for the operator ({so_far} so far){detail}"),
+        WaitOn::Approval => format!("{service}: still waiting for sign-offs ({so_far} so far){detail}"),
         WaitOn::EarlierRun { pid } => {
             format!(
                 "{service}: still waiting for the restore left running by an earlier run (pid {pid}, {so_far} so far)"

@@ -125,6 +125,9 @@ pub async fn run<E: Executor>(
     // When each service last came back, by its own event (once back, its RTO was met then,
     // whatever happens after).
     let mut back_at: Vec<Option<Secs>> = vec![None; plan.services.len()];
+    // Restored in this run (not found online): a person's confirmation of what depends on it, given
+    // in an earlier run, no longer holds.
+    let mut restored = vec![false; plan.services.len()];
     let mut halted = false;
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
     let mut deadlines = tokio::task::JoinSet::new();
@@ -152,8 +155,9 @@ pub async fn run<E: Executor>(
             let (exec, em) = (exec.clone(), em.clone());
             // After a fall-back, its attempts number on from the earlier ones (whose logs stay).
             let first = attempts[i] + 1;
+            let reconfirm = plan.services[i].checks.is_empty() && restored_below(graph, &restored, i);
             tasks.spawn(async move {
-                let ended = service::restore_one(&*exec, i, &em, first).await;
+                let ended = service::restore_one(&*exec, i, &em, (first, reconfirm)).await;
                 let _ = em.tx.send(Msg::Done(i, ended));
             });
         }
@@ -172,6 +176,7 @@ pub async fn run<E: Executor>(
                         && let Some(i) = service.index()
                     {
                         back_at[i] = Some(*at);
+                        restored[i] |= matches!(e, Event::Online { .. });
                     }
                     if let Event::WaitingForOperator { service, .. } | Event::WaitingForApproval { service, .. } = &e
                         && let Some(i) = service.index()
@@ -292,6 +297,21 @@ pub async fn run<E: Executor>(
     };
     sink(&Event::RunFinished { at: em.at(), outcome }, Ack(None));
     outcome
+}
+
+/// Whether anything service `i` depends on, directly or through others, was restored in this run.
+fn restored_below(graph: &Graph, restored: &[bool], i: usize) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack = graph.service_dependencies(i);
+    while let Some(d) = stack.pop() {
+        if restored[d] {
+            return true;
+        }
+        if seen.insert(d) {
+            stack.extend(graph.service_dependencies(d));
+        }
+    }
+    false
 }
 
 /// Tells the sink what the scheduler's answer changed (`at`): services blocked, phases complete.

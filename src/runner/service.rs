@@ -11,8 +11,14 @@ use crate::event::{Event, FailKind};
 /// One service: take over what an earlier run left unfinished, or probe; if down, restore and
 /// verify, retrying with exponential backoff.
 /// Attempts are numbered from `first` (after a fall-back, on from the earlier ones, whose logs and
-/// evidence stay); the plan's retries count from it.
-pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, first: u32) -> Ended {
+/// evidence stay); the plan's retries count from it. `reconfirm`: what it depends on was restored in
+/// this run, so an earlier run's confirmation of it does not hold.
+pub(super) async fn restore_one<E: Executor>(
+    exec: &E,
+    i: usize,
+    em: &Emitter,
+    (first, reconfirm): (u32, bool),
+) -> Ended {
     let service = &em.plan.services[i];
     // The attempts this restore may make: from `first`, as many as the plan gives.
     let span = (first, first - 1 + tries(service));
@@ -33,10 +39,12 @@ pub(super) async fn restore_one<E: Executor>(exec: &E, i: usize, em: &Emitter, f
                 em.emit(Event::Quarantined { service: em.id(i), at: em.at(), reason: reason.clone() });
             }
             match exec.probe(i, em).await {
-                Some(true) if held.is_none() => {
+                Some(true) if held.is_none() && !reconfirm => {
                     em.emit(Event::AlreadyOnline { service: em.id(i), at: em.at() });
                     return Ended::Online;
                 }
+                // Confirmed before what it needs went down and came back: asked again.
+                Some(true) if held.is_none() => first,
                 // Up, but not cleared: its gates and sign-offs again, without restoring it again.
                 Some(true) => match settle(exec, i, em, (first, span), Ok(())).await {
                     Some(ended) => return ended,

@@ -19,7 +19,8 @@ pub struct NotifyTable {
     pub shell: Option<bool>,
     pub env: Option<BTreeMap<String, String>>,
     pub cwd: Option<String>,
-    /// Which alerts (default all): "manual_waiting", "restore_failed", "rto_at_risk", "fell_back", "run_finished".
+    /// Which alerts (default all): "manual_waiting" (a manual step or sign-off waits for people,
+    /// when it begins and at each reminder), "restore_failed", "rto_at_risk", "fell_back", "run_finished".
     pub events: Option<Vec<String>>,
 }
 

@@ -134,3 +134,50 @@ fn an_alert_target_takes_its_url_and_headers_from_the_environment_and_never_show
         assert!(!text.contains(&hook), "{text}");
     }
 }
+
+/// A wait for sign-offs is heard like any wait for people: an alert when it begins and at every
+/// reminder, a line on the terminal at every reminder, and no time limit unless the plan gives one.
+#[test]
+fn a_sign_off_wait_alerts_and_reminds_until_it_is_signed() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = file_service(dir.path(), "db", None).replacen(
+        "\n[[service.check]]",
+        "\napproval = { role = \"secops\" }\n[[service.check]]",
+        1,
+    );
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[approvers]\nsecops = [\"anna\"]\n[[notify]]\nurl = \"{}\"\n{db}",
+            srv.url("/hook/signoff")
+        ),
+    );
+    let child = spawn_run(&plan, &["--remind-every", "1s"]);
+    let texts = || -> Vec<String> {
+        srv.posts("signoff")
+            .iter()
+            .filter(|p| p["alert"] == "manual_waiting")
+            .map(|p| p["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    wait_until("two reminders", || {
+        texts().iter().filter(|t| t.contains("still waits for sign-offs")).count() >= 2
+    });
+    let texts = texts();
+    assert!(
+        texts[0].starts_with("db waits for 1 sign-off(s) by `secops` — to sign: `restorectl confirm "),
+        "{texts:?}"
+    );
+    assert!(
+        texts[1]
+            .starts_with("db still waits for sign-offs (1s so far): 0 of 1 signed by `secops` — sign with `"),
+        "{texts:?}"
+    );
+    let out = restorectl().args(["confirm"]).arg(&plan).args(["db", "--by", "anna"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("db: still waiting for sign-offs (1s so far): 0 of 1 signed by `secops`"), "{err}");
+}

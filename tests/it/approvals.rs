@@ -92,3 +92,39 @@ fn a_drill_says_it_takes_the_sign_offs_as_given() {
     assert_eq!(log.matches("sign-offs taken as given (a drill names nobody)").count(), 5, "{log}");
     assert!(log.contains("backup-restore: sign-offs taken as given"), "{log}");
 }
+
+/// An approver is who signed, not a file name: a copy of one person's sign-off under another
+/// name is still one person.
+#[test]
+fn a_copied_sign_off_file_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = file_service(dir.path(), "db", None).replacen(
+        "\n[[service.check]]",
+        "\napproval = { role = \"secops\", count = 2 }\n[[service.check]]",
+        1,
+    );
+    let plan = plan_in(dir.path(), &format!("[approvers]\nsecops = [\"anna\", \"piotr\"]\n{service}"));
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
+    let read = || std::fs::read_to_string(&journal).unwrap_or_default();
+    wait_until("the wait for sign-offs", || read().contains("waiting_for_approval"));
+    let confirm =
+        |by: &str| restorectl().args(["confirm"]).arg(&plan).args(["db", "--by", by]).output().unwrap();
+    assert_eq!(confirm("anna").status.code(), Some(0));
+    wait_until("anna's sign-off seen", || read().matches("waiting_for_approval").count() >= 2);
+    let folder = std::fs::read_dir(dir.path().join(".restorectl/plan/confirm"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path()
+        .join("db.approvals");
+    let anna = std::fs::read_dir(&folder).unwrap().flatten().next().unwrap().path();
+    std::fs::copy(&anna, folder.join("70696f7472.json")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert!(!read().contains(r#""event":"online""#), "a copy of anna is not piotr");
+    assert_eq!(confirm("piotr").status.code(), Some(0));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(read().contains(r#""by":["anna","piotr"]"#), "{}", read());
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
-const SIGNOFF: &str = "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\n[service.restore]\nmanual = \"Get the forensic sign-off.\"\ntimeout = \"3s\"\n";
+const SIGNOFF: &str = "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\nwait_timeout = \"3s\"\n[service.restore]\nmanual = \"Get the forensic sign-off.\"\n";
 
 fn confirm(plan: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     restorectl().arg("confirm").arg(plan).arg("signoff").args(extra).assert()
@@ -139,4 +139,30 @@ fn announce_and_confirm_refuse_a_journal_without_a_run_or_of_another_plan() {
         "error: the journal in {} is of the plan `Someone else's plan`, not `Run test`; give its own state directory with --state (or, for a renamed plan, start afresh with --fresh)\n",
         state.display()
     ));
+}
+
+/// A manual step without checks, confirmed in one run, is asked again by a later run that had to
+/// restore what it depends on: the person vouched for a stack that has since gone down.
+#[test]
+fn a_confirmed_step_is_asked_again_once_what_it_needs_was_restored_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = file_service(dir.path(), "db", None);
+    let signoff = "[[service]]\nid = \"signoff\"\nname = \"sign-off\"\ndepends_on = [\"db\"]\nwait_timeout = \"2s\"\n\
+                   [service.restore]\nmanual = \"Get the forensic sign-off.\"\n";
+    let plan = plan_in(dir.path(), &format!("{db}{signoff}"));
+    let mut child = spawn_run(&plan, &[]);
+    let (line, _rest) = waiting_line(&mut child);
+    let run = line.split("--run ").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    confirm(&plan, &["--run", &run, "--by", "anna"]).code(0);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    // Nothing went down: the confirmation still holds.
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(state_of(&report, "signoff"), "already_online");
+    // The database went down and was restored: the step is asked again (and, unconfirmed, fails).
+    std::fs::remove_file(dir.path().join("db.up")).unwrap();
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(state_of(&report, "db"), "online");
+    assert_eq!(state_of(&report, "signoff"), "failed");
 }

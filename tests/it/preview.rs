@@ -59,7 +59,9 @@ fn preview_of_a_half_healthy_estate_lists_what_a_run_would_do_in_order() {
     assert!(text.contains("healthy, left alone: 1 (network)\n"), "{text}");
     assert!(text.contains("would restore 3, in this order (--jobs 1):\n"), "{text}");
     assert!(
-        text.contains("    3. mail      30m  back after 3h 30m  waits for a person (manual step)\n"),
+        text.contains(
+            "    3. mail      30m  back after 3h 30m  waits for a person (manual step), up to 30m\n"
+        ),
         "{text}"
     );
     assert!(text.contains("RTOs at risk (counted from now):\n  mail: RTO 1h, late by 2h 30m\n"), "{text}");
