@@ -75,6 +75,8 @@ pub struct Tally {
     pub records: Vec<Record>,
     pub outcome: Option<Outcome>,
     pub finished_at: Secs,
+    /// The run's place in its incident: RTOs count from the incident's start.
+    pub incident: crate::runner::IncidentClock,
 }
 
 impl Tally {
@@ -89,7 +91,12 @@ impl Tally {
             kind: None,
             blocked_by: None,
         };
-        Self { records: vec![empty; plan.services.len()], outcome: None, finished_at: Secs(0.0) }
+        Self {
+            records: vec![empty; plan.services.len()],
+            outcome: None,
+            finished_at: Secs(0.0),
+            incident: Default::default(),
+        }
     }
 
     pub fn event(&mut self, e: &Event) {
@@ -168,16 +175,23 @@ impl Tally {
     /// Where service `i` stands against its recovery-time objective: the one rule for an RTO
     /// miss. Missed when it came online after it, or was not online when the run's clock passed
     /// it; open while neither has happened.
+    /// Times count from the incident's start: a service first back in an earlier run of it is
+    /// judged by then, unless this run found it down and could not bring it back.
     pub fn rto(&self, i: usize, rto: Option<Duration>) -> Option<Rto> {
         let rto = rto?.as_secs_f64();
         let r = &self.records[i];
+        let before = self.incident.before.as_secs_f64();
         // Back once, but not at the end (it fell back and did not come back): as if never back.
-        let online_at = r.online_at.filter(|_| r.state.is_online());
+        let online_at = match self.incident.back(i) {
+            Some(earlier) if !matches!(r.state, State::Failed | State::Blocked) => Some(earlier.0),
+            _ => r.online_at.filter(|_| r.state.is_online()).map(|at| at.0 + before),
+        };
+        let now = self.finished_at.0 + before;
         Some(match online_at {
-            Some(at) if at.0 > rto => Rto::Missed { late_by: Some(at.0 - rto) },
+            Some(at) if at > rto => Rto::Missed { late_by: Some(at - rto) },
             Some(_) => Rto::Met,
-            None if self.finished_at.0 > rto => Rto::Missed { late_by: None },
-            None => Rto::Open { left: Duration::from_secs_f64(rto - self.finished_at.0) },
+            None if now > rto => Rto::Missed { late_by: None },
+            None => Rto::Open { left: Duration::from_secs_f64(rto - now) },
         })
     }
 

@@ -54,6 +54,7 @@ pub async fn run(plan: Arc<Plan>, graph: &Graph, scenario: &Scenario, jobs: usiz
     let mut met = vec![0u32; count];
     let mut successes = 0;
     let config = runner::RunConfig {
+        incident: Default::default(),
         id: String::new(),
         jobs,
         mode: RunMode::Dry,

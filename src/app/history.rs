@@ -1,4 +1,4 @@
-//! `restorectl history`: the runs in the journal, for people and for machines.
+//! `restorectl history`: the runs in the journal, grouped by incident, for people and for machines.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -30,8 +30,14 @@ pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit
                 "{:<6} {:<20} {:<20} {:<12} {:>8} {:>6} {:>9}  CONFIRMED",
                 "RUN", "STARTED (UTC)", "LAST RECORD", "OUTCOME", "RESTORED", "FAILED", "FELL BACK"
             );
-            for r in &runs {
+            for (n, r) in runs.iter().enumerate() {
                 let when = |t: &str| t.get(..19).unwrap_or(t).replace('T', " ");
+                // Runs grouped by incident, each group under a line of its own.
+                if n == 0 || runs[n - 1].incident != r.incident {
+                    let count = runs.iter().filter(|o| o.incident == r.incident).count();
+                    let runs = crate::human::count(count, "run", "runs");
+                    let _ = writeln!(out, "incident {} ({runs}, begun {})", r.incident, when(&r.started));
+                }
                 let id = if r.dry_run { format!("{} (dry)", r.id) } else { r.id.clone() };
                 let confirmed: Vec<String> =
                     r.confirmations.iter().map(|c| format!("{} by {}", c.service, c.by)).collect();

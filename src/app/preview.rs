@@ -52,6 +52,7 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>)
     let scenario = Scenario { healthy, ..Scenario::default() };
     let exec = Arc::new(SimExecutor::new(plan, &scenario, 0));
     let config = RunConfig {
+        incident: Default::default(),
         id: "preview".into(),
         jobs,
         mode: RunMode::Dry,

@@ -45,11 +45,16 @@ pub fn run(req: &Request) -> Exit {
         return Exit::Invalid;
     }
     // The evidence must describe the plan the run followed, not today's.
-    if let Some(then) = log.plan_sha256.as_ref().filter(|h| **h != loaded.plan.sha256) {
+    // Every run covered: a plan edited between two runs of the incident is refused too.
+    let changed = log
+        .parts
+        .iter()
+        .find_map(|p| p.plan_sha256.as_ref().filter(|h| **h != loaded.plan.sha256).map(|h| (&p.id, h)));
+    if let Some((run, then)) = changed {
         eprintln!(
             "error: {} has changed since run {} (its SHA-256 then {then}, now {}); the report must read the plan the run followed: take that version from version control (e.g. `git show REV:{}`) and report on it",
             req.plan.display(),
-            log.id,
+            run,
             loaded.plan.sha256,
             req.plan.display()
         );

@@ -43,10 +43,17 @@ const QUOTE: usize = 400;
 
 pub fn collect(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) -> Vec<ServiceEvidence> {
     let mut out: Vec<ServiceEvidence> = Vec::new();
+    // Which run each attempt belongs to: its files are under that run's id.
+    let mut runs: Vec<String> = Vec::new();
+    let mut run = log.first().id.clone();
     for (_, e) in &log.events {
+        if let Event::RunStarted { run: id, .. } = e {
+            run.clone_from(id);
+        }
         let Event::VerifyStep { service, at, attempt, name, ok, detail, restore_point } = e else { continue };
         let fresh = out.last().is_none_or(|l| l.service != **service || l.attempt != *attempt);
         if fresh {
+            runs.push(run.clone());
             out.push(ServiceEvidence {
                 service: service.to_string(),
                 attempt: *attempt,
@@ -75,7 +82,7 @@ pub fn collect(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) ->
         });
     }
     if !log.dry_run {
-        for ev in &mut out {
+        for (ev, run) in out.iter_mut().zip(&runs) {
             ev.journaled_sha256 = log.events.iter().find_map(|(_, e)| match e {
                 Event::EvidenceKept { service, attempt, sha256, .. }
                     if **service == ev.service && *attempt == ev.attempt =>
@@ -84,7 +91,7 @@ pub fn collect(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) ->
                 }
                 _ => None,
             });
-            attach_file(ev, state, &log.id);
+            attach_file(ev, state, run);
             ev.matches_journal = ev.journaled_sha256.as_ref().map(|j| Some(j) == ev.file_sha256.as_ref());
         }
     }

@@ -44,7 +44,7 @@ pub fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir
         intact,
         problem,
         head,
-        signed: log.end.as_ref().is_some_and(|e| e.signature.is_some()),
+        signed: log.end().is_some_and(|e| e.signature.is_some()),
         verify_command: command,
         evidence_intact: true,
     }

@@ -52,13 +52,13 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
             (None, _) => tally.event(e),
         }
     }
-    let start = log.clock_start.as_deref().unwrap_or(&log.started);
+    let start = log.first().clock_start.as_deref().unwrap_or(&log.first().started);
     let start = start.parse::<jiff::Timestamp>().unwrap_or_else(|_| jiff::Timestamp::now());
     let zone = jiff::tz::TimeZone::get(&plan.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let stamp = Stamp { start: start.to_zoned_datetime(zone), with_date: true };
     let when = |at: Secs| stamp.format(at);
     let outcome =
-        tally.outcome.map_or(if log.end.is_some() { "ended" } else { "unfinished" }, |o| o.as_str());
+        tally.outcome.map_or(if log.end().is_some() { "ended" } else { "unfinished" }, |o| o.as_str());
     // A bar per service: beyond a few hundred rows nobody can read or print it.
     let charted = plan.services.len() <= CHART_ROWS;
     let timeline_svg = if charted {
@@ -74,7 +74,13 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
     journal.evidence_intact = evidence.iter().all(|e| e.matches_journal != Some(false));
     let second = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let ended = tally.outcome.map(|_| second(stamp.zoned(tally.finished_at).timestamp()));
-    let outside = log.events.iter().filter(|(_, e)| matches!(e, Event::Skipped { by: None, .. })).count();
+    // In scope: what any run covered worked on (not left outside its selection).
+    let mut worked = vec![false; plan.services.len()];
+    for (_, e) in &log.events {
+        if let Some(i) = of(e).filter(|_| !matches!(e, Event::Skipped { by: None, .. })) {
+            worked[i] = true;
+        }
+    }
     let critical = graph.critical_path(plan).length.as_secs_f64();
     let deviations = deviations(plan, &log, &tally, &when, (jobs, critical));
     Pack {
@@ -84,16 +90,29 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
         scope: scope(plan, plan_path, &log),
         run: RunInfo {
             id: log.id.clone(),
+            incident: log.incident.clone(),
             started: second(start),
             ended,
             outcome: outcome.to_owned(),
             jobs,
-            command: shell_words(&log.command),
-            version: log.version.clone(),
-            account: log.user.clone(),
-            host: log.host.clone(),
-            in_scope: plan.services.len().saturating_sub(outside),
+            command: shell_words(&log.first().command),
+            version: log.first().version.clone(),
+            account: log.first().user.clone(),
+            host: log.first().host.clone(),
+            in_scope: worked.iter().filter(|&&w| w).count(),
             runs_in_journal: log.runs.clone(),
+            covered: log
+                .parts
+                .iter()
+                .map(|p| RunLine {
+                    id: p.id.clone(),
+                    started: p.started.clone(),
+                    command: shell_words(&p.command),
+                    account: p.user.clone(),
+                    host: p.host.clone(),
+                    ended: p.end.is_some(),
+                })
+                .collect(),
         },
         objectives: objectives(plan, graph, &tally),
         approvals_required: people::required(plan),
@@ -106,7 +125,7 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
             log.dry_run,
             (start, tally.outcome.map(|_| stamp.zoned(tally.finished_at).timestamp())),
         ),
-        alerts: notices::alerts(state, &log.id),
+        alerts: log.parts.iter().flat_map(|p| notices::alerts(state, &p.id)).collect(),
         steps: steps(plan, &tally),
         journal,
         timeline_svg,
@@ -125,7 +144,7 @@ fn scope(plan: &Plan, plan_path: &std::path::Path, log: &RunLog) -> Scope {
     Scope {
         plan: plan.name.clone(),
         file: plan_path.display().to_string(),
-        sha256_at_run: log.plan_sha256.clone(),
+        sha256_at_run: log.parts.last().and_then(|p| p.plan_sha256.clone()),
         sha256_now: plan.sha256.clone(),
         services: plan.services.len(),
         phases: plan
@@ -222,7 +241,8 @@ fn deviations(
     (jobs, critical): (usize, f64),
 ) -> Vec<Deviation> {
     let mut out = Vec::new();
-    if let Some(at_run) = log.plan_sha256.as_ref().filter(|h| **h != plan.sha256) {
+    if let Some(at_run) = log.parts.iter().find_map(|p| p.plan_sha256.as_ref().filter(|h| **h != plan.sha256))
+    {
         out.push(Deviation {
             kind: "plan_changed",
             service: None,

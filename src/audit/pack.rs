@@ -58,7 +58,13 @@ pub struct PhaseScope {
 
 #[derive(Debug, Serialize)]
 pub struct RunInfo {
+    /// The last run covered.
     pub id: String,
+    /// The incident the runs covered belong to (the id of its first run).
+    pub incident: String,
+    /// The runs the report covers, oldest first: every run of the incident, or the one `--run`
+    /// names.
+    pub covered: Vec<RunLine>,
     /// UTC, to the second; a drill's on its simulated clock.
     pub started: String,
     /// When it ended (its `run_finished`), or `null` when it did not.
@@ -74,6 +80,19 @@ pub struct RunInfo {
     pub in_scope: usize,
     /// Every run in the journal, oldest first.
     pub runs_in_journal: Vec<String>,
+}
+
+/// One run the report covers.
+#[derive(Debug, Serialize)]
+pub struct RunLine {
+    pub id: String,
+    /// When its header was written (UTC).
+    pub started: String,
+    pub command: String,
+    pub account: Option<String>,
+    pub host: Option<String>,
+    /// It wrote its end record (it was not killed).
+    pub ended: bool,
 }
 
 #[derive(Debug, Serialize)]

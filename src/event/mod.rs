@@ -330,4 +330,56 @@ impl Event {
             | RunFinished { at, .. } => *at,
         }
     }
+
+    /// The same event on a clock that started `by` seconds earlier (a run's events, told on
+    /// its incident's clock).
+    pub fn shift(&mut self, by: f64) {
+        if let Event::Waiting { since, .. } = self {
+            since.0 += by;
+        }
+        if let Event::Watching { until, .. } = self {
+            until.0 += by;
+        }
+        if let Some(at) = self.at_mut() {
+            at.0 += by;
+        }
+    }
+
+    /// The event's time, to move it onto another clock (`shift`).
+    fn at_mut(&mut self) -> Option<&mut Secs> {
+        use Event::*;
+        match self {
+            RunStarted { .. } => None,
+            ServiceStarted { at, .. }
+            | AlreadyOnline { at, .. }
+            | ActionStarted { at, .. }
+            | ProcessSpawned { at, .. }
+            | ActionFinished { at, .. }
+            | Adopted { at, .. }
+            | WaitingForOperator { at, .. }
+            | Confirmed { at, .. }
+            | Waiting { at, .. }
+            | Verifying { at, .. }
+            | Retrying { at, .. }
+            | Online { at, .. }
+            | Failed { at, .. }
+            | Quarantined { at, .. }
+            | Blocked { at, .. }
+            | FellBack { at, .. }
+            | Watching { at, .. }
+            | Watched { at, .. }
+            | WaitingForApproval { at, .. }
+            | VerifyStep { at, .. }
+            | Approved { at, .. }
+            | EvidenceKept { at, .. }
+            | Skipped { at, .. }
+            | NotRetried { at, .. }
+            | PhaseComplete { at, .. }
+            | RtoAtRisk { at, .. }
+            | RtoMissed { at, .. }
+            | Halting { at, .. }
+            | Interrupting { at, .. }
+            | RunFinished { at, .. } => Some(at),
+        }
+    }
 }

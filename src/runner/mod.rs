@@ -35,6 +35,25 @@ pub struct RunConfig {
     /// `run --watch`: how long to keep probing a service once it is online, for services
     /// without their own `watch`.
     pub watch: Option<Duration>,
+    /// Where the run stands in its incident: RTOs count from the incident's start.
+    pub incident: IncidentClock,
+}
+
+/// How long the incident had lasted when this run began, and when each service was first back in
+/// it (seconds since its start) if an earlier run brought it back: RTOs count from the incident's
+/// start, and one met (or missed) in an earlier run stays so.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentClock {
+    pub before: Duration,
+    /// Per service (empty: none was back).
+    pub back: Vec<Option<Secs>>,
+}
+
+impl IncidentClock {
+    /// When service `i` was first back in an earlier run of the incident.
+    pub fn back(&self, i: usize) -> Option<Secs> {
+        self.back.get(i).copied().flatten()
+    }
 }
 
 /// What a run leaves out (`--only`, `--retry-failed`, `--skip`).
@@ -131,15 +150,20 @@ pub async fn run<E: Executor>(
     let mut halted = false;
     // One timer per RTO, on the run's clock (virtual in a dry run), so a miss is known when it happens.
     let mut deadlines = tokio::task::JoinSet::new();
+    // They count from the incident's start; one back in an earlier run of it was decided then.
+    let before = config.incident.before;
     for (i, s) in plan.services.iter().enumerate().filter(|(i, _)| !left_out[*i]) {
-        if let Some(rto) = s.rto {
+        if let Some(rto) = s.rto.filter(|_| config.incident.back(i).is_none()) {
             let tx = em.tx.clone();
             let risk = rto.mul_f64(plan.rto_risk_at);
             deadlines.spawn(async move {
-                tokio::time::sleep(risk).await;
+                // Passed before this run began: at risk, then missed, at once (once each).
+                let at_risk = risk.saturating_sub(before);
+                tokio::time::sleep(at_risk).await;
                 let _ = tx.send(Msg::AtRisk(i));
                 // Missed means online later than the RTO: at the RTO itself it is still met.
-                tokio::time::sleep((rto + Duration::from_millis(1)).saturating_sub(risk)).await;
+                let missed = (rto + Duration::from_millis(1)).saturating_sub(before);
+                tokio::time::sleep(missed.saturating_sub(at_risk)).await;
                 let _ = tx.send(Msg::Deadline(i));
             });
         }

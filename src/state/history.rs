@@ -1,5 +1,5 @@
-//! The runs a journal holds, for `restorectl history`: when each started and ended, how it
-//! ended, what it restored or failed, and who confirmed what.
+//! The runs a journal holds, for `restorectl history`: which incident each belongs to, when it
+//! started and ended, how it ended, what it restored or failed, and who confirmed what.
 
 use std::path::Path;
 
@@ -14,6 +14,8 @@ use crate::event::Event;
 #[derive(Debug, Serialize)]
 pub struct RunSummary {
     pub id: String,
+    /// The incident it belongs to (the id of the incident's first run).
+    pub incident: String,
     pub dry_run: bool,
     /// UTC times of its first and last records.
     pub started: String,
@@ -51,6 +53,7 @@ pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, St
     for (time, record) in dated_records(&path)? {
         match record {
             Record::Run(header) => runs.push(RunSummary {
+                incident: header.incident.unwrap_or_else(|| header.id.clone()),
                 id: header.id,
                 dry_run: header.dry_run,
                 started: time.clone(),

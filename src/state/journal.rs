@@ -20,6 +20,8 @@ use crate::reporter::{Reporter, WriteError};
 pub struct Journal {
     /// This run's id.
     pub id: String,
+    /// The incident the run belongs to (journaled in its header).
+    pub incident: super::Incident,
     out: BufWriter<File>,
     durable: bool,
     /// Held for the journal's lifetime: a second run on the same state fails at once.
@@ -36,12 +38,13 @@ pub struct Journal {
 
 impl Journal {
     /// Opens (or starts) the live journal of `state`: takes the lock, rotates it (and the logs)
-    /// with `fresh`, and replays what is there.
+    /// with `fresh`, and replays what is there. The run belongs to the incident of the latest run,
+    /// unless `new_incident` (or nothing ran yet): then it begins one.
     /// `start`: when the run's clock starts (its events count from it).
     pub fn open(
         state: &StateDir,
         plan: &Plan,
-        fresh: bool,
+        (fresh, new_incident): (bool, bool),
         start: jiff::Timestamp,
     ) -> Result<(Journal, Replay), StateError> {
         let lock = lock(state)?;
@@ -56,7 +59,11 @@ impl Journal {
             return Err(StateError::OtherPlan { dir, found, expected: plan.name.clone() });
         }
         let id = replay::new_run_id(&replay.runs, &state.logs());
-        let journal = Self::append(&path, plan, lock, id, (start, RunMode::Live))?;
+        let incident = match replay.incident.clone() {
+            Some(incident) if !new_incident => incident,
+            _ => super::Incident::begin(&id, start),
+        };
+        let journal = Self::append(&path, plan, lock, (id, incident), (start, RunMode::Live))?;
         Ok((journal, replay))
     }
 
@@ -67,14 +74,16 @@ impl Journal {
         let path = state.journal();
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
         File::create(&path).map_err(StateError::io("create the journal", &path))?;
-        Self::append(&path, plan, lock, "dry".into(), (start, RunMode::Dry))
+        let id = "dry".to_owned();
+        let incident = super::Incident::begin(&id, start);
+        Self::append(&path, plan, lock, (id, incident), (start, RunMode::Dry))
     }
 
     fn append(
         path: &Path,
         plan: &Plan,
         lock: File,
-        id: String,
+        (id, incident): (String, super::Incident),
         (clock_start, mode): (jiff::Timestamp, RunMode),
     ) -> Result<Journal, StateError> {
         cut_torn_tail(path).map_err(StateError::io("repair the journal", path))?;
@@ -86,6 +95,7 @@ impl Journal {
             .map_err(StateError::io("open the journal", path))?;
         let mut j = Journal {
             id: id.clone(),
+            incident: incident.clone(),
             out: BufWriter::new(file),
             // Live runs fsync their records, in groups, before anything acts on them; a
             // simulation does not need to.
@@ -110,6 +120,8 @@ impl Journal {
             },
             plan_sha256: Some(plan.sha256.clone()),
             clock_start: Some(clock_start.to_string()),
+            incident: Some(incident.id.clone()),
+            incident_start: Some(incident.start.to_string()),
             command: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
             version: Some(env!("CARGO_PKG_VERSION").to_owned()),
             user: super::confirmation::account().0,

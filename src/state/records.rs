@@ -32,6 +32,12 @@ pub(super) struct RunHeader {
     /// `--start`, or when it ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) clock_start: Option<String>,
+    /// The incident the run belongs to (the id of its first run), and when that began: RTOs
+    /// count from it. Absent in journals of older versions: each run was its own incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) incident: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) incident_start: Option<String>,
     /// How it was started: the command line, restorectl's version, the account and host.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(super) command: Vec<String>,

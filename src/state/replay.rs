@@ -67,6 +67,8 @@ pub struct Replay {
     pub runs: HashSet<String>,
     /// The name of the plan of the latest run.
     pub plan: Option<String>,
+    /// The incident of the latest run.
+    pub incident: Option<super::Incident>,
 }
 
 /// The latest run in a journal: its id, whether it is still going, and its events so far.
@@ -147,9 +149,11 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
         .collect();
     // When each confirmation was given and each service last restored, in journal order.
     let (mut confirmed_at, mut restored_at) = (HashMap::new(), HashMap::new());
+    let mut incident = super::incident::Tracker::default();
     for (seq, record) in records(path)?.into_iter().enumerate() {
         match record {
             Record::Run(run) => {
+                incident.header(&run);
                 current = run.id.clone();
                 r.runs.insert(run.id);
                 r.plan = Some(run.plan);
@@ -166,12 +170,14 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
                     _ => {}
                 }
                 quarantine(&mut r.quarantined, &event, &gated, &current);
+                incident.event(&event);
                 apply(&mut r, event, &current);
             }
             Record::End(_) => {}
         }
     }
     r.confirmed = still_confirmed(plan, &confirmed_at, &restored_at);
+    r.incident = incident.incident;
     if !fingerprints.is_empty() {
         let mut in_plan = HashSet::new();
         for s in &plan.services {

@@ -1,94 +1,142 @@
-//! One run as the journal holds it, for `restorectl report`: its header, every event with the
-//! time it was written, and the head it ended with.
+//! What `restorectl report` reads of the journal: the latest incident (every run of it), or one
+//! run — each run's header, every event with the time it was written, told on the clock of the
+//! first run covered, and the head the last one ended with.
 
 use std::path::PathBuf;
 
 use super::dir::StateDir;
 use super::error::StateError;
 pub use super::records::RunEnd;
-use super::records::{Record, dated_records};
+use super::records::{Record, RunHeader, dated_records};
 use crate::event::Event;
 
-/// One run of a journal.
-#[derive(Debug)]
-pub struct RunLog {
+/// One run as its header tells it.
+#[derive(Debug, Clone)]
+pub struct RunPart {
     pub id: String,
-    pub dry_run: bool,
-    /// The plan's name, and the SHA-256 of its file, as the run followed it.
-    pub plan: String,
-    pub plan_sha256: Option<String>,
     /// When its header was written (UTC, RFC 3339).
     pub started: String,
-    /// When the run's clock started (RFC 3339; a dry run's is virtual): its events count from it.
+    /// When its clock started (RFC 3339; a dry run's is virtual): its events count from it.
     pub clock_start: Option<String>,
+    /// The SHA-256 of the plan file it followed.
+    pub plan_sha256: Option<String>,
     /// How it was started: the command line, restorectl's version, the account and host.
     pub command: Vec<String>,
     pub version: Option<String>,
     pub user: Option<String>,
     pub host: Option<String>,
-    /// Its events, each with when it was written (UTC).
-    pub events: Vec<(String, Event)>,
     /// Its `end` record, unless it died (or still runs).
     pub end: Option<RunEnd>,
+}
+
+/// The runs a report covers, as one log.
+#[derive(Debug)]
+pub struct RunLog {
+    /// The last run covered (its head closes the report).
+    pub id: String,
+    /// The incident the runs belong to (the id of its first run).
+    pub incident: String,
+    pub dry_run: bool,
+    /// The plan's name, as the runs followed it.
+    pub plan: String,
+    /// The runs covered, oldest first: one (`--run`), or every run of the incident.
+    pub parts: Vec<RunPart>,
+    /// Their events, each with when it was written (UTC), on the first part's clock.
+    pub events: Vec<(String, Event)>,
     /// The ids of every run in the journal, oldest first.
     pub runs: Vec<String>,
     pub journal: PathBuf,
 }
 
-/// The run `run` (the latest when `None`) of the journal of `state`.
+impl RunLog {
+    pub fn first(&self) -> &RunPart {
+        &self.parts[0]
+    }
+
+    /// The last run's `end` record.
+    pub fn end(&self) -> Option<&RunEnd> {
+        self.parts.last().and_then(|p| p.end.as_ref())
+    }
+}
+
+/// A run of the journal with its events.
+struct Run {
+    header: RunHeader,
+    part: RunPart,
+    events: Vec<(String, Event)>,
+}
+
+/// The run `run` of the journal of `state`, or (`None`) every run of the latest incident.
 pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) -> Result<RunLog, StateError> {
     let journal = state.journal();
+    let dir = state.root().display().to_string();
     if !journal.is_file() {
-        let dir = state.root().display().to_string();
         return Err(StateError::NoJournal { dir, plan: plan_path.display().to_string() });
     }
-    let mut found: Option<RunLog> = None;
-    let mut runs = Vec::new();
+    let mut all: Vec<Run> = Vec::new();
     for (time, record) in dated_records(&journal)? {
         match record {
             Record::Run(header) => {
-                runs.push(header.id.clone());
-                let wanted = run.is_none_or(|r| r == header.id);
-                // The first run of that id: a later one of the same id (a dry run's journal is
-                // rewritten each time) does not mix in.
-                if wanted && (run.is_none() || found.is_none()) {
-                    found = Some(RunLog {
-                        id: header.id,
-                        dry_run: header.dry_run,
-                        plan: header.plan,
-                        plan_sha256: header.plan_sha256,
-                        started: time,
-                        clock_start: header.clock_start,
-                        command: header.command,
-                        version: header.version,
-                        user: header.user,
-                        host: header.host,
-                        events: Vec::new(),
-                        end: None,
-                        runs: Vec::new(),
-                        journal: journal.clone(),
-                    });
-                }
+                let part = RunPart {
+                    id: header.id.clone(),
+                    started: time,
+                    clock_start: header.clock_start.clone(),
+                    plan_sha256: header.plan_sha256.clone(),
+                    command: header.command.clone(),
+                    version: header.version.clone(),
+                    user: header.user.clone(),
+                    host: header.host.clone(),
+                    end: None,
+                };
+                all.push(Run { header, part, events: Vec::new() });
             }
             Record::Event(event) => {
-                if let Some(f) = found.as_mut().filter(|f| runs.last() == Some(&f.id) && f.end.is_none()) {
-                    f.events.push((time, event));
+                if let Some(r) = all.last_mut().filter(|r| r.part.end.is_none()) {
+                    r.events.push((time, event));
                 }
             }
             Record::End(end) => {
-                if let Some(f) = found.as_mut().filter(|f| f.id == end.run && f.end.is_none()) {
-                    f.end = Some(end);
+                if let Some(r) = all.last_mut().filter(|r| r.part.id == end.run && r.part.end.is_none()) {
+                    r.part.end = Some(end);
                 }
             }
         }
     }
-    let dir = state.root().display().to_string();
-    match found {
-        Some(mut f) => {
-            f.runs = runs;
-            Ok(f)
+    let runs: Vec<String> = all.iter().map(|r| r.part.id.clone()).collect();
+    let incident_of = |r: &Run| r.header.incident.clone().unwrap_or_else(|| r.part.id.clone());
+    let covered: Vec<Run> = match run {
+        // The first run of that id: a later one of the same id (a dry run's journal is rewritten
+        // each time) does not mix in.
+        Some(id) => match all.into_iter().find(|r| r.part.id == id) {
+            Some(r) => vec![r],
+            None if runs.is_empty() => return Err(StateError::NoRun { dir }),
+            None => return Err(StateError::UnknownRun { dir, run: id.to_owned(), runs }),
+        },
+        None => {
+            let Some(latest) = all.last().map(incident_of) else { return Err(StateError::NoRun { dir }) };
+            // An incident's runs follow one another: from the last one of another incident on.
+            let from = all.iter().rposition(|r| incident_of(r) != latest).map_or(0, |p| p + 1);
+            all.into_iter().skip(from).collect()
         }
-        None if runs.is_empty() => Err(StateError::NoRun { dir }),
-        None => Err(StateError::UnknownRun { dir, run: run.unwrap_or_default().to_owned(), runs }),
+    };
+    let clock = |r: &Run| r.part.clock_start.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let base = clock(&covered[0]);
+    let first = &covered[0];
+    let (incident, dry_run, plan) = (incident_of(first), first.header.dry_run, first.header.plan.clone());
+    let mut events = Vec::new();
+    let mut parts = Vec::new();
+    for r in covered {
+        // Each run's events count from its own clock's start: told on the first one's.
+        let by = match (base, clock(&r)) {
+            (Some(b), Some(c)) => (c.as_nanosecond() - b.as_nanosecond()) as f64 / 1e9,
+            _ => 0.0,
+        };
+        events.extend(r.events.into_iter().map(|(time, mut e)| {
+            e.shift(by);
+            (time, e)
+        }));
+        parts.push(r.part);
     }
+    let id = parts.last().map(|p| p.id.clone()).unwrap_or_default();
+    Ok(RunLog { id, incident, dry_run, plan, parts, events, runs, journal })
 }

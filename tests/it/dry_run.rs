@@ -295,6 +295,7 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
         mode: restorectl::event::RunMode::Dry,
         selection: Default::default(),
         watch: None,
+        incident: Default::default(),
     };
     rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, ack| {
         ack.recorded();
@@ -374,6 +375,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
                 mode: restorectl::event::RunMode::Dry,
                 selection: Default::default(),
                 watch: None,
+                incident: Default::default(),
             },
             None,
             &mut |e, ack| {

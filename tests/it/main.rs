@@ -15,6 +15,7 @@ mod feeds;
 mod gates;
 mod graph;
 mod help;
+mod incident;
 mod inputs;
 mod journal_chain;
 mod messages;

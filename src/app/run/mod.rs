@@ -92,11 +92,19 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
         let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.announcements());
         let stamp = Stamp { start, with_date: true };
-        let reporters = reporters(loaded, args, stamp, journal, announce_dir)?;
+        let clock = runner::IncidentClock::default();
+        let reporters = reporters(loaded, args, stamp, journal, (announce_dir, clock.clone()))?;
         let (mut feed, worker) = reporters.spawn(RunMode::Dry);
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
         // another thread would let the virtual clock jump ahead.
-        let config = RunConfig { id: "dry".into(), jobs, mode: RunMode::Dry, selection, watch: args.watch };
+        let config = RunConfig {
+            id: "dry".into(),
+            jobs,
+            mode: RunMode::Dry,
+            selection,
+            watch: args.watch,
+            incident: clock,
+        };
         let outcome =
             runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
                 ack.recorded();
@@ -113,13 +121,27 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     };
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
-    let (mut journal, replay) = Journal::open(&state, &loaded.plan, args.fresh, start.timestamp())?;
+    let opened = Journal::open(&state, &loaded.plan, (args.fresh, args.new_incident), start.timestamp());
+    let (mut journal, replay) = opened?;
     if let Some(key) = sign {
         journal.sign_with(key);
     }
-    if args.fresh && announce_dir.exists() {
-        // A new run is a new incident: its announcements start afresh too (the old ones are kept).
+    if (args.fresh || args.new_incident) && announce_dir.exists() {
+        // A new incident: its announcements start afresh too (the old ones are kept).
         crate::state::journal::put_away(&announce_dir)?;
+    }
+    // RTOs count from the incident's start; what an earlier run of it brought back was back then.
+    let incident = &journal.incident;
+    let clock = runner::IncidentClock {
+        before: incident.elapsed_at(start.timestamp()),
+        back: loaded.plan.services.iter().map(|s| incident.back.get(&s.id).map(|&t| Secs(t))).collect(),
+    };
+    if incident.id != journal.id {
+        let since = crate::human::human_duration(clock.before);
+        eprintln!(
+            "note: this run belongs to incident {} (begun {since} ago; RTOs count from then)",
+            incident.id
+        );
     }
     if !replay.changes.is_empty() {
         const SHOWN: usize = 10;
@@ -140,8 +162,14 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         confirm: confirm_command(args),
         remind_every: args.remind_every,
     };
-    let config =
-        RunConfig { id: journal.id.clone(), jobs, mode: RunMode::Live, selection, watch: args.watch };
+    let config = RunConfig {
+        id: journal.id.clone(),
+        jobs,
+        mode: RunMode::Live,
+        selection,
+        watch: args.watch,
+        incident: clock.clone(),
+    };
     let runtime = super::runtime();
     // Reporters may start background work (webhooks) on this runtime.
     let _entered = runtime.enter();
@@ -149,7 +177,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let alerts = (!loaded.plan.notify.is_empty()).then(|| {
         crate::notify::Notifier::new(plan.clone(), state.root(), journal.id.clone(), prober.secrets().clone())
     });
-    let mut reporters = reporters(loaded, args, Stamp { start, with_date: false }, journal, announce_dir)?;
+    let stamp = Stamp { start, with_date: false };
+    let mut reporters = reporters(loaded, args, stamp, journal, (announce_dir, clock))?;
     if let Some(alerts) = alerts {
         reporters.sinks.push(Box::new(alerts));
     }
@@ -333,7 +362,7 @@ fn reporters(
     args: &RunArgs,
     stamp: Stamp,
     journal: Journal,
-    announce_dir: PathBuf,
+    (announce_dir, clock): (PathBuf, runner::IncidentClock),
 ) -> Result<Reporters, Error> {
     let mut sinks: Vec<Box<dyn Reporter + Send>> = vec![Box::new(journal)];
     let display = report::progress::Display {
@@ -387,5 +416,7 @@ fn reporters(
         publishing,
     )?;
     sinks.push(Box::new(announcer));
-    Ok(Reporters { tally: Tally::new(&loaded.plan), sinks })
+    let mut tally = Tally::new(&loaded.plan);
+    tally.incident = clock;
+    Ok(Reporters { tally, sinks })
 }
