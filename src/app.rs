@@ -39,8 +39,8 @@ pub fn run(cli: Cli) -> Exit {
         }
         Command::Demo { action: crate::cli::DemoAction::Stop } => demo::stop(),
         Command::Announce { review: Some(command), .. } => review::run(command),
-        Command::Announce { review: None, plan, state, locale, format } => match plan {
-            Some(plan) => announce::run(&plan, state.as_deref(), locale.as_deref(), format),
+        Command::Announce { review: None, plan, state, locale, format, dry_run } => match plan {
+            Some(plan) => announce::run(&plan, (state.as_deref(), dry_run), locale.as_deref(), format),
             None => Exit::Invalid,
         },
         Command::Schema => schema::run(),

@@ -11,7 +11,13 @@ use crate::cli::AnnounceFormat;
 use crate::exit::Exit;
 use crate::plan::LeakGuard;
 
-pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: AnnounceFormat) -> Exit {
+/// `dry_run`: from the latest drill's journal, at the end of its simulated clock.
+pub fn run(
+    plan_path: &Path,
+    (state, dry_run): (Option<&Path>, bool),
+    only: Option<&str>,
+    format: AnnounceFormat,
+) -> Exit {
     let loaded = match super::open(plan_path) {
         Ok(l) => l,
         Err(exit) => return exit,
@@ -21,11 +27,15 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         eprintln!("error: `--locale {l}`: the plan's locales are {}", plan.locales.join(", "));
         return Exit::Invalid;
     }
-    let state = crate::state::StateDir::for_plan(plan_path, state);
-    let events = match crate::state::last_run(&state, plan, plan_path) {
-        Ok(last) => last.events,
+    let live = crate::state::StateDir::for_plan(plan_path, state);
+    let state = if dry_run { live.dry_run() } else { live.clone() };
+    let (events, clock_start) = match crate::state::last_run(&state, plan, plan_path) {
+        Ok(last) => (last.events, last.clock_start),
         Err(e) => {
             eprintln!("error: {e}");
+            if !dry_run && live.dry_run().journal().is_file() {
+                eprintln!("  a dry run's journal is there: `--dry-run` announces from it");
+            }
             return Exit::Invalid;
         }
     };
@@ -37,7 +47,15 @@ pub fn run(plan_path: &Path, state: Option<&Path>, only: Option<&str>, format: A
         }
     }
     let tz = jiff::tz::TimeZone::get(&plan.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let now = jiff::Timestamp::now().to_zoned_datetime(tz);
+    // A drill's state is told as of its simulated clock, when its last event happened.
+    let now = match clock_start.filter(|_| dry_run) {
+        Some(start) => {
+            let last = events.last().map_or(0.0, |e| e.at().0);
+            start.checked_add(jiff::SignedDuration::from_secs_f64(last)).unwrap_or(start)
+        }
+        None => jiff::Timestamp::now(),
+    };
+    let now = now.to_zoned_datetime(tz);
     let locales: Vec<&String> =
         plan.locales.iter().filter(|l| only.is_none_or(|o| o == l.as_str())).collect();
     let mut texts = BTreeMap::new();

@@ -156,13 +156,18 @@ pub enum Command {
         locale: Option<String>,
         #[arg(long, value_enum, default_value_t = AnnounceFormat::Md)]
         format: AnnounceFormat,
+        /// The state of the latest drill (`run --dry-run`), at the end of its simulated clock.
+        #[arg(long)]
+        dry_run: bool,
     },
-    /// The journal's integrity: `verify` checks its hash chain (and, with --head, its end).
+    /// The journal's integrity: `verify` checks its hash chain (and, with --head, that it holds
+    /// the chain a run's printed head ends).
     Journal {
         #[command(subcommand)]
         action: JournalAction,
     },
-    /// The runs in the journal: when, how they ended, what they restored, who confirmed what.
+    /// The runs in the journal, grouped by incident: when, how they ended, what they restored,
+    /// who confirmed what.
     ///
     /// Exit codes: 0, 2 no journal (or invalid plan or flags).
     History {

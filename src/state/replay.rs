@@ -74,6 +74,8 @@ pub struct Replay {
 /// The latest run in a journal: its id, whether it is still going, and its events so far.
 pub struct LastRun {
     pub id: String,
+    /// When its clock started (a drill's is virtual): its events count from it.
+    pub clock_start: Option<jiff::Timestamp>,
     /// Its process still holds the state directory's lock.
     pub running: bool,
     pub events: Vec<Event>,
@@ -112,7 +114,8 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
     // Running: the lock is held, by the process that wrote this run's header (a new run holds
     // the lock a moment before its header is written).
     let running = lock_holder(state) == Some(header.pid) && crate::process::alive(header.pid, None);
-    Ok(LastRun { id: header.id, running, events })
+    let clock_start = header.clock_start.as_deref().and_then(|t| t.parse().ok());
+    Ok(LastRun { id: header.id, clock_start, running, events })
 }
 
 /// The services the journal of `state` quarantines, by index, with why (none without a journal):

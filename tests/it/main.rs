@@ -24,6 +24,7 @@ mod partial;
 mod pipes;
 mod preview;
 mod publishing;
+mod readme;
 mod quarantine;
 mod report;
 mod resume;
