@@ -6,6 +6,7 @@ pub mod action;
 pub mod announce;
 pub mod app;
 pub mod audit;
+pub mod bus;
 pub mod check;
 pub mod cli;
 pub mod error;

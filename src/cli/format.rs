@@ -1,4 +1,4 @@
-//! How a report is printed: for people or for machines.
+//! Flag values: how a report is printed (for people or for machines), and durations.
 
 use clap::ValueEnum;
 
@@ -8,4 +8,13 @@ pub enum ReportFormat {
     Human,
     /// For machines: JSON on stdout.
     Json,
+}
+
+/// A duration (`10s`, `1m`), for flags.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    match crate::human::parse_duration(s) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err("must be longer than zero".into()),
+        Err(e) => Err(format!("{e} (write durations like 5s, 1m, 2h)")),
+    }
 }

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod format;
 mod review;
 mod run;
-pub use format::ReportFormat;
+pub use format::{ReportFormat, parse_duration};
 pub use review::{AnnounceDirs, DemoAction, DraftArgs, JournalAction, Review};
 pub use run::{Progress, RunArgs};
 
@@ -256,15 +256,6 @@ pub enum GraphFormat {
     Mermaid,
     /// Nodes, edges and the critical path as JSON.
     Json,
-}
-
-/// A duration (`10s`, `1m`), for flags.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    match crate::human::parse_duration(s) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        Ok(_) => Err("must be longer than zero".into()),
-        Err(e) => Err(format!("{e} (write durations like 5s, 1m, 2h)")),
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

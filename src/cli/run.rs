@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::format::ReportFormat;
-use super::parse_duration;
+use super::format::{ReportFormat, parse_duration};
 
 /// A duration a plan could give (`watch`): at most 366 days.
 fn parse_span(s: &str) -> Result<std::time::Duration, String> {

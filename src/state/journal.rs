@@ -21,7 +21,7 @@ pub struct Journal {
     /// This run's id.
     pub id: String,
     /// The incident the run belongs to (journaled in its header).
-    pub incident: super::Incident,
+    pub incident: super::incident::Incident,
     out: BufWriter<File>,
     durable: bool,
     /// Held for the journal's lifetime: a second run on the same state fails at once.
@@ -61,7 +61,7 @@ impl Journal {
         let id = replay::new_run_id(&replay.runs, &state.logs());
         let incident = match replay.incident.clone() {
             Some(incident) if !new_incident => incident,
-            _ => super::Incident::begin(&id, start),
+            _ => super::incident::Incident::begin(&id, start),
         };
         let journal = Self::append(&path, plan, lock, (id, incident), (start, RunMode::Live))?;
         Ok((journal, replay))
@@ -75,7 +75,7 @@ impl Journal {
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
         File::create(&path).map_err(StateError::io("create the journal", &path))?;
         let id = "dry".to_owned();
-        let incident = super::Incident::begin(&id, start);
+        let incident = super::incident::Incident::begin(&id, start);
         Self::append(&path, plan, lock, (id, incident), (start, RunMode::Dry))
     }
 
@@ -83,7 +83,7 @@ impl Journal {
         path: &Path,
         plan: &Plan,
         lock: File,
-        (id, incident): (String, super::Incident),
+        (id, incident): (String, super::incident::Incident),
         (clock_start, mode): (jiff::Timestamp, RunMode),
     ) -> Result<Journal, StateError> {
         cut_torn_tail(path).map_err(StateError::io("repair the journal", path))?;

@@ -68,7 +68,7 @@ pub struct Replay {
     /// The name of the plan of the latest run.
     pub plan: Option<String>,
     /// The incident of the latest run.
-    pub incident: Option<super::Incident>,
+    pub incident: Option<super::incident::Incident>,
 }
 
 /// The latest run in a journal: its id, whether it is still going, and its events so far.

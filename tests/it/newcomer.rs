@@ -51,11 +51,18 @@ fn announce_after_a_drill_points_to_it_and_tells_it_on_the_drills_clock() {
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("ista.toml");
     std::fs::copy(repo("plans/ista.toml"), &plan).unwrap();
-    restorectl().args(["run", "--dry-run", "--progress", "none", "--start", "2022-07-25T08:00"]).arg(&plan).assert().code(0);
+    restorectl()
+        .args(["run", "--dry-run", "--progress", "none", "--start", "2022-07-25T08:00"])
+        .arg(&plan)
+        .assert()
+        .code(0);
     // Nothing live ran: said, with the way to the drill's state.
     let out = restorectl().args(["announce", "--locale", "en"]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).ends_with("  a dry run's journal is there: `--dry-run` announces from it\n"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .ends_with("  a dry run's journal is there: `--dry-run` announces from it\n")
+    );
     // The drill's state, as of its simulated end (weeks after its start), never today's date.
     let out = restorectl().args(["announce", "--dry-run", "--locale", "en"]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

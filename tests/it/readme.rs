@@ -33,7 +33,10 @@ fn pasted(readme: &str) -> Vec<Pasted> {
             Some("console") if line.starts_with("$ ") && *line != "$ echo $?" => {
                 // The exit code, when not 0, is shown by the `$ echo $?` that closes the output.
                 let rest = &lines[n + 1..];
-                let end = rest.iter().position(|l| l.starts_with("$ ") || l.starts_with("```")).unwrap_or(rest.len());
+                let end = rest
+                    .iter()
+                    .position(|l| l.starts_with("$ ") || l.starts_with("```"))
+                    .unwrap_or(rest.len());
                 let exit = (rest.get(end) == Some(&"$ echo $?"))
                     .then(|| rest.get(end + 1).and_then(|c| c.trim().parse().ok()))
                     .flatten()
@@ -53,7 +56,11 @@ fn pasted(readme: &str) -> Vec<Pasted> {
 
 /// `exit N` in a command's comment; 0 without one.
 fn documented_exit(comment: &str) -> i32 {
-    comment.split("exit ").nth(1).and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()).unwrap_or(0)
+    comment
+        .split("exit ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -120,6 +127,9 @@ fn the_readme_lists_every_command() {
         .collect();
     assert!(commands.len() >= 15, "{commands:?}");
     for c in commands {
-        assert!(readme.contains(&format!("| `restorectl {c}")), "the README's command table has no `restorectl {c}`");
+        assert!(
+            readme.contains(&format!("| `restorectl {c}")),
+            "the README's command table has no `restorectl {c}`"
+        );
     }
 }

@@ -1,0 +1,108 @@
+//! The event bus between a run and its reporters: events go, in batches, to a thread of their
+//! own where every reporter (journal, progress, announcements, alerts, JUnit, …) sees each in
+//! order; the journal syncs once per batch (group commit) before the runner may act on what it
+//! recorded. Live and dry runs use it alike; a dry run's events are batched more, as nothing real
+//! waits for them.
+
+use std::time::Duration;
+
+use crate::event::{Event, RunMode, Secs};
+use crate::reporter::Reporter;
+use crate::runner::Ack;
+use crate::tally::Tally;
+
+/// Hands events to the reporters' thread, in batches of up to `BATCH` (`flush` sends the rest).
+pub struct Feed {
+    tx: std::sync::mpsc::SyncSender<Vec<(Event, Option<Ack>)>>,
+    batch: Vec<(Event, Option<Ack>)>,
+}
+
+impl Feed {
+    const BATCH: usize = 256;
+
+    /// Queues an event; a simulation's go out when a batch is full.
+    pub fn queue(&mut self, e: &Event) {
+        self.batch.push((e.clone(), None));
+        if self.batch.len() >= Self::BATCH {
+            self.flush();
+        }
+    }
+
+    /// Sends an event of a live run at once, with what waits for it to be journaled.
+    pub fn send(&mut self, e: &Event, ack: Ack) {
+        self.batch.push((e.clone(), ack.awaited().then_some(ack)));
+        self.flush();
+    }
+
+    pub fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let _ = self.tx.send(std::mem::take(&mut self.batch));
+        }
+    }
+}
+
+/// Every reporter of a run, fed the same events in the same order.
+pub struct Reporters {
+    pub tally: Tally,
+    pub sinks: Vec<Box<dyn Reporter + Send>>,
+}
+
+impl Reporters {
+    /// Runs the reporters on a thread of their own, so writing files never holds up the run.
+    /// Events come in batches (a simulation sends many at once, a live run each as it happens);
+    /// every reporter sees them, then the journal syncs once for all that were waiting (group
+    /// commit), and only then are their `Ack`s dropped. The channel is bounded, so a simulation
+    /// never runs far ahead of its reporters.
+    /// In a live run, the reporters are also told the time every second when no event comes, so
+    /// that what waits for a moment (a batch of customer updates) does not wait for an event.
+    pub fn spawn(mut self, mode: RunMode) -> (Feed, std::thread::JoinHandle<Reporters>) {
+        use std::sync::mpsc::RecvTimeoutError;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Ack>)>>(64);
+        let worker = std::thread::spawn(move || {
+            let mut acks = Vec::new();
+            let started = std::time::Instant::now();
+            loop {
+                let first = match mode {
+                    RunMode::Dry => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                    RunMode::Live => rx.recv_timeout(Duration::from_secs(1)),
+                };
+                let first = match first {
+                    Ok(batch) => batch,
+                    Err(RecvTimeoutError::Timeout) => {
+                        let at = Secs::from(started.elapsed());
+                        self.sinks.iter_mut().for_each(|s| s.tick(at));
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+                let mut next = Some(first);
+                while let Some(batch) = next {
+                    for (event, ack) in batch {
+                        self.event(&event);
+                        acks.extend(ack);
+                    }
+                    next = rx.try_recv().ok();
+                }
+                let durable = !acks.is_empty();
+                let mut synced = true;
+                for s in &mut self.sinks {
+                    synced &= s.sync(durable);
+                }
+                // Unanswered, the waiting tasks learn the journal failed and do not act.
+                if synced {
+                    acks.drain(..).for_each(Ack::recorded);
+                }
+                acks.clear();
+            }
+            self
+        });
+        (Feed { tx, batch: Vec::new() }, worker)
+    }
+
+    fn event(&mut self, e: &Event) {
+        self.tally.event(e);
+        for s in &mut self.sinks {
+            s.event(e);
+        }
+    }
+}

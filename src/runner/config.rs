@@ -1,0 +1,61 @@
+//! What a run is told before it starts, checked into one value: its id, how many services at
+//! once, live or dry, what it leaves out, how long it watches, and where it stands in its incident.
+
+use std::time::Duration;
+
+use crate::event::{RunMode, Secs};
+
+/// What kind of run this is.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Names the run's logs and the confirmations meant for it.
+    pub id: String,
+    /// How many services are worked on at once.
+    pub jobs: usize,
+    pub mode: RunMode,
+    /// What this run leaves out.
+    pub selection: Selection,
+    /// `run --watch`: how long to keep probing a service once it is online, for services
+    /// without their own `watch`.
+    pub watch: Option<Duration>,
+    /// Where the run stands in its incident: RTOs count from the incident's start.
+    pub incident: IncidentClock,
+}
+
+/// How long the incident had lasted when this run began, and when each service was first back in
+/// it (seconds since its start) if an earlier run brought it back: RTOs count from the incident's
+/// start, and one met (or missed) in an earlier run stays so.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentClock {
+    pub before: Duration,
+    /// Per service (empty: none was back).
+    pub back: Vec<Option<Secs>>,
+}
+
+impl IncidentClock {
+    /// When service `i` was first back in an earlier run of the incident.
+    pub fn back(&self, i: usize) -> Option<Secs> {
+        self.back.get(i).copied().flatten()
+    }
+}
+
+/// What a run leaves out (`--only`, `--retry-failed`, `--skip`).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Per service: outside this run's scope (empty: nothing is).
+    pub out: Vec<bool>,
+    /// `--skip`ped services, each with whether it counts as online (`--assume-online`).
+    pub skipped: Vec<(usize, bool)>,
+    /// Why they are skipped, and who said so.
+    pub reason: String,
+    pub by: Option<String>,
+    /// Who skipped them: when, from which account and host.
+    pub signer: Option<crate::event::Signer>,
+}
+
+impl Selection {
+    /// Service `i` is not worked on in this run.
+    pub fn leaves_out(&self, i: usize) -> bool {
+        self.out.get(i).copied().unwrap_or(false) || self.skipped.iter().any(|&(s, _)| s == i)
+    }
+}
