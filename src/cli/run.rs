@@ -32,6 +32,11 @@ pub struct RunArgs {
     /// to the incident of the run before.
     #[arg(long, conflicts_with = "dry_run")]
     pub new_incident: bool,
+    /// Go on from a journal whose hash chain or structure breaks (`journal verify` names where),
+    /// believing what it holds; REASON and who gave it are journaled. Without it such a journal is
+    /// refused.
+    #[arg(long, value_name = "REASON", conflicts_with = "dry_run")]
+    pub accept_broken_journal: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
     /// Progress display: a live bar on a terminal, plain lines otherwise.

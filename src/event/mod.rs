@@ -257,6 +257,14 @@ pub enum Event {
         at: Secs,
         outcome: Outcome,
     },
+    /// The run was told to go on from a journal whose chain or structure breaks at `lines`
+    /// (`run --accept-broken-journal`): who said so and why. Later readers excuse those breaks.
+    JournalAccepted {
+        at: Secs,
+        lines: Vec<usize>,
+        reason: String,
+        signer: Box<Signer>,
+    },
 }
 
 impl Event {
@@ -327,6 +335,7 @@ impl Event {
             | RtoMissed { at, .. }
             | Halting { at, .. }
             | Interrupting { at, .. }
+            | JournalAccepted { at, .. }
             | RunFinished { at, .. } => *at,
         }
     }
@@ -379,6 +388,7 @@ impl Event {
             | RtoMissed { at, .. }
             | Halting { at, .. }
             | Interrupting { at, .. }
+            | JournalAccepted { at, .. }
             | RunFinished { at, .. } => Some(at),
         }
     }

@@ -31,6 +31,15 @@ pub fn describe(e: &Event) -> Option<String> {
             format!("{service}: skipped by {by} ({reason}); {then}")
         }
         Event::AlreadyOnline { service, .. } => format!("{service}: already online"),
+        Event::JournalAccepted { lines, reason, signer, .. } => {
+            let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
+            let reason: String = reason.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            format!(
+                "going on from a journal that breaks at line {}, as {} said: {reason}",
+                lines.join(", "),
+                signer.by
+            )
+        }
         Event::Quarantined { service, reason, .. } => {
             format!("{service}: quarantined ({reason}); its gates and sign-offs must pass again")
         }

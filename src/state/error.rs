@@ -19,6 +19,11 @@ pub enum StateError {
     Busy { holder: Option<String>, dir: PathBuf },
     #[error("not starting afresh: restores left running by an earlier run are still running: {}; run without --fresh to take them over, or stop them first", .0.join(", "))]
     StillRunning(Vec<String>),
+    #[error(
+        "the journal {} is not as the runs wrote it: line {line}: {why}; nothing in it is believed (`restorectl journal verify` checks it; `run --accept-broken-journal REASON` goes on from it, journaling why)",
+        path.display()
+    )]
+    Broken { path: PathBuf, line: usize, why: &'static str },
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
         action: &'static str,

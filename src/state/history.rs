@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::dir::StateDir;
 use super::error::StateError;
-use super::records::{Record, dated_records};
+use super::records::{Record, verified};
 use crate::event::Event;
 
 /// One run, as the journal tells it.
@@ -50,7 +50,7 @@ pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, St
         return Err(StateError::NoJournal { dir, plan: plan_path.display().to_string() });
     }
     let mut runs: Vec<RunSummary> = Vec::new();
-    for (time, record) in dated_records(&path)? {
+    for (time, record) in verified(&path)? {
         match record {
             Record::Run(header) => runs.push(RunSummary {
                 incident: header.incident.unwrap_or_else(|| header.id.clone()),

@@ -22,6 +22,8 @@ pub struct Journal {
     pub id: String,
     /// The incident the run belongs to (journaled in its header).
     pub incident: super::incident::Incident,
+    /// Journaled after the header when the run was told to go on from a broken journal.
+    pub accepted: Option<Event>,
     out: BufWriter<File>,
     durable: bool,
     /// Held for the journal's lifetime: a second run on the same state fails at once.
@@ -38,13 +40,14 @@ pub struct Journal {
 
 impl Journal {
     /// Opens (or starts) the live journal of `state`: takes the lock, rotates it (and the logs)
-    /// with `fresh`, and replays what is there. The run belongs to the incident of the latest run,
-    /// unless `new_incident` (or nothing ran yet): then it begins one.
+    /// with `fresh`, and replays what is there — only once it is verified, unless `accept` gives
+    /// why to go on from a broken one (journaled, with who said so). The run belongs to the
+    /// incident of the latest run, unless `new_incident` (or nothing ran yet): then it begins one.
     /// `start`: when the run's clock starts (its events count from it).
     pub fn open(
         state: &StateDir,
         plan: &Plan,
-        (fresh, new_incident): (bool, bool),
+        (fresh, new_incident, accept): (bool, bool, Option<&str>),
         start: jiff::Timestamp,
     ) -> Result<(Journal, Replay), StateError> {
         let lock = lock(state)?;
@@ -52,7 +55,8 @@ impl Journal {
         if fresh && path.exists() {
             rotate(state, plan)?;
         }
-        let replay = if path.exists() { replay::replay(&path, plan)? } else { Replay::default() };
+        let replay =
+            if path.exists() { replay::replay(&path, plan, accept.is_some())? } else { Replay::default() };
         // Another plan's journal: resuming from it would mix two incidents' records.
         if let Some(found) = replay.plan.clone().filter(|found| *found != plan.name) {
             let dir = state.root().display().to_string();
@@ -63,7 +67,20 @@ impl Journal {
             Some(incident) if !new_incident => incident,
             _ => super::incident::Incident::begin(&id, start),
         };
-        let journal = Self::append(&path, plan, lock, (id, incident), (start, RunMode::Live))?;
+        let mut journal = Self::append(&path, plan, lock, (id, incident), (start, RunMode::Live))?;
+        if let Some(reason) = accept.filter(|_| !replay.broken.is_empty()) {
+            let by = std::env::var("USER").unwrap_or_else(|_| "an operator".into());
+            let signer = Box::new(super::confirmation::Confirmation::new(by).into());
+            let lines = replay.broken.clone();
+            let accepted =
+                Event::JournalAccepted { at: Default::default(), lines, reason: reason.to_owned(), signer };
+            journal.event(&accepted);
+            journal.sync(true);
+            journal.accepted = Some(accepted);
+            if let Some(e) = journal.error.take() {
+                return Err(StateError::io("write the journal", &path)(e));
+            }
+        }
         Ok((journal, replay))
     }
 
@@ -96,6 +113,7 @@ impl Journal {
         let mut j = Journal {
             id: id.clone(),
             incident: incident.clone(),
+            accepted: None,
             out: BufWriter::new(file),
             // Live runs fsync their records, in groups, before anything acts on them; a
             // simulation does not need to.
@@ -230,7 +248,7 @@ fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
 /// running by an earlier run still runs, which a fresh journal would forget.
 fn rotate(state: &StateDir, plan: &Plan) -> Result<(), StateError> {
     let path = state.journal();
-    let running: Vec<String> = replay::replay(&path, plan)?
+    let running: Vec<String> = replay::replay(&path, plan, true)?
         .unfinished
         .into_iter()
         .filter_map(|(id, u)| match u.stage {

@@ -2,12 +2,11 @@
 //! about each service), then its events, one JSON object a line, each with its version.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::chain;
 use super::error::StateError;
 use crate::event::Event;
 use crate::plan::Service;
@@ -65,40 +64,105 @@ pub struct RunEnd {
     pub signature: Option<String>,
 }
 
-/// The records of a journal. A torn last line (a crash mid-write) and records of unknown
-/// versions are skipped.
+/// The records of a journal, believed only once verified (`verified`).
 pub(super) fn records(path: &Path) -> Result<Vec<Record>, StateError> {
-    Ok(dated_records(path)?.into_iter().map(|(_, r)| r).collect())
+    Ok(verified(path)?.into_iter().map(|(_, r)| r).collect())
 }
 
-/// The records of a journal with the (UTC) time each was written.
-pub(super) fn dated_records(path: &Path) -> Result<Vec<(String, Record)>, StateError> {
-    let file = File::open(path).map_err(StateError::io("read the journal", path))?;
-    let mut out = Vec::new();
-    // Line by line as bytes: a torn line (even one cut inside a character) is skipped, never the
-    // records after it.
-    for line in BufReader::new(file).split(b'\n') {
-        let Ok(line) = line else { break };
-        let Ok(mut record) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
+/// The records of a journal with the (UTC) time each was written, once the journal is shown to be
+/// as the runs wrote it: every line chained to the one before, every event inside a run, no
+/// confirmation naming another run than the one it was written in. A break that a later run was
+/// told to go on from (`run --accept-broken-journal`, journaled) is excused; any other is an error
+/// naming its line. Nothing in a journal that fails this is believed.
+pub(super) fn verified(path: &Path) -> Result<Vec<(String, Record)>, StateError> {
+    let read = read(path)?;
+    match read.breaks.into_iter().find(|b| !read.accepted.contains(&b.line)) {
+        Some(b) => Err(StateError::Broken { path: path.to_path_buf(), line: b.line, why: b.why }),
+        None => Ok(read.records),
+    }
+}
+
+/// Where a journal is not as the runs wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalBreak {
+    /// 1-based.
+    pub line: usize,
+    pub why: &'static str,
+}
+
+/// A journal as read: its records, where it breaks, and which breaks runs accepted.
+pub(super) struct Read {
+    pub(super) records: Vec<(String, Record)>,
+    pub(super) breaks: Vec<JournalBreak>,
+    pub(super) accepted: Vec<usize>,
+}
+
+/// Every record of a journal, and where its chain or structure breaks. A torn last line (a crash
+/// mid-write) and records of unknown versions are skipped.
+pub(super) fn read(path: &Path) -> Result<Read, StateError> {
+    let bytes = std::fs::read(path).map_err(StateError::io("read the journal", path))?;
+    let mut out = Read { records: Vec::new(), breaks: Vec::new(), accepted: Vec::new() };
+    let mut prev: chain::Hash = [0; 32];
+    // The run whose records these are, and whether it is still open (no `end` yet).
+    let mut run: Option<(String, bool)> = None;
+    let torn = !bytes.is_empty() && !bytes.ends_with(b"\n");
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    for (n, line) in lines.iter().enumerate() {
+        let number = n + 1;
+        if line.is_empty() || (torn && n + 1 == lines.len()) {
+            continue;
+        }
+        let mut broken = |why| out.breaks.push(JournalBreak { line: number, why });
+        if !line.starts_with(format!("{{\"prev\":\"{}\",", chain::hex(&prev)).as_bytes()) {
+            broken("it does not follow the line before it: a record was edited, removed or moved");
+        }
+        prev = chain::hash(line);
+        let Ok(mut record) = serde_json::from_slice::<serde_json::Value>(line) else { continue };
         if record["v"] != VERSION {
             continue;
         }
         let time = record["time"].as_str().unwrap_or_default().to_owned();
         if record.get("event").is_some() {
-            if let Ok(event) = serde_json::from_value::<Event>(record) {
-                out.push((time, Record::Event(event)));
+            let Ok(event) = serde_json::from_value::<Event>(record) else { continue };
+            // Never believed, even from a journal a run was told to go on from.
+            match (&run, &event) {
+                (None | Some((_, false)), _) => {
+                    broken("it is outside any run: after a run's end, or before the first");
+                    continue;
+                }
+                (Some((id, true)), Event::Confirmed { run: named, .. })
+                    if !named.is_empty() && named != id =>
+                {
+                    broken("it confirms a step for another run than the one it was written in");
+                    continue;
+                }
+                _ => {}
             }
-        } else if let Some(run) = record.get_mut("run")
-            && let Ok(run) = serde_json::from_value::<RunHeader>(run.take())
+            if let Event::JournalAccepted { lines, .. } = &event {
+                out.accepted.extend(lines);
+            }
+            out.records.push((time, Record::Event(event)));
+        } else if let Some(header) = record.get_mut("run")
+            && let Ok(header) = serde_json::from_value::<RunHeader>(header.take())
         {
-            out.push((time, Record::Run(run)));
+            run = Some((header.id.clone(), true));
+            out.records.push((time, Record::Run(header)));
         } else if let Some(end) = record.get_mut("end")
             && let Ok(end) = serde_json::from_value::<RunEnd>(end.take())
         {
-            out.push((time, Record::End(end)));
+            if let Some((_, open)) = run.as_mut() {
+                *open = false;
+            }
+            out.records.push((time, Record::End(end)));
         }
     }
     Ok(out)
+}
+
+/// The records of a journal with the time each was written, whatever its integrity (the
+/// evidence report says how intact it is).
+pub(super) fn dated_records(path: &Path) -> Result<Vec<(String, Record)>, StateError> {
+    Ok(read(path)?.records)
 }
 
 /// What the plan says about a service, hashed (FNV-1a): spans and names left out.

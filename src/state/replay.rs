@@ -69,6 +69,8 @@ pub struct Replay {
     pub plan: Option<String>,
     /// The incident of the latest run.
     pub incident: Option<super::incident::Incident>,
+    /// Lines where the journal breaks, that this run was told to go on from.
+    pub broken: Vec<usize>,
 }
 
 /// The latest run in a journal: its id, whether it is still going, and its events so far.
@@ -126,7 +128,7 @@ pub fn quarantined(state: &StateDir, plan: &Plan) -> Result<HashMap<usize, Strin
         return Ok(HashMap::new());
     }
     let ids = plan.ids();
-    Ok(replay(&path, plan)?
+    Ok(replay(&path, plan, false)?
         .quarantined
         .into_iter()
         .filter_map(|(id, why)| ids.get(id.as_str()).map(|&i| (i, why)))
@@ -140,7 +142,9 @@ fn lock_holder(state: &StateDir) -> Option<u32> {
     std::fs::read_to_string(state.lock()).ok()?.trim().parse().ok()
 }
 
-pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
+/// What the journal at `path` tells a new run; `accept`: go on from a journal that breaks
+/// (its breaks are then in `Replay::broken`), instead of refusing it.
+pub(super) fn replay(path: &Path, plan: &Plan, accept: bool) -> Result<Replay, StateError> {
     let mut r = Replay::default();
     let mut fingerprints = BTreeMap::new();
     let mut current = String::new();
@@ -153,7 +157,15 @@ pub(super) fn replay(path: &Path, plan: &Plan) -> Result<Replay, StateError> {
     // When each confirmation was given and each service last restored, in journal order.
     let (mut confirmed_at, mut restored_at) = (HashMap::new(), HashMap::new());
     let mut incident = super::incident::Tracker::default();
-    for (seq, record) in records(path)?.into_iter().enumerate() {
+    let records = if accept {
+        let read = super::records::read(path)?;
+        r.broken = read.breaks.iter().map(|b| b.line).filter(|l| !read.accepted.contains(l)).collect();
+        r.broken.dedup();
+        read.records.into_iter().map(|(_, r)| r).collect()
+    } else {
+        records(path)?
+    };
+    for (seq, record) in records.into_iter().enumerate() {
         match record {
             Record::Run(run) => {
                 incident.header(&run);

@@ -104,9 +104,12 @@ fn a_dead_run_is_never_confirmed_even_while_the_lock_is_held() {
     let dead = 4_000_000; // above pid_max: no process has it
     std::fs::write(
         state.join("journal.jsonl"),
-        format!(
-            "{{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{{\"id\":\"a3a8\",\"plan\":\"Run test\",\"pid\":{dead},\"dry_run\":false,\"fingerprints\":{{}}}}}}\n{{\"v\":1,\"time\":\"2026-01-01T00:00:01Z\",\"event\":\"waiting_for_operator\",\"service\":\"signoff\",\"at\":0.0,\"instruction\":\"Sign.\",\"needs_confirmation\":true}}\n"
-        ),
+        chained(&[
+            &format!(
+                "{{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{{\"id\":\"a3a8\",\"plan\":\"Run test\",\"pid\":{dead},\"dry_run\":false,\"fingerprints\":{{}}}}}}"
+            ),
+            "{\"v\":1,\"time\":\"2026-01-01T00:00:01Z\",\"event\":\"waiting_for_operator\",\"service\":\"signoff\",\"at\":0.0,\"instruction\":\"Sign.\",\"needs_confirmation\":true}",
+        ]),
     )
     .unwrap();
     std::fs::write(state.join("lock"), dead.to_string()).unwrap();
@@ -132,7 +135,9 @@ fn announce_and_confirm_refuse_a_journal_without_a_run_or_of_another_plan() {
     confirm(&plan, &[]).code(2).stderr(none);
     std::fs::write(
         state.join("journal.jsonl"),
-        "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{\"id\":\"0001\",\"plan\":\"Someone else's plan\",\"pid\":1,\"dry_run\":false,\"fingerprints\":{}}}\n",
+        chained(&[
+            "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{\"id\":\"0001\",\"plan\":\"Someone else's plan\",\"pid\":1,\"dry_run\":false,\"fingerprints\":{}}}",
+        ]),
     )
     .unwrap();
     restorectl().arg("announce").arg(&plan).assert().code(2).stdout("").stderr(format!(

@@ -336,8 +336,10 @@ fn a_run_refuses_to_carry_on_another_plans_journal() {
     );
     let state = dir.path().join(".restorectl/plan");
     std::fs::create_dir_all(&state).unwrap();
-    let journal = "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{\"id\":\"0001\",\"plan\":\"Another plan\",\"pid\":1,\"dry_run\":false,\"fingerprints\":{}}}\n";
-    std::fs::write(state.join("journal.jsonl"), journal).unwrap();
+    let journal = chained(&[
+        "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{\"id\":\"0001\",\"plan\":\"Another plan\",\"pid\":1,\"dry_run\":false,\"fingerprints\":{}}}",
+    ]);
+    std::fs::write(state.join("journal.jsonl"), &journal).unwrap();
     restorectl().arg("run").arg(&plan).assert().code(2).stderr(format!(
         "error: the journal in {} is of the plan `Another plan`, not `Run test`; give its own state directory with --state (or, for a renamed plan, start afresh with --fresh)\n",
         state.display()

@@ -33,5 +33,6 @@ mod robustness;
 mod run;
 mod server;
 mod status;
+mod trust;
 mod validate;
 mod watch;

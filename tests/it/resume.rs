@@ -60,13 +60,9 @@ fn file_service(dir: &Path, id: &str, script: &str, restore: &str) -> String {
 fn earlier_run(dir: &Path, events: &[&str]) -> std::path::PathBuf {
     let state = dir.join(".restorectl/plan");
     std::fs::create_dir_all(&state).unwrap();
-    let mut text = String::from(
-        r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#,
-    );
-    for e in events {
-        text = text + "\n" + e;
-    }
-    std::fs::write(state.join("journal.jsonl"), text + "\n").unwrap();
+    let header = r#"{"v":1,"time":"2026-01-01T00:00:00Z","run":{"id":"0001","plan":"Run test","pid":1,"dry_run":false,"fingerprints":{}}}"#;
+    let records: Vec<&str> = std::iter::once(header).chain(events.iter().copied()).collect();
+    std::fs::write(state.join("journal.jsonl"), chained(&records)).unwrap();
     state
 }
 

@@ -172,3 +172,18 @@ pub fn probe_in_browser(page: &Path, probe: &str, suffix: &str, flags: &[&str]) 
         .replace("&gt;", ">");
     serde_json::from_str(&text).unwrap()
 }
+
+/// Journal records as a run writes them: each line begins with `"prev"`, the SHA-256 of the line
+/// before it (zeros for the first), so a journal written by a test verifies.
+pub fn chained(records: &[&str]) -> String {
+    use sha2::Digest;
+    let mut prev = "0".repeat(64);
+    let mut out = String::new();
+    for r in records {
+        let line = format!("{{\"prev\":\"{prev}\",{}", r.strip_prefix('{').unwrap());
+        prev = sha2::Sha256::digest(line.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        out += &line;
+        out.push('\n');
+    }
+    out
+}

@@ -121,8 +121,12 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     };
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
-    let opened = Journal::open(&state, &loaded.plan, (args.fresh, args.new_incident), start.timestamp());
+    let how = (args.fresh, args.new_incident, args.accept_broken_journal.as_deref());
+    let opened = Journal::open(&state, &loaded.plan, how, start.timestamp());
     let (mut journal, replay) = opened?;
+    if let Some(accepted) = &journal.accepted {
+        eprintln!("note: {}", report::log::describe(accepted).unwrap_or_default());
+    }
     if let Some(key) = sign {
         journal.sign_with(key);
     }
