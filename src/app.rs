@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Status { plan, jobs, only, format, watch, state } => {
             status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch, state })
         }
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Preview { plan, jobs, format, state } => {
             preview::run(&plan, jobs as usize, format, state.as_deref())
         }

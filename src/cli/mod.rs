@@ -85,7 +85,7 @@ pub enum Command {
     ///
     /// Exit codes: 0 all online, 1 some failed or blocked (or, with --strict, an RTO missed),
     /// 2 invalid plan or flags, 130 interrupted.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Confirm a manual step that has no checks, or sign off a service that needs `approval`,
     /// from another shell while `run` waits for it.
     ///
