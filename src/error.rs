@@ -31,6 +31,12 @@ pub enum Error {
     /// `confirm` of a step the run is not waiting for.
     #[error("run {run} is not waiting for `{id}` now; nothing confirmed")]
     NotWaiting { run: String, id: String },
+    /// `confirm` whose decision the waiting run did not take (it died, or its pid is another
+    /// process's now): withdrawn.
+    #[error(
+        "run {run} did not take the decision on `{id}` within {seconds}s (it is not running, or hangs); nothing confirmed"
+    )]
+    NotTaken { run: String, id: String, seconds: u64 },
     /// `logs` of a service, run or attempt that left none.
     #[error("no log of `{id}`{}{}", run.as_ref().map(|r| format!(" in run {r}")).unwrap_or_default(), attempt.map(|a| format!(", attempt {a}")).unwrap_or_default())]
     NoLog { id: String, run: Option<String>, attempt: Option<u32> },
@@ -63,6 +69,7 @@ impl Error {
             | Error::NoRunWaiting { .. }
             | Error::OtherRun { .. }
             | Error::NotWaiting { .. }
+            | Error::NotTaken { .. }
             | Error::NoLog { .. }
             | Error::UnknownService { .. }
             | Error::Flag { .. }

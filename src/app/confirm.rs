@@ -1,7 +1,9 @@
 //! `restorectl confirm`: tells the run that waits for a manual step that an operator finished it.
-//! A confirmation is for that run only: with no run waiting for the step, nothing is written.
+//! A confirmation is for that run only: with no run waiting for the step, nothing is written; it
+//! succeeds only once the run has journaled it, and confirms are taken one at a time.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::event::Event;
@@ -34,6 +36,9 @@ pub fn run(c: &Request) -> Exit {
     }
 }
 
+/// How long `confirm` waits for the run to take its decision (the run looks every 200 ms).
+const ACK: Duration = Duration::from_secs(5);
+
 fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error> {
     let id = c.id.as_str();
     let service = &loaded.plan.services[loaded.plan.index_of(id)?];
@@ -41,16 +46,8 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
         return Err(Error::NotConfirmable(id.to_owned()));
     }
     let state = StateDir::for_plan(&c.plan, c.state.as_deref());
-    let last = state::last_run(&state, &loaded.plan, &c.plan)?;
-    if !last.running {
-        return Err(Error::NoRunWaiting { id: id.to_owned(), dir: state.root().to_path_buf() });
-    }
-    if let Some(run) = c.run.as_deref().filter(|r| *r != last.id) {
-        return Err(Error::OtherRun { given: run.to_owned(), current: last.id });
-    }
     let by = c.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
     if let Some(a) = &service.approval {
-        // A sign-off: by a named person of the role, for the run that waits for it.
         let members = loaded.plan.approvers_of(a.role.get_ref());
         if !members.contains(&by) {
             return Err(Error::NotAnApprover {
@@ -59,24 +56,82 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
                 members: members.to_vec(),
             });
         }
-        if !awaits_approval(&last.events, id) {
-            return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
+    }
+    // One decision at a time: a second confirm waits here, then finds the step decided.
+    let _serialized = serialize(&state)?;
+    let last = state::last_run(&state, &loaded.plan, &c.plan)?;
+    if !last.running {
+        return Err(Error::NoRunWaiting { id: id.to_owned(), dir: state.root().to_path_buf() });
+    }
+    if let Some(run) = c.run.as_deref().filter(|r| *r != last.id) {
+        return Err(Error::OtherRun { given: run.to_owned(), current: last.id });
+    }
+    let (path, message) = match &service.approval {
+        // A sign-off: by a named person of the role, for the run that waits for it.
+        Some(a) => {
+            if !awaits_approval(&last.events, id) {
+                return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
+            }
+            let message = format!(
+                "signed off `{id}` for run {} as {by} ({} of `{}` needed); the run has taken it",
+                last.id,
+                a.count,
+                a.role.get_ref()
+            );
+            (state.approval(&last.id, id, &by), message)
         }
-        let path = state.approval(&last.id, id, &by);
-        state::Confirmation::new(by.clone()).write(&path).map_err(StateError::io("write", &path))?;
-        return Ok(format!(
-            "signed off `{id}` for run {} as {by} ({} of `{}` needed); the run picks it up within a second",
-            last.id,
-            a.count,
-            a.role.get_ref()
-        ));
-    }
-    if !waits_for(&last.events, id) {
-        return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
-    }
-    let path = state.confirmation(&last.id, id);
+        None => {
+            if !waits_for(&last.events, id) {
+                return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
+            }
+            let message =
+                format!("confirmed `{id}` for run {} as done by {by}; the run has taken it", last.id);
+            (state.confirmation(&last.id, id), message)
+        }
+    };
+    let before = taken(&last.events, id, &by);
     state::Confirmation::new(by.clone()).write(&path).map_err(StateError::io("write", &path))?;
-    Ok(format!("confirmed `{id}` for run {} as done by {by}; the run picks it up within a second", last.id))
+    // Done only once the run journals it: a dead run (or a reused pid) never answers. A sign-off
+    // already counted is taken; a manual step's confirmation is a new one.
+    let deadline = Instant::now() + ACK;
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = state::last_run(&state, &loaded.plan, &c.plan)?;
+        let seen = taken(&now.events, id, &by);
+        if now.id == last.id && (seen > before || (service.approval.is_some() && seen > 0)) {
+            return Ok(message);
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    Err(Error::NotTaken { run: last.id, id: id.to_owned(), seconds: ACK.as_secs() })
+}
+
+/// Holds `confirm.lock` in the state directory while a decision is given and taken.
+fn serialize(state: &StateDir) -> Result<std::fs::File, Error> {
+    let path = state.root().join("confirm.lock");
+    std::fs::create_dir_all(state.root()).map_err(StateError::io("create", state.root()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(StateError::io("open", &path))?;
+    file.lock().map_err(StateError::io("lock", &path))?;
+    Ok(file)
+}
+
+/// How often the run journaled `by`'s decision on `id`: a confirmation, a sign-off counted.
+fn taken(events: &[Event], id: &str, by: &str) -> usize {
+    events
+        .iter()
+        .filter(|e| e.service().is_some_and(|s| &**s == id))
+        .filter(|e| match e {
+            Event::Confirmed { by: who, .. } => who == by,
+            Event::WaitingForApproval { have, .. } => have.iter().any(|h| h == by),
+            Event::Approved { by: who, .. } => who.iter().any(|h| h == by),
+            _ => false,
+        })
+        .count()
 }
 
 /// Whether the run whose events these are waits for an operator to confirm `id` now.

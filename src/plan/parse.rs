@@ -231,9 +231,25 @@ fn parse_id(f: &Fields<'_, '_>, dec: &mut Decoder, example: &str) -> Option<Span
             .label("invalid id")
             .help_opt((!fixed.is_empty()).then(|| format!("try `{fixed}`"))),
         );
+    } else if id.get_ref().len() > MAX_ID {
+        // Ids name files (`logs/RUN/ID.N.log`): they must fit in a file name.
+        dec.push(
+            Diagnostic::error(
+                "bad-id",
+                id.span(),
+                format!("id `{}…` is longer than {MAX_ID} characters", &id.get_ref()[..20]),
+            )
+            .label("too long")
+            .help(
+                "ids name the service's log and evidence files: keep them short, and put the words in `name`",
+            ),
+        );
     }
     Some(id)
 }
+
+/// The longest id: its files (`ID.approvals`, `ID.100.json`) stay within a file name's 255 bytes.
+const MAX_ID: usize = 200;
 
 fn parse_phase(v: &Value<'_>, dec: &mut Decoder) -> Option<Phase> {
     let f = dec.table(v, "phase", "`[[phase]]`", keys::PHASE)?;

@@ -67,9 +67,10 @@ impl StateDir {
         self.root.join("confirm").join(run).join(format!("{service}.approvals"))
     }
 
-    /// One person's sign-off (the name hex-encoded: any name makes a file name).
+    /// One person's sign-off, under the SHA-256 of the name: any name, however long, makes a file
+    /// name (the file says who signed; sign-offs count by that, never by file name).
     pub fn approval(&self, run: &str, service: &str, by: &str) -> PathBuf {
-        let name: String = by.bytes().map(|b| format!("{b:02x}")).collect();
+        let name = super::chain::hex(&super::chain::hash(by.as_bytes()));
         self.approvals(run, service).join(format!("{name}.json"))
     }
 

@@ -75,9 +75,9 @@ fn the_waiting_run_names_itself_and_only_its_own_id_confirms_it() {
     confirm(&plan, &["--run", "0000", "--by", "Anna Nowak"]).code(2).stderr(format!(
         "error: run 0000 is not the run going on now (that is run {run}); nothing confirmed\n"
     ));
-    confirm(&plan, &["--run", &run, "--by", "Anna Nowak"]).code(0).stdout(format!(
-        "confirmed `signoff` for run {run} as done by Anna Nowak; the run picks it up within a second\n"
-    ));
+    confirm(&plan, &["--run", &run, "--by", "Anna Nowak"])
+        .code(0)
+        .stdout(format!("confirmed `signoff` for run {run} as done by Anna Nowak; the run has taken it\n"));
     let mut log = String::new();
     std::io::Read::read_to_string(&mut rest, &mut log).unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0), "{log}");

@@ -97,3 +97,96 @@ fn a_run_told_to_go_on_from_a_broken_journal_journals_why_and_believes_no_forged
     assert_eq!(run_json(&plan, &[]).0, Some(1));
     assert_eq!(restorectl().args(["journal", "verify"]).arg(&plan).output().unwrap().status.code(), Some(1));
 }
+
+/// `confirm` succeeds only once the waiting run has journaled the decision: a run that died,
+/// whose pid another process has now, never takes it, and the confirmation is withdrawn.
+#[test]
+fn a_confirmation_no_run_takes_is_withdrawn_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), SIGNOFF);
+    let state = dir.path().join(".restorectl/plan");
+    std::fs::create_dir_all(&state).unwrap();
+    // The pid of the dead run, reused by an unrelated process (alive, holding nothing).
+    let mut other = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = other.id();
+    let header = format!(
+        "{{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"run\":{{\"id\":\"a3a8\",\"plan\":\"Run test\",\"pid\":{pid},\"dry_run\":false,\"fingerprints\":{{}}}}}}"
+    );
+    let waiting = "{\"v\":1,\"time\":\"2026-01-01T00:00:01Z\",\"event\":\"waiting_for_operator\",\"service\":\"signoff\",\"at\":0.0,\"instruction\":\"Sign.\",\"needs_confirmation\":true}";
+    std::fs::write(state.join("journal.jsonl"), chained(&[&header, waiting])).unwrap();
+    std::fs::write(state.join("lock"), pid.to_string()).unwrap();
+    let out = restorectl().args(["confirm"]).arg(&plan).args(["signoff", "--by", "anna"]).output().unwrap();
+    let _ = other.kill();
+    let _ = other.wait();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: run a3a8 did not take the decision on `signoff` within 5s (it is not running, or hangs); nothing confirmed\n"
+    );
+    assert!(!state.join("confirm/a3a8/signoff.json").exists(), "withdrawn");
+}
+
+/// Two people confirm one step at the same moment: one decision is taken and said, the other
+/// is refused (the step no longer waits), and the journal names the one that was taken.
+#[test]
+fn two_confirms_at_once_are_taken_one_at_a_time_and_none_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), &SIGNOFF.replace("wait_timeout = \"1s\"\n", ""));
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
+    wait_until("the wait for the operator", || {
+        std::fs::read_to_string(&journal).unwrap_or_default().contains("waiting_for_operator")
+    });
+    let confirm = |by: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+            .args(["confirm"])
+            .arg(&plan)
+            .args(["signoff", "--by", by])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (anna, piotr) = (confirm("anna"), confirm("piotr"));
+    let (anna, piotr) = (anna.wait_with_output().unwrap(), piotr.wait_with_output().unwrap());
+    let codes = [anna.status.code(), piotr.status.code()];
+    assert!(codes.contains(&Some(0)) && codes.contains(&Some(2)), "{codes:?}");
+    let (taken, refused) = if anna.status.code() == Some(0) { ("anna", &piotr) } else { ("piotr", &anna) };
+    // Refused: the step no longer waits (or the run, done with it, has ended).
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        why.contains("is not waiting for `signoff` now; nothing confirmed")
+            || why.contains("no run is waiting for `signoff`: no restorectl run is going on"),
+        "{why}"
+    );
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    let confirmed: Vec<serde_json::Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["event"] == "confirmed")
+        .collect();
+    assert_eq!(confirmed.len(), 1);
+    assert_eq!(confirmed[0]["by"], taken);
+}
+
+/// A name of any length can sign: the sign-off's file is named by the name's SHA-256.
+#[test]
+fn an_approver_with_a_long_name_can_sign() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "Anna Maria Nowak-Kowalska, Chief Information Security Officer, ".repeat(3);
+    let db = file_service(dir.path(), "db", None).replacen(
+        "\n[[service.check]]",
+        "\napproval = { role = \"secops\" }\n[[service.check]]",
+        1,
+    );
+    let plan = plan_in(dir.path(), &format!("[approvers]\nsecops = [{name:?}]\n{db}"));
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
+    wait_until("the sign-off wait", || {
+        std::fs::read_to_string(&journal).unwrap_or_default().contains("waiting_for_approval")
+    });
+    let out = restorectl().args(["confirm"]).arg(&plan).args(["db", "--by", &name]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+}
