@@ -29,6 +29,19 @@ pub fn die_quietly_on_closed_stdout() {
     }
 }
 
+/// `text` with its control characters shown as escapes (`\u{1b}`): text from a plan or from a
+/// command's output cannot move the cursor, recolour or clear the terminal, or (`one_line`) fake
+/// a line of its own.
+pub fn printable(text: &str, one_line: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && (one_line || (c != '\n' && c != '\t'));
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
+}
+
 /// Writes a final report to stdout; a closed pipe is not an error worth a word.
 pub fn print_report(text: &str) -> std::io::Result<()> {
     use std::io::Write;

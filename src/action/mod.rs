@@ -309,6 +309,10 @@ impl Executor for LiveExecutor {
         let mut streak = 0;
         let mut reminder: Option<Reminder> = None;
         loop {
+            // Interrupted (Ctrl-C, SIGTERM): a wait for checks ends at once, left for the next run.
+            if em.stopping() {
+                return Err("interrupted while waiting for its checks".into());
+            }
             let health = self.prober.probe_all(&s.checks).await;
             // A check that cannot run at all never passes: say so now, not at the deadline.
             if let Some((c, o)) = s.checks.iter().zip(&health.checks).find(|(_, o)| o.cannot_run) {

@@ -285,6 +285,9 @@ fn deviations(
             Event::NotRetried { attempt, .. } => {
                 ("not_retried", format!("attempt {attempt} was not started: the run stopped"))
             }
+            Event::LeftUnverified { attempt, .. } => {
+                ("not_verified", format!("the run stopped while attempt {attempt} waited for its checks"))
+            }
             Event::Halting { by, .. } => (
                 "halted",
                 format!("`{by}` failed and the plan says on_failure = \"halt\": nothing new started"),

@@ -214,6 +214,12 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signer: Option<Box<Signer>>,
     },
+    /// Interrupted while its checks were awaited after attempt `attempt`: the next run verifies it.
+    LeftUnverified {
+        service: Svc,
+        at: Secs,
+        attempt: u32,
+    },
     /// The run was interrupted before the service's next attempt: it is left for the next run.
     NotRetried {
         service: Svc,
@@ -296,6 +302,7 @@ impl Event {
             | EvidenceKept { service, .. }
             | Skipped { service, .. }
             | NotRetried { service, .. }
+            | LeftUnverified { service, .. }
             | RtoAtRisk { service, .. }
             | RtoMissed { service, .. } => Some(service),
             _ => None,
@@ -330,6 +337,7 @@ impl Event {
             | EvidenceKept { at, .. }
             | Skipped { at, .. }
             | NotRetried { at, .. }
+            | LeftUnverified { at, .. }
             | PhaseComplete { at, .. }
             | RtoAtRisk { at, .. }
             | RtoMissed { at, .. }
@@ -383,6 +391,7 @@ impl Event {
             | EvidenceKept { at, .. }
             | Skipped { at, .. }
             | NotRetried { at, .. }
+            | LeftUnverified { at, .. }
             | PhaseComplete { at, .. }
             | RtoAtRisk { at, .. }
             | RtoMissed { at, .. }

@@ -98,6 +98,9 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::NotRetried { service, attempt, .. } => {
             format!("{service}: attempt {attempt} not started (interrupted); the next run restores it")
         }
+        Event::LeftUnverified { service, .. } => {
+            format!("{service}: interrupted while waiting for its checks; the next run verifies it")
+        }
         Event::PhaseComplete { phase, .. } => format!("phase {phase} complete"),
         Event::RtoAtRisk { service, rto, .. } => {
             format!("{service}: not online yet, and its RTO of {} is near", human_duration(rto.duration()))
@@ -166,6 +169,7 @@ pub struct PlainLog {
 impl crate::reporter::Reporter for PlainLog {
     fn event(&mut self, e: &Event) {
         if let Some(text) = describe(e) {
+            let text = crate::term::printable(&text, true);
             let _ = writeln!(std::io::stderr().lock(), "{}  {text}", self.stamp.format(e.at()));
         }
     }

@@ -172,7 +172,8 @@ impl Reporter for Bar {
             }
             Event::Failed { service, .. }
             | Event::Blocked { service, .. }
-            | Event::NotRetried { service, .. } => {
+            | Event::NotRetried { service, .. }
+            | Event::LeftUnverified { service, .. } => {
                 self.waiting.remove(&**service);
                 self.done(service);
             }

@@ -98,7 +98,10 @@ pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
                 (true, Condition::Unknown, _) => state.dimmed().to_string(),
             };
             let lat = if s.health.checks.is_empty() { String::new() } else { latency(s.health.latency) };
-            let line = format!("  {id:<id_w$}  {state}  {lat:>7}  {}", detail(plan, s));
+            let line = format!(
+                "  {id:<id_w$}  {state}  {lat:>7}  {}",
+                crate::term::printable(&detail(plan, s), true)
+            );
             let _ = writeln!(out, "{}", line.trim_end());
         }
     }

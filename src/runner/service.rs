@@ -144,6 +144,12 @@ async fn settle<E: Executor>(
     let of = last.max(attempt);
     let log = exec.log(i, attempt);
     match result {
+        // Interrupted while its checks were awaited: neither failed nor back; the next run
+        // verifies what this attempt did.
+        Err((_, FailKind::Checks)) if em.stopping() => {
+            em.emit(Event::LeftUnverified { service: id, at: em.at(), attempt });
+            Some(Ended::Stopped)
+        }
         Ok(()) => {
             em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
             Some(Ended::Online)

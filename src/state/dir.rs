@@ -37,6 +37,17 @@ impl StateDir {
         self.root.join("journal.jsonl")
     }
 
+    /// Whether there is a journal: `false` only when there is none, an error when the state
+    /// cannot be read (it is then unreadable, not empty).
+    pub fn has_journal(&self) -> Result<bool, super::error::StateError> {
+        let path = self.journal();
+        match std::fs::metadata(&path) {
+            Ok(m) => Ok(m.is_file()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(super::error::StateError::io("read the journal", path)(e)),
+        }
+    }
+
     pub fn lock(&self) -> PathBuf {
         self.root.join("lock")
     }

@@ -45,7 +45,7 @@ pub struct Confirmed {
 /// Every run in the journal of `state`, oldest first.
 pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, StateError> {
     let path = state.journal();
-    if !path.is_file() {
+    if !state.has_journal()? {
         let dir = state.root().display().to_string();
         return Err(StateError::NoJournal { dir, plan: plan_path.display().to_string() });
     }

@@ -90,7 +90,7 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
     let path = state.journal();
     let none =
         || StateError::NoJournal { dir: dir.display().to_string(), plan: plan_path.display().to_string() };
-    if !path.is_file() {
+    if !state.has_journal()? {
         return Err(none());
     }
     let mut header: Option<RunHeader> = None;
@@ -124,7 +124,7 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
 /// `status` and `preview` never call them healthy.
 pub fn quarantined(state: &StateDir, plan: &Plan) -> Result<HashMap<usize, String>, StateError> {
     let path = state.journal();
-    if !path.is_file() {
+    if !state.has_journal()? {
         return Ok(HashMap::new());
     }
     let ids = plan.ids();

@@ -70,7 +70,7 @@ struct Run {
 pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) -> Result<RunLog, StateError> {
     let journal = state.journal();
     let dir = state.root().display().to_string();
-    if !journal.is_file() {
+    if !state.has_journal()? {
         return Err(StateError::NoJournal { dir, plan: plan_path.display().to_string() });
     }
     let mut all: Vec<Run> = Vec::new();

@@ -190,3 +190,74 @@ fn an_approver_with_a_long_name_can_sign() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
 }
+
+/// One SIGTERM (or Ctrl-C) ends a run that waits for nothing but a service's checks: the wait is
+/// left for the next run, which verifies what the restore did.
+#[test]
+fn one_sigterm_ends_a_wait_for_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    // The checks never pass; the restore's timeout is an hour.
+    let d = dir.path().display();
+    let body = format!(
+        "[[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+         [service.restore]\ncommand = [\"true\"]\ntimeout = \"1h\"\n"
+    );
+    let plan = plan_in(dir.path(), &body);
+    let child = spawn_run(&plan, &[]);
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
+    wait_until("the wait for checks", || {
+        std::fs::read_to_string(&journal).unwrap_or_default().contains("\"waiting\"")
+    });
+    signal(&child, libc::SIGTERM);
+    let pid = child.id();
+    wait_until("the run to end", || {
+        !std::path::Path::new(&format!("/proc/{pid}/status")).exists() || {
+            std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default().contains("State:\tZ")
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("db: interrupted while waiting for its checks; the next run verifies it"), "{err}");
+    // The next run verifies it (it is up now), without restoring it again.
+    std::fs::write(dir.path().join("db.up"), "").unwrap();
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(state_of(&report, "db"), "online");
+    assert_eq!(report["services"][0]["attempts"], 1, "verified, not restored again");
+}
+
+/// Text from the plan reaches the terminal as text: escape sequences are shown, not obeyed.
+#[test]
+fn escape_sequences_in_plan_text_are_shown_not_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "[[service]]\nid = \"switch\"\nwait_timeout = \"1s\"\n[service.restore]\nmanual = \"Power-cycle it\\u001b[2J\\u001b[31m now\"\n";
+    let plan = plan_in(dir.path(), body);
+    let out = restorectl().args(["run", "--progress", "plain"]).arg(&plan).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(
+        err.contains("switch: waiting for the operator: Power-cycle it\\u{1b}[2J\\u{1b}[31m now"),
+        "{err}"
+    );
+}
+
+/// A state directory that cannot be read is said to be unreadable, never "nothing has run".
+#[test]
+fn unreadable_state_is_reported_as_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), SIGNOFF);
+    let not_a_folder = dir.path().join("plan.toml");
+    for args in [&["history"][..], &["announce"], &["report"]] {
+        let out = restorectl().args(args).arg("--state").arg(&not_a_folder).arg(&plan).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(&format!(
+                "error: cannot read the journal {}/journal.jsonl: Not a directory",
+                not_a_folder.display()
+            )),
+            "{args:?}: {err}"
+        );
+    }
+}
