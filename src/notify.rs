@@ -96,10 +96,26 @@ impl Notifier {
                 (NotifyTarget::Command(spec), _) => {
                     let Some(rt) = &self.runtime else { continue };
                     let resolve = |t: &crate::plan::Text| self.secrets.resolve(t).unwrap_or_default();
+                    // Only the basics, its own `env` and what its placeholders name, as for restores.
+                    let mut env: Vec<(String, String)> = if spec.inherit_env {
+                        std::env::vars().collect()
+                    } else {
+                        crate::process::basics()
+                            .map(|(k, v)| {
+                                (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned())
+                            })
+                            .collect()
+                    };
+                    env.extend(std::env::var("PATH").map(|p| ("PATH".to_owned(), p)));
+                    let named = spec.argv.iter().chain(spec.env.iter().map(|(_, v)| v)).chain(&spec.cwd);
+                    for name in named.flat_map(|t| t.vars()) {
+                        env.extend(self.secrets.value(name).map(|v| (name.clone(), v.to_owned())));
+                    }
+                    env.extend(spec.env.iter().map(|(k, v)| (k.clone(), resolve(v))));
                     let command = Resolved {
                         argv: spec.argv.iter().map(resolve).collect(),
                         shell: spec.shell,
-                        env: spec.env.iter().map(|(k, v)| (k.clone(), resolve(v))).collect(),
+                        env,
                         cwd: spec.cwd.as_ref().map(resolve),
                     };
                     let input = body.to_string();
@@ -155,6 +171,7 @@ async fn run_command(c: &Resolved, input: &str) -> Result<(), String> {
         }
         let mut cmd = tokio::process::Command::new(&program);
         cmd.args(&args)
+            .env_clear()
             .envs(c.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())

@@ -47,6 +47,16 @@ pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
         cmd.args(&argv[1..]);
     }
     let env = environment();
+    if !spec.inherit_env {
+        // Only what it needs: no secret of restorectl's environment that it does not name.
+        cmd.env_clear().envs(basics());
+        let named = spec.argv.iter().chain(spec.env.iter().map(|(_, v)| v)).chain(&spec.cwd);
+        for name in named.flat_map(|t| t.vars()) {
+            if let Some(value) = secrets.value(name) {
+                cmd.env(name, value);
+            }
+        }
+    }
     cmd.env("PATH", &env.path);
     if let Some(exe) = &env.exe {
         cmd.env("RESTORECTL", exe);
@@ -61,6 +71,15 @@ pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
     // Ctrl-C or crash of restorectl does not take a half-done restore with it.
     cmd.process_group(0).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     Ok(cmd)
+}
+
+/// The variables every program expects and no secret is kept in: passed to every command.
+pub fn basics() -> impl Iterator<Item = (OsString, OsString)> {
+    const BASICS: &[&str] = &["HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR"];
+    std::env::vars_os().filter(|(k, _)| {
+        let k = k.to_string_lossy();
+        BASICS.contains(&k.as_ref()) || k.starts_with("LC_")
+    })
 }
 
 /// What every command's environment adds: our own binary, first on the `PATH`.

@@ -62,21 +62,33 @@ impl Secrets {
         Self::resolve_plan(plan, Scope::All, |name| std::env::var(name).ok())
     }
 
+    /// The value of the placeholder `name`, if the plan uses it.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
     /// The text with its placeholders filled in. Only for handing to a request or a process.
     pub fn resolve(&self, text: &Text) -> Result<String, String> {
         text.resolve_with(|n| self.values.get(n).cloned())
             .map_err(|m| format!("environment variable `{}` is not set", m.0))
     }
 
-    /// `s` with every secret value replaced by `***`: apply to anything that leaves the process.
+    /// `s` with every secret value replaced by `***`, as written and in every encoding it may be
+    /// echoed in (percent-encoded in a URL or form, escaped in JSON, base64): apply to anything
+    /// that leaves the process.
     pub fn redact(&self, s: &str) -> String {
         let mut out = s.to_owned();
         // Longest first, so a secret that contains another is hidden whole.
         // Values of one to three characters would blank out ordinary words everywhere; they are
         // too short to be secrets worth the name.
-        let mut secrets: Vec<&String> =
-            self.values.values().filter(|v| v.chars().count() >= MIN_SECRET).collect();
+        let mut secrets: Vec<String> = self
+            .values
+            .values()
+            .filter(|v| v.chars().count() >= MIN_SECRET)
+            .flat_map(|v| encodings(v))
+            .collect();
         secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        secrets.dedup();
         for v in secrets {
             if out.contains(v.as_str()) {
                 out = out.replace(v.as_str(), "***");
@@ -84,6 +96,25 @@ impl Secrets {
         }
         out
     }
+}
+
+/// A secret as written and as servers echo it back: percent-encoded (every byte but the
+/// unreserved ones, and as a form field), escaped inside a JSON string, and in base64.
+fn encodings(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+    vec![
+        secret.to_owned(),
+        utf8_percent_encode(secret, UNRESERVED).to_string(),
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        json,
+        b64.trim_end_matches('=').to_owned(),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+    ]
 }
 
 /// Which of the plan's placeholders a command needs.
@@ -183,5 +214,21 @@ mod tests {
             .into(),
         };
         assert_eq!(s.redact("token abcdef and abcd abc"), "token *** and *** abc");
+    }
+
+    #[test]
+    fn redacts_a_secret_as_servers_echo_it_back() {
+        let s = Secrets { values: [("T".to_string(), "p@ss/w rd+\"key".to_string())].into() };
+        for echoed in [
+            "token=p%40ss%2Fw%20rd%2B%22key",
+            "token=p%40ss%2Fw+rd%2B%22key",
+            r#"{"error":"bad token p@ss/w rd+\"key"}"#,
+            "Authorization: Basic cEBzcy93IHJkKyJrZXk",
+            "cEBzcy93IHJkKyJrZXk",
+        ] {
+            let redacted = s.redact(echoed);
+            assert!(redacted.contains("***"), "{echoed} → {redacted}");
+            assert!(!redacted.contains("key"), "{echoed} → {redacted}");
+        }
     }
 }

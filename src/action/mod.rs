@@ -309,10 +309,6 @@ impl Executor for LiveExecutor {
         let mut streak = 0;
         let mut reminder: Option<Reminder> = None;
         loop {
-            // Interrupted (Ctrl-C, SIGTERM): a wait for checks ends at once, left for the next run.
-            if em.stopping() {
-                return Err("interrupted while waiting for its checks".into());
-            }
             let health = self.prober.probe_all(&s.checks).await;
             // A check that cannot run at all never passes: say so now, not at the deadline.
             if let Some((c, o)) = s.checks.iter().zip(&health.checks).find(|(_, o)| o.cannot_run) {
@@ -324,6 +320,10 @@ impl Executor for LiveExecutor {
                 if streak >= needed {
                     return Ok(());
                 }
+            } else if em.stopping() {
+                // Interrupted (Ctrl-C, SIGTERM): a wait for checks that fail ends at once, left
+                // for the next run (a restore that just ended still gets its look).
+                return Err("interrupted while waiting for its checks".into());
             } else {
                 streak = 0;
                 match &mut reminder {

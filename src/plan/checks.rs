@@ -273,5 +273,6 @@ pub(super) fn command_spec(v: &Value<'_>, f: &Fields<'_, '_>, dec: &mut Decoder)
         None => Vec::new(),
     };
     let cwd = f.get("cwd").and_then(|c| text(c, "cwd", dec));
-    Some(CommandSpec { argv, shell, env, cwd })
+    let inherit_env = f.get("inherit_env").and_then(|v| dec.boolean(v, "inherit_env")).unwrap_or(false);
+    Some(CommandSpec { argv, shell, env, cwd, inherit_env })
 }

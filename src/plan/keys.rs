@@ -9,6 +9,7 @@ pub const VERIFY: &[&str] = &[
     "http",
     "shell",
     "env",
+    "inherit_env",
     "cwd",
     "expect_exit",
     "method",
@@ -22,7 +23,8 @@ pub const VERIFY: &[&str] = &[
 /// `approval = { … }` of a service.
 pub const APPROVAL: &[&str] = &["role", "count"];
 /// `[[notify]]`: an operators' alert target.
-pub const NOTIFY: &[&str] = &["url", "format", "headers", "command", "shell", "env", "cwd", "events"];
+pub const NOTIFY: &[&str] =
+    &["url", "format", "headers", "command", "shell", "env", "inherit_env", "cwd", "events"];
 pub const PLAN: &[&str] =
     &["name", "organization", "locales", "timezone", "phase_gates", "on_failure", "rto_risk_at", "contact"];
 pub const CONTACT: &[&str] = &["phone", "email", "form"];
@@ -69,6 +71,7 @@ pub const CHECK: &[&str] = &[
     "insecure_tls",
     "shell",
     "env",
+    "inherit_env",
     "cwd",
     "expect_exit",
     "stdout_contains",
@@ -76,10 +79,11 @@ pub const CHECK: &[&str] = &[
 /// Keys of `[[service.check]]` that belong to one kind only.
 pub const CHECK_HTTP_ONLY: &[&str] =
     &["method", "headers", "expect_status", "body_contains", "body_regex", "max_latency", "insecure_tls"];
-pub const CHECK_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd", "expect_exit", "stdout_contains"];
+pub const CHECK_COMMAND_ONLY: &[&str] =
+    &["shell", "env", "inherit_env", "cwd", "expect_exit", "stdout_contains"];
 pub const RESTORE: &[&str] =
-    &["command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "cwd"];
-pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "cwd"];
+    &["command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "inherit_env", "cwd"];
+pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "inherit_env", "cwd"];
 pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_status"];
 pub const ANNOUNCE: &[&str] =
     &["templates", "batch_window", "cadence", "publish_eta", "publish", "webhook", "outage"];

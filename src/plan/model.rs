@@ -318,6 +318,9 @@ pub struct CommandSpec {
     pub shell: bool,
     pub env: Vec<(String, Text)>,
     pub cwd: Option<Text>,
+    /// `inherit_env = true`: the whole environment of restorectl is passed on; otherwise only
+    /// the basics (`HOME`, `USER`, `LANG`, …), `env` and the variables its `${env:…}` name.
+    pub inherit_env: bool,
 }
 
 #[derive(Debug, Clone)]

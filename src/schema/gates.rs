@@ -15,6 +15,8 @@ pub struct VerifyTable {
     pub command: Option<Vec<String>>,
     pub shell: Option<bool>,
     pub env: Option<BTreeMap<String, String>>,
+    /// Pass the whole environment on (default: only the basics and the variables it names).
+    pub inherit_env: Option<bool>,
     pub cwd: Option<String>,
     /// Default 0.
     pub expect_exit: Option<i64>,

@@ -296,6 +296,9 @@ pub struct Check {
     pub shell: Option<bool>,
     /// command: extra environment variables.
     pub env: Option<BTreeMap<String, String>>,
+    /// command: pass the whole environment on (default: only the basics and the variables it
+    /// names).
+    pub inherit_env: Option<bool>,
     /// command: working directory.
     pub cwd: Option<String>,
     /// command: expected exit code.
@@ -320,6 +323,8 @@ pub struct Restore {
     pub backoff: Option<HumanDuration>,
     pub shell: Option<bool>,
     pub env: Option<BTreeMap<String, String>>,
+    /// Pass the whole environment on (default: only the basics and the variables it names).
+    pub inherit_env: Option<bool>,
     pub cwd: Option<String>,
 }
 

@@ -18,6 +18,8 @@ pub struct NotifyTable {
     pub command: Option<Vec<String>>,
     pub shell: Option<bool>,
     pub env: Option<BTreeMap<String, String>>,
+    /// Pass the whole environment on (default: only the basics and the variables it names).
+    pub inherit_env: Option<bool>,
     pub cwd: Option<String>,
     /// Which alerts (default all): "manual_waiting" (a manual step or sign-off waits for people,
     /// when it begins and at each reminder), "restore_failed", "rto_at_risk", "fell_back", "run_finished".

@@ -261,3 +261,43 @@ fn unreadable_state_is_reported_as_unreadable() {
         );
     }
 }
+
+/// A child process gets the basics, its own `env` and the variables its `${env:…}` name — not
+/// every secret of restorectl's environment — unless it says `inherit_env = true`.
+#[test]
+fn children_get_only_the_variables_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let service = |id: &str, extra: &str| {
+        format!(
+            "[[service]]\nid = \"{id}\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"env > {d}/{id}.env; touch {d}/{id}.up\"]\n{extra}"
+        )
+    };
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "{}{}{}",
+            service("plain", ""),
+            service("named", "env = { PGPASSWORD = \"${env:DB_PASS}\" }\n"),
+            service("all", "inherit_env = true\n")
+        ),
+    );
+    let out = restorectl()
+        .args(["run", "--progress", "none"])
+        .arg(&plan)
+        .env("UNRELATED_SECRET", "hunter2-very-secret")
+        .env("DB_PASS", "s3cr3t-pass")
+        .env("HOME", "/root")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let env = |id: &str| std::fs::read_to_string(dir.path().join(format!("{id}.env"))).unwrap();
+    assert!(!env("plain").contains("UNRELATED_SECRET"), "{}", env("plain"));
+    assert!(!env("plain").contains("DB_PASS"));
+    assert!(env("plain").contains("HOME=/root") && env("plain").contains("PATH="), "the basics are there");
+    assert!(env("named").contains("PGPASSWORD=s3cr3t-pass\n"), "{}", env("named"));
+    assert!(env("named").contains("DB_PASS=s3cr3t-pass\n"), "what its placeholders name");
+    assert!(!env("named").contains("UNRELATED_SECRET"));
+    assert!(env("all").contains("UNRELATED_SECRET=hunter2-very-secret"));
+}
