@@ -61,8 +61,10 @@ pub(super) async fn run(
     let path = state.evidence(run, &s.id, attempt);
     let record = json!({ "v": 1, "run": run, "service": s.id, "attempt": attempt, "steps": steps });
     let text = format!("{record:#}\n");
-    let written =
-        path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, &text));
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| crate::state::files::write(&path, text.as_bytes()));
     if let Err(e) = written {
         // No evidence, no sign of a clean restore: the gate does not pass.
         return Err(format!("cannot keep the evidence in {}: {e}", path.display()));

@@ -74,11 +74,8 @@ impl LiveExecutor {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let mut file =
+            crate::state::files::append(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         if file.metadata().is_ok_and(|m| m.len() == 0) {
             use std::io::Write;
             file.write_all(process::PIDS_HEADER.as_bytes())
@@ -147,8 +144,11 @@ impl LiveExecutor {
         if let Some(dir) = log_path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        let log = std::fs::File::create(&log_path)
-            .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+        let log = crate::state::files::open(
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true),
+            &log_path,
+        )
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
         let err = log.try_clone().map_err(|e| e.to_string())?;
         // Output goes to a file, not a pipe: the action must outlive a crash of restorectl.
         cmd.stdout(Stdio::from(log)).stderr(Stdio::from(err));

@@ -3,7 +3,7 @@
 //! where the last one stopped and never announces anything twice. A torn last line is ignored.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -104,7 +104,7 @@ impl Recorder {
 
     fn append(&mut self, record: &Record) {
         if self.file.is_none() {
-            self.file = OpenOptions::new().create(true).append(true).open(&self.path).ok();
+            self.file = crate::state::files::append(&self.path).ok();
         }
         let Some(file) = &mut self.file else {
             return eprintln!("error: cannot write {}", self.path.display());

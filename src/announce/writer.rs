@@ -80,6 +80,10 @@ pub struct Writer {
     /// A dry run's files from an earlier rehearsal, removed at the end unless rewritten.
     stale: Vec<PathBuf>,
     written: HashSet<PathBuf>,
+    /// Update files that could not be written yet (a full disk, a read-only folder), and the
+    /// updates not recorded as told until they are: nothing is told that is not kept.
+    unwritten: Vec<(PathBuf, String)>,
+    unrecorded: Vec<(Update, jiff::Timestamp)>,
 }
 
 impl Writer {
@@ -133,6 +137,8 @@ impl Writer {
             webhooks,
             stale,
             written: HashSet::new(),
+            unwritten: Vec::new(),
+            unrecorded: Vec::new(),
         };
         Ok((writer, memory))
     }
@@ -163,12 +169,14 @@ impl Writer {
                 }
             }
         }
+        self.retry();
         let subject = self.subject(u);
         let published = self.stamp.zoned(u.at).timestamp();
         for (locale, text) in &texts {
             let file = self.dir.join(format!("{:04}-{}-{subject}.{locale}.md", u.number, u.kind.as_str()));
-            if let Err(e) = std::fs::write(&file, text) {
-                eprintln!("error: cannot write {}: {e}", file.display());
+            if let Err(e) = crate::state::files::write(&file, text.as_bytes()) {
+                eprintln!("error: cannot write {}: {e}; it is kept to be written again", file.display());
+                self.unwritten.push((file.clone(), text.clone()));
             }
             if !self.stale.is_empty() {
                 self.written.insert(file);
@@ -178,9 +186,9 @@ impl Writer {
         // Queued for the webhooks before it is recorded as told: a crash in between re-tells it
         // under the same key (queued once), never loses it.
         self.publish(u, board, texts, published);
-        if let Some(r) = &mut self.record {
-            r.update(&self.plan, u, published);
-        }
+        // Recorded as told only once its text is kept, after every update before it.
+        self.unrecorded.push((u.clone(), published));
+        self.retry();
         if !self.mode.is_dry() {
             self.write_feeds_and_page(board, u.at);
         }
@@ -239,6 +247,19 @@ impl Writer {
         }
     }
 
+    /// Writes again what could not be written; once all is, records the updates waiting for it.
+    fn retry(&mut self) {
+        self.unwritten.retain(|(file, text)| crate::state::files::write(file, text.as_bytes()).is_err());
+        if !self.unwritten.is_empty() {
+            return;
+        }
+        for (u, published) in std::mem::take(&mut self.unrecorded) {
+            if let Some(r) = &mut self.record {
+                r.update(&self.plan, &u, published);
+            }
+        }
+    }
+
     fn write_feeds_and_page(&self, board: &Board, at: Secs) {
         let when = self.stamp.zoned(at);
         for locale in &self.plan.locales {
@@ -250,8 +271,14 @@ impl Writer {
                     let title = text.lines().next().unwrap_or_default().trim_start_matches('#').trim();
                     let items = self.feeds.by_locale.get(locale).map_or(&[][..], Vec::as_slice);
                     let atom = feed::atom(items, locale, title, &self.incident, self.plan.organization());
-                    let _ = std::fs::write(self.dir.join(format!("feed.{locale}.xml")), atom);
-                    let _ = std::fs::write(self.dir.join(format!("updates.{locale}.md")), text);
+                    let _ = crate::state::files::write(
+                        &self.dir.join(format!("feed.{locale}.xml")),
+                        atom.as_bytes(),
+                    );
+                    let _ = crate::state::files::write(
+                        &self.dir.join(format!("updates.{locale}.md")),
+                        text.as_bytes(),
+                    );
                 }
                 Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
             }
@@ -263,7 +290,7 @@ impl Writer {
         let ctx = page::context(&self.plan, &when, board, Some(dates), &self.feeds);
         match self.templates.render(templates::PAGE, &ctx) {
             Ok(html) => {
-                let _ = std::fs::write(self.dir.join("status.html"), html);
+                let _ = crate::state::files::write(&self.dir.join("status.html"), html.as_bytes());
             }
             Err(e) => eprintln!("error: cannot render the status page: {e}"),
         }
@@ -271,6 +298,14 @@ impl Writer {
 
     /// The feeds and the page as they stand at the end; a rehearsal's leftovers go.
     pub fn finish(&mut self, board: &Board, at: Secs) {
+        self.retry();
+        if !self.unwritten.is_empty() {
+            eprintln!(
+                "error: {} update file(s) could not be written in {} (is the disk full, or the folder read-only?): those updates are not recorded as told, and the next run tells them again",
+                self.unwritten.len(),
+                self.dir.display()
+            );
+        }
         self.write_feeds_and_page(board, at);
         let mut keep = std::mem::take(&mut self.written);
         keep.extend([self.dir.join(record::FILE), self.dir.join("status.html")]);

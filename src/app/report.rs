@@ -61,7 +61,7 @@ pub fn run(req: &Request) -> Exit {
         return Exit::Invalid;
     }
     if let Some(out) = &req.output
-        && let Some(why) = guarded(out, &req.plan, &live)
+        && let Some(why) = guarded(out, &req.plan, &live, req.announce_dir.as_deref())
     {
         eprintln!("error: `--output {}`: {why}; write the report elsewhere", out.display());
         return Exit::Invalid;
@@ -114,7 +114,12 @@ pub fn run(req: &Request) -> Exit {
 
 /// Why the report must not be written to `out`: it would overwrite the plan or the state
 /// directory's records (the evidence itself).
-fn guarded(out: &std::path::Path, plan: &std::path::Path, state: &StateDir) -> Option<&'static str> {
+fn guarded(
+    out: &std::path::Path,
+    plan: &std::path::Path,
+    state: &StateDir,
+    announcements: Option<&std::path::Path>,
+) -> Option<&'static str> {
     let full = |p: &std::path::Path| {
         let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
         // The folder resolved (links included) where it exists: the file itself may not yet.
@@ -139,6 +144,11 @@ fn guarded(out: &std::path::Path, plan: &std::path::Path, state: &StateDir) -> O
         return Some("that is the plan");
     }
     let root = state.root().canonicalize().unwrap_or_else(|_| full(state.root()));
-    out.starts_with(&root)
-        .then_some("that is inside the state directory, where the journal and the evidence are kept")
+    if out.starts_with(&root) {
+        return Some("that is inside the state directory, where the journal and the evidence are kept");
+    }
+    // Where the customer updates and what was told (announced.jsonl) are kept.
+    let told = announcements.map(|a| a.canonicalize().unwrap_or_else(|_| full(a)));
+    told.filter(|a| out.starts_with(a))
+        .map(|_| "that is inside the announcements folder, where what customers were told is kept")
 }

@@ -42,7 +42,7 @@ impl Confirmation {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(path, serde_json::to_vec(self).map_err(std::io::Error::other)?)
+        super::files::write(path, &serde_json::to_vec(self).map_err(std::io::Error::other)?)
     }
 
     /// The confirmation at `path`, if there is one of a version this reader knows.

@@ -90,7 +90,8 @@ impl Journal {
         let lock = lock(state)?;
         let path = state.journal();
         // Emptied in place rather than deleted and created again: cheaper on most file systems.
-        File::create(&path).map_err(StateError::io("create the journal", &path))?;
+        super::files::open(OpenOptions::new().write(true).create(true).truncate(true), &path)
+            .map_err(StateError::io("create the journal", &path))?;
         let id = "dry".to_owned();
         let incident = super::incident::Incident::begin(&id, start);
         Self::append(&path, plan, lock, (id, incident), (start, RunMode::Dry))
@@ -105,11 +106,7 @@ impl Journal {
     ) -> Result<Journal, StateError> {
         cut_torn_tail(path).map_err(StateError::io("repair the journal", path))?;
         let last = chain::last_hash(path).map_err(StateError::io("read the journal", path))?;
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(StateError::io("open the journal", path))?;
+        let file = super::files::append(path).map_err(StateError::io("open the journal", path))?;
         let mut j = Journal {
             id: id.clone(),
             incident: incident.clone(),
@@ -229,7 +226,9 @@ fn now() -> String {
 /// starts on a line of its own (the torn record was never acted on: records are written before).
 fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut file) = OpenOptions::new().read(true).write(true).open(path) else { return Ok(()) };
+    let Ok(mut file) = super::files::open(OpenOptions::new().read(true).write(true), path) else {
+        return Ok(());
+    };
     let len = file.metadata()?.len();
     // Only the end is read: a record is far shorter than this, a journal may be far longer.
     let tail_len = len.min(1 << 20);
@@ -298,13 +297,10 @@ pub fn lock(state: &StateDir) -> Result<File, StateError> {
     let dir = state.root();
     std::fs::create_dir_all(dir).map_err(StateError::io("create the state directory", dir))?;
     let path = state.lock();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(StateError::io("open", &path))?;
+    // A link planted as `lock` is refused: its target is never opened, let alone truncated.
+    let mut file =
+        super::files::open(OpenOptions::new().read(true).write(true).create(true).truncate(false), &path)
+            .map_err(StateError::io("open", &path))?;
     if file.try_lock().is_err() {
         let holder =
             std::fs::read_to_string(&path).ok().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty());

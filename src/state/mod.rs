@@ -19,6 +19,7 @@ pub mod chain;
 pub mod confirmation;
 mod dir;
 mod error;
+pub mod files;
 pub mod history;
 mod incident;
 pub mod journal;

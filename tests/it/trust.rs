@@ -301,3 +301,122 @@ fn children_get_only_the_variables_they_name() {
     assert!(!env("named").contains("UNRELATED_SECRET"));
     assert!(env("all").contains("UNRELATED_SECRET=hunter2-very-secret"));
 }
+
+/// A full disk while a run publishes: no update is recorded as told without its text; what could
+/// not be written is written once there is room again.
+#[test]
+fn a_full_disk_during_a_run_loses_no_update_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let announce = dir.path().join("announcements");
+    std::fs::create_dir_all(&announce).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&announce)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a small tmpfs needs root (CI runs as root)");
+        return;
+    }
+    struct Unmount<'a>(&'a std::path::Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&announce);
+    let d = dir.path().display();
+    // Four customer-facing services back one after another, each its own update.
+    let mut body = String::from("[announce]\npublish = \"auto\"\nbatch_window = \"0s\"\n");
+    let mut before = String::new();
+    for id in ["mail", "billing", "portal", "phones"] {
+        body += &format!(
+            "[[service]]\nid = \"{id}\"\nname = \"{id}\"\n{before}[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 0.6; touch {d}/{id}.up\"]\n"
+        );
+        before = format!("depends_on = [\"{id}\"]\n");
+    }
+    let plan = plan_in(dir.path(), &body);
+    let child = spawn_run(&plan, &["--announce-dir", announce.to_str().unwrap()]);
+    let record = announce.join("announced.jsonl");
+    wait_until("the first update", || {
+        std::fs::read_to_string(&record).unwrap_or_default().contains("\"update\"")
+    });
+    // The disk fills up: the next updates cannot be written...
+    let filler = announce.join("filler");
+    let _ = std::process::Command::new("dd")
+        .args(["if=/dev/zero", "bs=4k"])
+        .arg(format!("of={}", filler.display()))
+        .stderr(std::process::Stdio::null())
+        .status();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // ...until there is room again.
+    std::fs::remove_file(&filler).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let told: Vec<u64> = std::fs::read_to_string(&record)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["record"] == "update")
+        .map(|r| r["number"].as_u64().unwrap())
+        .collect();
+    assert!(told.len() >= 3, "{told:?}");
+    let files: Vec<String> = std::fs::read_dir(&announce)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for n in told {
+        let prefix = format!("{n:04}-");
+        let texts: Vec<&String> =
+            files.iter().filter(|f| f.starts_with(&prefix) && f.ends_with(".md")).collect();
+        assert!(!texts.is_empty(), "update {n} is recorded as told but has no text: {files:?}");
+        for t in texts {
+            assert!(std::fs::metadata(announce.join(t)).unwrap().len() > 0, "{t} is empty");
+        }
+    }
+}
+
+/// The state directory is the tool's: a link planted as its lock or journal is refused (its target
+/// untouched), and neither `report -o` nor `--announce-dir` writes over what it keeps.
+#[test]
+fn planted_links_and_outputs_never_write_over_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), &file_service(dir.path(), "db", None));
+    let state = dir.path().join(".restorectl/plan");
+    std::fs::create_dir_all(&state).unwrap();
+    let target = dir.path().join("precious.txt");
+    std::fs::write(&target, "do not truncate me").unwrap();
+    std::os::unix::fs::symlink(&target, state.join("lock")).unwrap();
+    let out = restorectl().arg("run").arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("lock is a symbolic link; the state directory's files never are")
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "do not truncate me");
+    std::fs::remove_file(state.join("lock")).unwrap();
+    std::os::unix::fs::symlink(&target, state.join("journal.jsonl")).unwrap();
+    let out = restorectl().arg("run").arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "do not truncate me");
+    std::fs::remove_file(state.join("journal.jsonl")).unwrap();
+    // --announce-dir among the state's files; report -o into the announcements.
+    let logs = state.join("logs");
+    let out = restorectl().args(["run", "--announce-dir"]).arg(&logs).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("among the journal, logs and evidence"));
+    let elsewhere = dir.path().join("updates");
+    assert_eq!(run_json(&plan, &["--announce-dir", elsewhere.to_str().unwrap()]).0, Some(0));
+    let out = restorectl()
+        .args(["report", "--announce-dir"])
+        .arg(&elsewhere)
+        .arg("-o")
+        .arg(elsewhere.join("announced.jsonl"))
+        .arg(&plan)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inside the announcements folder"));
+}

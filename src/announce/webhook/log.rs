@@ -162,7 +162,8 @@ impl Log {
 /// Opens the journal for appending; a torn last line is closed first, so that the next record
 /// is a line of its own.
 fn open(path: &Path) -> std::io::Result<File> {
-    let mut f = std::fs::OpenOptions::new().create(true).read(true).append(true).open(path)?;
+    let mut f =
+        crate::state::files::open(std::fs::OpenOptions::new().create(true).read(true).append(true), path)?;
     let len = f.metadata()?.len();
     if len > 0 {
         let mut last = [0u8];

@@ -58,6 +58,9 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         }
     }
     let state = StateDir::for_plan(&args.plan, args.state.as_deref());
+    if let Some(dir) = &args.announce_dir {
+        outside_the_state(dir, &state)?;
+    }
     let zone = &loaded.plan.timezone;
     let tz = TimeZone::get(zone).map_err(|e| Error::TimeZone { zone: zone.clone(), why: e.to_string() })?;
     let start = match &args.start {
@@ -197,6 +200,23 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     });
     drop(feed);
     worker.join().map_err(|_| Error::Reporter)?.finish(loaded, args, outcome)
+}
+
+/// `--announce-dir` may be anywhere but among the state directory's own files (its own
+/// `announcements/` folders aside): the updates never overwrite the journal, logs or evidence.
+fn outside_the_state(dir: &std::path::Path, state: &StateDir) -> Result<(), Error> {
+    let resolve =
+        |p: &std::path::Path| p.canonicalize().unwrap_or_else(|_| std::path::absolute(p).unwrap_or_default());
+    let (dir, root) = (resolve(dir), resolve(state.root()));
+    let own = [resolve(&state.announcements()), resolve(&state.dry_run().announcements())];
+    if dir.starts_with(&root) && !own.iter().any(|a| dir.starts_with(a)) {
+        let why = format!(
+            "it is inside the state directory {}, among the journal, logs and evidence",
+            root.display()
+        );
+        return Err(Error::flag(format!("--announce-dir {}", dir.display()), why));
+    }
+    Ok(())
 }
 
 /// `restorectl confirm PLAN [--state DIR]`, as the operator of this run would type it.
