@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{patch, post};
+use axum::routing::{get, patch, post};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A Statuspage incident as the fake keeps it.
@@ -53,7 +53,7 @@ impl Fakes {
         let book: Shared = Arc::default();
         let (addr, drop_addr) = runtime.block_on(async {
             let app = Router::new()
-                .route("/v1/pages/{page}/incidents", post(create))
+                .route("/v1/pages/{page}/incidents", post(create).get(list))
                 .route("/v1/pages/{page}/incidents/{id}", patch(update))
                 .route("/hook/{name}", post(hook))
                 .with_state(book.clone());
@@ -159,18 +159,41 @@ fn gate(book: &mut Book, headers: &HeaderMap) -> Option<axum::response::Response
     (!authorized(headers)).then(|| (StatusCode::UNAUTHORIZED, "invalid api key").into_response())
 }
 
+/// Creates an incident. On the page `slow` the answer comes a second after the incident is kept: a
+/// client killed meanwhile never learns its id.
 async fn create(
     State(book): State<Shared>,
+    Path(page): Path<String>,
     headers: HeaderMap,
     axum::Json(body): axum::Json<serde_json::Value>,
 ) -> axum::response::Response {
+    let id = {
+        let mut book = book.lock().unwrap();
+        if let Some(refused) = gate(&mut book, &headers) {
+            return refused;
+        }
+        let id = format!("inc{}", book.incidents.len() + 1);
+        book.incidents.push(Incident { id: id.clone(), updates: vec![body["incident"].clone()] });
+        id
+    };
+    if page == "slow" {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    }
+    (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))).into_response()
+}
+
+/// The page's incidents, as Statuspage lists them: each with its id, name and metadata.
+async fn list(State(book): State<Shared>, headers: HeaderMap) -> axum::response::Response {
     let mut book = book.lock().unwrap();
     if let Some(refused) = gate(&mut book, &headers) {
         return refused;
     }
-    let id = format!("inc{}", book.incidents.len() + 1);
-    book.incidents.push(Incident { id: id.clone(), updates: vec![body["incident"].clone()] });
-    (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id }))).into_response()
+    let listed: Vec<serde_json::Value> = book
+        .incidents
+        .iter()
+        .map(|i| serde_json::json!({ "id": i.id, "name": i.updates[0]["name"], "metadata": i.updates[0]["metadata"] }))
+        .collect();
+    axum::Json(listed).into_response()
 }
 
 async fn update(

@@ -387,3 +387,42 @@ fn an_approval_cut_short_is_completed_and_reordered_webhooks_keep_their_deliveri
     assert_eq!(one, std::slice::from_ref(&key));
     assert_eq!(two, [key]);
 }
+
+/// Killed again and again while its Statuspage incident is being opened (the page keeps the
+/// incident, the answer comes too late): each next run looks up the incident by our id in its
+/// metadata before opening one, so the page has one incident, however many kills.
+#[test]
+fn killed_while_opening_a_statuspage_incident_it_opens_one() {
+    let fakes = Fakes::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let mut plan = format!(
+        "[plan]\nname = \"Kills\"\nlocales = [\"en\"]\n[announce]\npublish = \"auto\"\nbatch_window = \"0s\"\n\
+         [[announce.webhook]]\nurl = \"{}\"\nformat = \"statuspage\"\npace = \"0s\"\nheaders = {{ Authorization = \"OAuth {}\" }}\n",
+        fakes.url("/v1/pages/slow/incidents"),
+        crate::fakes::STATUSPAGE_KEY
+    );
+    for i in 0..4 {
+        plan += &format!(
+            "[[service]]\nid = \"s{i}\"\nname = \"service {i}\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/s{i}.up\"]\n\
+             interval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"sleep 0.{i}; touch {d}/s{i}.up\"]\n"
+        );
+    }
+    let plan_path = dir.path().join("plan.toml");
+    std::fs::write(&plan_path, plan).unwrap();
+    let mut seed: u64 = 0x0dd_ba11;
+    let mut next = || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        100 + (seed >> 33) % 800
+    };
+    for _ in 0..20 {
+        let child = spawn_run(&plan_path, &[]);
+        std::thread::sleep(std::time::Duration::from_millis(next()));
+        signal(&child, libc::SIGKILL);
+        let _ = child.wait_with_output();
+    }
+    restorectl().args(["run", "--progress", "none"]).arg(&plan_path).assert().code(0);
+    restorectl().args(["announce", "deliver"]).arg(&plan_path).assert().code(0);
+    let incidents = fakes.incidents();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+}

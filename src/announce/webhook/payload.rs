@@ -56,7 +56,15 @@ pub fn payload(plan: &Plan, hook: &Webhook, u: &Update) -> serde_json::Value {
                 "component_ids": states.iter().map(|(c, _)| c).collect::<Vec<_>>(),
                 "components": states.iter().map(|(c, s)| ((*c).clone(), json!(s))).collect::<serde_json::Map<_, _>>(),
                 "deliver_notifications": hook.deliver_notifications,
+                // Which incident of ours it is: after a crash, the incident is looked up by it
+                // instead of created twice.
+                "metadata": { "restorectl": { "incident": incident_of(&u.key) } },
             } })
         }
     }
+}
+
+/// Our incident's id in an update's key (`online-0007-<incident>`).
+pub fn incident_of(key: &str) -> &str {
+    key.splitn(3, '-').nth(2).unwrap_or(key)
 }

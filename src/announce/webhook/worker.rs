@@ -2,7 +2,9 @@
 //! other. Paced (at least `pace` between two posts); retried only when the answer says a retry
 //! can succeed — 429 (after its `Retry-After`), 5xx, a network error — and refused for good on any
 //! other 4xx, with the answer journaled and shown to the operators. Statuspage: the first update
-//! creates the incident, whose id is journaled; every later one updates it (`PATCH`).
+//! creates the incident (carrying our incident's id in its metadata), whose id is journaled; every
+//! later one updates it (`PATCH`). Before creating one, the page's incidents are looked up by that
+//! id: a run killed while its create was in flight never opens a second.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -115,6 +117,21 @@ pub async fn run(
     }
 }
 
+/// The Statuspage incident that carries our incident's id in its metadata, if the page has one.
+async fn existing_incident(t: &Target, client: &reqwest::Client, ours: &str) -> Option<String> {
+    let mut req = client.get(&t.url);
+    for (name, value) in &t.headers {
+        req = req.header(name, value);
+    }
+    let answer = req.send().await.ok()?.error_for_status().ok()?;
+    let incidents: Vec<serde_json::Value> = answer.json().await.ok()?;
+    incidents.iter().find(|i| i["metadata"]["restorectl"]["incident"] == ours).and_then(|i| match &i["id"] {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
 async fn deliver(
     t: &Target,
     d: &Delivery,
@@ -130,6 +147,13 @@ async fn deliver(
             tokio::time::sleep_until(l + t.pace).await;
         }
         *last = Some(Instant::now());
+        // Before opening an incident: one a run killed mid-request may have opened already.
+        if t.format == WebhookFormat::Statuspage && incident.is_none() {
+            if let Some(id) = existing_incident(t, client, super::payload::incident_of(&d.key)).await {
+                log.append(&Record::incident(t.index, &d.hook, id.clone()));
+                *incident = Some(id);
+            }
+        }
         let (method, url) = match (t.format, incident.as_deref()) {
             (WebhookFormat::Statuspage, Some(id)) => {
                 (Method::PATCH, format!("{}/{id}", t.url.trim_end_matches('/')))
