@@ -148,11 +148,12 @@ async fn deliver(
         }
         *last = Some(Instant::now());
         // Before opening an incident: one a run killed mid-request may have opened already.
-        if t.format == WebhookFormat::Statuspage && incident.is_none() {
-            if let Some(id) = existing_incident(t, client, super::payload::incident_of(&d.key)).await {
-                log.append(&Record::incident(t.index, &d.hook, id.clone()));
-                *incident = Some(id);
-            }
+        if t.format == WebhookFormat::Statuspage
+            && incident.is_none()
+            && let Some(id) = existing_incident(t, client, super::payload::incident_of(&d.key)).await
+        {
+            log.append(&Record::incident(t.index, &d.hook, id.clone()));
+            *incident = Some(id);
         }
         let (method, url) = match (t.format, incident.as_deref()) {
             (WebhookFormat::Statuspage, Some(id)) => {
