@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
+use axum::routing::{patch, post};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A Statuspage incident as the fake keeps it.
