@@ -51,8 +51,10 @@ pub fn run(cli: Cli) -> Exit {
         Command::Logs { plan, id, run, attempt, follow, state } => {
             logs::run(&logs::Request { plan, id, run, attempt, follow, state })
         }
-        Command::Report { plan, state, run, dry_run, announce_dir, format, output } => {
-            report::run(&report::Request { plan, state, run, dry_run, announce_dir, format, output })
+        Command::Report { plan, state, run, dry_run, announce_dir, format, output, verify_key } => {
+            let request =
+                report::Request { plan, state, run, dry_run, announce_dir, format, output, verify_key };
+            report::run(&request)
         }
         Command::Completions { shell } => help::completions(shell),
         Command::Man => help::man(),

@@ -107,7 +107,7 @@ fn seals(runs: &[chain::RunSeal]) -> String {
 }
 
 /// An Ed25519 public key from a PEM file (`openssl pkey -pubout`).
-fn read_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, String> {
+pub(super) fn read_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, String> {
     use ed25519_dalek::pkcs8::DecodePublicKey;
     let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     ed25519_dalek::VerifyingKey::from_public_key_pem(&pem)

@@ -15,6 +15,7 @@ pub struct Request {
     pub announce_dir: Option<PathBuf>,
     pub format: EvidenceFormat,
     pub output: Option<PathBuf>,
+    pub verify_key: Option<PathBuf>,
 }
 
 pub fn run(req: &Request) -> Exit {
@@ -66,6 +67,13 @@ pub fn run(req: &Request) -> Exit {
         eprintln!("error: `--output {}`: {why}; write the report elsewhere", out.display());
         return Exit::Invalid;
     }
+    let key = match req.verify_key.as_deref().map(super::journal::read_key).transpose() {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
     let pack = crate::audit::build(crate::audit::Inputs {
         plan: &loaded.plan,
         graph: &loaded.graph,
@@ -73,6 +81,7 @@ pub fn run(req: &Request) -> Exit {
         state: &state,
         announcements: req.announce_dir.clone().unwrap_or_else(|| state.announcements()),
         log,
+        key: key.as_ref(),
     });
     let text = match req.format {
         EvidenceFormat::Json => Ok(format!("{:#}\n", serde_json::to_value(&pack).unwrap_or_default())),
@@ -109,7 +118,12 @@ pub fn run(req: &Request) -> Exit {
             "warning: an evidence file no longer matches the SHA-256 the journal holds for it (see the report)"
         );
     }
-    if pack.journal.intact && pack.journal.evidence_intact { Exit::Ok } else { Exit::Failures }
+    if pack.journal.signature_checked == Some(false) {
+        eprintln!("warning: the run's end is not signed by the key given (see the report)");
+    }
+    let sound =
+        pack.journal.intact && pack.journal.evidence_intact && pack.journal.signature_checked != Some(false);
+    if sound { Exit::Ok } else { Exit::Failures }
 }
 
 /// Why the report must not be written to `out`: it would overwrite the plan or the state

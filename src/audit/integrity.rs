@@ -5,7 +5,12 @@ use super::pack::JournalCheck;
 use crate::state::StateDir;
 use crate::state::runlog::RunLog;
 
-pub fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir) -> JournalCheck {
+pub fn journal_check(
+    log: &RunLog,
+    plan_path: &std::path::Path,
+    state: &StateDir,
+    key: Option<&ed25519_dalek::VerifyingKey>,
+) -> JournalCheck {
     let bytes = std::fs::read(&log.journal);
     // The head as the run printed it: the hash of its `end` record, the last line it wrote.
     let head = bytes.as_ref().ok().and_then(|b| end_line_hash(b, &log.id));
@@ -45,6 +50,13 @@ pub fn journal_check(log: &RunLog, plan_path: &std::path::Path, state: &StateDir
         problem,
         head,
         signed: log.end().is_some_and(|e| e.signature.is_some()),
+        // No end signed by another key, and the last run covered closed by an end this key
+        // signed: through the chain, that signature vouches for every record before it.
+        signature_checked: key.map(|key| {
+            let Ok(bytes) = &bytes else { return false };
+            let Ok(runs) = crate::state::chain::verify_signatures(bytes, key) else { return false };
+            runs.iter().any(|r| r.run == log.id && r.seal == crate::state::chain::Seal::Signed)
+        }),
         verify_command: command,
         evidence_intact: true,
     }

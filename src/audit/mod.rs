@@ -33,6 +33,8 @@ pub struct Inputs<'a> {
     /// Where the run wrote its customer updates.
     pub announcements: std::path::PathBuf,
     pub log: RunLog,
+    /// `--verify-key`: the key the runs' end signatures are checked against.
+    pub key: Option<&'a ed25519_dalek::VerifyingKey>,
 }
 
 /// Up to this many services, the report draws the timeline; beyond, the objectives table holds
@@ -40,7 +42,7 @@ pub struct Inputs<'a> {
 pub const CHART_ROWS: usize = 300;
 
 pub fn build(inputs: Inputs<'_>) -> Pack {
-    let Inputs { plan, graph, plan_path, state, announcements, log } = inputs;
+    let Inputs { plan, graph, plan_path, state, announcements, log, key } = inputs;
     let index = plan.ids();
     let of = |e: &Event| e.service().and_then(|s| index.get(&**s).copied());
     let mut tally = Tally::new(plan);
@@ -70,7 +72,7 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
     let timeline_text =
         if charted { crate::report::gantt::render(plan, graph, &tally) } else { String::new() };
     let evidence = evidence::collect(&log, state, &when);
-    let mut journal = integrity::journal_check(&log, plan_path, state);
+    let mut journal = integrity::journal_check(&log, plan_path, state, key);
     journal.evidence_intact = evidence.iter().all(|e| e.matches_journal != Some(false));
     let second = |t: jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let ended = tally.outcome.map(|_| second(stamp.zoned(tally.finished_at).timestamp()));

@@ -157,7 +157,11 @@ pub struct JournalCheck {
     pub problem: Option<String>,
     /// The head the run ended with (its `end` record), and whether it is signed.
     pub head: Option<String>,
+    /// The last run's end carries a signature (checked or not).
     pub signed: bool,
+    /// With `--verify-key`: whether every run covered ended signed by that key (`null`: not
+    /// checked). A report says "signed by the key" only when this is true.
+    pub signature_checked: Option<bool>,
     pub verify_command: String,
     /// Every evidence file matches the SHA-256 the journal holds for it.
     pub evidence_intact: bool,

@@ -206,6 +206,10 @@ pub enum Command {
         /// Write it to FILE instead of standard output.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Check the run's end signature against this Ed25519 public key (PEM): without it a
+        /// signature is reported as present, not as checked.
+        #[arg(long, value_name = "PUB.pem")]
+        verify_key: Option<PathBuf>,
     },
     /// Print the output of a service's restore action; with --follow, as it is written.
     ///

@@ -28,6 +28,15 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
+/// What a run's end signature covers (`"signs"` in its `end` record): the run's id, the head and
+/// the end's time. Ends without it (older versions) sign the head alone.
+pub const SIGNS: &str = "run,head,time";
+
+/// The message a run's end signs.
+pub fn end_message(run: &str, head: &str, time: &str) -> String {
+    format!("restorectl journal end\nrun {run}\nhead {head}\ntime {time}")
+}
+
 /// How a run in the journal was closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seal {
@@ -77,11 +86,18 @@ pub fn verify_signatures(bytes: &[u8], key: &ed25519_dalek::VerifyingKey) -> Res
             last.seal = Seal::Unsigned;
             continue;
         }
-        // The head signed is the one the record follows (its `prev`), not a value it merely claims.
+        // The head signed is the one the record follows (its `prev`), not a value it merely claims;
+        // the run and the time are the record's own.
         let signed = (|| {
             let head = end["head"].as_str().filter(|h| Some(*h) == record["prev"].as_str())?;
             let sig = ed25519_dalek::Signature::from_slice(&unhex(end["signature"].as_str()?)?).ok()?;
-            key.verify_strict(head.as_bytes(), &sig).ok()
+            let message = match end["signs"].as_str() {
+                Some(SIGNS) => end_message(end["run"].as_str()?, head, record["time"].as_str()?),
+                Some(_) => return None,
+                None => head.to_owned(),
+            };
+            (end["run"].as_str() == Some(last.run.as_str())).then_some(())?;
+            key.verify_strict(message.as_bytes(), &sig).ok()
         })();
         if signed.is_none() {
             return Err(i + 1);

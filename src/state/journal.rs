@@ -206,12 +206,16 @@ impl Reporter for Journal {
     fn finish(&mut self, _: &crate::tally::Tally) -> Result<(), WriteError> {
         // The run's end, and the head of the chain as it ends (printed for the operators too).
         let head = self.head();
+        let time = now();
         let mut end = serde_json::json!({ "run": self.id, "head": head });
         if let Some(key) = &self.sign {
             use ed25519_dalek::Signer;
-            end["signature"] = serde_json::json!(chain::hex_bytes(&key.sign(head.as_bytes()).to_bytes()));
+            // What is signed: the run, its head and when it ended — none can be edited unseen.
+            let signed = chain::end_message(&self.id, &head, &time);
+            end["signature"] = serde_json::json!(chain::hex_bytes(&key.sign(signed.as_bytes()).to_bytes()));
+            end["signs"] = serde_json::json!(chain::SIGNS);
         }
-        let record = serde_json::json!({ "v": VERSION, "time": now(), "end": end });
+        let record = serde_json::json!({ "v": VERSION, "time": time, "end": end });
         self.write(&record);
         self.sync(true);
         self.error.take().map_or(Ok(()), |e| Err(WriteError::at(&self.path)(e)))

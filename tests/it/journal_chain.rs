@@ -188,3 +188,56 @@ fn a_killed_signed_run_shows_as_ended_unsigned_not_as_forged() {
         "{text}"
     );
 }
+
+/// A run's end signature covers the run's id and the end's time as well as the head: editing
+/// either is found with the key; `report` says "signed by the key given" only once it checked.
+#[test]
+fn the_end_signature_covers_the_run_and_its_time_and_the_report_checks_it() {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), &file_service(dir.path(), "db", None));
+    let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let other = ed25519_dalek::SigningKey::from_bytes(&[6; 32]);
+    let private = dir.path().join("key.pem");
+    std::fs::write(&private, key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    let public = dir.path().join("pub.pem");
+    std::fs::write(&public, key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap()).unwrap();
+    let wrong = dir.path().join("other.pem");
+    std::fs::write(&wrong, other.verifying_key().to_public_key_pem(LineEnding::LF).unwrap()).unwrap();
+    restorectl().args(["run", "--progress", "none", "--sign-key"]).arg(&private).arg(&plan).assert().code(0);
+    let report = |extra: &[&std::ffi::OsStr]| {
+        let out = restorectl().args(["report", "--format", "json"]).args(extra).arg(&plan).output().unwrap();
+        (out.status.code(), json(&out.stdout)["journal"].clone())
+    };
+    // Not checked without a key; checked with the right one; refused with another.
+    let (code, journal) = report(&[]);
+    assert_eq!(
+        (code, &journal["signed"], &journal["signature_checked"]),
+        (Some(0), &true.into(), &serde_json::Value::Null)
+    );
+    let (code, journal) = report(&["--verify-key".as_ref(), public.as_os_str()]);
+    assert_eq!((code, &journal["signature_checked"]), (Some(0), &true.into()));
+    let (code, journal) = report(&["--verify-key".as_ref(), wrong.as_os_str()]);
+    assert_eq!((code, &journal["signature_checked"]), (Some(1), &false.into()));
+    let md = restorectl().args(["report"]).arg(&plan).output().unwrap();
+    assert!(String::from_utf8_lossy(&md.stdout).contains("signed (not checked: `--verify-key` checks it)"));
+    // The end record's time, or its run, edited: the chain cannot tell (it is the last line), the key can.
+    let path = dir.path().join(".restorectl/plan/journal.jsonl");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let end = original.lines().last().unwrap().to_owned();
+    let time = serde_json::from_str::<serde_json::Value>(&end).unwrap()["time"].as_str().unwrap().to_owned();
+    for edited in [end.replace(&time, "2020-01-01T00:00:00Z"), end.replacen("\"run\":\"", "\"run\":\"f", 1)] {
+        std::fs::write(&path, original.replace(&end, &edited)).unwrap();
+        assert_eq!(
+            restorectl().args(["journal", "verify"]).arg(&plan).output().unwrap().status.code(),
+            Some(0)
+        );
+        let out = restorectl()
+            .args(["journal", "verify", "--verify-key"])
+            .arg(&public)
+            .arg(&plan)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+}
