@@ -100,20 +100,27 @@ pub(super) struct Read {
 /// Every record of a journal, and where its chain or structure breaks. A torn last line (a crash
 /// mid-write) and records of unknown versions are skipped.
 pub(super) fn read(path: &Path) -> Result<Read, StateError> {
-    let bytes = std::fs::read(path).map_err(StateError::io("read the journal", path))?;
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(StateError::io("read the journal", path))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut out = Read { records: Vec::new(), breaks: Vec::new(), accepted: Vec::new() };
     let mut prev: chain::Hash = [0; 32];
     // The run whose records these are, and whether it is still open (no `end` yet).
     let mut run: Option<(String, bool)> = None;
-    let torn = !bytes.is_empty() && !bytes.ends_with(b"\n");
-    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    for (n, line) in lines.iter().enumerate() {
-        let number = n + 1;
-        if line.is_empty() || (torn && n + 1 == lines.len()) {
+    let mut buf = Vec::new();
+    for number in 1.. {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).map_err(StateError::io("read the journal", path))?;
+        // The end; or a torn last line (no newline: a crash mid-write), never acted on.
+        if n == 0 || !buf.ends_with(b"\n") {
+            break;
+        }
+        let line = &buf[..buf.len() - 1];
+        if line.is_empty() {
             continue;
         }
         let mut broken = |why| out.breaks.push(JournalBreak { line: number, why });
-        if !line.starts_with(format!("{{\"prev\":\"{}\",", chain::hex(&prev)).as_bytes()) {
+        if !chain::links(line, &prev) {
             broken("it does not follow the line before it: a record was edited, removed or moved");
         }
         prev = chain::hash(line);
