@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod exit;
 pub mod graph;
+pub mod hex;
 pub mod human;
 pub mod loaded;
 pub mod notify;

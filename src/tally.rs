@@ -76,7 +76,7 @@ pub struct Tally {
     pub outcome: Option<Outcome>,
     pub finished_at: Secs,
     /// The run's place in its incident: RTOs count from the incident's start.
-    pub incident: crate::runner::IncidentClock,
+    pub incident: IncidentClock,
 }
 
 impl Tally {
@@ -202,5 +202,22 @@ impl Tally {
             Rto::Missed { late_by } => Some(late_by.unwrap_or(f64::INFINITY)),
             Rto::Met | Rto::Open { .. } => None,
         }
+    }
+}
+
+/// How long the incident had lasted when this run began, and when each service was first back in
+/// it (seconds since its start) if an earlier run brought it back: RTOs count from the incident's
+/// start, and one met (or missed) in an earlier run stays so.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentClock {
+    pub before: Duration,
+    /// Per service (empty: none was back).
+    pub back: Vec<Option<Secs>>,
+}
+
+impl IncidentClock {
+    /// When service `i` was first back in an earlier run of the incident.
+    pub fn back(&self, i: usize) -> Option<Secs> {
+        self.back.get(i).copied().flatten()
     }
 }

@@ -102,6 +102,6 @@ pub fn decode(path: impl Into<std::path::PathBuf>, bytes: Vec<u8>) -> Decoded {
 /// The plan with the SHA-256 of the file it was read from.
 fn digested(mut plan: Plan, source: &Source) -> Plan {
     use sha2::Digest;
-    plan.sha256 = crate::state::chain::hex_bytes(&sha2::Sha256::digest(source.text.as_bytes()));
+    plan.sha256 = crate::hex::hex(&sha2::Sha256::digest(source.text.as_bytes()));
     plan
 }

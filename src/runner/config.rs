@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::event::{RunMode, Secs};
+use crate::event::RunMode;
 
 /// What kind of run this is.
 #[derive(Debug, Clone)]
@@ -19,24 +19,7 @@ pub struct RunConfig {
     /// without their own `watch`.
     pub watch: Option<Duration>,
     /// Where the run stands in its incident: RTOs count from the incident's start.
-    pub incident: IncidentClock,
-}
-
-/// How long the incident had lasted when this run began, and when each service was first back in
-/// it (seconds since its start) if an earlier run brought it back: RTOs count from the incident's
-/// start, and one met (or missed) in an earlier run stays so.
-#[derive(Debug, Clone, Default)]
-pub struct IncidentClock {
-    pub before: Duration,
-    /// Per service (empty: none was back).
-    pub back: Vec<Option<Secs>>,
-}
-
-impl IncidentClock {
-    /// When service `i` was first back in an earlier run of the incident.
-    pub fn back(&self, i: usize) -> Option<Secs> {
-        self.back.get(i).copied().flatten()
-    }
+    pub incident: crate::tally::IncidentClock,
 }
 
 /// What a run leaves out (`--only`, `--retry-failed`, `--skip`).

@@ -19,7 +19,7 @@ use crate::event::{Event, Outcome, Secs};
 use crate::graph::Graph;
 use crate::plan::{OnFailure, Plan};
 use crate::schedule::{Change, Scheduler};
-pub use config::{IncidentClock, RunConfig, Selection};
+pub use config::{RunConfig, Selection};
 pub use emitter::{Ack, Emitter};
 use emitter::{Ended, Msg};
 pub use executor::{Executor, Resumed};

@@ -14,11 +14,7 @@ pub fn hash(line: &[u8]) -> Hash {
 }
 
 pub fn hex(h: &Hash) -> String {
-    hex_bytes(h)
-}
-
-pub fn hex_bytes(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(h)
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

@@ -212,7 +212,7 @@ impl Reporter for Journal {
             use ed25519_dalek::Signer;
             // What is signed: the run, its head and when it ended — none can be edited unseen.
             let signed = chain::end_message(&self.id, &head, &time);
-            end["signature"] = serde_json::json!(chain::hex_bytes(&key.sign(signed.as_bytes()).to_bytes()));
+            end["signature"] = serde_json::json!(crate::hex::hex(&key.sign(signed.as_bytes()).to_bytes()));
             end["signs"] = serde_json::json!(chain::SIGNS);
         }
         let record = serde_json::json!({ "v": VERSION, "time": time, "end": end });

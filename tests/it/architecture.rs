@@ -8,15 +8,17 @@ use crate::support::repo;
 
 type Module = Vec<String>;
 
-/// Every module of `src/` (`a::b` for `src/a/b.rs` or `src/a/b/mod.rs`) and its text, tests and
-/// comments left out.
+/// Every module of `src/` (`a::b` for `src/a/b.rs` or `src/a/b/mod.rs`) and its text, tests (a
+/// `#[cfg(test)]` part, a `tests.rs` module) and comments left out.
 fn modules() -> BTreeMap<Module, String> {
     fn walk(dir: &Path, out: &mut BTreeMap<Module, String>, root: &Path, comment: &regex::Regex) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(&path, out, root, comment);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && path.file_name().is_some_and(|n| n != "tests.rs")
+            {
                 let rel = path.strip_prefix(root).unwrap().with_extension("");
                 let mut parts: Module = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
                 if parts.last().is_some_and(|p| p == "mod") {
@@ -116,4 +118,28 @@ fn no_source_file_is_over_400_lines() {
         })
         .collect();
     assert!(long.is_empty(), "{long:?}");
+}
+
+/// The same, one level up: no top-level module (a folder such as `plan/` or `state/`, with all its
+/// files) uses a name from one that, directly or through others, uses a name from it.
+#[test]
+fn no_folder_uses_one_that_uses_it_back() {
+    let mut folders: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (m, used) in uses(&modules()) {
+        let Some(top) = m.first() else { continue };
+        let entry = folders.entry(top.clone()).or_default();
+        entry.extend(used.iter().filter_map(|u| u.first()).filter(|u| *u != top).cloned());
+    }
+    let reach = |from: &String| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<String> = folders[from].iter().cloned().collect();
+        while let Some(m) = stack.pop() {
+            if seen.insert(m.clone()) {
+                stack.extend(folders.get(&m).into_iter().flatten().cloned());
+            }
+        }
+        seen
+    };
+    let cyclic: Vec<&String> = folders.keys().filter(|m| reach(m).contains(*m)).collect();
+    assert!(cyclic.is_empty(), "top-level modules in an import cycle: {cyclic:?}");
 }

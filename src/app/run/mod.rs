@@ -95,7 +95,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
         let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.announcements());
         let stamp = Stamp { start, with_date: true };
-        let clock = runner::IncidentClock::default();
+        let clock = crate::tally::IncidentClock::default();
         let reporters = reporters(loaded, args, stamp, journal, (announce_dir, clock.clone()))?;
         let (mut feed, worker) = reporters.spawn(RunMode::Dry);
         // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
@@ -139,7 +139,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     }
     // RTOs count from the incident's start; what an earlier run of it brought back was back then.
     let incident = &journal.incident;
-    let clock = runner::IncidentClock {
+    let clock = crate::tally::IncidentClock {
         before: incident.elapsed_at(start.timestamp()),
         back: loaded.plan.services.iter().map(|s| incident.back.get(&s.id).map(|&t| Secs(t))).collect(),
     };
@@ -293,7 +293,7 @@ fn reporters(
     args: &RunArgs,
     stamp: Stamp,
     journal: Journal,
-    (announce_dir, clock): (PathBuf, runner::IncidentClock),
+    (announce_dir, clock): (PathBuf, crate::tally::IncidentClock),
 ) -> Result<Reporters, Error> {
     let mut sinks: Vec<Box<dyn Reporter + Send>> = vec![Box::new(journal)];
     let display = report::progress::Display {
