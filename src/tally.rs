@@ -176,15 +176,15 @@ impl Tally {
     /// miss. Missed when it came online after it, or was not online when the run's clock passed
     /// it; open while neither has happened.
     /// Times count from the incident's start: a service first back in an earlier run of it is
-    /// judged by then, unless this run found it down and could not bring it back.
+    /// judged by then (once back, its RTO was met or missed then, whatever happened after).
     pub fn rto(&self, i: usize, rto: Option<Duration>) -> Option<Rto> {
         let rto = rto?.as_secs_f64();
         let r = &self.records[i];
         let before = self.incident.before.as_secs_f64();
         // Back once, but not at the end (it fell back and did not come back): as if never back.
         let online_at = match self.incident.back(i) {
-            Some(earlier) if !matches!(r.state, State::Failed | State::Blocked) => Some(earlier.0),
-            _ => r.online_at.filter(|_| r.state.is_online()).map(|at| at.0 + before),
+            Some(earlier) => Some(earlier.0),
+            None => r.online_at.filter(|_| r.state.is_online()).map(|at| at.0 + before),
         };
         let now = self.finished_at.0 + before;
         Some(match online_at {

@@ -42,10 +42,12 @@ pub fn printable(text: &str, one_line: bool) -> std::borrow::Cow<'_, str> {
         .collect()
 }
 
-/// Writes a final report to stdout; a closed pipe is not an error worth a word.
+/// Writes a final report to stdout, its control characters shown as escapes; a closed pipe is not
+/// an error worth a word.
 pub fn print_report(text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
+    let text = printable(text, false);
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,

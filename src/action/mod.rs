@@ -92,6 +92,7 @@ impl LiveExecutor {
         let s = &self.plan.services[service];
         let needs_confirmation = s.needs_confirmation();
         let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
+        let since = waits::given_since();
         em.emit(Event::WaitingForOperator {
             service: em.id(service),
             at: em.at(),
@@ -109,6 +110,7 @@ impl LiveExecutor {
             confirmation: &self.place.state.confirmation(&self.place.run, &s.id),
             run: &self.place.run,
             timeout: s.people_timeout,
+            since,
             remind_every: self.place.remind_every,
         };
         waits::confirmation(&step, &self.terminal, em).await

@@ -84,6 +84,8 @@ pub(super) struct Step<'a> {
     pub run: &'a str,
     /// How long a person may take (`wait_timeout`); no limit when the plan gives none.
     pub timeout: Option<Duration>,
+    /// When the wait began (before it was said): a confirmation stamped earlier is not for it.
+    pub since: jiff::Timestamp,
     pub remind_every: Duration,
 }
 
@@ -91,6 +93,7 @@ pub(super) struct Step<'a> {
 /// step's id on the terminal), journals who gave it, or gives up at the step's timeout.
 pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emitter) -> Result<(), String> {
     let deadline = step.timeout.map(|t| Instant::now() + t);
+    let since = step.since;
     let mut typed = terminal.lines();
     if typed.is_some() {
         eprintln!(
@@ -103,7 +106,8 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
         let at_terminal = typed.as_mut().is_some_and(|rx| {
             std::iter::from_fn(|| rx.try_recv().ok()).any(|line| line.trim() == &*step.service)
         });
-        let from_file = Confirmation::read(step.confirmation);
+        // Only a confirmation given during this wait: a file copied from another run is not one.
+        let from_file = Confirmation::read(step.confirmation).filter(|c| given_after(&c.who, since));
         if at_terminal || from_file.is_some() {
             // Typed at the run's terminal: by the account that runs it.
             let signer: Signer = from_file
@@ -156,15 +160,27 @@ pub(super) async fn orphan(
     Ok(())
 }
 
-/// Who of `people` has signed off in `dir`, in the order they signed: each person once, by who
-/// signed, whatever the files are called (a copy of one person's file is still one person).
-fn signed(dir: &Path, people: &[String]) -> Vec<Signer> {
+/// When a wait began, on the clock its decisions are stamped with (`confirm` runs on this
+/// machine, and only once the run says it waits).
+pub(super) fn given_since() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+/// Whether a decision was given during the wait that began at `since` (not copied from before).
+fn given_after(who: &Signer, since: jiff::Timestamp) -> bool {
+    who.at.parse::<jiff::Timestamp>().is_ok_and(|at| at >= since)
+}
+
+/// Who of `people` has signed off in `dir` since `since`, in the order they signed: each person
+/// once, by who signed, whatever the files are called (a copy of one person's file is still one
+/// person, and a sign-off copied from another run is none).
+fn signed(dir: &Path, people: &[String], since: jiff::Timestamp) -> Vec<Signer> {
     let mut have: Vec<Signer> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| Confirmation::read(&e.path()))
-        .filter(|c| people.contains(&c.who.by))
+        .filter(|c| people.contains(&c.who.by) && given_after(&c.who, since))
         .map(Signer::from)
         .collect();
     have.sort_by_key(|s| s.at.parse::<jiff::Timestamp>().ok());
@@ -186,10 +202,11 @@ pub(super) async fn approvals(
 ) -> Result<(), String> {
     let (role, count, people) = approval;
     let deadline = limit.map(|l| Instant::now() + l);
+    let since = given_since();
     let mut told: Option<Vec<String>> = None;
     let mut reminder = Reminder::new(em, remind_every);
     loop {
-        let signers = signed(dir, people);
+        let signers = signed(dir, people, since);
         let mut have: Vec<String> = signers.iter().map(|s| s.by.clone()).collect();
         have.sort();
         if have.len() as u32 >= count {

@@ -101,6 +101,6 @@ pub fn run(
             }
         }
     };
-    print!("{out}");
+    print!("{}", crate::term::printable(&out, false));
     Exit::Ok
 }

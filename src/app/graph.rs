@@ -19,6 +19,6 @@ pub fn run(path: &Path, format: GraphFormat) -> Exit {
         GraphFormat::Mermaid => graph::mermaid(&loaded.plan, &loaded.graph),
         GraphFormat::Json => graph::json(&loaded.plan, &loaded.graph),
     };
-    print!("{out}");
+    print!("{}", crate::term::printable(&out, false));
     Exit::Ok
 }

@@ -56,7 +56,7 @@ pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit
             out
         }
     };
-    match crate::term::print_report(&crate::term::printable(&text, false)) {
+    match crate::term::print_report(&text) {
         Ok(()) => Exit::Ok,
         Err(e) => {
             eprintln!("error: {e}");

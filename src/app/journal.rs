@@ -30,6 +30,18 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option
     };
     match chain::verify(&bytes, head) {
         Ok(intact) => {
+            // The chain holds; so must the records' places (every event inside its run).
+            match crate::state::first_break(&path) {
+                Ok(Some(b)) => {
+                    println!("journal {}: line {}: {}", path.display(), b.line, b.why);
+                    return Exit::Failures;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Exit::Invalid;
+                }
+            }
             let ended = match intact.head_at {
                 Some(at) if at == intact.lines => ", ending at the head given".to_owned(),
                 Some(at) => {

@@ -36,6 +36,19 @@ fn customer_texts(plan: &Plan) -> Vec<(&Spanned<String>, String)> {
 pub(super) fn check(plan: &Plan, source: &Source, out: &mut Vec<Diagnostic>) {
     let texts = customer_texts(plan);
     placeholders(&texts, source, out);
+    // The plan's name and organization head every update.
+    for (key, text) in [("name", Some(&plan.name)), ("organization", plan.organization.as_ref())] {
+        let Some(placeholder) = text.and_then(|t| t.find("${env:").map(|at| &t[at..])) else { continue };
+        let placeholder = placeholder.find('}').map_or(placeholder, |end| &placeholder[..=end]);
+        out.push(
+            Diagnostic::error(
+                "placeholder-in-customer-text",
+                None,
+                format!("customer-facing text of `[plan]` `{key}` uses `{placeholder}`, which is never filled in for customers"),
+            )
+            .help("write the text itself; `${env:…}` is for the secrets of checks, actions, gates, webhooks and alerts"),
+        );
+    }
     let Some(guard) = LeakGuard::new(plan) else { return };
     for (text, ctx) in texts {
         if let Some((at, len)) = guard.find(text.get_ref()) {

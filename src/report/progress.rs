@@ -183,7 +183,7 @@ impl Reporter for Bar {
         let people = matches!(e, Event::WaitingForOperator { .. } | Event::Confirmed { .. });
         self.refresh(e.at(), people);
         if let Some(line) = describe(e) {
-            let _ = self.multi.println(line);
+            let _ = self.multi.println(crate::term::printable(&line, true));
         }
     }
 }

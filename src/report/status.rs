@@ -45,7 +45,7 @@ fn detail(plan: &Plan, s: &ServiceStatus) -> String {
 
 pub fn human(plan: &Plan, snap: &Snapshot, color: bool) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", plan.name);
+    let _ = writeln!(out, "{}", crate::term::printable(&plan.name, true));
     let unknown = snap.count(Condition::Unknown);
     let _ = writeln!(
         out,

@@ -52,11 +52,14 @@ impl Journal {
     ) -> Result<(Journal, Replay), StateError> {
         let lock = lock(state)?;
         let path = state.journal();
+        // A new journal forgets what ran, never what is quarantined: no gate is passed by starting afresh.
+        let mut kept = std::collections::HashMap::new();
         if fresh && path.exists() {
-            rotate(state, plan)?;
+            kept = rotate(state, plan)?;
         }
-        let replay =
+        let mut replay =
             if path.exists() { replay::replay(&path, plan, accept.is_some())? } else { Replay::default() };
+        replay.quarantined.extend(kept);
         // Another plan's journal: resuming from it would mix two incidents' records.
         if let Some(found) = replay.plan.clone().filter(|found| *found != plan.name) {
             let dir = state.root().display().to_string();
@@ -249,9 +252,11 @@ fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
 
 /// `--fresh`: the journal and the logs are put away (renamed, kept) — never while a restore left
 /// running by an earlier run still runs, which a fresh journal would forget.
-fn rotate(state: &StateDir, plan: &Plan) -> Result<(), StateError> {
+fn rotate(state: &StateDir, plan: &Plan) -> Result<std::collections::HashMap<String, String>, StateError> {
     let path = state.journal();
-    let running: Vec<String> = replay::replay(&path, plan, true)?
+    let old = replay::replay(&path, plan, true)?;
+    let quarantined = old.quarantined;
+    let running: Vec<String> = old
         .unfinished
         .into_iter()
         .filter_map(|(id, u)| match u.stage {
@@ -273,7 +278,14 @@ fn rotate(state: &StateDir, plan: &Plan) -> Result<(), StateError> {
         }
     }
     eprintln!("note: started a fresh journal; the old one is {}", kept.display());
-    Ok(())
+    if !quarantined.is_empty() {
+        let ids: Vec<&str> = quarantined.keys().map(String::as_str).collect();
+        eprintln!(
+            "note: still quarantined in the fresh journal (its gates must pass again): {}",
+            ids.join(", ")
+        );
+    }
+    Ok(quarantined)
 }
 
 /// Renames `path` out of the way, keeping it: `journal.jsonl` → `journal.<time>.jsonl`, `logs` →
@@ -300,6 +312,18 @@ pub fn put_away(path: &Path) -> Result<std::path::PathBuf, StateError> {
 pub fn lock(state: &StateDir) -> Result<File, StateError> {
     let dir = state.root();
     std::fs::create_dir_all(dir).map_err(StateError::io("create the state directory", dir))?;
+    // Its folders are its own too: one planted as a link would have every log, evidence file,
+    // confirmation or update written elsewhere.
+    for sub in ["logs", "evidence", "confirm", "announcements", "dry-run"] {
+        let path = dir.join(sub);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            let why = std::io::Error::other(format!(
+                "{} is a symbolic link; the state directory's folders never are",
+                path.display()
+            ));
+            return Err(StateError::io("use", &path)(why));
+        }
+    }
     let path = state.lock();
     // A link planted as `lock` is refused: its target is never opened, let alone truncated.
     let mut file =

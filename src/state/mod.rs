@@ -33,4 +33,5 @@ pub use error::StateError;
 pub use history::{RunSummary, history};
 pub use incident::Incident;
 pub use journal::Journal;
+pub use records::{JournalBreak, first_break};
 pub use replay::{LastRun, PlanChange, Replay, Stage, Unfinished, last_run, quarantined};

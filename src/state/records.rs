@@ -82,6 +82,13 @@ pub(super) fn verified(path: &Path) -> Result<Vec<(String, Record)>, StateError>
     }
 }
 
+/// The first line where the journal at `path` is not as the runs wrote it (its chain, or a record
+/// outside its run), unless a run was told to go on from it; `journal verify` reports it.
+pub fn first_break(path: &Path) -> Result<Option<JournalBreak>, StateError> {
+    let read = read(path)?;
+    Ok(read.breaks.into_iter().find(|b| !read.accepted.contains(&b.line)))
+}
+
 /// Where a journal is not as the runs wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalBreak {

@@ -252,6 +252,9 @@ fn quarantine(held: &mut HashMap<String, String>, event: &Event, gated: &HashSet
         Event::Failed { service, reason, kind: Some(kind), .. } if kind.holds() => {
             held.insert(service.to_string(), reason.clone());
         }
+        Event::Quarantined { service, reason, .. } => {
+            held.entry(service.to_string()).or_insert_with(|| reason.clone());
+        }
         Event::VerifyStep { service, name, ok: false, detail, .. } => {
             let why = format!("verify step `{name}` did not pass in run {run}: {detail}");
             held.insert(service.to_string(), why);

@@ -420,3 +420,106 @@ fn planted_links_and_outputs_never_write_over_the_state() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("inside the announcements folder"));
 }
+
+/// Sign-offs copied from another run's folder into this run's are not counted: a sign-off is given
+/// during the wait, never carried from before it.
+#[test]
+fn sign_offs_copied_from_an_earlier_run_are_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = file_service(dir.path(), "db", None).replacen(
+        "\n[[service.check]]",
+        "\napproval = { role = \"sec\" }\nwait_timeout = \"2s\"\n[[service.check]]",
+        1,
+    );
+    let plan = plan_in(dir.path(), &format!("[approvers]\nsec = [\"alice\"]\n{db}"));
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
+    let read = || std::fs::read_to_string(&journal).unwrap_or_default();
+    let child = spawn_run(&plan, &[]);
+    wait_until("the first wait", || read().contains("waiting_for_approval"));
+    assert_eq!(
+        restorectl()
+            .args(["confirm"])
+            .arg(&plan)
+            .args(["db", "--by", "alice"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    let confirm = dir.path().join(".restorectl/plan/confirm");
+    let first = std::fs::read_dir(&confirm).unwrap().flatten().next().unwrap().path();
+    // Down again: the next run waits for a sign-off; alice's old file is copied into its folder.
+    std::fs::remove_file(dir.path().join("db.up")).unwrap();
+    let waits = read().matches("waiting_for_approval").count();
+    let child = spawn_run(&plan, &[]);
+    wait_until("the second wait", || read().matches("waiting_for_approval").count() > waits);
+    let second = std::fs::read_dir(&confirm).unwrap().flatten().map(|e| e.path()).find(|p| *p != first);
+    let target = second.unwrap_or_else(|| {
+        let run = read()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|r| r["run"].is_object())
+            .last()
+            .unwrap()["run"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        confirm.join(run)
+    });
+    std::fs::create_dir_all(target.join("db.approvals")).unwrap();
+    for f in std::fs::read_dir(first.join("db.approvals")).unwrap().flatten() {
+        std::fs::copy(f.path(), target.join("db.approvals").join(f.file_name())).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the copy signed nothing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `--fresh` starts a new journal, never a way past a gate: what was quarantined stays so.
+#[test]
+fn a_fresh_journal_keeps_the_quarantine() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let db = file_service(dir.path(), "db", None).replacen(
+        "\n[service.restore]",
+        &format!("\n[[service.verify]]\nname = \"scan\"\ncommand = [\"sh\", \"-c\", \"test ! -e {d}/infected\"]\n[service.restore]"),
+        1,
+    );
+    let plan = plan_in(dir.path(), &db);
+    std::fs::write(dir.path().join("infected"), "").unwrap();
+    assert_eq!(run_json(&plan, &[]).0, Some(1));
+    let (code, report) = run_json(&plan, &["--fresh"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(state_of(&report, "db"), "quarantined");
+    assert_eq!(restorectl().arg("status").arg(&plan).output().unwrap().status.code(), Some(1));
+}
+
+/// The state directory's folders are its own: one planted as a link is refused, nothing is
+/// written through it.
+#[test]
+fn a_state_folder_planted_as_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_in(dir.path(), &file_service(dir.path(), "db", None));
+    let state = dir.path().join(".restorectl/plan");
+    std::fs::create_dir_all(&state).unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    for sub in ["logs", "evidence", "confirm", "announcements"] {
+        std::os::unix::fs::symlink(&elsewhere, state.join(sub)).unwrap();
+        let out = restorectl().arg("run").arg(&plan).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("is a symbolic link; the state directory's folders never are"),
+            "{sub}"
+        );
+        std::fs::remove_file(state.join(sub)).unwrap();
+    }
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through a link");
+}

@@ -273,7 +273,7 @@ impl Reporters {
                 if let Some(head) = &head {
                     text += &format!("journal head {head} (restorectl journal verify --head {head})\n");
                 }
-                crate::term::print_report(&crate::term::printable(&text, false)).map_err(Error::Report)?;
+                crate::term::print_report(&text).map_err(Error::Report)?;
             }
         }
         if let Some(e) = failed {
