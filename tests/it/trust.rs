@@ -461,7 +461,7 @@ fn sign_offs_copied_from_an_earlier_run_are_not_counted() {
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter(|r| r["run"].is_object())
-            .last()
+            .next_back()
             .unwrap()["run"]["id"]
             .as_str()
             .unwrap()
