@@ -460,8 +460,7 @@ fn sign_offs_copied_from_an_earlier_run_are_not_counted() {
         let run = read()
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|r| r["run"].is_object())
-            .next_back()
+            .rfind(|r| r["run"].is_object())
             .unwrap()["run"]["id"]
             .as_str()
             .unwrap()
