@@ -96,22 +96,8 @@ impl Notifier {
                 (NotifyTarget::Command(spec), _) => {
                     let Some(rt) = &self.runtime else { continue };
                     let resolve = |t: &crate::plan::Text| self.secrets.resolve(t).unwrap_or_default();
-                    // Only the basics, its own `env` and what its placeholders name, as for restores.
-                    let mut env: Vec<(String, String)> = if spec.inherit_env {
-                        std::env::vars().collect()
-                    } else {
-                        crate::process::basics()
-                            .map(|(k, v)| {
-                                (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned())
-                            })
-                            .collect()
-                    };
-                    env.extend(std::env::var("PATH").map(|p| ("PATH".to_owned(), p)));
-                    let named = spec.argv.iter().chain(spec.env.iter().map(|(_, v)| v)).chain(&spec.cwd);
-                    for name in named.flat_map(|t| t.vars()) {
-                        env.extend(self.secrets.value(name).map(|v| (name.clone(), v.to_owned())));
-                    }
-                    env.extend(spec.env.iter().map(|(k, v)| (k.clone(), resolve(v))));
+                    // The environment of every command the plan runs (see `process`).
+                    let env = crate::process::environment_of(spec, &self.secrets).unwrap_or_default();
                     let command = Resolved {
                         argv: spec.argv.iter().map(resolve).collect(),
                         shell: spec.shell,
@@ -147,7 +133,7 @@ impl Notifier {
 struct Resolved {
     argv: Vec<String>,
     shell: bool,
-    env: Vec<(String, String)>,
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     cwd: Option<String>,
 }
 

@@ -46,24 +46,7 @@ pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
     } else {
         cmd.args(&argv[1..]);
     }
-    let env = environment();
-    if !spec.inherit_env {
-        // Only what it needs: no secret of restorectl's environment that it does not name.
-        cmd.env_clear().envs(basics());
-        let named = spec.argv.iter().chain(spec.env.iter().map(|(_, v)| v)).chain(&spec.cwd);
-        for name in named.flat_map(|t| t.vars()) {
-            if let Some(value) = secrets.value(name) {
-                cmd.env(name, value);
-            }
-        }
-    }
-    cmd.env("PATH", &env.path);
-    if let Some(exe) = &env.exe {
-        cmd.env("RESTORECTL", exe);
-    }
-    for (name, value) in &spec.env {
-        cmd.env(name, secrets.resolve(value)?);
-    }
+    cmd.env_clear().envs(environment_of(spec, secrets)?);
     if let Some(cwd) = &spec.cwd {
         cmd.current_dir(secrets.resolve(cwd)?);
     }
@@ -73,8 +56,29 @@ pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
     Ok(cmd)
 }
 
+/// The whole environment a command of the plan runs with: the basics (or, with `inherit_env`,
+/// all of restorectl's), the variables its `${env:…}` name, a `PATH` that finds restorectl first,
+/// `$RESTORECTL`, and its own `env` — no secret of restorectl's environment that it does not name.
+pub fn environment_of(spec: &CommandSpec, secrets: &Secrets) -> Result<Vec<(OsString, OsString)>, String> {
+    let mut vars: Vec<(OsString, OsString)> =
+        if spec.inherit_env { std::env::vars_os().collect() } else { basics().collect() };
+    if !spec.inherit_env {
+        let named = spec.argv.iter().chain(spec.env.iter().map(|(_, v)| v)).chain(&spec.cwd);
+        for name in named.flat_map(|t| t.vars()) {
+            vars.extend(secrets.value(name).map(|v| (name.into(), v.into())));
+        }
+    }
+    let env = environment();
+    vars.push(("PATH".into(), env.path.clone()));
+    vars.extend(env.exe.as_ref().map(|exe| ("RESTORECTL".into(), exe.into())));
+    for (name, value) in &spec.env {
+        vars.push((name.into(), secrets.resolve(value)?.into()));
+    }
+    Ok(vars)
+}
+
 /// The variables every program expects and no secret is kept in: passed to every command.
-pub fn basics() -> impl Iterator<Item = (OsString, OsString)> {
+fn basics() -> impl Iterator<Item = (OsString, OsString)> {
     const BASICS: &[&str] = &["HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR"];
     std::env::vars_os().filter(|(k, _)| {
         let k = k.to_string_lossy();

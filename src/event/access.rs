@@ -3,6 +3,49 @@
 
 use super::{Event, Secs, Svc};
 
+/// `match` on the event's time: `$at` bound to it in every event that has one (all but
+/// `run_started`, whose time is 0) — one list of the timed events for `at` and `at_mut`.
+macro_rules! timed {
+    ($event:expr, $at:ident => $some:expr, $none:expr) => {{
+        use Event::*;
+        match $event {
+            RunStarted { .. } => $none,
+            ServiceStarted { at: $at, .. }
+            | AlreadyOnline { at: $at, .. }
+            | ActionStarted { at: $at, .. }
+            | ProcessSpawned { at: $at, .. }
+            | ActionFinished { at: $at, .. }
+            | Adopted { at: $at, .. }
+            | WaitingForOperator { at: $at, .. }
+            | Confirmed { at: $at, .. }
+            | Waiting { at: $at, .. }
+            | Verifying { at: $at, .. }
+            | Retrying { at: $at, .. }
+            | Online { at: $at, .. }
+            | Failed { at: $at, .. }
+            | Quarantined { at: $at, .. }
+            | Blocked { at: $at, .. }
+            | FellBack { at: $at, .. }
+            | Watching { at: $at, .. }
+            | Watched { at: $at, .. }
+            | WaitingForApproval { at: $at, .. }
+            | VerifyStep { at: $at, .. }
+            | Approved { at: $at, .. }
+            | EvidenceKept { at: $at, .. }
+            | Skipped { at: $at, .. }
+            | NotRetried { at: $at, .. }
+            | LeftUnverified { at: $at, .. }
+            | PhaseComplete { at: $at, .. }
+            | RtoAtRisk { at: $at, .. }
+            | RtoMissed { at: $at, .. }
+            | Halting { at: $at, .. }
+            | Interrupting { at: $at, .. }
+            | JournalAccepted { at: $at, .. }
+            | RunFinished { at: $at, .. } => $some,
+        }
+    }};
+}
+
 impl Event {
     /// The service an event is about, if any.
     pub fn service(&self) -> Option<&Svc> {
@@ -40,42 +83,7 @@ impl Event {
     }
 
     pub fn at(&self) -> Secs {
-        use Event::*;
-        match self {
-            RunStarted { .. } => Secs(0.0),
-            ServiceStarted { at, .. }
-            | AlreadyOnline { at, .. }
-            | ActionStarted { at, .. }
-            | ProcessSpawned { at, .. }
-            | ActionFinished { at, .. }
-            | Adopted { at, .. }
-            | WaitingForOperator { at, .. }
-            | Confirmed { at, .. }
-            | Waiting { at, .. }
-            | Verifying { at, .. }
-            | Retrying { at, .. }
-            | Online { at, .. }
-            | Failed { at, .. }
-            | Quarantined { at, .. }
-            | Blocked { at, .. }
-            | FellBack { at, .. }
-            | Watching { at, .. }
-            | Watched { at, .. }
-            | WaitingForApproval { at, .. }
-            | VerifyStep { at, .. }
-            | Approved { at, .. }
-            | EvidenceKept { at, .. }
-            | Skipped { at, .. }
-            | NotRetried { at, .. }
-            | LeftUnverified { at, .. }
-            | PhaseComplete { at, .. }
-            | RtoAtRisk { at, .. }
-            | RtoMissed { at, .. }
-            | Halting { at, .. }
-            | Interrupting { at, .. }
-            | JournalAccepted { at, .. }
-            | RunFinished { at, .. } => *at,
-        }
+        timed!(self, at => *at, Secs(0.0))
     }
 
     /// The same event on a clock that started `by` seconds earlier (a run's events, told on
@@ -94,41 +102,6 @@ impl Event {
 
     /// The event's time, to move it onto another clock (`shift`).
     fn at_mut(&mut self) -> Option<&mut Secs> {
-        use Event::*;
-        match self {
-            RunStarted { .. } => None,
-            ServiceStarted { at, .. }
-            | AlreadyOnline { at, .. }
-            | ActionStarted { at, .. }
-            | ProcessSpawned { at, .. }
-            | ActionFinished { at, .. }
-            | Adopted { at, .. }
-            | WaitingForOperator { at, .. }
-            | Confirmed { at, .. }
-            | Waiting { at, .. }
-            | Verifying { at, .. }
-            | Retrying { at, .. }
-            | Online { at, .. }
-            | Failed { at, .. }
-            | Quarantined { at, .. }
-            | Blocked { at, .. }
-            | FellBack { at, .. }
-            | Watching { at, .. }
-            | Watched { at, .. }
-            | WaitingForApproval { at, .. }
-            | VerifyStep { at, .. }
-            | Approved { at, .. }
-            | EvidenceKept { at, .. }
-            | Skipped { at, .. }
-            | NotRetried { at, .. }
-            | LeftUnverified { at, .. }
-            | PhaseComplete { at, .. }
-            | RtoAtRisk { at, .. }
-            | RtoMissed { at, .. }
-            | Halting { at, .. }
-            | Interrupting { at, .. }
-            | JournalAccepted { at, .. }
-            | RunFinished { at, .. } => Some(at),
-        }
+        timed!(self, at => Some(at), None)
     }
 }

@@ -41,7 +41,11 @@ pub fn human(plan: &Plan, tally: &Tally, mode: RunMode) -> String {
                 let reason = r.reason.as_deref().unwrap_or("unknown reason");
                 let optional = if s.critical { "" } else { " (not critical)" };
                 // Quarantined: no later run takes it as online until its gates pass again.
-                let held = if r.quarantined() { " — quarantined until its gates pass again" } else { "" };
+                let held = if r.quarantined() {
+                    " — quarantined until its gates and sign-offs pass again"
+                } else {
+                    ""
+                };
                 let _ = writeln!(out, "  failed   {}{optional}: {reason}{left}{held}", s.id);
             }
             State::Blocked => {

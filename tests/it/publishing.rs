@@ -298,19 +298,7 @@ fn killed_twenty_times_while_posting_no_update_is_lost_or_repeated() {
     let plan_path = dir.path().join("plan.toml");
     std::fs::write(&plan_path, plan).unwrap();
     // A fixed pseudo-random schedule (reproducible): kill after 30–500 ms.
-    let mut seed: u64 = 0x5eed_1234;
-    let mut next = || {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        30 + (seed >> 33) % 470
-    };
-    for _ in 0..20 {
-        let child = spawn_run(&plan_path, &[]);
-        std::thread::sleep(std::time::Duration::from_millis(next()));
-        signal(&child, libc::SIGKILL);
-        let _ = child.wait_with_output();
-    }
-    restorectl().args(["run", "--progress", "none"]).arg(&plan_path).assert().code(0);
-    restorectl().args(["announce", "deliver"]).arg(&plan_path).assert().code(0);
+    kill_twenty_times_then_finish(&plan_path, 0x5eed_1234, 30..500);
 
     let announcements = dir.path().join(".restorectl/plan/announcements");
     let updates: std::collections::BTreeSet<u32> = std::fs::read_dir(&announcements)
@@ -410,19 +398,21 @@ fn killed_while_opening_a_statuspage_incident_it_opens_one() {
     }
     let plan_path = dir.path().join("plan.toml");
     std::fs::write(&plan_path, plan).unwrap();
-    let mut seed: u64 = 0x0dd_ba11;
-    let mut next = || {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        100 + (seed >> 33) % 800
-    };
+    kill_twenty_times_then_finish(&plan_path, 0x0dd_ba11, 100..900);
+    let incidents = fakes.incidents();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+}
+
+/// Runs the plan twenty times, each killed (SIGKILL) after a pseudo-random delay in `ms` drawn from
+/// `seed` (reproducible), then once to the end and `announce deliver`, both exiting 0.
+fn kill_twenty_times_then_finish(plan: &Path, mut seed: u64, ms: std::ops::Range<u64>) {
     for _ in 0..20 {
-        let child = spawn_run(&plan_path, &[]);
-        std::thread::sleep(std::time::Duration::from_millis(next()));
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let child = spawn_run(plan, &[]);
+        std::thread::sleep(std::time::Duration::from_millis(ms.start + (seed >> 33) % (ms.end - ms.start)));
         signal(&child, libc::SIGKILL);
         let _ = child.wait_with_output();
     }
-    restorectl().args(["run", "--progress", "none"]).arg(&plan_path).assert().code(0);
-    restorectl().args(["announce", "deliver"]).arg(&plan_path).assert().code(0);
-    let incidents = fakes.incidents();
-    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    restorectl().args(["run", "--progress", "none"]).arg(plan).assert().code(0);
+    restorectl().args(["announce", "deliver"]).arg(plan).assert().code(0);
 }
