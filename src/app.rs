@@ -7,6 +7,7 @@ use crate::exit::Exit;
 mod announce;
 mod confirm;
 mod demo;
+mod estimate;
 mod graph;
 mod help;
 mod history;
@@ -44,6 +45,9 @@ pub fn run(cli: Cli) -> Exit {
             None => Exit::Invalid,
         },
         Command::Schema => schema::run(),
+        Command::Estimate { plan, from, write, format } => {
+            finish(estimate::run(&estimate::Request { plan, from, write, format }))
+        }
         Command::History { plan, state, format } => history::run(&plan, state.as_deref(), format),
         Command::Journal { action: crate::cli::JournalAction::Verify { plan, state, head, verify_key } } => {
             journal::verify(&plan, state.as_deref(), head.as_deref(), verify_key.as_deref())
@@ -59,6 +63,14 @@ pub fn run(cli: Cli) -> Exit {
         Command::Completions { shell } => help::completions(shell),
         Command::Man => help::man(),
     }
+}
+
+/// The exit code of a command's result; an error is told here.
+fn finish(result: Result<Exit, crate::error::Error>) -> Exit {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        e.exit()
+    })
 }
 
 /// Loads a plan for a command; on failure prints why and says which exit code to use.

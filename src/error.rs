@@ -52,6 +52,12 @@ pub enum Error {
     /// The run's report could not be written to stdout.
     #[error("cannot write the report: {0}")]
     Report(std::io::Error),
+    /// `estimate` with no real run in the journals.
+    #[error("{0}")]
+    NoHistory(String),
+    /// `estimate --write` could not rewrite the plan.
+    #[error("nothing written: {0}")]
+    NotWritten(String),
     /// A reporter's thread panicked: what it wrote may be incomplete.
     #[error("a reporter failed; its files may be incomplete")]
     Reporter,
@@ -73,7 +79,9 @@ impl Error {
             | Error::NoLog { .. }
             | Error::UnknownService { .. }
             | Error::Flag { .. }
-            | Error::TimeZone { .. } => Exit::Invalid,
+            | Error::TimeZone { .. }
+            | Error::NoHistory(_)
+            | Error::NotWritten(_) => Exit::Invalid,
             // The work may be done; its record is not whole.
             Error::Write(_) | Error::Report(_) | Error::Reporter => Exit::Invalid,
         }

@@ -34,6 +34,20 @@ pub struct Scenario {
     /// `--fall-back ID:AFTER`: watched, the service falls back this long after it came online
     /// (once).
     pub fall_back: HashMap<usize, Duration>,
+    /// Trials: where each service's restore time is drawn from (none: the plan's durations).
+    pub draws: Option<std::sync::Arc<Vec<Draw>>>,
+}
+
+/// Where a trial draws a service's restore time from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Draw {
+    /// The plan's `duration` (with `--jitter`).
+    Planned,
+    /// One of the restore times real runs took (seconds), each as likely.
+    Seen(Vec<f64>),
+    /// A log-normal through the plan's `duration` (its median) and `duration_p90`: `ln` of the
+    /// time in seconds is normal with this mean and deviation.
+    LogNormal { mu: f64, sigma: f64 },
 }
 
 pub struct SimExecutor {
@@ -70,11 +84,26 @@ pub fn durations(plan: &Plan, scenario: &Scenario, trial: u64) -> Vec<Duration> 
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut ms = s.duration.as_millis() as f64 * scenario.slow.get(&i).copied().unwrap_or(1.0);
-            if scenario.jitter > 0.0 {
-                ms *= 1.0 + rng.random_range(-scenario.jitter..=scenario.jitter);
-            }
-            Duration::from_millis(ms.round().max(0.0) as u64)
+            let slow = scenario.slow.get(&i).copied().unwrap_or(1.0);
+            let drawn = scenario.draws.as_ref().map_or(&Draw::Planned, |d| &d[i]);
+            let ms = match drawn {
+                Draw::Planned => {
+                    let mut ms = s.duration.as_millis() as f64 * slow;
+                    if scenario.jitter > 0.0 {
+                        ms *= 1.0 + rng.random_range(-scenario.jitter..=scenario.jitter);
+                    }
+                    ms
+                }
+                Draw::Seen(samples) => samples[rng.random_range(0..samples.len())] * 1000.0 * slow,
+                Draw::LogNormal { mu, sigma } => {
+                    use rand_distr::Distribution;
+                    let normal = rand_distr::Normal::new(*mu, *sigma).unwrap_or_else(|_| {
+                        rand_distr::Normal::new(*mu, 0.0).expect("a normal of deviation 0")
+                    });
+                    normal.sample(&mut rng).exp() * 1000.0 * slow
+                }
+            };
+            Duration::from_millis(ms.round().clamp(0.0, 1e15) as u64)
         })
         .collect()
 }
@@ -128,6 +157,7 @@ impl Executor for SimExecutor {
                 ok: true,
                 detail: "simulated, not run".into(),
                 restore_point: None,
+                took: Some(g.duration.into()),
             });
         }
         Ok(())

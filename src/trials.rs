@@ -36,7 +36,7 @@ pub struct Stats {
     pub services: Vec<ServiceStats>,
 }
 
-fn percentiles(mut v: Vec<f64>) -> Option<Percentiles> {
+pub fn percentiles(mut v: Vec<f64>) -> Option<Percentiles> {
     if v.is_empty() {
         return None;
     }

@@ -49,6 +49,7 @@ pub(super) async fn run(
             ok: out.ok,
             detail: secrets.redact(&out.detail),
             restore_point,
+            took: Some(out.took.into()),
         });
         if !out.ok {
             let said = secrets.redact(&first_lines(&out.stdout, &out.stderr));

@@ -50,7 +50,9 @@ pub fn collect(log: &RunLog, state: &StateDir, when: &dyn Fn(Secs) -> String) ->
         if let Event::RunStarted { run: id, .. } = e {
             run.clone_from(id);
         }
-        let Event::VerifyStep { service, at, attempt, name, ok, detail, restore_point } = e else { continue };
+        let Event::VerifyStep { service, at, attempt, name, ok, detail, restore_point, .. } = e else {
+            continue;
+        };
         let fresh = out.last().is_none_or(|l| l.service != **service || l.attempt != *attempt);
         if fresh {
             runs.push(run.clone());

@@ -232,6 +232,24 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
     },
+    /// How long each service's restore, verify gates and sign-offs took in real runs (count,
+    /// p50, p90), from the journals; with --write, put into the plan as `duration` (p50) and
+    /// `duration_p90`, keeping its comments. Dry-run `--trials` then draw from what was seen.
+    ///
+    /// Exit codes: 0, 2 no real run journaled (or invalid plan or flags, or the plan not written).
+    Estimate {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        /// A state directory whose journals to read, the current one and those put away
+        /// (repeatable; default: the plan's).
+        #[arg(long = "from", value_name = "STATE")]
+        from: Vec<PathBuf>,
+        /// Write the p50 and p90 of each service seen into the plan.
+        #[arg(long)]
+        write: bool,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,
     /// Print a shell completion script: `restorectl completions bash > /etc/bash_completion.d/restorectl`.

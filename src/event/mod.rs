@@ -150,6 +150,9 @@ pub enum Event {
         detail: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         restore_point: Option<String>,
+        /// How long the step took (absent in journals of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        took: Option<Secs>,
     },
     /// Healthy, and waiting for `count` people of `role` to sign it off (`have` so far).
     WaitingForApproval {

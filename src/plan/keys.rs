@@ -25,8 +25,20 @@ pub const APPROVAL: &[&str] = &["role", "count"];
 /// `[[notify]]`: an operators' alert target.
 pub const NOTIFY: &[&str] =
     &["url", "format", "headers", "command", "shell", "env", "inherit_env", "cwd", "events"];
-pub const PLAN: &[&str] =
-    &["name", "organization", "locales", "timezone", "phase_gates", "on_failure", "rto_risk_at", "contact"];
+pub const PLAN: &[&str] = &[
+    "name",
+    "organization",
+    "locales",
+    "timezone",
+    "phase_gates",
+    "on_failure",
+    "rto_risk_at",
+    "contact",
+    "regulation",
+];
+/// `[plan.regulation]` and each of its `[[plan.regulation.clock]]`.
+pub const REGULATION: &[&str] = &["clock"];
+pub const CLOCK: &[&str] = &["name", "within", "met_by"];
 pub const CONTACT: &[&str] = &["phone", "email", "form"];
 pub const CHANNEL: &[&str] = &["address", "service"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing", "wait_timeout"];
@@ -45,6 +57,7 @@ pub const SERVICE: &[&str] = &[
     "approval",
     "verify",
     "duration",
+    "duration_p90",
     "rto",
     "watch",
     "customer_facing",

@@ -13,6 +13,7 @@ pub mod keys;
 mod model;
 mod notify;
 mod parse;
+mod regulation;
 pub mod source;
 mod split;
 pub mod text;

@@ -33,6 +33,20 @@ pub struct Plan {
     pub approvers: Vec<(String, Vec<String>)>,
     /// A service not back when this fraction of its RTO has passed is at risk (an alert).
     pub rto_risk_at: f64,
+    /// `[plan.regulation]`: the reporting clocks an incident starts.
+    pub regulation: Vec<Clock>,
+}
+
+/// A regulatory clock: `within` this long of the incident's start, `met_by` must be done.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    pub name: String,
+    /// As written (`24h`, `1 month`).
+    pub within: String,
+    /// The same, as a span (a month is a calendar month).
+    pub span: jiff::Span,
+    /// The service (usually a manual step) whose confirmation or restore meets it.
+    pub met_by: Spanned<String>,
 }
 
 /// One `[[notify]]` target: where alerts go, and which (empty: all).
@@ -227,6 +241,9 @@ pub struct Service {
     pub gates: Vec<Gate>,
     /// Expected restore time, used by the dry run and the critical path.
     pub duration: Duration,
+    /// `duration_p90`: nine restores in ten take at most this long (the plan's `duration` is then
+    /// the median); dry-run trials draw from a log-normal through both.
+    pub duration_p90: Option<Duration>,
     pub rto: Option<Duration>,
     /// `watch`: once online, the run keeps probing it this long, and restores it again if it
     /// falls back (`run --watch` gives it to services without their own).

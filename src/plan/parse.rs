@@ -74,6 +74,7 @@ pub(super) fn prelude(
         notify: Vec::new(),
         approvers: Vec::new(),
         rto_risk_at: defaults::RTO_RISK_AT,
+        regulation: Vec::new(),
     };
     match top.get("plan") {
         Some(v) => parse_plan_table(v, dec, &mut plan),
@@ -166,6 +167,9 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
     }
     if let Some(v) = f.get("on_failure") {
         plan.on_failure = super::notify::on_failure(v, dec).unwrap_or(plan.on_failure);
+    }
+    if let Some(v) = f.get("regulation") {
+        plan.regulation = super::regulation::parse_regulation(v, dec);
     }
     if let Some(v) = f.get("contact")
         && let Some(c) = dec.table(v, "contact", "`[plan.contact]`", keys::CONTACT)
@@ -323,6 +327,22 @@ pub(super) fn parse_service(
     let approval = f.get("approval").and_then(|v| super::notify::parse_approval(v, dec, &ctx));
     let mut duration = d.duration;
     opt(&f, "duration", |v| dec.duration(v, "duration", MAX_SPAN), &mut duration);
+    let duration_p90 = f.get("duration_p90").and_then(|v| {
+        let p90 = dec.duration(v, "duration_p90", MAX_SPAN)?;
+        if p90 < duration {
+            dec.push(
+                Diagnostic::error(
+                    "p90-below-duration",
+                    v.span(),
+                    format!("{ctx} has a `duration_p90` shorter than its `duration`"),
+                )
+                .label("shorter than the median")
+                .help("`duration` is the median restore time and `duration_p90` what nine in ten stay within: it is at least as long"),
+            );
+            return None;
+        }
+        Some(p90)
+    });
     let rto = match f.get("rto") {
         Some(v) => dec.duration(v, "rto", MAX_SPAN).filter(|t| nonzero(dec, v, "rto", *t)),
         None => d.rto,
@@ -368,6 +388,7 @@ pub(super) fn parse_service(
         approval,
         gates,
         duration,
+        duration_p90,
         rto,
         watch,
         customer_facing,

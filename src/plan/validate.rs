@@ -56,6 +56,7 @@ pub fn validate(plan: &Plan, source: &Source) -> Vec<Diagnostic> {
     super::webhooks::check(plan, &mut out);
     super::notify::check_approvals(plan, &mut out);
     channels(plan, &mut out);
+    super::regulation::check_clocks(plan, &mut out);
     super::customer_text::check(plan, source, &mut out);
     out
 }

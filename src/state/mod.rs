@@ -18,6 +18,7 @@
 pub mod chain;
 pub mod confirmation;
 mod dir;
+pub mod durations;
 mod error;
 pub mod files;
 pub mod history;

@@ -176,3 +176,53 @@ pub(super) fn signing_key(path: &std::path::Path) -> Result<ed25519_dalek::Signi
     ed25519_dalek::SigningKey::from_pkcs8_pem(&pem)
         .map_err(|e| Error::flag(flag, format!("not an Ed25519 private key in PKCS#8 PEM: {e}")))
 }
+
+/// Where `--trials` draw each restore time from: what real runs of the plan took (the journals
+/// of `state`), a log-normal where the plan gives `duration_p90`, the plan's `duration` for the
+/// rest; and the sentence saying so.
+pub(super) fn trial_draws(
+    loaded: &Loaded,
+    state: &StateDir,
+) -> Result<(Option<Vec<crate::sim::Draw>>, serde_json::Value, String), Error> {
+    use crate::sim::Draw;
+    let journals = crate::state::durations::journals(std::slice::from_ref(state))?;
+    let observed = crate::state::durations::observed(journals)?;
+    let plan = &loaded.plan;
+    let draws = crate::learned::draw::draws(plan, &observed);
+    let of = |f: fn(&Draw) -> bool| (0..draws.len()).filter(|&i| f(&draws[i])).collect::<Vec<usize>>();
+    let seen = of(|d| matches!(d, Draw::Seen(_)));
+    let lognormal = of(|d| matches!(d, Draw::LogNormal { .. }));
+    let planned = of(|d| matches!(d, Draw::Planned));
+    let count = |n: usize| crate::human::count(n, "service", "services");
+    let mut text = if observed.runs == 0 {
+        "Durations: no real run is journaled to learn from".to_owned()
+    } else {
+        format!(
+            "Durations: what {} took for {}",
+            crate::human::count(observed.runs, "real run", "real runs"),
+            count(seen.len())
+        )
+    };
+    if !lognormal.is_empty() {
+        text += &format!("; a log-normal through duration and duration_p90 for {}", count(lognormal.len()));
+    }
+    if observed.runs == 0 && lognormal.is_empty() {
+        text = "Durations: the plan's, for every service (no real run is journaled to learn from)".into();
+    } else if !planned.is_empty() {
+        text += &format!(
+            "; the plan's duration for {} without history: {}",
+            count(planned.len()),
+            crate::learned::listed(plan, &planned, 10)
+        );
+    }
+    text += "\n";
+    let ids = |v: &[usize]| v.iter().map(|&i| plan.services[i].id.clone()).collect::<Vec<_>>();
+    let json = serde_json::json!({
+        "runs": observed.runs,
+        "from_history": ids(&seen),
+        "lognormal": ids(&lognormal),
+        "no_history": ids(&planned),
+    });
+    let used = (seen.len() + lognormal.len() > 0).then_some(draws);
+    Ok((used, json, text))
+}

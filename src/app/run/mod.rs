@@ -79,11 +79,17 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
             .build()
             .expect("a current-thread runtime starts");
         if let Some(n) = args.trials {
+            let (draws, drawn, said) = inputs::trial_draws(loaded, &state)?;
+            let scenario = crate::sim::Scenario { draws: draws.map(Arc::new), ..scenario };
             let stats = runtime.block_on(crate::trials::run(plan.clone(), &loaded.graph, &scenario, jobs, n));
             let late = report::trials::p90_past_rto(&loaded.plan, &stats);
             let text = match args.format {
-                ReportFormat::Json => format!("{:#}\n", report::trials::json(&loaded.plan, &stats, &late)),
-                ReportFormat::Human => report::trials::human(&loaded.plan, &stats, &late),
+                ReportFormat::Json => {
+                    let mut report = report::trials::json(&loaded.plan, &stats, &late);
+                    report["durations"] = drawn;
+                    format!("{report:#}\n")
+                }
+                ReportFormat::Human => report::trials::human(&loaded.plan, &stats, &late) + &said,
             };
             crate::term::print_report(&text).map_err(Error::Report)?;
             // With --strict, a p90 past an RTO fails like a failed trial.
