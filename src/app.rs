@@ -14,6 +14,7 @@ mod history;
 mod journal;
 mod logs;
 mod preview;
+mod readiness;
 mod report;
 mod review;
 mod run;
@@ -23,7 +24,19 @@ mod validate;
 
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
-        Command::Validate { plan, format, env_check } => validate::run(&plan, format, env_check),
+        Command::Validate { plan, format, env_check, require_ready, max_age, verify_key } => {
+            let ready = require_ready.then(|| readiness::Request {
+                plan: plan.clone(),
+                state: None,
+                max_age,
+                verify_key,
+                format,
+            });
+            validate::run(&plan, format, env_check, ready.as_ref())
+        }
+        Command::Readiness { plan, max_age, state, verify_key, format } => {
+            finish(readiness::run(&readiness::Request { plan, state, max_age, verify_key, format }))
+        }
         Command::Graph { plan, format } => graph::run(&plan, format),
         Command::Status { plan, jobs, only, format, watch, state } => {
             status::run(&status::Options { plan, jobs: jobs as usize, only, format, watch, state })

@@ -20,6 +20,7 @@ pub mod loaded;
 pub mod notify;
 pub mod plan;
 pub mod process;
+pub mod readiness;
 pub mod report;
 pub mod reporter;
 pub mod runner;

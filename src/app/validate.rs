@@ -12,8 +12,25 @@ use crate::plan::Diagnostic;
 use crate::report::diagnostics::{eprint_all, eprint_rejected, tally, to_json};
 use crate::secrets::{Scope, Secrets};
 
-pub fn run(path: &Path, format: ReportFormat, env_check: bool) -> Exit {
+pub fn run(path: &Path, format: ReportFormat, env_check: bool, ready: Option<&super::readiness::Request>) -> Exit {
     let result = load(path).and_then(|l| if env_check { environment(l) } else { Ok(l) });
+    // `--require-ready`: from the stamp alone (CI has no state directory).
+    let readiness = match (&result, ready) {
+        (Ok(loaded), Some(request)) => match super::readiness::assess(loaded, path, None, request) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return e.exit();
+            }
+        },
+        _ => None,
+    };
+    let unready = readiness.as_ref().filter(|r| r.verdict != crate::readiness::Verdict::Ready);
+    let verdict = |valid: bool| match (valid, unready) {
+        (false, _) => Exit::Invalid,
+        (true, Some(_)) => Exit::Failures,
+        (true, None) => Exit::Ok,
+    };
     if format == ReportFormat::Json {
         let (valid, diags, source) = match &result {
             Ok(l) => (true, &l.warnings, &l.source),
@@ -25,9 +42,10 @@ pub fn run(path: &Path, format: ReportFormat, env_check: bool) -> Exit {
             "errors": diags.iter().filter(|d| d.is_error()).count(),
             "warnings": diags.iter().filter(|d| !d.is_error()).count(),
             "diagnostics": to_json(diags, source),
+            "ready": readiness.as_ref().map(|r| json!({ "verdict": r.verdict, "reasons": r.reasons })),
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        return if valid { Exit::Ok } else { Exit::Invalid };
+        return verdict(valid);
     }
     match result {
         Ok(loaded) => {
@@ -43,7 +61,16 @@ pub fn run(path: &Path, format: ReportFormat, env_check: bool) -> Exit {
                 count(loaded.plan.services.len(), "service", "services"),
                 count(loaded.plan.phases.len(), "phase", "phases")
             );
-            Exit::Ok
+            if let Some(r) = unready {
+                eprintln!("error: {} is not ready ({}):", path.display(), r.verdict.as_str());
+                for why in &r.reasons {
+                    eprintln!("  {why}");
+                }
+                if !r.changes.is_empty() {
+                    eprintln!("  changed since the stamp: {}", r.changes.join(", "));
+                }
+            }
+            verdict(true)
         }
         Err(rejected) => {
             eprint_rejected(&rejected);

@@ -12,6 +12,7 @@ pub struct Headings {
     pub tag: String,
     pub scope: String,
     pub objectives: String,
+    pub clocks: String,
     pub timeline: String,
     pub people: String,
     pub retries: String,
@@ -23,7 +24,7 @@ pub struct Headings {
 }
 
 /// (English, Polish) of each heading.
-const TEXTS: [(&str, &str); 13] = [
+const TEXTS: [(&str, &str); 14] = [
     ("Restoration report", "Raport z przywracania usług"),
     ("SIMULATED: a drill, nothing was executed", "SYMULACJA: ćwiczenie, nie wykonano żadnych działań"),
     ("SIMULATED", "SYMULACJA"),
@@ -37,6 +38,7 @@ const TEXTS: [(&str, &str); 13] = [
     ("Steps executed and not executed", "Kroki wykonane i niewykonane"),
     ("Customer updates and operators' alerts", "Komunikaty dla klientów i alerty dla operatorów"),
     ("Journal integrity", "Integralność dziennika"),
+    ("Regulatory reporting deadlines", "Terminy zgłoszeń wymaganych przepisami"),
 ];
 
 impl Headings {
@@ -66,6 +68,7 @@ impl Headings {
             steps: h(10),
             notices: h(11),
             journal: h(12),
+            clocks: h(13),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! was not executed, and whether the journal it all comes from is intact. Built only from the
 //! journal, the evidence files and the plan; rendered as JSON (this model), Markdown or HTML.
 
+mod clocks;
 mod evidence;
 mod headings;
 mod integrity;
@@ -116,6 +117,12 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
                 })
                 .collect(),
         },
+        regulatory_clocks: clocks::clocks(
+            plan,
+            &log,
+            &stamp,
+            if log.dry_run { stamp.zoned(tally.finished_at).timestamp() } else { jiff::Timestamp::now() },
+        ),
         objectives: objectives(plan, graph, &tally),
         approvals_required: people::required(plan),
         people: people::acts(&log, &when),

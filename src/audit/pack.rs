@@ -18,6 +18,8 @@ pub struct Pack {
     pub scope: Scope,
     pub run: RunInfo,
     pub objectives: Objectives,
+    /// `[plan.regulation]`'s clocks: due, and met or not.
+    pub regulatory_clocks: Vec<super::clocks::ClockLine>,
     /// The sign-offs the plan requires (`approval`), and from whom.
     pub approvals_required: Vec<Required>,
     pub people: Vec<PersonAct>,

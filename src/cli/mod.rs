@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check a plan; report every problem with its line and column.
     ///
-    /// Exit codes: 0 valid (warnings allowed), 2 invalid.
+    /// Exit codes: 0 valid (warnings allowed), 1 valid but not ready (--require-ready), 2 invalid.
     Validate {
         /// The plan's TOML file.
         plan: PathBuf,
@@ -35,6 +35,16 @@ pub enum Command {
         /// webhooks) is set in this environment.
         #[arg(long)]
         env_check: bool,
+        /// Also require the plan's readiness stamp (`PLAN.readiness.json`) to prove this very
+        /// plan by a drill that restored everything in time, at most --max-age ago: exit 1 if not.
+        #[arg(long)]
+        require_ready: bool,
+        /// With --require-ready: the oldest the drill may be.
+        #[arg(long, value_name = "AGE", default_value = "365d", value_parser = parse_duration, requires = "require_ready")]
+        max_age: std::time::Duration,
+        /// With --require-ready: the Ed25519 public key (PEM) the stamp must be signed with.
+        #[arg(long, value_name = "PUB.pem", requires = "require_ready")]
+        verify_key: Option<PathBuf>,
     },
     /// Show the dependency graph, the phases and the critical path.
     Graph {
@@ -247,6 +257,29 @@ pub enum Command {
         /// Write the p50 and p90 of each service seen into the plan.
         #[arg(long)]
         write: bool,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
+    /// Whether this very plan (its SHA-256) is proven: its last drill and last real run, their
+    /// verdicts (all restored, every RTO met), their age, and what changed in the plan since;
+    /// from the stamp a drill with --sign-key leaves beside the plan (`PLAN.readiness.json`) and
+    /// the state directory's journals.
+    ///
+    /// Exit codes: 0 ready, 1 stale (the plan changed, the proof is older than --max-age, or the
+    /// stamp is not believed) or failed, 2 never drilled (or invalid plan or flags).
+    Readiness {
+        /// The plan's TOML file.
+        plan: PathBuf,
+        /// The oldest a drill or run may be to prove the plan.
+        #[arg(long, value_name = "AGE", default_value = "365d", value_parser = parse_duration)]
+        max_age: std::time::Duration,
+        /// The state directory (default: `.restorectl/` next to the plan).
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+        /// The Ed25519 public key (PEM) the stamp must be signed with; without it the stamp's
+        /// signature is checked against the key it names.
+        #[arg(long, value_name = "PUB.pem")]
+        verify_key: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },

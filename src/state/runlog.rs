@@ -20,6 +20,8 @@ pub struct RunPart {
     pub clock_start: Option<String>,
     /// The SHA-256 of the plan file it followed.
     pub plan_sha256: Option<String>,
+    /// When its incident began (RFC 3339; its own clock's start in journals of older versions).
+    pub incident_start: Option<String>,
     /// How it was started: the command line, restorectl's version, the account and host.
     pub command: Vec<String>,
     pub version: Option<String>,
@@ -82,6 +84,7 @@ pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) ->
                     started: time,
                     clock_start: header.clock_start.clone(),
                     plan_sha256: header.plan_sha256.clone(),
+                    incident_start: header.incident_start.clone().or_else(|| header.clock_start.clone()),
                     command: header.command.clone(),
                     version: header.version.clone(),
                     user: header.user.clone(),

@@ -27,6 +27,7 @@ use crate::tally::Tally;
 use inputs::{parse_start, scenario, selection};
 
 mod inputs;
+mod stamp;
 
 pub fn run(args: RunArgs) -> Exit {
     let loaded = match super::open(&args.plan) {
@@ -92,6 +93,11 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
                 ReportFormat::Human => report::trials::human(&loaded.plan, &stats, &late) + &said,
             };
             crate::term::print_report(&text).map_err(Error::Report)?;
+            let lost = stats.trials - stats.successes;
+            let not_restored = if lost == 0 { Vec::new() } else { vec![format!("everything, in {lost} of {n} trials")] };
+            let missed = late.iter().map(|&i| loaded.plan.services[i].id.clone()).collect();
+            let restored = if lost == 0 { loaded.plan.services.len() } else { 0 };
+            stamp::drill(loaded, args, &start, (restored, not_restored, missed))?;
             // With --strict, a p90 past an RTO fails like a failed trial.
             let failed = stats.successes < stats.trials || (args.strict && !late.is_empty());
             return Ok(if failed { Exit::Failures } else { Exit::Ok });
@@ -100,7 +106,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let journal = Journal::create(&dir, &loaded.plan, start.timestamp())?;
         let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
         let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.announcements());
-        let stamp = Stamp { start, with_date: true };
+        let stamp = Stamp { start: start.clone(), with_date: true };
         let clock = crate::tally::IncidentClock::default();
         let reporters = reporters(loaded, args, stamp, journal, (announce_dir, clock.clone()))?;
         let (mut feed, worker) = reporters.spawn(RunMode::Dry);
@@ -121,7 +127,9 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
             }));
         feed.flush();
         drop(feed);
-        return worker.join().map_err(|_| Error::Reporter)?.finish(loaded, args, outcome);
+        let reporters = worker.join().map_err(|_| Error::Reporter)?;
+        stamp::drill(loaded, args, &start, crate::readiness::findings(&loaded.plan, &reporters.tally))?;
+        return reporters.finish(loaded, args, outcome);
     }
     // Secrets first: a missing variable must not leave a journal entry behind.
     let prober = match super::prober(loaded, crate::secrets::Scope::All) {
