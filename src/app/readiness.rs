@@ -41,7 +41,12 @@ pub fn run(request: &Request) -> Result<Exit, Error> {
 }
 
 /// What is known of the plan's readiness: its stamp, and (given `state`) the journals.
-pub fn assess(loaded: &Loaded, path: &Path, state: Option<&StateDir>, request: &Request) -> Result<Readiness, Error> {
+pub fn assess(
+    loaded: &Loaded,
+    path: &Path,
+    state: Option<&StateDir>,
+    request: &Request,
+) -> Result<Readiness, Error> {
     let key = request
         .verify_key
         .as_deref()
@@ -49,7 +54,9 @@ pub fn assess(loaded: &Loaded, path: &Path, state: Option<&StateDir>, request: &
         .transpose()
         .map_err(|why| Error::flag("--verify-key", why))?;
     let plan = &loaded.plan;
-    let stamped = match Stamp::read(path).map_err(|why| Error::flag(format!("the stamp of {}", path.display()), why))? {
+    let stamped = match Stamp::read(path)
+        .map_err(|why| Error::flag(format!("the stamp of {}", path.display()), why))?
+    {
         Some(s) => {
             let trust = s.check(key.as_ref());
             let changes = if s.plan_sha256 == plan.sha256 {
@@ -89,8 +96,11 @@ pub fn assess(loaded: &Loaded, path: &Path, state: Option<&StateDir>, request: &
 fn from_journal(loaded: &Loaded, path: &Path, state: &StateDir) -> Option<Evidence> {
     let log = crate::state::runlog::read(state, path, None).ok()?;
     let last = log.parts.last()?;
-    const SCENARIOS: [&str; 7] = ["--fail", "--slow", "--fall-back", "--only", "--skip", "--retry-failed", "--assume-online"];
-    if log.dry_run && last.command.iter().any(|a| SCENARIOS.iter().any(|s| a == s || a.starts_with(&format!("{s}=")))) {
+    const SCENARIOS: [&str; 7] =
+        ["--fail", "--slow", "--fall-back", "--only", "--skip", "--retry-failed", "--assume-online"];
+    if log.dry_run
+        && last.command.iter().any(|a| SCENARIOS.iter().any(|s| a == s || a.starts_with(&format!("{s}="))))
+    {
         return None;
     }
     let plan = &loaded.plan;
@@ -135,14 +145,24 @@ fn line(e: &Option<Evidence>, sha: &str) -> String {
     if !d.not_restored.is_empty() {
         verdict += &format!("; not restored: {}", d.not_restored.join(", "));
     }
-    let which = if e.plan_sha256 == sha { "this plan".to_owned() } else { format!("another version ({})", e.plan_sha256.get(..12).unwrap_or_default()) };
+    let which = if e.plan_sha256 == sha {
+        "this plan".to_owned()
+    } else {
+        format!("another version ({})", e.plan_sha256.get(..12).unwrap_or_default())
+    };
     format!("{} ({age} ago), of {which}: {verdict}; from {}", e.when.strftime("%Y-%m-%d %H:%M UTC"), e.source)
 }
 
 fn human(loaded: &Loaded, path: &Path, r: &Readiness) -> String {
     let sha = &loaded.plan.sha256;
     let mut out = String::new();
-    let _ = writeln!(out, "{}: {} (plan SHA-256 {})", path.display(), r.verdict.as_str(), sha.get(..12).unwrap_or(sha));
+    let _ = writeln!(
+        out,
+        "{}: {} (plan SHA-256 {})",
+        path.display(),
+        r.verdict.as_str(),
+        sha.get(..12).unwrap_or(sha)
+    );
     let _ = writeln!(out, "  last drill:     {}", line(&r.drill, sha));
     let _ = writeln!(out, "  last real run:  {}", line(&r.run, sha));
     if let Some(trust) = &r.stamp {

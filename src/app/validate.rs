@@ -12,7 +12,12 @@ use crate::plan::Diagnostic;
 use crate::report::diagnostics::{eprint_all, eprint_rejected, tally, to_json};
 use crate::secrets::{Scope, Secrets};
 
-pub fn run(path: &Path, format: ReportFormat, env_check: bool, ready: Option<&super::readiness::Request>) -> Exit {
+pub fn run(
+    path: &Path,
+    format: ReportFormat,
+    env_check: bool,
+    ready: Option<&super::readiness::Request>,
+) -> Exit {
     let result = load(path).and_then(|l| if env_check { environment(l) } else { Ok(l) });
     // `--require-ready`: from the stamp alone (CI has no state directory).
     let readiness = match (&result, ready) {

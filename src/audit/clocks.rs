@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::event::{Event, Secs};
 use crate::plan::Plan;
-use crate::state::runlog::RunLog;
 use crate::stamp::Stamp;
+use crate::state::runlog::RunLog;
 
 #[derive(Debug, Serialize)]
 pub struct ClockLine {
@@ -45,18 +45,25 @@ pub fn clocks(plan: &Plan, log: &RunLog, stamp: &Stamp, now: jiff::Timestamp) ->
         .iter()
         .map(|c| {
             let id = c.met_by.get_ref();
-            let due = start.to_zoned_datetime(zone.clone()).checked_add(c.span).map_or(start, |z| z.timestamp());
+            let due =
+                start.to_zoned_datetime(zone.clone()).checked_add(c.span).map_or(start, |z| z.timestamp());
             let done = log.events.iter().find_map(|(_, e)| match e {
-                Event::Confirmed { service, at, .. } | Event::Online { service, at, .. } if &**service == id => {
+                Event::Confirmed { service, at, .. } | Event::Online { service, at, .. }
+                    if &**service == id =>
+                {
                     Some(*at)
                 }
                 _ => None,
             });
             let done = done.map(|at: Secs| stamp.zoned(at).timestamp());
             let (verdict, margin) = match done {
-                Some(t) if t <= due => ("met", Some(format!("{} before it was due", human(due.duration_since(t))))),
+                Some(t) if t <= due => {
+                    ("met", Some(format!("{} before it was due", human(due.duration_since(t)))))
+                }
                 Some(t) => ("missed", Some(format!("{} late", human(t.duration_since(due))))),
-                None if now > due => ("missed", Some(format!("not done; {} overdue", human(now.duration_since(due))))),
+                None if now > due => {
+                    ("missed", Some(format!("not done; {} overdue", human(now.duration_since(due)))))
+                }
                 None => ("open", Some(format!("due in {}", human(due.duration_since(now))))),
             };
             ClockLine {

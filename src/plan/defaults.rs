@@ -222,6 +222,29 @@ pub(super) fn nonzero(dec: &mut Decoder, v: &Value<'_>, key: &str, d: Duration) 
     !d.is_zero()
 }
 
+/// A service's `duration_p90`: at least its `duration` (the median).
+pub(super) fn duration_p90(
+    v: &Value<'_>,
+    dec: &mut Decoder,
+    ctx: &str,
+    duration: Duration,
+) -> Option<Duration> {
+    let p90 = dec.duration(v, "duration_p90", MAX_SPAN)?;
+    if p90 < duration {
+        dec.push(
+            Diagnostic::error(
+                "p90-below-duration",
+                v.span(),
+                format!("{ctx} has a `duration_p90` shorter than its `duration`"),
+            )
+            .label("shorter than the median")
+            .help("`duration` is the median restore time and `duration_p90` what nine in ten stay within: it is at least as long"),
+        );
+        return None;
+    }
+    Some(p90)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

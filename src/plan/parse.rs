@@ -327,22 +327,7 @@ pub(super) fn parse_service(
     let approval = f.get("approval").and_then(|v| super::notify::parse_approval(v, dec, &ctx));
     let mut duration = d.duration;
     opt(&f, "duration", |v| dec.duration(v, "duration", MAX_SPAN), &mut duration);
-    let duration_p90 = f.get("duration_p90").and_then(|v| {
-        let p90 = dec.duration(v, "duration_p90", MAX_SPAN)?;
-        if p90 < duration {
-            dec.push(
-                Diagnostic::error(
-                    "p90-below-duration",
-                    v.span(),
-                    format!("{ctx} has a `duration_p90` shorter than its `duration`"),
-                )
-                .label("shorter than the median")
-                .help("`duration` is the median restore time and `duration_p90` what nine in ten stay within: it is at least as long"),
-            );
-            return None;
-        }
-        Some(p90)
-    });
+    let duration_p90 = f.get("duration_p90").and_then(|v| defaults::duration_p90(v, dec, &ctx, duration));
     let rto = match f.get("rto") {
         Some(v) => dec.duration(v, "rto", MAX_SPAN).filter(|t| nonzero(dec, v, "rto", *t)),
         None => d.rto,

@@ -27,7 +27,8 @@ pub struct Evidence {
 pub fn findings(plan: &Plan, tally: &Tally) -> (usize, Vec<String>, Vec<String>) {
     let ids = |v: Vec<usize>| v.into_iter().map(|i| plan.services[i].id.clone()).collect::<Vec<_>>();
     let restored = (0..plan.services.len()).filter(|&i| tally.records[i].state.is_online()).count();
-    let not_restored = ids((0..plan.services.len()).filter(|&i| !tally.records[i].state.is_online()).collect());
+    let not_restored =
+        ids((0..plan.services.len()).filter(|&i| !tally.records[i].state.is_online()).collect());
     let missed = ids(tally.rto_misses(plan).into_iter().map(|(i, _)| i).collect());
     (restored, not_restored, missed)
 }
@@ -111,7 +112,10 @@ pub fn assess(k: Known) -> Readiness {
     let proof = latest(this(&drill), this(&run));
     let verdict = match &proof {
         None if drill.is_none() && run.is_none() && k.stamped.is_none() => {
-            reasons.push("no drill or run of this plan is known: run `restorectl run --dry-run PLAN --sign-key KEY`".into());
+            reasons.push(
+                "no drill or run of this plan is known: run `restorectl run --dry-run PLAN --sign-key KEY`"
+                    .into(),
+            );
             Verdict::NeverDrilled
         }
         None => {

@@ -50,7 +50,8 @@ impl Shape {
                 .collect();
             files.sort();
             for f in files {
-                let name = Path::new(dir.file_name().unwrap_or_default()).join(f.file_name().unwrap_or_default());
+                let name =
+                    Path::new(dir.file_name().unwrap_or_default()).join(f.file_name().unwrap_or_default());
                 let bytes = std::fs::read(&f).unwrap_or_default();
                 shape.inputs.insert(name.display().to_string(), digest(&bytes));
             }

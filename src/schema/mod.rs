@@ -46,29 +46,8 @@ pub struct PlanTable {
     pub rto_risk_at: Option<f64>,
     /// How customers can reach the organisation; rendered into announcements.
     pub contact: Option<Contact>,
-    /// The reporting clocks a regulation starts with an incident; the evidence report gives
-    /// each one's due date and whether it was met.
-    pub regulation: Option<Regulation>,
-}
-
-/// `[plan.regulation]`
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct Regulation {
-    /// One table per clock.
-    pub clock: Option<Vec<RegulatoryClock>>,
-}
-
-/// `[[plan.regulation.clock]]`, e.g. NIS2's early warning within 24 hours.
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct RegulatoryClock {
-    /// What is due, e.g. "NIS2 early warning to the CSIRT".
-    pub name: String,
-    /// How long after the incident's start: "24h", "72h", "1 month" (a calendar month).
-    pub within: String,
-    /// The service (usually a manual step someone confirms) whose completion meets it.
-    pub met_by: String,
+    /// The reporting clocks an incident starts: the evidence report says whether each was met.
+    pub regulation: Option<regulation::Regulation>,
 }
 
 /// `[announce]`
@@ -257,8 +236,7 @@ pub struct Service {
     pub verify: Option<Vec<VerifyTable>>,
     /// Expected restore time, used by the dry run (the median, when `duration_p90` is given).
     pub duration: Option<HumanDuration>,
-    /// Nine restores in ten take at most this long; dry-run trials then draw from a log-normal
-    /// through `duration` and this (`restorectl estimate --write` fills both in from real runs).
+    /// Nine restores in ten take at most this long: trials draw from a log-normal through both.
     pub duration_p90: Option<HumanDuration>,
     /// Recovery-time objective, counted from the run's start.
     pub rto: Option<HumanDuration>,
@@ -412,6 +390,7 @@ fn drop_nulls(v: &mut serde_json::Value) {
 mod gates;
 mod names;
 mod people;
+mod regulation;
 #[cfg(test)]
 mod tests;
 

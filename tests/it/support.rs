@@ -187,3 +187,10 @@ pub fn chained(records: &[&str]) -> String {
     }
     out
 }
+
+/// Writes `runs` (each a run's records, its header first) as one chained journal at `path`.
+pub fn write_journal(path: &Path, runs: &[Vec<String>]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let records: Vec<&str> = runs.iter().flatten().map(String::as_str).collect();
+    std::fs::write(path, chained(&records)).unwrap();
+}

@@ -94,7 +94,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
             };
             crate::term::print_report(&text).map_err(Error::Report)?;
             let lost = stats.trials - stats.successes;
-            let not_restored = if lost == 0 { Vec::new() } else { vec![format!("everything, in {lost} of {n} trials")] };
+            let not_restored =
+                if lost == 0 { Vec::new() } else { vec![format!("everything, in {lost} of {n} trials")] };
             let missed = late.iter().map(|&i| loaded.plan.services[i].id.clone()).collect();
             let restored = if lost == 0 { loaded.plan.services.len() } else { 0 };
             stamp::drill(loaded, args, &start, (restored, not_restored, missed))?;

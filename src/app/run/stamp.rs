@@ -27,7 +27,9 @@ pub(super) fn drill(
         (args.retry_failed, "--retry-failed"),
     ];
     if let Some((_, flag)) = scenario.iter().find(|(given, _)| *given) {
-        eprintln!("note: no readiness stamp written: a drill with {flag} rehearses a scenario, not the whole plan");
+        eprintln!(
+            "note: no readiness stamp written: a drill with {flag} rehearses a scenario, not the whole plan"
+        );
         return Ok(());
     }
     let key = super::inputs::signing_key(key)?;
