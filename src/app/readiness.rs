@@ -59,13 +59,12 @@ pub fn assess(
     {
         Some(s) => {
             let trust = s.check(key.as_ref());
-            let changes = if s.plan_sha256 == plan.sha256 {
-                Vec::new()
-            } else {
-                let now = Shape::of(plan, path, &loaded.source.text);
-                let changes = now.changes(&s.shape);
-                if changes.is_empty() { vec!["only comments or layout".to_owned()] } else { changes }
-            };
+            // The plan's own bytes are its SHA-256; the templates it reads are compared too.
+            let now = Shape::of(plan, path, &loaded.source.text);
+            let mut changes = now.changes(&s.shape);
+            if s.plan_sha256 != plan.sha256 && changes.is_empty() {
+                changes.push("only comments or layout".to_owned());
+            }
             let evidence = Evidence {
                 run: "dry".into(),
                 when: s.drill.ran.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH),

@@ -101,7 +101,13 @@ pub fn assess(k: Known) -> Readiness {
     if let Some((e, Err(why), _)) = &k.stamped {
         reasons.push(format!("the stamp {} is not believed: {why}", e.source));
     }
+    // A stamp of this plan whose templates changed since proves the plan, not what it now says.
+    let inputs_changed =
+        k.stamped.as_ref().is_some_and(|(e, _, c)| e.plan_sha256 == k.plan_sha256 && !c.is_empty());
     let believed = k.stamped.as_ref().filter(|(_, t, _)| t.is_ok()).map(|(e, _, _)| e.clone());
+    if inputs_changed {
+        reasons.push(format!("what the plan reads changed since its last drill: {}", changes.join(", ")));
+    }
     let latest = |a: Option<Evidence>, b: Option<Evidence>| match (a, b) {
         (Some(a), Some(b)) => Some(if b.when > a.when { b } else { a }),
         (a, b) => a.or(b),
@@ -109,7 +115,9 @@ pub fn assess(k: Known) -> Readiness {
     let drill = latest(believed, k.journal_drill.clone());
     let run = k.journal_run.clone();
     let this = |e: &Option<Evidence>| e.clone().filter(|e| e.plan_sha256 == k.plan_sha256);
-    let proof = latest(this(&drill), this(&run));
+    // The stamp's drill proves nothing of templates that changed after it.
+    let stamp_drill = |e: &Evidence| k.stamped.as_ref().is_some_and(|(s, _, _)| s.source == e.source);
+    let proof = latest(this(&drill).filter(|e| !(inputs_changed && stamp_drill(e))), this(&run));
     let verdict = match &proof {
         None if drill.is_none() && run.is_none() && k.stamped.is_none() => {
             reasons.push(
@@ -118,6 +126,7 @@ pub fn assess(k: Known) -> Readiness {
             );
             Verdict::NeverDrilled
         }
+        None if inputs_changed => Verdict::Stale,
         None => {
             match drill.as_ref().or(run.as_ref()) {
                 Some(e) => reasons.push(format!(

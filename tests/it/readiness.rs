@@ -278,3 +278,22 @@ fn trials_without_history_draw_a_lognormal_from_duration_p90() {
         ["error 16:16 p90-below-duration: service `web` has a `duration_p90` shorter than its `duration`"]
     );
 }
+
+#[test]
+fn a_changed_template_makes_the_plan_stale_though_its_file_is_the_same() {
+    let p =
+        plan_file(&PLAN.replace(
+            "[[service]]\nid = \"db\"",
+            "[announce]\ntemplates = \"tpl\"\n\n[[service]]\nid = \"db\"",
+        ));
+    std::fs::create_dir(p.path().join("tpl")).unwrap();
+    std::fs::write(p.path().join("tpl/progress.en.md.j2"), "Work goes on.\n").unwrap();
+    let (private, _) = keys(p.path(), 1);
+    drill(&p.plan, &private, &[]).code(0);
+    readiness(&p.plan, &[]).code(0);
+    std::fs::write(p.path().join("tpl/progress.en.md.j2"), "Work still goes on.\n").unwrap();
+    let a = readiness(&p.plan, &["--format", "json"]).code(1);
+    let report = json(&a.get_output().stdout);
+    assert_eq!(report["verdict"], "stale");
+    assert_eq!(report["changes"], serde_json::json!(["template tpl/progress.en.md.j2 changed"]));
+}
