@@ -11,6 +11,7 @@ mod estimate;
 mod graph;
 mod help;
 mod history;
+mod import;
 mod journal;
 mod logs;
 mod preview;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> Exit {
             None => Exit::Invalid,
         },
         Command::Schema => schema::run(),
+        Command::Import { source } => finish(import::run(&source)),
         Command::Estimate { plan, from, write, format } => {
             finish(estimate::run(&estimate::Request { plan, from, write, format }))
         }

@@ -52,6 +52,9 @@ pub enum Error {
     /// The run's report could not be written to stdout.
     #[error("cannot write the report: {0}")]
     Report(std::io::Error),
+    /// `import` could not read or translate its sources.
+    #[error("{0}")]
+    Import(String),
     /// `estimate` with no real run in the journals.
     #[error("{0}")]
     NoHistory(String),
@@ -81,6 +84,7 @@ impl Error {
             | Error::Flag { .. }
             | Error::TimeZone { .. }
             | Error::NoHistory(_)
+            | Error::Import(_)
             | Error::NotWritten(_) => Exit::Invalid,
             // The work may be done; its record is not whole.
             Error::Write(_) | Error::Report(_) | Error::Reporter => Exit::Invalid,

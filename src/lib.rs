@@ -15,6 +15,7 @@ pub mod exit;
 pub mod graph;
 pub mod hex;
 pub mod human;
+pub mod import;
 pub mod learned;
 pub mod loaded;
 pub mod notify;

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod format;
+mod import;
 mod review;
 mod run;
 pub use format::{ReportFormat, parse_duration};
+pub use import::{ImportArgs, ImportSource};
 pub use review::{AnnounceDirs, DemoAction, DraftArgs, JournalAction, Review};
 pub use run::{Progress, RunArgs};
 
@@ -282,6 +284,17 @@ pub enum Command {
         verify_key: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
+    },
+    /// Write a first plan from what the estate already says (compose, systemd, Kubernetes,
+    /// Backstage): services, dependencies, checks, restores, phases; what could not be translated
+    /// listed; secrets as `${env:…}`. With --check PLAN, the drift between the estate and a
+    /// committed plan; with --update PLAN, that plan brought up to date.
+    ///
+    /// Exit codes: 0 written (no drift), 1 drift (--check), 2 unreadable sources or a plan that
+    /// does not validate.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
     },
     /// Print the JSON Schema of the plan format (for editors such as Even Better TOML / taplo).
     Schema,

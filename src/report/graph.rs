@@ -247,6 +247,7 @@ pub fn json(plan: &Plan, graph: &Graph) -> String {
                 "id": s.id,
                 "phase": s.phase.map(|p| plan.phases[p].id.clone()),
                 "depends_on": graph.service_dependencies(i).into_iter().map(|d| plan.services[d].id.clone()).collect::<Vec<_>>(),
+                "optional_depends_on": s.optional_depends_on.iter().map(|d| d.get_ref()).collect::<Vec<_>>(),
                 "duration_seconds": secs(s.duration),
                 "rto_seconds": s.rto.map(secs),
                 "customer_facing": s.customer_facing,

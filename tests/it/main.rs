@@ -16,6 +16,7 @@ mod feeds;
 mod gates;
 mod graph;
 mod help;
+mod import;
 mod incident;
 mod inputs;
 mod journal_chain;
