@@ -23,22 +23,7 @@ struct Object {
 }
 
 pub fn import(paths: &[PathBuf]) -> Result<Estate, ImportError> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let entries = std::fs::read_dir(p)
-                .map_err(|e| ImportError::Read { path: p.clone(), why: e.to_string() })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(p.clone());
-        }
-    }
+    let files = super::files(paths, &["yaml", "yml"])?;
     let mut objects = Vec::new();
     for file in &files {
         for doc in documents(file)? {

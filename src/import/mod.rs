@@ -74,6 +74,27 @@ pub struct Estate {
     pub untranslated: Vec<String>,
 }
 
+/// The files given, and in each folder given its files ending in one of `extensions`, in name order.
+fn files(paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<PathBuf>, ImportError> {
+    let mut files = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            files.push(p.clone());
+            continue;
+        }
+        let entries =
+            std::fs::read_dir(p).map_err(|e| ImportError::Read { path: p.clone(), why: e.to_string() })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| f.extension().is_some_and(|x| extensions.iter().any(|e| x == *e)))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
 /// A plan id from a name: lower case, `[a-z0-9_-]` (others become `-`).
 pub fn id_of(name: &str) -> String {
     let id: String = name

@@ -13,22 +13,7 @@ use super::{Dep, Estate, ImportError, Probe, Unit, id_of};
 type Sections = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 pub fn import(paths: &[PathBuf]) -> Result<Estate, ImportError> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let entries = std::fs::read_dir(p)
-                .map_err(|e| ImportError::Read { path: p.clone(), why: e.to_string() })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|f| f.extension().is_some_and(|x| x == "service"))
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(p.clone());
-        }
-    }
+    let files = super::files(paths, &["service"])?;
     if files.is_empty() {
         return Err(ImportError::Nothing("no `.service` unit found in what was given".into()));
     }
