@@ -23,6 +23,20 @@ fn read(kind: &str, paths: &[PathBuf]) -> Result<Estate, ImportError> {
 
 pub fn run(source: &ImportSource) -> Result<Exit, Error> {
     let (kind, args) = source.parts();
+    if let Some(out) = &args.output {
+        let same = |p: &Path| p.canonicalize().ok().is_some_and(|p| Some(p) == out.canonicalize().ok());
+        let inputs = args
+            .paths
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(args.merge.iter().filter_map(|m| m.split_once(':')).map(|(_, p)| Path::new(p)));
+        if let Some(input) = inputs.into_iter().find(|p| same(p)) {
+            return Err(Error::flag(
+                format!("-o {}", out.display()),
+                format!("it is a source being read ({}); nothing written", input.display()),
+            ));
+        }
+    }
     let failed = |e: ImportError| Error::Import(e.to_string());
     let mut estate = read(kind, &args.paths).map_err(failed)?;
     let mut command = format!("restorectl import {kind}");

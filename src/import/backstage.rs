@@ -21,6 +21,18 @@ pub fn import(files: &[PathBuf]) -> Result<Estate, ImportError> {
             let kind = text(doc.get("kind"));
             let meta = doc.get("metadata");
             let name = text(meta.and_then(|m| m.get("name")));
+            if !text(doc.get("apiVersion")).starts_with("backstage.io/") {
+                return Err(ImportError::Invalid {
+                    path: file.clone(),
+                    why: "an entity whose apiVersion is not backstage.io/…: not a Backstage catalogue".into(),
+                });
+            }
+            if name.is_empty() {
+                estate
+                    .untranslated
+                    .push(format!("{}: a {kind} without metadata.name is not imported", file.display()));
+                continue;
+            }
             if !matches!(kind.as_str(), "Component" | "Resource") {
                 estate.untranslated.push(format!(
                     "{}: {kind} {name} is not imported (only Components and Resources)",
@@ -50,6 +62,15 @@ pub fn import(files: &[PathBuf]) -> Result<Estate, ImportError> {
             }
             let title = meta.and_then(|m| m.get("title")).and_then(scalar).unwrap_or_else(|| name.clone());
             let who = if owner.is_empty() { String::new() } else { format!(" (owner: {owner})") };
+            if let Some(other) = estate.units.iter().find(|u| u.id == id_of(&name)) {
+                return Err(ImportError::Invalid {
+                    path: file.clone(),
+                    why: format!(
+                        "{kind} {name} and {} would both be the plan's `{}`",
+                        other.source, other.id
+                    ),
+                });
+            }
             estate.units.push(Unit {
                 id: id_of(&name),
                 name: title.clone(),

@@ -16,16 +16,65 @@ const TIMEOUT: f64 = 30.0;
 const RETRIES: f64 = 3.0;
 
 pub fn import(files: &[std::path::PathBuf]) -> Result<Estate, ImportError> {
-    let mut estate = Estate::default();
+    // Several files are overlays (`-f a.yml -f b.yml`): a later one's keys win, mappings merged,
+    // `!reset` removing and `!override` replacing a value. Every command names them all.
+    let mut merged: Vec<(String, Mapping)> = Vec::new();
     for file in files {
-        let mut one = file_estate(file)?;
-        estate.sources.push(format!("compose {}", file.display()));
-        estate.untranslated.append(&mut one.untranslated);
-        // A later file overrides an earlier one (`-f a.yml -f b.yml`): its services are merged in.
-        let units = std::mem::take(&mut one.units);
-        estate.merge(Estate { units, ..Estate::default() });
+        let services = services_of(file)?;
+        for key in services.keys() {
+            let Some(name) = key.as_str() else { continue };
+            let own = extended(file, &services, name, 0)?;
+            match merged.iter_mut().find(|(n, _)| n == name) {
+                Some((_, base)) => *base = overlay(std::mem::take(base), own),
+                None => merged.push((name.to_owned(), own)),
+            }
+        }
+    }
+    let given: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let absolute: Vec<String> = files.iter().map(|f| super::absolute(f)).collect();
+    let mut estate = Estate { sources: vec![format!("compose {}", given.join(" "))], ..Estate::default() };
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (name, svc) in &merged {
+        let id = id_of(name);
+        if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
+            return Err(ImportError::Invalid {
+                path: files[0].clone(),
+                why: format!(
+                    "services `{other}` and `{name}` would both be the plan's `{id}`: rename one of them in the compose file"
+                ),
+            });
+        }
+        seen.push((name.clone(), id.clone()));
+        estate.units.push(translate(&given.join(" + "), &absolute, name, id, svc, &mut estate.untranslated));
     }
     Ok(estate)
+}
+
+/// `under` with `over`'s keys: mappings (`depends_on` in either form, `healthcheck`,
+/// `environment`) merged an entry at a time, `!reset` removing and `!override` replacing,
+/// anything else replaced.
+fn overlay(mut under: Mapping, over: Mapping) -> Mapping {
+    for (k, v) in over {
+        if let Value::Tagged(t) = &v {
+            match t.tag.to_string().trim_start_matches('!') {
+                "reset" => {
+                    under.remove(&k);
+                    continue;
+                }
+                "override" => {
+                    under.insert(k, t.value.clone());
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        let merged = match (under.get(&k).map(|b| as_map(&k, b)), as_map(&k, &v)) {
+            (Some(Value::Mapping(base)), Value::Mapping(top)) => Value::Mapping(overlay(base, top)),
+            (_, v) => v,
+        };
+        under.insert(k, merged);
+    }
+    under
 }
 
 fn services_of(path: &Path) -> Result<Mapping, ImportError> {
@@ -60,21 +109,8 @@ fn extended(path: &Path, services: &Mapping, name: &str, depth: usize) -> Result
         }
         None => extended(path, services, &base_name, depth + 1)?,
     };
-    for (k, v) in own {
-        if k.as_str() == Some("extends") {
-            continue;
-        }
-        // Compose merges mappings (`depends_on` in either form, `healthcheck`, `environment`),
-        // the extending service's entries winning; anything else it replaces.
-        let merged = match (base.get(&k).map(|b| as_map(&k, b)), as_map(&k, &v)) {
-            (Some(Value::Mapping(mut under)), Value::Mapping(over)) => {
-                under.extend(over);
-                Value::Mapping(under)
-            }
-            (_, v) => v,
-        };
-        base.insert(k, merged);
-    }
+    let own: Mapping = own.into_iter().filter(|(k, _)| k.as_str() != Some("extends")).collect();
+    base = overlay(base, own);
     Ok(base)
 }
 
@@ -86,6 +122,7 @@ fn as_map(key: &Value, v: &Value) -> Value {
             for name in strings(Some(v)) {
                 let mut d = Mapping::new();
                 d.insert("condition".into(), "service_started".into());
+                d.insert("required".into(), true.into());
                 m.insert(name.into(), Value::Mapping(d));
             }
             Value::Mapping(m)
@@ -94,42 +131,45 @@ fn as_map(key: &Value, v: &Value) -> Value {
     }
 }
 
-fn file_estate(path: &Path) -> Result<Estate, ImportError> {
-    let services = services_of(path)?;
-    let file = path.display().to_string();
-    let mut estate = Estate::default();
-    for key in services.keys() {
-        let Some(name) = key.as_str() else { continue };
-        let svc = extended(path, &services, name, 0)?;
-        let id = id_of(name);
-        let mut notes = Vec::new();
-        if let Some(p) = svc.get("profiles") {
-            notes.push(format!(
-                "compose profiles: {} (compose starts it only with --profile; `up SVC` starts it)",
-                strings(Some(p)).join(", ")
-            ));
-        }
-        let secrets = secret_values(&svc);
-        let (check, check_from, restore_timeout) =
-            healthcheck(&file, name, &svc, &secrets, &mut estate.untranslated);
-        estate.units.push(Unit {
-            id: id.clone(),
-            name: name.to_owned(),
-            source: format!("{file}: services.{name}"),
-            deps: depends_on(svc.get("depends_on")),
-            check,
-            check_from,
-            restore: Some(compose_argv(&file, &["up", "-d", "--no-deps", name])),
-            restore_timeout,
-            manual: None,
-            notes,
-        });
+/// One service, as the merged files say it.
+fn translate(
+    shown: &str,
+    files: &[String],
+    name: &str,
+    id: String,
+    svc: &Mapping,
+    untranslated: &mut Vec<String>,
+) -> Unit {
+    let mut notes = Vec::new();
+    if let Some(p) = svc.get("profiles") {
+        notes.push(format!(
+            "compose profiles: {} (compose starts it only with --profile; `up SVC` starts it)",
+            strings(Some(p)).join(", ")
+        ));
     }
-    Ok(estate)
+    let secrets = secret_values(svc);
+    let (check, check_from, restore_timeout) = healthcheck((shown, files), name, svc, &secrets, untranslated);
+    Unit {
+        id,
+        name: name.to_owned(),
+        source: format!("{shown}: services.{name}"),
+        deps: depends_on(svc.get("depends_on")),
+        check,
+        check_from,
+        restore: Some(compose_argv(files, &["up", "-d", "--no-deps", name])),
+        restore_timeout,
+        manual: None,
+        notes,
+    }
 }
 
-fn compose_argv(file: &str, rest: &[&str]) -> Vec<String> {
-    ["docker", "compose", "-f", file].iter().chain(rest).map(|s| (*s).to_owned()).collect()
+fn compose_argv(files: &[String], rest: &[&str]) -> Vec<String> {
+    let mut argv = vec!["docker".to_owned(), "compose".to_owned()];
+    for f in files {
+        argv.extend(["-f".to_owned(), f.clone()]);
+    }
+    argv.extend(rest.iter().map(|s| (*s).to_owned()));
+    argv
 }
 
 /// `depends_on`: a list of names, or a map of name → `{ condition, required, restart }`.
@@ -160,12 +200,7 @@ fn depends_on(v: Option<&Value>) -> Vec<Dep> {
 
 /// The literal values of the service's environment variables whose names say they are secret.
 fn secret_values(svc: &Mapping) -> Vec<(String, String)> {
-    let secret = |k: &str| {
-        let k = k.to_ascii_uppercase();
-        ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY", "CREDENTIAL"]
-            .iter()
-            .any(|s| k.contains(s))
-    };
+    let secret = super::secret_name;
     let pairs: Vec<(String, String)> = match svc.get("environment") {
         Some(Value::Mapping(m)) => {
             m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), scalar(v)?))).collect()
@@ -217,14 +252,14 @@ type Check = (Option<Probe>, String, Option<String>);
 /// The healthcheck, run in the service's container; the restore's timeout from how long compose
 /// waits before it calls the container unhealthy. Without one: whether it runs.
 fn healthcheck(
-    file: &str,
+    (shown, files): (&str, &[String]),
     name: &str,
     svc: &Mapping,
     secrets: &[(String, String)],
     untranslated: &mut Vec<String>,
 ) -> Check {
     let running = || {
-        let ps = compose_argv(file, &["ps", "--status", "running", "--quiet", name]).join(" ");
+        let ps = compose_argv(files, &["ps", "--status", "running", "--quiet", name]).join(" ");
         Probe::Command {
             argv: vec!["sh".into(), "-c".into(), format!("test -n \"$({ps})\"")],
             interval: None,
@@ -240,28 +275,48 @@ fn healthcheck(
     };
     let disabled = hc.get("disable").and_then(Value::as_bool) == Some(true)
         || test.first().map(String::as_str) == Some("NONE");
+    let mut fallback = |why: String, from: &str| {
+        untranslated.push(format!("{shown}: services.{name}: {why}; checked by whether its container runs"));
+        (Some(running()), format!("{from}: whether its container runs"), None)
+    };
     let inner: Vec<String> = match test.first().map(String::as_str) {
-        _ if disabled => {
-            untranslated.push(format!(
-                "{file}: services.{name}: healthcheck disabled; checked by whether its container runs"
-            ));
-            return (Some(running()), "healthcheck disabled: whether its container runs".into(), None);
+        _ if disabled => return fallback("healthcheck disabled".into(), "healthcheck disabled"),
+        Some("CMD") if test.len() > 1 && !test[1].trim().is_empty() => test[1..].to_vec(),
+        Some("CMD-SHELL") if !test[1..].join(" ").trim().is_empty() => {
+            vec!["sh".into(), "-c".into(), test[1..].join(" ")]
         }
-        Some("CMD") => test[1..].to_vec(),
-        Some("CMD-SHELL") => vec!["sh".into(), "-c".into(), test[1..].join(" ")],
+        Some("CMD" | "CMD-SHELL") => {
+            return fallback("healthcheck.test runs nothing".into(), "healthcheck empty");
+        }
         _ => {
-            untranslated.push(format!(
-                "{file}: services.{name}: healthcheck.test `{}` is not CMD, CMD-SHELL or NONE",
-                test.join(" ")
-            ));
-            return (Some(running()), "healthcheck not understood: whether its container runs".into(), None);
+            let why = format!("healthcheck.test `{}` is not CMD, CMD-SHELL or NONE", test.join(" "));
+            return fallback(why, "healthcheck not understood");
         }
     };
-    let mut argv = compose_argv(file, &["exec", "-T", name]);
-    argv.extend(inner.iter().map(|a| placeholders(a, secrets)));
+    let mut argv = compose_argv(files, &["exec", "-T", name]);
+    let upper = super::id_of(name).replace('-', "_").to_ascii_uppercase();
+    // `-pX` is a password to mysql's tools (to others, often a port).
+    let mysql = inner.iter().any(|a| a.contains("mysql") || a.contains("mariadb"));
+    for a in &inner {
+        let (arg, literal) = password_flag(&placeholders(a, secrets), &upper, mysql);
+        if literal {
+            untranslated.push(format!(
+                "{shown}: services.{name}: a password written in healthcheck.test is `${{env:{upper}_PASSWORD}}` in the plan: set it for the run"
+            ));
+        }
+        argv.push(arg);
+    }
     let text = |k: &str| hc.get(k).and_then(scalar);
-    let interval = text("interval").and_then(|t| duration(&t));
-    let timeout = text("timeout").and_then(|t| duration(&t));
+    let length = |k: &str, untranslated: &mut Vec<String>| {
+        let t = text(k)?;
+        let d = duration(&t);
+        if d.is_none() {
+            untranslated.push(format!("{shown}: services.{name}: healthcheck.{k} `{t}` is not a duration; the plan's default is used"));
+        }
+        d
+    };
+    let interval = length("interval", untranslated);
+    let timeout = length("timeout", untranslated);
     let retries = hc.get("retries").and_then(Value::as_f64).unwrap_or(RETRIES);
     let wait = seconds(text("start_period")).unwrap_or(0.0)
         + retries
@@ -271,4 +326,26 @@ fn healthcheck(
         "healthcheck.test (retries {retries}: the restore's timeout is start_period + retries × (interval + timeout) + 1m)"
     );
     (Some(Probe::Command { argv, interval, timeout }), from, Some(crate::learned::write::exact(wait)))
+}
+
+/// A password given literally as a flag (`--password=X`, `-pX` of mysql tools) as a placeholder,
+/// and whether there was one.
+fn password_flag(arg: &str, upper: &str, mysql: bool) -> (String, bool) {
+    let placeholder = format!("${{env:{upper}_PASSWORD}}");
+    let literal = |v: &str| !v.is_empty() && !v.starts_with('$');
+    let mut words = Vec::new();
+    let mut found = false;
+    for w in arg.split(' ') {
+        let replaced = if w.strip_prefix("--password=").is_some_and(literal) {
+            format!("--password={placeholder}")
+        } else if mysql && w.strip_prefix("-p").is_some_and(literal) {
+            format!("-p{placeholder}")
+        } else {
+            words.push(w.to_owned());
+            continue;
+        };
+        found = true;
+        words.push(replaced);
+    }
+    (words.join(" "), found)
 }

@@ -116,6 +116,8 @@ pub fn update(text: &str, changes: &[Change], imported: &str) -> Result<String, 
             if new.get("phase").and_then(|p| p.as_str()).is_some_and(|p| !phases.contains(p)) {
                 new.remove("phase");
             }
+            // Internal until someone names it for customers, whatever the plan's defaults.
+            new.insert("customer_facing", toml_edit::value(false));
             let mut item = toml_edit::Item::Table(new);
             unplace(&mut item);
             if let toml_edit::Item::Table(new) = item {

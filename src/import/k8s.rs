@@ -25,6 +25,7 @@ struct Object {
 pub fn import(paths: &[PathBuf]) -> Result<Estate, ImportError> {
     let files = super::files(paths, &["yaml", "yml"])?;
     let mut objects = Vec::new();
+    let mut skipped = Vec::new();
     for file in &files {
         for doc in documents(file)? {
             let items = match doc.get("kind").and_then(Value::as_str) {
@@ -34,6 +35,20 @@ pub fn import(paths: &[PathBuf]) -> Result<Estate, ImportError> {
             for doc in items {
                 let text = |v: Option<&Value>| v.and_then(scalar).unwrap_or_default();
                 let meta = doc.get("metadata");
+                if doc.get("kind").is_none() || doc.get("apiVersion").is_none() {
+                    return Err(ImportError::Invalid {
+                        path: file.clone(),
+                        why: "a document without `apiVersion` and `kind`: not a Kubernetes manifest".into(),
+                    });
+                }
+                if text(meta.and_then(|m| m.get("name"))).is_empty() {
+                    skipped.push(format!(
+                        "{}: a {} without metadata.name is not imported",
+                        file.display(),
+                        text(doc.get("kind"))
+                    ));
+                    continue;
+                }
                 objects.push(Object {
                     kind: text(doc.get("kind")),
                     name: text(meta.and_then(|m| m.get("name"))),
@@ -49,8 +64,18 @@ pub fn import(paths: &[PathBuf]) -> Result<Estate, ImportError> {
     }
     let mut estate = Estate {
         sources: paths.iter().map(|p| format!("k8s {}", p.display())).collect(),
+        untranslated: skipped,
         ..Estate::default()
     };
+    // Names repeat across namespaces (`api` in prod and in staging): ids then carry theirs.
+    let spaces: std::collections::BTreeSet<&str> = objects
+        .iter()
+        .filter(|o| {
+            matches!(o.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "Secret" | "ConfigMap")
+        })
+        .map(|o| o.namespace.as_str())
+        .collect();
+    let ids = Ids { qualified: spaces.len() > 1 };
     let workloads: Vec<&Object> = objects
         .iter()
         .filter(|o| matches!(o.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet"))
@@ -91,9 +116,9 @@ pub fn import(paths: &[PathBuf]) -> Result<Estate, ImportError> {
     for o in &objects {
         match o.kind.as_str() {
             "Deployment" | "StatefulSet" | "DaemonSet" => {
-                estate.units.push(workload(o, &services, &behind, &mut estate.untranslated))
+                estate.units.push(workload(o, (&services, &behind), &ids, &mut estate.untranslated))
             }
-            "Secret" | "ConfigMap" => estate.units.push(config(o)),
+            "Secret" | "ConfigMap" => estate.units.push(config(o, &ids)),
             "Service" => {}
             other => estate.untranslated.push(format!(
                 "{}: {other} {}/{} is not imported (only workloads, Secrets and ConfigMaps)",
@@ -110,16 +135,31 @@ fn pod(doc: &Value) -> Option<&Value> {
     doc.get("spec")?.get("template")?.get("spec")
 }
 
-fn config_id(kind: &str, name: &str) -> String {
-    id_of(&format!("{}-{name}", if kind == "Secret" { "secret" } else { "configmap" }))
+/// How objects are named in the plan: by name, or by namespace and name when the manifests
+/// span several namespaces.
+struct Ids {
+    qualified: bool,
+}
+
+impl Ids {
+    fn of(&self, kind: &str, namespace: &str, name: &str) -> String {
+        let kind = match kind {
+            "Secret" => "secret-",
+            "ConfigMap" => "configmap-",
+            _ => "",
+        };
+        let space = if self.qualified { format!("{namespace}-") } else { String::new() };
+        id_of(&format!("{space}{kind}{name}"))
+    }
 }
 
 /// A Secret or ConfigMap: applied again from its manifest (its data never copied).
-fn config(o: &Object) -> Unit {
+fn config(o: &Object, ids: &Ids) -> Unit {
     let file = o.file.display().to_string();
+    let absolute = super::absolute(&o.file);
     let kind = o.kind.to_ascii_lowercase();
     Unit {
-        id: config_id(&o.kind, &o.name),
+        id: ids.of(&o.kind, &o.namespace, &o.name),
         name: format!("{} {}", o.kind, o.name),
         source: format!("{file}: {} {}/{}", o.kind, o.namespace, o.name),
         deps: Vec::new(),
@@ -129,7 +169,7 @@ fn config(o: &Object) -> Unit {
             timeout: None,
         }),
         check_from: format!("kubectl get {kind}"),
-        restore: Some(["kubectl", "apply", "-f", &file].map(str::to_owned).to_vec()),
+        restore: Some(["kubectl", "apply", "-f", &absolute].map(str::to_owned).to_vec()),
         restore_timeout: None,
         manual: None,
         notes: Vec::new(),
@@ -156,8 +196,8 @@ fn hosts(text: &str) -> Vec<&str> {
 
 fn workload(
     o: &Object,
-    services: &[&Object],
-    behind: &BTreeMap<(String, String), &Object>,
+    (services, behind): (&[&Object], &BTreeMap<(String, String), &Object>),
+    ids: &Ids,
     untranslated: &mut Vec<String>,
 ) -> Unit {
     let file = o.file.display().to_string();
@@ -208,7 +248,7 @@ fn workload(
         }
     }
     for (kind, name, why) in refs {
-        need(config_id(kind, &name), format!("{why} {name}"));
+        need(ids.of(kind, &o.namespace, &name), format!("{why} {name}"));
     }
     // Services named as hosts in env values and init containers' commands.
     let mut texts = Vec::new();
@@ -236,12 +276,30 @@ fn workload(
         let named = texts.iter().any(|t| hosts(t).iter().any(|h| names.iter().any(|n| n == h)));
         let Some(w) = behind.get(&(s.namespace.clone(), s.name.clone())) else { continue };
         if named && w.name != o.name {
-            need(id_of(&w.name), format!("names Service {}", s.name));
+            need(ids.of(&w.kind, &w.namespace, &w.name), format!("names Service {}", s.name));
         }
     }
     let (check, check_from) = probe(o, &spec, services, behind, &target, untranslated);
+    // A secret's literal value (an env `value` under a secret-looking name) is never copied.
+    let secrets: Vec<(String, String)> = containers
+        .iter()
+        .flat_map(|c| c.get("env").and_then(Value::as_sequence).cloned().unwrap_or_default())
+        .filter_map(|e| Some((e.get("name").and_then(scalar)?, e.get("value").and_then(scalar)?)))
+        .filter(|(n, v)| super::secret_name(n) && v.len() >= 4)
+        .collect();
+    let check = match check {
+        Probe::Command { argv, interval, timeout } => Probe::Command {
+            argv: argv.iter().map(|a| super::hide(a, &secrets)).collect(),
+            interval,
+            timeout,
+        },
+        Probe::Http { url, interval, timeout } => {
+            Probe::Http { url: super::hide(&url, &secrets), interval, timeout }
+        }
+        tcp => tcp,
+    };
     Unit {
-        id: id_of(&o.name),
+        id: ids.of(&o.kind, &o.namespace, &o.name),
         name: o.name.clone(),
         source: format!("{file}: {} {}/{}", o.kind, o.namespace, o.name),
         deps,
@@ -304,10 +362,8 @@ fn probe(
             .find_map(|s| {
                 let ports = s.doc.get("spec")?.get("ports")?.as_sequence()?;
                 ports.iter().find_map(|sp| {
-                    let target = sp
-                        .get("targetPort")
-                        .and_then(Value::as_u64)
-                        .or_else(|| sp.get("port").and_then(Value::as_u64))?;
+                    let target =
+                        port_of(sp.get("targetPort")).or_else(|| sp.get("port").and_then(Value::as_u64))?;
                     (target == port).then(|| {
                         (
                             format!("{}.{}.svc.cluster.local", s.name, s.namespace),
@@ -318,6 +374,12 @@ fn probe(
             })
     };
     if let Some(h) = p.get("httpGet") {
+        if h.get("httpHeaders").is_some() {
+            untranslated.push(format!(
+                "{}: {target}: readinessProbe.httpGet.httpHeaders are not translated: add them as the check's `headers`",
+                o.file.display()
+            ));
+        }
         let path = h.get("path").and_then(scalar).unwrap_or_else(|| "/".into());
         let scheme = h.get("scheme").and_then(scalar).unwrap_or_else(|| "HTTP".into()).to_ascii_lowercase();
         if let Some((host, port)) = port_of(h.get("port")).and_then(through) {

@@ -95,6 +95,26 @@ fn files(paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<PathBuf>, ImportE
     Ok(files)
 }
 
+/// A source's path as commands name it: absolute, so that they work wherever the plan is run.
+fn absolute(path: &std::path::Path) -> String {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
+/// Whether an environment variable's name says it holds a secret.
+fn secret_name(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "PRIVATE_KEY", "CREDENTIAL"]
+        .iter()
+        .any(|s| name.contains(s))
+}
+
+/// `text` with each secret's literal value as its `${env:NAME}` placeholder.
+fn hide(text: &str, secrets: &[(String, String)]) -> String {
+    secrets
+        .iter()
+        .fold(text.to_owned(), |t, (name, value)| t.replace(value.as_str(), &format!("${{env:{name}}}")))
+}
+
 /// A plan id from a name: lower case, `[a-z0-9_-]` (others become `-`).
 pub fn id_of(name: &str) -> String {
     let id: String = name
@@ -159,9 +179,11 @@ impl Estate {
         for u in &mut self.units {
             let mut kept = Vec::new();
             for d in std::mem::take(&mut u.deps) {
-                if ids.contains(&d.on) && d.on != u.id {
+                if d.on == u.id {
+                    self.untranslated.push(format!("`{}` depends on itself ({}): left out", u.id, d.why));
+                } else if ids.contains(&d.on) {
                     kept.push(d);
-                } else if d.on != u.id {
+                } else {
                     self.untranslated.push(format!(
                         "`{}` depends on `{}` ({}), which no source describes: left out",
                         u.id, d.on, d.why

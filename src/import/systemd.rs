@@ -22,7 +22,23 @@ pub fn import(paths: &[PathBuf]) -> Result<Estate, ImportError> {
         ..Estate::default()
     };
     for file in files {
-        estate.units.push(unit(&file, &mut estate.untranslated)?);
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.contains("@.") {
+            estate.untranslated.push(format!(
+                "{}: a template unit is not imported: add each instance (`{}`) as a service",
+                file.display(),
+                name.replace("@.", "@NAME.")
+            ));
+            continue;
+        }
+        let unit = unit(&file, &mut estate.untranslated)?;
+        if let Some(other) = estate.units.iter().find(|u| u.id == unit.id) {
+            return Err(ImportError::Invalid {
+                path: file.clone(),
+                why: format!("it and {} would both be the plan's `{}`", other.source, unit.id),
+            });
+        }
+        estate.units.push(unit);
     }
     Ok(estate)
 }

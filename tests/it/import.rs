@@ -69,12 +69,14 @@ fn a_compose_stack_imports_with_every_form_of_depends_on() {
     assert_eq!(plan.matches("\n[[service]]\n").count(), 10);
     // The healthcheck runs in the container, with compose's timings; the restore's timeout
     // is how long compose waits before calling it unhealthy.
-    assert!(plan.contains(r#"command = ["docker", "compose", "-f", "compose/compose.yml", "exec", "-T", "postgres", "sh", "-c", "pg_isready -U shop -h localhost"]
+    // Commands name the file absolutely: they work wherever the plan is run from.
+    let file = repo("tests/import/compose/compose.yml").canonicalize().unwrap().display().to_string();
+    assert!(plan.contains(&format!(r#"command = ["docker", "compose", "-f", "{file}", "exec", "-T", "postgres", "sh", "-c", "pg_isready -U shop -h localhost"]
 interval = "10s"
 timeout = "5s"
 [service.restore]
-command = ["docker", "compose", "-f", "compose/compose.yml", "up", "-d", "--no-deps", "postgres"]
-timeout = "2m 45s""#), "{plan}");
+command = ["docker", "compose", "-f", "{file}", "up", "-d", "--no-deps", "postgres"]
+timeout = "2m 45s""#)), "{plan}");
     assert!(plan.contains("interval = \"1m 30s\""), "{plan}");
     // The secret is a placeholder, never copied.
     assert!(!plan.contains("hunter2"), "{plan}");
@@ -194,6 +196,20 @@ fn unreadable_or_foreign_sources_are_refused_with_their_reason() {
         .code(2)
         .stderr("error: `--merge k8s`: give it as KIND:PATH, e.g. systemd:units/\n");
     assert!(!out.exists());
+    // Never over a source; two services that would share an id are named.
+    let compose = dir.path().join("c.yml");
+    std::fs::write(&compose, "services:\n  Web: {image: a}\n  web: {image: b}\n").unwrap();
+    restorectl().args(["import", "compose"]).arg(&compose).arg("-o").arg(&compose).assert().code(2).stderr(
+        format!(
+            "error: `-o {}`: it is a source being read ({}); nothing written\n",
+            compose.display(),
+            compose.display()
+        ),
+    );
+    restorectl().args(["import", "compose"]).arg(&compose).assert().code(2).stderr(format!(
+        "error: {}: services `Web` and `web` would both be the plan's `web`: rename one of them in the compose file\n",
+        compose.display()
+    ));
 }
 
 /// A copy of the compose stack in a folder of its own, imported there as `plan.toml`.
@@ -243,6 +259,7 @@ fn drift_is_named_change_by_change_and_update_keeps_what_people_wrote() {
     std::fs::write(&compose, text).unwrap();
     let a = check(dir.path()).code(1);
     let report = json(&a.get_output().stdout);
+    let abs = dir.path().canonicalize().unwrap().join("compose.yml").display().to_string();
     let changes: Vec<String> = report["changes"]
         .as_array()
         .unwrap()
@@ -252,7 +269,7 @@ fn drift_is_named_change_by_change_and_update_keeps_what_people_wrote() {
                 "{} {}: {}",
                 c["kind"].as_str().unwrap(),
                 c["service"].as_str().unwrap(),
-                c["detail"].as_str().unwrap()
+                c["detail"].as_str().unwrap().replace(&abs, "compose.yml")
             )
         })
         .collect();
