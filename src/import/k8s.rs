@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use serde_yaml_ng::Value;
 
-use super::yaml::{documents, scalar};
-use super::{Dep, Estate, ImportError, Probe, Unit, id_of};
+use super::yaml::{documents, hosts, scalar, strings_in};
+use super::{Dep, Estate, Ids, ImportError, Probe, Unit};
 
 struct Object {
     kind: String,
@@ -135,24 +135,6 @@ fn pod(doc: &Value) -> Option<&Value> {
     doc.get("spec")?.get("template")?.get("spec")
 }
 
-/// How objects are named in the plan: by name, or by namespace and name when the manifests
-/// span several namespaces.
-struct Ids {
-    qualified: bool,
-}
-
-impl Ids {
-    fn of(&self, kind: &str, namespace: &str, name: &str) -> String {
-        let kind = match kind {
-            "Secret" => "secret-",
-            "ConfigMap" => "configmap-",
-            _ => "",
-        };
-        let space = if self.qualified { format!("{namespace}-") } else { String::new() };
-        id_of(&format!("{space}{kind}{name}"))
-    }
-}
-
 /// A Secret or ConfigMap: applied again from its manifest (its data never copied).
 fn config(o: &Object, ids: &Ids) -> Unit {
     let file = o.file.display().to_string();
@@ -174,24 +156,6 @@ fn config(o: &Object, ids: &Ids) -> Unit {
         manual: None,
         notes: Vec::new(),
     }
-}
-
-/// Every string of the pod spec's containers and init containers at `what` (`env` values,
-/// commands and args).
-fn strings_in(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Sequence(items) => items.iter().for_each(|i| strings_in(i, out)),
-        Value::Mapping(m) => m.values().for_each(|i| strings_in(i, out)),
-        _ => {}
-    }
-}
-
-/// The hosts a text names: its words of `[a-z0-9.-]`.
-fn hosts(text: &str) -> Vec<&str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
-        .filter(|w| !w.is_empty())
-        .collect()
 }
 
 fn workload(

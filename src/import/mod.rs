@@ -115,6 +115,24 @@ fn hide(text: &str, secrets: &[(String, String)]) -> String {
         .fold(text.to_owned(), |t, (name, value)| t.replace(value.as_str(), &format!("${{env:{name}}}")))
 }
 
+/// How objects are named in the plan: by name, or by namespace and name when the manifests
+/// span several namespaces.
+pub(super) struct Ids {
+    pub(super) qualified: bool,
+}
+
+impl Ids {
+    fn of(&self, kind: &str, namespace: &str, name: &str) -> String {
+        let kind = match kind {
+            "Secret" => "secret-",
+            "ConfigMap" => "configmap-",
+            _ => "",
+        };
+        let space = if self.qualified { format!("{namespace}-") } else { String::new() };
+        id_of(&format!("{space}{kind}{name}"))
+    }
+}
+
 /// A plan id from a name: lower case, `[a-z0-9_-]` (others become `-`).
 pub fn id_of(name: &str) -> String {
     let id: String = name

@@ -71,6 +71,24 @@ pub fn duration(text: &str) -> Option<String> {
     Some(crate::learned::write::exact(ms / 1000.0))
 }
 
+/// Every string of the pod spec's containers and init containers at `what` (`env` values,
+/// commands and args).
+pub fn strings_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Sequence(items) => items.iter().for_each(|i| strings_in(i, out)),
+        Value::Mapping(m) => m.values().for_each(|i| strings_in(i, out)),
+        _ => {}
+    }
+}
+
+/// The hosts a text names: its words of `[a-z0-9.-]`.
+pub fn hosts(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::duration;
