@@ -297,3 +297,19 @@ fn a_changed_template_makes_the_plan_stale_though_its_file_is_the_same() {
     assert_eq!(report["verdict"], "stale");
     assert_eq!(report["changes"], serde_json::json!(["template tpl/progress.en.md.j2 changed"]));
 }
+
+#[test]
+fn with_a_key_to_check_an_unsigned_drill_is_no_proof_and_a_bad_key_stops_the_drill_first() {
+    let p = plan_file(PLAN);
+    let (_, public) = keys(p.path(), 1);
+    restorectl().args(["run", "--dry-run", "--progress", "none"]).arg(&p.plan).assert().code(0);
+    readiness(&p.plan, &[]).code(0);
+    readiness(&p.plan, &["--verify-key", public.to_str().unwrap()]).code(2);
+    let a = restorectl()
+        .args(["run", "--dry-run", "--progress", "none", "--sign-key"])
+        .arg(&public)
+        .arg(&p.plan)
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stdout).is_empty(), "no drill ran");
+}

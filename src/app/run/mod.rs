@@ -74,6 +74,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let selection = selection(loaded, args, &if args.dry_run { state.dry_run() } else { state.clone() })?;
     if args.dry_run {
         let scenario = scenario(loaded, args)?;
+        // A key that cannot sign the stamp is said before the drill, not after it.
+        args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
