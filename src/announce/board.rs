@@ -47,6 +47,21 @@ pub struct Seen {
     pub blocked: bool,
 }
 
+/// What is true of a customer-facing service, as customers would be told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not back: being restored, or waiting for what it needs (which is being restored).
+    #[default]
+    Working,
+    /// Back online.
+    Back,
+    /// Its restore failed for good.
+    Failed,
+    /// Work on it is paused: it needs a service whose restore failed.
+    Paused,
+}
+
 /// How many of the customer-facing services the board remembers by name.
 const FIRST: usize = 16;
 
@@ -55,9 +70,11 @@ pub struct Board {
     pub states: Vec<ServiceState>,
     pub seen: Vec<Seen>,
     customer: Vec<bool>,
-    /// Customer-facing services online, and not, in plan order.
+    /// Customer-facing services online; being worked on; failed; paused: in plan order.
     back: BTreeSet<usize>,
     pending: BTreeSet<usize>,
+    failed: BTreeSet<usize>,
+    paused: BTreeSet<usize>,
     /// How many services are customer-facing, and the first few of them.
     customers: (usize, Vec<usize>),
     /// Each contact channel (`phone`, `email`, `form`) and the service it needs, if any.
@@ -89,6 +106,8 @@ impl Board {
             customer,
             back: BTreeSet::new(),
             pending,
+            failed: BTreeSet::new(),
+            paused: BTreeSet::new(),
         }
     }
 
@@ -126,10 +145,9 @@ impl Board {
             Event::Online { at, .. } | Event::AlreadyOnline { at, .. } => {
                 self.states[i] = ServiceState::Available;
                 seen.since = Some(*at);
-                if self.customer[i] {
-                    self.pending.remove(&i);
-                    self.back.insert(i);
-                }
+                seen.failed = false;
+                seen.blocked = false;
+                self.move_to(i, Status::Back);
             }
             Event::ActionStarted { at, .. } | Event::Verifying { at, .. } => {
                 if seen.started.is_none() || matches!(e, Event::ActionStarted { .. }) {
@@ -140,6 +158,7 @@ impl Board {
                 if !seen.late {
                     self.states[i] = ServiceState::Restoring;
                 }
+                self.move_to(i, Status::Working);
             }
             Event::RtoMissed { .. } if self.states[i] != ServiceState::Available && !seen.failed => {
                 seen.late = true;
@@ -148,17 +167,44 @@ impl Board {
             Event::FellBack { .. } => {
                 self.states[i] = ServiceState::Unavailable;
                 seen.since = None;
-                if self.customer[i] {
-                    self.back.remove(&i);
-                    self.pending.insert(i);
-                }
+                self.move_to(i, Status::Working);
             }
             Event::Failed { .. } | Event::Blocked { .. } => {
                 seen.failed = true;
                 seen.blocked = matches!(e, Event::Blocked { .. });
                 self.states[i] = ServiceState::Unavailable;
+                let status = if seen.blocked { Status::Paused } else { Status::Failed };
+                self.move_to(i, status);
             }
             _ => {}
+        }
+    }
+
+    /// Files customer-facing service `i` under `status`.
+    fn move_to(&mut self, i: usize, status: Status) {
+        if !self.customer[i] {
+            return;
+        }
+        for set in [&mut self.back, &mut self.pending, &mut self.failed, &mut self.paused] {
+            set.remove(&i);
+        }
+        match status {
+            Status::Back => &mut self.back,
+            Status::Working => &mut self.pending,
+            Status::Failed => &mut self.failed,
+            Status::Paused => &mut self.paused,
+        }
+        .insert(i);
+    }
+
+    /// What is true of service `i` for its customers now.
+    pub fn status(&self, i: usize) -> Status {
+        let seen = &self.seen[i];
+        match (self.states[i], seen.failed, seen.blocked) {
+            (ServiceState::Available, ..) => Status::Back,
+            (_, true, true) => Status::Paused,
+            (_, true, false) => Status::Failed,
+            _ => Status::Working,
         }
     }
 
@@ -173,7 +219,7 @@ impl Board {
 
     /// Every customer-facing service is online.
     pub fn all_back(&self) -> bool {
-        self.pending.is_empty()
+        self.pending.is_empty() && self.failed.is_empty() && self.paused.is_empty()
     }
 
     /// Customer-facing services: how many, and the first `n` (at most 16) in plan order.
@@ -181,9 +227,20 @@ impl Board {
         (self.customers.0, self.customers.1.iter().take(n).copied().collect())
     }
 
-    /// Customer-facing services still down: how many, and the first `n` in plan order.
+    /// Customer-facing services still down and being worked on (neither failed nor paused): how
+    /// many, and the first `n` in plan order.
     pub fn pending(&self, n: usize) -> (usize, Vec<usize>) {
         (self.pending.len(), self.pending.iter().take(n).copied().collect())
+    }
+
+    /// Customer-facing services whose restore failed: how many, and the first `n`.
+    pub fn failed(&self, n: usize) -> (usize, Vec<usize>) {
+        (self.failed.len(), self.failed.iter().take(n).copied().collect())
+    }
+
+    /// Customer-facing services paused by a failure they need: how many, and the first `n`.
+    pub fn paused(&self, n: usize) -> (usize, Vec<usize>) {
+        (self.paused.len(), self.paused.iter().take(n).copied().collect())
     }
 
     /// Customer-facing services online: how many, and the first `n` in plan order.

@@ -19,8 +19,17 @@ pub const NAMED: usize = 5;
 /// How many of the services it is about an update names.
 pub const SUBJECTS: usize = ALL_UP_TO;
 
-/// The part of the context every update and every locale share.
-pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) -> serde_json::Value {
+/// When a text is about: the instant it describes, and the incident's start (which plan texts
+/// name as `{{ started }}`: "messages sent to us since {{ started }}").
+#[derive(Debug, Clone)]
+pub struct When {
+    pub now: ZonedDateTime,
+    pub started: ZonedDateTime,
+}
+
+/// The part of the context every update and every locale share. Every list in it is what is
+/// true at `when.now`: back, being worked on, failed, paused (never one for another).
+pub fn common(plan: &Plan, board: &Board, locale: &str, when: &When) -> serde_json::Value {
     // All of them when they are few, a handful when they are many.
     let names = |(count, ids): (usize, Vec<usize>)| -> (usize, Vec<serde_json::Value>) {
         let shown = if count <= ALL_UP_TO { count } else { NAMED };
@@ -28,24 +37,32 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &ZonedDateTime) ->
     };
     let (pending_count, pending) = names(board.pending(ALL_UP_TO));
     let (back_count, back) = names(board.back(ALL_UP_TO));
+    let (failing_count, failing) = names(board.failed(ALL_UP_TO));
+    let (paused_count, paused) = names(board.paused(ALL_UP_TO));
     let (affected_count, affected) = names(board.customers(ALL_UP_TO));
     json!({
         "org": plan.organization(),
         "locale": locale,
-        "date": locale::date(locale, when),
-        "time": locale::time(when),
+        "date": locale::date(locale, &when.now),
+        "time": locale::time(&when.now),
+        "started": locale::date(locale, &when.started),
         "contact": contact(plan, board),
-        "outage": outage(plan, locale),
+        "outage": outage(plan, locale, when),
         "affected": affected,
         "affected_count": affected_count,
         "back": back,
         "back_count": back_count,
         "pending": pending,
         "pending_count": pending_count,
+        "failing": failing,
+        "failing_count": failing_count,
+        "paused": paused,
+        "paused_count": paused_count,
         "services": [],
         "services_count": 0,
         "phase": "",
         "eta": "",
+        "missed": "",
         "failed": [],
         "failed_count": 0,
         "blocked": [],
@@ -68,13 +85,35 @@ fn name(plan: &Plan, i: usize, locale: &str) -> serde_json::Value {
 }
 
 /// The outage notice's texts in `locale` (`outage.cause`, …), each `null` when the plan has none.
-fn outage(plan: &Plan, locale: &str) -> serde_json::Value {
+fn outage(plan: &Plan, locale: &str, when: &When) -> serde_json::Value {
     let mut texts: serde_json::Value =
         crate::plan::keys::OUTAGE.iter().map(|&k| (k.to_owned(), serde_json::Value::Null)).collect();
     for (key, text) in &plan.announce.outage {
-        texts[*key] = json!(text.get(locale));
+        texts[*key] = json!(text.get(locale).map(|t| plan_text(t, locale, when)));
     }
     texts
+}
+
+/// A text the plan gives, with the dates it may name filled in: `{{ started }}`, the incident's
+/// start ("wysłane od {{ started }}"), never a date written into the plan. Checked when the plan
+/// loads (`check_plan_text`); a text without `{{` is taken as it is.
+pub fn plan_text(text: &str, locale: &str, when: &When) -> String {
+    if !text.contains("{{") {
+        return text.to_owned();
+    }
+    render_plan_text(text, &locale::date(locale, &when.started)).unwrap_or_else(|_| text.to_owned())
+}
+
+/// Why a plan text cannot be filled in (a variable other than `started`, bad syntax), if so.
+pub fn check_plan_text(text: &str) -> Result<(), String> {
+    if text.contains("{{") || text.contains("{%") { render_plan_text(text, "1.01.2000").map(drop) } else { Ok(()) }
+}
+
+fn render_plan_text(text: &str, started: &str) -> Result<String, String> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.render_str(text, minijinja::context! { started })
+        .map_err(|e| format!("{}", e.detail().unwrap_or("cannot be filled in")))
 }
 
 /// The contact channels customers can use now (`contact.phone`, `.email`, `.form`), and under
@@ -92,13 +131,15 @@ fn contact(plan: &Plan, board: &Board) -> serde_json::Value {
 
 /// The services an update is about: id, name and texts (summary, workaround, after_restore) of
 /// the first `SUBJECTS`.
-fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value {
+fn subjects(plan: &Plan, locale: &str, services: &[usize], when: &When) -> serde_json::Value {
     services
         .iter()
         .take(SUBJECTS)
         .map(|&i| {
             let s = &plan.services[i];
-            let text = |t: &Option<crate::plan::Localized>| json!(t.as_ref().and_then(|t| t.get(locale)));
+            let text = |t: &Option<crate::plan::Localized>| {
+                json!(t.as_ref().and_then(|t| t.get(locale)).map(|t| plan_text(t, locale, when)))
+            };
             let mut v = name(plan, i, locale);
             v["id"] = json!(s.id);
             v["summary"] = text(&s.summary);
@@ -114,14 +155,14 @@ fn subjects(plan: &Plan, locale: &str, services: &[usize]) -> serde_json::Value 
 pub fn update(
     plan: &Plan,
     board: &Board,
-    stamp: &Stamp,
+    (stamp, started): (&Stamp, &ZonedDateTime),
     locale: &str,
     u: &Update,
     eta: Option<Secs>,
 ) -> serde_json::Value {
-    let when = stamp.zoned(u.at);
+    let when = When { now: stamp.zoned(u.at), started: started.clone() };
     let mut ctx = common(plan, board, locale, &when);
-    ctx["services"] = subjects(plan, locale, &u.services);
+    ctx["services"] = subjects(plan, locale, &u.services, &when);
     ctx["services_count"] = json!(u.services.len());
     if let Some(&p) = u.phases.last() {
         let phase = &plan.phases[p];
@@ -129,8 +170,7 @@ pub fn update(
     }
     if u.kind == Kind::Failed {
         // Those whose restore failed, and those that wait for one of them.
-        let (blocked, failed): (Vec<usize>, Vec<usize>) =
-            u.services.iter().partition(|&&i| board.seen[i].blocked);
+        let (blocked, failed): (Vec<usize>, Vec<usize>) = u.services.iter().partition(|i| u.paused.contains(i));
         for (key, ids) in [("failed", failed), ("blocked", blocked)] {
             ctx[key] = ids.iter().take(SUBJECTS).map(|&i| name(plan, i, locale)).collect();
             ctx[format!("{key}_count")] = json!(ids.len());
@@ -138,6 +178,9 @@ pub fn update(
     }
     if let Some(eta) = eta {
         ctx["eta"] = json!(locale::date(locale, &stamp.zoned(eta)));
+    }
+    if let Some(missed) = u.missed {
+        ctx["missed"] = json!(locale::date(locale, &stamp.zoned(missed)));
     }
     // With a cadence, every update but the last says when the next comes at the latest.
     if let Some(cadence) = plan.announce.cadence
@@ -163,15 +206,17 @@ pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
             i,
         );
     }
-    let mut ctx = common(plan, &board, locale, &now);
-    ctx["services"] = subjects(plan, locale, &[first]);
+    let when = When { now: now.clone(), started: now.clone() };
+    let mut ctx = common(plan, &board, locale, &when);
+    ctx["services"] = subjects(plan, locale, &[first], &when);
     ctx["services_count"] = json!(1);
-    for key in ["failed", "blocked"] {
+    for key in ["failed", "blocked", "failing", "paused", "pending"] {
         ctx[key] = ctx["services"].clone();
         ctx[format!("{key}_count")] = json!(1);
     }
     ctx["phase"] = json!("phase");
     ctx["eta"] = json!(locale::date(locale, &now));
+    ctx["missed"] = json!(locale::date(locale, &now));
     ctx["next"] = json!(locale::date(locale, &now));
     ctx["updates"] = json!(["update"]);
     value(&ctx)

@@ -71,21 +71,29 @@ impl Announcer {
     }
 }
 
+impl Announcer {
+    /// Writes the updates; a date a delay notice gave customers is a promise the policy keeps.
+    fn write(&mut self, updates: Vec<policy::Update>) {
+        for u in &updates {
+            if let Some(by) = self.writer.write(u, self.policy.board()) {
+                self.policy.promised(&u.services, by);
+            }
+        }
+    }
+}
+
 impl Reporter for Announcer {
     fn event(&mut self, e: &Event) {
         let (updates, notes) = self.policy.event(e);
         for note in notes {
             self.writer.note(note);
         }
-        for u in &updates {
-            self.writer.write(u, self.policy.board());
-        }
+        self.write(updates);
     }
 
     fn tick(&mut self, at: crate::event::Secs) {
-        for u in &self.policy.tick(at) {
-            self.writer.write(u, self.policy.board());
-        }
+        let updates = self.policy.tick(at);
+        self.write(updates);
     }
 
     fn finish(&mut self, tally: &Tally) -> Result<(), crate::reporter::WriteError> {

@@ -26,6 +26,9 @@ enum Record {
         kind: Kind,
         services: Vec<String>,
         phases: Vec<String>,
+        /// Of a failure notice's services, those told paused (older records have none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        paused: Vec<String>,
         /// When it was published (older records have none).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at: Option<jiff::Timestamp>,
@@ -44,11 +47,13 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
     let index = |id: &str| ids.get(id).copied();
     for line in BufReader::new(file).lines().map_while(Result::ok) {
         match serde_json::from_str::<Record>(&line) {
-            Ok(Record::Update { v: VERSION, number, kind, services, phases, .. }) => {
+            Ok(Record::Update { v: VERSION, number, kind, services, phases, paused, .. }) => {
                 let phases =
                     phases.iter().filter_map(|p| plan.phases.iter().position(|ph| &ph.id == p)).collect();
                 let services = services.iter().filter_map(|id| index(id)).collect();
-                memory.remember(&Update { number, kind, services, phases, at: Default::default() });
+                let paused = paused.iter().filter_map(|id| index(id)).collect();
+                let at = Default::default();
+                memory.remember(&Update { number, kind, services, paused, phases, missed: None, at });
             }
             Ok(Record::Restoring { v: VERSION, service }) => memory.restoring.extend(index(&service)),
             Ok(Record::Incident { v: VERSION, id }) => memory.incident = Some(id),
@@ -85,8 +90,9 @@ impl Recorder {
     pub fn update(&mut self, plan: &Plan, u: &Update, at: jiff::Timestamp) {
         let services = u.services.iter().map(|&i| plan.services[i].id.clone()).collect();
         let phases = u.phases.iter().map(|&p| plan.phases[p].id.clone()).collect();
+        let paused = u.paused.iter().map(|&i| plan.services[i].id.clone()).collect();
         let (v, number, kind, at) = (VERSION, u.number, u.kind, Some(at));
-        self.append(&Record::Update { v, number, kind, services, phases, at });
+        self.append(&Record::Update { v, number, kind, services, phases, paused, at });
     }
 
     /// Starts an incident: a new id, recorded.

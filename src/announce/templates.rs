@@ -17,7 +17,9 @@ pub const EVENTS: [&str; 9] =
 /// built-in ones needs it only if it watches services (`watch`, `run --watch`).
 pub const UNAVAILABLE: &str = "unavailable";
 /// Templates shared by the event templates of a locale.
-pub const PARTS: [&str; 3] = ["contact", "feed", "names"];
+pub const PARTS: [&str; 4] = ["contact", "feed", "names", STANDING];
+/// What is true of every service not back, said in the built-in updates.
+const STANDING: &str = "standing";
 pub const PAGE: &str = "status.html.j2";
 
 const BUILT_IN: &[(&str, &str)] = &[
@@ -44,6 +46,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("feed.pl.md.j2", include_str!("templates/feed.pl.md.j2")),
     ("feed.en.md.j2", include_str!("templates/feed.en.md.j2")),
     ("names.pl.md.j2", include_str!("templates/names.pl.md.j2")),
+    ("standing.pl.md.j2", include_str!("templates/standing.pl.md.j2")),
+    ("standing.en.md.j2", include_str!("templates/standing.en.md.j2")),
     ("names.en.md.j2", include_str!("templates/names.en.md.j2")),
     (PAGE, include_str!("templates/status.html.j2")),
 ];
@@ -119,7 +123,13 @@ impl Templates {
 
     /// Whether the plan needs the template of `event` in each of its locales.
     fn needs(&self, plan: &Plan, event: &str) -> bool {
-        event != UNAVAILABLE || plan.services.iter().any(|s| s.watch.is_some())
+        match event {
+            UNAVAILABLE => plan.services.iter().any(|s| s.watch.is_some()),
+            // Included by the built-in templates; a language of the plan's own needs it only if
+            // its templates include it.
+            STANDING => false,
+            _ => true,
+        }
     }
 
     /// The templates of `event` missing for some locale of the plan (`run --watch` needs those of
@@ -171,8 +181,31 @@ impl Templates {
         if let Err(e) = self.render(PAGE, &super::page::sample(plan, &super::board::Board::sample(plan))) {
             errors.push(Diagnostic::error("template", span, format!("template {PAGE}: {e}")));
         }
+        errors.extend(plan_texts(plan));
         errors
     }
+}
+
+/// The plan's customer texts that name something other than `{{ started }}` or cannot be filled in.
+fn plan_texts(plan: &Plan) -> Vec<Diagnostic> {
+    let outage = plan.announce.outage.iter().map(|(key, text)| (format!("[announce.outage] {key}"), text));
+    let services = plan.services.iter().flat_map(|s| {
+        [("summary", &s.summary), ("workaround", &s.workaround), ("after_restore", &s.after_restore)]
+            .into_iter()
+            .filter_map(move |(key, text)| text.as_ref().map(|t| (format!("service `{}` {key}", s.id), t)))
+    });
+    let mut errors = Vec::new();
+    for (what, text) in outage.chain(services) {
+        for locale in &plan.locales {
+            if let Some(Err(e)) = text.get(locale).map(super::context::check_plan_text) {
+                errors.push(
+                    Diagnostic::error("plan-text", None, format!("{what} ({locale}): {e}"))
+                        .help("a customer text may name the incident's start as `{{ started }}`, and nothing else"),
+                );
+            }
+        }
+    }
+    errors
 }
 
 /// `EVENT.LOCALE.md.j2` files (and `status.html.j2`) of an override directory.

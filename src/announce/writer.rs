@@ -29,6 +29,8 @@ pub struct Publishing {
     pub review: bool,
     /// The commands people are told to use for this run's announcements.
     pub commands: Commands,
+    /// When the incident began (this run's start, or an earlier run's of the same incident).
+    pub started: jiff::ZonedDateTime,
 }
 
 /// `restorectl announce VERB PLAN [--state DIR] [--announce-dir DIR]`, as the operator of this run
@@ -70,6 +72,8 @@ pub struct Writer {
     guard: Option<LeakGuard>,
     dir: PathBuf,
     stamp: Stamp,
+    /// When the incident began.
+    started: jiff::ZonedDateTime,
     mode: RunMode,
     feeds: Feeds,
     /// What customers were told, for a later run (live runs only).
@@ -125,6 +129,7 @@ impl Writer {
             eta: publishing.eta,
             review: publishing.review && webhooks.is_some(),
             commands: publishing.commands,
+            started: publishing.started,
             guard: LeakGuard::new(&plan),
             record,
             incident,
@@ -144,8 +149,8 @@ impl Writer {
     }
 
     /// Renders, checks and writes one update in every locale; a leak or a template error means
-    /// nothing is written and the operator is told.
-    pub fn write(&mut self, u: &Update, board: &Board) {
+    /// nothing is written and the operator is told. Returns the date a delay notice gave.
+    pub fn write(&mut self, u: &Update, board: &Board) -> Option<Secs> {
         let mut texts = Vec::new();
         // A delay notice gives the new date the schedule expects, where it can tell.
         let eta = match (&self.eta, u.kind) {
@@ -156,16 +161,13 @@ impl Writer {
             _ => None,
         };
         for locale in &self.plan.locales {
-            let ctx = context::update(&self.plan, board, &self.stamp, locale, u, eta);
+            let ctx = context::update(&self.plan, board, (&self.stamp, &self.started), locale, u, eta);
             let name = templates::name(u.kind.as_str(), locale);
             match self.templates.render_checked(self.guard.as_ref(), &name, &ctx) {
                 Ok(text) => texts.push((locale.clone(), text)),
                 Err(e) => {
-                    return eprintln!(
-                        "error: update {:04} ({}, {locale}) not written: {e}",
-                        u.number,
-                        u.kind.as_str()
-                    );
+                    eprintln!("error: update {:04} ({}, {locale}) not written: {e}", u.number, u.kind.as_str());
+                    return None;
                 }
             }
         }
@@ -192,6 +194,7 @@ impl Writer {
         if !self.mode.is_dry() {
             self.write_feeds_and_page(board, u.at);
         }
+        eta
     }
 
     /// Hands the update to the webhooks, or (under review) keeps it as a draft and says how to
@@ -261,7 +264,7 @@ impl Writer {
     }
 
     fn write_feeds_and_page(&self, board: &Board, at: Secs) {
-        let when = self.stamp.zoned(at);
+        let when = context::When { now: self.stamp.zoned(at), started: self.started.clone() };
         for locale in &self.plan.locales {
             let mut ctx = context::common(&self.plan, board, locale, &when);
             let newest_first: Vec<&String> = self.feeds.texts(locale).rev().collect();
@@ -287,7 +290,7 @@ impl Writer {
             stamp: &self.stamp,
             expected: self.eta.as_ref().map(|eta| eta.expected(board, at)),
         };
-        let ctx = page::context(&self.plan, &when, board, Some(dates), &self.feeds);
+        let ctx = page::context(&self.plan, &when.now, board, Some(dates), &self.feeds);
         match self.templates.render(templates::PAGE, &ctx) {
             Ok(html) => {
                 let _ = crate::state::files::write(&self.dir.join("status.html"), html.as_bytes());

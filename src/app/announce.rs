@@ -55,13 +55,15 @@ pub fn run(
         }
         None => jiff::Timestamp::now(),
     };
-    let now = now.to_zoned_datetime(tz);
+    let now = now.to_zoned_datetime(tz.clone());
+    let started = clock_start.map_or_else(|| now.clone(), |s| s.to_zoned_datetime(tz));
+    let when = context::When { now: now.clone(), started };
     let locales: Vec<&String> =
         plan.locales.iter().filter(|l| only.is_none_or(|o| o == l.as_str())).collect();
     let mut texts = BTreeMap::new();
     let guard = LeakGuard::new(plan);
     for locale in &locales {
-        let ctx = context::common(plan, &board, locale, &now);
+        let ctx = context::common(plan, &board, locale, &when);
         match loaded.templates.render_checked(guard.as_ref(), &templates::name("status", locale), &ctx) {
             Ok(t) => {
                 texts.insert(locale.to_string(), t);

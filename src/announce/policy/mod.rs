@@ -1,17 +1,20 @@
 //! When customers are told what: the announcement policy, pure (events in, updates out), so it
-//! is tested without files. An outage notice when the first restore begins; customer-facing
-//! services back online, and those past their RTO, gathered into one update per batch window;
-//! a phase with customer-facing services complete; failures; everything back; and, with a
+//! is tested without files. It holds one model: what customers were last told of each
+//! customer-facing service (`Memory`: back, failed, paused, late, promised by a date) against
+//! what is true now (the `Board`); an update is the difference at its publish instant. Bad news
+//! (a failure, a pause, a fall-back of what was told back, a delay, a promised date passing) goes
+//! out at the instant it happens; good news (services back, a stage complete) is gathered for the
+//! batch window, and the closing "everything is back" folds in what came back with it. With a
 //! cadence, a progress update whenever nothing else was told for that long. Numbering, and what
 //! earlier runs already announced (nothing is announced twice), live here too.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use crate::event::{Event, Outcome, Secs};
 use crate::plan::Plan;
 
-use super::board::Board;
+use super::board::{Board, Status};
 
 /// What an update is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -56,14 +59,25 @@ impl Kind {
 pub struct Update {
     pub number: u32,
     pub kind: Kind,
-    /// The services it is about (online, late), in the order they happened.
+    /// The services it is about (back, failed or paused, late, unavailable again).
     pub services: Vec<usize>,
+    /// Of a failure notice's services, those paused because they need one that failed.
+    pub paused: Vec<usize>,
     /// The phases it is about (completed within one window), the latest last.
     pub phases: Vec<usize>,
+    /// For a delay notice: the date customers were given earlier, now passed unmet.
+    pub missed: Option<Secs>,
     pub at: Secs,
 }
 
-/// What earlier runs on the same announcements directory told customers.
+impl Update {
+    fn new(number: u32, kind: Kind, services: Vec<usize>, at: Secs) -> Self {
+        Self { number, kind, services, paused: Vec::new(), phases: Vec::new(), missed: None, at }
+    }
+}
+
+/// What customers were told: by earlier runs on the same announcements directory, and by this
+/// run so far. The "told" half of the model.
 #[derive(Debug, Default, Clone)]
 pub struct Memory {
     pub number: u32,
@@ -75,12 +89,26 @@ pub struct Memory {
     pub online: HashSet<usize>,
     pub late: HashSet<usize>,
     pub failed: HashSet<usize>,
+    pub paused: HashSet<usize>,
     pub phases: HashSet<usize>,
     /// The incident's id, once one was recorded.
     pub incident: Option<String>,
 }
 
 impl Memory {
+    /// What customers were last told of service `i`.
+    pub fn told(&self, i: usize) -> Status {
+        if self.online.contains(&i) {
+            Status::Back
+        } else if self.failed.contains(&i) {
+            Status::Failed
+        } else if self.paused.contains(&i) {
+            Status::Paused
+        } else {
+            Status::Working
+        }
+    }
+
     /// Takes in an update that was published.
     pub fn remember(&mut self, u: &Update) {
         self.number = self.number.max(u.number);
@@ -88,17 +116,28 @@ impl Memory {
             Kind::Start => self.started = true,
             Kind::Restored | Kind::Online => {
                 self.restored |= u.kind == Kind::Restored;
-                self.online.extend(&u.services);
+                for s in &u.services {
+                    self.online.insert(*s);
+                    self.failed.remove(s);
+                    self.paused.remove(s);
+                    self.late.remove(s);
+                }
                 self.phases.extend(&u.phases);
             }
             Kind::Late => self.late.extend(&u.services),
-            Kind::Failed => self.failed.extend(&u.services),
+            Kind::Failed => {
+                for s in &u.services {
+                    self.online.remove(s);
+                    self.late.remove(s);
+                    if u.paused.contains(s) { &mut self.paused } else { &mut self.failed }.insert(*s);
+                }
+            }
             // Told it is down again: when it is back, that is news again.
             Kind::Unavailable => {
                 for s in &u.services {
                     self.online.remove(s);
-                    // Should its restore now fail, that is news too.
                     self.failed.remove(s);
+                    self.paused.remove(s);
                     self.late.remove(s);
                 }
                 self.restored = false;
@@ -106,6 +145,13 @@ impl Memory {
             Kind::Phase => self.phases.extend(&u.phases),
             Kind::Progress => {}
         }
+    }
+
+    /// Work on service `i` goes on again after it was told failed or paused: what customers see
+    /// next is that it is being worked on (the standing lists of every later update say so).
+    fn resumed(&mut self, i: usize) {
+        self.failed.remove(&i);
+        self.paused.remove(&i);
     }
 }
 
@@ -126,20 +172,35 @@ pub struct Policy {
     cadence: Option<Duration>,
     /// When customers were last told something (this run's clock), once they have been.
     last: Option<Secs>,
+    /// What is true now.
     board: Board,
+    /// What customers were told.
     memory: Memory,
-    online: Vec<usize>,
-    late: Vec<usize>,
-    failed: Vec<usize>,
-    /// Services told back that fell back.
-    unavailable: Vec<usize>,
+    /// Customer-facing services whose truth changed since customers were last told of them, in
+    /// the order it happened (`marked` keeps each in once).
+    dirty: Vec<usize>,
+    marked: Vec<bool>,
+    /// Dates customers were given (in delay notices), by date: the services expected by then.
+    promises: BTreeMap<Promise, Vec<usize>>,
+    /// Services whose promised date passed unmet, and that date: their next delay notice owns it.
+    missed: Vec<(usize, Secs)>,
     phases: Vec<usize>,
-    /// When the gathered services are due to be announced.
+    /// When what was gathered is due to be published.
     due: Option<Secs>,
 }
 
+/// A promised date, ordered (dates are never NaN).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+struct Promise(Secs);
+impl Eq for Promise {}
+impl Ord for Promise {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.0.total_cmp(&other.0.0)
+    }
+}
+
 impl Policy {
-    /// `window`: updates gathered within it go out together (see `super::batch_window`).
+    /// `window`: good news gathered within it goes out together (see `super::batch_window`).
     pub fn new(plan: &Plan, memory: Memory, window: Duration) -> Self {
         // Told by an earlier run: the cadence counts from this run's start.
         let last = memory.started.then_some(Secs(0.0));
@@ -160,10 +221,10 @@ impl Policy {
             last,
             board: Board::new(plan),
             memory,
-            online: Vec::new(),
-            late: Vec::new(),
-            failed: Vec::new(),
-            unavailable: Vec::new(),
+            dirty: Vec::new(),
+            marked: vec![false; plan.services.len()],
+            promises: BTreeMap::new(),
+            missed: Vec::new(),
             phases: Vec::new(),
             due: None,
         }
@@ -174,11 +235,17 @@ impl Policy {
         &self.board
     }
 
+    /// Customers were told that `services` are expected back by `by` (a delay notice's date):
+    /// should it pass with any of them still not back, the next update says so at once.
+    pub fn promised(&mut self, services: &[usize], by: Secs) {
+        self.promises.entry(Promise(by)).or_default().extend(services);
+    }
+
     /// Takes one event; returns the updates due now, and what to keep for a later run.
     pub fn event(&mut self, e: &Event) -> (Vec<Update>, Vec<Note>) {
         let service = e.service().and_then(|s| s.index());
         let at = e.at();
-        // The window closed before this event: what was gathered went out when it closed.
+        // What was due before this event went out then, with the truth of that instant.
         let mut updates = self.tick(at);
         let mut notes = Vec::new();
         if let Some(i) = service {
@@ -187,30 +254,27 @@ impl Policy {
         match (e, service) {
             (Event::ActionStarted { .. } | Event::Verifying { .. }, Some(i)) => {
                 if !self.memory.started {
-                    self.publish(Kind::Start, Vec::new(), Vec::new(), at, &mut updates);
+                    self.publish(Update::new(0, Kind::Start, Vec::new(), at), &mut updates);
                 }
                 if self.customer[i] && self.memory.restoring.insert(i) {
                     notes.push(Note::Restoring(i));
                 }
-                // Customers were told it is back (by an earlier run, before it went down again
-                // while no run watched): being restored again, it is down again.
-                self.down_again(i, at);
+                // Told back (by an earlier run, before it went down again while no run watched),
+                // or told failed or paused: being restored again, that is what customers hear next.
+                if self.memory.told(i) != Status::Working {
+                    self.changed(i, at, self.memory.told(i) == Status::Back);
+                }
             }
-            (Event::Online { .. }, Some(i)) => self.gather(i, at, Kind::Online),
+            (Event::Online { .. }, Some(i)) => self.changed(i, at, false),
             // Found online by a run after the one that restored it: tell customers if nobody has.
             (Event::AlreadyOnline { .. }, Some(i)) if self.memory.restoring.contains(&i) => {
-                self.gather(i, at, Kind::Online);
+                self.changed(i, at, false)
             }
-            (Event::RtoMissed { .. }, Some(i)) if self.memory.started => self.gather(i, at, Kind::Late),
-            (Event::Failed { .. } | Event::Blocked { .. }, Some(i)) if self.memory.started => {
-                self.gather(i, at, Kind::Failed)
+            // Bad news: told at this instant, with whatever else happens at it.
+            (Event::RtoMissed { .. } | Event::Failed { .. } | Event::Blocked { .. }, Some(i)) => {
+                self.changed(i, at, true)
             }
-            // Fell back: customers who were told it is back are told it is not; if the news had not
-            // gone out yet, it does not.
-            (Event::FellBack { .. }, Some(i)) => {
-                self.online.retain(|&o| o != i);
-                self.down_again(i, at);
-            }
+            (Event::FellBack { .. }, Some(i)) => self.changed(i, at, self.memory.told(i) == Status::Back),
             (Event::PhaseComplete { phase, .. }, _) => {
                 // Once everything is back the closing update has said it all.
                 if let Some(&p) = self.phase_index.get(phase.as_str())
@@ -219,14 +283,17 @@ impl Policy {
                     && self.phases_customers_see[p]
                     && !self.memory.phases.contains(&p)
                 {
-                    self.gather_phase(p, at);
+                    if !self.phases.contains(&p) {
+                        self.phases.push(p);
+                    }
+                    self.due_at(at, false);
                 }
             }
             (Event::RunFinished { outcome, .. }, _) => {
                 self.flush(at, &mut updates);
                 let done = *outcome == Outcome::Success && self.board.all_back();
                 if done && self.memory.started && !self.memory.restored {
-                    self.publish(Kind::Restored, Vec::new(), Vec::new(), at, &mut updates);
+                    self.publish(Update::new(0, Kind::Restored, Vec::new(), at), &mut updates);
                 }
             }
             _ => {}
@@ -234,120 +301,143 @@ impl Policy {
         (updates, notes)
     }
 
-    /// The run's clock reads `at`: what was gathered goes out if its window has closed, and a
-    /// progress update for each whole cadence that passed with nothing told (at its own time).
+    /// The run's clock reads `at`: what was due before it goes out (at its own time, once every
+    /// event of that instant is in); a promised date that passed unmet is owned at once; and a
+    /// progress update for each whole cadence that passed with nothing told.
     pub fn tick(&mut self, at: Secs) -> Vec<Update> {
         let mut updates = Vec::new();
         loop {
-            let progress = self.next_due().filter(|next| next.0 <= at.0);
-            let closed = |due: &Secs| at.0 > due.0 || (!self.window.is_zero() && at.0 >= due.0);
-            match (self.due.filter(closed), progress) {
-                (Some(due), Some(next)) if next.0 < due.0 => {
-                    self.publish(Kind::Progress, Vec::new(), Vec::new(), next, &mut updates)
-                }
-                (Some(due), _) => self.flush(due, &mut updates),
-                (None, Some(next)) => {
-                    self.publish(Kind::Progress, Vec::new(), Vec::new(), next, &mut updates)
-                }
-                (None, None) => break,
+            let progress = self.next_progress().filter(|next| next.0 < at.0);
+            let promise = self.promises.first_key_value().map(|(p, _)| p.0).filter(|p| p.0 < at.0);
+            let due = self.due.filter(|due| due.0 < at.0);
+            let first = [progress, promise, due].into_iter().flatten().min_by(|a, b| a.0.total_cmp(&b.0));
+            match first {
+                None => break,
+                Some(t) if promise == Some(t) => self.promise_passed(t),
+                Some(t) if due == Some(t) => self.flush(t, &mut updates),
+                Some(t) => self.publish(Update::new(0, Kind::Progress, Vec::new(), t), &mut updates),
             }
         }
         updates
     }
 
-    /// When the next update is owed at the latest, if customers are waiting for news.
+    /// When the policy next has something to say if nothing else happens: what was gathered, a
+    /// promised date, or a progress update owed.
     pub fn next_due(&self) -> Option<Secs> {
+        let promise = self.promises.first_key_value().map(|(p, _)| p.0);
+        [self.due, promise, self.next_progress()].into_iter().flatten().min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
+    /// When the next progress update is owed, if customers are waiting for news.
+    fn next_progress(&self) -> Option<Secs> {
         let (cadence, last) = (self.cadence?, self.last?);
         // Once every customer-facing service is back, only the closing update is owed.
         let waiting = self.memory.started && !self.memory.restored && !self.board.all_back();
         waiting.then_some(Secs(last.0 + cadence.as_secs_f64()))
     }
 
-    /// Adds service `i` to the next update of `kind`, published when the batch window closes.
-    fn gather(&mut self, i: usize, at: Secs, kind: Kind) {
-        let (told, batch) = match kind {
-            Kind::Late => (&self.memory.late, &mut self.late),
-            Kind::Failed => (&self.memory.failed, &mut self.failed),
-            _ => (&self.memory.online, &mut self.online),
-        };
-        if !self.customer[i] || told.contains(&i) || batch.contains(&i) {
+    /// The truth of customer-facing service `i` changed at `at`: customers hear of it in the next
+    /// update, at once if it is bad news.
+    fn changed(&mut self, i: usize, at: Secs, bad: bool) {
+        if !self.customer[i] {
             return;
         }
-        batch.push(i);
-        self.due_at(at);
+        if !self.marked[i] {
+            self.marked[i] = true;
+            self.dirty.push(i);
+        }
+        self.due_at(at, bad);
     }
 
-    /// Something was gathered at `at`: it goes out when the window closes; without a window, as
-    /// soon as the clock moves on, so that what happens at one instant (a service back and the
-    /// stage it completes) is still one update.
-    fn due_at(&mut self, at: Secs) {
-        if self.due.is_none() {
-            self.due = Some(Secs(at.0 + self.window.as_secs_f64()));
+    /// Something to tell happened at `at`: it goes out when the batch window closes, or (bad news)
+    /// at `at` itself, once every event of that instant is in.
+    fn due_at(&mut self, at: Secs, now: bool) {
+        let due = if now { at } else { Secs(at.0 + self.window.as_secs_f64()) };
+        if self.due.is_none_or(|d| due.0 < d.0) {
+            self.due = Some(due);
         }
     }
 
-    /// Service `i` is down after customers were told it is back: the next update says so.
-    fn down_again(&mut self, i: usize, at: Secs) {
-        if self.customer[i] && self.memory.online.contains(&i) && !self.unavailable.contains(&i) {
-            self.unavailable.push(i);
-            self.due_at(at);
+    /// The earliest promised date passed at `at`: of its services, those still being worked on
+    /// are owed a delay notice that says the date was missed, now.
+    fn promise_passed(&mut self, at: Secs) {
+        let Some((_, services)) = self.promises.pop_first() else { return };
+        for i in services {
+            if self.board.status(i) == Status::Working && self.memory.late.remove(&i) {
+                self.missed.push((i, at));
+                self.changed(i, at, true);
+            }
         }
     }
 
-    /// Adds a completed phase to the next update, like the services back in the same window.
-    fn gather_phase(&mut self, p: usize, at: Secs) {
-        if !self.phases.contains(&p) {
-            self.phases.push(p);
-        }
-        self.due_at(at);
-    }
-
-    /// Publishes what was gathered: failures first, then delays, then what is back with the
-    /// stages it completes (one update), or the stages alone.
+    /// Publishes the difference between what customers were told and what is true at `at`:
+    /// failures and pauses first, then what is unavailable again, then delays (and dates missed),
+    /// then what is back with the stages it completes (one update), or the stages alone.
     fn flush(&mut self, at: Secs, updates: &mut Vec<Update>) {
         self.due = None;
-        let failed = std::mem::take(&mut self.failed);
-        if !failed.is_empty() {
-            self.publish(Kind::Failed, failed, Vec::new(), at, updates);
+        if !self.memory.started {
+            self.dirty.clear();
         }
-        // Down again, unless it came back within the window.
-        let unavailable: Vec<usize> =
-            std::mem::take(&mut self.unavailable).into_iter().filter(|&i| !self.board.is_online(i)).collect();
-        if !unavailable.is_empty() {
-            self.publish(Kind::Unavailable, unavailable, Vec::new(), at, updates);
+        let (mut failed, mut paused, mut down, mut late, mut back) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in std::mem::take(&mut self.dirty) {
+            self.marked[i] = false;
+            let (told, truth) = (self.memory.told(i), self.board.status(i));
+            let list: Option<&mut Vec<usize>> = match (told, truth) {
+                (t, s) if t == s => None,
+                (_, Status::Back) => Some(&mut back),
+                (_, Status::Failed) => Some(&mut failed),
+                (_, Status::Paused) => Some(&mut paused),
+                (Status::Back, Status::Working) => Some(&mut down),
+                (_, Status::Working) => {
+                    self.memory.resumed(i);
+                    None
+                }
+            };
+            if let Some(list) = list {
+                list.push(i);
+            }
+            let told_late = self.memory.late.contains(&i) || down.contains(&i);
+            if self.board.status(i) == Status::Working && self.board.seen[i].late && !told_late {
+                late.push(i);
+            }
         }
-        // A service that came back (or was told failed) before its delay notice went out needs
-        // no delay notice.
-        let late: Vec<usize> = std::mem::take(&mut self.late)
-            .into_iter()
-            .filter(|&i| !self.board.is_online(i) && !self.memory.failed.contains(&i))
-            .collect();
+        if !failed.is_empty() || !paused.is_empty() {
+            let mut u = Update::new(0, Kind::Failed, [failed, paused.clone()].concat(), at);
+            u.paused = paused;
+            self.publish(u, updates);
+        }
+        if !down.is_empty() {
+            self.publish(Update::new(0, Kind::Unavailable, down, at), updates);
+        }
         if !late.is_empty() {
-            self.publish(Kind::Late, late, Vec::new(), at, updates);
+            // A date missed: the earliest of those it was given for is the one customers remember.
+            let missed = late
+                .iter()
+                .filter_map(|i| self.missed.iter().find(|(m, _)| m == i).map(|(_, by)| *by))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            self.missed.retain(|(m, _)| !late.contains(m));
+            let mut u = Update::new(0, Kind::Late, late, at);
+            u.missed = missed;
+            self.publish(u, updates);
         }
-        // Services back and the stages they complete: one update; the closing one when they were
-        // the last.
-        let online = std::mem::take(&mut self.online);
         let phases = std::mem::take(&mut self.phases);
-        if !online.is_empty() {
+        if !back.is_empty() {
             let last = self.board.all_back() && self.memory.started && !self.memory.restored;
-            self.publish(if last { Kind::Restored } else { Kind::Online }, online, phases, at, updates);
+            let mut u = Update::new(0, if last { Kind::Restored } else { Kind::Online }, back, at);
+            u.phases = phases;
+            self.publish(u, updates);
         } else if !phases.is_empty() {
-            self.publish(Kind::Phase, Vec::new(), phases, at, updates);
+            let mut u = Update::new(0, Kind::Phase, Vec::new(), at);
+            u.phases = phases;
+            self.publish(u, updates);
         }
     }
 
-    fn publish(
-        &mut self,
-        kind: Kind,
-        services: Vec<usize>,
-        phases: Vec<usize>,
-        at: Secs,
-        updates: &mut Vec<Update>,
-    ) {
-        let update = Update { number: self.memory.number + 1, kind, services, phases, at };
+    fn publish(&mut self, mut update: Update, updates: &mut Vec<Update>) {
+        update.number = self.memory.number + 1;
         self.memory.remember(&update);
-        self.last = Some(at);
+        self.last = Some(update.at);
         updates.push(update);
     }
 }

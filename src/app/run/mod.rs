@@ -342,6 +342,8 @@ fn reporters(
         )));
     }
     let window = crate::announce::batch_window(&loaded.plan, &loaded.graph, args.jobs as usize);
+    let before = jiff::SignedDuration::try_from(clock.before).unwrap_or_default();
+    let started = stamp.start.checked_sub(before).unwrap_or_else(|_| stamp.start.clone());
     let publishing =
         crate::announce::Publishing {
             eta: loaded.plan.announce.publish_eta.then(|| {
@@ -353,6 +355,7 @@ fn reporters(
                 args.state.as_deref(),
                 args.announce_dir.as_deref(),
             ),
+            started,
         };
     let announcer = Announcer::new(
         loaded.plan.clone(),
