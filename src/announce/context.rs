@@ -45,7 +45,7 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &When) -> serde_js
         "locale": locale,
         "date": locale::date(locale, &when.now),
         "time": locale::time(&when.now),
-        "started": locale::date(locale, &when.started),
+        "started": locale::day(locale, &when.started),
         "contact": contact(plan, board),
         "outage": outage(plan, locale, when),
         "affected": affected,
@@ -101,19 +101,23 @@ pub fn plan_text(text: &str, locale: &str, when: &When) -> String {
     if !text.contains("{{") {
         return text.to_owned();
     }
-    render_plan_text(text, &locale::date(locale, &when.started)).unwrap_or_else(|_| text.to_owned())
+    render_plan_text(text, &locale::day(locale, &when.started)).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Why a plan text cannot be filled in (a variable other than `started`, bad syntax), if so.
 pub fn check_plan_text(text: &str) -> Result<(), String> {
-    if text.contains("{{") || text.contains("{%") { render_plan_text(text, "1.01.2000").map(drop) } else { Ok(()) }
+    if text.contains("{{") || text.contains("{%") {
+        render_plan_text(text, "1.01.2000").map(drop)
+    } else {
+        Ok(())
+    }
 }
 
 fn render_plan_text(text: &str, started: &str) -> Result<String, String> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.render_str(text, minijinja::context! { started })
-        .map_err(|e| format!("{}", e.detail().unwrap_or("cannot be filled in")))
+        .map_err(|e| e.detail().unwrap_or("cannot be filled in").to_owned())
 }
 
 /// The contact channels customers can use now (`contact.phone`, `.email`, `.form`), and under
@@ -170,7 +174,8 @@ pub fn update(
     }
     if u.kind == Kind::Failed {
         // Those whose restore failed, and those that wait for one of them.
-        let (blocked, failed): (Vec<usize>, Vec<usize>) = u.services.iter().partition(|i| u.paused.contains(i));
+        let (blocked, failed): (Vec<usize>, Vec<usize>) =
+            u.services.iter().partition(|i| u.paused.contains(i));
         for (key, ids) in [("failed", failed), ("blocked", blocked)] {
             ctx[key] = ids.iter().take(SUBJECTS).map(|&i| name(plan, i, locale)).collect();
             ctx[format!("{key}_count")] = json!(ids.len());

@@ -154,9 +154,12 @@ impl Templates {
         }
     }
 
+    /// Renders template `name`; Markdown comes out tidy (see `tidy`), whatever the template's
+    /// conditional parts left behind.
     pub fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
         let t = self.env.get_template(name).map_err(|e| e.to_string())?;
-        t.render(ctx).map_err(|e| describe(&e))
+        let text = t.render(ctx).map_err(|e| describe(&e))?;
+        Ok(if name.ends_with(".md.j2") { tidy(&text) } else { text })
     }
 
     /// Renders every template once with a sample context, so undefined variables and bad filter
@@ -198,10 +201,9 @@ fn plan_texts(plan: &Plan) -> Vec<Diagnostic> {
     for (what, text) in outage.chain(services) {
         for locale in &plan.locales {
             if let Some(Err(e)) = text.get(locale).map(super::context::check_plan_text) {
-                errors.push(
-                    Diagnostic::error("plan-text", None, format!("{what} ({locale}): {e}"))
-                        .help("a customer text may name the incident's start as `{{ started }}`, and nothing else"),
-                );
+                errors.push(Diagnostic::error("plan-text", None, format!("{what} ({locale}): {e}")).help(
+                    "a customer text may name the incident's start as `{{ started }}`, and nothing else",
+                ));
             }
         }
     }
@@ -299,4 +301,28 @@ fn quoted(state: &State, text: String) -> String {
 fn capfirst(text: String) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// Markdown as people read it: no trailing spaces, never more than one blank line between
+/// paragraphs, none at the start, one newline at the end.
+pub fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for line in text.lines().map(str::trim_end) {
+        if line.is_empty() {
+            if !blank {
+                out.push('\n');
+            }
+            blank = true;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        blank = false;
+    }
+    // No blank line at the end.
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
 }

@@ -166,7 +166,11 @@ impl Writer {
             match self.templates.render_checked(self.guard.as_ref(), &name, &ctx) {
                 Ok(text) => texts.push((locale.clone(), text)),
                 Err(e) => {
-                    eprintln!("error: update {:04} ({}, {locale}) not written: {e}", u.number, u.kind.as_str());
+                    eprintln!(
+                        "error: update {:04} ({}, {locale}) not written: {e}",
+                        u.number,
+                        u.kind.as_str()
+                    );
                     return None;
                 }
             }

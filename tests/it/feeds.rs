@@ -33,8 +33,8 @@ fn each_locale_has_an_atom_feed_with_one_entry_per_update_newest_first() {
 
 fn feeds_of(dir: &Path) {
     for (locale, title, first) in [
-        ("pl", "ista Polska: stan naszych usług i komunikaty", "Komunikat z dnia 25.07.2022"),
-        ("en", "ista Polska: the latest on our services", "Update, 25 July 2022"),
+        ("pl", "ista Polska: stan naszych usług i komunikaty", "Komunikat z dnia 25.07.2022, godz. 08:00"),
+        ("en", "ista Polska: the latest on our services", "Update, 25 July 2022, 08:00"),
     ] {
         let feed = parse(&dir.join(format!("feed.{locale}.xml")));
         assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);

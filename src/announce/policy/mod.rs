@@ -8,152 +8,18 @@
 //! cadence, a progress update whenever nothing else was told for that long. Numbering, and what
 //! earlier runs already announced (nothing is announced twice), live here too.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::event::{Event, Outcome, Secs};
 use crate::plan::Plan;
 
 use super::board::{Board, Status};
+pub use memory::Memory;
+pub use update::{Kind, Update};
 
-/// What an update is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// The outage notice.
-    Start,
-    /// Services back online.
-    Online,
-    /// A phase complete.
-    Phase,
-    /// Services still down when their RTO passed.
-    Late,
-    /// Services whose restore failed for good, or that wait for one that did.
-    Failed,
-    /// Services customers were told are back that fell back (`watch`).
-    Unavailable,
-    /// Nothing else was told for a whole cadence: work goes on.
-    Progress,
-    /// Everything is back (with the services that came back last, if they came back now).
-    Restored,
-}
-
-impl Kind {
-    /// The template (and file name) of this kind of update.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Start => "start",
-            Kind::Online => "online",
-            Kind::Phase => "phase",
-            Kind::Late => "late",
-            Kind::Failed => "failed",
-            Kind::Unavailable => "unavailable",
-            Kind::Progress => "progress",
-            Kind::Restored => "restored",
-        }
-    }
-}
-
-/// One update to publish.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Update {
-    pub number: u32,
-    pub kind: Kind,
-    /// The services it is about (back, failed or paused, late, unavailable again).
-    pub services: Vec<usize>,
-    /// Of a failure notice's services, those paused because they need one that failed.
-    pub paused: Vec<usize>,
-    /// The phases it is about (completed within one window), the latest last.
-    pub phases: Vec<usize>,
-    /// For a delay notice: the date customers were given earlier, now passed unmet.
-    pub missed: Option<Secs>,
-    pub at: Secs,
-}
-
-impl Update {
-    fn new(number: u32, kind: Kind, services: Vec<usize>, at: Secs) -> Self {
-        Self { number, kind, services, paused: Vec::new(), phases: Vec::new(), missed: None, at }
-    }
-}
-
-/// What customers were told: by earlier runs on the same announcements directory, and by this
-/// run so far. The "told" half of the model.
-#[derive(Debug, Default, Clone)]
-pub struct Memory {
-    pub number: u32,
-    pub started: bool,
-    pub restored: bool,
-    /// Customer-facing services whose restore had begun: a later run that finds them online
-    /// still owes customers the news.
-    pub restoring: HashSet<usize>,
-    pub online: HashSet<usize>,
-    pub late: HashSet<usize>,
-    pub failed: HashSet<usize>,
-    pub paused: HashSet<usize>,
-    pub phases: HashSet<usize>,
-    /// The incident's id, once one was recorded.
-    pub incident: Option<String>,
-}
-
-impl Memory {
-    /// What customers were last told of service `i`.
-    pub fn told(&self, i: usize) -> Status {
-        if self.online.contains(&i) {
-            Status::Back
-        } else if self.failed.contains(&i) {
-            Status::Failed
-        } else if self.paused.contains(&i) {
-            Status::Paused
-        } else {
-            Status::Working
-        }
-    }
-
-    /// Takes in an update that was published.
-    pub fn remember(&mut self, u: &Update) {
-        self.number = self.number.max(u.number);
-        match u.kind {
-            Kind::Start => self.started = true,
-            Kind::Restored | Kind::Online => {
-                self.restored |= u.kind == Kind::Restored;
-                for s in &u.services {
-                    self.online.insert(*s);
-                    self.failed.remove(s);
-                    self.paused.remove(s);
-                    self.late.remove(s);
-                }
-                self.phases.extend(&u.phases);
-            }
-            Kind::Late => self.late.extend(&u.services),
-            Kind::Failed => {
-                for s in &u.services {
-                    self.online.remove(s);
-                    self.late.remove(s);
-                    if u.paused.contains(s) { &mut self.paused } else { &mut self.failed }.insert(*s);
-                }
-            }
-            // Told it is down again: when it is back, that is news again.
-            Kind::Unavailable => {
-                for s in &u.services {
-                    self.online.remove(s);
-                    self.failed.remove(s);
-                    self.paused.remove(s);
-                    self.late.remove(s);
-                }
-                self.restored = false;
-            }
-            Kind::Phase => self.phases.extend(&u.phases),
-            Kind::Progress => {}
-        }
-    }
-
-    /// Work on service `i` goes on again after it was told failed or paused: what customers see
-    /// next is that it is being worked on (the standing lists of every later update say so).
-    fn resumed(&mut self, i: usize) {
-        self.failed.remove(&i);
-        self.paused.remove(&i);
-    }
-}
+mod memory;
+mod update;
 
 /// Something the policy wants kept for a later run, besides the updates themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,9 +56,14 @@ pub struct Policy {
 }
 
 /// A promised date, ordered (dates are never NaN).
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Promise(Secs);
 impl Eq for Promise {}
+impl PartialOrd for Promise {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for Promise {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.0.total_cmp(&other.0.0)

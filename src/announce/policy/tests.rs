@@ -121,7 +121,8 @@ fn a_phase_of_internal_services_only_is_not_announced_and_a_delay_is_told_once()
             started("web", 90.0),
         ],
     );
-    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Late, vec![1], 75.0)]);
+    // Bad news is told at the instant it happens, not when the batch window closes.
+    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Late, vec![1], 60.0)]);
 }
 
 #[test]
@@ -171,7 +172,7 @@ fn a_failure_and_what_it_blocks_are_told_once_and_no_delay_notice_follows() {
             Event::RunFinished { at: at(70.0), outcome: Outcome::Failed },
         ],
     );
-    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Failed, vec![1, 2], 20.0)]);
+    assert_eq!(updates, [(Kind::Start, vec![], 0.0), (Kind::Failed, vec![1, 2], 5.0)]);
     // A later run in which it fails again says nothing new.
     let (mut p, _) = policy(Memory { number: 2, started: true, failed: [1, 2].into(), ..Memory::default() });
     assert_eq!(run(&mut p, &[started("mail", 0.0), failed]), []);

@@ -1,0 +1,63 @@
+//! One update the policy decides on: its kind and what it is about.
+
+use crate::event::Secs;
+
+/// What an update is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The outage notice.
+    Start,
+    /// Services back online.
+    Online,
+    /// A phase complete.
+    Phase,
+    /// Services still down when their RTO passed.
+    Late,
+    /// Services whose restore failed for good, or that wait for one that did.
+    Failed,
+    /// Services customers were told are back that fell back (`watch`).
+    Unavailable,
+    /// Nothing else was told for a whole cadence: work goes on.
+    Progress,
+    /// Everything is back (with the services that came back last, if they came back now).
+    Restored,
+}
+
+impl Kind {
+    /// The template (and file name) of this kind of update.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Start => "start",
+            Kind::Online => "online",
+            Kind::Phase => "phase",
+            Kind::Late => "late",
+            Kind::Failed => "failed",
+            Kind::Unavailable => "unavailable",
+            Kind::Progress => "progress",
+            Kind::Restored => "restored",
+        }
+    }
+}
+
+/// One update to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub number: u32,
+    pub kind: Kind,
+    /// The services it is about (back, failed or paused, late, unavailable again).
+    pub services: Vec<usize>,
+    /// Of a failure notice's services, those paused because they need one that failed.
+    pub paused: Vec<usize>,
+    /// The phases it is about (completed within one window), the latest last.
+    pub phases: Vec<usize>,
+    /// For a delay notice: the date customers were given earlier, now passed unmet.
+    pub missed: Option<Secs>,
+    pub at: Secs,
+}
+
+impl Update {
+    pub(super) fn new(number: u32, kind: Kind, services: Vec<usize>, at: Secs) -> Self {
+        Self { number, kind, services, paused: Vec::new(), phases: Vec::new(), missed: None, at }
+    }
+}
