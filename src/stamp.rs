@@ -19,6 +19,16 @@ impl Stamp {
         self.start.checked_add(d).unwrap_or_else(|_| self.start.clone())
     }
 
+    /// The end of the day (in the plan's zone) that `at` falls on: what "by 12 August" promises.
+    pub fn end_of_day(&self, at: Secs) -> Secs {
+        let z = self.zoned(at);
+        let midnight = z.date().tomorrow().ok().and_then(|d| d.to_zoned_datetime(z.time_zone().clone()).ok());
+        match midnight.map(|m| self.start.duration_until(&m).as_secs_f64()) {
+            Some(secs) if secs >= at.0 => Secs(secs),
+            _ => at,
+        }
+    }
+
     /// `17:15:02`, or `17:15:02 CET` when the plan's time zone is not UTC (with the date in a
     /// dry run). The journal keeps UTC whatever the zone.
     pub fn format(&self, at: Secs) -> String {

@@ -185,13 +185,13 @@ pub fn update(
         ctx["eta"] = json!(locale::date(locale, &stamp.zoned(eta)));
     }
     if let Some(missed) = u.missed {
-        ctx["missed"] = json!(locale::date(locale, &stamp.zoned(missed)));
+        // A promise holds to the end of the day it named: the day shown is the one before.
+        ctx["missed"] = json!(locale::date(locale, &stamp.zoned(Secs(missed.0 - 1.0))));
     }
-    // With a cadence, every update but the last says when the next comes at the latest.
-    if let Some(cadence) = plan.announce.cadence
-        && u.kind != Kind::Restored
-    {
-        ctx["next"] = json!(locale::date(locale, &stamp.zoned(Secs(u.at.0 + cadence.as_secs_f64()))));
+    // With a cadence, an update after which customers wait for more says when it comes at the
+    // latest: the policy owes a progress update by then.
+    if let Some(next) = u.next {
+        ctx["next"] = json!(locale::date(locale, &stamp.zoned(next)));
     }
     ctx
 }

@@ -84,6 +84,10 @@ impl Announcer {
 
 impl Reporter for Announcer {
     fn event(&mut self, e: &Event) {
+        // What fell due before this event is written with the truth of its own instant, before
+        // the event changes what the board says.
+        let due = self.policy.tick(e.at());
+        self.write(due);
         let (updates, notes) = self.policy.event(e);
         for note in notes {
             self.writer.note(note);

@@ -53,7 +53,16 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
                 let services = services.iter().filter_map(|id| index(id)).collect();
                 let paused = paused.iter().filter_map(|id| index(id)).collect();
                 let at = Default::default();
-                memory.remember(&Update { number, kind, services, paused, phases, missed: None, at });
+                memory.remember(&Update {
+                    number,
+                    kind,
+                    services,
+                    paused,
+                    phases,
+                    missed: None,
+                    next: None,
+                    at,
+                });
             }
             Ok(Record::Restoring { v: VERSION, service }) => memory.restoring.extend(index(&service)),
             Ok(Record::Incident { v: VERSION, id }) => memory.incident = Some(id),

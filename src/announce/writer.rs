@@ -149,7 +149,8 @@ impl Writer {
     }
 
     /// Renders, checks and writes one update in every locale; a leak or a template error means
-    /// nothing is written and the operator is told. Returns the date a delay notice gave.
+    /// nothing is written and the operator is told. Returns what a delay notice promised: the end
+    /// of the day it named (customers read a date, not a time).
     pub fn write(&mut self, u: &Update, board: &Board) -> Option<Secs> {
         let mut texts = Vec::new();
         // A delay notice gives the new date the schedule expects, where it can tell.
@@ -198,7 +199,7 @@ impl Writer {
         if !self.mode.is_dry() {
             self.write_feeds_and_page(board, u.at);
         }
-        eta
+        eta.map(|eta| self.stamp.end_of_day(eta))
     }
 
     /// Hands the update to the webhooks, or (under review) keeps it as a draft and says how to

@@ -37,5 +37,6 @@ mod run;
 mod server;
 mod status;
 mod trust;
+mod truth;
 mod validate;
 mod watch;

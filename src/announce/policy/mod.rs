@@ -53,6 +53,8 @@ pub struct Policy {
     phases: Vec<usize>,
     /// When what was gathered is due to be published.
     due: Option<Secs>,
+    /// Restoring began and the outage notice is due (with the next flush).
+    start_due: bool,
 }
 
 /// A promised date, ordered (dates are never NaN).
@@ -98,6 +100,7 @@ impl Policy {
             missed: Vec::new(),
             phases: Vec::new(),
             due: None,
+            start_due: false,
         }
     }
 
@@ -123,9 +126,15 @@ impl Policy {
             self.board.observe(e, i);
         }
         match (e, service) {
+            // Restoring begins: the outage notice is due, with the truth of this instant.
+            (Event::ServiceStarted { .. }, Some(_)) if !self.memory.started => {
+                self.start_due = true;
+                self.due_at(at, true);
+            }
             (Event::ActionStarted { .. } | Event::Verifying { .. }, Some(i)) => {
                 if !self.memory.started {
-                    self.publish(Update::new(0, Kind::Start, Vec::new(), at), &mut updates);
+                    self.start_due = true;
+                    self.due_at(at, true);
                 }
                 if self.customer[i] && self.memory.restoring.insert(i) {
                     notes.push(Note::Restoring(i));
@@ -186,7 +195,18 @@ impl Policy {
                 None => break,
                 Some(t) if promise == Some(t) => self.promise_passed(t),
                 Some(t) if due == Some(t) => self.flush(t, &mut updates),
-                Some(t) => self.publish(Update::new(0, Kind::Progress, Vec::new(), t), &mut updates),
+                // What changed since customers were last told is the progress; with nothing
+                // changed, a word that work goes on. Either way every standing list is told.
+                Some(t) => {
+                    let before = updates.len();
+                    self.flush(t, &mut updates);
+                    if updates.len() == before {
+                        // Everything back and told: what is owed is the closing update.
+                        let all = self.board.all_back() && !self.memory.restored;
+                        let kind = if all { Kind::Restored } else { Kind::Progress };
+                        self.publish(Update::new(0, kind, Vec::new(), t), &mut updates);
+                    }
+                }
             }
         }
         updates
@@ -202,8 +222,9 @@ impl Policy {
     /// When the next progress update is owed, if customers are waiting for news.
     fn next_progress(&self) -> Option<Secs> {
         let (cadence, last) = (self.cadence?, self.last?);
-        // Once every customer-facing service is back, only the closing update is owed.
-        let waiting = self.memory.started && !self.memory.restored && !self.board.all_back();
+        // Owed until the closing update: customers were told when to expect the next word, and
+        // good news gathered for the window goes out by then at the latest.
+        let waiting = self.memory.started && !self.memory.restored;
         waiting.then_some(Secs(last.0 + cadence.as_secs_f64()))
     }
 
@@ -247,7 +268,12 @@ impl Policy {
     fn flush(&mut self, at: Secs, updates: &mut Vec<Update>) {
         self.due = None;
         if !self.memory.started {
-            self.dirty.clear();
+            if !std::mem::take(&mut self.start_due) {
+                // Nothing is told before the outage notice.
+                self.dirty.clear();
+                return;
+            }
+            self.publish(Update::new(0, Kind::Start, Vec::new(), at), updates);
         }
         let (mut failed, mut paused, mut down, mut late, mut back) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -309,6 +335,7 @@ impl Policy {
         update.number = self.memory.number + 1;
         self.memory.remember(&update);
         self.last = Some(update.at);
+        update.next = self.next_progress();
         updates.push(update);
     }
 }

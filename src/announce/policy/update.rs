@@ -53,11 +53,14 @@ pub struct Update {
     pub phases: Vec<usize>,
     /// For a delay notice: the date customers were given earlier, now passed unmet.
     pub missed: Option<Secs>,
+    /// When customers will hear from us next at the latest (a progress update is owed by then),
+    /// if one is owed.
+    pub next: Option<Secs>,
     pub at: Secs,
 }
 
 impl Update {
     pub(super) fn new(number: u32, kind: Kind, services: Vec<usize>, at: Secs) -> Self {
-        Self { number, kind, services, paused: Vec::new(), phases: Vec::new(), missed: None, at }
+        Self { number, kind, services, paused: Vec::new(), phases: Vec::new(), missed: None, next: None, at }
     }
 }
