@@ -41,6 +41,9 @@ impl Feed {
     }
 }
 
+/// How often a live run's reporters are told the time while no event comes.
+const TICK: Duration = Duration::from_millis(200);
+
 /// Every reporter of a run, fed the same events in the same order.
 pub struct Reporters {
     pub tally: Tally,
@@ -53,8 +56,9 @@ impl Reporters {
     /// every reporter sees them, then the journal syncs once for all that were waiting (group
     /// commit), and only then are their `Ack`s dropped. The channel is bounded, so a simulation
     /// never runs far ahead of its reporters.
-    /// In a live run, the reporters are also told the time every second when no event comes, so
-    /// that what waits for a moment (a batch of customer updates) does not wait for an event.
+    /// In a live run, the reporters are also told the time every `TICK` when no event comes, so
+    /// that what waits for a moment (a batch of customer updates, the status page following the
+    /// state) does not wait for an event.
     pub fn spawn(mut self, mode: RunMode) -> (Feed, std::thread::JoinHandle<Reporters>) {
         use std::sync::mpsc::RecvTimeoutError;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Ack>)>>(64);
@@ -64,7 +68,7 @@ impl Reporters {
             loop {
                 let first = match mode {
                     RunMode::Dry => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                    RunMode::Live => rx.recv_timeout(Duration::from_secs(1)),
+                    RunMode::Live => rx.recv_timeout(TICK),
                 };
                 let first = match first {
                     Ok(batch) => batch,

@@ -208,6 +208,11 @@ impl Board {
         }
     }
 
+    /// Customers see the state of service `i`: it is customer-facing, or a contact channel needs it.
+    pub fn visible(&self, i: usize) -> bool {
+        self.customer[i] || self.channels.iter().any(|&(_, needs)| needs == Some(i))
+    }
+
     pub fn is_online(&self, i: usize) -> bool {
         self.states[i] == ServiceState::Available
     }

@@ -10,6 +10,7 @@ pub mod context;
 pub mod eta;
 pub mod feed;
 pub mod locale;
+pub mod outputs;
 pub mod page;
 pub mod policy;
 mod record;
@@ -22,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::event::{Event, RunMode};
+use crate::event::{Event, RunMode, Secs};
 use crate::graph::Graph;
 use crate::plan::Plan;
 use crate::reporter::Reporter;
@@ -54,6 +55,8 @@ pub fn batch_window(plan: &Plan, graph: &Graph, jobs: usize) -> Duration {
 pub struct Announcer {
     policy: Policy,
     writer: Writer,
+    /// The run's clock as the latest event or tick read it.
+    now: Secs,
 }
 
 impl Announcer {
@@ -67,7 +70,7 @@ impl Announcer {
         publishing: Publishing,
     ) -> Result<Self, crate::reporter::WriteError> {
         let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, publishing)?;
-        Ok(Self { policy: Policy::new(&plan, memory, window), writer })
+        Ok(Self { policy: Policy::new(&plan, memory, window), writer, now: Secs(0.0) })
     }
 }
 
@@ -88,16 +91,28 @@ impl Reporter for Announcer {
         // the event changes what the board says.
         let due = self.policy.tick(e.at());
         self.write(due);
+        self.now = Secs(self.now.0.max(e.at().0));
         let (updates, notes) = self.policy.event(e);
+        if e.service().and_then(|s| s.index()).is_some_and(|i| self.policy.board().visible(i)) {
+            self.writer.state_changed();
+        }
         for note in notes {
             self.writer.note(note);
         }
         self.write(updates);
     }
 
-    fn tick(&mut self, at: crate::event::Secs) {
+    fn tick(&mut self, at: Secs) {
         let updates = self.policy.tick(at);
         self.write(updates);
+        self.now = Secs(self.now.0.max(at.0));
+        self.writer.refresh(self.policy.board(), self.now);
+    }
+
+    /// After each batch of events: the page follows the state.
+    fn sync(&mut self, _durable: bool) -> bool {
+        self.writer.refresh(self.policy.board(), self.now);
+        true
     }
 
     fn finish(&mut self, tally: &Tally) -> Result<(), crate::reporter::WriteError> {

@@ -5,8 +5,13 @@
 
 use std::path::Path;
 
+use super::context::When;
+use super::feed::Feeds;
+use super::outputs::Outputs;
+use super::templates::Templates;
 use super::webhook::log::{self, Record};
 use super::webhook::{self, LOG, Update};
+use super::writer::DRAFTS;
 use crate::plan::{LeakGuard, Plan};
 use crate::state::Confirmation;
 
@@ -20,6 +25,14 @@ pub struct Draft {
     /// Who decided, and when.
     pub by: Option<String>,
     pub at: Option<String>,
+    /// Its languages, and its text in the first of them.
+    pub languages: Vec<String>,
+    pub text: String,
+    /// Where it goes once approved: its files, the feeds and the status page, and each webhook.
+    pub to: Vec<String>,
+    /// What changed since it was drafted, if a later draft saw another state: the draft may no
+    /// longer be true.
+    pub outdated: Vec<String>,
 }
 
 /// Holds `review.lock` in `dir` while a decision is taken: two people deciding on the same update
@@ -63,24 +76,49 @@ fn pending_hint(pending: &[u32]) -> String {
     }
 }
 
-/// Every drafted update in `dir`, oldest first.
-pub fn drafts(dir: &Path) -> Vec<Draft> {
+/// Every drafted update in `dir`, oldest first. `hooks`: where each webhook of the plan goes.
+pub fn drafts(dir: &Path, hooks: &[String]) -> Vec<Draft> {
     let records = log::read(&dir.join(LOG));
+    let latest = records.iter().rev().find_map(|r| match r {
+        Record::Drafted { number, states, .. } if !states.is_empty() => Some((*number, states)),
+        _ => None,
+    });
     let mut out: Vec<Draft> = Vec::new();
     for r in &records {
         match r {
-            Record::Drafted { number, about, .. } => out.push(Draft {
-                number: *number,
-                about: about.clone(),
-                state: "awaiting review",
-                by: None,
-                at: None,
-            }),
+            Record::Drafted { number, about, update, states, .. } => {
+                let languages: Vec<String> = update.texts.iter().map(|(l, _)| l.clone()).collect();
+                let mut to = vec![
+                    format!("{DRAFTS}/{number:04}-….md → the announcements folder"),
+                    format!("the feeds and the status page ({})", languages.join(", ")),
+                ];
+                to.extend(hooks.iter().map(|h| format!("webhook {h}")));
+                let outdated = match latest {
+                    Some((newer, now)) if newer != *number && !states.is_empty() => now
+                        .iter()
+                        .filter(|(id, state)| states.get(*id) != Some(*state))
+                        .map(|(id, state)| format!("`{id}` is {} now (update {newer:04})", state.as_str()))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                out.push(Draft {
+                    number: *number,
+                    about: about.clone(),
+                    state: "awaiting review",
+                    by: None,
+                    at: None,
+                    text: update.texts.first().map(|(_, t)| t.clone()).unwrap_or_default(),
+                    languages,
+                    to,
+                    outdated,
+                })
+            }
             Record::Approved { number, who, .. } | Record::Rejected { number, who, .. } => {
                 if let Some(d) = out.iter_mut().find(|d| d.number == *number) {
                     d.state = if matches!(r, Record::Approved { .. }) { "approved" } else { "rejected" };
                     d.by = Some(who.who.by.clone());
                     d.at = Some(who.who.at.clone());
+                    d.outdated.clear();
                 }
             }
             _ => {}
@@ -91,7 +129,7 @@ pub fn drafts(dir: &Path) -> Vec<Draft> {
 
 /// The draft numbered `number`, if it awaits review.
 fn pending(dir: &Path, number: u32) -> Result<Update, ReviewError> {
-    let all = drafts(dir);
+    let all = drafts(dir, &[]);
     if let Some(d) = all.iter().find(|d| d.number == number && d.state != "awaiting review") {
         return Err(ReviewError::Decided {
             number,
@@ -116,6 +154,7 @@ fn pending(dir: &Path, number: u32) -> Result<Update, ReviewError> {
 /// how many webhooks accepted it.
 pub fn approve(
     plan: &Plan,
+    templates: &Templates,
     dir: &Path,
     number: u32,
     who: Confirmation,
@@ -133,23 +172,61 @@ pub fn approve(
             return Err(ReviewError::Leak { locale: locale.clone(), found: text[o..o + l].to_owned() });
         }
     }
-    for (locale, text) in &edits {
-        if let Some(path) = file_of(dir, number, locale) {
-            std::fs::write(&path, text)
-                .map_err(|source| ReviewError::Write { path: path.display().to_string(), source })?;
-        }
+    // The draft's files become updates (with the corrected texts): only now are they published.
+    let drafts = dir.join(DRAFTS);
+    for (locale, _) in &update.texts {
+        let Some(draft) = file_of(&drafts, number, locale) else { continue };
+        let published = dir.join(draft.file_name().unwrap_or_default());
+        let text = match edits.iter().find(|(l, _)| l == locale) {
+            Some((_, text)) => text.clone(),
+            None => std::fs::read_to_string(&draft).unwrap_or_default(),
+        };
+        crate::state::files::write(&published, text.as_bytes())
+            .map_err(|source| ReviewError::Write { path: published.display().to_string(), source })?;
+        let _ = std::fs::remove_file(&draft);
     }
     update.edit(&edits);
     log::Log::new(dir).append(&Record::approved(number, who, edits));
+    republish(plan, templates, dir);
     let accepted = webhook::deliver_now(plan, dir, &update);
     Ok((update, accepted))
+}
+
+/// Writes the feeds and the page again from what was approved: every update published in `dir`,
+/// and the state the latest approved one described.
+fn republish(plan: &Plan, templates: &Templates, dir: &Path) {
+    let records = log::read(&dir.join(LOG));
+    let approved: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Approved { number, .. } => Some(*number),
+            _ => None,
+        })
+        .collect();
+    let states = records.iter().rev().find_map(|r| match r {
+        Record::Drafted { number, states, .. } if approved.contains(number) => Some(states.clone()),
+        _ => None,
+    });
+    let board = super::outputs::board_of(plan, &states.unwrap_or_default());
+    let feeds = Feeds::existing(dir, &plan.locales, &super::publication_times(dir));
+    let incident = super::record::load(dir, plan).incident.unwrap_or_else(|| "incident".into());
+    let zone = jiff::tz::TimeZone::get(&plan.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = jiff::Timestamp::now().to_zoned_datetime(zone);
+    let when = When { now: now.clone(), started: now };
+    Outputs { plan, templates, dir, incident: &incident }.write(&board, &when, None, &feeds);
 }
 
 /// Rejects update `number`: it is never sent.
 pub fn reject(dir: &Path, number: u32, who: Confirmation, reason: Option<String>) -> Result<(), ReviewError> {
     let _decision = decision_lock(dir)?;
-    pending(dir, number)?;
+    let update = pending(dir, number)?;
     log::Log::new(dir).append(&Record::rejected(number, who, reason));
+    // A rejected update is nowhere: its draft files go (its text stays in the delivery journal).
+    for (locale, _) in &update.texts {
+        if let Some(draft) = file_of(&dir.join(DRAFTS), number, locale) {
+            let _ = std::fs::remove_file(draft);
+        }
+    }
     Ok(())
 }
 

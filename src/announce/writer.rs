@@ -7,11 +7,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::json;
-
 use super::board::Board;
 use super::eta::Eta;
-use super::feed::{self, Feeds, Item};
+use super::feed::{Feeds, Item};
+use super::outputs::Outputs;
 use super::policy::{Kind, Note, Update};
 use super::record::{self, Recorder};
 use super::templates::{self, Templates};
@@ -65,7 +64,8 @@ pub struct Writer {
     plan: Arc<Plan>,
     /// With `publish_eta`: when what remains is expected back.
     eta: Option<Eta>,
-    /// With `publish = "review"` (live runs with webhooks): updates are drafts until approved.
+    /// With `publish = "review"` (live runs): updates are drafts until approved, and the page,
+    /// the feeds and the webhooks get only what was approved.
     review: bool,
     commands: Commands,
     templates: Arc<Templates>,
@@ -88,7 +88,16 @@ pub struct Writer {
     /// updates not recorded as told until they are: nothing is told that is not kept.
     unwritten: Vec<(PathBuf, String)>,
     unrecorded: Vec<(Update, jiff::Timestamp)>,
+    /// The state customers see changed since the page was written (live runs).
+    page_due: bool,
+    page_written: Option<std::time::Instant>,
 }
+
+/// How often a live run's page may be rewritten while the state keeps changing.
+const PAGE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Where drafts wait for review, inside the announcements directory: never published from there.
+pub const DRAFTS: &str = "drafts";
 
 impl Writer {
     /// Opens `dir`: a dry run starts it afresh; a live run carries on from what it holds, and
@@ -127,7 +136,7 @@ impl Writer {
         };
         let writer = Self {
             eta: publishing.eta,
-            review: publishing.review && webhooks.is_some(),
+            review: publishing.review && !dry,
             commands: publishing.commands,
             started: publishing.started,
             guard: LeakGuard::new(&plan),
@@ -144,6 +153,8 @@ impl Writer {
             written: HashSet::new(),
             unwritten: Vec::new(),
             unrecorded: Vec::new(),
+            page_due: false,
+            page_written: None,
         };
         Ok((writer, memory))
     }
@@ -179,8 +190,12 @@ impl Writer {
         self.retry();
         let subject = self.subject(u);
         let published = self.stamp.zoned(u.at).timestamp();
+        let folder = if self.review { self.dir.join(DRAFTS) } else { self.dir.clone() };
+        if self.review {
+            let _ = std::fs::create_dir_all(&folder);
+        }
         for (locale, text) in &texts {
-            let file = self.dir.join(format!("{:04}-{}-{subject}.{locale}.md", u.number, u.kind.as_str()));
+            let file = folder.join(format!("{:04}-{}-{subject}.{locale}.md", u.number, u.kind.as_str()));
             if let Err(e) = crate::state::files::write(&file, text.as_bytes()) {
                 eprintln!("error: cannot write {}: {e}; it is kept to be written again", file.display());
                 self.unwritten.push((file.clone(), text.clone()));
@@ -188,7 +203,9 @@ impl Writer {
             if !self.stale.is_empty() {
                 self.written.insert(file);
             }
-            self.feeds.push(locale, Item { number: u.number, at: published, text: text.clone() });
+            if !self.review {
+                self.feeds.push(locale, Item { number: u.number, at: published, text: text.clone() });
+            }
         }
         // Queued for the webhooks before it is recorded as told: a crash in between re-tells it
         // under the same key (queued once), never loses it.
@@ -196,14 +213,13 @@ impl Writer {
         // Recorded as told only once its text is kept, after every update before it.
         self.unrecorded.push((u.clone(), published));
         self.retry();
-        if !self.mode.is_dry() {
-            self.write_feeds_and_page(board, u.at);
-        }
+        self.state_changed();
+        self.refresh(board, u.at);
         eta.map(|eta| self.stamp.end_of_day(eta))
     }
 
-    /// Hands the update to the webhooks, or (under review) keeps it as a draft and says how to
-    /// approve it.
+    /// Hands the update to the webhooks, or (under review) keeps it as a draft, with what
+    /// customers would see with it, and says how to approve it.
     fn publish(
         &mut self,
         u: &Update,
@@ -211,28 +227,34 @@ impl Writer {
         texts: Vec<(String, String)>,
         published: jiff::Timestamp,
     ) {
-        if let Some(w) = &mut self.webhooks {
-            let update = webhook::Update {
-                // Unique across incidents: a receiver that remembers keys never drops a new one.
-                key: format!("{}-{:04}-{}", u.kind.as_str(), u.number, self.incident),
-                event: u.kind.as_str().to_owned(),
-                at: published.to_string(),
-                services: u.services.iter().map(|&i| self.plan.services[i].id.clone()).collect(),
-                texts,
-                components: webhook::components(&self.plan, &board.states),
-            };
-            if self.review {
-                let about = about(&self.plan, u);
-                eprintln!(
-                    "update {:04} ({about}) awaits review: {} {:04} --by NAME",
-                    u.number,
-                    self.commands.approve(),
-                    u.number
-                );
-                w.draft(u.number, about, update);
-            } else {
-                w.send(&update);
+        if self.webhooks.is_none() && !self.review {
+            return;
+        }
+        let update = webhook::Update {
+            // Unique across incidents: a receiver that remembers keys never drops a new one.
+            key: format!("{}-{:04}-{}", u.kind.as_str(), u.number, self.incident),
+            event: u.kind.as_str().to_owned(),
+            at: published.to_string(),
+            services: u.services.iter().map(|&i| self.plan.services[i].id.clone()).collect(),
+            texts,
+            components: webhook::components(&self.plan, &board.states),
+        };
+        if self.review {
+            let about = about(&self.plan, u);
+            eprintln!(
+                "update {:04} ({about}) awaits review: {} {:04} --by NAME",
+                u.number,
+                self.commands.approve(),
+                u.number
+            );
+            let states = super::outputs::visible_states(&self.plan, board);
+            let record = webhook::log::Record::drafted(u.number, about, update, states);
+            match &self.webhooks {
+                Some(w) => w.draft(&record),
+                None => webhook::log::Log::new(&self.dir).append(&record),
             }
+        } else if let Some(w) = &mut self.webhooks {
+            w.send(&update);
         }
     }
 
@@ -268,39 +290,39 @@ impl Writer {
         }
     }
 
-    fn write_feeds_and_page(&self, board: &Board, at: Secs) {
-        let when = context::When { now: self.stamp.zoned(at), started: self.started.clone() };
-        for locale in &self.plan.locales {
-            let mut ctx = context::common(&self.plan, board, locale, &when);
-            let newest_first: Vec<&String> = self.feeds.texts(locale).rev().collect();
-            ctx["updates"] = json!(newest_first);
-            match self.templates.render(&templates::name("feed", locale), &context::value(&ctx)) {
-                Ok(text) => {
-                    let title = text.lines().next().unwrap_or_default().trim_start_matches('#').trim();
-                    let items = self.feeds.by_locale.get(locale).map_or(&[][..], Vec::as_slice);
-                    let atom = feed::atom(items, locale, title, &self.incident, self.plan.organization());
-                    let _ = crate::state::files::write(
-                        &self.dir.join(format!("feed.{locale}.xml")),
-                        atom.as_bytes(),
-                    );
-                    let _ = crate::state::files::write(
-                        &self.dir.join(format!("updates.{locale}.md")),
-                        text.as_bytes(),
-                    );
-                }
-                Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
-            }
+    /// The feeds and the page as customers may see them now. Under review they are written only
+    /// by `announce approve|reject` (nothing unapproved is ever on them).
+    fn write_feeds_and_page(&mut self, board: &Board, at: Secs) {
+        self.page_due = false;
+        self.page_written = Some(std::time::Instant::now());
+        if self.review {
+            return;
         }
+        let when = context::When { now: self.stamp.zoned(at), started: self.started.clone() };
         let dates = page::Dates {
             stamp: &self.stamp,
             expected: self.eta.as_ref().map(|eta| eta.expected(board, at)),
         };
-        let ctx = page::context(&self.plan, &when.now, board, Some(dates), &self.feeds);
-        match self.templates.render(templates::PAGE, &ctx) {
-            Ok(html) => {
-                let _ = crate::state::files::write(&self.dir.join("status.html"), html.as_bytes());
-            }
-            Err(e) => eprintln!("error: cannot render the status page: {e}"),
+        let outputs = Outputs {
+            plan: &self.plan,
+            templates: &self.templates,
+            dir: &self.dir,
+            incident: &self.incident,
+        };
+        outputs.write(board, &when, Some(dates), &self.feeds);
+    }
+
+    /// What customers see of a service changed: a live run's page and feeds follow within a
+    /// quarter of a second (`refresh`), whether or not an update goes out.
+    pub fn state_changed(&mut self) {
+        self.page_due = !self.mode.is_dry();
+    }
+
+    /// Rewrites the page if the state changed since it was written, at most four times a second.
+    pub fn refresh(&mut self, board: &Board, at: Secs) {
+        let recently = self.page_written.is_some_and(|t| t.elapsed() < PAGE_EVERY);
+        if self.page_due && !recently {
+            self.write_feeds_and_page(board, at);
         }
     }
 

@@ -62,7 +62,7 @@ fn approve(d: &DraftArgs, texts: &[String]) -> Exit {
         return Exit::Invalid;
     }
     let hooks = loaded.plan.announce.webhooks.len();
-    match review::approve(&loaded.plan, &dir(&d.plan, &d.dirs), d.number, who, edits) {
+    match review::approve(&loaded.plan, &loaded.templates, &dir(&d.plan, &d.dirs), d.number, who, edits) {
         Ok((_, accepted)) if accepted == hooks => {
             println!("update {:04} approved by {} and sent to {hooks} webhook(s)", d.number, d.by.trim());
             Exit::Ok
@@ -103,10 +103,22 @@ fn reject(d: &DraftArgs, reason: Option<String>) -> Exit {
 }
 
 fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Exit {
-    if let Err(exit) = super::open(plan) {
-        return exit;
-    }
-    let drafts: Vec<Draft> = review::drafts(&dir(plan, dirs));
+    let loaded = match super::open(plan) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    // A webhook by its format and host: its path and query may hold a token.
+    let hooks: Vec<String> = loaded
+        .plan
+        .announce
+        .webhooks
+        .iter()
+        .map(|h| {
+            let host = url::Url::parse(h.url.raw()).ok().and_then(|u| u.host_str().map(str::to_owned));
+            format!("{:?} at {}", h.format, host.unwrap_or_else(|| "its address".into())).to_lowercase()
+        })
+        .collect();
+    let drafts: Vec<Draft> = review::drafts(&dir(plan, dirs), &hooks);
     match format {
         ReportFormat::Json => println!("{:#}", serde_json::json!({ "drafts": drafts })),
         _ if drafts.is_empty() => println!("no drafted updates"),
@@ -117,6 +129,17 @@ fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Exit {
                     _ => String::new(),
                 };
                 println!("{:04}  {:<16} {}{by}", d.number, d.state, d.about);
+                if d.state != "awaiting review" {
+                    continue;
+                }
+                for line in &d.outdated {
+                    println!("      warning: outdated: {line}");
+                }
+                println!("      languages: {}", d.languages.join(", "));
+                println!("      goes to: {}", d.to.join("; "));
+                for line in d.text.lines() {
+                    println!("      | {line}");
+                }
             }
         }
     }

@@ -488,7 +488,7 @@ fn services_online_within_the_batch_window_share_one_update() {
 }
 
 /// The page, with a probe script: records errors, reads what is shown, switches language.
-fn probe_page(page: &Path) -> serde_json::Value {
+pub fn probe_page(page: &Path) -> serde_json::Value {
     probe_page_with(page, &[])
 }
 
@@ -938,7 +938,7 @@ fn a_live_update_goes_out_when_its_window_closes_even_while_nothing_happens() {
         .spawn()
         .unwrap();
     // `quiet` restores until the test says so, and nothing else happens meanwhile.
-    let update = d.join(".restorectl/plan/announcements/0002-online-fast.en.md");
+    let update = d.join(".restorectl/plan/announcements/drafts/0002-online-fast.en.md");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !update.exists() {
         assert!(Instant::now() < deadline, "the update for `fast` waited for the next event");

@@ -38,8 +38,9 @@ fn quiet_args(args: &[&str]) {
 fn every_command_that_prints_ends_quietly_on_a_closed_pipe() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    // Published at once: under review (the default) a live run says on stderr what awaits it.
     let body = format!(
-        "[[service]]\nid = \"db\"\nname = \"database\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\n[service.restore]\ncommand = [\"touch\", \"{d}/db.up\"]\n",
+        "[announce]\npublish = \"auto\"\n[[service]]\nid = \"db\"\nname = \"database\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\n[service.restore]\ncommand = [\"touch\", \"{d}/db.up\"]\n",
         d = d.display()
     );
     let plan = plan_in(d, &body);

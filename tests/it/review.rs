@@ -257,3 +257,135 @@ fn the_review_survives_a_torn_journal_and_refuses_what_cannot_be_sent() {
     assert_eq!(text.matches(r#""state":"refused""#).count(), 1);
     assert_eq!(text.matches(r#""state":"delivered""#).count(), 0);
 }
+
+/// A live plan of two customer-facing services without any webhook (`publish` is `review` by
+/// default): the mail back at once, the website when the test writes `go`.
+fn plan_without_webhooks(dir: &Path, publish: &str, window: &str) -> PathBuf {
+    let d = dir.display();
+    let mut plan = format!(
+        "[plan]\nname = \"No hooks\"\norganization = \"Example\"\nlocales = [\"pl\", \"en\"]\n\
+         [announce]\nbatch_window = \"{window}\"\npublish = \"{publish}\"\n"
+    );
+    for (id, pl, en, wait) in [("mail", "poczta", "our e-mail", ""), ("web", "strona", "our website", "go")] {
+        let restore = if wait.is_empty() {
+            format!("touch {d}/{id}.up")
+        } else {
+            format!("while [ ! -f {d}/{wait} ]; do sleep 0.05; done; touch {d}/{id}.up")
+        };
+        plan += &format!(
+            "[[service]]\nid = \"{id}\"\nname.pl = {{ nom = \"{pl}\", gen = \"{pl}\" }}\nname.en = \"{en}\"\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"{restore}\"]\ntimeout = \"60s\"\n"
+        );
+    }
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    path
+}
+
+fn published_texts(announcements: &Path) -> String {
+    let mut all = String::new();
+    for name in ["status.html", "updates.pl.md", "updates.en.md", "feed.pl.xml", "feed.en.xml"] {
+        all += &std::fs::read_to_string(announcements.join(name)).unwrap_or_default();
+    }
+    all
+}
+
+/// Review covers every output, with or without webhooks: nothing reaches the page or the feeds
+/// before approval; an approved update (with its corrected text) is on all of them; a rejected
+/// one is nowhere; `announce drafts` shows each draft's text, languages and destinations.
+#[test]
+fn without_webhooks_nothing_unapproved_reaches_the_page_or_the_feeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_without_webhooks(dir.path(), "review", "0s");
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    let out = restorectl().args(["run", "--progress", "plain"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let announcements = dir.path().join(".restorectl/plan/announcements");
+    let published = |name: &str| announcements.join(name).exists();
+    assert!(!published("0001-start-outage.pl.md"), "a draft is not published");
+    assert!(announcements.join("drafts/0001-start-outage.pl.md").exists());
+    let before = published_texts(&announcements);
+    assert!(!before.contains("Szanowni Państwo") && !before.contains("Dear customers"), "{before}");
+
+    let drafts = decide(&plan, &["drafts"]);
+    let listing = String::from_utf8_lossy(&drafts.stdout);
+    assert!(listing.contains("0001  awaiting review  the outage notice"), "{listing}");
+    assert!(listing.contains("      languages: pl, en"), "{listing}");
+    assert!(listing.contains("      goes to: drafts/0001-….md → the announcements folder; the feeds and the status page (pl, en)"), "{listing}");
+    assert!(listing.contains("      | Szanowni Państwo,"), "{listing}");
+
+    // Approved with a corrected Polish text: the file, the feeds and the page say it.
+    let corrected = dir.path().join("0001.pl.md");
+    std::fs::write(&corrected, "### Komunikat\n\nSzanowni Państwo, tekst poprawiony przez zespół.\n")
+        .unwrap();
+    let text = format!("pl={}", corrected.display());
+    let out = decide(&plan, &["approve", "0001", "--by", "Anna", "--text", &text]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        published("0001-start-outage.pl.md")
+            && !announcements.join("drafts/0001-start-outage.pl.md").exists()
+    );
+    for name in ["status.html", "updates.pl.md", "feed.pl.xml"] {
+        let text = std::fs::read_to_string(announcements.join(name)).unwrap();
+        assert!(text.contains("tekst poprawiony przez zespół"), "{name}: {text}");
+    }
+    assert!(std::fs::read_to_string(announcements.join("updates.en.md")).unwrap().contains("Dear customers"));
+
+    // Rejected: nowhere.
+    let out = decide(&plan, &["reject", "0002", "--by", "Anna"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let gone = std::fs::read_dir(&announcements)
+        .unwrap()
+        .chain(std::fs::read_dir(announcements.join("drafts")).unwrap())
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("0002-"));
+    assert!(!gone, "a rejected update's files are gone");
+    let after = published_texts(&announcements);
+    assert!(!after.contains("0002"), "a rejected update is on no output");
+}
+
+/// A live run's status page follows what customers see within a second of each change, whether
+/// or not an update goes out then; read in Chromium.
+#[test]
+fn the_live_page_is_current_within_a_second_of_a_state_change() {
+    let dir = tempfile::tempdir().unwrap();
+    // Good news waits an hour: the page follows the state, not the updates.
+    let plan = plan_without_webhooks(dir.path(), "auto", "1h");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+        .args(["run", "--progress", "none"])
+        .arg(&plan)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = dir.path().join(".restorectl/plan");
+    let page = state.join("announcements/status.html");
+    let journal = state.join("journal.jsonl");
+    let online = |id: &str| {
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.contains("\"event\":\"online\"") && l.contains(&format!("\"service\":\"{id}\"")))
+    };
+    let wait = |what: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !what() {
+            assert!(std::time::Instant::now() < deadline, "timed out");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    for (id, row) in [("mail", 0), ("web", 1)] {
+        if id == "web" {
+            std::fs::write(dir.path().join("go"), "").unwrap();
+        }
+        wait(&|| online(id));
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        // The page as it stands one second after the change, read by a browser.
+        let copy = dir.path().join(format!("page-{id}.html"));
+        std::fs::copy(&page, &copy).unwrap();
+        let shown = crate::announce::probe_page(&copy);
+        assert_eq!(shown["en"][row][1], "available", "{id}: {shown:#}");
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

@@ -4,7 +4,7 @@
 //! (a 4xx answer), and the Statuspage incident a webhook's updates go to. A torn last line (a
 //! crash mid-write) is ignored, and the next record starts on a line of its own.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::update::{Delivery, Update};
+use crate::announce::board::ServiceState;
 use crate::state::confirmation::Confirmation;
 
 pub const LOG: &str = "webhooks.jsonl";
@@ -23,8 +24,16 @@ const VERSION: u32 = 1;
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Record {
-    /// An update awaits review before it goes to the webhooks.
-    Drafted { v: u32, number: u32, about: String, update: Update },
+    /// An update awaits review before it goes anywhere; `states`: what customers would see of
+    /// each service with it (older records have none).
+    Drafted {
+        v: u32,
+        number: u32,
+        about: String,
+        update: Update,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        states: BTreeMap<String, ServiceState>,
+    },
     /// A person approved it; `edits`: the texts they corrected, by locale.
     Approved {
         v: u32,
@@ -80,8 +89,13 @@ pub enum Record {
 }
 
 impl Record {
-    pub fn drafted(number: u32, about: String, update: Update) -> Self {
-        Record::Drafted { v: VERSION, number, about, update }
+    pub fn drafted(
+        number: u32,
+        about: String,
+        update: Update,
+        states: BTreeMap<String, ServiceState>,
+    ) -> Self {
+        Record::Drafted { v: VERSION, number, about, update, states }
     }
     pub fn approved(number: u32, who: Confirmation, edits: Vec<(String, String)>) -> Self {
         Record::Approved { v: VERSION, number, who, edits }

@@ -121,8 +121,8 @@ impl Poster {
     }
 
     /// Keeps an update for review: it is sent only once approved (`review::approve`).
-    pub fn draft(&self, number: u32, about: String, update: Update) {
-        self.log.append(&Record::drafted(number, about, update));
+    pub fn draft(&self, record: &Record) {
+        self.log.append(record);
     }
 
     /// Waits while the webhooks' tasks are delivering — each until its queue is empty, or (with
