@@ -68,8 +68,33 @@ pub fn common(plan: &Plan, board: &Board, locale: &str, when: &When) -> serde_js
         "blocked": [],
         "blocked_count": 0,
         "next": "",
+        "since": "",
+        "can_do": can_do(plan, board, locale, when),
+        "email_back": false,
+        "new_passwords": false,
         "updates": [],
     })
+}
+
+/// What customers can do now while services are not back: the `workaround` of each (of the first
+/// few being worked on, failed or paused), each text once; nothing while every contact channel
+/// is down.
+fn can_do(plan: &Plan, board: &Board, locale: &str, when: &When) -> Vec<String> {
+    // Workarounds send people to the contact channels: none while no channel works.
+    let channels: Vec<bool> = board.channels().map(|(_, usable)| usable).collect();
+    if !channels.is_empty() && !channels.contains(&true) {
+        return Vec::new();
+    }
+    let not_back = [board.pending(ALL_UP_TO).1, board.failed(ALL_UP_TO).1, board.paused(ALL_UP_TO).1];
+    let mut texts: Vec<String> = Vec::new();
+    for i in not_back.into_iter().flatten() {
+        let Some(text) = plan.services[i].workaround.as_ref().and_then(|t| t.get(locale)) else { continue };
+        let text = plan_text(text, locale, when);
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+    texts
 }
 
 /// A service's name as templates see it: `name` (the base form), `gen` (the genitive, where the
@@ -181,6 +206,17 @@ pub fn update(
             ctx[format!("{key}_count")] = json!(ids.len());
         }
     }
+    // Back now: the contact e-mail's service (phishing follows a returning mailbox), or a service
+    // that asks for something after its return (a new password).
+    let email = plan.contact.email.as_ref().and_then(|c| c.service.as_ref()).map(|s| s.get_ref().as_str());
+    let back = matches!(u.kind, Kind::Online | Kind::Restored);
+    ctx["email_back"] =
+        json!(back && u.services.iter().any(|&i| Some(plan.services[i].id.as_str()) == email));
+    ctx["new_passwords"] =
+        json!(back && u.services.iter().any(|&i| plan.services[i].after_restore.is_some()));
+    if let (Kind::Progress, Some(since)) = (u.kind, u.since) {
+        ctx["since"] = json!(locale::date(locale, &stamp.zoned(since)));
+    }
     if let Some(eta) = eta {
         ctx["eta"] = json!(locale::date(locale, &stamp.zoned(eta)));
     }
@@ -223,6 +259,10 @@ pub fn sample(plan: &Plan, locale: &str) -> minijinja::Value {
     ctx["eta"] = json!(locale::date(locale, &now));
     ctx["missed"] = json!(locale::date(locale, &now));
     ctx["next"] = json!(locale::date(locale, &now));
+    ctx["since"] = json!(locale::date(locale, &now));
+    ctx["email_back"] = json!(true);
+    ctx["new_passwords"] = json!(true);
+    ctx["can_do"] = json!(["workaround"]);
     ctx["updates"] = json!(["update"]);
     value(&ctx)
 }

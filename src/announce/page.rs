@@ -144,8 +144,13 @@ fn build(
             let updates: Vec<String> = feeds.texts(l).rev().take(LATEST).map(|u| markdown(u)).collect();
             // The older ones are in the feed, one link away: the page stays small.
             let older = feeds.texts(l).len() - updates.len();
+            let headline =
+                plan.announce.outage.iter().find(|(k, _)| *k == "headline").and_then(|(_, t)| t.get(l));
             context! {
                 locale => l,
+                headline => headline,
+                back => board.back(0).0,
+                total => board.customers(0).0,
                 date => locale::date(l, when),
                 time => locale::time(when),
                 services => Value::from_object(Rows {

@@ -61,6 +61,7 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
                     phases,
                     missed: None,
                     next: None,
+                    since: None,
                     at,
                 });
             }

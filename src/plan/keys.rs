@@ -101,6 +101,15 @@ pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_s
 pub const ANNOUNCE: &[&str] =
     &["templates", "batch_window", "cadence", "publish_eta", "publish", "webhook", "outage"];
 /// `[announce.outage]`: what the outage notice tells besides what is down, in this order.
-pub const OUTAGE: &[&str] = &["cause", "still_working", "data_safety", "personal_data", "phishing"];
+pub const OUTAGE: &[&str] = &[
+    "headline",
+    "cause",
+    "still_working",
+    "data_safety",
+    "personal_data",
+    "authorities",
+    "phishing",
+    "passwords",
+];
 pub const WEBHOOK: &[&str] =
     &["url", "format", "headers", "components", "locales", "pace", "restoring", "deliver_notifications"];

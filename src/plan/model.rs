@@ -115,7 +115,8 @@ pub struct Announce {
     pub publish: Publish,
     pub webhooks: Vec<Webhook>,
     /// `[announce.outage]`: the outage notice's texts by key (`cause`, `still_working`,
-    /// `data_safety`, `personal_data`, `phishing`), in the order of `keys::OUTAGE`.
+    /// `data_safety`, `personal_data`, `authorities`, `phishing`, `passwords`), in the order of
+    /// `keys::OUTAGE`.
     pub outage: Vec<(&'static str, Localized)>,
 }
 

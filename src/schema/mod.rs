@@ -86,22 +86,6 @@ pub enum PublishMode {
     Review,
 }
 
-/// `[announce.outage]`: each text per locale, in the outage notice in this order.
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct Outage {
-    /// What happened (replaces "a serious failure of our IT systems"); it follows the salutation.
-    pub cause: Option<Localized>,
-    /// What customers can still use.
-    pub still_working: Option<Localized>,
-    /// Whether their data (readings, consumption) is safe.
-    pub data_safety: Option<Localized>,
-    /// Whether personal data was affected.
-    pub personal_data: Option<Localized>,
-    /// A warning against messages pretending to come from the organisation.
-    pub phishing: Option<Localized>,
-}
-
 /// `[[announce.webhook]]`
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -389,6 +373,7 @@ fn drop_nulls(v: &mut serde_json::Value) {
 
 mod gates;
 mod names;
+mod outage;
 mod people;
 mod regulation;
 #[cfg(test)]
@@ -396,4 +381,5 @@ mod tests;
 
 pub use gates::VerifyTable;
 pub use names::{Name, NameForms, NameInLocale};
+pub use outage::Outage;
 pub use people::{ApprovalTable, NotifyTable};

@@ -323,7 +323,13 @@ fn check(plan: &Plan, state: &Path) -> Vec<String> {
                     }
                 }
             }
-            let all = ["wszystkie usługi", "Wszystkie nasze usługi", "All our services", "all our services"];
+            let all = [
+                "wszystkie usługi",
+                "Wszystkie nasze usługi",
+                "All our services",
+                "all our services",
+                "'s services are",
+            ];
             if all.iter().any(|a| sentence.contains(a)) && !sentence.contains("niedostępna") {
                 for id in plan.customer_ids() {
                     if truth.at(id, u.at) != State::Back {

@@ -56,11 +56,24 @@ pub struct Update {
     /// When customers will hear from us next at the latest (a progress update is owed by then),
     /// if one is owed.
     pub next: Option<Secs>,
+    /// When customers were told something before this update, if ever (a progress update says
+    /// nothing came back since then).
+    pub since: Option<Secs>,
     pub at: Secs,
 }
 
 impl Update {
     pub(super) fn new(number: u32, kind: Kind, services: Vec<usize>, at: Secs) -> Self {
-        Self { number, kind, services, paused: Vec::new(), phases: Vec::new(), missed: None, next: None, at }
+        Self {
+            number,
+            kind,
+            services,
+            paused: Vec::new(),
+            phases: Vec::new(),
+            missed: None,
+            next: None,
+            since: None,
+            at,
+        }
     }
 }
