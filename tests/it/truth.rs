@@ -328,7 +328,8 @@ fn check(plan: &Plan, state: &Path) -> Vec<String> {
                 "Wszystkie nasze usługi",
                 "All our services",
                 "all our services",
-                "'s services are",
+                "'s services are back",
+                "'s services are available again",
             ];
             if all.iter().any(|a| sentence.contains(a)) && !sentence.contains("niedostępna") {
                 for id in plan.customer_ids() {
