@@ -9,6 +9,7 @@ pub mod board;
 pub mod context;
 pub mod eta;
 pub mod feed;
+pub mod hours;
 pub mod locale;
 pub mod outputs;
 pub mod page;
@@ -69,8 +70,10 @@ impl Announcer {
         window: Duration,
         publishing: Publishing,
     ) -> Result<Self, crate::reporter::WriteError> {
+        let hours = plan.announce.publish_hours.map(|h| hours::Hours::new(stamp.clone(), h));
         let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, publishing)?;
-        Ok(Self { policy: Policy::new(&plan, memory, window), writer, now: Secs(0.0) })
+        let policy = Policy::new(&plan, memory, window).with_hours(hours);
+        Ok(Self { policy, writer, now: Secs(0.0) })
     }
 }
 

@@ -14,6 +14,14 @@ use super::model::*;
 use super::values::parse_localized;
 use super::webhooks::parse_webhook;
 
+/// `"08:00-20:00"`: from before to, within one day.
+fn hours(text: &str) -> Option<(jiff::civil::Time, jiff::civil::Time)> {
+    let (from, to) = text.split_once('-')?;
+    let time = |t: &str| jiff::civil::Time::strptime("%H:%M", t.trim()).ok();
+    let (from, to) = (time(from)?, time(to)?);
+    (from < to).then_some((from, to))
+}
+
 pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
     let mut a = Announce::default();
     let Some(f) = dec.table(v, "announce", "`[announce]`", keys::ANNOUNCE) else { return a };
@@ -57,6 +65,20 @@ pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
             if let Some(text) = o.get(key).and_then(|v| parse_localized(v, key, dec)) {
                 a.outage.push((key, text));
             }
+        }
+    }
+    if let Some(s) = f.get("publish_hours").and_then(|v| dec.string(v, "publish_hours")) {
+        a.publish_hours = hours(s.get_ref());
+        if a.publish_hours.is_none() {
+            dec.push(
+                Diagnostic::error(
+                    "bad-publish-hours",
+                    s.span(),
+                    format!("`publish_hours = \"{}\"` is not a span of the day", s.get_ref()),
+                )
+                .label("not HH:MM-HH:MM, earlier to later")
+                .help("write the hours good news may go out, from before to, e.g. \"08:00-20:00\""),
+            );
         }
     }
     if let Some(v) = f.get("webhook") {

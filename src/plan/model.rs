@@ -113,6 +113,8 @@ pub struct Announce {
     pub publish_eta: bool,
     /// Whether an update goes out to the webhooks as written, or only once a person approved it.
     pub publish: Publish,
+    /// Good news goes out only within these hours of the day (the plan's zone): from, to.
+    pub publish_hours: Option<(jiff::civil::Time, jiff::civil::Time)>,
     pub webhooks: Vec<Webhook>,
     /// `[announce.outage]`: the outage notice's texts by key (`cause`, `still_working`,
     /// `data_safety`, `personal_data`, `authorities`, `phishing`, `passwords`), in the order of

@@ -72,6 +72,9 @@ pub struct Announce {
     /// announce approve PLAN NUMBER --by NAME`); "auto": as soon as written. Files are written
     /// either way; dry runs never publish.
     pub publish: Option<PublishMode>,
+    /// "HH:MM-HH:MM" in the plan's time zone (e.g. "08:00-20:00"): good news (services back, a
+    /// stage complete) waits for these hours; bad news and promised updates never wait.
+    pub publish_hours: Option<String>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,
     /// What the outage notice says besides what is down.

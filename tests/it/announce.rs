@@ -35,14 +35,15 @@ fn ista_dry_run(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (state, dir)
 }
 
-/// As `ista_dry_run`, with one update per service as it comes back (`batch_window = "0s"`), so
-/// that each update's file names the one service it is about.
+/// As `ista_dry_run`, with one update per service as it comes back (`batch_window = "0s"`, at
+/// any hour), so that each update's file names the one service it is about.
 fn ista_unbatched_dry_run(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let state = tempfile::tempdir().unwrap();
     let plan = std::fs::read_to_string(repo("plans/ista.toml")).unwrap();
     assert!(plan.contains("batch_window = \"1d\""));
     let plan_path = state.path().join("ista.toml");
-    std::fs::write(&plan_path, plan.replace("batch_window = \"1d\"", "batch_window = \"0s\"")).unwrap();
+    let plan = plan.replace("batch_window = \"1d\"", "batch_window = \"0s\"");
+    std::fs::write(&plan_path, plan.replace("publish_hours = \"08:00-20:00\"", "")).unwrap();
     restorectl()
         .args(["run", "--dry-run", "--start", "2022-07-25T08:00", "--format", "json", "--state"])
         .arg(state.path())

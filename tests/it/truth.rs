@@ -52,6 +52,10 @@ struct Plan {
     /// channel key → service id it needs.
     channels: Vec<(String, Option<String>)>,
     zone: String,
+    /// `publish_hours` (from, to hours of the day), and when the next update is owed after one
+    /// (the cadence, never shorter than the batch window), in seconds.
+    hours: Option<(i8, i8)>,
+    cadence: Option<f64>,
 }
 
 impl Plan {
@@ -99,7 +103,26 @@ impl Plan {
             })
             .unwrap_or_default();
         let zone = plan.get("timezone").and_then(|z| z.as_str()).unwrap_or("UTC").to_owned();
-        Self { services, channels, zone }
+        let announce = doc.get("announce").and_then(|a| a.as_table());
+        let hours = announce.and_then(|a| a.get("publish_hours")).and_then(|h| h.as_str()).map(|h| {
+            let hour = |t: &str| t[..2].parse::<i8>().unwrap();
+            let (from, to) = h.split_once('-').unwrap();
+            (hour(from), hour(to))
+        });
+        let secs = |key: &str| {
+            let text = announce?.get(key)?.as_str()?.to_owned();
+            let (n, unit) = text.split_at(text.len() - 1);
+            let n: f64 = n.parse().ok()?;
+            Some(
+                n * match unit {
+                    "m" => 60.0,
+                    "h" => 3600.0,
+                    _ => 86400.0,
+                },
+            )
+        };
+        let cadence = secs("cadence").map(|c| c.max(secs("batch_window").unwrap_or(0.0)));
+        Self { services, channels, zone, hours, cadence }
     }
 
     /// The customer-facing services a sentence names.
@@ -385,6 +408,28 @@ fn check(plan: &Plan, state: &Path) -> Vec<String> {
             }
         }
     }
+    // With publish_hours, good news outside them only beside bad news, as the update owed by the
+    // date the one before promised, or at the run's end.
+    if let Some((from, to)) = plan.hours {
+        for (k, u) in updates.iter().enumerate().filter(|(_, u)| u.locale == "pl") {
+            let local = truth
+                .start
+                .to_zoned_datetime(zone.clone())
+                .checked_add(jiff::SignedDuration::from_secs_f64(u.at))
+                .unwrap();
+            let within = local.hour() >= from && local.hour() < to;
+            let beside_bad = updates.iter().any(|o| o.number != u.number && (o.at - u.at).abs() < 1e-3);
+            let previous = updates[..k].iter().rev().find(|o| o.locale == "pl" && o.number < u.number);
+            let owed = previous.zip(plan.cadence).is_some_and(|(p, c)| (p.at + c - u.at).abs() < 1e-3);
+            let is_good_news =
+                u.text.contains("z przyjemnością informujemy") || u.text.contains("zakończyliśmy etap");
+            // A run that ends tells what it gathered then: nothing would later.
+            let at_end = (u.at - truth.end).abs() < 1e-3;
+            if is_good_news && !within && !at_end && !beside_bad && !owed && u.number > 1 {
+                wrong.push(format!("update {:04} at {local}: good news outside publish_hours", u.number));
+            }
+        }
+    }
     // Bad news at the instant it happened: a failure, a pause, a fall-back of what customers were
     // told was back.
     let first = updates.first().map_or(f64::INFINITY, |u| u.at);
@@ -499,6 +544,9 @@ fn generated(seed: u64) -> (String, Vec<String>, Vec<String>) {
         plan += &format!("cadence = \"{}h\"\n", [6, 24, 168][next(3) as usize]);
     }
     plan += &format!("publish_eta = {}\n", next(2) == 0);
+    if next(2) == 0 {
+        plan += "publish_hours = \"08:00-20:00\"\n";
+    }
     for p in 0..phases {
         plan += &format!("[[phase]]\nid = \"p{p}\"\nname = {{ pl = \"Etap {p}\", en = \"Stage {p}\" }}\n");
     }

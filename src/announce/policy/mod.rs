@@ -15,6 +15,7 @@ use crate::event::{Event, Outcome, Secs};
 use crate::plan::Plan;
 
 use super::board::{Board, Status};
+use super::hours::Hours;
 pub use memory::Memory;
 pub use update::{Kind, Update};
 
@@ -55,6 +56,8 @@ pub struct Policy {
     due: Option<Secs>,
     /// Restoring began and the outage notice is due (with the next flush).
     start_due: bool,
+    /// With `publish_hours`: when good news may go out.
+    hours: Option<Hours>,
 }
 
 /// A promised date, ordered (dates are never NaN).
@@ -101,7 +104,14 @@ impl Policy {
             phases: Vec::new(),
             due: None,
             start_due: false,
+            hours: None,
         }
+    }
+
+    /// Good news waits for these hours (`[announce] publish_hours`).
+    pub fn with_hours(mut self, hours: Option<Hours>) -> Self {
+        self.hours = hours;
+        self
     }
 
     /// What customers see now.
@@ -194,7 +204,12 @@ impl Policy {
             match first {
                 None => break,
                 Some(t) if promise == Some(t) => self.promise_passed(t),
-                Some(t) if due == Some(t) => self.flush(t, &mut updates),
+                Some(t) if due == Some(t) => {
+                    // Good news gathered by then waits for the publishing hours, even when bad
+                    // news goes out now.
+                    let closed = self.hours.as_ref().map(|h| h.open(t)).filter(|open| open.0 > t.0);
+                    self.flush_holding(t, closed, &mut updates)
+                }
                 // What changed since customers were last told is the progress; with nothing
                 // changed, a word that work goes on. Either way every standing list is told.
                 Some(t) => {
@@ -244,7 +259,11 @@ impl Policy {
     /// Something to tell happened at `at`: it goes out when the batch window closes, or (bad news)
     /// at `at` itself, once every event of that instant is in.
     fn due_at(&mut self, at: Secs, now: bool) {
-        let due = if now { at } else { Secs(at.0 + self.window.as_secs_f64()) };
+        let due = match (now, &self.hours) {
+            (true, _) => at,
+            (false, None) => Secs(at.0 + self.window.as_secs_f64()),
+            (false, Some(hours)) => hours.open(Secs(at.0 + self.window.as_secs_f64())),
+        };
         if self.due.is_none_or(|d| due.0 < d.0) {
             self.due = Some(due);
         }
@@ -266,6 +285,11 @@ impl Policy {
     /// failures and pauses first, then what is unavailable again, then delays (and dates missed),
     /// then what is back with the stages it completes (one update), or the stages alone.
     fn flush(&mut self, at: Secs, updates: &mut Vec<Update>) {
+        self.flush_holding(at, None, updates)
+    }
+
+    /// As `flush`, holding good news (what is back, stages complete) until `hold` if given.
+    fn flush_holding(&mut self, at: Secs, hold: Option<Secs>, updates: &mut Vec<Update>) {
         self.due = None;
         if !self.memory.started {
             if !std::mem::take(&mut self.start_due) {
@@ -319,6 +343,17 @@ impl Policy {
             self.publish(u, updates);
         }
         let phases = std::mem::take(&mut self.phases);
+        if let Some(open) = hold {
+            // Held until the hours open: told then, with the truth of that instant.
+            for i in back.drain(..) {
+                self.changed(i, at, false);
+            }
+            self.phases = phases;
+            if self.due.is_none_or(|d| open.0 < d.0) {
+                self.due = Some(open);
+            }
+            return;
+        }
         if !back.is_empty() {
             let last = self.board.all_back() && self.memory.started && !self.memory.restored;
             let mut u = Update::new(0, if last { Kind::Restored } else { Kind::Online }, back, at);

@@ -295,3 +295,30 @@ fn a_stage_completed_after_the_closing_update_is_not_told() {
     let kinds: Vec<Kind> = got.into_iter().map(|(k, _, _)| k).collect();
     assert_eq!(kinds.last(), Some(&Kind::Restored), "{kinds:?}");
 }
+
+/// With `publish_hours`, good news waits for the morning, also when bad news goes out at night;
+/// the bad news goes out at once.
+#[test]
+fn good_news_waits_for_the_publishing_hours_and_bad_news_does_not() {
+    let (p, _) = policy(Memory::default());
+    let start: jiff::ZonedDateTime = "2022-07-25T08:00[UTC]".parse().unwrap();
+    let stamp = crate::stamp::Stamp { start, with_date: true };
+    let hours = (jiff::civil::Time::constant(8, 0, 0, 0), jiff::civil::Time::constant(20, 0, 0, 0));
+    let mut p = p.with_hours(Some(Hours::new(stamp, hours)));
+    let failed = Event::Failed {
+        service: svc("mail"),
+        at: at(780.0),
+        attempts: 1,
+        of: 1,
+        reason: "exit 1".into(),
+        log: None,
+        kind: None,
+    };
+    let mut updates = run(&mut p, &[started("mail", 0.0), started("web", 0.0), online("web", 720.0), failed]);
+    updates.extend(p.tick(at(2000.0)).into_iter().map(|u| (u.kind, u.services, u.at.0 / 60.0)));
+    // The web shop back at 20:00 is told at 08:00 the next morning; the e-mail's failure at 21:00.
+    assert_eq!(
+        updates,
+        [(Kind::Start, vec![], 0.0), (Kind::Failed, vec![1], 780.0), (Kind::Online, vec![2], 1440.0)]
+    );
+}
