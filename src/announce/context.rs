@@ -148,7 +148,7 @@ fn render_plan_text(text: &str, started: &str) -> Result<String, String> {
 /// The contact channels customers can use now (`contact.phone`, `.email`, `.form`), and under
 /// `contact.down` those they should not use yet: their service is not back.
 fn contact(plan: &Plan, board: &Board) -> serde_json::Value {
-    let mut open = json!({ "phone": null, "email": null, "form": null });
+    let mut open = json!({ "phone": null, "email": null, "form": null, "post": null });
     let mut down = open.clone();
     for ((key, usable), (_, channel)) in board.channels().zip(plan.contact.channels()) {
         let to = if usable { &mut open } else { &mut down };

@@ -38,9 +38,12 @@ impl Object for Rows {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let row = self.rows.get(key.as_usize()?)?;
         let date = |at: Option<Secs>| Some(locale::date(&self.locale, &self.stamp.as_ref()?.zoned(at?)));
+        // Still usable in a limited way while not back: shown as limited, not as an outage.
+        let state =
+            if row.limited && row.state != ServiceState::Available { "limited" } else { row.state.as_str() };
         Some(context! {
             name => row.name.as_str(),
-            state => row.state.as_str(),
+            state => state,
             since => date(row.since),
             expected => date(row.expected),
         })
@@ -55,6 +58,8 @@ impl Object for Rows {
 struct Row {
     name: String,
     state: ServiceState,
+    /// The plan says customers can still use it in a limited way while it is down.
+    limited: bool,
     /// Back since (an available service).
     since: Option<Secs>,
     /// Expected back by (with `publish_eta`, where the schedule can tell).
@@ -74,8 +79,10 @@ struct Channel<'a> {
     /// `phone`, `email` or `form`.
     kind: &'static str,
     address: &'a str,
-    /// `None` while the service the channel needs is down.
+    /// `None` while the service the channel needs is down, or for a postal address.
     href: Option<String>,
+    /// Customers can use it now.
+    usable: bool,
 }
 
 /// Where a link to a channel points: `tel:` with the digits, `mailto:`, or the form's own URL.
@@ -119,6 +126,7 @@ fn build(
             kind,
             address: c.address.get_ref(),
             href: if usable { href(kind, c.address.get_ref()) } else { None },
+            usable,
         })
         .collect();
     let pages = plan
@@ -138,7 +146,7 @@ fn build(
                     let expected = d
                         .filter(|_| state != ServiceState::Available)
                         .and_then(|d| d.expected.as_ref().and_then(|e| e[i]));
-                    Row { name: s.label(l), state, since, expected }
+                    Row { name: s.label(l), state, limited: s.limited, since, expected }
                 })
                 .collect();
             let updates: Vec<String> = feeds.texts(l).rev().take(LATEST).map(|u| markdown(u)).collect();

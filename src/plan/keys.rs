@@ -39,7 +39,7 @@ pub const PLAN: &[&str] = &[
 /// `[plan.regulation]` and each of its `[[plan.regulation.clock]]`.
 pub const REGULATION: &[&str] = &["clock"];
 pub const CLOCK: &[&str] = &["name", "within", "met_by"];
-pub const CONTACT: &[&str] = &["phone", "email", "form"];
+pub const CONTACT: &[&str] = &["phone", "email", "form", "post"];
 pub const CHANNEL: &[&str] = &["address", "service"];
 pub const DEFAULTS: &[&str] = &["check", "restore", "duration", "rto", "customer_facing", "wait_timeout"];
 pub const CHECK_DEFAULTS: &[&str] = &["timeout", "interval", "healthy_after"];
@@ -54,6 +54,7 @@ pub const SERVICE: &[&str] = &[
     "depends_on",
     "optional_depends_on",
     "critical",
+    "limited",
     "approval",
     "verify",
     "duration",

@@ -152,12 +152,14 @@ pub struct Contact {
     pub phone: Option<Channel>,
     pub email: Option<Channel>,
     pub form: Option<Channel>,
+    /// A postal address: letters reach us whatever is down (unless it names a service).
+    pub post: Option<Channel>,
 }
 
 impl Contact {
-    /// Each channel given, with its key (`phone`, `email`, `form`).
+    /// Each channel given, with its key (`phone`, `email`, `form`, `post`).
     pub fn channels(&self) -> impl Iterator<Item = (&'static str, &Channel)> {
-        [("phone", &self.phone), ("email", &self.email), ("form", &self.form)]
+        [("phone", &self.phone), ("email", &self.email), ("form", &self.form), ("post", &self.post)]
             .into_iter()
             .filter_map(|(key, c)| Some((key, c.as_ref()?)))
     }
@@ -237,6 +239,9 @@ pub struct Service {
     /// Its failure fails the run (and, with `on_failure = "halt"`, stops new starts); a
     /// non-critical one's failure is reported and the run can still succeed.
     pub critical: bool,
+    /// Customers can still use it in a limited way while it is down (the status page says
+    /// "limited", a Statuspage component a partial outage).
+    pub limited: bool,
     /// Named people who must sign it off (`restorectl confirm … --by NAME`) before it counts as
     /// online: `count` distinct people of `role`.
     pub approval: Option<Approval>,

@@ -175,7 +175,12 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
         && let Some(c) = dec.table(v, "contact", "`[plan.contact]`", keys::CONTACT)
     {
         let mut field = |key: &str| c.get(key).and_then(|v| channel(v, key, dec));
-        plan.contact = Contact { phone: field("phone"), email: field("email"), form: field("form") };
+        plan.contact = Contact {
+            phone: field("phone"),
+            email: field("email"),
+            form: field("form"),
+            post: field("post"),
+        };
     }
 }
 
@@ -324,6 +329,8 @@ pub(super) fn parse_service(
     let optional_depends_on = list(dec, "optional_depends_on");
     let mut critical = defaults::CRITICAL;
     opt(&f, "critical", |v| dec.boolean(v, "critical"), &mut critical);
+    let mut limited = false;
+    opt(&f, "limited", |v| dec.boolean(v, "limited"), &mut limited);
     let approval = f.get("approval").and_then(|v| super::notify::parse_approval(v, dec, &ctx));
     let mut duration = d.duration;
     opt(&f, "duration", |v| dec.duration(v, "duration", MAX_SPAN), &mut duration);
@@ -370,6 +377,7 @@ pub(super) fn parse_service(
         depends_on,
         optional_depends_on,
         critical,
+        limited,
         approval,
         gates,
         duration,

@@ -119,6 +119,8 @@ pub struct Contact {
     pub email: Option<Channel>,
     /// Public URL of a contact form.
     pub form: Option<Channel>,
+    /// A postal address: a channel that works whatever is down (unless it names a service).
+    pub post: Option<Channel>,
 }
 
 /// A contact channel: its address, or the address and the service it needs (not offered while
@@ -133,7 +135,7 @@ pub enum Channel {
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct ChannelTable {
-    /// The phone number, e-mail address or URL.
+    /// The phone number, e-mail address, URL or postal address.
     pub address: String,
     /// The id of the service the channel needs.
     pub service: Option<String>,
@@ -217,6 +219,9 @@ pub struct Service {
     pub optional_depends_on: Option<Vec<String>>,
     /// A non-critical service's failure is reported, and the run can still succeed.
     pub critical: Option<bool>,
+    /// Customers can still use it in a limited way while it is down (e.g. installations that go
+    /// on at a smaller scale): the status page shows it as "limited", not as an outage.
+    pub limited: Option<bool>,
     /// Named people who must sign it off before it counts as online.
     pub approval: Option<ApprovalTable>,
     /// Steps that must pass after the restore before it counts as online (a scan, …).

@@ -533,6 +533,8 @@ window.addEventListener("load", () => {
   const html = document.documentElement;
   html.style.width = "400px";
   const overflow = Math.max(...[...document.querySelectorAll("main:not([hidden]) *")].map(e => e.getBoundingClientRect().right)) - 400;
+  // How many lines each contact address takes at that width (an address broken mid-word: 2).
+  const addressLines = [...document.querySelectorAll("main:not([hidden]) dl.contact dd a")].map(a => [a.textContent, a.getClientRects().length]);
   html.style.width = "";
   const smallest = Math.min(...[...document.querySelectorAll("main:not([hidden]) *")].filter(e => e.textContent.trim()).map(e => parseFloat(getComputedStyle(e).fontSize)));
   const before = visible();
@@ -545,7 +547,7 @@ window.addEventListener("load", () => {
   out.textContent = JSON.stringify({ errors: window.__errors, before, after, pressed, htmlLang: document.documentElement.lang,
     pl: services("pl"), en: services("en"), articles: document.querySelectorAll("main[lang=en] article").length,
     external: [...document.querySelectorAll("[src], link[href]:not([rel=alternate])")].length, dark: matchMedia("(prefers-color-scheme: dark)").matches,
-    overflow, smallest,
+    overflow, smallest, addressLines,
     feeds: [...document.querySelectorAll("link[rel=alternate][type='application/atom+xml']")].map(l => l.getAttribute("href")),
     contrast: lowestContrast() });
   document.body.appendChild(out);
@@ -586,8 +588,8 @@ fn the_status_page_works_in_a_real_browser() {
     assert_eq!(r["feeds"], serde_json::json!(["feed.pl.xml", "feed.en.xml"]));
 }
 
-/// On a 400-pixel-wide phone the page needs no sideways scrolling and no text is smaller than
-/// 14px.
+/// On a 400-pixel-wide phone the page needs no sideways scrolling, no text is smaller than 14px
+/// and no contact address is broken mid-word.
 #[test]
 fn the_status_page_reads_on_a_narrow_phone() {
     let (_state, dir) = ista_dry_run(&["--fail", "billing"]);
@@ -596,6 +598,9 @@ fn the_status_page_reads_on_a_narrow_phone() {
     let overflow = r["overflow"].as_f64().unwrap();
     assert!((-40.0..=0.0).contains(&overflow), "{r:#}");
     assert!(r["smallest"].as_f64().unwrap() >= 14.0, "{r:#}");
+    // No address is broken mid-word: each linked one (phone, e-mail, form) on one line.
+    let lines = r["addressLines"].as_array().unwrap();
+    assert!(!lines.is_empty() && lines.iter().all(|l| l[1] == 1), "{r:#}");
 }
 
 /// Every text on the page, the failed services' red and the contact box included, reads at WCAG

@@ -138,3 +138,30 @@ fn announce_after_a_drill_tells_its_state_on_its_clock() {
         insta::assert_snapshot!(format!("example_announce_after_drill_{locale}"), text);
     }
 }
+
+/// Installations go on at a smaller scale while the systems are down (`limited = true`): the
+/// status page shows them as limited, not as an outage, until they are back; the postal address
+/// is a channel that works from the first update, whatever is down.
+#[test]
+fn limited_services_and_a_channel_that_always_works() {
+    let (_state, dir) = drill("2022-07-25T08:00", &["--fail", "erp"]);
+    let shown = crate::announce::probe_page(&dir.join("status.html"));
+    let row = |name: &str| {
+        shown["en"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0].as_str().unwrap().contains(name))
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row("nstallation")[1], "limited", "{shown:#}");
+    assert_eq!(row("nstallation")[2], "limited service", "{shown:#}");
+    assert_eq!(row("illing")[1], "unavailable", "{shown:#}");
+    let first = update(&dir, 1, "pl");
+    assert!(
+        first.contains("listownie na adres: ista Polska sp. z o.o., ul. Przykładowa 1, 00-001 Warszawa"),
+        "{first}"
+    );
+    assert!(!first.contains("O przywróceniu poszczególnych kanałów kontaktu"), "a channel works: {first}");
+}

@@ -93,7 +93,7 @@ impl Plan {
             .get("contact")
             .and_then(|c| c.as_table())
             .map(|c| {
-                ["phone", "email", "form"]
+                ["phone", "email", "form", "post"]
                     .iter()
                     .filter_map(|k| {
                         let ch = c.get(*k)?.as_table()?;
@@ -398,6 +398,8 @@ fn check(plan: &Plan, state: &Path) -> Vec<String> {
                 ("pl", "form") => ("za pośrednictwem formularza kontaktowego", "nie korzystać z formularza"),
                 ("en", "phone") => ("by phone on", "Please do not call"),
                 ("en", "email") => ("by e-mail at", "Please do not write to"),
+                ("pl", "post") => ("listownie na adres", "nie wysyłać do nas listów"),
+                ("en", "post") => ("by post to", "Please do not send us letters"),
                 _ => ("through our contact form", "Please do not use our contact form"),
             };
             if u.text.contains(offer) && !usable {
@@ -526,6 +528,7 @@ fn generated(seed: u64) -> (String, Vec<String>, Vec<String>) {
         ("phone", "+48 22 111 11 11"),
         ("email", "biuro@example.com"),
         ("form", "https://www.example.com/form"),
+        ("post", "Firma, ul. Prosta 2, 00-002 Warszawa"),
     ] {
         match next(3) {
             0 => {}

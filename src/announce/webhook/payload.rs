@@ -43,6 +43,9 @@ pub fn payload(plan: &Plan, hook: &Webhook, u: &Update) -> serde_json::Value {
                     let state = match u.components.get(service.get_ref())? {
                         ServiceState::Available => ComponentStatus::Operational,
                         ServiceState::Restoring => hook.restoring,
+                        _ if plan.services.iter().any(|s| s.id == *service.get_ref() && s.limited) => {
+                            ComponentStatus::PartialOutage
+                        }
                         ServiceState::Delayed | ServiceState::Unavailable => ComponentStatus::MajorOutage,
                     };
                     Some((component, state.as_str()))
