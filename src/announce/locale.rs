@@ -45,11 +45,11 @@ const MONTHS_PL_GEN: [&str; 12] = [
     "grudnia",
 ];
 
-/// A day as a sentence names it: `25 lipca 2022` (pl), `25 July 2022` (en), else as `date`.
+/// A day as a sentence names it: `25 lipca 2022 r.` (pl), `25 July 2022` (en), else as `date`.
 /// Plan texts say "wysłane do nas od {{ started }}": a reader takes in words faster than digits.
 pub fn day(locale: &str, z: &ZonedDateTime) -> String {
     match lang(locale) {
-        "pl" => format!("{} {} {}", z.day(), MONTHS_PL_GEN[(z.month() - 1) as usize], z.year()),
+        "pl" => format!("{} {} {} r.", z.day(), MONTHS_PL_GEN[(z.month() - 1) as usize], z.year()),
         _ => date(locale, z),
     }
 }

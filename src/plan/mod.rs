@@ -4,6 +4,7 @@
 mod announce;
 mod checks;
 mod choices;
+mod contact;
 mod customer_text;
 mod decode;
 pub mod defaults;

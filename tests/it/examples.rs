@@ -106,7 +106,10 @@ fn bad_news_is_not_held_by_the_batch_window() {
 fn dates_in_the_texts_are_the_incidents_own() {
     let (_state, dir) = drill("2022-12-20T09:00", &[]);
     let pl = update(&dir, 3, "pl");
-    assert!(pl.contains("Wiadomości wysłane do nas od 20 grudnia 2022 prosimy przesłać ponownie."), "{pl}");
+    assert!(
+        pl.contains("Wiadomości wysłane do nas od 20 grudnia 2022 r. prosimy przesłać ponownie."),
+        "{pl}"
+    );
     assert!(!pl.contains("lipca"), "{pl}");
     let en = update(&dir, 3, "en");
     assert!(en.contains("If you have written to us since 20 December 2022"), "{en}");
@@ -158,6 +161,14 @@ fn limited_services_and_a_channel_that_always_works() {
     assert_eq!(row("nstallation")[1], "limited", "{shown:#}");
     assert_eq!(row("nstallation")[2], "limited service", "{shown:#}");
     assert_eq!(row("illing")[1], "unavailable", "{shown:#}");
+    // The page's headline says what happened, and how much is back.
+    let html = std::fs::read_to_string(dir.join("status.html")).unwrap();
+    let back = shown["pl"].as_array().unwrap().iter().filter(|r| r[1] == "available").count();
+    let headline = format!(
+        "<strong>Cyberatak na nasze systemy informatyczne</strong> Przywracamy nasze usługi po awarii. Działa już {back} z 9 usług."
+    );
+    assert!(html.contains(&headline), "{headline}\n{html}");
+    assert!(html.contains("<strong>Cyberattack on our IT systems</strong> We are restoring our services after an outage. Available now:"));
     let first = update(&dir, 1, "pl");
     assert!(
         first.contains("listownie na adres: ista Polska sp. z o.o., ul. Przykładowa 1, 00-001 Warszawa"),

@@ -56,6 +56,8 @@ struct Plan {
     /// (the cadence, never shorter than the batch window), in seconds.
     hours: Option<(i8, i8)>,
     cadence: Option<f64>,
+    /// Each phase's Polish name and its customer-facing services.
+    phases: Vec<(String, Vec<String>)>,
 }
 
 impl Plan {
@@ -122,7 +124,31 @@ impl Plan {
             )
         };
         let cadence = secs("cadence").map(|c| c.max(secs("batch_window").unwrap_or(0.0)));
-        Self { services, channels, zone, hours, cadence }
+        let phase_of: Vec<(String, String, bool)> = doc["service"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let phase = s.get("phase").and_then(|p| p.as_str()).unwrap_or_default().to_owned();
+                let customer = s.get("customer_facing").and_then(|c| c.as_bool()).unwrap_or(true);
+                (s["id"].as_str().unwrap().to_owned(), phase, customer)
+            })
+            .collect();
+        let phases = doc
+            .get("phase")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let id = p["id"].as_str().unwrap();
+                let name =
+                    p.get("name").and_then(|n| n.get("pl")).and_then(|n| n.as_str()).unwrap_or(id).to_owned();
+                let ids =
+                    phase_of.iter().filter(|(_, ph, c)| ph == id && *c).map(|(s, ..)| s.clone()).collect();
+                (name, ids)
+            })
+            .collect();
+        Self { services, channels, zone, hours, cadence, phases }
     }
 
     /// The customer-facing services a sentence names.
@@ -358,6 +384,16 @@ fn check(plan: &Plan, state: &Path) -> Vec<String> {
                 for id in plan.customer_ids() {
                     if truth.at(id, u.at) != State::Back {
                         wrong.push(format!("{label}: says everything is back, but {id} is not: {sentence}"));
+                    }
+                }
+            }
+            // A stage told complete: every service of it customers see is back.
+            if let Some(name) =
+                sentence.split_once("etap prac „").and_then(|(_, rest)| rest.split_once('”')).map(|(n, _)| n)
+            {
+                for (_, ids) in plan.phases.iter().filter(|(n, _)| n == name) {
+                    for id in ids.iter().filter(|id| truth.at(id, u.at) != State::Back) {
+                        wrong.push(format!("{label}: says stage „{name}” is complete, but {id} is not back"));
                     }
                 }
             }

@@ -33,8 +33,8 @@ pub struct Policy {
     customer: Vec<bool>,
     /// Phases by id, for the events that name them.
     phase_index: std::collections::HashMap<String, usize>,
-    /// Phases with at least one customer-facing service.
-    phases_customers_see: Vec<bool>,
+    /// The customer-facing services of each phase (a phase with none is not told).
+    phase_customers: Vec<Vec<usize>>,
     window: Duration,
     cadence: Option<Duration>,
     /// When customers were last told something (this run's clock), once they have been.
@@ -80,16 +80,16 @@ impl Policy {
     pub fn new(plan: &Plan, memory: Memory, window: Duration) -> Self {
         // Told by an earlier run: the cadence counts from this run's start.
         let last = memory.started.then_some(Secs(0.0));
-        let mut phases_customers_see = vec![false; plan.phases.len()];
-        for s in plan.services.iter().filter(|s| s.customer_facing) {
+        let mut phase_customers = vec![Vec::new(); plan.phases.len()];
+        for (i, s) in plan.services.iter().enumerate().filter(|(_, s)| s.customer_facing) {
             if let Some(p) = s.phase {
-                phases_customers_see[p] = true;
+                phase_customers[p].push(i);
             }
         }
         Self {
             customer: plan.services.iter().map(|s| s.customer_facing).collect(),
             phase_index: plan.phases.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect(),
-            phases_customers_see,
+            phase_customers,
             window,
             // Never more often than updates are gathered: a plan whose restoration runs for years
             // gets about as many progress updates as batches, not one per hour.
@@ -170,7 +170,7 @@ impl Policy {
                 if let Some(&p) = self.phase_index.get(phase.as_str())
                     && self.memory.started
                     && !self.memory.restored
-                    && self.phases_customers_see[p]
+                    && !self.phase_customers[p].is_empty()
                     && !self.memory.phases.contains(&p)
                 {
                     if !self.phases.contains(&p) {
@@ -342,7 +342,10 @@ impl Policy {
             u.missed = missed;
             self.publish(u, updates);
         }
-        let phases = std::mem::take(&mut self.phases);
+        // A stage is told complete only while every service of it customers see is back (one may
+        // have fallen back since it completed).
+        let mut phases = std::mem::take(&mut self.phases);
+        phases.retain(|&p| self.phase_customers[p].iter().all(|&i| self.board.status(i) == Status::Back));
         if let Some(open) = hold {
             // Held until the hours open: told then, with the truth of that instant.
             for i in back.drain(..) {
