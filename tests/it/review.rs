@@ -311,6 +311,8 @@ fn without_webhooks_nothing_unapproved_reaches_the_page_or_the_feeds() {
     let drafts = decide(&plan, &["drafts"]);
     let listing = String::from_utf8_lossy(&drafts.stdout);
     assert!(listing.contains("0001  awaiting review  the outage notice"), "{listing}");
+    // The outage notice was drafted while both were down; the latest draft saw them back.
+    assert!(listing.contains("      warning: outdated: `mail` is available now (update 0003)"), "{listing}");
     assert!(listing.contains("      languages: pl, en"), "{listing}");
     assert!(listing.contains("      goes to: drafts/0001-….md → the announcements folder; the feeds and the status page (pl, en)"), "{listing}");
     assert!(listing.contains("      | Szanowni Państwo,"), "{listing}");
@@ -343,6 +345,9 @@ fn without_webhooks_nothing_unapproved_reaches_the_page_or_the_feeds() {
     assert!(!gone, "a rejected update's files are gone");
     let after = published_texts(&announcements);
     assert!(!after.contains("0002"), "a rejected update is on no output");
+    // In a browser: the one approved update, in each language, and nothing else.
+    let shown = crate::announce::probe_page(&announcements.join("status.html"));
+    assert_eq!(shown["articles"], 1, "{shown:#}");
 }
 
 /// A live run's status page follows what customers see within a second of each change, whether
