@@ -153,5 +153,5 @@ fn prober(
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the tokio runtime starts")
+    crate::runtime::live().expect("the tokio runtime starts")
 }

@@ -25,6 +25,7 @@ pub mod readiness;
 pub mod report;
 pub mod reporter;
 pub mod runner;
+pub mod runtime;
 pub mod schedule;
 pub mod schema;
 pub mod secrets;

@@ -40,12 +40,7 @@ pub struct Notifier {
 impl Notifier {
     pub fn new(plan: Arc<Plan>, state: &Path, run: String, secrets: Secrets) -> Self {
         let log = Arc::new(Log::at(state.join(LOG)));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("restorectl-alerts")
-            .enable_all()
-            .build()
-            .ok();
+        let runtime = crate::runtime::background("restorectl-alerts").ok();
         let mut senders = Vec::new();
         for (index, n) in plan.notify.iter().enumerate() {
             let (Some(rt), NotifyTarget::Http { url, format, headers }) = (&runtime, &n.target) else {

@@ -84,10 +84,7 @@ pub fn healthy(plan: &Plan, prober: &Prober, jobs: usize) -> Result<Vec<usize>, 
             .enumerate()
             .map(|(t, prober)| {
                 scope.spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .expect("a runtime starts");
+                    let runtime = crate::runtime::local().expect("a runtime starts");
                     runtime.block_on(
                         futures::stream::iter((t..n).step_by(threads))
                             .map(|i| async move {

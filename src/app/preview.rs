@@ -59,11 +59,7 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>)
         selection: Default::default(),
         watch: None,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime starts");
+    let runtime = crate::runtime::simulated().expect("a current-thread runtime starts");
     let mut tally = Tally::new(plan);
     let mut order: Vec<usize> = Vec::new();
     let mut started: HashSet<usize> = HashSet::new();

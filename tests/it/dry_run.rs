@@ -286,7 +286,7 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
     let loaded = restorectl::loaded::check(Path::new("p.toml"), text.as_bytes().to_vec())
         .unwrap_or_else(|r| panic!("{:?}", r.diagnostics));
     let plan = loaded.plan.clone();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    let rt = restorectl::runtime::simulated().unwrap();
     let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
     let mut tally = restorectl::tally::Tally::new(&plan);
     let config = restorectl::runner::RunConfig {
@@ -360,8 +360,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
         let loaded =
             restorectl::loaded::check(Path::new("generator.toml"), text.clone().into_bytes()).ok().unwrap();
         let plan = loaded.plan.clone();
-        let rt =
-            tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        let rt = restorectl::runtime::simulated().unwrap();
         let exec = Arc::new(restorectl::sim::SimExecutor::new(&plan, &Default::default(), 0));
         let mut tally = restorectl::tally::Tally::new(&plan);
         let mut phase_done = vec![0.0; plan.phases.len()];

@@ -50,11 +50,7 @@ impl Poster {
             queued: log::queued(&records, &hooks),
             senders: Vec::new(),
             tasks: Vec::new(),
-            runtime: tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("restorectl-webhooks")
-                .enable_all()
-                .build()
+            runtime: crate::runtime::background("restorectl-webhooks")
                 .map_err(|e| eprintln!("error: cannot start the webhook deliveries: {e}"))
                 .ok(),
             plan,
@@ -208,7 +204,7 @@ fn target(plan: &Plan, index: usize, secrets: &Secrets) -> Option<Target> {
 /// Sends `update` to every webhook now, outside any run (an approval), and waits for the
 /// outcome: how many webhooks accepted it. What was not accepted stays queued for the next run.
 pub fn deliver_now(plan: &Plan, dir: &Path, update: &Update) -> usize {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return 0 };
+    let Ok(runtime) = crate::runtime::local() else { return 0 };
     let plan = Arc::new(plan.clone());
     let log = Arc::new(Log::new(dir));
     let records = log.read();

@@ -76,11 +76,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let scenario = scenario(loaded, args)?;
         // A key that cannot sign the stamp is said before the drill, not after it.
         args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .expect("a current-thread runtime starts");
+        let runtime = crate::runtime::simulated().expect("a current-thread runtime starts");
         if let Some(n) = args.trials {
             let (draws, drawn, said) = inputs::trial_draws(loaded, &state)?;
             let scenario = crate::sim::Scenario { draws: draws.map(Arc::new), ..scenario };
