@@ -62,6 +62,16 @@ pub enum ReviewError {
         "`--text {locale}=…`: the corrected text would reveal `{found}`, which the plan's checks or actions use"
     )]
     Leak { locale: String, found: String },
+    #[error(
+        "update {number:04} is older than update {later:04}, which was already approved: published now it would take customers back to an older state; reject it"
+    )]
+    Superseded { number: u32, later: u32 },
+    #[error("`--text {locale}=…` is given twice")]
+    Twice { locale: String },
+    #[error(
+        "`--text {locale}=…` is not an update ({bytes} bytes): it must start with its title (`### …`) and stay under 256 KiB"
+    )]
+    NotAnUpdate { locale: String, bytes: usize },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
 }
@@ -162,34 +172,65 @@ pub fn approve(
 ) -> Result<(Update, usize), ReviewError> {
     let _decision = decision_lock(dir)?;
     let mut update = pending(dir, number)?;
+    if let Some(later) = approved_after(dir, number) {
+        return Err(ReviewError::Superseded { number, later });
+    }
     let guard = LeakGuard::new(plan);
     let have = || update.texts.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", ");
-    for (locale, text) in &edits {
+    for (k, (locale, text)) in edits.iter().enumerate() {
         if !update.texts.iter().any(|(l, _)| l == locale) {
             return Err(ReviewError::UnknownLocale { number, locale: locale.clone(), have: have() });
         }
-        if let Some((o, l)) = guard.as_ref().and_then(|g| g.find(text)) {
-            return Err(ReviewError::Leak { locale: locale.clone(), found: text[o..o + l].to_owned() });
+        if edits[..k].iter().any(|(l, _)| l == locale) {
+            return Err(ReviewError::Twice { locale: locale.clone() });
+        }
+        if text.len() > MAX_TEXT || !text.trim_start().starts_with("### ") {
+            return Err(ReviewError::NotAnUpdate { locale: locale.clone(), bytes: text.len() });
+        }
+        // As written, and as the page and the feeds will show it (Markdown escapes undone).
+        let rendered = super::feed::markdown(text);
+        let found = guard.as_ref().and_then(|g| {
+            g.find(text)
+                .map(|(o, l)| text[o..o + l].to_owned())
+                .or_else(|| g.find(&rendered).map(|(o, l)| rendered[o..o + l].to_owned()))
+        });
+        if let Some(found) = found {
+            return Err(ReviewError::Leak { locale: locale.clone(), found });
         }
     }
-    // The draft's files become updates (with the corrected texts): only now are they published.
+    update.edit(&edits);
+    // The texts the run journaled (or the corrected ones) become the updates' files: only now
+    // are they published. The draft files were a preview; what they hold now is not read.
     let drafts = dir.join(DRAFTS);
-    for (locale, _) in &update.texts {
-        let Some(draft) = file_of(&drafts, number, locale) else { continue };
-        let published = dir.join(draft.file_name().unwrap_or_default());
-        let text = match edits.iter().find(|(l, _)| l == locale) {
-            Some((_, text)) => text.clone(),
-            None => std::fs::read_to_string(&draft).unwrap_or_default(),
-        };
+    for (locale, text) in &update.texts {
+        let draft = file_of(&drafts, number, locale);
+        let name = draft.as_ref().and_then(|d| d.file_name()).map_or_else(
+            || format!("{number:04}-{}.{locale}.md", update.event),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let published = dir.join(name);
         crate::state::files::write(&published, text.as_bytes())
             .map_err(|source| ReviewError::Write { path: published.display().to_string(), source })?;
-        let _ = std::fs::remove_file(&draft);
+        if let Some(draft) = draft {
+            let _ = std::fs::remove_file(draft);
+        }
     }
-    update.edit(&edits);
     log::Log::new(dir).append(&Record::approved(number, who, edits));
     republish(plan, templates, dir);
     let accepted = webhook::deliver_now(plan, dir, &update);
     Ok((update, accepted))
+}
+
+/// The largest corrected text taken (an update is a few kilobytes).
+const MAX_TEXT: usize = 256 * 1024;
+
+/// A draft numbered after `number` that was already approved, if any: approving `number` now
+/// would take customers back to an older state.
+fn approved_after(dir: &Path, number: u32) -> Option<u32> {
+    log::read(&dir.join(LOG)).iter().find_map(|r| match r {
+        Record::Approved { number: n, .. } if *n > number => Some(*n),
+        _ => None,
+    })
 }
 
 /// Writes the feeds and the page again from what was approved: every update published in `dir`,

@@ -380,6 +380,7 @@ fn about(plan: &Plan, u: &Update) -> String {
         Kind::Start => "the outage notice".into(),
         Kind::Online => format!("{ids} back online"),
         Kind::Restored if ids.is_empty() => "everything back".into(),
+        Kind::Restored if u.services.len() == 1 => format!("{ids} back online, and with it everything"),
         Kind::Restored => format!("{ids} back online, and with them everything"),
         Kind::Late => format!("{ids} delayed"),
         Kind::Failed => format!("{ids} failed"),

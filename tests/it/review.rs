@@ -394,3 +394,96 @@ fn the_live_page_is_current_within_a_second_of_a_state_change() {
     }
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// What is published on approval is the text the run journaled (or the corrected one), never
+/// what a draft file holds by then; an update older than one already approved is refused, and so
+/// is a corrected text given twice, without its title, or too large.
+#[test]
+fn an_approval_publishes_only_the_journaled_text_and_never_goes_back_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_without_webhooks(dir.path(), "review", "0s");
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let announcements = dir.path().join(".restorectl/plan/announcements");
+    // Someone edits a draft file behind the review's back: it is not what gets published.
+    std::fs::write(announcements.join("drafts/0001-start-outage.en.md"), "### Tampered\n\nNot journaled.\n")
+        .unwrap();
+    let out = decide(&plan, &["approve", "0001", "--by", "Anna"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let published = std::fs::read_to_string(announcements.join("0001-start-outage.en.md")).unwrap();
+    assert!(published.contains("Dear customers") && !published.contains("Tampered"), "{published}");
+    assert!(!published_texts(&announcements).contains("Tampered"));
+
+    let text = dir.path().join("t.md");
+    for (content, args, error) in [
+        (
+            "### Update\n\nok\n",
+            vec!["approve", "0002", "--by", "Anna", "--text", "en=T", "--text", "en=T"],
+            "error: `--text en=…` is given twice\n",
+        ),
+        (
+            "no title\n",
+            vec!["approve", "0002", "--by", "Anna", "--text", "en=T"],
+            "error: `--text en=…` is not an update (9 bytes): it must start with its title (`### …`) and stay under 256 KiB\n",
+        ),
+        (
+            "",
+            vec!["approve", "0002", "--by", "Anna", "--text", "en=T"],
+            "error: `--text en=…` is not an update (0 bytes): it must start with its title (`### …`) and stay under 256 KiB\n",
+        ),
+    ] {
+        std::fs::write(&text, content).unwrap();
+        let t = format!("en={}", text.display());
+        let args: Vec<&str> = args.iter().map(|a| if *a == "en=T" { t.as_str() } else { a }).collect();
+        let out = decide(&plan, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), error, "{args:?}");
+    }
+    // 0003 (everything back) approved: 0002 (drafted before it) would take customers back.
+    assert_eq!(decide(&plan, &["approve", "0003", "--by", "Anna"]).status.code(), Some(0));
+    let out = decide(&plan, &["approve", "0002", "--by", "Anna"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: update 0002 is older than update 0003, which was already approved: published now it would take customers back to an older state; reject it\n"
+    );
+    assert_eq!(decide(&plan, &["reject", "0002", "--by", "Anna"]).status.code(), Some(0));
+}
+
+/// A corrected text that would reveal an internal host is refused, also when Markdown escapes
+/// hide it from the text as written (`db1\.corp\.internal` shows as `db1.corp.internal`).
+#[test]
+fn a_corrected_text_cannot_smuggle_an_internal_host_past_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            "[plan]\nname = \"Hosts\"\nlocales = [\"en\"]\n[announce]\nbatch_window = \"0s\"\n\
+             [[service]]\nid = \"db\"\nname = \"database\"\ncustomer_facing = false\n\
+             [[service.check]]\ncommand = [\"sh\", \"-c\", \"test -f {d}/db.up\", \"--host\", \"db1.corp.internal\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"touch\", \"{d}/db.up\"]\n\
+             [[service]]\nid = \"mail\"\nname = \"our e-mail\"\ndepends_on = [\"db\"]\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/mail.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"touch\", \"{d}/mail.up\"]\n"
+        ),
+    )
+    .unwrap();
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let text = dir.path().join("t.md");
+    for written in [
+        "### Update\n\nOur db1.corp.internal is back.\n",
+        "### Update\n\nOur db1\\.corp\\.internal is back.\n",
+    ] {
+        std::fs::write(&text, written).unwrap();
+        let out =
+            decide(&plan, &["approve", "0001", "--by", "Anna", "--text", &format!("en={}", text.display())]);
+        assert_eq!(out.status.code(), Some(2), "{written}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: `--text en=…`: the corrected text would reveal `db1.corp.internal`, which the plan's checks or actions use\n",
+            "{written}"
+        );
+    }
+}
