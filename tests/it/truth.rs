@@ -651,6 +651,11 @@ fn dry_run(plan: &Path, args: &[String]) -> tempfile::TempDir {
     state
 }
 
+fn seed() -> proptest::test_runner::RngSeed {
+    let given = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok());
+    proptest::test_runner::RngSeed::Fixed(given.unwrap_or(20_261_207))
+}
+
 const ISTA: &[&str] = &[
     "email",
     "phone-hotline",
@@ -666,7 +671,8 @@ const ISTA: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 150, failure_persistence: None, max_shrink_iters: 20, ..ProptestConfig::default() })]
+    // The same 300 scenarios on every CI run (PROPTEST_RNG_SEED=N draws others, to explore).
+    #![proptest_config(ProptestConfig { cases: 150, failure_persistence: None, max_shrink_iters: 20, rng_seed: seed(), ..ProptestConfig::default() })]
 
     #[test]
     fn every_update_of_the_ista_plan_is_true_when_published(pick in proptest::collection::vec(any::<u64>(), 24)) {
