@@ -78,6 +78,18 @@ impl Announcer {
 }
 
 impl Announcer {
+    /// Publishes what fell due before `at`, in order, each date a delay notice gives taken in
+    /// before the clock moves past it.
+    fn catch_up(&mut self, at: Secs) {
+        loop {
+            let due = self.policy.tick(at);
+            if due.is_empty() {
+                break;
+            }
+            self.write(due);
+        }
+    }
+
     /// Writes the updates; a date a delay notice gave customers is a promise the policy keeps.
     fn write(&mut self, updates: Vec<policy::Update>) {
         for u in &updates {
@@ -92,8 +104,7 @@ impl Reporter for Announcer {
     fn event(&mut self, e: &Event) {
         // What fell due before this event is written with the truth of its own instant, before
         // the event changes what the board says.
-        let due = self.policy.tick(e.at());
-        self.write(due);
+        self.catch_up(e.at());
         self.now = Secs(self.now.0.max(e.at().0));
         let (updates, notes) = self.policy.event(e);
         if e.service().and_then(|s| s.index()).is_some_and(|i| self.policy.board().visible(i)) {
@@ -106,8 +117,7 @@ impl Reporter for Announcer {
     }
 
     fn tick(&mut self, at: Secs) {
-        let updates = self.policy.tick(at);
-        self.write(updates);
+        self.catch_up(at);
         self.now = Secs(self.now.0.max(at.0));
         self.writer.refresh(self.policy.board(), self.now);
     }

@@ -193,7 +193,8 @@ impl Policy {
 
     /// The run's clock reads `at`: what was due before it goes out (at its own time, once every
     /// event of that instant is in); a promised date that passed unmet is owned at once; and a
-    /// progress update for each whole cadence that passed with nothing told.
+    /// progress update for each whole cadence that passed with nothing told. It stops after a
+    /// delay notice, whose date the caller takes in (`promised`) before calling it again.
     pub fn tick(&mut self, at: Secs) -> Vec<Update> {
         let mut updates = Vec::new();
         loop {
@@ -201,6 +202,11 @@ impl Policy {
             let promise = self.promises.first_key_value().map(|(p, _)| p.0).filter(|p| p.0 < at.0);
             let due = self.due.filter(|due| due.0 < at.0);
             let first = [progress, promise, due].into_iter().flatten().min_by(|a, b| a.0.total_cmp(&b.0));
+            // A delay notice may give customers a date (`promised`, by the writer): the caller
+            // takes it in before the clock moves past it.
+            if updates.iter().any(|u: &Update| u.kind == Kind::Late) {
+                break;
+            }
             match first {
                 None => break,
                 Some(t) if promise == Some(t) => self.promise_passed(t),
