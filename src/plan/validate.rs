@@ -110,9 +110,20 @@ fn missing_forms(plan: &Plan, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A contact channel's `service` must be one of the plan's services.
+/// A contact channel has an address, and its `service` is one of the plan's services.
 fn channels(plan: &Plan, out: &mut Vec<Diagnostic>) {
     for (key, channel) in plan.contact.channels() {
+        if channel.address.get_ref().trim().is_empty() {
+            out.push(
+                Diagnostic::error(
+                    "empty-contact-address",
+                    channel.address.span(),
+                    format!("contact channel `{key}` has an empty address"),
+                )
+                .label("customers could not use this")
+                .help("give the number, address or URL customers should use, or leave the channel out"),
+            );
+        }
         let Some(service) = &channel.service else { continue };
         if plan.services.iter().any(|s| s.id == *service.get_ref()) {
             continue;
