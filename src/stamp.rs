@@ -21,9 +21,16 @@ impl Stamp {
 
     /// The end of the day (in the plan's zone) that `at` falls on: what "by 12 August" promises.
     pub fn end_of_day(&self, at: Secs) -> Secs {
-        let z = self.zoned(at);
-        let midnight = z.date().tomorrow().ok().and_then(|d| d.to_zoned_datetime(z.time_zone().clone()).ok());
-        match midnight.map(|m| self.start.duration_until(&m).as_secs_f64()) {
+        let day = self.zoned(at).date().tomorrow().ok();
+        self.next(at, day.map(|d| d.to_datetime(jiff::civil::Time::midnight())))
+    }
+
+    /// The instant of `local` (a date and time in the plan's zone) on this clock, if it is not
+    /// before `at`; else `at`.
+    pub fn next(&self, at: Secs, local: Option<jiff::civil::DateTime>) -> Secs {
+        let zone = self.start.time_zone().clone();
+        let instant = local.and_then(|l| l.to_zoned_datetime(zone).ok());
+        match instant.map(|i| self.start.duration_until(&i).as_secs_f64()) {
             Some(secs) if secs >= at.0 => Secs(secs),
             _ => at,
         }

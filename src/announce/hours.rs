@@ -27,12 +27,7 @@ impl Hours {
             return at;
         }
         let day = if now < self.from { Some(z.date()) } else { z.date().tomorrow().ok() };
-        let opening =
-            day.and_then(|d| d.to_datetime(self.from).to_zoned_datetime(z.time_zone().clone()).ok());
-        match opening.map(|o| self.stamp.start.duration_until(&o).as_secs_f64()) {
-            Some(secs) if secs >= at.0 => Secs(secs),
-            _ => at,
-        }
+        self.stamp.next(at, day.map(|d| d.to_datetime(self.from)))
     }
 }
 

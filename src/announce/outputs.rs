@@ -64,15 +64,10 @@ impl Outputs<'_> {
 /// The services customers see the state of (customer-facing, and those a contact channel needs),
 /// with their states now: what a drafted update describes, kept with it for its approval.
 pub fn visible_states(plan: &Plan, board: &Board) -> BTreeMap<String, ServiceState> {
-    let channels: Vec<&str> = plan
-        .contact
-        .channels()
-        .filter_map(|(_, c)| c.service.as_ref().map(|s| s.get_ref().as_str()))
-        .collect();
     plan.services
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.customer_facing || channels.contains(&s.id.as_str()))
+        .filter(|&(i, _)| board.visible(i))
         .map(|(i, s)| (s.id.clone(), board.states[i]))
         .collect()
 }

@@ -14,18 +14,25 @@ fn review_plan(dir: &Path, srv: &TestServer) -> PathBuf {
 
 /// The same, posting to `url`.
 fn review_plan_to(dir: &Path, url: &str) -> PathBuf {
+    // The website comes back well after the mail: two updates, then (a third) the closing one.
+    let announce = format!("[announce]\nbatch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{url}\"\n");
+    mail_and_web(dir, "Review", &announce, "sleep 1.5")
+}
+
+/// A live plan of two customer-facing services in two languages, restored by `touch` (the
+/// website after `web_first`, a shell command), with `announce` as its `[announce]` table.
+fn mail_and_web(dir: &Path, name: &str, announce: &str, web_first: &str) -> PathBuf {
     let d = dir.display();
     let mut plan = format!(
-        "[plan]\nname = \"Review\"\norganization = \"Example\"\nlocales = [\"pl\", \"en\"]\n\
-         [announce]\nbatch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{url}\"\n"
+        "[plan]\nname = \"{name}\"\norganization = \"Example\"\nlocales = [\"pl\", \"en\"]\n{announce}"
     );
-    // The website comes back well after the mail: two updates, then (a third) the closing one.
-    for (id, pl, en, sleep) in [("mail", "poczta", "our e-mail", 0.0), ("web", "strona", "our website", 1.5)]
+    for (id, pl, en, first) in
+        [("mail", "poczta", "our e-mail", "true"), ("web", "strona", "our website", web_first)]
     {
         plan += &format!(
             "[[service]]\nid = \"{id}\"\nname.pl = {{ nom = \"{pl}\", gen = \"{pl}\" }}\nname.en = \"{en}\"\n\
              [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"sleep {sleep}; touch {d}/{id}.up\"]\n"
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"{first}; touch {d}/{id}.up\"]\ntimeout = \"60s\"\n"
         );
     }
     let path = dir.join("plan.toml");
@@ -261,26 +268,9 @@ fn the_review_survives_a_torn_journal_and_refuses_what_cannot_be_sent() {
 /// A live plan of two customer-facing services without any webhook (`publish` is `review` by
 /// default): the mail back at once, the website when the test writes `go`.
 fn plan_without_webhooks(dir: &Path, publish: &str, window: &str) -> PathBuf {
-    let d = dir.display();
-    let mut plan = format!(
-        "[plan]\nname = \"No hooks\"\norganization = \"Example\"\nlocales = [\"pl\", \"en\"]\n\
-         [announce]\nbatch_window = \"{window}\"\npublish = \"{publish}\"\n"
-    );
-    for (id, pl, en, wait) in [("mail", "poczta", "our e-mail", ""), ("web", "strona", "our website", "go")] {
-        let restore = if wait.is_empty() {
-            format!("touch {d}/{id}.up")
-        } else {
-            format!("while [ ! -f {d}/{wait} ]; do sleep 0.05; done; touch {d}/{id}.up")
-        };
-        plan += &format!(
-            "[[service]]\nid = \"{id}\"\nname.pl = {{ nom = \"{pl}\", gen = \"{pl}\" }}\nname.en = \"{en}\"\n\
-             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\ninterval = \"50ms\"\n\
-             [service.restore]\ncommand = [\"sh\", \"-c\", \"{restore}\"]\ntimeout = \"60s\"\n"
-        );
-    }
-    let path = dir.join("plan.toml");
-    std::fs::write(&path, plan).unwrap();
-    path
+    let announce = format!("[announce]\nbatch_window = \"{window}\"\npublish = \"{publish}\"\n");
+    let wait = format!("while [ ! -f {}/go ]; do sleep 0.05; done", dir.display());
+    mail_and_web(dir, "No hooks", &announce, &wait)
 }
 
 /// Runs `plan` (of `plan_without_webhooks`) live: the mail comes back and is drafted (0002)
