@@ -2,16 +2,16 @@
 //!
 //! `cargo run --release --example gen_plan -- SERVICES [--phases N] [--shape random|chain|fan]
 //! [--customer all|none|EVERY] [--no-checks] [--http-port PORT] [--restore CMD] [--touch DIR]
-//! [--no-gates] [--makefile]`
+//! [--no-gates] [--makefile] [--default-interval]`
 //!
 //! - `--shape`: `random` (default: each service depends on up to three earlier ones of its own or
 //!   an earlier phase), `chain` (each on the one before: the deepest graph), `fan` (all on the
-//!   first: the widest).
+//!   first: the widest), `window` (each on up to three of the 50 before it: wide and shallow).
 //! - `--customer`: which services are customer-facing: `all`, `none`, or every EVERY-th (default
 //!   100, like estates where most services are internal).
 //! - `--no-checks`: services without checks (validate warns about each one).
 //! - `--touch DIR`: spawn-bound live runs: each service is checked by `test -f DIR/sN` and restored
-//!   by `touch DIR/sN`.
+//!   by `touch DIR/sN` (checked every 10 ms; `--default-interval` leaves the plan's default).
 //! - `--makefile`: the same graph as a Makefile (one target per service: probe, restore, probe),
 //!   for comparing `restorectl run` with `make -j`.
 //!
@@ -34,6 +34,7 @@ fn main() {
     let makefile = args.iter().any(|a| a == "--makefile");
     let checks = !args.iter().any(|a| a == "--no-checks");
     let shape = flag("--shape").unwrap_or_else(|| "random".into());
+    let default_interval = args.iter().any(|a| a == "--default-interval");
     let touch = flag("--touch");
     let customer = |i: usize| match flag("--customer").as_deref() {
         Some("all") => true,
@@ -68,6 +69,14 @@ fn main() {
             deps.push(i - 1);
         } else if i > 0 && shape == "fan" {
             deps.push(0);
+        } else if i > 0 && shape == "window" {
+            for _ in 0..(next() % 4) {
+                let lo = i.saturating_sub(50);
+                let d = lo + (next() as usize) % (i - lo);
+                if !deps.contains(&d) {
+                    deps.push(d);
+                }
+            }
         } else if i > 0 {
             for _ in 0..(next() % 4) {
                 // Mostly within the phase, sometimes from anywhere earlier.
@@ -111,7 +120,8 @@ fn main() {
             (Some(dir), _) => {
                 let _ = writeln!(
                     out,
-                    "[[service.check]]\ncommand = [\"test\", \"-f\", \"{dir}/s{i}\"]\ninterval = \"10ms\""
+                    "[[service.check]]\ncommand = [\"test\", \"-f\", \"{dir}/s{i}\"]{}",
+                    if default_interval { "" } else { "\ninterval = \"10ms\"" }
                 );
             }
             (None, Some(port)) => {

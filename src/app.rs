@@ -147,7 +147,7 @@ fn prober(
         }
     }
     crate::check::Prober::new(secrets).map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error: cannot set up HTTP: {e}");
         Exit::Invalid
     })
 }

@@ -26,14 +26,25 @@ pub fn human_duration(d: Duration) -> String {
 /// Parses a duration as people write it: `90s`, `5m`, `4h`, `1h 30m`, `3d`, `2 weeks`, `500ms`
 /// (jiff's friendly format; a day is 24 hours). Months and years are refused: their length
 /// depends on the date.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, BadInput> {
     let span: jiff::Span = text.trim().parse().map_err(|_| {
-        "expected numbers with units: s, m, h, d, w (or ms, minutes, hours, days, weeks)".to_owned()
+        BadInput::new("expected numbers with units: s, m, h, d, w (or ms, minutes, hours, days, weeks)")
     })?;
     let signed = span
         .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .map_err(|_| "months and years have no fixed length; write days or weeks instead".to_owned())?;
-    Duration::try_from(signed).map_err(|_| "a duration cannot be negative".to_owned())
+        .map_err(|_| BadInput::new("months and years have no fixed length; write days or weeks instead"))?;
+    Duration::try_from(signed).map_err(|_| BadInput::new("a duration cannot be negative"))
+}
+
+/// Why a value people wrote (a duration, a fraction) cannot be read: what it should look like.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+impl BadInput {
+    pub fn new(why: impl Into<String>) -> Self {
+        Self(why.into())
+    }
 }
 
 /// An English count with its noun: `1 service`, `3 services`.
@@ -79,7 +90,7 @@ mod tests {
             .collect();
         let secs: Vec<f64> = parsed.into_iter().map(|d| d.unwrap().as_secs_f64()).collect();
         assert_eq!(secs, [90.0, 300.0, 5400.0, 259_200.0, 1_209_600.0, 0.5]);
-        assert!(super::parse_duration("1 month").unwrap_err().starts_with("months and years"));
+        assert!(super::parse_duration("1 month").unwrap_err().0.starts_with("months and years"));
         assert!(super::parse_duration("-5m").is_err() && super::parse_duration("4 hourz").is_err());
     }
 }

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::announce::webhook::Delivery;
 use crate::announce::webhook::log::{Log, Record};
 use crate::announce::webhook::worker::{self, Progress, Target};
-use crate::event::{Event, Secs, WaitOn};
+use crate::event::{Event, FailKind, Failure, Secs, WaitOn};
 use crate::human::human_duration;
 use crate::plan::{AlertKind, NotifyTarget, Plan, WebhookFormat};
 use crate::reporter::{Reporter, WriteError};
@@ -113,7 +113,7 @@ impl Notifier {
                                     index + 1,
                                     d.key
                                 );
-                                log.append(&Record::refused(&d, 0, why));
+                                log.append(&Record::refused(&d, 0, why.detail));
                             }
                         }
                     }));
@@ -137,15 +137,17 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs an alert command (argv, or a script with `shell`) with the alert on its standard input;
 /// retried twice; killed when it takes longer than `COMMAND_TIMEOUT`.
-async fn run_command(c: &Resolved, input: &str) -> Result<(), String> {
+async fn run_command(c: &Resolved, input: &str) -> Result<(), Failure> {
     use tokio::io::AsyncWriteExt;
     let (program, args): (String, Vec<String>) = if c.shell {
         ("sh".into(), vec!["-c".into(), c.argv.join(" ")])
     } else {
-        let Some((program, args)) = c.argv.split_first() else { return Err("no program".into()) };
+        let Some((program, args)) = c.argv.split_first() else {
+            return Err(Failure::new(FailKind::Spawn, "no program"));
+        };
         (program.clone(), args.to_vec())
     };
-    let mut last = String::new();
+    let mut last = Failure::new(FailKind::Spawn, "not run");
     for attempt in 0..3 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
@@ -164,7 +166,7 @@ async fn run_command(c: &Resolved, input: &str) -> Result<(), String> {
         let mut child = match cmd.spawn() {
             Ok(child) => child,
             Err(e) => {
-                last = format!("cannot start {program}: {e}");
+                last = Failure::new(FailKind::Spawn, format!("cannot start {program}: {e}"));
                 continue;
             }
         };
@@ -173,12 +175,13 @@ async fn run_command(c: &Resolved, input: &str) -> Result<(), String> {
         }
         match tokio::time::timeout(COMMAND_TIMEOUT, child.wait()).await {
             Ok(Ok(status)) if status.success() => return Ok(()),
-            Ok(Ok(status)) => last = format!("it exited with {status}"),
-            Ok(Err(e)) => last = e.to_string(),
+            Ok(Ok(status)) => last = Failure::new(FailKind::Exit, format!("it exited with {status}")),
+            Ok(Err(e)) => last = Failure::new(FailKind::Exit, e.to_string()),
             Err(_) => {
                 let _ = child.start_kill();
                 let _ = child.wait().await;
-                last = format!("it took longer than {}s and was killed", COMMAND_TIMEOUT.as_secs());
+                let detail = format!("it took longer than {}s and was killed", COMMAND_TIMEOUT.as_secs());
+                last = Failure::new(FailKind::Timeout, detail);
             }
         }
     }

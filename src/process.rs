@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, Command};
 
 use crate::plan::CommandSpec;
-use crate::secrets::Secrets;
+use crate::secrets::{Secrets, Unset};
 
 /// Output kept from a command; the rest is read and thrown away so the child never blocks.
 pub const OUTPUT_CAP: usize = 64 * 1024;
@@ -29,7 +29,7 @@ pub struct Finished {
 /// Builds the command: argv directly, or the script through `sh -c` when `shell = true`. Every
 /// command finds `restorectl` itself on its `PATH` and in `$RESTORECTL`; its program is looked up
 /// on that `PATH` once per run, not by every spawn.
-pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
+pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, Unset> {
     let argv: Vec<String> = spec.argv.iter().map(|a| secrets.resolve(a)).collect::<Result<_, _>>()?;
     let own_path = spec.env.iter().any(|(name, _)| name == "PATH");
     let program = if spec.shell { "sh" } else { argv[0].as_str() };
@@ -59,7 +59,7 @@ pub fn build(spec: &CommandSpec, secrets: &Secrets) -> Result<Command, String> {
 /// The whole environment a command of the plan runs with: the basics (or, with `inherit_env`,
 /// all of restorectl's), the variables its `${env:…}` name, a `PATH` that finds restorectl first,
 /// `$RESTORECTL`, and its own `env` — no secret of restorectl's environment that it does not name.
-pub fn environment_of(spec: &CommandSpec, secrets: &Secrets) -> Result<Vec<(OsString, OsString)>, String> {
+pub fn environment_of(spec: &CommandSpec, secrets: &Secrets) -> Result<Vec<(OsString, OsString)>, Unset> {
     let mut vars: Vec<(OsString, OsString)> =
         if spec.inherit_env { std::env::vars_os().collect() } else { basics().collect() };
     if !spec.inherit_env {
@@ -176,53 +176,16 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
 /// (`RUN/SERVICE/ATTEMPT`): with the pid, it proves a process is that attempt's action.
 pub const ACTION_MARKER: &str = "RESTORECTL_ACTION";
 
-/// Makes the child append `KEY PID` to `pids` just before it becomes the action (after the fork,
-/// before the exec). A run killed between starting a process and journaling its pid still leaves
-/// the pid behind, so the next run can find the action instead of starting it again. One file
-/// per run, opened for appending: each line is one write, whole.
-pub fn record_pid_before_exec(cmd: &mut Command, pids: std::sync::Arc<std::fs::File>, key: &str) {
-    use std::os::fd::AsRawFd;
-    let mut line = format!("{key} ").into_bytes();
-    let prefix = line.len();
-    // Room for the pid and the newline, so the child never allocates.
-    line.reserve_exact(12);
-    // SAFETY: the closure runs in the forked child before exec and only makes async-signal-safe
-    // calls (getpid, write) and writes within memory allocated before the fork; `pids` lives in
-    // the closure, so its fd stays open.
-    unsafe {
-        cmd.pre_exec(move || {
-            let fd = pids.as_raw_fd();
-            let mut n = libc::getpid().unsigned_abs();
-            let mut digits = [0u8; 11];
-            let mut at = digits.len();
-            loop {
-                at -= 1;
-                digits[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            line.truncate(prefix);
-            line.extend_from_slice(&digits[at..]);
-            line.push(b'\n');
-            libc::write(fd, line.as_ptr().cast(), line.len());
-            Ok(())
-        });
-    }
-}
-
-/// The first line of a run's `pids` file: its format and version.
-pub const PIDS_HEADER: &str = "# restorectl pids v1: <service>/<attempt> <pid>\n";
-
-/// The pid `record_pid_before_exec` left in `pids` under `key`, if the child got that far (a file
-/// of another format version says nothing).
-pub fn recorded_pid(pids: &Path, key: &str) -> Option<u32> {
-    let text = std::fs::read_to_string(pids).ok()?;
-    if !text.starts_with(PIDS_HEADER) {
-        return None;
-    }
-    text.lines().rev().find_map(|line| line.strip_prefix(key)?.strip_prefix(' ')?.trim().parse().ok())
+/// The process that carries `ACTION_MARKER=marker` in its environment, if one runs: how a run
+/// killed between starting an action and journaling its pid finds it. Actions are spawned without
+/// a fork of restorectl (`posix_spawn`), so nothing runs in the child before its exec; the marker
+/// it is born with is what names it (a process of another account, whose environment cannot be
+/// read, is not ours).
+pub fn find_marked(marker: &str) -> Option<u32> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|&pid| carries_marker(pid, marker))
 }
 
 /// Whether the running process `pid` carries `ACTION_MARKER=marker` in its environment.

@@ -15,6 +15,11 @@ pub struct Secrets {
 }
 
 /// Variables that are used by the plan but not set, with where each is used.
+/// A placeholder's variable that is not set (`${env:NAME}`): its name.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("environment variable `{0}` is not set")]
+pub struct Unset(pub String);
+
 #[derive(Debug)]
 pub struct MissingVars(pub Vec<(String, Vec<String>)>);
 
@@ -68,9 +73,8 @@ impl Secrets {
     }
 
     /// The text with its placeholders filled in. Only for handing to a request or a process.
-    pub fn resolve(&self, text: &Text) -> Result<String, String> {
-        text.resolve_with(|n| self.values.get(n).cloned())
-            .map_err(|m| format!("environment variable `{}` is not set", m.0))
+    pub fn resolve(&self, text: &Text) -> Result<String, Unset> {
+        text.resolve_with(|n| self.values.get(n).cloned()).map_err(|m| Unset(m.0))
     }
 
     /// `s` with every secret value replaced by `***`, as written and in every encoding it may be

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use rand::{RngExt, SeedableRng};
 
+use crate::event::{FailKind, Failure};
 use crate::plan::Plan;
 use crate::runner::{Emitter, Executor, Resumed};
 
 /// How `--fail` makes a service's restore fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
+pub enum Injected {
     /// Every attempt fails.
     Always,
     /// The first N attempts fail, then it succeeds.
@@ -24,7 +25,7 @@ pub enum Failure {
 /// Failure injection and uncertainty for a dry run.
 #[derive(Debug, Clone, Default)]
 pub struct Scenario {
-    pub fail: HashMap<usize, Failure>,
+    pub fail: HashMap<usize, Injected>,
     pub slow: HashMap<usize, f64>,
     /// Each duration is drawn uniformly from `d × [1 − jitter, 1 + jitter]`.
     pub jitter: f64,
@@ -53,7 +54,7 @@ pub enum Draw {
 pub struct SimExecutor {
     durations: Vec<Duration>,
     healthy: std::collections::HashSet<usize>,
-    fail: HashMap<usize, Failure>,
+    fail: HashMap<usize, Injected>,
     /// Failed attempts so far, per service.
     failures: Mutex<HashMap<usize, u32>>,
     fall_back: HashMap<usize, Duration>,
@@ -125,28 +126,28 @@ impl Executor for SimExecutor {
         Some(self.healthy.contains(&service))
     }
 
-    async fn restore(&self, service: usize, _attempt: u32, _em: &Emitter) -> Result<(), String> {
+    async fn restore(&self, service: usize, _attempt: u32, _em: &Emitter) -> Result<(), Failure> {
         tokio::time::sleep(self.durations[service]).await;
         let failed_before = *self.failures.lock().expect("not poisoned").get(&service).unwrap_or(&0);
         let fails = match self.fail.get(&service) {
-            Some(Failure::Always) => true,
-            Some(Failure::Times(n)) => failed_before < *n,
+            Some(Injected::Always) => true,
+            Some(Injected::Times(n)) => failed_before < *n,
             None => false,
         };
         if fails {
             *self.failures.lock().expect("not poisoned").entry(service).or_default() += 1;
-            Err("injected failure (--fail)".into())
+            Err(Failure::new(FailKind::Simulated, "injected failure (--fail)"))
         } else {
             Ok(())
         }
     }
 
-    async fn verify(&self, _service: usize, _em: &Emitter) -> Result<(), String> {
+    async fn verify(&self, _service: usize, _em: &Emitter) -> Result<(), Failure> {
         Ok(())
     }
 
     /// A rehearsal's gates pass, each taking its `duration`.
-    async fn gates(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), String> {
+    async fn gates(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), Failure> {
         for g in &em.plan.services[service].gates {
             tokio::time::sleep(g.duration).await;
             em.emit(crate::event::Event::VerifyStep {
@@ -165,7 +166,7 @@ impl Executor for SimExecutor {
 
     /// A rehearsal takes the sign-offs as given.
     /// A rehearsal takes the sign-offs as given, and says so (nobody is named).
-    async fn approve(&self, service: usize, em: &Emitter) -> Result<(), String> {
+    async fn approve(&self, service: usize, em: &Emitter) -> Result<(), Failure> {
         if em.plan.services[service].approval.is_some() {
             em.emit(crate::event::Event::Approved {
                 service: em.id(service),
@@ -179,7 +180,7 @@ impl Executor for SimExecutor {
 
     /// A rehearsal's services stay up (the watch takes its time on the virtual clock), but for
     /// one that `--fall-back` makes fall back, once.
-    async fn watch(&self, service: usize, until: tokio::time::Instant, em: &Emitter) -> Result<(), String> {
+    async fn watch(&self, service: usize, until: tokio::time::Instant, em: &Emitter) -> Result<(), Failure> {
         let now = tokio::time::Instant::now();
         let falls = self.fall_back.get(&service).copied().filter(|after| now + *after < until);
         if let Some(after) = falls
@@ -187,7 +188,7 @@ impl Executor for SimExecutor {
         {
             em.sleep_unless_stopped(after).await;
             if !em.stopping() {
-                return Err("simulated by --fall-back".into());
+                return Err(Failure::new(FailKind::Simulated, "simulated by --fall-back"));
             }
             return Ok(());
         }

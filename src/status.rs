@@ -70,7 +70,7 @@ impl Snapshot {
 /// only the verdict, not the details. The services are shared out between one single-threaded
 /// runtime per core: a probe is mostly system calls, which then run side by side, and no wakeup
 /// crosses threads.
-pub fn healthy(plan: &Plan, prober: &Prober, jobs: usize) -> Result<Vec<usize>, String> {
+pub fn healthy(plan: &Plan, prober: &Prober, jobs: usize) -> Result<Vec<usize>, reqwest::Error> {
     let n = plan.services.len();
     let threads =
         std::thread::available_parallelism().map_or(1, |t| t.get()).clamp(1, n.div_ceil(1024).max(1));

@@ -59,7 +59,7 @@ pub struct Record {
     pub attempts: u32,
     /// Why it failed, or which failed service blocked it.
     pub reason: Option<String>,
-    /// Which step it failed at.
+    /// What kind of failure it was (or its fall-back).
     pub kind: Option<crate::event::FailKind>,
     pub blocked_by: Option<String>,
 }
@@ -135,9 +135,10 @@ impl Tally {
             }
             // Down again: pending until restored again (or failed, or blocked); a run that stops
             // first leaves it for the next.
-            Event::FellBack { detail, .. } => {
+            Event::FellBack { detail, kind, .. } => {
                 r.state = State::Pending;
                 r.reason = Some(format!("fell back after it was online: {detail}"));
+                r.kind = *kind;
             }
             Event::Failed { attempts, reason, kind, .. } => {
                 r.state = State::Failed;

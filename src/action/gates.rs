@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::check::Prober;
-use crate::event::Event;
+use crate::event::{Event, FailKind, Failure};
 use crate::plan::Service;
 use crate::runner::Emitter;
 use crate::state::StateDir;
@@ -21,7 +21,7 @@ pub(super) async fn run(
     run: &str,
     (i, s, attempt): (usize, &Service, u32),
     em: &Emitter,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let secrets = prober.secrets();
     let mut steps = Vec::new();
     let mut failed = None;
@@ -68,7 +68,10 @@ pub(super) async fn run(
         .and_then(|()| crate::state::files::write(&path, text.as_bytes()));
     if let Err(e) = written {
         // No evidence, no sign of a clean restore: the gate does not pass.
-        return Err(format!("cannot keep the evidence in {}: {e}", path.display()));
+        return Err(Failure::new(
+            FailKind::Gate,
+            format!("cannot keep the evidence in {}: {e}", path.display()),
+        ));
     }
     // Its hash in the journal's chain: the file can be checked against it later (`report`).
     em.emit(Event::EvidenceKept {
@@ -78,7 +81,7 @@ pub(super) async fn run(
         file: path.display().to_string(),
         sha256: hex(&hash(text.as_bytes())),
     });
-    failed.map_or(Ok(()), Err)
+    failed.map_or(Ok(()), |detail| Err(Failure::new(FailKind::Gate, detail)))
 }
 
 /// What a gate printed, in a line: its first lines with something on them (stdout, then

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use waits::{POLL, Reminder, Step, Terminal};
 
 use crate::check::Prober;
-use crate::event::{Event, WaitOn};
+use crate::event::{Event, FailKind, Failure, WaitOn};
 use crate::human::human_duration;
 use crate::plan::{Action, Plan};
 use crate::process;
@@ -48,8 +48,6 @@ pub struct LiveExecutor {
     adopted: Mutex<HashMap<(usize, u32), String>>,
     /// Lines typed on the terminal, for confirming manual steps there.
     terminal: Terminal,
-    /// `logs/<run>/pids`: each action appends its pid there before it execs.
-    pids: OnceLock<Arc<std::fs::File>>,
 }
 
 impl LiveExecutor {
@@ -62,33 +60,14 @@ impl LiveExecutor {
             running: Mutex::default(),
             adopted: Mutex::default(),
             terminal: Terminal::default(),
-            pids: OnceLock::new(),
         }
-    }
-
-    fn pids(&self) -> Result<Arc<std::fs::File>, String> {
-        if let Some(file) = self.pids.get() {
-            return Ok(file.clone());
-        }
-        let path = self.place.state.pids(&self.place.run);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        let mut file =
-            crate::state::files::append(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        if file.metadata().is_ok_and(|m| m.len() == 0) {
-            use std::io::Write;
-            file.write_all(process::PIDS_HEADER.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
-        Ok(self.pids.get_or_init(|| Arc::new(file)).clone())
     }
 
     fn replay(&self) -> std::sync::MutexGuard<'_, Replay> {
         self.replay.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    async fn manual(&self, service: usize, instruction: &str, em: &Emitter) -> Result<(), String> {
+    async fn manual(&self, service: usize, instruction: &str, em: &Emitter) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         let needs_confirmation = s.needs_confirmation();
         let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
@@ -125,7 +104,7 @@ impl LiveExecutor {
         pid: u32,
         ticks: Option<u64>,
         em: &Emitter,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         let timeout = s.wait_limit();
         em.record(Event::Adopted { service: em.id(service), attempt, at: em.at(), pid, start_ticks: ticks })
@@ -136,29 +115,29 @@ impl LiveExecutor {
         ended
     }
 
-    async fn run_command(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), String> {
+    async fn run_command(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         let Some(r) = &s.restore else { return Ok(()) };
         let Action::Command(spec) = &r.action else { return Ok(()) };
         let secrets = self.prober.secrets();
-        let mut cmd = process::build(spec, secrets)?;
+        let spawn = |detail: String| Failure::new(FailKind::Spawn, detail);
+        let mut cmd = process::build(spec, secrets).map_err(|e| spawn(e.to_string()))?;
         let log_path = self.place.state.log(&self.place.run, &s.id, attempt);
         if let Some(dir) = log_path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| spawn(format!("cannot create {}: {e}", dir.display())))?;
         }
         let log = crate::state::files::open(
             std::fs::OpenOptions::new().write(true).create(true).truncate(true),
             &log_path,
         )
-        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
-        let err = log.try_clone().map_err(|e| e.to_string())?;
+        .map_err(|e| spawn(format!("cannot create {}: {e}", log_path.display())))?;
+        let err = log.try_clone().map_err(|e| spawn(e.to_string()))?;
         // Output goes to a file, not a pipe: the action must outlive a crash of restorectl.
         cmd.stdout(Stdio::from(log)).stderr(Stdio::from(err));
-        let marker = format!("{}/{}/{attempt}", self.place.run, s.id);
-        cmd.env(process::ACTION_MARKER, &marker);
-        process::record_pid_before_exec(&mut cmd, self.pids()?, &format!("{}/{attempt}", s.id));
+        cmd.env(process::ACTION_MARKER, self.place.state.action_marker(&self.place.run, &s.id, attempt));
         let program = spec.argv[0].raw();
-        let mut child = cmd.spawn().map_err(|e| format!("cannot run `{program}`: {e}"))?;
+        let mut child = cmd.spawn().map_err(|e| spawn(format!("cannot run `{program}`: {e}")))?;
         let pid = child.id().unwrap_or_default();
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
         em.record(Event::ProcessSpawned {
@@ -182,39 +161,48 @@ impl LiveExecutor {
                     .map(str::trim)
                     .unwrap_or_default()
                     .to_owned();
-                let code = st.code().map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit {c}"));
-                Err(if last.is_empty() { code } else { format!("{code}: {last}") })
+                let (kind, code) = match st.code() {
+                    Some(c) => (FailKind::Exit, format!("exit {c}")),
+                    None => (FailKind::Signal, "killed by a signal".to_owned()),
+                };
+                Err(Failure::new(kind, if last.is_empty() { code } else { format!("{code}: {last}") }))
             }
-            Ok(Err(e)) => Err(e.to_string()),
+            Ok(Err(e)) => Err(Failure::new(FailKind::Exit, e.to_string())),
             Err(_) => {
                 process::kill_group(pid);
                 let _ = child.wait().await;
-                Err(format!("timed out after {} (process group killed)", human_duration(r.timeout)))
+                let detail = format!("timed out after {} (process group killed)", human_duration(r.timeout));
+                Err(Failure::new(FailKind::Timeout, detail))
             }
         }
     }
 
-    async fn call(&self, service: usize) -> Result<(), String> {
+    async fn call(&self, service: usize) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         let Some(r) = &s.restore else { return Ok(()) };
         let Action::Http(req) = &r.action else { return Ok(()) };
         let attempt = async {
-            let resp = crate::check::send_request(&self.prober, req).await?;
+            let resp = crate::check::send_request(&self.prober, req)
+                .await
+                .map_err(|e| Failure::new(FailKind::Http, e.to_string()))?;
             let status = resp.status().as_u16();
             if crate::check::status_ok(&req.expect_status, status) {
                 Ok(())
             } else {
-                Err(format!("{} {} answered HTTP {status}", req.method, req.url.raw()))
+                Err(Failure::new(
+                    FailKind::Http,
+                    format!("{} {} answered HTTP {status}", req.method, req.url.raw()),
+                ))
             }
         };
-        tokio::time::timeout(r.timeout, attempt)
-            .await
-            .unwrap_or_else(|_| Err(format!("timed out after {}", human_duration(r.timeout))))
+        tokio::time::timeout(r.timeout, attempt).await.unwrap_or_else(|_| {
+            Err(Failure::new(FailKind::Timeout, format!("timed out after {}", human_duration(r.timeout))))
+        })
     }
 }
 
 impl LiveExecutor {
-    async fn sign_offs(&self, service: usize, em: &Emitter) -> Result<(), String> {
+    async fn sign_offs(&self, service: usize, em: &Emitter) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         let Some(a) = &s.approval else { return Ok(()) };
         let people = self.plan.approvers_of(a.role.get_ref());
@@ -227,11 +215,11 @@ impl LiveExecutor {
 }
 
 impl Executor for LiveExecutor {
-    async fn approve(&self, service: usize, em: &Emitter) -> Result<(), String> {
+    async fn approve(&self, service: usize, em: &Emitter) -> Result<(), Failure> {
         self.sign_offs(service, em).await
     }
 
-    async fn gates(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), String> {
+    async fn gates(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         gates::run(&self.prober, &self.place.state, &self.place.run, (service, s, attempt), em).await
     }
@@ -244,13 +232,11 @@ impl Executor for LiveExecutor {
         let (run, attempt) = (unfinished.run, unfinished.attempt);
         let unverified = unfinished.stage == Stage::Unverified;
         let process = match unfinished.stage {
-            // Killed between starting the action and journaling its pid: the pid file says
-            // whether the action got as far as its exec.
+            // Killed between starting the action and journaling its pid: a process born with
+            // this attempt's marker is the action, still at work.
             Stage::Starting => {
-                let pids = self.place.state.pids(&run);
-                let pid = process::recorded_pid(&pids, &format!("{}/{attempt}", s.id))?;
-                let ours = process::carries_marker(pid, &format!("{run}/{}/{attempt}", s.id));
-                ours.then(|| (pid, process::start_ticks(pid))).filter(|(_, ticks)| ticks.is_some())
+                let pid = process::find_marked(&self.place.state.action_marker(&run, &s.id, attempt))?;
+                Some((pid, process::start_ticks(pid))).filter(|(_, ticks)| ticks.is_some())
             }
             Stage::Running { pid, start_ticks } => Some((pid, start_ticks)),
             Stage::Unverified => None,
@@ -264,10 +250,10 @@ impl Executor for LiveExecutor {
                 self.adopt(service, attempt, pid, ticks, em).await
             }
             // Its exit status is lost: the checks decide, and without checks nobody can.
-            _ if !unverified && s.checks.is_empty() => Err(
-                "the restore left running by an earlier run ended while no run was watching, and without checks its outcome is unknown"
-                    .into(),
-            ),
+            _ if !unverified && s.checks.is_empty() => Err(Failure::new(
+                FailKind::Lost,
+                "the restore left running by an earlier run ended while no run was watching, and without checks its outcome is unknown",
+            )),
             _ => Ok(()),
         };
         Some(Resumed { attempt, ended })
@@ -287,17 +273,17 @@ impl Executor for LiveExecutor {
         self.prober.probe_all(&s.checks).await.healthy
     }
 
-    async fn restore(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), String> {
+    async fn restore(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), Failure> {
         let result = match self.plan.services[service].restore.as_ref().map(|r| &r.action) {
             None => Ok(()),
             Some(Action::Command(_)) => self.run_command(service, attempt, em).await,
             Some(Action::Http(_)) => self.call(service).await,
             Some(Action::Manual(text)) => self.manual(service, text, em).await,
         };
-        result.map_err(|e| self.prober.secrets().redact(&e))
+        result.map_err(|f| Failure { detail: self.prober.secrets().redact(&f.detail), ..f })
     }
 
-    async fn verify(&self, service: usize, em: &Emitter) -> Result<(), String> {
+    async fn verify(&self, service: usize, em: &Emitter) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         if s.checks.is_empty() {
             return Ok(());
@@ -314,7 +300,8 @@ impl Executor for LiveExecutor {
             let health = self.prober.probe_all(&s.checks).await;
             // A check that cannot run at all never passes: say so now, not at the deadline.
             if let Some((c, o)) = s.checks.iter().zip(&health.checks).find(|(_, o)| o.cannot_run) {
-                return Err(format!("a check cannot run ({}): {}", crate::check::target(c), o.detail));
+                let detail = format!("a check cannot run ({}): {}", crate::check::target(c), o.detail);
+                return Err(Failure::new(FailKind::Checks, detail));
             }
             let why = || self.failing(service, &health);
             if health.healthy == Some(true) {
@@ -325,7 +312,7 @@ impl Executor for LiveExecutor {
             } else if em.stopping() {
                 // Interrupted (Ctrl-C, SIGTERM): a wait for checks that fail ends at once, left
                 // for the next run (a restore that just ended still gets its look).
-                return Err("interrupted while waiting for its checks".into());
+                return Err(Failure::new(FailKind::Interrupted, "interrupted while waiting for its checks"));
             } else {
                 streak = 0;
                 match &mut reminder {
@@ -347,17 +334,20 @@ impl Executor for LiveExecutor {
             let now = Instant::now();
             if now >= deadline {
                 let why = why();
-                return Err(match bounded {
-                    Some(_) => format!("not healthy within {}: {why}", human_duration(timeout)),
-                    None => format!("checks still failing after {}: {why}", human_duration(timeout)),
-                });
+                return Err(Failure::new(
+                    FailKind::Checks,
+                    match bounded {
+                        Some(_) => format!("not healthy within {}: {why}", human_duration(timeout)),
+                        None => format!("checks still failing after {}: {why}", human_duration(timeout)),
+                    },
+                ));
             }
             // The last look is at the deadline itself, however long the interval.
             tokio::time::sleep(interval.min(deadline - now)).await;
         }
     }
 
-    async fn watch(&self, service: usize, until: Instant, em: &Emitter) -> Result<(), String> {
+    async fn watch(&self, service: usize, until: Instant, em: &Emitter) -> Result<(), Failure> {
         self.watch_checks(service, until, em).await
     }
 

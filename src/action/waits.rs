@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::event::Signer;
-use crate::event::{Event, Secs, Svc, WaitOn};
+use crate::event::{Event, FailKind, Failure, Secs, Svc, WaitOn};
 use crate::human::human_duration;
 use crate::process;
 use crate::runner::Emitter;
@@ -91,7 +91,7 @@ pub(super) struct Step<'a> {
 
 /// Waits for the step's confirmation (by `restorectl confirm` for this run, or by typing the
 /// step's id on the terminal), journals who gave it, or gives up at the step's timeout.
-pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emitter) -> Result<(), String> {
+pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emitter) -> Result<(), Failure> {
     let deadline = step.timeout.map(|t| Instant::now() + t);
     let since = step.since;
     let mut typed = terminal.lines();
@@ -125,7 +125,10 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
         if let (Some(deadline), Some(limit)) = (deadline, step.timeout)
             && Instant::now() >= deadline
         {
-            return Err(format!("no confirmation within {}", human_duration(limit)));
+            return Err(Failure::new(
+                FailKind::Confirmation,
+                format!("no confirmation within {}", human_duration(limit)),
+            ));
         }
         reminder.tick(em, &step.service, WaitOn::Operator, || {
             format!("{} — confirm with `{}`", step.instruction, step.confirm)
@@ -143,15 +146,18 @@ pub(super) async fn orphan(
     timeout: Duration,
     remind_every: Duration,
     em: &Emitter,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let deadline = Instant::now() + timeout;
     let mut reminder = Reminder::new(em, remind_every);
     while process::alive(pid, ticks) {
         if Instant::now() >= deadline {
             process::kill_group(pid);
-            return Err(format!(
-                "the restore left running by an earlier run (pid {pid}) was still running after {}; its process group was killed",
-                human_duration(timeout)
+            return Err(Failure::new(
+                FailKind::Timeout,
+                format!(
+                    "the restore left running by an earlier run (pid {pid}) was still running after {}; its process group was killed",
+                    human_duration(timeout)
+                ),
             ));
         }
         reminder.tick(em, service, WaitOn::EarlierRun { pid }, || "still running".into());
@@ -199,7 +205,7 @@ pub(super) async fn approvals(
     dir: &Path,
     confirm: String,
     (limit, remind_every): (Option<Duration>, Duration),
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let (role, count, people) = approval;
     let deadline = limit.map(|l| Instant::now() + l);
     let since = given_since();
@@ -229,7 +235,8 @@ pub(super) async fn approvals(
         if let (Some(deadline), Some(limit)) = (deadline, limit)
             && Instant::now() >= deadline
         {
-            return Err(format!("not signed off by {count} of `{role}` within {}", human_duration(limit)));
+            let detail = format!("not signed off by {count} of `{role}` within {}", human_duration(limit));
+            return Err(Failure::new(FailKind::SignOff, detail));
         }
         reminder.tick(em, service, WaitOn::Approval, || {
             let so_far = told.as_ref().filter(|h| !h.is_empty()).map_or_else(

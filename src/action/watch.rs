@@ -5,6 +5,7 @@ use tokio::time::Instant;
 
 use super::LiveExecutor;
 use super::waits::POLL;
+use crate::event::{FailKind, Failure};
 use crate::runner::Emitter;
 
 impl LiveExecutor {
@@ -24,7 +25,7 @@ impl LiveExecutor {
         service: usize,
         until: Instant,
         em: &Emitter,
-    ) -> Result<(), String> {
+    ) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         let interval = s.checks.iter().map(|c| c.interval).min().unwrap_or(POLL);
         let mut failing = 0;
@@ -44,7 +45,7 @@ impl LiveExecutor {
                 failing += 1;
                 // Twice in a row: one lost packet is not a service down.
                 if failing >= 2 {
-                    return Err(self.failing(service, &health));
+                    return Err(Failure::new(FailKind::Checks, self.failing(service, &health)));
                 }
             }
         }

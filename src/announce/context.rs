@@ -130,7 +130,7 @@ pub fn plan_text(text: &str, locale: &str, when: &When) -> String {
 }
 
 /// Why a plan text cannot be filled in (a variable other than `started`, bad syntax), if so.
-pub fn check_plan_text(text: &str) -> Result<(), String> {
+pub fn check_plan_text(text: &str) -> Result<(), RenderError> {
     if text.contains("{{") || text.contains("{%") {
         render_plan_text(text, "1.01.2000").map(drop)
     } else {
@@ -138,11 +138,16 @@ pub fn check_plan_text(text: &str) -> Result<(), String> {
     }
 }
 
-fn render_plan_text(text: &str, started: &str) -> Result<String, String> {
+/// Why a text cannot be rendered: a template's error, or text that would reveal internal hosts.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(pub String);
+
+fn render_plan_text(text: &str, started: &str) -> Result<String, RenderError> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.render_str(text, minijinja::context! { started })
-        .map_err(|e| e.detail().unwrap_or("cannot be filled in").to_owned())
+        .map_err(|e| RenderError(e.detail().unwrap_or("cannot be filled in").to_owned()))
 }
 
 /// The contact channels customers can use now (`contact.phone`, `.email`, `.form`), and under

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use minijinja::value::Rest;
 use minijinja::{AutoEscape, Environment, State, UndefinedBehavior, Value};
 
+use super::context::RenderError;
 use super::locale;
 use crate::plan::{Diagnostic, LeakGuard, Plan};
 
@@ -144,21 +145,22 @@ impl Templates {
         guard: Option<&LeakGuard>,
         name: &str,
         ctx: &serde_json::Value,
-    ) -> Result<String, String> {
+    ) -> Result<String, RenderError> {
         let text = self.render(name, &super::context::value(ctx))?;
         match guard.and_then(|g| g.find(&text)) {
-            Some((o, l)) => {
-                Err(format!("it would reveal `{}`, which the plan's checks or actions use", &text[o..o + l]))
-            }
+            Some((o, l)) => Err(RenderError(format!(
+                "it would reveal `{}`, which the plan's checks or actions use",
+                &text[o..o + l]
+            ))),
             None => Ok(text),
         }
     }
 
     /// Renders template `name`; Markdown comes out tidy (see `tidy`), whatever the template's
     /// conditional parts left behind.
-    pub fn render(&self, name: &str, ctx: &Value) -> Result<String, String> {
-        let t = self.env.get_template(name).map_err(|e| e.to_string())?;
-        let text = t.render(ctx).map_err(|e| describe(&e))?;
+    pub fn render(&self, name: &str, ctx: &Value) -> Result<String, RenderError> {
+        let t = self.env.get_template(name).map_err(|e| RenderError(e.to_string()))?;
+        let text = t.render(ctx).map_err(|e| RenderError(describe(&e)))?;
         Ok(if name.ends_with(".md.j2") { tidy(&text) } else { text })
     }
 

@@ -21,6 +21,12 @@ impl From<String> for Failed {
     }
 }
 
+impl From<crate::secrets::Unset> for Failed {
+    fn from(unset: crate::secrets::Unset) -> Self {
+        Failed::Said(unset.to_string())
+    }
+}
+
 pub async fn probe(c: &CommandProbe, timeout: Duration, secrets: &Secrets) -> Result<String, Failed> {
     let mut cmd = process::build(&c.command, secrets)?;
     let program = c.command.argv[0].raw().to_owned();

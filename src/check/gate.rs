@@ -32,7 +32,7 @@ pub async fn run(gate: &Gate, http: &reqwest::Client, secrets: &Secrets) -> Gate
         GateStep::Command { command, expect_exit } => {
             let mut cmd = match process::build(command, secrets) {
                 Ok(c) => c,
-                Err(e) => return ended(false, e, None, String::new(), String::new()),
+                Err(e) => return ended(false, e.to_string(), None, String::new(), String::new()),
             };
             let child = match cmd.spawn() {
                 Ok(c) => c,
@@ -55,7 +55,7 @@ pub async fn run(gate: &Gate, http: &reqwest::Client, secrets: &Secrets) -> Gate
                 let response = super::http::send(http, req, secrets).await?;
                 let status = response.status().as_u16();
                 let body = response.text().await.unwrap_or_default();
-                Ok::<_, String>((status, body))
+                Ok::<_, super::unhealthy::Unhealthy>((status, body))
             })
             .await;
             match sent {
@@ -64,7 +64,7 @@ pub async fn run(gate: &Gate, http: &reqwest::Client, secrets: &Secrets) -> Gate
                     let body: String = body.chars().take(process::OUTPUT_CAP).collect();
                     ended(ok, format!("HTTP {status}"), Some(i64::from(status)), body, String::new())
                 }
-                Ok(Err(e)) => ended(false, e, None, String::new(), String::new()),
+                Ok(Err(e)) => ended(false, e.0, None, String::new(), String::new()),
                 Err(_) => ended(false, "timed out".to_owned(), None, String::new(), String::new()),
             }
         }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use reqwest::{Client, Method, redirect};
 
+use super::unhealthy::Unhealthy;
 use crate::human::human_duration;
 use crate::plan::{HttpProbe, HttpRequest};
 use crate::secrets::Secrets;
@@ -21,7 +22,7 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub fn new() -> Result<Self, String> {
+    pub fn new() -> Result<Self, reqwest::Error> {
         let build = |insecure: bool| {
             Client::builder()
                 .redirect(redirect::Policy::limited(MAX_REDIRECTS))
@@ -29,7 +30,6 @@ impl Clients {
                 .pool_max_idle_per_host(256)
                 .user_agent(concat!("restorectl/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| format!("cannot set up HTTP: {e}"))
         };
         Ok(Self { verified: build(false)?, insecure: build(true)? })
     }
@@ -44,9 +44,9 @@ pub async fn send(
     client: &Client,
     req: &HttpRequest,
     secrets: &Secrets,
-) -> Result<reqwest::Response, String> {
+) -> Result<reqwest::Response, Unhealthy> {
     let url = secrets.resolve(&req.url)?;
-    let method = Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;
+    let method = Method::from_bytes(req.method.as_bytes()).map_err(|e| Unhealthy(e.to_string()))?;
     let mut builder = client.request(method, &url);
     for (name, value) in &req.headers {
         builder = builder.header(name, secrets.resolve(value)?);
@@ -54,7 +54,7 @@ pub async fn send(
     if let Some(body) = &req.body {
         builder = builder.body(secrets.resolve(body)?);
     }
-    builder.send().await.map_err(|e| describe(&e))
+    builder.send().await.map_err(|e| Unhealthy(describe(&e)))
 }
 
 /// Whether `status` is what the plan expects (any 2xx when it names none).
@@ -62,7 +62,7 @@ pub fn status_ok(expect: &[u16], status: u16) -> bool {
     if expect.is_empty() { (200..300).contains(&status) } else { expect.contains(&status) }
 }
 
-pub async fn probe(clients: &Clients, h: &HttpProbe, secrets: &Secrets) -> Result<String, String> {
+pub async fn probe(clients: &Clients, h: &HttpProbe, secrets: &Secrets) -> Result<String, Unhealthy> {
     let start = Instant::now();
     let mut response = send(clients.get(h.insecure_tls), &h.request, secrets).await?;
     let status = response.status().as_u16();
@@ -71,7 +71,7 @@ pub async fn probe(clients: &Clients, h: &HttpProbe, secrets: &Secrets) -> Resul
         match response.chunk().await {
             Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(BODY_CAP - body.len())]),
             Ok(None) => break,
-            Err(e) => return Err(format!("HTTP {status}, body unreadable: {}", describe(&e))),
+            Err(e) => return Err(Unhealthy(format!("HTTP {status}, body unreadable: {}", describe(&e)))),
         }
     }
     let latency = start.elapsed();
@@ -81,28 +81,28 @@ pub async fn probe(clients: &Clients, h: &HttpProbe, secrets: &Secrets) -> Resul
         } else {
             h.request.expect_status.iter().map(u16::to_string).collect::<Vec<_>>().join(" or ")
         };
-        return Err(format!("HTTP {status} (expected {expected})"));
+        return Err(Unhealthy(format!("HTTP {status} (expected {expected})")));
     }
     let text = String::from_utf8_lossy(&body);
     if let Some(want) = &h.body_contains {
         let want = secrets.resolve(want)?;
         if !text.contains(&want) {
-            return Err(format!("HTTP {status}, but the body does not contain `{want}`"));
+            return Err(Unhealthy(format!("HTTP {status}, but the body does not contain `{want}`")));
         }
     }
     if let Some(re) = &h.body_regex
         && !re.is_match(&text)
     {
-        return Err(format!("HTTP {status}, but the body does not match `{re}`"));
+        return Err(Unhealthy(format!("HTTP {status}, but the body does not match `{re}`")));
     }
     if let Some(max) = h.max_latency
         && latency > max
     {
-        return Err(format!(
+        return Err(Unhealthy(format!(
             "HTTP {status} in {}, slower than {}",
             human_duration(latency),
             human_duration(max)
-        ));
+        )));
     }
     Ok(format!("HTTP {status}"))
 }

@@ -5,6 +5,7 @@ mod command;
 pub mod gate;
 mod http;
 mod tcp;
+mod unhealthy;
 
 use std::time::{Duration, Instant};
 
@@ -32,13 +33,13 @@ pub struct Prober {
 }
 
 impl Prober {
-    pub fn new(secrets: Secrets) -> Result<Self, String> {
+    pub fn new(secrets: Secrets) -> Result<Self, reqwest::Error> {
         Ok(Self { http: http::Clients::new()?, secrets })
     }
 
     /// A prober with the same secrets and its own HTTP clients, for another runtime (pooled
     /// connections belong to the runtime that opened them).
-    pub fn fresh(&self) -> Result<Self, String> {
+    pub fn fresh(&self) -> Result<Self, reqwest::Error> {
         Ok(Self { http: http::Clients::new()?, secrets: self.secrets.clone() })
     }
 
@@ -64,14 +65,14 @@ impl Prober {
                     let detail = self.secrets.redact(&detail);
                     return ProbeResult { ok: false, latency: start.elapsed(), detail, cannot_run: true };
                 }
-                Err(command::Failed::Said(detail)) => Err(detail),
+                Err(command::Failed::Said(detail)) => Err(Unhealthy(detail)),
                 Ok(detail) => Ok(detail),
             },
         };
         let latency = start.elapsed();
         let (ok, detail) = match result {
             Ok(detail) => (true, detail),
-            Err(detail) => (false, detail),
+            Err(Unhealthy(detail)) => (false, detail),
         };
         ProbeResult { ok, latency, detail: self.secrets.redact(&detail), cannot_run: false }
     }
@@ -79,11 +80,11 @@ impl Prober {
     async fn within(
         &self,
         timeout: Duration,
-        probe: impl Future<Output = Result<String, String>>,
-    ) -> Result<String, String> {
+        probe: impl Future<Output = Result<String, Unhealthy>>,
+    ) -> Result<String, Unhealthy> {
         tokio::time::timeout(timeout, probe)
             .await
-            .unwrap_or_else(|_| Err(format!("timed out after {}", human_duration(timeout))))
+            .unwrap_or_else(|_| Err(Unhealthy(format!("timed out after {}", human_duration(timeout)))))
     }
 }
 
@@ -128,11 +129,12 @@ impl Prober {
 }
 
 pub use http::status_ok;
+pub use unhealthy::Unhealthy;
 
 /// Sends a plan's HTTP request (an `http` restore action) with TLS verified.
 pub async fn send_request(
     prober: &Prober,
     req: &crate::plan::HttpRequest,
-) -> Result<reqwest::Response, String> {
+) -> Result<reqwest::Response, Unhealthy> {
     http::send(prober.http.get(false), req, &prober.secrets).await
 }

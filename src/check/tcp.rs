@@ -2,13 +2,16 @@
 
 use tokio::net::{TcpStream, lookup_host};
 
+use super::unhealthy::Unhealthy;
 use crate::plan::Text;
 use crate::secrets::Secrets;
 
-pub async fn probe(target: &Text, secrets: &Secrets) -> Result<String, String> {
+pub async fn probe(target: &Text, secrets: &Secrets) -> Result<String, Unhealthy> {
     let target = secrets.resolve(target)?;
-    let addrs: Vec<_> =
-        lookup_host(target.as_str()).await.map_err(|_| "host name does not resolve".to_owned())?.collect();
+    let addrs: Vec<_> = lookup_host(target.as_str())
+        .await
+        .map_err(|_| Unhealthy("host name does not resolve".to_owned()))?
+        .collect();
     let mut last = format!("{target} resolves to no address");
     for addr in addrs {
         match TcpStream::connect(addr).await {
@@ -16,7 +19,7 @@ pub async fn probe(target: &Text, secrets: &Secrets) -> Result<String, String> {
             Err(e) => last = format!("{addr}: {}", short_io(&e)),
         }
     }
-    Err(last)
+    Err(Unhealthy(last))
 }
 
 fn short_io(e: &std::io::Error) -> String {

@@ -6,11 +6,16 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::format::{ReportFormat, parse_duration};
+use crate::human::BadInput;
 
 /// A duration a plan could give (`watch`): at most 366 days.
-fn parse_span(s: &str) -> Result<std::time::Duration, String> {
+fn parse_span(s: &str) -> Result<std::time::Duration, BadInput> {
     parse_duration(s).and_then(|d| {
-        if d <= crate::plan::defaults::MAX_SPAN { Ok(d) } else { Err("must be at most 366 days".into()) }
+        if d <= crate::plan::defaults::MAX_SPAN {
+            Ok(d)
+        } else {
+            Err(BadInput::new("must be at most 366 days"))
+        }
     })
 }
 
@@ -130,9 +135,9 @@ pub enum Progress {
     None,
 }
 
-fn parse_fraction(s: &str) -> Result<f64, String> {
+fn parse_fraction(s: &str) -> Result<f64, BadInput> {
     match s.parse::<f64>() {
         Ok(f) if (0.0..1.0).contains(&f) => Ok(f),
-        _ => Err("must be a fraction from 0 to below 1, e.g. 0.2".into()),
+        _ => Err(BadInput::new("must be a fraction from 0 to below 1, e.g. 0.2")),
     }
 }

@@ -4,11 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 mod access;
+mod failure;
 mod svc;
 mod values;
 
+pub use failure::{FailKind, Failure};
 pub use svc::Svc;
-pub use values::{FailKind, Outcome, RunMode, Secs, Signer, WaitOn};
+pub use values::{Outcome, RunMode, Secs, Signer, WaitOn};
 
 /// One thing that happened, `at` a time since the run's start (virtual in a dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +53,9 @@ pub enum Event {
         at: Secs,
         ok: bool,
         detail: String,
+        /// What kind of failure, when it failed (absent in journals of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<FailKind>,
         /// The action's output, where it has one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log: Option<String>,
@@ -111,6 +116,9 @@ pub enum Event {
         at: Secs,
         after: Secs,
         reason: String,
+        /// What kind of failure (absent in journals of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<FailKind>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log: Option<String>,
     },
@@ -128,7 +136,7 @@ pub enum Event {
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         log: Option<String>,
-        /// Which step failed (absent in journals of older versions).
+        /// What kind of failure (absent in journals of older versions).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         kind: Option<FailKind>,
     },
@@ -192,6 +200,9 @@ pub enum Event {
         service: Svc,
         at: Secs,
         detail: String,
+        /// What kind of failure (absent in journals of older versions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<FailKind>,
     },
     /// Online, and watched (`watch`) until `until`: a fall-back meanwhile is restored again.
     Watching {

@@ -45,33 +45,6 @@ pub enum WaitOn {
     EarlierRun { pid: u32 },
 }
 
-/// Which step of a service's restore failed: scripts read it from the journal and the JSON
-/// report instead of parsing the reason's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailKind {
-    /// The restore action (its exit status, timeout, or its program could not run).
-    Action,
-    /// The checks did not pass after the action.
-    Checks,
-    /// A verify gate (`[[service.verify]]`) did not pass: the service is quarantined.
-    Gate,
-    /// Its sign-offs (`approval`) were not all given in time.
-    SignOff,
-    /// A manual step was not confirmed in time.
-    Confirmation,
-    /// The journal could not record the start of the restore.
-    Journal,
-}
-
-impl FailKind {
-    /// A gate that a scan or people keep: once it did not pass, it is not retried by restoring
-    /// again, and no later run takes the service as online until the gate is passed again.
-    pub fn holds(self) -> bool {
-        matches!(self, FailKind::Gate | FailKind::SignOff)
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

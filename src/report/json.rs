@@ -96,7 +96,8 @@ struct ServiceRow<'a> {
     attempts: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
-    /// Which step failed: `action`, `checks`, `gate`, `sign_off`, `confirmation`, `journal`.
+    /// What kind of failure: `exit`, `signal`, `timeout`, `spawn`, `http`, `checks`,
+    /// `gate`, `sign_off`, `confirmation`, `journal`, `interrupted`, `lost`, `simulated`.
     #[serde(skip_serializing_if = "Option::is_none")]
     kind: Option<crate::event::FailKind>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::event::{Event, Secs, Svc};
+use crate::event::{Event, Failure, Secs, Svc};
 use crate::plan::Plan;
 
 /// What tasks and timers send the run.
@@ -19,7 +19,7 @@ pub(super) enum Msg {
     /// `rto_risk_at` of service `i`'s RTO has passed.
     AtRisk(usize),
     /// Service `i`'s watch ended: held, or fell back (why).
-    Watched(usize, Result<(), String>),
+    Watched(usize, Result<(), Failure>),
 }
 
 /// How a service's task ended.

@@ -2,6 +2,7 @@
 //! the attempts an earlier run left unfinished.
 
 use super::emitter::Emitter;
+use crate::event::Failure;
 
 /// The work itself: checks and restore actions, real or simulated.
 pub trait Executor: Send + Sync + 'static {
@@ -20,9 +21,9 @@ pub trait Executor: Send + Sync + 'static {
         service: usize,
         attempt: u32,
         em: &Emitter,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = Result<(), Failure>> + Send;
     /// Waits until the service is verified healthy, or says why not.
-    fn verify(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
+    fn verify(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), Failure>> + Send;
     /// Runs the service's verify gates after attempt `attempt` was verified healthy, in order,
     /// keeping their evidence; says which one failed and why.
     fn gates(
@@ -30,9 +31,9 @@ pub trait Executor: Send + Sync + 'static {
         service: usize,
         attempt: u32,
         em: &Emitter,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = Result<(), Failure>> + Send;
     /// Waits until the people the service's `approval` names have signed it off, or says why not.
-    fn approve(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), String>> + Send;
+    fn approve(&self, service: usize, em: &Emitter) -> impl Future<Output = Result<(), Failure>> + Send;
     /// Keeps probing a service that is online until `until` (or the run is interrupted); says
     /// why once it has fallen back: its checks failed on two probes in a row.
     fn watch(
@@ -40,7 +41,7 @@ pub trait Executor: Send + Sync + 'static {
         service: usize,
         until: tokio::time::Instant,
         em: &Emitter,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = Result<(), Failure>> + Send;
     /// Where an attempt's output is kept, if anywhere.
     fn log(&self, service: usize, attempt: u32) -> Option<String>;
     /// Kills every running action now (second Ctrl-C); says which (service, attempt) it killed.
@@ -50,5 +51,5 @@ pub trait Executor: Send + Sync + 'static {
 /// A restore attempt of an earlier run, taken over: which one, and how its action ended.
 pub struct Resumed {
     pub attempt: u32,
-    pub ended: Result<(), String>,
+    pub ended: Result<(), Failure>,
 }

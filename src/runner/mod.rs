@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::event::{Event, Outcome, Secs};
+use crate::event::{Event, FailKind, Outcome, Secs};
 use crate::graph::Graph;
 use crate::plan::{OnFailure, Plan};
 use crate::schedule::{Change, Scheduler};
@@ -208,10 +208,11 @@ pub async fn run<E: Executor>(
                         sink(&Event::Watched { service: em.id(i), at: em.at() }, Ack(None));
                     }
                 }
-                Some(Msg::Watched(i, Err(detail))) if !halted && presses == 0 => {
+                Some(Msg::Watched(i, Err(failure))) if !halted && presses == 0 => {
                     watching.remove(&i);
                     online[i] = false;
-                    sink(&Event::FellBack { service: em.id(i), at: em.at(), detail }, Ack(None));
+                    let (detail, kind) = (failure.detail, Some(failure.kind));
+                    sink(&Event::FellBack { service: em.id(i), at: em.at(), detail, kind }, Ack(None));
                     // Restored again under its plan, in its turn; what depends on it and has not
                     // started waits for it again.
                     told(sched.reopen(i), em.at(), &em, &plan, sink);
@@ -339,6 +340,7 @@ fn kill_now<E: Executor>(
             at: em.at(),
             ok: false,
             detail: "killed (interrupted)".into(),
+            kind: Some(FailKind::Interrupted),
             log: exec.log(i, attempt),
         };
         sink(&killed, Ack(None));

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::emitter::{Emitter, Ended};
 use super::executor::{Executor, Resumed};
-use crate::event::{Event, FailKind};
+use crate::event::{Event, FailKind, Failure};
 
 /// One service: take over what an earlier run left unfinished, or probe; if down, restore and
 /// verify, retrying with exponential backoff.
@@ -92,13 +92,13 @@ fn tries(service: &crate::plan::Service) -> u32 {
     service.restore.as_ref().map_or(0, |r| r.retries) + 1
 }
 
-fn finished<E: Executor>(exec: &E, i: usize, em: &Emitter, attempt: u32, result: &Result<(), String>) {
-    let (ok, detail) = match result {
-        Ok(()) => (true, "done".to_owned()),
-        Err(e) => (false, e.clone()),
+fn finished<E: Executor>(exec: &E, i: usize, em: &Emitter, attempt: u32, result: &Result<(), Failure>) {
+    let (ok, detail, kind) = match result {
+        Ok(()) => (true, "done".to_owned(), None),
+        Err(f) => (false, f.detail.clone(), Some(f.kind)),
     };
     let log = exec.log(i, attempt);
-    em.emit(Event::ActionFinished { service: em.id(i), attempt, at: em.at(), ok, detail, log });
+    em.emit(Event::ActionFinished { service: em.id(i), attempt, at: em.at(), ok, detail, kind, log });
 }
 
 /// After an attempt's action: verify it, then the service is online, failed for good, or gets
@@ -110,7 +110,7 @@ async fn settle<E: Executor>(
     i: usize,
     em: &Emitter,
     (attempt, (first, last)): (u32, (u32, u32)),
-    restored: Result<(), String>,
+    restored: Result<(), Failure>,
 ) -> Option<Ended> {
     let service = &em.plan.services[i];
     let id = em.id(i);
@@ -118,43 +118,32 @@ async fn settle<E: Executor>(
         Ok(()) => {
             em.emit(Event::Verifying { service: id.clone(), attempt, at: em.at() });
             match exec.verify(i, em).await {
-                // Healthy is not enough where the plan has gates (a scan, rotated credentials).
-                Ok(()) if !service.gates.is_empty() => {
-                    exec.gates(i, attempt, em).await.map_err(|e| (e, FailKind::Gate))
+                // Interrupted while its checks were awaited: neither failed nor back; the next
+                // run verifies what this attempt did.
+                Err(_) if em.stopping() => {
+                    em.emit(Event::LeftUnverified { service: id, at: em.at(), attempt });
+                    return Some(Ended::Stopped);
                 }
-                other => other.map_err(|e| (e, FailKind::Checks)),
+                // Healthy is not enough where the plan has gates (a scan, rotated credentials).
+                Ok(()) if !service.gates.is_empty() => exec.gates(i, attempt, em).await,
+                other => other,
             }
         }
-        Err(e) => {
-            let manual =
-                matches!(service.restore.as_ref().map(|r| &r.action), Some(crate::plan::Action::Manual(_)));
-            let kind = if manual && service.needs_confirmation() {
-                FailKind::Confirmation
-            } else {
-                FailKind::Action
-            };
-            Err((e, kind))
-        }
+        Err(failure) => Err(failure),
     };
     // Healthy, and (where the plan says so) signed off by named people before it counts as back.
     let result = match result {
-        Ok(()) if service.approval.is_some() => exec.approve(i, em).await.map_err(|e| (e, FailKind::SignOff)),
+        Ok(()) if service.approval.is_some() => exec.approve(i, em).await,
         other => other,
     };
     let of = last.max(attempt);
     let log = exec.log(i, attempt);
     match result {
-        // Interrupted while its checks were awaited: neither failed nor back; the next run
-        // verifies what this attempt did.
-        Err((_, FailKind::Checks)) if em.stopping() => {
-            em.emit(Event::LeftUnverified { service: id, at: em.at(), attempt });
-            Some(Ended::Stopped)
-        }
         Ok(()) => {
             em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });
             Some(Ended::Online)
         }
-        Err((reason, kind)) if attempt < of && !kind.holds() => {
+        Err(Failure { kind, detail: reason }) if attempt < of && !kind.holds() => {
             let backoff = service.restore.as_ref().map_or(Duration::ZERO, |r| r.backoff);
             let wait = backoff.saturating_mul(1 << attempt.saturating_sub(first).min(16));
             em.emit(Event::Retrying {
@@ -164,12 +153,13 @@ async fn settle<E: Executor>(
                 at: em.at(),
                 after: wait.into(),
                 reason,
+                kind: Some(kind),
                 log,
             });
             em.sleep_unless_stopped(wait).await;
             None
         }
-        Err((reason, kind)) => {
+        Err(Failure { kind, detail: reason }) => {
             // What a gate or a person decided is not in the action's log.
             let log = log.filter(|_| !kind.holds());
             em.emit(Event::Failed {

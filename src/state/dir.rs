@@ -57,14 +57,17 @@ impl StateDir {
         self.root.join("logs")
     }
 
+    /// What the process of a restore attempt carries in `RESTORECTL_ACTION`:
+    /// `<state dir>:<run>/<service>/<attempt>`, the state directory as its absolute path, so two
+    /// plans' runs on one machine never take each other's actions for their own.
+    pub fn action_marker(&self, run: &str, service: &str, attempt: u32) -> String {
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        format!("{}:{run}/{service}/{attempt}", root.display())
+    }
+
     /// Where the output of a restore attempt goes.
     pub fn log(&self, run: &str, service: &str, attempt: u32) -> PathBuf {
         self.logs().join(run).join(format!("{service}.{attempt}.log"))
-    }
-
-    /// Where the actions of run `run` note their pids before they exec (see `process`).
-    pub fn pids(&self, run: &str) -> PathBuf {
-        self.logs().join(run).join("pids")
     }
 
     /// Where an operator's confirmation of `service` for run `run` is dropped.
@@ -72,7 +75,6 @@ impl StateDir {
         self.root.join("confirm").join(run).join(format!("{service}.json"))
     }
 
-    /// The customer updates, unless `--announce-dir` says otherwise.
     /// Where the sign-offs of `service` for `run` are kept, one file per person.
     pub fn approvals(&self, run: &str, service: &str) -> PathBuf {
         self.root.join("confirm").join(run).join(format!("{service}.approvals"))

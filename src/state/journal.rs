@@ -252,7 +252,7 @@ fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
 
 /// `--fresh`: the journal and the logs are put away (renamed, kept) — never while a restore left
 /// running by an earlier run still runs, which a fresh journal would forget.
-fn rotate(state: &StateDir, plan: &Plan) -> Result<std::collections::HashMap<String, String>, StateError> {
+fn rotate(state: &StateDir, plan: &Plan) -> Result<replay::Quarantined<String>, StateError> {
     let path = state.journal();
     let old = replay::replay(&path, plan, true)?;
     let quarantined = old.quarantined;

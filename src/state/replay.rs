@@ -60,7 +60,7 @@ pub struct Replay {
     pub confirmed: HashSet<String>,
     /// Services quarantined: a verify gate or sign-off of theirs was begun and never passed (it
     /// failed, timed out, or the run ended first), with why. Only passing it again clears it.
-    pub quarantined: HashMap<String, String>,
+    pub quarantined: Quarantined<String>,
     /// Services added, removed or changed in the plan since the last run, in plan order.
     pub changes: Vec<(String, PlanChange)>,
     /// The ids of the runs in the journal.
@@ -120,9 +120,12 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
     Ok(LastRun { id: header.id, clock_start, running, events })
 }
 
+/// Quarantined services (by id, or by index in the plan), each with why it is held.
+pub type Quarantined<K> = HashMap<K, String>;
+
 /// The services the journal of `state` quarantines, by index, with why (none without a journal):
 /// `status` and `preview` never call them healthy.
-pub fn quarantined(state: &StateDir, plan: &Plan) -> Result<HashMap<usize, String>, StateError> {
+pub fn quarantined(state: &StateDir, plan: &Plan) -> Result<Quarantined<usize>, StateError> {
     let path = state.journal();
     if !state.has_journal()? {
         return Ok(HashMap::new());

@@ -21,6 +21,7 @@ mod import;
 mod incident;
 mod inputs;
 mod journal_chain;
+mod kinds;
 mod messages;
 mod newcomer;
 mod partial;

@@ -242,9 +242,10 @@ fn one_random_kill(seed: u64) {
 }
 
 /// The run was killed after journaling that the restore starts, before journaling its pid: the
-/// line the action appended to the run's `pids` file before its exec leads the next run to it.
+/// marker the action was born with (`RESTORECTL_ACTION=<state dir>:<run>/<service>/<attempt>`)
+/// leads the next run to it.
 #[test]
-fn a_restore_started_just_before_the_kill_is_found_by_its_pid_file() {
+fn a_restore_started_just_before_the_kill_is_found_by_its_marker() {
     use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -255,12 +256,10 @@ fn a_restore_started_just_before_the_kill_is_found_by_its_pid_file() {
     // The action the dead run had started: still at work, in its own group, marked as attempt 1.
     let mut action = std::process::Command::new("sh")
         .args(["-c", &format!("sleep 1; touch {}/svc.up", d.display())])
-        .env("RESTORECTL_ACTION", "0001/svc/1")
+        .env("RESTORECTL_ACTION", format!("{}:0001/svc/1", state.canonicalize().unwrap().display()))
         .process_group(0)
         .spawn()
         .unwrap();
-    let pids = format!("{}other/1 1\nsvc/1 {}\n", restorectl::process::PIDS_HEADER, action.id());
-    std::fs::write(state.join("logs/0001/pids"), pids).unwrap();
     let out =
         restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
@@ -278,7 +277,7 @@ fn a_restore_started_just_before_the_kill_is_found_by_its_pid_file() {
 }
 
 #[test]
-fn a_restore_journaled_as_starting_without_a_pid_file_never_started_and_runs_now() {
+fn a_restore_journaled_as_starting_without_a_marked_process_never_started_and_runs_now() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let plan = plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), ""));

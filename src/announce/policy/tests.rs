@@ -243,7 +243,7 @@ fn a_cadence_shorter_than_the_batch_window_waits_for_the_window() {
 fn a_service_told_back_that_goes_down_again_is_told_unavailable_then_back() {
     // Watched in this run: it fell back.
     let (mut p, _) = policy(Memory::default());
-    let fell = Event::FellBack { service: svc("web"), at: at(30.0), detail: String::new() };
+    let fell = Event::FellBack { service: svc("web"), at: at(30.0), detail: String::new(), kind: None };
     let got = run(
         &mut p,
         &[

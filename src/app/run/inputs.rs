@@ -10,7 +10,7 @@ use crate::event::Event;
 use crate::loaded::Loaded;
 use crate::report;
 use crate::runner::Selection;
-use crate::sim::{Failure, Scenario};
+use crate::sim::{Injected, Scenario};
 use crate::state::StateDir;
 
 pub(super) fn parse_start(s: &str, tz: &TimeZone) -> Result<ZonedDateTime, Error> {
@@ -50,9 +50,9 @@ pub(super) fn scenario(loaded: &Loaded, args: &RunArgs) -> Result<Scenario, Erro
                 let n: u32 = n.parse().map_err(|_| {
                     Error::flag(format!("--fail {f}"), format!("`{n}` is not a number of attempts"))
                 })?;
-                (id, Failure::Times(n))
+                (id, Injected::Times(n))
             }
-            None => (f.as_str(), Failure::Always),
+            None => (f.as_str(), Injected::Always),
         };
         sc.fail.insert(find(id, "--fail")?, mode);
     }
