@@ -176,16 +176,27 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
 /// (`RUN/SERVICE/ATTEMPT`): with the pid, it proves a process is that attempt's action.
 pub const ACTION_MARKER: &str = "RESTORECTL_ACTION";
 
-/// The process that carries `ACTION_MARKER=marker` in its environment, if one runs: how a run
-/// killed between starting an action and journaling its pid finds it. Actions are spawned without
-/// a fork of restorectl (`posix_spawn`), so nothing runs in the child before its exec; the marker
-/// it is born with is what names it (a process of another account, whose environment cannot be
-/// read, is not ours).
+/// The action that carries `ACTION_MARKER=marker` in its environment, if it still runs: how a
+/// run killed between starting an action and journaling its pid finds it. Actions are spawned
+/// without a fork of restorectl (`posix_spawn`), so nothing runs in the child before its exec; the
+/// marker it is born with names it (a process of another account, whose environment cannot be
+/// read, is not ours). What it started inherits the marker too, so only the action itself counts:
+/// the leader of its own process group, never of a session (a group leader cannot call `setsid`,
+/// a daemon it left behind has).
 pub fn find_marked(marker: &str) -> Option<u32> {
     let entries = std::fs::read_dir("/proc").ok()?;
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| leads_group_not_session(pid))
         .find(|&pid| carries_marker(pid, marker))
+}
+
+/// Whether `pid` leads its process group (fields 5 and 6 of `/proc/PID/stat`) but not its session.
+fn leads_group_not_session(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    let Some((_, rest)) = stat.rsplit_once(')') else { return false };
+    let mut fields = rest.split_whitespace().skip(2).map(|f| f.parse::<u32>().ok());
+    matches!((fields.next(), fields.next()), (Some(Some(group)), Some(Some(session))) if group == pid && session != pid)
 }
 
 /// Whether the running process `pid` carries `ACTION_MARKER=marker` in its environment.

@@ -276,6 +276,39 @@ fn a_restore_started_just_before_the_kill_is_found_by_its_marker() {
     action.wait().unwrap();
 }
 
+/// The action the dead run started had left a daemon behind (`setsid`: a session of its own)
+/// and ended: the daemon carries the action's marker, but it is not the action, so the next run
+/// neither waits for it nor kills it; the checks decide.
+#[test]
+fn a_daemon_left_by_the_action_is_not_taken_for_the_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plan =
+        plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), "timeout = \"1m\""));
+    let state = earlier_run(d, &[STARTED]);
+    std::fs::write(d.join("svc.up"), "").unwrap();
+    let mut daemon = std::process::Command::new("setsid")
+        .args(["sleep", "60"])
+        .env("RESTORECTL_ACTION", format!("{}:0001/svc/1", state.canonicalize().unwrap().display()))
+        .spawn()
+        .unwrap();
+    wait_until("the daemon to lead its session", || {
+        std::fs::read_to_string(format!("/proc/{}/stat", daemon.id())).is_ok_and(|s| {
+            s.rsplit_once(')').unwrap().1.split_whitespace().nth(3) == Some(&daemon.id().to_string())
+        })
+    });
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(!log.contains("waiting for the restore left running"), "{log}");
+    // Its checks pass: what the action did is back, and nothing is started again.
+    assert_eq!(state_of(&json(&out.stdout), "svc"), "already_online");
+    assert!(daemon.try_wait().unwrap().is_none(), "the daemon was killed");
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+}
+
 #[test]
 fn a_restore_journaled_as_starting_without_a_marked_process_never_started_and_runs_now() {
     let dir = tempfile::tempdir().unwrap();
