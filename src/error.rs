@@ -2,9 +2,9 @@
 //! code. The library's own errors (the state directory, reporters, plan lookups) convert into it;
 //! only `app` prints it.
 
+use crate::bus::WriteError;
 use crate::exit::Exit;
 use crate::plan::UnknownService;
-use crate::reporter::WriteError;
 use crate::state::StateError;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +61,9 @@ pub enum Error {
     /// `estimate --write` could not rewrite the plan.
     #[error("nothing written: {0}")]
     NotWritten(String),
+    /// The runtime (threads, timers) could not be started.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
     /// A reporter's thread panicked: what it wrote may be incomplete.
     #[error("a reporter failed; its files may be incomplete")]
     Reporter,
@@ -87,7 +90,7 @@ impl Error {
             | Error::Import(_)
             | Error::NotWritten(_) => Exit::Invalid,
             // The work may be done; its record is not whole.
-            Error::Write(_) | Error::Report(_) | Error::Reporter => Exit::Invalid,
+            Error::Write(_) | Error::Report(_) | Error::Reporter | Error::Runtime(_) => Exit::Invalid,
         }
     }
 

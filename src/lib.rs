@@ -23,7 +23,6 @@ pub mod plan;
 pub mod process;
 pub mod readiness;
 pub mod report;
-pub mod reporter;
 pub mod runner;
 pub mod runtime;
 pub mod schedule;

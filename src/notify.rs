@@ -14,10 +14,10 @@ use tokio::sync::mpsc;
 use crate::announce::webhook::Delivery;
 use crate::announce::webhook::log::{Log, Record};
 use crate::announce::webhook::worker::{self, Progress, Target};
+use crate::bus::{Reporter, WriteError};
 use crate::event::{Event, FailKind, Failure, Secs, WaitOn};
 use crate::human::human_duration;
 use crate::plan::{AlertKind, NotifyTarget, Plan, WebhookFormat};
-use crate::reporter::{Reporter, WriteError};
 use crate::secrets::Secrets;
 use crate::tally::Tally;
 

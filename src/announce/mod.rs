@@ -24,10 +24,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::bus::Reporter;
 use crate::event::{Event, RunMode, Secs};
 use crate::graph::Graph;
 use crate::plan::Plan;
-use crate::reporter::Reporter;
 use crate::stamp::Stamp;
 use crate::tally::Tally;
 use policy::Policy;
@@ -69,7 +69,7 @@ impl Announcer {
         mode: RunMode,
         window: Duration,
         publishing: Publishing,
-    ) -> Result<Self, crate::reporter::WriteError> {
+    ) -> Result<Self, crate::bus::WriteError> {
         let hours = plan.announce.publish_hours.map(|h| hours::Hours::new(stamp.clone(), h));
         let (writer, memory) = Writer::open(plan.clone(), templates, dir, stamp, mode, publishing)?;
         let policy = Policy::new(&plan, memory, window).with_hours(hours);
@@ -128,7 +128,7 @@ impl Reporter for Announcer {
         true
     }
 
-    fn finish(&mut self, tally: &Tally) -> Result<(), crate::reporter::WriteError> {
+    fn finish(&mut self, tally: &Tally) -> Result<(), crate::bus::WriteError> {
         self.writer.finish(self.policy.board(), tally.finished_at);
         Ok(())
     }

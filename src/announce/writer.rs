@@ -15,9 +15,9 @@ use super::policy::{Kind, Note, Update};
 use super::record::{self, Recorder};
 use super::templates::{self, Templates};
 use super::{context, page, webhook};
+use crate::bus::WriteError;
 use crate::event::{RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
-use crate::reporter::WriteError;
 use crate::stamp::Stamp;
 
 /// What a run publishes beyond the updates' text.

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
+use crate::bus::{Reporter, WriteError};
 use crate::event::Event;
 use crate::event::RunMode;
 use crate::plan::Plan;
-use crate::reporter::{Reporter, WriteError};
 use crate::tally::{State, Tally};
 
 pub struct Junit {

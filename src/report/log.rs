@@ -166,7 +166,7 @@ pub struct PlainLog {
     pub stamp: Stamp,
 }
 
-impl crate::reporter::Reporter for PlainLog {
+impl crate::bus::Reporter for PlainLog {
     fn event(&mut self, e: &Event) {
         if let Some(text) = describe(e) {
             let text = crate::term::printable(&text, true);

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use crate::bus::Reporter;
 use crate::event::{Event, RunMode, Secs};
 use crate::graph::Graph;
 use crate::human::human_duration;
 use crate::plan::Plan;
 use crate::report::eta::{Estimate, Eta};
 use crate::report::log::describe;
-use crate::reporter::Reporter;
 
 /// How a run shows its progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

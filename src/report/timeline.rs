@@ -4,10 +4,10 @@
 use std::fmt::Write;
 use std::path::PathBuf;
 
+use crate::bus::{Reporter, WriteError};
 use crate::event::{Event, Secs};
 use crate::graph::Graph;
 use crate::plan::Plan;
-use crate::reporter::{Reporter, WriteError};
 use crate::stamp::Stamp;
 use crate::tally::{State, Tally};
 

@@ -2,11 +2,13 @@
 //! restore and verify, retrying with exponential backoff until it is online, fails for good, or the
 //! run is interrupted.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use super::emitter::{Emitter, Ended};
 use super::executor::{Executor, Resumed};
 use crate::event::{Event, FailKind, Failure};
+use crate::graph::Graph;
 
 /// One service: take over what an earlier run left unfinished, or probe; if down, restore and
 /// verify, retrying with exponential backoff.
@@ -174,4 +176,19 @@ async fn settle<E: Executor>(
             Some(Ended::Failed)
         }
     }
+}
+
+/// Whether anything service `i` depends on, directly or through others, was restored in this run.
+pub(super) fn restored_below(graph: &Graph, restored: &[bool], i: usize) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack = graph.service_dependencies(i);
+    while let Some(d) = stack.pop() {
+        if restored[d] {
+            return true;
+        }
+        if seen.insert(d) {
+            stack.extend(graph.service_dependencies(d));
+        }
+    }
+    false
 }

@@ -13,9 +13,9 @@ use super::dir::StateDir;
 use super::error::StateError;
 use super::records::{RunHeader, VERSION, fingerprint};
 use super::replay::{self, Replay, Stage};
+use crate::bus::{Reporter, WriteError};
 use crate::event::{Event, RunMode};
 use crate::plan::Plan;
-use crate::reporter::{Reporter, WriteError};
 
 pub struct Journal {
     /// This run's id.

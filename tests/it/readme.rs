@@ -133,3 +133,23 @@ fn the_readme_lists_every_command() {
         );
     }
 }
+
+/// The README's architecture and layout are drawn from the code as it is: every source file or
+/// folder they name exists, and every top-level module of `src/` is named in the layout.
+#[test]
+fn the_readme_names_the_source_as_it_is() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let named = regex::Regex::new(r"src/[a-z_/]+(?:\.rs)?").unwrap();
+    let missing: Vec<&str> =
+        named.find_iter(&readme).map(|m| m.as_str()).filter(|p| !repo(p).exists()).collect();
+    assert!(missing.is_empty(), "the README names source that does not exist: {missing:?}");
+    let layout = &readme[readme.find("## Layout").unwrap()..];
+    let unnamed: Vec<String> = std::fs::read_dir(repo("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "lib.rs" && name != "main.rs")
+        .map(|name| if name.ends_with(".rs") { format!("src/{name}") } else { format!("src/{name}/") })
+        .filter(|path| !layout.contains(path.as_str()))
+        .collect();
+    assert!(unnamed.is_empty(), "the README's layout does not name {unnamed:?}");
+}

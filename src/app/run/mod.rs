@@ -2,32 +2,30 @@
 //! simulated executor and tokio's paused (virtual) clock.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
 use crate::action::{LiveExecutor, Workplace};
-use crate::announce::Announcer;
+use crate::bus::Reporter;
 use crate::bus::Reporters;
-use crate::cli::{Progress, ReportFormat, RunArgs};
+use crate::cli::{ReportFormat, RunArgs};
 use crate::error::Error;
 use crate::event::{Outcome, RunMode, Secs};
 use crate::exit::Exit;
 use crate::loaded::Loaded;
 use crate::report;
-use crate::report::log::PlainLog;
-use crate::report::progress::Mode;
-use crate::reporter::Reporter;
-use crate::runner::{self, RunConfig};
+use crate::runner::RunConfig;
 use crate::sim::SimExecutor;
 use crate::stamp::Stamp;
 use crate::state::{Journal, StateDir};
-use crate::tally::Tally;
+use drive::Drive;
 use inputs::{parse_start, scenario, selection};
 
+mod drive;
 mod inputs;
 mod stamp;
+mod trials;
 
 pub fn run(args: RunArgs) -> Exit {
     let loaded = match super::open(&args.plan) {
@@ -76,57 +74,28 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let scenario = scenario(loaded, args)?;
         // A key that cannot sign the stamp is said before the drill, not after it.
         args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
-        let runtime = crate::runtime::simulated().expect("a current-thread runtime starts");
         if let Some(n) = args.trials {
-            let (draws, drawn, said) = inputs::trial_draws(loaded, &state)?;
-            let scenario = crate::sim::Scenario { draws: draws.map(Arc::new), ..scenario };
-            let stats = runtime.block_on(crate::trials::run(plan.clone(), &loaded.graph, &scenario, jobs, n));
-            let late = report::trials::p90_past_rto(&loaded.plan, &stats);
-            let text = match args.format {
-                ReportFormat::Json => {
-                    let mut report = report::trials::json(&loaded.plan, &stats, &late);
-                    report["durations"] = drawn;
-                    format!("{report:#}\n")
-                }
-                ReportFormat::Human => report::trials::human(&loaded.plan, &stats, &late) + &said,
-            };
-            crate::term::print_report(&text).map_err(Error::Report)?;
-            let lost = stats.trials - stats.successes;
-            let not_restored =
-                if lost == 0 { Vec::new() } else { vec![format!("everything, in {lost} of {n} trials")] };
-            let missed = late.iter().map(|&i| loaded.plan.services[i].id.clone()).collect();
-            let restored = if lost == 0 { loaded.plan.services.len() } else { 0 };
-            stamp::drill(loaded, args, &start, (restored, not_restored, missed))?;
-            // With --strict, a p90 past an RTO fails like a failed trial.
-            let failed = stats.successes < stats.trials || (args.strict && !late.is_empty());
-            return Ok(if failed { Exit::Failures } else { Exit::Ok });
+            return trials::run(loaded, args, &state, scenario, &start, n);
         }
         let dir = state.dry_run();
-        let journal = Journal::create(&dir, &loaded.plan, start.timestamp())?;
-        let exec = Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0));
-        let announce_dir = args.announce_dir.clone().unwrap_or_else(|| dir.announcements());
-        let stamp = Stamp { start: start.clone(), with_date: true };
-        let clock = crate::tally::IncidentClock::default();
-        let reporters = reporters(loaded, args, stamp, journal, (announce_dir, clock.clone()))?;
-        let (mut feed, worker) = reporters.spawn(RunMode::Dry);
-        // Acknowledged at once: nothing real waits for a simulated event, and a task waiting on
-        // another thread would let the virtual clock jump ahead.
-        let config = RunConfig {
-            id: "dry".into(),
-            jobs,
-            mode: RunMode::Dry,
-            selection,
-            watch: args.watch,
-            incident: clock,
+        let drive = Drive {
+            runtime: crate::runtime::simulated().map_err(Error::Runtime)?,
+            exec: Arc::new(SimExecutor::new(&loaded.plan, &scenario, 0)),
+            journal: Journal::create(&dir, &loaded.plan, start.timestamp())?,
+            announce_dir: args.announce_dir.clone().unwrap_or_else(|| dir.announcements()),
+            stamp: Stamp { start: start.clone(), with_date: true },
+            config: RunConfig {
+                id: "dry".into(),
+                jobs,
+                mode: RunMode::Dry,
+                selection,
+                watch: args.watch,
+                incident: Default::default(),
+            },
+            alerts: None,
+            interrupts: || None,
         };
-        let outcome =
-            runtime.block_on(runner::run(plan, &loaded.graph, exec, &config, None, &mut |e, ack| {
-                ack.recorded();
-                feed.queue(e);
-            }));
-        feed.flush();
-        drop(feed);
-        let reporters = worker.join().map_err(|_| Error::Reporter)?;
+        let (reporters, outcome) = drive.run(loaded, args)?;
         stamp::drill(loaded, args, &start, crate::readiness::findings(&loaded.plan, &reporters.tally))?;
         return reporters.finish(loaded, args, outcome);
     }
@@ -182,37 +151,35 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         confirm: confirm_command(args),
         remind_every: args.remind_every,
     };
-    let config = RunConfig {
-        id: journal.id.clone(),
-        jobs,
-        mode: RunMode::Live,
-        selection,
-        watch: args.watch,
-        incident: clock.clone(),
-    };
-    let runtime = super::runtime();
-    // Reporters may start background work (webhooks) on this runtime.
-    let _entered = runtime.enter();
     // The operators' alerts, with the run's secrets (live runs only).
     let alerts = (!loaded.plan.notify.is_empty()).then(|| {
-        crate::notify::Notifier::new(plan.clone(), state.root(), journal.id.clone(), prober.secrets().clone())
+        let notifier = crate::notify::Notifier::new(
+            plan.clone(),
+            state.root(),
+            journal.id.clone(),
+            prober.secrets().clone(),
+        );
+        Box::new(notifier) as Box<dyn Reporter + Send>
     });
-    let stamp = Stamp { start, with_date: false };
-    let mut reporters = reporters(loaded, args, stamp, journal, (announce_dir, clock))?;
-    if let Some(alerts) = alerts {
-        reporters.sinks.push(Box::new(alerts));
-    }
-    let (mut feed, worker) = reporters.spawn(RunMode::Live);
-    let outcome = runtime.block_on(async {
-        let exec = Arc::new(LiveExecutor::new(plan.clone(), prober, place, replay));
-        let interrupts = crate::signals::interrupts();
-        runner::run(plan, &loaded.graph, exec, &config, interrupts, &mut |e, ack| {
-            feed.send(e, ack);
-        })
-        .await
-    });
-    drop(feed);
-    worker.join().map_err(|_| Error::Reporter)?.finish(loaded, args, outcome)
+    let drive = Drive {
+        runtime: crate::runtime::live().map_err(Error::Runtime)?,
+        config: RunConfig {
+            id: journal.id.clone(),
+            jobs,
+            mode: RunMode::Live,
+            selection,
+            watch: args.watch,
+            incident: clock,
+        },
+        exec: Arc::new(LiveExecutor::new(plan, prober, place, replay)),
+        journal,
+        announce_dir,
+        stamp: Stamp { start, with_date: false },
+        alerts,
+        interrupts: crate::signals::interrupts,
+    };
+    let (reporters, outcome) = drive.run(loaded, args)?;
+    reporters.finish(loaded, args, outcome)
 }
 
 /// `--announce-dir` may be anywhere but among the state directory's own files (its own
@@ -241,10 +208,6 @@ fn confirm_command(args: &RunArgs) -> String {
     cmd
 }
 
-fn mode(args: &RunArgs) -> RunMode {
-    if args.dry_run { RunMode::Dry } else { RunMode::Live }
-}
-
 /// What the reporters tell once the run is over: the summary or JSON report, the exit code.
 impl Reporters {
     fn finish(mut self, loaded: &Loaded, args: &RunArgs, outcome: Outcome) -> Result<Exit, Error> {
@@ -260,14 +223,14 @@ impl Reporters {
         let misses = self.tally.rto_misses(plan);
         // The journal's head as the run ends (live runs): `journal verify --head` checks it later.
         let state = StateDir::for_plan(&args.plan, args.state.as_deref());
-        let head = (!args.dry_run)
+        let head = (!self.mode.is_dry())
             .then(|| crate::state::chain::last_hash(&state.journal()).ok())
             .flatten()
             .map(|h| crate::state::chain::hex(&h));
         match args.format {
             ReportFormat::Json => {
                 let misses = report::rto::json(plan, &loaded.graph, &self.tally, &misses);
-                let mut report = report::json::report(&self.tally, plan, &loaded.graph, mode(args), misses);
+                let mut report = report::json::report(&self.tally, plan, &loaded.graph, self.mode, misses);
                 report.journal_head = head.clone();
                 // Streamed: the report of a large plan is tens of megabytes.
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -278,9 +241,9 @@ impl Reporters {
                 }
             }
             ReportFormat::Human => {
-                let mut text = report::summary::human(plan, &self.tally, mode(args));
+                let mut text = report::summary::human(plan, &self.tally, self.mode);
                 text += &report::rto::human(plan, &loaded.graph, &self.tally, &misses);
-                if args.dry_run {
+                if self.mode.is_dry() {
                     text += &format!("\n{}", report::gantt::render(plan, &loaded.graph, &self.tally));
                 }
                 if let Some(head) = &head {
@@ -299,71 +262,4 @@ impl Reporters {
             Outcome::Success => Exit::Ok,
         })
     }
-}
-
-fn reporters(
-    loaded: &Loaded,
-    args: &RunArgs,
-    stamp: Stamp,
-    journal: Journal,
-    (announce_dir, clock): (PathBuf, crate::tally::IncidentClock),
-) -> Result<Reporters, Error> {
-    let mut sinks: Vec<Box<dyn Reporter + Send>> = vec![Box::new(journal)];
-    let display = report::progress::Display {
-        asked: match args.progress {
-            Progress::Auto => None,
-            Progress::Bar => Some(Mode::Bar),
-            Progress::Plain => Some(Mode::Plain),
-            Progress::None => Some(Mode::None),
-        },
-        json: args.format == ReportFormat::Json,
-        terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        ci: crate::term::is_ci(),
-        mode: mode(args),
-    };
-    match display.choose() {
-        Mode::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan, &loaded.graph))),
-        Mode::Plain => sinks.push(Box::new(PlainLog { stamp: stamp.clone() })),
-        Mode::None => {}
-    }
-    if let Some(path) = &args.junit {
-        sinks.push(Box::new(report::junit::Junit::new(&loaded.plan, path.clone(), mode(args))));
-    }
-    if let Some(path) = &args.timeline {
-        sinks.push(Box::new(report::timeline::Timeline::new(
-            &loaded.plan,
-            &loaded.graph,
-            path.clone(),
-            stamp.clone(),
-        )));
-    }
-    let window = crate::announce::batch_window(&loaded.plan, &loaded.graph, args.jobs as usize);
-    let before = jiff::SignedDuration::try_from(clock.before).unwrap_or_default();
-    let started = stamp.start.checked_sub(before).unwrap_or_else(|_| stamp.start.clone());
-    let publishing =
-        crate::announce::Publishing {
-            eta: loaded.plan.announce.publish_eta.then(|| {
-                crate::announce::eta::Eta::new(&loaded.plan, std::sync::Arc::new(loaded.graph.clone()))
-            }),
-            review: !args.dry_run && loaded.plan.announce.publish == crate::plan::Publish::Review,
-            commands: crate::announce::Commands::new(
-                &args.plan,
-                args.state.as_deref(),
-                args.announce_dir.as_deref(),
-            ),
-            started,
-        };
-    let announcer = Announcer::new(
-        loaded.plan.clone(),
-        loaded.templates.clone(),
-        announce_dir,
-        stamp,
-        mode(args),
-        window,
-        publishing,
-    )?;
-    sinks.push(Box::new(announcer));
-    let mut tally = Tally::new(&loaded.plan);
-    tally.incident = clock;
-    Ok(Reporters { tally, sinks })
 }

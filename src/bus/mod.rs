@@ -4,42 +4,16 @@
 //! recorded. Live and dry runs use it alike; a dry run's events are batched more, as nothing real
 //! waits for them.
 
+mod feed;
+mod reporter;
+
 use std::time::Duration;
 
 use crate::event::{Event, RunMode, Secs};
-use crate::reporter::Reporter;
 use crate::runner::Ack;
 use crate::tally::Tally;
-
-/// Hands events to the reporters' thread, in batches of up to `BATCH` (`flush` sends the rest).
-pub struct Feed {
-    tx: std::sync::mpsc::SyncSender<Vec<(Event, Option<Ack>)>>,
-    batch: Vec<(Event, Option<Ack>)>,
-}
-
-impl Feed {
-    const BATCH: usize = 256;
-
-    /// Queues an event; a simulation's go out when a batch is full.
-    pub fn queue(&mut self, e: &Event) {
-        self.batch.push((e.clone(), None));
-        if self.batch.len() >= Self::BATCH {
-            self.flush();
-        }
-    }
-
-    /// Sends an event of a live run at once, with what waits for it to be journaled.
-    pub fn send(&mut self, e: &Event, ack: Ack) {
-        self.batch.push((e.clone(), ack.awaited().then_some(ack)));
-        self.flush();
-    }
-
-    pub fn flush(&mut self) {
-        if !self.batch.is_empty() {
-            let _ = self.tx.send(std::mem::take(&mut self.batch));
-        }
-    }
-}
+pub use feed::Feed;
+pub use reporter::{Reporter, WriteError};
 
 /// How often a live run's reporters are told the time while no event comes.
 const TICK: Duration = Duration::from_millis(200);
@@ -48,6 +22,8 @@ const TICK: Duration = Duration::from_millis(200);
 pub struct Reporters {
     pub tally: Tally,
     pub sinks: Vec<Box<dyn Reporter + Send>>,
+    /// Live or dry: the run's metadata, for what the reporters tell at its end.
+    pub mode: RunMode,
 }
 
 impl Reporters {
@@ -100,7 +76,7 @@ impl Reporters {
             }
             self
         });
-        (Feed { tx, batch: Vec::new() }, worker)
+        (Feed::new(tx, mode), worker)
     }
 
     fn event(&mut self, e: &Event) {
