@@ -2,6 +2,7 @@
 //! exit code.
 
 use crate::cli::{Cli, Command};
+use crate::error::Error;
 use crate::exit::Exit;
 
 mod announce;
@@ -23,7 +24,12 @@ mod schema;
 mod status;
 mod validate;
 
+/// Runs the command; its exit code, with any error told.
 pub fn run(cli: Cli) -> Exit {
+    finish(command(cli))
+}
+
+fn command(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::Validate { plan, format, env_check, require_ready, max_age, verify_key } => {
             let ready = require_ready.then(|| readiness::Request {
@@ -36,7 +42,7 @@ pub fn run(cli: Cli) -> Exit {
             validate::run(&plan, format, env_check, ready.as_ref())
         }
         Command::Readiness { plan, max_age, state, verify_key, format } => {
-            finish(readiness::run(&readiness::Request { plan, state, max_age, verify_key, format }))
+            readiness::run(&readiness::Request { plan, state, max_age, verify_key, format })
         }
         Command::Graph { plan, format } => graph::run(&plan, format),
         Command::Status { plan, jobs, only, format, watch, state } => {
@@ -56,12 +62,12 @@ pub fn run(cli: Cli) -> Exit {
         Command::Announce { review: Some(command), .. } => review::run(command),
         Command::Announce { review: None, plan, state, locale, format, dry_run } => match plan {
             Some(plan) => announce::run(&plan, (state.as_deref(), dry_run), locale.as_deref(), format),
-            None => Exit::Invalid,
+            None => Ok(Exit::Invalid),
         },
         Command::Schema => schema::run(),
-        Command::Import { source } => finish(import::run(&source)),
+        Command::Import { source } => import::run(&source),
         Command::Estimate { plan, from, write, format } => {
-            finish(estimate::run(&estimate::Request { plan, from, write, format }))
+            estimate::run(&estimate::Request { plan, from, write, format })
         }
         Command::History { plan, state, format } => history::run(&plan, state.as_deref(), format),
         Command::Journal { action: crate::cli::JournalAction::Verify { plan, state, head, verify_key } } => {
@@ -80,30 +86,32 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
-/// The exit code of a command's result; an error is told here.
-fn finish(result: Result<Exit, crate::error::Error>) -> Exit {
+/// The exit code of a command's result. The one place an error is told: a plan that does not
+/// load with its diagnostics, any other as `error: …` (and what to do about it, when known).
+fn finish(result: Result<Exit, Error>) -> Exit {
     result.unwrap_or_else(|e| {
-        eprintln!("error: {e}");
+        match &e {
+            Error::Rejected(rejected) => crate::report::diagnostics::eprint_rejected(rejected),
+            Error::Hinted { error, hint } => eprintln!("error: {error}\n  {hint}"),
+            _ => eprintln!("error: {e}"),
+        }
         e.exit()
     })
 }
 
-/// Loads a plan for a command; on failure prints why and says which exit code to use.
-fn open(path: &std::path::Path) -> Result<crate::loaded::Loaded, Exit> {
-    crate::loaded::load(path).map_err(|rejected| {
-        crate::report::diagnostics::eprint_rejected(&rejected);
-        Exit::Invalid
-    })
+/// Loads a plan for a command.
+fn open(path: &std::path::Path) -> Result<crate::loaded::Loaded, Error> {
+    crate::loaded::load(path).map_err(|rejected| Error::Rejected(Box::new(rejected)))
 }
 
 /// Service indices named by `--only` (all when empty); unknown ids are input errors.
-fn select(loaded: &crate::loaded::Loaded, only: &[String]) -> Result<Vec<usize>, Exit> {
+fn select(loaded: &crate::loaded::Loaded, only: &[String]) -> Result<Vec<usize>, Error> {
     only.iter()
         .map(|id| {
-            loaded.plan.index_of(id).map_err(|unknown| {
-                eprintln!("error: `--only {id}`: {unknown}");
-                Exit::Invalid
-            })
+            loaded
+                .plan
+                .index_of(id)
+                .map_err(|unknown| Error::UnknownService { flag: format!("--only {id}"), unknown })
         })
         .collect()
 }
@@ -113,12 +121,9 @@ fn select(loaded: &crate::loaded::Loaded, only: &[String]) -> Result<Vec<usize>,
 fn prober(
     loaded: &crate::loaded::Loaded,
     scope: crate::secrets::Scope,
-) -> Result<crate::check::Prober, Exit> {
+) -> Result<crate::check::Prober, Error> {
     let secrets = crate::secrets::Secrets::resolve_plan(&loaded.plan, scope, |n| std::env::var(n).ok())
-        .map_err(|missing| {
-            eprintln!("error: {missing}");
-            Exit::Invalid
-        })?;
+        .map_err(Error::MissingVars)?;
     if scope == crate::secrets::Scope::All {
         for (n, w) in loaded.plan.announce.webhooks.iter().enumerate() {
             let url = secrets.resolve(&w.url).unwrap_or_default();
@@ -126,32 +131,23 @@ fn prober(
                 matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
             });
             if !ok {
-                eprintln!(
-                    "error: the url of webhook {} of [announce] (`{}`) is not an http:// or https:// URL once its variables are filled in",
-                    n + 1,
-                    w.url.raw()
-                );
-                return Err(Exit::Invalid);
+                return Err(Error::WebhookUrl { n: n + 1, raw: w.url.raw().to_owned() });
             }
             for (name, value) in &w.headers {
                 let resolved = secrets.resolve(value).unwrap_or_default();
                 if reqwest::header::HeaderValue::from_str(&resolved).is_err() {
-                    eprintln!(
-                        "error: header `{name}` of webhook {} of [announce] (`{}`) holds a character a header cannot carry once its variables are filled in (a line break from a file?)",
-                        n + 1,
-                        value.raw()
-                    );
-                    return Err(Exit::Invalid);
+                    return Err(Error::WebhookHeader {
+                        name: name.clone(),
+                        n: n + 1,
+                        raw: value.raw().to_owned(),
+                    });
                 }
             }
         }
     }
-    crate::check::Prober::new(secrets).map_err(|e| {
-        eprintln!("error: cannot set up HTTP: {e}");
-        Exit::Invalid
-    })
+    Ok(crate::check::Prober::new(secrets)?)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    crate::runtime::live().expect("the tokio runtime starts")
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    crate::runtime::live().map_err(Error::Runtime)
 }

@@ -61,6 +61,77 @@ pub enum Error {
     /// `estimate --write` could not rewrite the plan.
     #[error("nothing written: {0}")]
     NotWritten(String),
+    /// The plan does not load: its diagnostics say why (printed with their excerpts).
+    #[error("{} is not a valid plan", .0.source.path().display())]
+    Rejected(Box<crate::loaded::Rejected>),
+    /// An error, and what the person may do about it (a second line).
+    #[error("{error}")]
+    Hinted { error: Box<Error>, hint: &'static str },
+    /// `${env:…}` variables the plan names are not set.
+    #[error("{0}")]
+    MissingVars(crate::secrets::MissingVars),
+    /// A webhook's URL is not one once its variables are filled in.
+    #[error(
+        "the url of webhook {n} of [announce] (`{raw}`) is not an http:// or https:// URL once its variables are filled in"
+    )]
+    WebhookUrl { n: usize, raw: String },
+    /// A webhook's header value cannot be sent once its variables are filled in.
+    #[error(
+        "header `{name}` of webhook {n} of [announce] (`{raw}`) holds a character a header cannot carry once its variables are filled in (a line break from a file?)"
+    )]
+    WebhookHeader { name: String, n: usize, raw: String },
+    /// The HTTP clients could not be set up.
+    #[error("cannot set up HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    /// A public key file (`--verify-key`) cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    KeyUnreadable { path: std::path::PathBuf, source: std::io::Error },
+    /// A public key file (`--verify-key`) holds no Ed25519 public key.
+    #[error("{} is not an Ed25519 public key in PEM: {why}", path.display())]
+    NotAKey { path: std::path::PathBuf, why: String },
+    /// The journal cannot be read at all.
+    #[error("cannot read the journal {}: {source}", path.display())]
+    JournalUnreadable { path: std::path::PathBuf, source: std::io::Error },
+    /// An update's text cannot be rendered.
+    #[error("{0}")]
+    Render(#[from] crate::announce::context::RenderError),
+    /// The update of one language cannot be printed.
+    #[error("the {locale} update is not printed: {why}")]
+    NotPrinted { locale: String, why: crate::announce::context::RenderError },
+    /// What a command prints could not be written to stdout.
+    #[error("{0}")]
+    Print(std::io::Error),
+    /// The manual page cannot be rendered.
+    #[error("cannot render the manual page: {0}")]
+    Manual(std::io::Error),
+    /// `demo-service`: its port is taken.
+    #[error("port {0} is in use")]
+    PortInUse(u16),
+    /// `demo-service` could not start.
+    #[error("cannot start the demo service: {0}")]
+    Demo(std::io::Error),
+    /// `report` over a journal of another plan.
+    #[error("the journal in {} is of the plan `{found}`, not `{expected}`; give its own state directory with --state", dir.display())]
+    JournalOfOtherPlan { dir: std::path::PathBuf, found: String, expected: String },
+    /// `report` of a plan changed since the run it reports on.
+    #[error(
+        "{} has changed since run {run} (its SHA-256 then {then}, now {now}); the report must read the plan the run followed: take that version from version control (e.g. `git show REV:{}`) and report on it",
+        plan.display(),
+        plan.display()
+    )]
+    PlanChanged { plan: std::path::PathBuf, run: String, then: String, now: String },
+    /// The evidence report could not be rendered.
+    #[error("cannot write the report: {0}")]
+    Evidence(#[from] minijinja::Error),
+    /// A report could not be written to standard output.
+    #[error("cannot write the report to standard output: {0}")]
+    Stdout(std::io::Error),
+    /// An update's review could not be taken.
+    #[error(transparent)]
+    Review(#[from] crate::announce::review::ReviewError),
+    /// A decision without the name of who decides.
+    #[error("`--by` needs the name of the person deciding")]
+    NoName,
     /// The runtime (threads, timers) could not be started.
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
@@ -88,7 +159,28 @@ impl Error {
             | Error::TimeZone { .. }
             | Error::NoHistory(_)
             | Error::Import(_)
-            | Error::NotWritten(_) => Exit::Invalid,
+            | Error::NotWritten(_)
+            | Error::Rejected(_)
+            | Error::MissingVars(_)
+            | Error::WebhookUrl { .. }
+            | Error::WebhookHeader { .. }
+            | Error::Http(_)
+            | Error::KeyUnreadable { .. }
+            | Error::NotAKey { .. }
+            | Error::JournalUnreadable { .. }
+            | Error::Render(_)
+            | Error::NotPrinted { .. }
+            | Error::Print(_)
+            | Error::Manual(_)
+            | Error::Review(_)
+            | Error::JournalOfOtherPlan { .. }
+            | Error::PlanChanged { .. }
+            | Error::Evidence(_)
+            | Error::Stdout(_)
+            | Error::NoName => Exit::Invalid,
+            Error::Hinted { error, .. } => error.exit(),
+            // The demo's own trouble: the service is not there.
+            Error::PortInUse(_) | Error::Demo(_) => Exit::Failures,
             // The work may be done; its record is not whole.
             Error::Write(_) | Error::Report(_) | Error::Reporter | Error::Runtime(_) => Exit::Invalid,
         }
@@ -96,5 +188,10 @@ impl Error {
 
     pub fn flag(flag: impl Into<String>, why: impl Into<String>) -> Self {
         Error::Flag { flag: flag.into(), why: why.into() }
+    }
+
+    /// This error, with a second line saying what to do.
+    pub fn hint(self, hint: &'static str) -> Self {
+        Error::Hinted { error: Box::new(self), hint }
     }
 }

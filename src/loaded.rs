@@ -20,6 +20,7 @@ pub struct Loaded {
 }
 
 /// A plan file with errors (warnings included, in file order).
+#[derive(Debug)]
 pub struct Rejected {
     pub source: Source,
     pub diagnostics: Vec<Diagnostic>,

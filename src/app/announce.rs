@@ -8,6 +8,7 @@ use crate::announce::board::Board;
 use crate::announce::templates::{self, PAGE};
 use crate::announce::{context, page};
 use crate::cli::AnnounceFormat;
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::plan::LeakGuard;
 
@@ -17,27 +18,23 @@ pub fn run(
     (state, dry_run): (Option<&Path>, bool),
     only: Option<&str>,
     format: AnnounceFormat,
-) -> Exit {
-    let loaded = match super::open(plan_path) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
+) -> Result<Exit, Error> {
+    let loaded = super::open(plan_path)?;
     let plan = &loaded.plan;
     if let Some(l) = only.filter(|l| !plan.locales.iter().any(|p| p == l)) {
-        eprintln!("error: `--locale {l}`: the plan's locales are {}", plan.locales.join(", "));
-        return Exit::Invalid;
+        return Err(Error::flag(
+            format!("--locale {l}"),
+            format!("the plan's locales are {}", plan.locales.join(", ")),
+        ));
     }
     let live = crate::state::StateDir::for_plan(plan_path, state);
     let state = if dry_run { live.dry_run() } else { live.clone() };
     let (events, clock_start) = match crate::state::last_run(&state, plan, plan_path) {
         Ok(last) => (last.events, last.clock_start),
-        Err(e) => {
-            eprintln!("error: {e}");
-            if !dry_run && live.dry_run().journal().is_file() {
-                eprintln!("  a dry run's journal is there: `--dry-run` announces from it");
-            }
-            return Exit::Invalid;
+        Err(e) if !dry_run && live.dry_run().journal().is_file() => {
+            return Err(Error::from(e).hint("a dry run's journal is there: `--dry-run` announces from it"));
         }
+        Err(e) => return Err(e.into()),
     };
     let mut board = Board::new(plan);
     let ids = plan.ids();
@@ -68,10 +65,7 @@ pub fn run(
             Ok(t) => {
                 texts.insert(locale.to_string(), t);
             }
-            Err(e) => {
-                eprintln!("error: the {locale} update is not printed: {e}");
-                return Exit::Invalid;
-            }
+            Err(why) => return Err(Error::NotPrinted { locale: locale.to_string(), why }),
         }
     }
     let out = match format {
@@ -94,15 +88,9 @@ pub fn run(
                 feeds.push(l, item);
             }
             let ctx = page::context(plan, &now, &board, None, &feeds);
-            match loaded.templates.render(PAGE, &ctx) {
-                Ok(html) => html,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Exit::Invalid;
-                }
-            }
+            loaded.templates.render(PAGE, &ctx)?
         }
     };
     print!("{}", crate::term::printable(&out, false));
-    Exit::Ok
+    Ok(Exit::Ok)
 }

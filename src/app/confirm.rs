@@ -19,21 +19,11 @@ pub struct Request {
     pub state: Option<PathBuf>,
 }
 
-pub fn run(c: &Request) -> Exit {
-    let loaded = match super::open(&c.plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
-    match confirm(&loaded, c) {
-        Ok(message) => {
-            println!("{message}");
-            Exit::Ok
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            e.exit()
-        }
-    }
+pub fn run(c: &Request) -> Result<Exit, Error> {
+    let loaded = super::open(&c.plan)?;
+    let message = confirm(&loaded, c)?;
+    println!("{message}");
+    Ok(Exit::Ok)
 }
 
 /// How long `confirm` waits for the run to take its decision (the run looks every 200 ms).

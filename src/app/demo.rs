@@ -6,17 +6,17 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::error::Error;
 use crate::exit::Exit;
 
-pub fn run(port: u16, detach: bool, warmup: f64, lifetime: f64) -> Exit {
+pub fn run(port: u16, detach: bool, warmup: f64, lifetime: f64) -> Result<Exit, Error> {
     if detach {
         return spawn_detached(port, warmup, lifetime);
     }
-    super::runtime().block_on(async {
+    super::runtime()?.block_on(async {
         tokio::time::sleep(Duration::from_secs_f64(warmup.max(0.0))).await;
         let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await else {
-            eprintln!("error: port {port} is in use");
-            return Exit::Failures;
+            return Err(Error::PortInUse(port));
         };
         let serve = async {
             while let Ok((mut sock, _)) = listener.accept().await {
@@ -33,13 +33,13 @@ pub fn run(port: u16, detach: bool, warmup: f64, lifetime: f64) -> Exit {
             () = serve => {}
             () = tokio::time::sleep(Duration::from_secs_f64(lifetime.max(1.0))) => {}
         }
-        Exit::Ok
+        Ok(Exit::Ok)
     })
 }
 
 /// Starts the service in its own process group (it outlives the restore action that started it).
-fn spawn_detached(port: u16, warmup: f64, lifetime: f64) -> Exit {
-    let Ok(exe) = std::env::current_exe() else { return Exit::Failures };
+fn spawn_detached(port: u16, warmup: f64, lifetime: f64) -> Result<Exit, Error> {
+    let exe = std::env::current_exe().map_err(Error::Demo)?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args([
         "demo-service",
@@ -52,21 +52,15 @@ fn spawn_detached(port: u16, warmup: f64, lifetime: f64) -> Exit {
         "--demo",
     ]);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    match cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
-        Ok(child) => {
-            println!("demo service on 127.0.0.1:{port} (pid {})", child.id());
-            Exit::Ok
-        }
-        Err(e) => {
-            eprintln!("error: cannot start the demo service: {e}");
-            Exit::Failures
-        }
-    }
+    let child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(Error::Demo)?;
+    println!("demo service on 127.0.0.1:{port} (pid {})", child.id());
+    Ok(Exit::Ok)
 }
 
 /// Ends every demo service of this machine: the processes running `restorectl demo-service` that
 /// a restore action started with `--detach` (marked `--demo`).
-pub fn stop() -> Exit {
+pub fn stop() -> Result<Exit, Error> {
     let me = std::process::id();
     let mut stopped = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
@@ -90,5 +84,5 @@ pub fn stop() -> Exit {
             pids.join(", ")
         }),
     }
-    Exit::Ok
+    Ok(Exit::Ok)
 }

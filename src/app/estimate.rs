@@ -24,10 +24,7 @@ pub struct Request {
 }
 
 pub fn run(request: &Request) -> Result<Exit, Error> {
-    let loaded = match super::open(&request.plan) {
-        Ok(l) => l,
-        Err(exit) => return Ok(exit),
-    };
+    let loaded = super::open(&request.plan)?;
     let estimates = history(&loaded, &request.plan, &request.from)?;
     if estimates.runs == 0 {
         let dirs: Vec<String> = estimates.journals.iter().map(|p| p.display().to_string()).collect();

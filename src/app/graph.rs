@@ -3,14 +3,12 @@
 use std::path::Path;
 
 use crate::cli::GraphFormat;
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::report::graph;
 
-pub fn run(path: &Path, format: GraphFormat) -> Exit {
-    let loaded = match super::open(path) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
+pub fn run(path: &Path, format: GraphFormat) -> Result<Exit, Error> {
+    let loaded = super::open(path)?;
     // The plan's warnings (an RTO no run can meet, …), on stderr beside the graph.
     crate::report::diagnostics::eprint_all(&loaded.warnings, &loaded.source);
     let out = match format {
@@ -20,5 +18,5 @@ pub fn run(path: &Path, format: GraphFormat) -> Exit {
         GraphFormat::Json => graph::json(&loaded.plan, &loaded.graph),
     };
     print!("{}", crate::term::printable(&out, false));
-    Exit::Ok
+    Ok(Exit::Ok)
 }

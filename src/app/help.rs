@@ -4,31 +4,22 @@
 use clap::CommandFactory;
 
 use crate::cli::Cli;
+use crate::error::Error;
 use crate::exit::Exit;
 
-pub fn completions(shell: clap_complete::Shell) -> Exit {
+pub fn completions(shell: clap_complete::Shell) -> Result<Exit, Error> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "restorectl", &mut out);
     print(&out)
 }
 
-pub fn man() -> Exit {
+pub fn man() -> Result<Exit, Error> {
     let mut out = Vec::new();
-    match clap_mangen::Man::new(Cli::command()).render(&mut out) {
-        Ok(()) => print(&out),
-        Err(e) => {
-            eprintln!("error: cannot render the manual page: {e}");
-            Exit::Invalid
-        }
-    }
+    clap_mangen::Man::new(Cli::command()).render(&mut out).map_err(Error::Manual)?;
+    print(&out)
 }
 
-fn print(bytes: &[u8]) -> Exit {
-    match crate::term::print_report(&String::from_utf8_lossy(bytes)) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            eprintln!("error: {e}");
-            Exit::Invalid
-        }
-    }
+fn print(bytes: &[u8]) -> Result<Exit, Error> {
+    crate::term::print_report(&String::from_utf8_lossy(bytes)).map_err(Error::Print)?;
+    Ok(Exit::Ok)
 }

@@ -4,21 +4,13 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::cli::ReportFormat;
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::state::{self, StateDir};
 
-pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit {
-    let loaded = match super::open(plan_path) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
-    let runs = match state::history(&StateDir::for_plan(plan_path, state), plan_path) {
-        Ok(runs) => runs,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Result<Exit, Error> {
+    let loaded = super::open(plan_path)?;
+    let runs = state::history(&StateDir::for_plan(plan_path, state), plan_path)?;
     let text = match format {
         ReportFormat::Json => {
             format!("{:#}\n", serde_json::json!({ "plan": loaded.plan.name, "runs": runs }))
@@ -56,11 +48,6 @@ pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Exit
             out
         }
     };
-    match crate::term::print_report(&text) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            eprintln!("error: {e}");
-            Exit::Invalid
-        }
-    }
+    crate::term::print_report(&text).map_err(Error::Print)?;
+    Ok(Exit::Ok)
 }

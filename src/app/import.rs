@@ -85,10 +85,7 @@ pub fn run(source: &ImportSource) -> Result<Exit, Error> {
         }
         return Ok(Exit::Ok);
     };
-    let plan = match super::open(plan_path) {
-        Ok(l) => l,
-        Err(exit) => return Ok(exit),
-    };
+    let plan = super::open(plan_path)?;
     let changes = drift::compare(&plan.plan, &imported.plan);
     let report = match args.format {
         ReportFormat::Json => format!(

@@ -4,43 +4,37 @@
 
 use std::path::Path;
 
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::state::StateDir;
 use crate::state::chain::{self, Break};
 
-pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option<&Path>) -> Exit {
+pub fn verify(
+    plan: &Path,
+    state: Option<&Path>,
+    head: Option<&str>,
+    key: Option<&Path>,
+) -> Result<Exit, Error> {
     if let Some(h) = head.filter(|h| h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit())) {
-        eprintln!("error: `--head {h}`: a head is 64 hexadecimal digits, as the run reported it");
-        return Exit::Invalid;
+        return Err(Error::flag(
+            format!("--head {h}"),
+            "a head is 64 hexadecimal digits, as the run reported it",
+        ));
     }
-    let key = match key.map(read_key).transpose() {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    let key = key.map(read_key).transpose()?;
     let path = StateDir::for_plan(plan, state).journal();
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read the journal {}: {e}", path.display());
-            return Exit::Invalid;
-        }
-    };
-    match chain::verify(&bytes, head) {
+    let bytes =
+        std::fs::read(&path).map_err(|source| Error::JournalUnreadable { path: path.clone(), source })?;
+    Ok(match chain::verify(&bytes, head) {
         Ok(intact) => {
             // The chain holds; so must the records' places (every event inside its run).
             match crate::state::first_break(&path) {
                 Ok(Some(b)) => {
                     println!("journal {}: line {}: {}", path.display(), b.line, b.why);
-                    return Exit::Failures;
+                    return Ok(Exit::Failures);
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Exit::Invalid;
-                }
+                Err(e) => return Err(e.into()),
             }
             let ended = match intact.head_at {
                 Some(at) if at == intact.lines => ", ending at the head given".to_owned(),
@@ -60,7 +54,7 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option
                         "journal {}: line {line} is not part of a run closed by an end signed with the key given",
                         path.display()
                     );
-                    return Exit::Failures;
+                    return Ok(Exit::Failures);
                 }
             };
             println!("journal {}: intact, {} records{ended}{signed}", path.display(), intact.lines);
@@ -89,7 +83,7 @@ pub fn verify(plan: &Path, state: Option<&Path>, head: Option<&str>, key: Option
             );
             Exit::Failures
         }
-    }
+    })
 }
 
 /// How the runs were closed, once signatures were checked: every run signed, or which were not
@@ -119,9 +113,10 @@ fn seals(runs: &[chain::RunSeal]) -> String {
 }
 
 /// An Ed25519 public key from a PEM file (`openssl pkey -pubout`).
-pub(super) fn read_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, String> {
+pub(super) fn read_key(path: &Path) -> Result<ed25519_dalek::VerifyingKey, Error> {
     use ed25519_dalek::pkcs8::DecodePublicKey;
-    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let pem = std::fs::read_to_string(path)
+        .map_err(|source| Error::KeyUnreadable { path: path.to_owned(), source })?;
     ed25519_dalek::VerifyingKey::from_public_key_pem(&pem)
-        .map_err(|e| format!("{} is not an Ed25519 public key in PEM: {e}", path.display()))
+        .map_err(|e| Error::NotAKey { path: path.to_owned(), why: e.to_string() })
 }

@@ -21,18 +21,10 @@ pub struct Request {
     pub state: Option<PathBuf>,
 }
 
-pub fn run(r: &Request) -> Exit {
-    let loaded = match super::open(&r.plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
-    match show(&loaded, r) {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            eprintln!("error: {e}");
-            e.exit()
-        }
-    }
+pub fn run(r: &Request) -> Result<Exit, Error> {
+    let loaded = super::open(&r.plan)?;
+    show(&loaded, r)?;
+    Ok(Exit::Ok)
 }
 
 fn show(loaded: &Loaded, r: &Request) -> Result<(), Error> {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::cli::ReportFormat;
+use crate::error::Error;
 use crate::event::{Event, RunMode};
 use crate::exit::Exit;
 use crate::human::human_duration;
@@ -22,32 +23,15 @@ use crate::tally::Tally;
 /// How many services are probed at once at least.
 const PROBES: usize = 256;
 
-pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>) -> Exit {
-    let loaded = match super::open(path) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
-    let prober = match super::prober(&loaded, crate::secrets::Scope::Probes) {
-        Ok(p) => p,
-        Err(exit) => return exit,
-    };
+pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>) -> Result<Exit, Error> {
+    let loaded = super::open(path)?;
+    let prober = super::prober(&loaded, crate::secrets::Scope::Probes)?;
     let plan = &loaded.plan;
     // What the journal quarantines is restored (its gates passed again), whatever its checks say.
-    let held = match crate::state::quarantined(&crate::state::StateDir::for_plan(path, state), plan) {
-        Ok(held) => held,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    let held = crate::state::quarantined(&crate::state::StateDir::for_plan(path, state), plan)?;
     // Probing is waiting on the network: more at once than the run's jobs.
-    let healthy: HashSet<usize> = match crate::status::healthy(plan, &prober, jobs.max(PROBES)) {
-        Ok(up) => up.into_iter().filter(|i| !held.contains_key(i)).collect(),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    let up = crate::status::healthy(plan, &prober, jobs.max(PROBES))?;
+    let healthy: HashSet<usize> = up.into_iter().filter(|i| !held.contains_key(i)).collect();
     // The restoration of the rest, simulated from the live state.
     let scenario = Scenario { healthy, ..Scenario::default() };
     let exec = Arc::new(SimExecutor::new(plan, &scenario, 0));
@@ -59,7 +43,7 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>)
         selection: Default::default(),
         watch: None,
     };
-    let runtime = crate::runtime::simulated().expect("a current-thread runtime starts");
+    let runtime = crate::runtime::simulated().map_err(Error::Runtime)?;
     let mut tally = Tally::new(plan);
     let mut order: Vec<usize> = Vec::new();
     let mut started: HashSet<usize> = HashSet::new();
@@ -79,7 +63,7 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>)
         ReportFormat::Human => preview.human(path),
     };
     print!("{}", prober.secrets().redact(&text));
-    if order.is_empty() { Exit::Ok } else { Exit::Failures }
+    Ok(if order.is_empty() { Exit::Ok } else { Exit::Failures })
 }
 
 struct Preview<'a> {

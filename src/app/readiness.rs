@@ -26,10 +26,7 @@ pub struct Request {
 }
 
 pub fn run(request: &Request) -> Result<Exit, Error> {
-    let loaded = match super::open(&request.plan) {
-        Ok(l) => l,
-        Err(exit) => return Ok(exit),
-    };
+    let loaded = super::open(&request.plan)?;
     let state = StateDir::for_plan(&request.plan, request.state.as_deref());
     let found = assess(&loaded, &request.plan, Some(&state), request)?;
     let text = match request.format {
@@ -52,7 +49,7 @@ pub fn assess(
         .as_deref()
         .map(super::journal::read_key)
         .transpose()
-        .map_err(|why| Error::flag("--verify-key", why))?;
+        .map_err(|e| Error::flag("--verify-key", e.to_string()))?;
     let plan = &loaded.plan;
     let stamped = match Stamp::read(path)
         .map_err(|why| Error::flag(format!("the stamp of {}", path.display()), why))?

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::EvidenceFormat;
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::state::{StateDir, StateError};
 
@@ -18,32 +19,20 @@ pub struct Request {
     pub verify_key: Option<PathBuf>,
 }
 
-pub fn run(req: &Request) -> Exit {
-    let loaded = match super::open(&req.plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
+pub fn run(req: &Request) -> Result<Exit, Error> {
+    let loaded = super::open(&req.plan)?;
     let live = StateDir::for_plan(&req.plan, req.state.as_deref());
     let state = if req.dry_run { live.dry_run() } else { live.clone() };
     let log = match crate::state::runlog::read(&state, &req.plan, req.run.as_deref()) {
         Ok(log) => log,
-        Err(e) => {
-            eprintln!("error: {e}");
-            if matches!(e, StateError::NoJournal { .. }) && !req.dry_run && live.dry_run().journal().is_file()
-            {
-                eprintln!("  a dry run's journal is there: `--dry-run` reports on it");
-            }
-            return Exit::Invalid;
+        Err(e @ StateError::NoJournal { .. }) if !req.dry_run && live.dry_run().journal().is_file() => {
+            return Err(Error::from(e).hint("a dry run's journal is there: `--dry-run` reports on it"));
         }
+        Err(e) => return Err(e.into()),
     };
     if log.plan != loaded.plan.name {
-        eprintln!(
-            "error: the journal in {} is of the plan `{}`, not `{}`; give its own state directory with --state",
-            state.root().display(),
-            log.plan,
-            loaded.plan.name
-        );
-        return Exit::Invalid;
+        let (found, expected) = (log.plan.clone(), loaded.plan.name.clone());
+        return Err(Error::JournalOfOtherPlan { dir: state.root().to_owned(), found, expected });
     }
     // The evidence must describe the plan the run followed, not today's.
     // Every run covered: a plan edited between two runs of the incident is refused too.
@@ -52,28 +41,18 @@ pub fn run(req: &Request) -> Exit {
         .iter()
         .find_map(|p| p.plan_sha256.as_ref().filter(|h| **h != loaded.plan.sha256).map(|h| (&p.id, h)));
     if let Some((run, then)) = changed {
-        eprintln!(
-            "error: {} has changed since run {} (its SHA-256 then {then}, now {}); the report must read the plan the run followed: take that version from version control (e.g. `git show REV:{}`) and report on it",
-            req.plan.display(),
-            run,
-            loaded.plan.sha256,
-            req.plan.display()
-        );
-        return Exit::Invalid;
+        let (run, then, now) = (run.clone(), then.clone(), loaded.plan.sha256.clone());
+        return Err(Error::PlanChanged { plan: req.plan.clone(), run, then, now });
     }
     if let Some(out) = &req.output
         && let Some(why) = guarded(out, &req.plan, &live, req.announce_dir.as_deref())
     {
-        eprintln!("error: `--output {}`: {why}; write the report elsewhere", out.display());
-        return Exit::Invalid;
+        return Err(Error::flag(
+            format!("--output {}", out.display()),
+            format!("{why}; write the report elsewhere"),
+        ));
     }
-    let key = match req.verify_key.as_deref().map(super::journal::read_key).transpose() {
-        Ok(key) => key,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    let key = req.verify_key.as_deref().map(super::journal::read_key).transpose()?;
     let pack = crate::audit::build(crate::audit::Inputs {
         plan: &loaded.plan,
         graph: &loaded.graph,
@@ -88,23 +67,10 @@ pub fn run(req: &Request) -> Exit {
         EvidenceFormat::Md => crate::audit::markdown(&pack),
         EvidenceFormat::Html => crate::audit::html(&pack),
     };
-    let text = match text {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot write the report: {e}");
-            return Exit::Invalid;
-        }
-    };
-    let written = match &req.output {
-        Some(path) => {
-            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
-        None => crate::term::print_report(&text)
-            .map_err(|e| format!("cannot write the report to standard output: {e}")),
-    };
-    if let Err(e) = written {
-        eprintln!("error: {e}");
-        return Exit::Invalid;
+    let text = text?;
+    match &req.output {
+        Some(path) => std::fs::write(path, &text).map_err(crate::bus::WriteError::at(path))?,
+        None => crate::term::print_report(&text).map_err(Error::Stdout)?,
     }
     if let Some(path) = &req.output {
         eprintln!("wrote the report of run {} to {}", pack.run.id, path.display());
@@ -123,7 +89,7 @@ pub fn run(req: &Request) -> Exit {
     }
     let sound =
         pack.journal.intact && pack.journal.evidence_intact && pack.journal.signature_checked != Some(false);
-    if sound { Exit::Ok } else { Exit::Failures }
+    Ok(if sound { Exit::Ok } else { Exit::Failures })
 }
 
 /// Why the report must not be written to `out`: it would overwrite the plan or the state

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use crate::announce::review::{self, Draft};
 use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::state::{Confirmation, StateDir};
 
-pub fn run(command: Review) -> Exit {
+pub fn run(command: Review) -> Result<Exit, Error> {
     match command {
         Review::Approve { draft, texts } => approve(&draft, &texts),
         Review::Reject { draft, reason } => reject(&draft, reason),
@@ -25,88 +26,55 @@ fn dir(plan: &Path, dirs: &AnnounceDirs) -> PathBuf {
 }
 
 /// The reviewer, named: a review is a person's decision.
-fn reviewer(d: &DraftArgs) -> Result<Confirmation, Exit> {
+fn reviewer(d: &DraftArgs) -> Result<Confirmation, Error> {
     if d.by.trim().is_empty() {
-        eprintln!("error: `--by` needs the name of the person deciding");
-        return Err(Exit::Invalid);
+        return Err(Error::NoName);
     }
     Ok(Confirmation::new(d.by.trim().to_owned()))
 }
 
-fn approve(d: &DraftArgs, texts: &[String]) -> Exit {
-    let loaded = match super::open(&d.plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
+fn approve(d: &DraftArgs, texts: &[String]) -> Result<Exit, Error> {
+    let loaded = super::open(&d.plan)?;
     let mut edits = Vec::new();
     for t in texts {
         let Some((locale, file)) = t.split_once('=') else {
-            eprintln!("error: `--text {t}`: write it as LOCALE=FILE, e.g. `--text pl=0007.pl.md`");
-            return Exit::Invalid;
+            return Err(Error::flag(
+                format!("--text {t}"),
+                "write it as LOCALE=FILE, e.g. `--text pl=0007.pl.md`",
+            ));
         };
-        match std::fs::read_to_string(file) {
-            Ok(text) => edits.push((locale.to_owned(), text)),
-            Err(e) => {
-                eprintln!("error: `--text {t}`: cannot read {file}: {e}");
-                return Exit::Invalid;
-            }
-        }
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::flag(format!("--text {t}"), format!("cannot read {file}: {e}")))?;
+        edits.push((locale.to_owned(), text));
     }
-    let who = match reviewer(d) {
-        Ok(w) => w,
-        Err(exit) => return exit,
-    };
+    let who = reviewer(d)?;
     // Every webhook's secrets, before anything is decided: an approval reaches every one of them.
-    if let Err(missing) = crate::secrets::Secrets::from_env(&loaded.plan) {
-        eprintln!("error: {missing}");
-        return Exit::Invalid;
-    }
+    crate::secrets::Secrets::from_env(&loaded.plan).map_err(Error::MissingVars)?;
     let hooks = loaded.plan.announce.webhooks.len();
-    match review::approve(&loaded.plan, &loaded.templates, &dir(&d.plan, &d.dirs), d.number, who, edits) {
-        Ok((_, accepted)) if accepted == hooks => {
-            println!("update {:04} approved by {} and sent to {hooks} webhook(s)", d.number, d.by.trim());
-            Exit::Ok
-        }
-        Ok((_, accepted)) => {
-            println!(
-                "update {:04} approved by {}; {accepted} of {hooks} webhook(s) accepted it, the rest stay queued for the next run",
-                d.number,
-                d.by.trim()
-            );
-            Exit::Failures
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Exit::Invalid
-        }
+    let (_, accepted) =
+        review::approve(&loaded.plan, &loaded.templates, &dir(&d.plan, &d.dirs), d.number, who, edits)?;
+    if accepted == hooks {
+        println!("update {:04} approved by {} and sent to {hooks} webhook(s)", d.number, d.by.trim());
+        return Ok(Exit::Ok);
     }
+    println!(
+        "update {:04} approved by {}; {accepted} of {hooks} webhook(s) accepted it, the rest stay queued for the next run",
+        d.number,
+        d.by.trim()
+    );
+    Ok(Exit::Failures)
 }
 
-fn reject(d: &DraftArgs, reason: Option<String>) -> Exit {
-    if let Err(exit) = super::open(&d.plan) {
-        return exit;
-    }
-    let who = match reviewer(d) {
-        Ok(w) => w,
-        Err(exit) => return exit,
-    };
-    match review::reject(&dir(&d.plan, &d.dirs), d.number, who, reason) {
-        Ok(()) => {
-            println!("update {:04} rejected by {}: it will not be sent", d.number, d.by.trim());
-            Exit::Ok
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Exit::Invalid
-        }
-    }
+fn reject(d: &DraftArgs, reason: Option<String>) -> Result<Exit, Error> {
+    super::open(&d.plan)?;
+    let who = reviewer(d)?;
+    review::reject(&dir(&d.plan, &d.dirs), d.number, who, reason)?;
+    println!("update {:04} rejected by {}: it will not be sent", d.number, d.by.trim());
+    Ok(Exit::Ok)
 }
 
-fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Exit {
-    let loaded = match super::open(plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
+fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Result<Exit, Error> {
+    let loaded = super::open(plan)?;
     // A webhook by its format and host: its path and query may hold a token.
     let hooks: Vec<String> = loaded
         .plan
@@ -143,28 +111,16 @@ fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Exit {
             }
         }
     }
-    Exit::Ok
+    Ok(Exit::Ok)
 }
 
 /// `announce deliver`: what earlier runs left undelivered, sent now.
-fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Exit {
-    let loaded = match super::open(plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
-    if let Err(missing) = crate::secrets::Secrets::from_env(&loaded.plan) {
-        eprintln!("error: {missing}");
-        return Exit::Invalid;
-    }
+fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Result<Exit, Error> {
+    let loaded = super::open(plan)?;
+    crate::secrets::Secrets::from_env(&loaded.plan).map_err(Error::MissingVars)?;
     // Never beside a run: it delivers what is queued itself.
     let state = StateDir::for_plan(plan, dirs.state.as_deref());
-    let _held = match crate::state::journal::lock(&state) {
-        Ok(file) => file,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
+    let _held = crate::state::journal::lock(&state)?;
     let command =
         crate::announce::Commands::new(plan, dirs.state.as_deref(), dirs.announce_dir.as_deref()).deliver();
     let dir = dir(plan, dirs);
@@ -179,8 +135,8 @@ fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Exit {
     match left {
         0 => {
             println!("every update queued is delivered");
-            Exit::Ok
+            Ok(Exit::Ok)
         }
-        _ => Exit::Failures,
+        _ => Ok(Exit::Failures),
     }
 }

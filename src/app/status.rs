@@ -8,6 +8,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::check::Prober;
 use crate::cli::ReportFormat;
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::loaded::Loaded;
 use crate::report;
@@ -22,29 +23,14 @@ pub struct Options {
     pub state: Option<PathBuf>,
 }
 
-pub fn run(opts: &Options) -> Exit {
-    let loaded = match super::open(&opts.plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
-    let selected = match super::select(&loaded, &opts.only) {
-        Ok(s) => s,
-        Err(exit) => return exit,
-    };
-    let prober = match super::prober(&loaded, crate::secrets::Scope::Probes) {
-        Ok(p) => p,
-        Err(exit) => return exit,
-    };
+pub fn run(opts: &Options) -> Result<Exit, Error> {
+    let loaded = super::open(&opts.plan)?;
+    let selected = super::select(&loaded, &opts.only)?;
+    let prober = super::prober(&loaded, crate::secrets::Scope::Probes)?;
     // What the journal quarantines is not healthy, whatever its checks say.
     let state = crate::state::StateDir::for_plan(&opts.plan, opts.state.as_deref());
-    let held = match crate::state::quarantined(&state, &loaded.plan) {
-        Ok(held) => held,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Invalid;
-        }
-    };
-    super::runtime().block_on(async {
+    let held = crate::state::quarantined(&state, &loaded.plan)?;
+    Ok(super::runtime()?.block_on(async {
         // One stream for the whole command, so a Ctrl-C during a probe is not lost.
         let Ok(mut interrupt) = signal(SignalKind::interrupt()) else { return Exit::Invalid };
         loop {
@@ -61,7 +47,7 @@ pub fn run(opts: &Options) -> Exit {
                 _ = interrupt.recv() => return Exit::Interrupted,
             }
         }
-    })
+    }))
 }
 
 fn print(loaded: &Loaded, snap: &status::Snapshot, opts: &Options, prober: &Prober) {

@@ -5,11 +5,12 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::cli::ReportFormat;
+use crate::error::Error;
 use crate::exit::Exit;
 use crate::human::count;
 use crate::loaded::{Loaded, Rejected, load};
 use crate::plan::Diagnostic;
-use crate::report::diagnostics::{eprint_all, eprint_rejected, tally, to_json};
+use crate::report::diagnostics::{eprint_all, tally, to_json};
 use crate::secrets::{Scope, Secrets};
 
 pub fn run(
@@ -17,17 +18,11 @@ pub fn run(
     format: ReportFormat,
     env_check: bool,
     ready: Option<&super::readiness::Request>,
-) -> Exit {
+) -> Result<Exit, Error> {
     let result = load(path).and_then(|l| if env_check { environment(l) } else { Ok(l) });
     // `--require-ready`: from the stamp alone (CI has no state directory).
     let readiness = match (&result, ready) {
-        (Ok(loaded), Some(request)) => match super::readiness::assess(loaded, path, None, request) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return e.exit();
-            }
-        },
+        (Ok(loaded), Some(request)) => Some(super::readiness::assess(loaded, path, None, request)?),
         _ => None,
     };
     let unready = readiness.as_ref().filter(|r| r.verdict != crate::readiness::Verdict::Ready);
@@ -50,7 +45,7 @@ pub fn run(
             "ready": readiness.as_ref().map(|r| json!({ "verdict": r.verdict, "reasons": r.reasons })),
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        return verdict(valid);
+        return Ok(verdict(valid));
     }
     match result {
         Ok(loaded) => {
@@ -75,12 +70,9 @@ pub fn run(
                     eprintln!("  changed since the stamp: {}", r.changes.join(", "));
                 }
             }
-            verdict(true)
+            Ok(verdict(true))
         }
-        Err(rejected) => {
-            eprint_rejected(&rejected);
-            Exit::Invalid
-        }
+        Err(rejected) => Err(Error::Rejected(Box::new(rejected))),
     }
 }
 

@@ -27,21 +27,12 @@ mod inputs;
 mod stamp;
 mod trials;
 
-pub fn run(args: RunArgs) -> Exit {
-    let loaded = match super::open(&args.plan) {
-        Ok(l) => l,
-        Err(exit) => return exit,
-    };
-    let exit = match execute(&loaded, &args) {
-        Ok(exit) => exit,
-        Err(e) => {
-            eprintln!("error: {e}");
-            e.exit()
-        }
-    };
+pub fn run(args: RunArgs) -> Result<Exit, Error> {
+    let loaded = super::open(&args.plan)?;
+    let result = execute(&loaded, &args);
     // A plan of 100,000 services takes a while to free, and the process is about to end anyway.
     std::mem::forget(loaded);
-    exit
+    result
 }
 
 fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
@@ -100,10 +91,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         return reporters.finish(loaded, args, outcome);
     }
     // Secrets first: a missing variable must not leave a journal entry behind.
-    let prober = match super::prober(loaded, crate::secrets::Scope::All) {
-        Ok(p) => p,
-        Err(exit) => return Ok(exit),
-    };
+    let prober = super::prober(loaded, crate::secrets::Scope::All)?;
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
     let how = (args.fresh, args.new_incident, args.accept_broken_journal.as_deref());
