@@ -10,6 +10,7 @@ mod clocks;
 mod confirm;
 mod criticality;
 mod dry_run;
+mod errors;
 mod examples;
 mod failures;
 mod fakes;
