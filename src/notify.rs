@@ -14,7 +14,9 @@ use tokio::sync::mpsc;
 use crate::announce::webhook::Delivery;
 use crate::announce::webhook::log::{Log, Record};
 use crate::announce::webhook::worker::{self, Progress, Target};
+use crate::bus::notices;
 use crate::bus::{Reporter, WriteError};
+use crate::event::Level;
 use crate::event::{Event, FailKind, Failure, Secs, WaitOn};
 use crate::human::human_duration;
 use crate::plan::{AlertKind, NotifyTarget, Plan, WebhookFormat};
@@ -108,10 +110,13 @@ impl Notifier {
                         match run_command(&command, &input).await {
                             Ok(()) => log.append(&Record::delivered(&d)),
                             Err(why) => {
-                                eprintln!(
-                                    "error: the alert command of target {} failed for {}: {why}",
-                                    index + 1,
-                                    d.key
+                                notices::say(
+                                    Level::Error,
+                                    format!(
+                                        "the alert command of target {} failed for {}: {why}",
+                                        index + 1,
+                                        d.key
+                                    ),
                                 );
                                 log.append(&Record::refused(&d, 0, why.detail));
                             }
@@ -262,7 +267,10 @@ impl Reporter for Notifier {
         let hooks: Vec<String> = (0..self.plan.notify.len()).map(|i| format!("notify {i}")).collect();
         let left = crate::announce::webhook::log::undelivered(&self.log.read(), &hooks).len();
         if left > 0 {
-            eprintln!("warning: {left} alert(s) not delivered: see {}", self.log.path().display());
+            notices::say(
+                Level::Warning,
+                format!("{left} alert(s) not delivered: see {}", self.log.path().display()),
+            );
         }
         Ok(())
     }

@@ -96,10 +96,11 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
     let since = step.since;
     let mut typed = terminal.lines();
     if typed.is_some() {
-        eprintln!(
+        let text = format!(
             "{}: when done, type `{}` and press Enter (or run `{}` from another shell)",
             step.service, step.service, step.confirm
         );
+        em.emit(Event::Notice { at: em.at(), level: crate::event::Level::Info, text });
     }
     let mut reminder = Reminder::new(em, step.remind_every);
     loop {

@@ -14,6 +14,8 @@ use super::context::{self, When};
 use super::feed::{self, Feeds};
 use super::page;
 use super::templates::{self, Templates};
+use crate::bus::notices;
+use crate::event::Level;
 use crate::event::{Event, Secs, Svc};
 use crate::plan::Plan;
 
@@ -48,7 +50,7 @@ impl Outputs<'_> {
                         text.as_bytes(),
                     );
                 }
-                Err(e) => eprintln!("error: cannot render the {locale} feed: {e}"),
+                Err(e) => notices::say(Level::Error, format!("cannot render the {locale} feed: {e}")),
             }
         }
         let ctx = page::context(self.plan, &when.now, board, dates, feeds);
@@ -56,7 +58,7 @@ impl Outputs<'_> {
             Ok(html) => {
                 let _ = crate::state::files::write(&self.dir.join("status.html"), html.as_bytes());
             }
-            Err(e) => eprintln!("error: cannot render the status page: {e}"),
+            Err(e) => notices::say(Level::Error, format!("cannot render the status page: {e}")),
         }
     }
 }

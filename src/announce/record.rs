@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::policy::{Kind, Memory, Note, Update};
+use crate::bus::notices;
+use crate::event::Level;
 use crate::plan::Plan;
 
 pub const FILE: &str = "announced.jsonl";
@@ -123,13 +125,13 @@ impl Recorder {
             self.file = crate::state::files::append(&self.path).ok();
         }
         let Some(file) = &mut self.file else {
-            return eprintln!("error: cannot write {}", self.path.display());
+            return notices::say(Level::Error, format!("cannot write {}", self.path.display()));
         };
         let mut line = serde_json::to_vec(record).unwrap_or_default();
         line.push(b'\n');
         // One write per record: a crash leaves at most a torn last line.
         if let Err(e) = file.write_all(&line) {
-            eprintln!("error: cannot write {}: {e}", self.path.display());
+            notices::say(Level::Error, format!("cannot write {}: {e}", self.path.display()));
         }
     }
 }

@@ -16,6 +16,8 @@ use super::record::{self, Recorder};
 use super::templates::{self, Templates};
 use super::{context, page, webhook};
 use crate::bus::WriteError;
+use crate::bus::notices;
+use crate::event::Level;
 use crate::event::{RunMode, Secs};
 use crate::plan::{LeakGuard, Plan};
 use crate::stamp::Stamp;
@@ -178,10 +180,9 @@ impl Writer {
             match self.templates.render_checked(self.guard.as_ref(), &name, &ctx) {
                 Ok(text) => texts.push((locale.clone(), text)),
                 Err(e) => {
-                    eprintln!(
-                        "error: update {:04} ({}, {locale}) not written: {e}",
-                        u.number,
-                        u.kind.as_str()
+                    notices::say(
+                        Level::Error,
+                        format!("update {:04} ({}, {locale}) not written: {e}", u.number, u.kind.as_str()),
                     );
                     return None;
                 }
@@ -197,7 +198,10 @@ impl Writer {
         for (locale, text) in &texts {
             let file = folder.join(format!("{:04}-{}-{subject}.{locale}.md", u.number, u.kind.as_str()));
             if let Err(e) = crate::state::files::write(&file, text.as_bytes()) {
-                eprintln!("error: cannot write {}: {e}; it is kept to be written again", file.display());
+                notices::say(
+                    Level::Error,
+                    format!("cannot write {}: {e}; it is kept to be written again", file.display()),
+                );
                 self.unwritten.push((file.clone(), text.clone()));
             }
             if !self.stale.is_empty() {
@@ -240,12 +244,15 @@ impl Writer {
             components: webhook::components(&self.plan, &board.states),
         };
         if self.review {
-            let about = about(&self.plan, u);
-            eprintln!(
-                "update {:04} ({about}) awaits review: {} {:04} --by NAME",
-                u.number,
-                self.commands.approve(),
-                u.number
+            let about = u.about(&self.plan);
+            notices::say(
+                Level::Info,
+                format!(
+                    "update {:04} ({about}) awaits review: {} {:04} --by NAME",
+                    u.number,
+                    self.commands.approve(),
+                    u.number
+                ),
             );
             let states = super::outputs::visible_states(&self.plan, board);
             let record = webhook::log::Record::drafted(u.number, about, update, states);
@@ -330,10 +337,13 @@ impl Writer {
     pub fn finish(&mut self, board: &Board, at: Secs) {
         self.retry();
         if !self.unwritten.is_empty() {
-            eprintln!(
-                "error: {} update file(s) could not be written in {} (is the disk full, or the folder read-only?): those updates are not recorded as told, and the next run tells them again",
-                self.unwritten.len(),
-                self.dir.display()
+            notices::say(
+                Level::Error,
+                format!(
+                    "{} update file(s) could not be written in {} (is the disk full, or the folder read-only?): those updates are not recorded as told, and the next run tells them again",
+                    self.unwritten.len(),
+                    self.dir.display()
+                ),
             );
         }
         self.write_feeds_and_page(board, at);
@@ -367,28 +377,4 @@ fn ours(dir: &Path) -> Vec<PathBuf> {
         })
         .map(|entry| entry.path())
         .collect()
-}
-
-/// What an update is about, for the people reviewing it: "billing back online".
-fn about(plan: &Plan, u: &Update) -> String {
-    let ids = match u.services.as_slice() {
-        [] => String::new(),
-        [one] => plan.services[*one].id.clone(),
-        [first, rest @ ..] => format!("{} and {} more", plan.services[*first].id, rest.len()),
-    };
-    match u.kind {
-        Kind::Start => "the outage notice".into(),
-        Kind::Online => format!("{ids} back online"),
-        Kind::Restored if ids.is_empty() => "everything back".into(),
-        Kind::Restored if u.services.len() == 1 => format!("{ids} back online, and with it everything"),
-        Kind::Restored => format!("{ids} back online, and with them everything"),
-        Kind::Late => format!("{ids} delayed"),
-        Kind::Failed => format!("{ids} failed"),
-        Kind::Unavailable => format!("{ids} unavailable again"),
-        Kind::Progress => "work continues".into(),
-        Kind::Phase => {
-            let phase = u.phases.last().map_or("", |&p| plan.phases[p].id.as_str());
-            format!("stage {phase} complete")
-        }
-    }
 }

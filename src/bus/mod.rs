@@ -5,6 +5,7 @@
 //! waits for them.
 
 mod feed;
+pub mod notices;
 mod reporter;
 
 use std::time::Duration;
@@ -38,8 +39,10 @@ impl Reporters {
     pub fn spawn(mut self, mode: RunMode) -> (Feed, std::thread::JoinHandle<Reporters>) {
         use std::sync::mpsc::RecvTimeoutError;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Ack>)>>(64);
+        notices::draining(true);
         let worker = std::thread::spawn(move || {
             let mut acks = Vec::new();
+            let mut last = Secs(0.0);
             let started = std::time::Instant::now();
             loop {
                 let first = match mode {
@@ -50,6 +53,7 @@ impl Reporters {
                     Ok(batch) => batch,
                     Err(RecvTimeoutError::Timeout) => {
                         let at = Secs::from(started.elapsed());
+                        self.tell(at);
                         self.sinks.iter_mut().for_each(|s| s.tick(at));
                         continue;
                     }
@@ -58,11 +62,13 @@ impl Reporters {
                 let mut next = Some(first);
                 while let Some(batch) = next {
                     for (event, ack) in batch {
+                        last = event.at();
                         self.event(&event);
                         acks.extend(ack);
                     }
                     next = rx.try_recv().ok();
                 }
+                self.tell(last);
                 let durable = !acks.is_empty();
                 let mut synced = true;
                 for s in &mut self.sinks {
@@ -74,9 +80,19 @@ impl Reporters {
                 }
                 acks.clear();
             }
+            // What is said from now on is told at once; what was queued goes with the last event.
+            notices::draining(false);
+            self.tell(last);
             self
         });
         (Feed::new(tx, mode), worker)
+    }
+
+    /// Hands every notice queued meanwhile to the reporters, as events at `at`.
+    fn tell(&mut self, at: Secs) {
+        for (level, text) in notices::take() {
+            self.event(&Event::Notice { at, level, text });
+        }
     }
 
     fn event(&mut self, e: &Event) {

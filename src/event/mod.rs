@@ -10,7 +10,7 @@ mod values;
 
 pub use failure::{FailKind, Failure};
 pub use svc::Svc;
-pub use values::{Outcome, RunMode, Secs, Signer, WaitOn};
+pub use values::{Level, Outcome, RunMode, Secs, Signer, WaitOn};
 
 /// One thing that happened, `at` a time since the run's start (virtual in a dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -277,6 +277,14 @@ pub enum Event {
     RunFinished {
         at: Secs,
         outcome: Outcome,
+    },
+    /// Something a reporter, its background work or the run's setup has to tell the operators (a
+    /// webhook that refused an update, a file that could not be written, an update awaiting
+    /// review): shown by the progress display and kept in the journal like every event.
+    Notice {
+        at: Secs,
+        level: Level,
+        text: String,
     },
     /// The run was told to go on from a journal whose chain or structure breaks at `lines`
     /// (`run --accept-broken-journal`): who said so and why. Later readers excuse those breaks.

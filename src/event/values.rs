@@ -45,6 +45,28 @@ pub enum WaitOn {
     EarlierRun { pid: u32 },
 }
 
+/// How much a notice matters: said as it is (`info`), or after `note:`, `warning:`, `error:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Info,
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    /// The notice's line as people read it.
+    pub fn line(self, text: &str) -> String {
+        match self {
+            Level::Info => text.to_owned(),
+            Level::Note => format!("note: {text}"),
+            Level::Warning => format!("warning: {text}"),
+            Level::Error => format!("error: {text}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {

@@ -31,6 +31,7 @@ pub fn describe(e: &Event) -> Option<String> {
             format!("{service}: skipped by {by} ({reason}); {then}")
         }
         Event::AlreadyOnline { service, .. } => format!("{service}: already online"),
+        Event::Notice { level, text, .. } => level.line(text),
         Event::JournalAccepted { lines, reason, signer, .. } => {
             let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
             let reason: String = reason.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
@@ -159,6 +160,18 @@ fn waiting(service: &str, at: Secs, on: WaitOn, since: Secs, detail: &str) -> St
 
 fn list(items: &[String]) -> String {
     if items.is_empty() { "nothing".into() } else { items.join(", ") }
+}
+
+/// Without a progress display: the notices alone, a line each on stderr, as they come.
+pub struct NoticeLog;
+
+impl crate::bus::Reporter for NoticeLog {
+    fn event(&mut self, e: &Event) {
+        if let Event::Notice { level, text, .. } = e {
+            let line = level.line(text);
+            let _ = writeln!(std::io::stderr().lock(), "{}", crate::term::printable(&line, true));
+        }
+    }
 }
 
 /// Writes one line per event to stderr.

@@ -13,7 +13,9 @@ use super::dir::StateDir;
 use super::error::StateError;
 use super::records::{RunHeader, VERSION, fingerprint};
 use super::replay::{self, Replay, Stage};
+use crate::bus::notices;
 use crate::bus::{Reporter, WriteError};
+use crate::event::Level;
 use crate::event::{Event, RunMode};
 use crate::plan::Plan;
 
@@ -277,12 +279,12 @@ fn rotate(state: &StateDir, plan: &Plan) -> Result<replay::Quarantined<String>, 
             put_away(&dir)?;
         }
     }
-    eprintln!("note: started a fresh journal; the old one is {}", kept.display());
+    notices::say(Level::Note, format!("started a fresh journal; the old one is {}", kept.display()));
     if !quarantined.is_empty() {
         let ids: Vec<&str> = quarantined.keys().map(String::as_str).collect();
-        eprintln!(
-            "note: still quarantined in the fresh journal (its gates must pass again): {}",
-            ids.join(", ")
+        notices::say(
+            Level::Note,
+            format!("still quarantined in the fresh journal (its gates must pass again): {}", ids.join(", ")),
         );
     }
     Ok(quarantined)

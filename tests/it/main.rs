@@ -25,6 +25,7 @@ mod journal_chain;
 mod kinds;
 mod messages;
 mod newcomer;
+mod notices;
 mod partial;
 mod pipes;
 mod preview;

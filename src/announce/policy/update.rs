@@ -1,6 +1,7 @@
 //! One update the policy decides on: its kind and what it is about.
 
 use crate::event::Secs;
+use crate::plan::Plan;
 
 /// What an update is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -74,6 +75,33 @@ impl Update {
             next: None,
             since: None,
             at,
+        }
+    }
+}
+
+impl Update {
+    /// What an update is about, for the people reviewing it: "billing back online".
+    pub fn about(&self, plan: &Plan) -> String {
+        let u = self;
+        let ids = match u.services.as_slice() {
+            [] => String::new(),
+            [one] => plan.services[*one].id.clone(),
+            [first, rest @ ..] => format!("{} and {} more", plan.services[*first].id, rest.len()),
+        };
+        match u.kind {
+            Kind::Start => "the outage notice".into(),
+            Kind::Online => format!("{ids} back online"),
+            Kind::Restored if ids.is_empty() => "everything back".into(),
+            Kind::Restored if u.services.len() == 1 => format!("{ids} back online, and with it everything"),
+            Kind::Restored => format!("{ids} back online, and with them everything"),
+            Kind::Late => format!("{ids} delayed"),
+            Kind::Failed => format!("{ids} failed"),
+            Kind::Unavailable => format!("{ids} unavailable again"),
+            Kind::Progress => "work continues".into(),
+            Kind::Phase => {
+                let phase = u.phases.last().map_or("", |&p| plan.phases[p].id.as_str());
+                format!("stage {phase} complete")
+            }
         }
     }
 }

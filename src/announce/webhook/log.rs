@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::update::{Delivery, Update};
 use crate::announce::board::ServiceState;
+use crate::bus::notices;
+use crate::event::Level;
 use crate::state::confirmation::Confirmation;
 
 pub const LOG: &str = "webhooks.jsonl";
@@ -163,12 +165,12 @@ impl Log {
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         if file.is_none() {
             *file = open(&self.path)
-                .map_err(|e| eprintln!("error: cannot open {}: {e}", self.path.display()))
+                .map_err(|e| notices::say(Level::Error, format!("cannot open {}: {e}", self.path.display())))
                 .ok();
         }
         let Some(f) = file.as_mut() else { return };
         if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
-            eprintln!("error: cannot write {}: {e}", self.path.display());
+            notices::say(Level::Error, format!("cannot write {}: {e}", self.path.display()));
         }
     }
 }

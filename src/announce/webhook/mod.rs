@@ -18,6 +18,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::board::ServiceState;
+use crate::bus::notices;
+use crate::event::Level;
 use crate::plan::{Plan, WebhookFormat};
 use crate::secrets::Secrets;
 pub use log::LOG;
@@ -51,7 +53,7 @@ impl Poster {
             senders: Vec::new(),
             tasks: Vec::new(),
             runtime: crate::runtime::background("restorectl-webhooks")
-                .map_err(|e| eprintln!("error: cannot start the webhook deliveries: {e}"))
+                .map_err(|e| notices::say(Level::Error, format!("cannot start the webhook deliveries: {e}")))
                 .ok(),
             plan,
             log,
@@ -61,9 +63,12 @@ impl Poster {
         for (d, now) in log::undelivered(&records, &hooks) {
             match now {
                 Some(_) => poster.dispatch(d),
-                None => eprintln!(
-                    "warning: update {} was queued for a webhook that is no longer in the plan; it is not sent",
-                    d.key
+                None => notices::say(
+                    Level::Warning,
+                    format!(
+                        "update {} was queued for a webhook that is no longer in the plan; it is not sent",
+                        d.key
+                    ),
                 ),
             }
         }
@@ -136,7 +141,7 @@ impl Poster {
                     let pending: usize =
                         progress.iter().map(|p| p.pending.load(std::sync::atomic::Ordering::SeqCst)).sum();
                     if pending > 0 {
-                        eprintln!("delivering {pending} update(s) still queued for the webhooks (Ctrl-C stops waiting)");
+                        notices::say(Level::Info, format!("delivering {pending} update(s) still queued for the webhooks (Ctrl-C stops waiting)"));
                     }
                     runtime.block_on(async {
                         let wait = async {
@@ -149,7 +154,7 @@ impl Poster {
                         };
                         tokio::select! {
                             () = wait => {}
-                            _ = tokio::signal::ctrl_c() => eprintln!("interrupted: no longer waiting for the webhooks"),
+                            _ = tokio::signal::ctrl_c() => notices::say(Level::Info, "interrupted: no longer waiting for the webhooks"),
                         }
                     })
                 });
@@ -170,10 +175,13 @@ impl Poster {
         for (index, n) in per_hook {
             let name = target(&self.plan, index, &secrets)
                 .map_or_else(|| format!("webhook {}", index + 1), |t| t.name);
-            eprintln!(
-                "{n} update(s) not delivered to {name} yet: kept in {}; the next run or `{}` sends them",
-                self.log.path().display(),
-                self.deliver_command
+            notices::say(
+                Level::Info,
+                format!(
+                    "{n} update(s) not delivered to {name} yet: kept in {}; the next run or `{}` sends them",
+                    self.log.path().display(),
+                    self.deliver_command
+                ),
             );
         }
         left.len()

@@ -16,6 +16,8 @@ use tokio::time::Instant;
 
 use super::log::{Log, Record};
 use super::update::Delivery;
+use crate::bus::notices;
+use crate::event::Level;
 use crate::plan::{Text, WebhookFormat};
 use crate::secrets::Secrets;
 
@@ -180,9 +182,12 @@ async fn deliver(
                             log.append(&Record::incident(t.index, &d.hook, id.clone()));
                             *incident = Some(id);
                         }
-                        None => eprintln!(
-                            "error: {} accepted update {} but its answer names no incident id: each later update will open a new incident",
-                            t.name, d.key
+                        None => notices::say(
+                            Level::Error,
+                            format!(
+                                "{} accepted update {} but its answer names no incident id: each later update will open a new incident",
+                                t.name, d.key
+                            ),
                         ),
                     }
                 }
@@ -202,7 +207,10 @@ async fn deliver(
                 let to =
                     r.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or("?");
                 let why = secrets.redact(&format!("redirected to {to}: give the webhook its final URL"));
-                eprintln!("error: {} refused update {}: {}: {why}", t.name, d.key, r.status());
+                notices::say(
+                    Level::Error,
+                    format!("{} refused update {}: {}: {why}", t.name, d.key, r.status()),
+                );
                 log.append(&Record::refused(d, r.status().as_u16(), why));
                 return;
             }
@@ -210,7 +218,7 @@ async fn deliver(
                 let status = r.status();
                 let body = secrets.redact(r.text().await.unwrap_or_default().trim());
                 let body: String = body.chars().take(BODY).collect();
-                eprintln!("error: {} refused update {}: {status}: {body}", t.name, d.key);
+                notices::say(Level::Error, format!("{} refused update {}: {status}: {body}", t.name, d.key));
                 log.append(&Record::refused(d, status.as_u16(), body));
                 return;
             }
@@ -218,7 +226,7 @@ async fn deliver(
             // will make it.
             Err(e) if e.is_builder() => {
                 let why = secrets.redact(&format!("the request cannot be made: {e}"));
-                eprintln!("error: {} refused update {}: {why}", t.name, d.key);
+                notices::say(Level::Error, format!("{} refused update {}: {why}", t.name, d.key));
                 log.append(&Record::refused(d, 0, why));
                 return;
             }

@@ -84,7 +84,7 @@ fn reporters(
     match display.choose() {
         Mode::Bar => sinks.push(Box::new(report::progress::Bar::new(&loaded.plan, &loaded.graph))),
         Mode::Plain => sinks.push(Box::new(PlainLog { stamp: stamp.clone() })),
-        Mode::None => {}
+        Mode::None => sinks.push(Box::new(report::log::NoticeLog)),
     }
     if let Some(path) = &args.junit {
         sinks.push(Box::new(report::junit::Junit::new(&loaded.plan, path.clone(), mode)));
