@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-pub use super::evidence::{GateStep, ServiceEvidence};
+pub use super::evidence::ServiceEvidence;
 use super::headings::Headings;
 pub use super::notices::{Alert, CustomerUpdate};
 pub use super::people::{PersonAct, Required, Retry};

@@ -59,7 +59,6 @@ pub(super) enum Record {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RunEnd {
     pub run: String,
-    pub head: String,
     #[serde(default)]
     pub signature: Option<String>,
 }
