@@ -13,8 +13,8 @@ use crate::human::human_duration;
 use crate::learned::{self, Estimates};
 use crate::loaded::Loaded;
 use crate::plan::Plan;
+use crate::sim::trials::Percentiles;
 use crate::state::StateDir;
-use crate::trials::Percentiles;
 
 pub struct Request {
     pub plan: PathBuf,

@@ -6,8 +6,8 @@ pub mod draw;
 pub mod write;
 
 use crate::plan::Plan;
+use crate::sim::trials::{Percentiles, percentiles};
 use crate::state::durations::Observed;
-use crate::trials::{Percentiles, percentiles};
 
 /// What real runs say of one service.
 #[derive(Debug, Clone, PartialEq)]

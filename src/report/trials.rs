@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::human::human_duration;
 use crate::plan::Plan;
-use crate::trials::{Percentiles, Stats};
+use crate::sim::trials::{Percentiles, Stats};
 
 fn d(secs: f64) -> String {
     human_duration(Duration::from_secs_f64(secs.max(0.0)))

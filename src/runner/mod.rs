@@ -9,6 +9,7 @@ mod driver;
 mod emitter;
 mod executor;
 mod service;
+pub(crate) mod signals;
 
 use std::sync::Arc;
 

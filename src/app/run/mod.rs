@@ -164,7 +164,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         announce_dir,
         stamp: Stamp { start, with_date: false },
         alerts,
-        interrupts: crate::signals::interrupts,
+        interrupts: crate::runner::signals::interrupts,
     };
     let (reporters, outcome) = drive.run(loaded, args)?;
     reporters.finish(loaded, args, outcome)

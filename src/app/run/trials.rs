@@ -26,7 +26,8 @@ pub(super) fn run(
     let (draws, drawn, said) = inputs::trial_draws(loaded, state)?;
     let scenario = Scenario { draws: draws.map(Arc::new), ..scenario };
     let plan = loaded.plan.clone();
-    let stats = runtime.block_on(crate::trials::run(plan, &loaded.graph, &scenario, args.jobs as usize, n));
+    let stats =
+        runtime.block_on(crate::sim::trials::run(plan, &loaded.graph, &scenario, args.jobs as usize, n));
     let late = report::trials::p90_past_rto(&loaded.plan, &stats);
     let text = match args.format {
         ReportFormat::Json => {

@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
+use super::{Scenario, SimExecutor};
 use crate::event::Outcome;
 use crate::event::RunMode;
 use crate::graph::Graph;
 use crate::plan::Plan;
 use crate::runner;
-use crate::sim::{Scenario, SimExecutor};
 use crate::tally::{Rto, Tally};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -3,6 +3,8 @@
 //! takes its planned `duration` (scaled by `--slow`, drawn around it with `--jitter`) on the
 //! virtual clock, fails as `--fail` says, and its checks pass as soon as it is restored.
 
+pub mod trials;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
