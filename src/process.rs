@@ -176,6 +176,36 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
 /// (`RUN/SERVICE/ATTEMPT`): with the pid, it proves a process is that attempt's action.
 pub const ACTION_MARKER: &str = "RESTORECTL_ACTION";
 
+/// The first line of a run's `pids` file: its format and version.
+pub const PIDS_HEADER: &str = "# restorectl pids v2: <service>/<attempt> <pid> <start ticks>\n";
+
+/// Notes in `pids` (a run's file, opened for appending: each line one write, whole) the action
+/// `key` (`service/attempt`) just spawned: its pid and start ticks. Written by restorectl right
+/// after the spawn, before the pid reaches the journal, so a kill in between leaves it behind.
+pub fn note_pid(pids: &std::fs::File, key: &str, pid: u32, ticks: Option<u64>) {
+    use std::io::Write;
+    let line = format!("{key} {pid} {}\n", ticks.map_or_else(|| "-".to_owned(), |t| t.to_string()));
+    let _ = (&*pids).write_all(line.as_bytes());
+}
+
+/// The action `key` an earlier run started and did not journal the pid of, if it still runs:
+/// the pid it noted in `pids` (the same process only if its start ticks match), or, killed before
+/// even that, the process born with its marker.
+pub fn left_running(pids: &Path, key: &str, marker: &str) -> Option<(u32, Option<u64>)> {
+    let noted = std::fs::read_to_string(pids).ok().filter(|t| t.starts_with(PIDS_HEADER)).and_then(|text| {
+        text.lines().rev().find_map(|line| {
+            let mut fields = line.strip_prefix(key)?.strip_prefix(' ')?.split(' ');
+            let pid = fields.next()?.parse().ok()?;
+            Some((pid, fields.next().and_then(|t| t.parse().ok())))
+        })
+    });
+    let found = noted.or_else(|| {
+        let pid = find_marked(marker)?;
+        Some((pid, start_ticks(pid)))
+    });
+    found.filter(|&(pid, ticks)| ticks.is_some() && alive(pid, ticks))
+}
+
 /// The action that carries `ACTION_MARKER=marker` in its environment, if it still runs: how a
 /// run killed between starting an action and journaling its pid finds it. Actions are spawned
 /// without a fork of restorectl (`posix_spawn`), so nothing runs in the child before its exec; the

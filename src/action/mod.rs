@@ -48,6 +48,8 @@ pub struct LiveExecutor {
     adopted: Mutex<HashMap<(usize, u32), String>>,
     /// Lines typed on the terminal, for confirming manual steps there.
     terminal: Terminal,
+    /// `logs/<run>/pids`, opened for appending once (`None` when it cannot be).
+    pids: std::sync::OnceLock<Option<Arc<std::fs::File>>>,
 }
 
 impl LiveExecutor {
@@ -60,7 +62,23 @@ impl LiveExecutor {
             running: Mutex::default(),
             adopted: Mutex::default(),
             terminal: Terminal::default(),
+            pids: std::sync::OnceLock::new(),
         }
+    }
+
+    /// This run's `pids` file, with its header.
+    fn pids(&self) -> Option<Arc<std::fs::File>> {
+        self.pids
+            .get_or_init(|| {
+                use std::io::Write;
+                let path = self.place.state.pids(&self.place.run);
+                let mut file = crate::state::files::append(&path).ok()?;
+                if file.metadata().is_ok_and(|m| m.len() == 0) {
+                    file.write_all(process::PIDS_HEADER.as_bytes()).ok()?;
+                }
+                Some(Arc::new(file))
+            })
+            .clone()
     }
 
     fn replay(&self) -> std::sync::MutexGuard<'_, Replay> {
@@ -139,13 +157,18 @@ impl LiveExecutor {
         let program = spec.argv[0].raw();
         let mut child = cmd.spawn().map_err(|e| spawn(format!("cannot run `{program}`: {e}")))?;
         let pid = child.id().unwrap_or_default();
+        let ticks = process::start_ticks(pid);
+        // Noted at once, before the journal holds it: a kill in between still leaves it behind.
+        if let Some(pids) = self.pids() {
+            process::note_pid(&pids, &format!("{}/{attempt}", s.id), pid, ticks);
+        }
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
         em.record(Event::ProcessSpawned {
             service: em.id(service),
             attempt,
             at: em.at(),
             pid,
-            start_ticks: process::start_ticks(pid),
+            start_ticks: ticks,
         })
         .await;
         let status = tokio::time::timeout(r.timeout, child.wait()).await;
@@ -232,11 +255,13 @@ impl Executor for LiveExecutor {
         let (run, attempt) = (unfinished.run, unfinished.attempt);
         let unverified = unfinished.stage == Stage::Unverified;
         let process = match unfinished.stage {
-            // Killed between starting the action and journaling its pid: a process born with
-            // this attempt's marker is the action, still at work.
+            // Killed between starting the action and journaling its pid: the pid the run noted,
+            // or (killed before even that) the process born with this attempt's marker.
             Stage::Starting => {
-                let pid = process::find_marked(&self.place.state.action_marker(&run, &s.id, attempt))?;
-                Some((pid, process::start_ticks(pid))).filter(|(_, ticks)| ticks.is_some())
+                let (pids, key) = (self.place.state.pids(&run), format!("{}/{attempt}", s.id));
+                let marker = self.place.state.action_marker(&run, &s.id, attempt);
+                // Neither: it never got as far as running, and starts now.
+                Some(process::left_running(&pids, &key, &marker)?)
             }
             Stage::Running { pid, start_ticks } => Some((pid, start_ticks)),
             Stage::Unverified => None,

@@ -183,7 +183,15 @@ impl Reporter for Bar {
         let people = matches!(e, Event::WaitingForOperator { .. } | Event::Confirmed { .. });
         self.refresh(e.at(), people);
         if let Some(line) = describe(e) {
-            let _ = self.multi.println(crate::term::printable(&line, true));
+            let line = crate::term::printable(&line, true);
+            match e {
+                // A bar asked for where nothing draws it (stderr not a terminal) shows nothing; what
+                // the operators are told still goes out, a line each.
+                Event::Notice { .. } if self.multi.is_hidden() => eprintln!("{line}"),
+                _ => {
+                    let _ = self.multi.println(line);
+                }
+            }
         }
     }
 }

@@ -139,7 +139,8 @@ async fn settle<E: Executor>(
         other => other,
     };
     let of = last.max(attempt);
-    let log = exec.log(i, attempt);
+    // An action that never started left nothing in its log to look at.
+    let log = exec.log(i, attempt).filter(|_| !matches!(&result, Err(f) if f.kind == FailKind::Spawn));
     match result {
         Ok(()) => {
             em.emit(Event::Online { service: id, at: em.at(), attempts: attempt });

@@ -65,6 +65,11 @@ impl StateDir {
         format!("{}:{run}/{service}/{attempt}", root.display())
     }
 
+    /// Where a run notes the pid of each action it spawns (see `process::note_pid`).
+    pub fn pids(&self, run: &str) -> PathBuf {
+        self.logs().join(run).join("pids")
+    }
+
     /// Where the output of a restore attempt goes.
     pub fn log(&self, run: &str, service: &str, attempt: u32) -> PathBuf {
         self.logs().join(run).join(format!("{service}.{attempt}.log"))

@@ -265,6 +265,12 @@ fn rotate(state: &StateDir, plan: &Plan) -> Result<replay::Quarantined<String>, 
             Stage::Running { pid, start_ticks } if crate::process::alive(pid, start_ticks) => {
                 Some(format!("{id} (pid {pid})"))
             }
+            // Killed before its pid was journaled: noted, or found by its marker.
+            Stage::Starting => {
+                let (pids, key) = (state.pids(&u.run), format!("{id}/{}", u.attempt));
+                let marker = state.action_marker(&u.run, &id, u.attempt);
+                crate::process::left_running(&pids, &key, &marker).map(|(pid, _)| format!("{id} (pid {pid})"))
+            }
             _ => None,
         })
         .collect();

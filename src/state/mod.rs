@@ -5,6 +5,7 @@
 //! journal.jsonl                  every event of every run (journal.rs); journal.<time>.jsonl kept by --fresh
 //! lock                           held by the run using the directory; holds its pid
 //! logs/<run>/<service>.<n>.log   a restore action's output (logs.<time>/ kept by --fresh)
+//! logs/<run>/pids                `<service>/<n> <pid> <start ticks>`, noted as each action is spawned
 //! confirm/<run>/<service>.json   an operator's confirmation of a manual step, for one run
 //! confirm/<run>/<service>.approvals/<hex name>.json   one person's sign-off (`approval`)
 //! notify.jsonl                   the operators' alerts ([[notify]]): queued, delivered, refused

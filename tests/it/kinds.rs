@@ -60,6 +60,13 @@ fn every_failure_says_its_kind_in_the_report_and_the_journal() {
         if kind != "checks" {
             assert_eq!(of("action_finished")[0]["kind"], kind, "{id}");
         }
+        // An action that never started left no log to look at; one that ran did.
+        let logged = of("failed")[0].get("log").is_some();
+        match kind {
+            "spawn" => assert!(!logged, "{id}"),
+            "exit" | "timeout" | "signal" => assert!(logged, "{id}"),
+            _ => {}
+        }
     }
 }
 

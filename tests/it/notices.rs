@@ -57,3 +57,18 @@ fn without_a_progress_display_a_notice_is_a_bare_line() {
     );
     assert!(stderr.lines().any(|l| l.starts_with(&said)), "{stderr}");
 }
+
+/// `--progress bar` where stderr is not a terminal draws nothing; the notices still go out.
+#[test]
+fn a_bar_that_cannot_be_drawn_still_tells_the_notices() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan(dir.path());
+    let out = restorectl().args(["run", "--progress", "bar"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = format!(
+        "update 0001 (the outage notice) awaits review: restorectl announce approve {}",
+        plan.display()
+    );
+    assert!(stderr.lines().any(|l| l.starts_with(&said)), "{stderr}");
+}

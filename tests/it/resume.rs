@@ -276,6 +276,48 @@ fn a_restore_started_just_before_the_kill_is_found_by_its_marker() {
     action.wait().unwrap();
 }
 
+/// Killed after the action was spawned and its pid noted, before the journal held the pid: an
+/// action that replaced its environment (`env -i`, a setuid program whose environment nobody else
+/// may read) carries no readable marker, but the pid the run noted at once leads the next run to
+/// it; and `run --fresh` is refused while it runs, as for a journaled pid.
+#[test]
+fn a_restore_noted_just_before_the_kill_is_found_without_its_marker() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plan =
+        plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), "timeout = \"1m\""));
+    let state = earlier_run(d, &[STARTED]);
+    std::fs::create_dir_all(state.join("logs/0001")).unwrap();
+    // The action, at work in its own group, with nothing of restorectl's in its environment.
+    let mut action = std::process::Command::new("sh")
+        .args(["-c", &format!("sleep 1.5; touch {}/svc.up", d.display())])
+        .env_clear()
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let ticks = restorectl::process::start_ticks(action.id()).unwrap();
+    let pids = format!("{}other/1 1 1\nsvc/1 {} {ticks}\n", restorectl::process::PIDS_HEADER, action.id());
+    std::fs::write(state.join("logs/0001/pids"), pids).unwrap();
+    let fresh = restorectl().args(["run", "--fresh"]).arg(&plan).output().unwrap();
+    assert_eq!(fresh.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&fresh.stderr);
+    let refused = format!(
+        "error: not starting afresh: restores left running by an earlier run are still running: svc (pid {})",
+        action.id()
+    );
+    assert!(err.starts_with(&refused), "{err}");
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let waited = format!("svc: waiting for the restore left running by an earlier run (pid {})", action.id());
+    assert!(log.contains(&waited), "{log}");
+    assert_eq!(runs(d, "svc"), 0, "the restore was started a second time");
+    assert_eq!(state_of(&json(&out.stdout), "svc"), "online");
+    action.wait().unwrap();
+}
+
 /// The action the dead run started had left a daemon behind (`setsid`: a session of its own)
 /// and ended: the daemon carries the action's marker, but it is not the action, so the next run
 /// neither waits for it nor kills it; the checks decide.
