@@ -132,6 +132,9 @@ pub enum Error {
     /// A decision without the name of who decides.
     #[error("`--by` needs the name of the person deciding")]
     NoName,
+    /// Ctrl-C cannot be listened for.
+    #[error("cannot listen for Ctrl-C: {0}")]
+    Signals(std::io::Error),
     /// The runtime (threads, timers) could not be started.
     #[error("cannot start the runtime: {0}")]
     Runtime(std::io::Error),
@@ -173,6 +176,7 @@ impl Error {
             | Error::Print(_)
             | Error::Manual(_)
             | Error::Review(_)
+            | Error::Signals(_)
             | Error::JournalOfOtherPlan { .. }
             | Error::PlanChanged { .. }
             | Error::Evidence(_)

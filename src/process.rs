@@ -173,7 +173,8 @@ async fn read_capped(stream: Option<impl AsyncRead + Unpin>) -> String {
 }
 
 /// The environment variable that names the restore attempt a process belongs to
-/// (`RUN/SERVICE/ATTEMPT`): with the pid, it proves a process is that attempt's action.
+/// (`<state dir>:<run>/<service>/<attempt>`, see `StateDir::action_marker`): a process born with it
+/// and leading its own group is that attempt's action.
 pub const ACTION_MARKER: &str = "RESTORECTL_ACTION";
 
 /// The first line of a run's `pids` file: its format and version.
@@ -182,16 +183,17 @@ pub const PIDS_HEADER: &str = "# restorectl pids v2: <service>/<attempt> <pid> <
 /// Notes in `pids` (a run's file, opened for appending: each line one write, whole) the action
 /// `key` (`service/attempt`) just spawned: its pid and start ticks. Written by restorectl right
 /// after the spawn, before the pid reaches the journal, so a kill in between leaves it behind.
-pub fn note_pid(pids: &std::fs::File, key: &str, pid: u32, ticks: Option<u64>) {
+pub fn note_pid(pids: &std::fs::File, key: &str, pid: u32, ticks: Option<u64>) -> std::io::Result<()> {
     use std::io::Write;
     let line = format!("{key} {pid} {}\n", ticks.map_or_else(|| "-".to_owned(), |t| t.to_string()));
-    let _ = (&*pids).write_all(line.as_bytes());
+    (&*pids).write_all(line.as_bytes())
 }
 
-/// The action `key` an earlier run started and did not journal the pid of, if it still runs:
-/// the pid it noted in `pids` (the same process only if its start ticks match), or, killed before
-/// even that, the process born with its marker.
-pub fn left_running(pids: &Path, key: &str, marker: &str) -> Option<(u32, Option<u64>)> {
+/// The action `key` an earlier run started and did not journal the pid of, as far as anything
+/// tells: the pid it noted in `pids` with its start ticks (`None` ticks: it had ended by the time
+/// they were read), running or not; or, killed before even that, the process born with its
+/// marker. `None`: it never got as far as running.
+pub fn started(pids: &Path, key: &str, marker: &str) -> Option<(u32, Option<u64>)> {
     let noted = std::fs::read_to_string(pids).ok().filter(|t| t.starts_with(PIDS_HEADER)).and_then(|text| {
         text.lines().rev().find_map(|line| {
             let mut fields = line.strip_prefix(key)?.strip_prefix(' ')?.split(' ');
@@ -199,11 +201,15 @@ pub fn left_running(pids: &Path, key: &str, marker: &str) -> Option<(u32, Option
             Some((pid, fields.next().and_then(|t| t.parse().ok())))
         })
     });
-    let found = noted.or_else(|| {
+    noted.or_else(|| {
         let pid = find_marked(marker)?;
         Some((pid, start_ticks(pid)))
-    });
-    found.filter(|&(pid, ticks)| ticks.is_some() && alive(pid, ticks))
+    })
+}
+
+/// The same, only while it still runs (the same process: its start ticks match).
+pub fn left_running(pids: &Path, key: &str, marker: &str) -> Option<(u32, Option<u64>)> {
+    started(pids, key, marker).filter(|&(pid, ticks)| ticks.is_some() && alive(pid, ticks))
 }
 
 /// The action that carries `ACTION_MARKER=marker` in its environment, if it still runs: how a

@@ -14,12 +14,12 @@ pub struct Secrets {
     values: BTreeMap<String, String>,
 }
 
-/// Variables that are used by the plan but not set, with where each is used.
 /// A placeholder's variable that is not set (`${env:NAME}`): its name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("environment variable `{0}` is not set")]
 pub struct Unset(pub String);
 
+/// Variables that are used by the plan but not set, with where each is used.
 #[derive(Debug)]
 pub struct MissingVars(pub Vec<(String, Vec<String>)>);
 

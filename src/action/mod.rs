@@ -20,9 +20,10 @@ use crate::human::human_duration;
 use crate::plan::{Action, Plan};
 use crate::process;
 use crate::runner::{Emitter, Executor, Resumed};
-use crate::state::{Replay, Stage, StateDir};
+use crate::state::{Replay, StateDir};
 
 mod gates;
+mod takeover;
 mod waits;
 mod watch;
 
@@ -48,8 +49,8 @@ pub struct LiveExecutor {
     adopted: Mutex<HashMap<(usize, u32), String>>,
     /// Lines typed on the terminal, for confirming manual steps there.
     terminal: Terminal,
-    /// `logs/<run>/pids`, opened for appending once (`None` when it cannot be).
-    pids: std::sync::OnceLock<Option<Arc<std::fs::File>>>,
+    /// `logs/<run>/pids`, opened for appending on the first spawn.
+    pids: Mutex<Option<Arc<std::fs::File>>>,
 }
 
 impl LiveExecutor {
@@ -62,23 +63,27 @@ impl LiveExecutor {
             running: Mutex::default(),
             adopted: Mutex::default(),
             terminal: Terminal::default(),
-            pids: std::sync::OnceLock::new(),
+            pids: Mutex::default(),
         }
     }
 
-    /// This run's `pids` file, with its header.
-    fn pids(&self) -> Option<Arc<std::fs::File>> {
-        self.pids
-            .get_or_init(|| {
-                use std::io::Write;
-                let path = self.place.state.pids(&self.place.run);
-                let mut file = crate::state::files::append(&path).ok()?;
-                if file.metadata().is_ok_and(|m| m.len() == 0) {
-                    file.write_all(process::PIDS_HEADER.as_bytes()).ok()?;
-                }
-                Some(Arc::new(file))
-            })
-            .clone()
+    /// This run's `pids` file, with its header: without it, an action killed before its pid is
+    /// journaled could be started a second time, so an action does not start without it.
+    fn pids(&self) -> Result<Arc<std::fs::File>, Failure> {
+        use std::io::Write;
+        let mut pids = self.pids.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(file) = pids.as_ref() {
+            return Ok(file.clone());
+        }
+        let path = self.place.state.pids(&self.place.run);
+        let cannot = |e: std::io::Error| {
+            Failure::new(FailKind::Spawn, format!("cannot write {}: {e}", path.display()))
+        };
+        let mut file = crate::state::files::append(&path).map_err(cannot)?;
+        if file.metadata().is_ok_and(|m| m.len() == 0) {
+            file.write_all(process::PIDS_HEADER.as_bytes()).map_err(cannot)?;
+        }
+        Ok(pids.insert(Arc::new(file)).clone())
     }
 
     fn replay(&self) -> std::sync::MutexGuard<'_, Replay> {
@@ -113,26 +118,6 @@ impl LiveExecutor {
         waits::confirmation(&step, &self.terminal, em).await
     }
 
-    /// Takes over a restore an earlier run left running: journals it, waits for it (a second
-    /// Ctrl-C kills it like our own restores).
-    async fn adopt(
-        &self,
-        service: usize,
-        attempt: u32,
-        pid: u32,
-        ticks: Option<u64>,
-        em: &Emitter,
-    ) -> Result<(), Failure> {
-        let s = &self.plan.services[service];
-        let timeout = s.wait_limit();
-        em.record(Event::Adopted { service: em.id(service), attempt, at: em.at(), pid, start_ticks: ticks })
-            .await;
-        self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
-        let ended = waits::orphan(&em.id(service), pid, ticks, timeout, self.place.remind_every, em).await;
-        self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&pid);
-        ended
-    }
-
     async fn run_command(&self, service: usize, attempt: u32, em: &Emitter) -> Result<(), Failure> {
         let s = &self.plan.services[service];
         let Some(r) = &s.restore else { return Ok(()) };
@@ -155,12 +140,14 @@ impl LiveExecutor {
         cmd.stdout(Stdio::from(log)).stderr(Stdio::from(err));
         cmd.env(process::ACTION_MARKER, self.place.state.action_marker(&self.place.run, &s.id, attempt));
         let program = spec.argv[0].raw();
+        let pids = self.pids()?;
         let mut child = cmd.spawn().map_err(|e| spawn(format!("cannot run `{program}`: {e}")))?;
         let pid = child.id().unwrap_or_default();
         let ticks = process::start_ticks(pid);
         // Noted at once, before the journal holds it: a kill in between still leaves it behind.
-        if let Some(pids) = self.pids() {
-            process::note_pid(&pids, &format!("{}/{attempt}", s.id), pid, ticks);
+        if let Err(e) = process::note_pid(&pids, &format!("{}/{attempt}", s.id), pid, ticks) {
+            let text = format!("{}: its pid could not be noted ({e}); the journal alone holds it", s.id);
+            em.emit(Event::Notice { at: em.at(), level: crate::event::Level::Warning, text });
         }
         self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(pid, (service, attempt));
         em.record(Event::ProcessSpawned {
@@ -248,40 +235,7 @@ impl Executor for LiveExecutor {
     }
 
     async fn resume(&self, service: usize, em: &Emitter) -> Option<Resumed> {
-        let s = &self.plan.services[service];
-        let unfinished = self.replay().unfinished.remove(&s.id)?;
-        // A restore action the plan no longer has is nothing to take over.
-        s.restore.as_ref()?;
-        let (run, attempt) = (unfinished.run, unfinished.attempt);
-        let unverified = unfinished.stage == Stage::Unverified;
-        let process = match unfinished.stage {
-            // Killed between starting the action and journaling its pid: the pid the run noted,
-            // or (killed before even that) the process born with this attempt's marker.
-            Stage::Starting => {
-                let (pids, key) = (self.place.state.pids(&run), format!("{}/{attempt}", s.id));
-                let marker = self.place.state.action_marker(&run, &s.id, attempt);
-                // Neither: it never got as far as running, and starts now.
-                Some(process::left_running(&pids, &key, &marker)?)
-            }
-            Stage::Running { pid, start_ticks } => Some((pid, start_ticks)),
-            Stage::Unverified => None,
-        };
-        // Its output is in the earlier run's log.
-        self.adopted.lock().unwrap_or_else(|e| e.into_inner()).insert((service, attempt), run);
-        let ended = match process {
-            // Still at work (same pid, same start ticks): wait for it. Gone, or its pid now names
-            // another process (never waited for, never killed): it ended while no run watched.
-            Some((pid, ticks)) if process::alive(pid, ticks) => {
-                self.adopt(service, attempt, pid, ticks, em).await
-            }
-            // Its exit status is lost: the checks decide, and without checks nobody can.
-            _ if !unverified && s.checks.is_empty() => Err(Failure::new(
-                FailKind::Lost,
-                "the restore left running by an earlier run ended while no run was watching, and without checks its outcome is unknown",
-            )),
-            _ => Ok(()),
-        };
-        Some(Resumed { attempt, ended })
+        self.take_over(service, em).await
     }
 
     fn held(&self, service: usize) -> Option<String> {

@@ -30,24 +30,24 @@ pub fn run(opts: &Options) -> Result<Exit, Error> {
     // What the journal quarantines is not healthy, whatever its checks say.
     let state = crate::state::StateDir::for_plan(&opts.plan, opts.state.as_deref());
     let held = crate::state::quarantined(&state, &loaded.plan)?;
-    Ok(super::runtime()?.block_on(async {
+    super::runtime()?.block_on(async {
         // One stream for the whole command, so a Ctrl-C during a probe is not lost.
-        let Ok(mut interrupt) = signal(SignalKind::interrupt()) else { return Exit::Invalid };
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Signals)?;
         loop {
             let probing = status::probe(&loaded.plan, &loaded.graph, &prober, (&selected, &held), opts.jobs);
             let snap = tokio::select! {
                 snap = probing => snap,
-                _ = interrupt.recv() => return Exit::Interrupted,
+                _ = interrupt.recv() => return Ok(Exit::Interrupted),
             };
             print(&loaded, &snap, opts, &prober);
             let exit = if snap.unhealthy() == 0 { Exit::Ok } else { Exit::Failures };
-            let Some(every) = opts.watch else { return exit };
+            let Some(every) = opts.watch else { return Ok(exit) };
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
-                _ = interrupt.recv() => return Exit::Interrupted,
+                _ = interrupt.recv() => return Ok(Exit::Interrupted),
             }
         }
-    }))
+    })
 }
 
 fn print(loaded: &Loaded, snap: &status::Snapshot, opts: &Options, prober: &Prober) {

@@ -36,10 +36,11 @@ impl Reporters {
     /// In a live run, the reporters are also told the time every `TICK` when no event comes, so
     /// that what waits for a moment (a batch of customer updates, the status page following the
     /// state) does not wait for an event.
-    pub fn spawn(mut self, mode: RunMode) -> (Feed, std::thread::JoinHandle<Reporters>) {
+    pub fn spawn(mut self) -> (Feed, std::thread::JoinHandle<Reporters>) {
         use std::sync::mpsc::RecvTimeoutError;
+        let mode = self.mode;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Event, Option<Ack>)>>(64);
-        notices::draining(true);
+        let listening = notices::Listening::start();
         let worker = std::thread::spawn(move || {
             let mut acks = Vec::new();
             let mut last = Secs(0.0);
@@ -53,8 +54,11 @@ impl Reporters {
                     Ok(batch) => batch,
                     Err(RecvTimeoutError::Timeout) => {
                         let at = Secs::from(started.elapsed());
-                        self.tell(at);
+                        self.tell(at, listening.take());
                         self.sinks.iter_mut().for_each(|s| s.tick(at));
+                        self.sinks.iter_mut().for_each(|s| {
+                            s.sync(false);
+                        });
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -68,7 +72,7 @@ impl Reporters {
                     }
                     next = rx.try_recv().ok();
                 }
-                self.tell(last);
+                self.tell(last, listening.take());
                 let durable = !acks.is_empty();
                 let mut synced = true;
                 for s in &mut self.sinks {
@@ -81,16 +85,15 @@ impl Reporters {
                 acks.clear();
             }
             // What is said from now on is told at once; what was queued goes with the last event.
-            notices::draining(false);
-            self.tell(last);
+            self.tell(last, listening.stop());
             self
         });
         (Feed::new(tx, mode), worker)
     }
 
-    /// Hands every notice queued meanwhile to the reporters, as events at `at`.
-    fn tell(&mut self, at: Secs) {
-        for (level, text) in notices::take() {
+    /// Hands the notices said meanwhile to the reporters, as events at `at`.
+    fn tell(&mut self, at: Secs, said: Vec<(crate::event::Level, String)>) {
+        for (level, text) in said {
             self.event(&Event::Notice { at, level, text });
         }
     }

@@ -6,30 +6,57 @@
 //! from the bus can speak.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::Level;
 
-static QUEUE: Mutex<Vec<(Level, String)>> = Mutex::new(Vec::new());
-static DRAINING: AtomicBool = AtomicBool::new(false);
+/// The notices queued while a run's bus listens (`Some`), or `None` while none does.
+static QUEUE: Mutex<Option<Vec<(Level, String)>>> = Mutex::new(None);
+
+fn queue() -> std::sync::MutexGuard<'static, Option<Vec<(Level, String)>>> {
+    QUEUE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Tells the operators something: through the bus while a run's reporters listen, else at once.
 pub fn say(level: Level, text: impl Into<String>) {
     let text = text.into();
-    if DRAINING.load(Ordering::SeqCst) {
-        QUEUE.lock().unwrap_or_else(|e| e.into_inner()).push((level, text));
-    } else {
-        let line = level.line(&text);
-        eprintln!("{}", crate::term::printable(&line, true));
+    let mut queue = queue();
+    match queue.as_mut() {
+        Some(queued) => queued.push((level, text)),
+        None => {
+            let line = level.line(&text);
+            eprintln!("{}", crate::term::printable(&line, true));
+        }
     }
 }
 
-/// The bus listens (`true`) or no longer does.
-pub(super) fn draining(on: bool) {
-    DRAINING.store(on, Ordering::SeqCst);
+/// While it lives, notices are queued for the bus; dropped (the bus done, or its thread
+/// panicked), they are told at once again.
+pub(super) struct Listening;
+
+impl Listening {
+    pub(super) fn start() -> Self {
+        queue().get_or_insert_with(Vec::new);
+        Listening
+    }
+
+    /// Every notice queued so far, in order, and the queue emptied.
+    pub(super) fn take(&self) -> Vec<(Level, String)> {
+        queue().as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The last of them, taken as the bus stops listening (under one lock: none is left behind).
+    pub(super) fn stop(self) -> Vec<(Level, String)> {
+        let rest = queue().take().unwrap_or_default();
+        std::mem::forget(self);
+        rest
+    }
 }
 
-/// Every notice queued so far, in order, and the queue emptied.
-pub(super) fn take() -> Vec<(Level, String)> {
-    std::mem::take(&mut *QUEUE.lock().unwrap_or_else(|e| e.into_inner()))
+impl Drop for Listening {
+    fn drop(&mut self) {
+        for (level, text) in queue().take().unwrap_or_default() {
+            let line = level.line(&text);
+            eprintln!("{}", crate::term::printable(&line, true));
+        }
+    }
 }

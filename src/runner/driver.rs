@@ -101,7 +101,7 @@ impl<'a, E: Executor> Run<'a, E> {
         (run, rx)
     }
 
-    fn say(&mut self, e: &Event) {
+    fn emit(&mut self, e: &Event) {
         (self.sink)(e, Ack(None));
     }
 
@@ -114,7 +114,7 @@ impl<'a, E: Executor> Run<'a, E> {
             dry_run: self.config.mode.is_dry(),
             jobs: self.config.jobs,
         };
-        self.say(&started);
+        self.emit(&started);
         let sel = &self.config.selection;
         for i in (0..self.plan.services.len()).filter(|&i| sel.out.get(i).copied().unwrap_or(false)) {
             self.sched.skip(i, true);
@@ -127,7 +127,7 @@ impl<'a, E: Executor> Run<'a, E> {
                 assumed_online: true,
                 signer: None,
             };
-            self.say(&skipped);
+            self.emit(&skipped);
         }
         for &(i, assumed_online) in &sel.skipped {
             let changes = self.sched.skip(i, assumed_online);
@@ -135,7 +135,7 @@ impl<'a, E: Executor> Run<'a, E> {
             let signer = sel.signer.clone().map(Box::new);
             let skipped =
                 Event::Skipped { service: em.id(i), at: em.at(), reason, by, assumed_online, signer };
-            self.say(&skipped);
+            self.emit(&skipped);
             self.told(changes, em.at());
         }
         // RTOs count from the incident's start; one back in an earlier run of it was decided then.
@@ -205,7 +205,7 @@ impl<'a, E: Executor> Run<'a, E> {
         }
         let (service, at) = (self.em.id(i), self.em.at());
         let rto = self.plan.services[i].rto.unwrap_or_default().into();
-        self.say(&if missed {
+        self.emit(&if missed {
             Event::RtoMissed { service, at, rto }
         } else {
             Event::RtoAtRisk { service, at, rto }
@@ -233,7 +233,7 @@ impl<'a, E: Executor> Run<'a, E> {
             self.watch_until[i] = Some(until);
             self.watching.insert(i);
             let till = Secs(self.em.at().0 + (until - Instant::now()).as_secs_f64());
-            self.say(&Event::Watching { service: self.em.id(i), at: self.em.at(), until: till });
+            self.emit(&Event::Watching { service: self.em.id(i), at: self.em.at(), until: till });
             let (exec, em) = (self.exec.clone(), self.em.clone());
             self.watches.spawn(async move {
                 let held = exec.watch(i, until, &em).await;
@@ -248,7 +248,7 @@ impl<'a, E: Executor> Run<'a, E> {
             self.watches.abort_all();
             self.watching.clear();
             let waiting_for = self.running.iter().map(|&r| self.em.id(r).to_string()).collect();
-            self.say(&Event::Halting { at: self.em.at(), by: self.em.id(i).to_string(), waiting_for });
+            self.emit(&Event::Halting { at: self.em.at(), by: self.em.id(i).to_string(), waiting_for });
         }
         // What a service coming back completes happened when it came back, not when this loop
         // got to it: one instant, one customer update.
@@ -264,13 +264,13 @@ impl<'a, E: Executor> Run<'a, E> {
         match held {
             Ok(()) => {
                 if self.watch_until[i].is_some_and(|u| Instant::now() >= u) {
-                    self.say(&Event::Watched { service: self.em.id(i), at: self.em.at() });
+                    self.emit(&Event::Watched { service: self.em.id(i), at: self.em.at() });
                 }
             }
             Err(failure) if !self.halted && self.presses == 0 => {
                 self.online[i] = false;
                 let (detail, kind) = (failure.detail, Some(failure.kind));
-                self.say(&Event::FellBack { service: self.em.id(i), at: self.em.at(), detail, kind });
+                self.emit(&Event::FellBack { service: self.em.id(i), at: self.em.at(), detail, kind });
                 let changes = self.sched.reopen(i);
                 self.told(changes, self.em.at());
             }
@@ -295,7 +295,7 @@ impl<'a, E: Executor> Run<'a, E> {
 
     /// Interrupted or halted, and nothing left but people to wait for: a person may take hours,
     /// so the run stops now (whether that was so at the press or the halt, or became so since).
-    pub(super) fn only_people_left(&mut self, rx: &mut mpsc::UnboundedReceiver<Msg>) -> bool {
+    pub(super) fn stop_if_only_people_left(&mut self, rx: &mut mpsc::UnboundedReceiver<Msg>) -> bool {
         let stopping = self.presses == 1 || self.halted;
         if !stopping || self.running.is_empty() || !self.running.iter().all(|i| self.on_people.contains(i)) {
             return false;
@@ -308,7 +308,7 @@ impl<'a, E: Executor> Run<'a, E> {
 
     fn interrupting(&mut self, force: bool, only_people: bool) {
         let waiting_for = self.running.iter().map(|&i| self.em.id(i).to_string()).collect();
-        self.say(&Event::Interrupting { at: self.em.at(), waiting_for, force, only_people });
+        self.emit(&Event::Interrupting { at: self.em.at(), waiting_for, force, only_people });
     }
 
     /// Tells the sink what the scheduler's answer changed (`at`): services blocked, phases complete.
@@ -322,7 +322,7 @@ impl<'a, E: Executor> Run<'a, E> {
                     Event::PhaseComplete { phase: self.plan.phases[phase].id.clone(), at }
                 }
             };
-            self.say(&e);
+            self.emit(&e);
         }
     }
 
@@ -348,7 +348,7 @@ impl<'a, E: Executor> Run<'a, E> {
                 kind: Some(FailKind::Interrupted),
                 log: self.exec.log(i, attempt),
             };
-            self.say(&killed);
+            self.emit(&killed);
         }
     }
 
@@ -382,7 +382,7 @@ impl<'a, E: Executor> Run<'a, E> {
         } else {
             Outcome::Failed
         };
-        self.say(&Event::RunFinished { at: self.em.at(), outcome });
+        self.emit(&Event::RunFinished { at: self.em.at(), outcome });
         outcome
     }
 }

@@ -49,7 +49,7 @@ pub async fn run<E: Executor>(
             },
             Some(()) = next_press(&mut interrupts) => run.on_press(&mut rx),
         };
-        if !go_on || run.only_people_left(&mut rx) {
+        if !go_on || run.stop_if_only_people_left(&mut rx) {
             break;
         }
     }

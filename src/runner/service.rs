@@ -99,7 +99,7 @@ fn finished<E: Executor>(exec: &E, i: usize, em: &Emitter, attempt: u32, result:
         Ok(()) => (true, "done".to_owned(), None),
         Err(f) => (false, f.detail.clone(), Some(f.kind)),
     };
-    let log = exec.log(i, attempt);
+    let log = exec.log(i, attempt).filter(|_| kind != Some(FailKind::Spawn));
     em.emit(Event::ActionFinished { service: em.id(i), attempt, at: em.at(), ok, detail, kind, log });
 }
 

@@ -318,6 +318,27 @@ fn a_restore_noted_just_before_the_kill_is_found_without_its_marker() {
     action.wait().unwrap();
 }
 
+/// The run noted the action's pid, then was killed; the action ended while no run watched (its
+/// work done, its exit status lost). The next run does not start it again: its checks decide.
+#[test]
+fn a_noted_restore_that_ended_unwatched_is_not_started_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plan = plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), ""));
+    let state = earlier_run(d, &[STARTED]);
+    std::fs::create_dir_all(state.join("logs/0001")).unwrap();
+    let mut action = std::process::Command::new("true").spawn().unwrap();
+    let ticks = restorectl::process::start_ticks(action.id()).unwrap_or(1);
+    action.wait().unwrap();
+    std::fs::write(d.join("svc.up"), "").unwrap();
+    let pids = format!("{}svc/1 {} {ticks}\n", restorectl::process::PIDS_HEADER, action.id());
+    std::fs::write(state.join("logs/0001/pids"), pids).unwrap();
+    let (code, report) = run_json(&plan, &[]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(runs(d, "svc"), 0, "the restore was started a second time");
+    assert_eq!(state_of(&report, "svc"), "online");
+}
+
 /// The action the dead run started had left a daemon behind (`setsid`: a session of its own)
 /// and ended: the daemon carries the action's marker, but it is not the action, so the next run
 /// neither waits for it nor kills it; the checks decide.

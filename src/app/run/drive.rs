@@ -1,8 +1,9 @@
 //! Live or dry, chosen once: `execute` builds a `Drive` with the executor (real or simulated),
 //! the runtime (its clock: real, or tokio's paused time), the journal, where the customer updates
 //! go and what only a live run has (alerts, Ctrl-C); from here on both take the same way through
-//! the reporters, the bus and the runner. Nothing below asks which it is: a drill's label comes
-//! from the run's metadata (`RunConfig::mode`, told in `RunStarted`).
+//! the reporters, the bus and the runner. What below differs by it (how events are batched, what
+//! the announcer carries on from, the display) reads it from the run's metadata (`RunConfig::mode`,
+//! told in `RunStarted`), never from the command line.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,13 +40,11 @@ impl<E: Executor> Drive<E> {
     /// Runs the plan: the reporters on their thread, the runner on the runtime, every event from
     /// one to the other through the bus. Returns the reporters (to finish) and how it ended.
     pub(super) fn run(self, loaded: &Loaded, args: &RunArgs) -> Result<(Reporters, Outcome), Error> {
-        // Reporters may start background work (webhooks) on this runtime.
-        let _entered = self.runtime.enter();
         let clock = self.config.incident.clone();
         let mut reporters =
             reporters(loaded, args, self.stamp, self.journal, (self.announce_dir, clock), &self.config)?;
         reporters.sinks.extend(self.alerts);
-        let (mut feed, worker) = reporters.spawn(self.config.mode);
+        let (mut feed, worker) = reporters.spawn();
         let plan = loaded.plan.clone();
         let (exec, config, interrupts) = (self.exec, &self.config, self.interrupts);
         let outcome = self.runtime.block_on(async {

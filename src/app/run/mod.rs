@@ -9,9 +9,10 @@ use jiff::tz::TimeZone;
 use crate::action::{LiveExecutor, Workplace};
 use crate::bus::Reporter;
 use crate::bus::Reporters;
+use crate::bus::notices;
 use crate::cli::{ReportFormat, RunArgs};
 use crate::error::Error;
-use crate::event::{Outcome, RunMode, Secs};
+use crate::event::{Level, Outcome, RunMode, Secs};
 use crate::exit::Exit;
 use crate::loaded::Loaded;
 use crate::report;
@@ -98,7 +99,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let opened = Journal::open(&state, &loaded.plan, how, start.timestamp());
     let (mut journal, replay) = opened?;
     if let Some(accepted) = &journal.accepted {
-        eprintln!("note: {}", report::log::describe(accepted).unwrap_or_default());
+        notices::say(Level::Note, report::log::describe(accepted).unwrap_or_default());
     }
     if let Some(key) = sign {
         journal.sign_with(key);
@@ -115,9 +116,9 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     };
     if incident.id != journal.id {
         let since = crate::human::human_duration(clock.before);
-        eprintln!(
-            "note: this run belongs to incident {} (begun {since} ago; RTOs count from then)",
-            incident.id
+        notices::say(
+            Level::Note,
+            format!("this run belongs to incident {} (begun {since} ago; RTOs count from then)", incident.id),
         );
     }
     if !replay.changes.is_empty() {
@@ -131,7 +132,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         let more = replay.changes.len().saturating_sub(SHOWN);
         let more =
             if more > 0 { format!(" and {} more", crate::human::thousands(more)) } else { String::new() };
-        eprintln!("note: the plan changed since the journal was written: {}{more}", changes.join(", "));
+        let said = format!("the plan changed since the journal was written: {}{more}", changes.join(", "));
+        notices::say(Level::Note, said);
     }
     let place = Workplace {
         state: state.clone(),
