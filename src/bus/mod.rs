@@ -54,11 +54,13 @@ impl Reporters {
                     Ok(batch) => batch,
                     Err(RecvTimeoutError::Timeout) => {
                         let at = Secs::from(started.elapsed());
-                        self.tell(at, listening.take());
+                        // Notices told between events reach the journal's file now, not at the next event.
+                        if self.tell(at, listening.take()) {
+                            self.sinks.iter_mut().for_each(|s| {
+                                s.sync(false);
+                            });
+                        }
                         self.sinks.iter_mut().for_each(|s| s.tick(at));
-                        self.sinks.iter_mut().for_each(|s| {
-                            s.sync(false);
-                        });
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -91,11 +93,13 @@ impl Reporters {
         (Feed::new(tx, mode), worker)
     }
 
-    /// Hands the notices said meanwhile to the reporters, as events at `at`.
-    fn tell(&mut self, at: Secs, said: Vec<(crate::event::Level, String)>) {
+    /// Hands the notices said meanwhile to the reporters, as events at `at`; whether there were any.
+    fn tell(&mut self, at: Secs, said: Vec<(crate::event::Level, String)>) -> bool {
+        let any = !said.is_empty();
         for (level, text) in said {
             self.event(&Event::Notice { at, level, text });
         }
+        any
     }
 
     fn event(&mut self, e: &Event) {

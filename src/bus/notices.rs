@@ -22,10 +22,7 @@ pub fn say(level: Level, text: impl Into<String>) {
     let mut queue = queue();
     match queue.as_mut() {
         Some(queued) => queued.push((level, text)),
-        None => {
-            let line = level.line(&text);
-            eprintln!("{}", crate::term::printable(&line, true));
-        }
+        None => eprint(level, &text),
     }
 }
 
@@ -55,8 +52,14 @@ impl Listening {
 impl Drop for Listening {
     fn drop(&mut self) {
         for (level, text) in queue().take().unwrap_or_default() {
-            let line = level.line(&text);
-            eprintln!("{}", crate::term::printable(&line, true));
+            eprint(level, &text);
         }
     }
+}
+
+/// A notice as its own line on stderr (`warning: …`), without escape codes: the one way a notice
+/// is printed when no progress display draws it.
+pub fn eprint(level: Level, text: &str) {
+    let line = level.line(text);
+    eprintln!("{}", crate::term::printable(&line, true));
 }

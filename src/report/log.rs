@@ -168,8 +168,7 @@ pub struct NoticeLog;
 impl crate::bus::Reporter for NoticeLog {
     fn event(&mut self, e: &Event) {
         if let Event::Notice { level, text, .. } = e {
-            let line = level.line(text);
-            let _ = writeln!(std::io::stderr().lock(), "{}", crate::term::printable(&line, true));
+            crate::bus::notices::eprint(*level, text);
         }
     }
 }

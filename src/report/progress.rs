@@ -184,13 +184,12 @@ impl Reporter for Bar {
         self.refresh(e.at(), people);
         if let Some(line) = describe(e) {
             let line = crate::term::printable(&line, true);
-            match e {
-                // A bar asked for where nothing draws it (stderr not a terminal) shows nothing; what
-                // the operators are told still goes out, a line each.
-                Event::Notice { .. } if self.multi.is_hidden() => eprintln!("{line}"),
-                _ => {
-                    let _ = self.multi.println(line);
-                }
+            // A bar asked for where nothing draws it (stderr not a terminal) shows nothing; the
+            // lines it prints above itself still go out, a line each.
+            if self.multi.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                let _ = self.multi.println(line);
             }
         }
     }
