@@ -67,6 +67,13 @@ impl Secrets {
         Self::resolve_plan(plan, Scope::All, |name| std::env::var(name).ok())
     }
 
+    /// Those of the plan's variables that are set here, for redacting what restorectl shows (a
+    /// variable not set here cannot be in anything this environment's runs wrote).
+    pub fn set_here(plan: &Plan) -> Self {
+        let lookup = |name: &str| Some(std::env::var(name).unwrap_or_default());
+        Self::resolve_plan(plan, Scope::All, lookup).unwrap_or_default()
+    }
+
     /// The value of the placeholder `name`, if the plan uses it.
     pub fn value(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)

@@ -51,10 +51,13 @@ fn show(loaded: &Loaded, r: &Request) -> Result<(), Error> {
     let path = state.log(&run, &r.id, attempt);
     let mut file = std::fs::File::open(&path).map_err(|_| no_log(Some(attempt)))?;
     let mut out = std::io::stdout().lock();
+    // An action's output may echo the secrets it was given: shown redacted, like everything else.
+    let secrets = crate::secrets::Secrets::set_here(&loaded.plan);
     let mut copy = |file: &mut std::fs::File| -> Result<(), Error> {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(StateError::io("read", &path))?;
-        match out.write_all(&bytes).and_then(|()| out.flush()) {
+        let text = secrets.redact(&String::from_utf8_lossy(&bytes));
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(Error::Report),
         }

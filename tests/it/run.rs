@@ -402,3 +402,33 @@ fn a_second_ctrl_c_kills_the_running_actions() {
     }
     assert_eq!(json(&out.stdout)["outcome"], "interrupted");
 }
+
+/// An action that echoes the secret it was given (`${env:…}` in its argv) keeps it in its log
+/// file, which only the action writes; `restorectl logs` shows that log redacted.
+#[test]
+fn logs_show_an_action_s_output_with_its_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let body = format!(
+        "[[service]]\nid = \"portal\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/portal.up\"]\ninterval = \"50ms\"\n\
+         [service.restore]\ncommand = [\"sh\", \"-c\", \"echo token ${{env:PORTAL_TOKEN}}; touch {d}/portal.up\"]\n",
+        d = d.display()
+    );
+    let plan = plan_in(d, &body);
+    let out = restorectl()
+        .args(["run", "--format", "json"])
+        .arg(&plan)
+        .env("PORTAL_TOKEN", "s3cr3t-value")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let logs = restorectl()
+        .args(["logs"])
+        .arg(&plan)
+        .arg("portal")
+        .env("PORTAL_TOKEN", "s3cr3t-value")
+        .output()
+        .unwrap();
+    assert_eq!(logs.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&logs.stdout), "token ***\n");
+}
