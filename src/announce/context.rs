@@ -164,9 +164,10 @@ fn contact(plan: &Plan, board: &Board) -> serde_json::Value {
 }
 
 /// The services an update is about: id, name and texts (summary, workaround, after_restore) of
-/// the first `SUBJECTS`.
+/// the first `SUBJECTS`. A text several of them share (two portals that both ask for a new
+/// password) is told once, with the last of them: customers never read one sentence twice.
 fn subjects(plan: &Plan, locale: &str, services: &[usize], when: &When) -> serde_json::Value {
-    services
+    let mut subjects: Vec<serde_json::Value> = services
         .iter()
         .take(SUBJECTS)
         .map(|&i| {
@@ -181,7 +182,18 @@ fn subjects(plan: &Plan, locale: &str, services: &[usize], when: &When) -> serde
             v["after_restore"] = text(&s.after_restore);
             v
         })
-        .collect()
+        .collect();
+    let mut told = std::collections::HashSet::new();
+    for v in subjects.iter_mut().rev() {
+        for key in ["after_restore", "workaround", "summary"] {
+            if let Some(text) = v[key].as_str().map(str::to_owned)
+                && !told.insert(text)
+            {
+                v[key] = serde_json::Value::Null;
+            }
+        }
+    }
+    json!(subjects)
 }
 
 /// The whole context of one update in one locale.

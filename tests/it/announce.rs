@@ -303,6 +303,14 @@ fn the_update_of_a_returning_portal_says_what_to_do_after_it() {
             "{locale}"
         );
     }
+    // Both portals back in one update: the note they share is read once.
+    let (_state, dir) = ista_dry_run(&["--slow", "ista-connect:0.05"]);
+    for (locale, text) in [("pl", "poprosi Państwa o ustawienie nowego hasła"), ("en", "set a new password")]
+    {
+        let last = std::fs::read_to_string(dir.join(format!("0007-restored-all.{locale}.md"))).unwrap();
+        assert!(last.contains("ista24") && last.contains("ista connect"), "{last}");
+        assert_eq!(last.matches(text).count(), 1, "{last}");
+    }
 }
 
 #[test]
