@@ -52,8 +52,8 @@ fn command(cli: Cli) -> Result<Exit, Error> {
         Command::Preview { plan, jobs, format, state } => {
             preview::run(&plan, jobs as usize, format, state.as_deref())
         }
-        Command::Confirm { plan, id, run, by, state } => {
-            confirm::run(&confirm::Request { plan, id, run, by, state })
+        Command::Confirm { plan, id, run, by, key, state } => {
+            confirm::run(&confirm::Request { plan, id, run, by, state, key })
         }
         Command::DemoService { port, detach, warmup, lifetime, .. } => {
             demo::run(port, detach, warmup, lifetime)

@@ -28,6 +28,12 @@ pub enum Error {
     /// A sign-off by someone who is not one of the role's approvers.
     #[error("`{by}` is not among the approvers of `{role}` ({}); nothing signed", members.join(", "))]
     NotAnApprover { by: String, role: String, members: Vec<String> },
+    /// A person's decision that was refused (and journaled where a run could take it).
+    #[error("the {act} of `{subject}` by {by} is refused: {reason}")]
+    Refused { act: &'static str, subject: String, by: String, reason: String },
+    /// A decision that had to be signed and could not be.
+    #[error("cannot sign as {by}: {why}")]
+    CannotSign { by: String, why: crate::people::SignError },
     /// `confirm` of a step the run is not waiting for.
     #[error("run {run} is not waiting for `{id}` now; nothing confirmed")]
     NotWaiting { run: String, id: String },
@@ -152,6 +158,8 @@ impl Error {
             | Error::NoSuchService(_)
             | Error::NotConfirmable(_)
             | Error::NotAnApprover { .. }
+            | Error::Refused { .. }
+            | Error::CannotSign { .. }
             | Error::NoRunWaiting { .. }
             | Error::OtherRun { .. }
             | Error::NotWaiting { .. }

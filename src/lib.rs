@@ -19,6 +19,7 @@ pub(crate) mod import;
 pub(crate) mod learned;
 pub mod loaded;
 pub(crate) mod notify;
+pub mod people;
 pub mod plan;
 pub mod process;
 pub(crate) mod readiness;

@@ -16,6 +16,8 @@ pub struct Loaded {
     pub graph: Graph,
     /// The announcement templates, compiled and test-rendered once.
     pub templates: Arc<Templates>,
+    /// Who holds which SSH key (`allowed_signers`), if the plan has such a file.
+    pub signers: Option<Arc<crate::people::AllowedSigners>>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -103,11 +105,17 @@ pub fn check(path: &Path, bytes: Vec<u8>) -> Result<Loaded, Rejected> {
     let decoded_ok = !diagnostics.iter().any(Diagnostic::is_error);
     diagnostics.extend(graph_diags.into_iter().filter(|d| decoded_ok || d.is_error()));
     let mut templates = None;
+    let mut signers = None;
     if !diagnostics.iter().any(Diagnostic::is_error) {
-        // Announcement templates are checked now, not first in the middle of an incident.
+        // Announcement templates and people's keys are checked now, not first in the middle of
+        // an incident.
         let plan_dir = path.parent().unwrap_or(Path::new("."));
         match Templates::load(&plan, plan_dir) {
             Ok(t) => templates = Some(Arc::new(t)),
+            Err(errors) => diagnostics.extend(errors),
+        }
+        match crate::people::for_plan(&plan, plan_dir) {
+            Ok(s) => signers = s.map(Arc::new),
             Err(errors) => diagnostics.extend(errors),
         }
     }
@@ -118,6 +126,7 @@ pub fn check(path: &Path, bytes: Vec<u8>) -> Result<Loaded, Rejected> {
             plan: Arc::new(plan),
             graph,
             templates,
+            signers,
             warnings: diagnostics,
         }),
         _ => Err(Rejected { source: decoded.source, diagnostics }),

@@ -36,6 +36,8 @@ pub struct Workplace {
     pub confirm: String,
     /// How often a wait that goes on is mentioned again.
     pub remind_every: Duration,
+    /// Judges the decisions people send the run (confirmations, sign-offs).
+    pub judge: Arc<crate::people::Judge>,
 }
 
 pub struct LiveExecutor {
@@ -114,6 +116,7 @@ impl LiveExecutor {
             timeout: s.people_timeout,
             since,
             remind_every: self.place.remind_every,
+            judge: &self.place.judge,
         };
         waits::confirmation(&step, &self.terminal, em).await
     }
@@ -218,9 +221,10 @@ impl LiveExecutor {
         let people = self.plan.approvers_of(a.role.get_ref());
         let dir = self.place.state.approvals(&self.place.run, &s.id);
         let confirm = format!("{} {} --run {} --by NAME", self.place.confirm, s.id, self.place.run);
-        let approval = (a.role.get_ref().as_str(), a.count, people);
+        let signed = self.plan.role(a.role.get_ref()).is_some_and(|r| r.require_signature);
+        let approval = waits::Approval { role: a.role.get_ref(), count: a.count, people, signed };
         let limits = (s.people_timeout, self.place.remind_every);
-        waits::approvals(em, &em.id(service), approval, &dir, confirm, limits).await
+        waits::approvals(em, &em.id(service), approval, (&dir, &self.place.judge), confirm, limits).await
     }
 }
 

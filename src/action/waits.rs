@@ -10,9 +10,9 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use crate::event::Signer;
-use crate::event::{Event, FailKind, Failure, Secs, Svc, WaitOn};
+use crate::event::{Act, Event, FailKind, Failure, Secs, Signer, Svc, WaitOn};
 use crate::human::human_duration;
+use crate::people::{Judge, Refusal, Verdict};
 use crate::process;
 use crate::runner::Emitter;
 use crate::state::Confirmation;
@@ -87,6 +87,7 @@ pub(super) struct Step<'a> {
     /// When the wait began (before it was said): a confirmation stamped earlier is not for it.
     pub since: jiff::Timestamp,
     pub remind_every: Duration,
+    pub judge: &'a Judge,
 }
 
 /// Waits for the step's confirmation (by `restorectl confirm` for this run, or by typing the
@@ -111,17 +112,23 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
         let from_file = Confirmation::read(step.confirmation).filter(|c| given_after(&c.who, since));
         if at_terminal || from_file.is_some() {
             // Typed at the run's terminal: by the account that runs it.
-            let signer: Signer = from_file
+            let mut signer: Signer = from_file
                 .unwrap_or_else(|| {
                     Confirmation::new(std::env::var("USER").unwrap_or_else(|_| "an operator".into()))
                 })
                 .into();
-            let (service, run, by) = (step.service.clone(), step.run.to_owned(), signer.by.clone());
-            // Journaled first: a crash in between must not lose the confirmation.
-            em.record(Event::Confirmed { service, at: em.at(), by, run, signer: Some(Box::new(signer)) })
-                .await;
             let _ = std::fs::remove_file(step.confirmation);
-            return Ok(());
+            match step.judge.judge(Act::Confirm, &step.service, &signer, None) {
+                Verdict::Refused(why) => refused(em, Act::Confirm, &step.service, signer, why).await,
+                verdict => {
+                    signer.key = verified_key(verdict);
+                    let (service, run, by) = (step.service.clone(), step.run.to_owned(), signer.by.clone());
+                    let signer = Some(Box::new(signer));
+                    // Journaled before the run goes on: a crash in between must not lose it.
+                    em.record(Event::Confirmed { service, at: em.at(), by, run, signer }).await;
+                    return Ok(());
+                }
+            }
         }
         if let (Some(deadline), Some(limit)) = (deadline, step.timeout)
             && Instant::now() >= deadline
@@ -178,42 +185,87 @@ fn given_after(who: &Signer, since: jiff::Timestamp) -> bool {
     who.at.parse::<jiff::Timestamp>().is_ok_and(|at| at >= since)
 }
 
-/// Who of `people` has signed off in `dir` since `since`, in the order they signed: each person
-/// once, by who signed, whatever the files are called (a copy of one person's file is still one
-/// person, and a sign-off copied from another run is none).
-fn signed(dir: &Path, people: &[String], since: jiff::Timestamp) -> Vec<Signer> {
-    let mut have: Vec<Signer> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| Confirmation::read(&e.path()))
-        .filter(|c| people.contains(&c.who.by) && given_after(&c.who, since))
-        .map(Signer::from)
-        .collect();
-    have.sort_by_key(|s| s.at.parse::<jiff::Timestamp>().ok());
+/// The key a verdict verified, if it did.
+fn verified_key(verdict: Verdict) -> Option<String> {
+    match verdict {
+        Verdict::Verified { key } => Some(key),
+        _ => None,
+    }
+}
+
+/// Journals a decision the run does not take, and why.
+async fn refused(em: &Emitter, act: Act, service: &Svc, signer: Signer, why: Refusal) {
+    let (by, reason) = (signer.by.clone(), why.to_string());
+    let subject = service.to_string();
+    em.record(Event::Refused { at: em.at(), act, subject, by, reason, signer: Some(Box::new(signer)) }).await;
+}
+
+/// A service's sign-off: `count` of the role's `people`, each signed when the role says so.
+pub(super) struct Approval<'a> {
+    pub role: &'a str,
+    pub count: u32,
+    pub people: &'a [String],
+    pub signed: bool,
+}
+
+/// The sign-offs of `people` in `dir` since `since`, judged: those taken, in the order they
+/// signed, each person once, by who signed, whatever the files are called (a copy of one
+/// person's file is still one person, and a sign-off copied from another run is none); and those
+/// refused, whose files are removed (they are journaled once).
+fn signed(dir: &Path, a: &Approval, since: jiff::Timestamp, judge: &Judge, service: &Svc) -> Judged {
+    let mut judged = Judged::default();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Some(c) = Confirmation::read(&entry.path()) else { continue };
+        if !a.people.contains(&c.who.by) || !given_after(&c.who, since) {
+            continue;
+        }
+        let mut signer = Signer::from(c);
+        match judge.judge(Act::SignOff, service, &signer, a.signed.then_some(a.role)) {
+            Verdict::Refused(why) => {
+                let _ = std::fs::remove_file(entry.path());
+                judged.refused.push((signer, why));
+            }
+            verdict => {
+                signer.key = verified_key(verdict);
+                judged.taken.push(signer);
+            }
+        }
+    }
+    judged.taken.sort_by_key(|s| s.at.parse::<jiff::Timestamp>().ok());
     let mut seen = std::collections::HashSet::new();
-    have.retain(|s| seen.insert(s.by.clone()));
-    have
+    judged.taken.retain(|s| seen.insert(s.by.clone()));
+    judged
+}
+
+#[derive(Default)]
+struct Judged {
+    taken: Vec<Signer>,
+    refused: Vec<(Signer, Refusal)>,
 }
 
 /// Waits until `count` distinct people of the service's approval role have signed it off in
 /// `dir` (`restorectl confirm … --by NAME`), at most `limit` (none: as long as it takes); says so
-/// as the sign-offs come, and again every `remind_every` while it waits.
+/// as the sign-offs come, and again every `remind_every` while it waits. A sign-off the judge
+/// refuses is journaled and does not count.
 pub(super) async fn approvals(
     em: &Emitter,
     service: &Svc,
-    approval: (&str, u32, &[String]),
-    dir: &Path,
+    a: Approval<'_>,
+    (dir, judge): (&Path, &Judge),
     confirm: String,
     (limit, remind_every): (Option<Duration>, Duration),
 ) -> Result<(), Failure> {
-    let (role, count, people) = approval;
+    let (role, count) = (a.role, a.count);
     let deadline = limit.map(|l| Instant::now() + l);
     let since = given_since();
     let mut told: Option<Vec<String>> = None;
     let mut reminder = Reminder::new(em, remind_every);
     loop {
-        let signers = signed(dir, people, since);
+        let judged = signed(dir, &a, since, judge, service);
+        for (signer, why) in judged.refused {
+            refused(em, Act::SignOff, service, signer, why).await;
+        }
+        let signers = judged.taken;
         let mut have: Vec<String> = signers.iter().map(|s| s.by.clone()).collect();
         have.sort();
         if have.len() as u32 >= count {

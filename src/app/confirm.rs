@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::event::Event;
+use crate::event::{Act, Event, Level, Signer};
 use crate::exit::Exit;
+use crate::people::Judge;
 use crate::state::{self, StateDir, StateError};
 
 /// What the operator typed.
@@ -17,6 +18,8 @@ pub struct Request {
     pub run: Option<String>,
     pub by: Option<String>,
     pub state: Option<PathBuf>,
+    /// The SSH key to sign with (a private key file, or the .pub of a key in ssh-agent).
+    pub key: Option<PathBuf>,
 }
 
 pub fn run(c: &Request) -> Result<Exit, Error> {
@@ -79,21 +82,70 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
             (state.confirmation(&last.id, id), message)
         }
     };
+    let who = signed(loaded, c, &last, service, by.clone())?;
     let before = taken(&last.events, id, &by);
-    state::Confirmation::new(by.clone()).write(&path).map_err(StateError::io("write", &path))?;
+    let refusals = refused(&last.events, id, &by).count();
+    state::Confirmation { v: state::Confirmation::VERSION, who }
+        .write(&path)
+        .map_err(StateError::io("write", &path))?;
     // Done only once the run journals it: a dead run (or a reused pid) never answers. A sign-off
     // already counted is taken; a manual step's confirmation is a new one.
     let deadline = Instant::now() + ACK;
     while Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
         let now = state::last_run(&state, &loaded.plan, &c.plan)?;
+        if now.id != last.id {
+            break;
+        }
+        if let Some(Event::Refused { act, reason, .. }) = refused(&now.events, id, &by).nth(refusals) {
+            let (act, subject) = (act.as_str(), id.to_owned());
+            return Err(Error::Refused { act, subject, by: by.clone(), reason: reason.clone() });
+        }
         let seen = taken(&now.events, id, &by);
-        if now.id == last.id && (seen > before || (service.approval.is_some() && seen > 0)) {
+        if seen > before || (service.approval.is_some() && seen > 0) {
             return Ok(message);
         }
     }
     let _ = std::fs::remove_file(&path);
     Err(Error::NotTaken { run: last.id, id: id.to_owned(), seconds: ACK.as_secs() })
+}
+
+/// `by`'s decision on `service` for the run `last`, signed with their key when they have one in
+/// `allowed_signers` (or give `--key`); a role that requires signatures gets a signed one or none.
+fn signed(
+    loaded: &crate::loaded::Loaded,
+    c: &Request,
+    last: &state::LastRun,
+    service: &crate::plan::Service,
+    by: String,
+) -> Result<Signer, Error> {
+    let judge = Judge {
+        allowed: loaded.signers.clone(),
+        plan: loaded.plan.sha256.clone(),
+        incident: last.incident.clone(),
+        run: Some(last.id.clone()),
+        starter: None,
+    };
+    let act = if service.approval.is_some() { Act::SignOff } else { Act::Confirm };
+    let required = service
+        .approval
+        .as_ref()
+        .and_then(|a| loaded.plan.role(a.role.get_ref()))
+        .is_some_and(|r| r.require_signature);
+    let mut who: Signer = state::Confirmation::new(by.clone()).into();
+    match judge.sign_if_able((act, &service.id), &mut who, c.key.as_deref(), required) {
+        Err(why) => return Err(Error::CannotSign { by, why }),
+        Ok(Some(why)) => crate::bus::notices::say(Level::Warning, format!("not signed: {why}")),
+        Ok(None) => {}
+    }
+    Ok(who)
+}
+
+/// The run's refusals of `by`'s decisions on `id`, in order.
+fn refused<'a>(events: &'a [Event], id: &'a str, by: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+    events
+        .iter()
+        .filter(move |e| matches!(e, Event::Refused { subject, by: who, .. } if subject == id && who == by))
 }
 
 /// Holds `confirm.lock` in the state directory while a decision is given and taken.

@@ -57,7 +57,16 @@ pub fn verify(
                     return Ok(Exit::Failures);
                 }
             };
-            println!("journal {}: intact, {} records{ended}{signed}", path.display(), intact.lines);
+            let people = match people(plan, state) {
+                Ok(said) => said,
+                Err(wrong) => {
+                    for line in wrong {
+                        println!("journal {}: {line}", path.display());
+                    }
+                    return Ok(Exit::Failures);
+                }
+            };
+            println!("journal {}: intact, {} records{ended}{signed}{people}", path.display(), intact.lines);
             Exit::Ok
         }
         Err(Break::Link { line: 1 }) => {
@@ -83,6 +92,42 @@ pub fn verify(
             );
             Exit::Failures
         }
+    })
+}
+
+/// Every person's decision in the journal judged again (their signatures against exactly what
+/// they signed and the keys `allowed_signers` gives them): how many were signed and unsigned, or
+/// each that does not hold.
+fn people(plan: &Path, state: Option<&Path>) -> Result<String, Vec<String>> {
+    use crate::people::Verdict;
+    let Ok(loaded) = crate::loaded::load(plan) else {
+        return Ok("; people's signatures not checked (the plan does not load)".to_owned());
+    };
+    let decisions =
+        crate::state::runlog::decisions(&StateDir::for_plan(plan, state)).map_err(|e| vec![e.to_string()])?;
+    let (mut signed, mut unsigned, mut wrong) = (0, 0, Vec::new());
+    for d in &decisions {
+        match crate::people::reverify(d, &loaded.plan, loaded.signers.as_ref()) {
+            Verdict::Verified { .. } => signed += 1,
+            Verdict::Unsigned => unsigned += 1,
+            Verdict::Refused(why) => wrong.push(format!(
+                "run {}: the {} of `{}` by {} at {} does not hold: {why}",
+                d.run,
+                d.act.as_str(),
+                d.subject,
+                d.signer.by,
+                d.signer.at
+            )),
+        }
+    }
+    if !wrong.is_empty() {
+        return Err(wrong);
+    }
+    // Told where people sign: the plan has their keys, or a decision was signed.
+    Ok(if signed == 0 && loaded.signers.is_none() {
+        String::new()
+    } else {
+        format!("; people's decisions: {signed} signed and verified, {unsigned} unsigned")
     })
 }
 

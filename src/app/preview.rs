@@ -37,6 +37,7 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>)
     let exec = Arc::new(SimExecutor::new(plan, &scenario, 0));
     let config = RunConfig {
         incident: Default::default(),
+        operator: None,
         id: "preview".into(),
         jobs,
         mode: RunMode::Dry,

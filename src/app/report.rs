@@ -61,6 +61,7 @@ pub fn run(req: &Request) -> Result<Exit, Error> {
         announcements: req.announce_dir.clone().unwrap_or_else(|| state.announcements()),
         log,
         key: key.as_ref(),
+        signers: loaded.signers.as_ref(),
     });
     let text = match req.format {
         EvidenceFormat::Json => Ok(format!("{:#}\n", serde_json::to_value(&pack).unwrap_or_default())),

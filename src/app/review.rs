@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::announce::review::{self, Draft};
 use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
 use crate::error::Error;
+use crate::event::{Act, Event, Level};
 use crate::exit::Exit;
+use crate::people::{Judge, Verdict};
 use crate::state::{Confirmation, StateDir};
 
 pub fn run(command: Review) -> Result<Exit, Error> {
@@ -25,12 +27,42 @@ fn dir(plan: &Path, dirs: &AnnounceDirs) -> PathBuf {
         .unwrap_or_else(|| StateDir::for_plan(plan, dirs.state.as_deref()).announcements())
 }
 
-/// The reviewer, named: a review is a person's decision.
-fn reviewer(d: &DraftArgs) -> Result<Confirmation, Error> {
-    if d.by.trim().is_empty() {
+/// The reviewer, named: a review is a person's decision, signed with their SSH key when
+/// `allowed_signers` lists one (or `--key` is given), and judged as the run judges a sign-off
+/// (where the plan separates duties, whoever started the incident's last run may not decide).
+fn reviewer(d: &DraftArgs, loaded: &crate::loaded::Loaded, act: Act) -> Result<Confirmation, Error> {
+    let by = d.by.trim();
+    if by.is_empty() {
         return Err(Error::NoName);
     }
-    Ok(Confirmation::new(d.by.trim().to_owned()))
+    let state = StateDir::for_plan(&d.plan, d.dirs.state.as_deref());
+    let last = crate::state::last_run(&state, &loaded.plan, &d.plan).ok();
+    let starter = last.as_ref().and_then(|l| {
+        l.events.iter().find_map(|e| match e {
+            Event::RunStarted { by: Some(by), .. } => Some((**by).clone()),
+            _ => None,
+        })
+    });
+    let judge = Judge {
+        allowed: loaded.signers.clone(),
+        plan: loaded.plan.sha256.clone(),
+        incident: last.as_ref().map(|l| l.incident.clone()).unwrap_or_default(),
+        run: None,
+        starter: starter.filter(|_| loaded.plan.separate_duties),
+    };
+    let subject = format!("update {:04}", d.number);
+    let mut who = Confirmation::new(by.to_owned());
+    match judge.sign_if_able((act, &subject), &mut who.who, d.key.as_deref(), false) {
+        Err(why) => return Err(Error::CannotSign { by: by.to_owned(), why }),
+        Ok(Some(why)) => crate::bus::notices::say(Level::Warning, format!("not signed: {why}")),
+        Ok(None) => {}
+    }
+    match judge.judge(act, &subject, &who.who, None) {
+        Verdict::Refused(why) => {
+            Err(Error::Refused { act: act.as_str(), subject, by: by.to_owned(), reason: why.to_string() })
+        }
+        _ => Ok(who),
+    }
 }
 
 fn approve(d: &DraftArgs, texts: &[String]) -> Result<Exit, Error> {
@@ -47,7 +79,7 @@ fn approve(d: &DraftArgs, texts: &[String]) -> Result<Exit, Error> {
             .map_err(|e| Error::flag(format!("--text {t}"), format!("cannot read {file}: {e}")))?;
         edits.push((locale.to_owned(), text));
     }
-    let who = reviewer(d)?;
+    let who = reviewer(d, &loaded, Act::ApproveUpdate)?;
     // Every webhook's secrets, before anything is decided: an approval reaches every one of them.
     crate::secrets::Secrets::from_env(&loaded.plan).map_err(Error::MissingVars)?;
     let hooks = loaded.plan.announce.webhooks.len();
@@ -66,8 +98,8 @@ fn approve(d: &DraftArgs, texts: &[String]) -> Result<Exit, Error> {
 }
 
 fn reject(d: &DraftArgs, reason: Option<String>) -> Result<Exit, Error> {
-    super::open(&d.plan)?;
-    let who = reviewer(d)?;
+    let loaded = super::open(&d.plan)?;
+    let who = reviewer(d, &loaded, Act::RejectUpdate)?;
     review::reject(&dir(&d.plan, &d.dirs), d.number, who, reason)?;
     println!("update {:04} rejected by {}: it will not be sent", d.number, d.by.trim());
     Ok(Exit::Ok)

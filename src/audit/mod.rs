@@ -36,6 +36,8 @@ pub struct Inputs<'a> {
     pub log: RunLog,
     /// `--verify-key`: the key the runs' end signatures are checked against.
     pub key: Option<&'a ed25519_dalek::VerifyingKey>,
+    /// Who holds which SSH key: people's signatures are checked against it.
+    pub signers: Option<&'a std::sync::Arc<crate::people::AllowedSigners>>,
 }
 
 /// Up to this many services, the report draws the timeline; beyond, the objectives table holds
@@ -43,7 +45,7 @@ pub struct Inputs<'a> {
 pub const CHART_ROWS: usize = 300;
 
 pub fn build(inputs: Inputs<'_>) -> Pack {
-    let Inputs { plan, graph, plan_path, state, announcements, log, key } = inputs;
+    let Inputs { plan, graph, plan_path, state, announcements, log, key, signers } = inputs;
     let index = plan.ids();
     let of = |e: &Event| e.service().and_then(|s| index.get(&**s).copied());
     let mut tally = Tally::new(plan);
@@ -125,7 +127,7 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
         ),
         objectives: objectives(plan, graph, &tally),
         approvals_required: people::required(plan),
-        people: people::acts(&log, &when),
+        people: people::acts(&log, &when, (plan, signers)),
         retries: people::retries(&log, &when),
         evidence,
         deviations,

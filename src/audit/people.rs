@@ -1,9 +1,13 @@
 //! Who did what in a run: every confirmation of a manual step, sign-off and skip, with when and
-//! the account and host each came from, as the journal holds them; and every retry.
+//! the account and host each came from, as the journal holds them, each signature judged again;
+//! and every retry.
 
 use serde::Serialize;
 
-use crate::event::{Event, Secs, Signer};
+use std::sync::Arc;
+
+use crate::event::{Act, Event, Secs, Signer};
+use crate::people::{AllowedSigners, Verdict};
 use crate::plan::Plan;
 use crate::state::runlog::RunLog;
 
@@ -21,6 +25,10 @@ pub struct PersonAct {
     /// When the run took it, on its clock.
     pub at: String,
     pub detail: String,
+    /// Its signature, judged again now: `verified: SHA256:…` (a key `allowed_signers` gives the
+    /// person, over exactly this decision), `unsigned`, `refused` (the run did not take it), or
+    /// `DOES NOT HOLD: why`.
+    pub signature: String,
 }
 
 /// A service the plan says must be signed off by `count` people of `role` before it is online.
@@ -57,11 +65,51 @@ pub struct Retry {
     pub at: String,
 }
 
-pub fn acts(log: &RunLog, when: &dyn Fn(Secs) -> String) -> Vec<PersonAct> {
+/// Who did what, each decision's signature judged again against `plan` and `allowed`.
+pub fn acts(
+    log: &RunLog,
+    when: &dyn Fn(Secs) -> String,
+    (plan, allowed): (&Plan, Option<&Arc<AllowedSigners>>),
+) -> Vec<PersonAct> {
+    let mut out = listed(log, when);
+    for a in &mut out {
+        a.signature = signature(a, log, plan, allowed);
+    }
+    out
+}
+
+/// How a listed act's signature holds now.
+fn signature(a: &PersonAct, log: &RunLog, plan: &Plan, allowed: Option<&Arc<AllowedSigners>>) -> String {
+    let act = match a.kind {
+        "started" => Act::Start,
+        "confirmed" => Act::Confirm,
+        "approved" => Act::SignOff,
+        "skipped" => Act::Skip,
+        _ => return "refused".to_owned(),
+    };
+    let found = log
+        .decisions
+        .iter()
+        .find(|d| d.act == act && d.subject == a.service && d.signer.by == a.by && d.signer.at == a.time);
+    match found.map(|d| crate::people::reverify(d, plan, allowed)) {
+        Some(Verdict::Verified { key }) => format!("verified: {key}"),
+        Some(Verdict::Refused(why)) => format!("DOES NOT HOLD: {why}"),
+        Some(Verdict::Unsigned) | None => "unsigned".to_owned(),
+    }
+}
+
+fn listed(log: &RunLog, when: &dyn Fn(Secs) -> String) -> Vec<PersonAct> {
     let mut out = Vec::new();
     for (time, e) in &log.events {
         let at = when(e.at());
         match e {
+            Event::RunStarted { by: Some(by), dry_run: false, .. } => {
+                out.push(act("started", "run", &by.by, Some(by), time, at, "started the run".to_owned()));
+            }
+            Event::Refused { subject, act: what, by, reason, signer, .. } => {
+                let detail = format!("{} refused: {reason}", what.as_str());
+                out.push(act("refused", subject, by, signer.as_deref(), time, at, detail));
+            }
             Event::Confirmed { service, by, signer, .. } => {
                 let detail = "manual step done".to_owned();
                 out.push(act("confirmed", service, by, signer.as_deref(), time, at, detail));
@@ -116,6 +164,7 @@ fn act(
         time: signer.map_or(journaled, |s| s.at.as_str()).to_owned(),
         at,
         detail,
+        signature: String::new(),
     }
 }
 

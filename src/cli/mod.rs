@@ -103,10 +103,12 @@ pub enum Command {
     ///
     /// A confirmation is for one run: the run waiting now (named by `--run`, as its waiting
     /// message shows). With no run waiting for the step, nothing is confirmed. A sign-off is by
-    /// NAME, one of the approvers of the service's role.
+    /// NAME, one of the approvers of the service's role. When `allowed_signers` lists NAME's SSH
+    /// key, the decision is signed with it (through ssh-agent, or --key); a role with
+    /// `require_signature = true` takes only signed sign-offs.
     ///
-    /// Exit codes: 0 confirmed, 2 no run waiting for that step, NAME not an approver, or invalid
-    /// plan or flags.
+    /// Exit codes: 0 confirmed, 2 no run waiting for that step, NAME not an approver, the decision
+    /// refused by the run (unsigned, a key not NAME's, a self-approval), or invalid plan or flags.
     Confirm {
         /// The plan's TOML file.
         plan: PathBuf,
@@ -118,6 +120,10 @@ pub enum Command {
         /// Who confirms (journaled). Default: $USER.
         #[arg(long, value_name = "NAME")]
         by: Option<String>,
+        /// The SSH key that signs: a private key file, or the .pub of a key in ssh-agent
+        /// (default: the first of NAME's keys in allowed_signers that ssh-agent holds).
+        #[arg(long, value_name = "FILE", env = "RESTORECTL_SSH_KEY")]
+        key: Option<PathBuf>,
         /// The state directory of the run (default: `.restorectl/` next to the plan).
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,

@@ -75,6 +75,10 @@ pub struct DraftArgs {
     /// Who decides (recorded with the account and host).
     #[arg(long, value_name = "NAME")]
     pub by: String,
+    /// The SSH key that signs: a private key file, or the .pub of a key in ssh-agent
+    /// (default: the first of NAME's keys in allowed_signers that ssh-agent holds).
+    #[arg(long, value_name = "FILE", env = "RESTORECTL_SSH_KEY")]
+    pub key: Option<PathBuf>,
     #[command(flatten)]
     pub dirs: AnnounceDirs,
 }

@@ -82,6 +82,14 @@ pub struct RunArgs {
     /// was back. The run ends when every watch has.
     #[arg(long, value_name = "DURATION", value_parser = parse_span)]
     pub watch: Option<std::time::Duration>,
+    /// Who runs it (default: the account's name): journaled with the run and its skips, signed
+    /// with their SSH key when `allowed_signers` lists one.
+    #[arg(long, value_name = "NAME", help_heading = "People")]
+    pub by: Option<String>,
+    /// The SSH key that signs --by's decisions: a private key file, or the .pub of a key in
+    /// ssh-agent (default: the first of their keys in allowed_signers that ssh-agent holds).
+    #[arg(long, value_name = "FILE", env = "RESTORECTL_SSH_KEY", help_heading = "People")]
+    pub key: Option<PathBuf>,
     /// Sign the journal's head as the run ends with this Ed25519 private key (PKCS#8 PEM, as
     /// `openssl genpkey -algorithm ed25519` writes it); `journal verify --verify-key` checks it.
     #[arg(long, value_name = "FILE")]

@@ -41,6 +41,7 @@ macro_rules! timed {
             | Halting { at: $at, .. }
             | Interrupting { at: $at, .. }
             | JournalAccepted { at: $at, .. }
+            | Refused { at: $at, .. }
             | Notice { at: $at, .. }
             | RunFinished { at: $at, .. } => $some,
         }

@@ -10,7 +10,7 @@ mod values;
 
 pub use failure::{FailKind, Failure};
 pub use svc::Svc;
-pub use values::{Level, Outcome, RunMode, Secs, Signer, WaitOn};
+pub use values::{Act, Level, Outcome, RunMode, Secs, Signer, WaitOn};
 
 /// One thing that happened, `at` a time since the run's start (virtual in a dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,6 +23,9 @@ pub enum Event {
         services: usize,
         dry_run: bool,
         jobs: usize,
+        /// Who started it (`run --by`, or the account), signed when they have a key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<Box<Signer>>,
     },
     /// The service's dependencies are online and a slot is free: it is probed first.
     ServiceStarted {
@@ -288,6 +291,19 @@ pub enum Event {
     },
     /// The run was told to go on from a journal whose chain or structure breaks at `lines`
     /// (`run --accept-broken-journal`): who said so and why. Later readers excuse those breaks.
+    /// A person's decision the run did not take (unsigned where its role asks for a signature, a
+    /// key that is not theirs, a signature over another decision, a self-approval): nothing was
+    /// decided, and `confirm` says why.
+    Refused {
+        at: Secs,
+        /// The service's id, `run` (its start), or `update 0007`.
+        subject: String,
+        act: Act,
+        by: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signer: Option<Box<Signer>>,
+    },
     JournalAccepted {
         at: Secs,
         lines: Vec<usize>,

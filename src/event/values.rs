@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// Who did something, as `restorectl confirm` (or the run, for a skip) recorded it: the name
-/// given, when (UTC), and the operating-system account and host it came from.
+/// given, when (UTC), and the operating-system account and host it came from; with the SSH key
+/// that signed the decision (`SHA256:…`) and the signature (SSHSIG, armored) when it was signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Signer {
     pub by: String,
@@ -15,6 +16,41 @@ pub struct Signer {
     pub user: Option<String>,
     #[serde(default)]
     pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// What a person decided: the word their signature covers (see `people::Decision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Act {
+    /// Started the run (`run --by`).
+    Start,
+    /// Finished a manual step (`confirm`).
+    Confirm,
+    /// Signed a service off (`confirm` of a service with `approval`).
+    SignOff,
+    /// Left a service out of the run (`run --skip`).
+    Skip,
+    /// Let a drafted customer update go out (`announce approve`).
+    ApproveUpdate,
+    /// Stopped a drafted customer update (`announce reject`).
+    RejectUpdate,
+}
+
+impl Act {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Act::Start => "start",
+            Act::Confirm => "confirm",
+            Act::SignOff => "sign-off",
+            Act::Skip => "skip",
+            Act::ApproveUpdate => "approve-update",
+            Act::RejectUpdate => "reject-update",
+        }
+    }
 }
 
 /// A live run restores real services on the real clock; a dry run simulates them on a virtual

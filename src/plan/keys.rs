@@ -35,7 +35,11 @@ pub const PLAN: &[&str] = &[
     "rto_risk_at",
     "contact",
     "regulation",
+    "allowed_signers",
+    "separate_duties",
 ];
+/// `role = { people, require_signature }` in `[approvers]`.
+pub const ROLE: &[&str] = &["people", "require_signature"];
 /// `[plan.regulation]` and each of its `[[plan.regulation.clock]]`.
 pub const REGULATION: &[&str] = &["clock"];
 pub const CLOCK: &[&str] = &["name", "within", "met_by"];

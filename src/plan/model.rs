@@ -32,7 +32,12 @@ pub struct Plan {
     /// `[[notify]]`: the operators' alerts.
     pub notify: Vec<Notify>,
     /// `[approvers]`: the people of each role, by role.
-    pub approvers: Vec<(String, Vec<String>)>,
+    pub approvers: Vec<Role>,
+    /// `[plan] allowed_signers`: who holds which SSH key, resolved against the plan's folder
+    /// (`None`: `allowed_signers` beside the plan, if there is one).
+    pub allowed_signers: Option<Spanned<std::path::PathBuf>>,
+    /// `[plan] separate_duties`: whoever started a run may not sign off its services.
+    pub separate_duties: bool,
     /// A service not back when this fraction of its RTO has passed is at risk (an alert).
     pub rto_risk_at: f64,
     /// `[plan.regulation]`: the reporting clocks an incident starts.
@@ -92,10 +97,23 @@ pub struct Approval {
     pub count: u32,
 }
 
+/// A role of `[approvers]`.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub people: Vec<String>,
+    /// Its sign-offs must be signed with a key `allowed_signers` gives the person.
+    pub require_signature: bool,
+}
+
 impl Plan {
     /// The people of `role`.
     pub fn approvers_of(&self, role: &str) -> &[String] {
-        self.approvers.iter().find(|(r, _)| r == role).map_or(&[], |(_, people)| people.as_slice())
+        self.role(role).map_or(&[], |r| r.people.as_slice())
+    }
+
+    pub fn role(&self, role: &str) -> Option<&Role> {
+        self.approvers.iter().find(|r| r.name == role)
     }
 }
 

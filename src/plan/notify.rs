@@ -4,10 +4,10 @@
 //! (`on_failure`, `rto_risk_at`).
 
 use super::checks::command_spec;
-use super::decode::{Decoder, Value};
+use super::decode::{Decoder, Fields, Value};
 use super::diagnostic::Diagnostic;
 use super::keys;
-use super::model::{AlertKind, Approval, Notify, NotifyTarget, OnFailure, WebhookFormat};
+use super::model::{AlertKind, Approval, Notify, NotifyTarget, OnFailure, Plan, Role, WebhookFormat};
 use super::values::{headers, url_text};
 
 pub(super) fn parse_notify(item: &Value<'_>, dec: &mut Decoder) -> Option<Notify> {
@@ -68,8 +68,8 @@ pub(super) fn check_approvals(plan: &super::model::Plan, out: &mut Vec<Diagnosti
     for s in &plan.services {
         let Some(a) = &s.approval else { continue };
         let people = plan.approvers_of(a.role.get_ref());
-        if !plan.approvers.iter().any(|(r, _)| r == a.role.get_ref()) {
-            let roles: Vec<&str> = plan.approvers.iter().map(|(r, _)| r.as_str()).collect();
+        if plan.role(a.role.get_ref()).is_none() {
+            let roles: Vec<&str> = plan.approvers.iter().map(|r| r.name.as_str()).collect();
             out.push(
                 Diagnostic::error(
                     "unknown-role",
@@ -103,17 +103,41 @@ pub(super) fn check_approvals(plan: &super::model::Plan, out: &mut Vec<Diagnosti
 }
 
 /// `[approvers]`: `role = ["name", …]`, any roles.
-pub(super) fn parse_approvers(v: &Value<'_>, dec: &mut Decoder) -> Option<Vec<(String, Vec<String>)>> {
+pub(super) fn parse_approvers(v: &Value<'_>, dec: &mut Decoder) -> Option<Vec<Role>> {
     let Some(t) = v.get_ref().as_table() else {
         dec.push(Diagnostic::error("wrong-type", v.span(), "`[approvers]` must be a table of roles"));
         return None;
     };
     let mut roles = Vec::new();
-    for (role, people) in t.iter() {
-        let people = dec.string_list(people, role.get_ref()).unwrap_or_default();
-        roles.push((role.get_ref().to_string(), people.into_iter().map(|p| p.into_inner()).collect()));
+    for (role, value) in t.iter() {
+        let name = role.get_ref().to_string();
+        let (people, require_signature) = if value.get_ref().is_table() {
+            let what = format!("role `{name}` of `[approvers]`");
+            let Some(f) = dec.table(value, role.get_ref(), what, keys::ROLE) else { continue };
+            let people =
+                dec.required(&f, "people", "[\"secops-lead\"]").and_then(|p| dec.string_list(p, "people"));
+            let signed = f.get("require_signature").and_then(|r| dec.boolean(r, "require_signature"));
+            (people.unwrap_or_default(), signed.unwrap_or(false))
+        } else {
+            (dec.string_list(value, role.get_ref()).unwrap_or_default(), false)
+        };
+        roles.push(Role {
+            name,
+            people: people.into_iter().map(|p| p.into_inner()).collect(),
+            require_signature,
+        });
     }
     Some(roles)
+}
+
+/// `[plan] allowed_signers` (who holds which SSH key) and `separate_duties`.
+pub(super) fn parse_people(f: &Fields<'_, '_>, dec: &mut Decoder, plan: &mut Plan) {
+    if let Some(v) = f.get("separate_duties") {
+        plan.separate_duties = dec.boolean(v, "separate_duties").unwrap_or(false);
+    }
+    if let Some(t) = f.get("allowed_signers").and_then(|v| dec.string(v, "allowed_signers")) {
+        plan.allowed_signers = Some(toml::Spanned::new(t.span(), std::path::PathBuf::from(t.get_ref())));
+    }
 }
 
 /// A service's `approval = { role, count }` (count 1 unless given).

@@ -73,6 +73,8 @@ pub(super) fn prelude(
         announce: Announce::default(),
         notify: Vec::new(),
         approvers: Vec::new(),
+        allowed_signers: None,
+        separate_duties: false,
         rto_risk_at: defaults::RTO_RISK_AT,
         regulation: Vec::new(),
     };
@@ -162,6 +164,7 @@ fn parse_plan_table(v: &Value<'_>, dec: &mut Decoder, plan: &mut Plan) {
     if let Some(v) = f.get("phase_gates") {
         plan.phase_gates = dec.boolean(v, "phase_gates").unwrap_or(defaults::PHASE_GATES);
     }
+    super::notify::parse_people(&f, dec, plan);
     if let Some(v) = f.get("rto_risk_at") {
         plan.rto_risk_at = super::notify::rto_risk_at(v, dec).unwrap_or(plan.rto_risk_at);
     }

@@ -8,12 +8,24 @@ use crate::event::{Event, Secs, WaitOn};
 use crate::human::{count, human_duration};
 use crate::stamp::Stamp;
 
+/// A person as a line names them: with the key that signed, or said to be unsigned.
+pub fn who(s: &crate::event::Signer) -> String {
+    match &s.key {
+        Some(key) => format!("{}, signed with {key}", s.by),
+        None => format!("{}, unsigned", s.by),
+    }
+}
+
 /// What a plain log line says about an event; `None` for events not worth a line.
 pub fn describe(e: &Event) -> Option<String> {
     Some(match e {
-        Event::RunStarted { run, services, dry_run, jobs } => {
+        Event::RunStarted { run, services, dry_run, jobs, by } => {
             let verb = if *dry_run { "simulating" } else { "restoring" };
-            let id = if *dry_run || run.is_empty() { String::new() } else { format!(" (run {run})") };
+            let id = match by {
+                _ if *dry_run || run.is_empty() => String::new(),
+                Some(by) => format!(" (run {run} by {})", who(by)),
+                None => format!(" (run {run})"),
+            };
             format!("{verb} {}, up to {jobs} at a time{id}", count(*services, "service", "services"))
         }
         Event::ServiceStarted { .. }
@@ -53,7 +65,12 @@ pub fn describe(e: &Event) -> Option<String> {
             format!("{service}: waiting for the operator: {instruction}{how}")
         }
         Event::Waiting { service, at, on, since, detail } => waiting(service, *at, *on, *since, detail),
-        Event::Confirmed { service, by, .. } => format!("{service}: confirmed by {by}"),
+        Event::Confirmed { service, by, signer, .. } => {
+            format!("{service}: confirmed by {}", signer.as_deref().map_or_else(|| by.clone(), who))
+        }
+        Event::Refused { subject, act, by, reason, .. } => {
+            format!("{subject}: REFUSED the {} by {by}: {reason}", act.as_str())
+        }
         Event::Retrying { service, attempt, of, after, reason, log, .. } => {
             format!(
                 "{service}: failed (attempt {attempt} of {of}): {reason}{}; retrying in {}",

@@ -20,6 +20,8 @@ pub struct RunConfig {
     pub watch: Option<Duration>,
     /// Where the run stands in its incident: RTOs count from the incident's start.
     pub incident: crate::tally::IncidentClock,
+    /// Who started it (a live run), signed when they have a key.
+    pub operator: Option<crate::event::Signer>,
 }
 
 /// What a run leaves out (`--only`, `--retry-failed`, `--skip`).
@@ -32,8 +34,9 @@ pub struct Selection {
     /// Why they are skipped, and who said so.
     pub reason: String,
     pub by: Option<String>,
-    /// Who skipped them: when, from which account and host.
-    pub signer: Option<crate::event::Signer>,
+    /// Who skipped each of `skipped` (in its order): when, from which account and host, and
+    /// their signature of that skip when they signed it.
+    pub signers: Vec<crate::event::Signer>,
 }
 
 impl Selection {

@@ -113,6 +113,7 @@ impl<'a, E: Executor> Run<'a, E> {
             services: self.plan.services.len(),
             dry_run: self.config.mode.is_dry(),
             jobs: self.config.jobs,
+            by: self.config.operator.clone().map(Box::new),
         };
         self.emit(&started);
         let sel = &self.config.selection;
@@ -129,10 +130,10 @@ impl<'a, E: Executor> Run<'a, E> {
             };
             self.emit(&skipped);
         }
-        for &(i, assumed_online) in &sel.skipped {
+        for (n, &(i, assumed_online)) in sel.skipped.iter().enumerate() {
             let changes = self.sched.skip(i, assumed_online);
             let (reason, by) = (sel.reason.clone(), sel.by.clone());
-            let signer = sel.signer.clone().map(Box::new);
+            let signer = sel.signers.get(n).cloned().map(Box::new);
             let skipped =
                 Event::Skipped { service: em.id(i), at: em.at(), reason, by, assumed_online, signer };
             self.emit(&skipped);

@@ -17,8 +17,9 @@ pub struct PlanFile {
     pub announce: Option<Announce>,
     /// Alerts for the operators (not the customers).
     pub notify: Option<Vec<NotifyTable>>,
-    /// The people of each role who may sign services off (`role = ["name", …]`).
-    pub approvers: Option<BTreeMap<String, Vec<String>>>,
+    /// The people of each role who may sign services off (`role = ["name", …]`, or
+    /// `role = { people = [...], require_signature = true }`).
+    pub approvers: Option<BTreeMap<String, Role>>,
     /// Phases, restored in the order written.
     pub phase: Option<Vec<Phase>>,
     /// The services to restore.
@@ -48,6 +49,11 @@ pub struct PlanTable {
     pub contact: Option<Contact>,
     /// The reporting clocks an incident starts: the evidence report says whether each was met.
     pub regulation: Option<regulation::Regulation>,
+    /// Who holds which SSH key, in git's `allowed_signers` format, relative to the plan
+    /// (default: `allowed_signers` beside the plan, if there is one).
+    pub allowed_signers: Option<String>,
+    /// Whoever started a run may not sign off its services nor decide on its customer updates.
+    pub separate_duties: Option<bool>,
 }
 
 /// `[announce]`
@@ -390,4 +396,4 @@ mod tests;
 pub use gates::VerifyTable;
 pub use names::{Name, NameForms, NameInLocale};
 pub use outage::Outage;
-pub use people::{ApprovalTable, NotifyTable};
+pub use people::{ApprovalTable, NotifyTable, Role};

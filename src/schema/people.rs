@@ -35,3 +35,21 @@ pub struct ApprovalTable {
     /// Default 1.
     pub count: Option<u32>,
 }
+
+/// The people of a role: a list of names, or with whether their sign-offs must be signed.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+pub enum Role {
+    People(Vec<String>),
+    Table(RoleTable),
+}
+
+/// `role = { people = [...], require_signature = true }`
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RoleTable {
+    /// The names of the people, as `allowed_signers` names them.
+    pub people: Vec<String>,
+    /// A sign-off must be signed with one of the person's keys in `allowed_signers`.
+    pub require_signature: Option<bool>,
+}

@@ -55,6 +55,7 @@ pub async fn run(plan: Arc<Plan>, graph: &Graph, scenario: &Scenario, jobs: usiz
     let mut successes = 0;
     let config = runner::RunConfig {
         incident: Default::default(),
+        operator: None,
         id: String::new(),
         jobs,
         mode: RunMode::Dry,

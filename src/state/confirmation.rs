@@ -35,7 +35,17 @@ impl Confirmation {
 
     pub fn new(by: String) -> Self {
         let (user, host) = account();
-        Self { v: Self::VERSION, who: Signer { by, at: jiff::Timestamp::now().to_string(), user, host } }
+        Self {
+            v: Self::VERSION,
+            who: Signer {
+                by,
+                at: jiff::Timestamp::now().to_string(),
+                user,
+                host,
+                key: None,
+                signature: None,
+            },
+        }
     }
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {

@@ -34,4 +34,4 @@ pub use error::StateError;
 pub use history::history;
 pub use journal::Journal;
 pub use records::first_break;
-pub use replay::{Replay, Stage, last_run, quarantined};
+pub use replay::{LastRun, Replay, Stage, last_run, quarantined};

@@ -76,6 +76,8 @@ pub struct Replay {
 /// The latest run in a journal: its id, whether it is still going, and its events so far.
 pub struct LastRun {
     pub id: String,
+    /// The incident it belongs to (its own id in journals of older versions).
+    pub incident: String,
     /// When its clock started (a drill's is virtual): its events count from it.
     pub clock_start: Option<jiff::Timestamp>,
     /// Its process still holds the state directory's lock.
@@ -117,7 +119,8 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
     // the lock a moment before its header is written).
     let running = lock_holder(state) == Some(header.pid) && crate::process::alive(header.pid, None);
     let clock_start = header.clock_start.as_deref().and_then(|t| t.parse().ok());
-    Ok(LastRun { id: header.id, clock_start, running, events })
+    let incident = header.incident.clone().unwrap_or_else(|| header.id.clone());
+    Ok(LastRun { id: header.id, incident, clock_start, running, events })
 }
 
 /// Quarantined services (by id, or by index in the plan), each with why it is held.

@@ -48,6 +48,8 @@ pub struct RunLog {
     /// The ids of every run in the journal, oldest first.
     pub runs: Vec<String>,
     pub journal: PathBuf,
+    /// The people's decisions of the runs covered, with what each was given for.
+    pub decisions: Vec<crate::people::Decided>,
 }
 
 impl RunLog {
@@ -128,7 +130,9 @@ pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) ->
     let (incident, dry_run, plan) = (incident_of(first), first.header.dry_run, first.header.plan.clone());
     let mut events = Vec::new();
     let mut parts = Vec::new();
+    let mut decisions = Vec::new();
     for r in covered {
+        decisions.extend(decided(&r));
         // Each run's events count from its own clock's start: told on the first one's.
         let by = match (base, clock(&r)) {
             (Some(b), Some(c)) => (c.as_nanosecond() - b.as_nanosecond()) as f64 / 1e9,
@@ -141,5 +145,46 @@ pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) ->
         parts.push(r.part);
     }
     let id = parts.last().map(|p| p.id.clone()).unwrap_or_default();
-    Ok(RunLog { id, incident, dry_run, plan, parts, events, runs, journal })
+    Ok(RunLog { id, incident, dry_run, plan, parts, events, runs, journal, decisions })
+}
+
+/// The people's decisions in run `r`.
+fn decided(r: &Run) -> Vec<crate::people::Decided> {
+    let incident = r.header.incident.clone().unwrap_or_else(|| r.part.id.clone());
+    let given = (r.part.id.as_str(), incident.as_str(), r.part.plan_sha256.as_deref());
+    crate::people::decisions_in(given, r.events.iter().map(|(_, e)| e))
+}
+
+/// Every person's decision in the journal of `state`, run by run (`journal verify`).
+pub fn decisions(state: &StateDir) -> Result<Vec<crate::people::Decided>, StateError> {
+    let mut out = Vec::new();
+    let mut run: Option<Run> = None;
+    for (time, record) in dated_records(&state.journal())? {
+        match record {
+            Record::Run(header) => {
+                out.extend(run.take().map(|r| decided(&r)).unwrap_or_default());
+                let part = RunPart {
+                    id: header.id.clone(),
+                    started: time,
+                    clock_start: None,
+                    plan_sha256: header.plan_sha256.clone(),
+                    incident_start: None,
+                    command: Vec::new(),
+                    version: None,
+                    user: None,
+                    host: None,
+                    end: None,
+                };
+                run = Some(Run { header, part, events: Vec::new() });
+            }
+            Record::Event(e) => {
+                if let Some(r) = run.as_mut() {
+                    r.events.push((time, e));
+                }
+            }
+            Record::End(_) => {}
+        }
+    }
+    out.extend(run.map(|r| decided(&r)).unwrap_or_default());
+    Ok(out)
 }

@@ -296,6 +296,7 @@ fn simulate(text: &str, jobs: usize) -> (f64, f64, f64) {
         selection: Default::default(),
         watch: None,
         incident: Default::default(),
+        operator: None,
     };
     rt.block_on(restorectl::runner::run(plan.clone(), &loaded.graph, exec, &config, None, &mut |e, ack| {
         ack.recorded();
@@ -375,6 +376,7 @@ fn benchmark_dags_are_scheduled_within_one_percent_of_the_lower_bound_per_phase(
                 selection: Default::default(),
                 watch: None,
                 incident: Default::default(),
+                operator: None,
             },
             None,
             &mut |e, ack| {

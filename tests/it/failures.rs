@@ -46,7 +46,7 @@ fn plain_run(plan: &Path) -> (Option<i32>, String, String) {
 }
 
 fn run_id(log: &str) -> String {
-    log.split("(run ").nth(1).and_then(|s| s.split(')').next()).expect("the run's id").to_owned()
+    log.split("(run ").nth(1).and_then(|s| s.split([' ', ')']).next()).expect("the run's id").to_owned()
 }
 
 #[test]

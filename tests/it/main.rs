@@ -39,6 +39,7 @@ mod review;
 mod robustness;
 mod run;
 mod server;
+mod signatures;
 mod status;
 mod trust;
 mod truth;

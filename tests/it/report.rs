@@ -70,15 +70,19 @@ fn a_live_runs_report_names_who_signed_what_and_ties_the_evidence_to_its_files()
     assert_eq!(
         acts,
         [
+            ("started", "run", user.as_str()),
             ("skipped", "extra", user.as_str()),
             ("approved", "vault", "secops-lead"),
             ("approved", "vault", "secops-deputy")
         ]
     );
-    assert_eq!(people[0]["detail"], "decommissioned");
+    assert_eq!(people[0]["detail"], "started the run");
+    assert_eq!(people[1]["detail"], "decommissioned");
     // In the order they signed, each with when, the account and the host, from the journal.
-    assert_eq!(people[1]["detail"], "signed off (1 of 2)");
-    assert_eq!(people[2]["detail"], "signed off (2 of 2)");
+    assert_eq!(people[2]["detail"], "signed off (1 of 2)");
+    assert_eq!(people[3]["detail"], "signed off (2 of 2)");
+    // Nobody here has a key: every decision is said to be unsigned.
+    assert!(people.iter().all(|p| p["signature"] == "unsigned"), "{people:#?}");
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     for p in people {
         assert_eq!(p["host"], host.trim(), "{p:#}");

@@ -161,10 +161,13 @@ pub(super) fn selection(loaded: &Loaded, args: &RunArgs, state: &StateDir) -> Re
             "only a service given to --skip can be assumed online",
         ));
     }
-    let by = std::env::var("USER").ok().or_else(|| Some("an operator".into()));
-    let signer =
-        by.clone().filter(|_| !skipped.is_empty()).map(|b| crate::state::Confirmation::new(b).into());
-    Ok(Selection { out, skipped, reason: args.reason.clone().unwrap_or_default(), by, signer })
+    let by = args.by.clone().or_else(|| std::env::var("USER").ok()).or_else(|| Some("an operator".into()));
+    // Signed (live runs) once the run's id is known: `who::sign_skips`.
+    let signers = skipped
+        .iter()
+        .filter_map(|_| by.clone().map(|b| crate::state::Confirmation::new(b).into()))
+        .collect();
+    Ok(Selection { out, skipped, reason: args.reason.clone().unwrap_or_default(), by, signers })
 }
 
 /// `--sign-key`: an Ed25519 private key in PKCS#8 PEM.

@@ -27,6 +27,7 @@ mod drive;
 mod inputs;
 mod stamp;
 mod trials;
+mod who;
 
 pub fn run(args: RunArgs) -> Result<Exit, Error> {
     let loaded = super::open(&args.plan)?;
@@ -61,7 +62,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let jobs = args.jobs as usize;
     let plan = loaded.plan.clone();
     // A dry run's --retry-failed retries the last rehearsal.
-    let selection = selection(loaded, args, &if args.dry_run { state.dry_run() } else { state.clone() })?;
+    let mut selection = selection(loaded, args, &if args.dry_run { state.dry_run() } else { state.clone() })?;
     if args.dry_run {
         let scenario = scenario(loaded, args)?;
         // A key that cannot sign the stamp is said before the drill, not after it.
@@ -83,6 +84,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
                 selection,
                 watch: args.watch,
                 incident: Default::default(),
+                operator: None,
             },
             alerts: None,
             interrupts: || None,
@@ -98,6 +100,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let how = (args.fresh, args.new_incident, args.accept_broken_journal.as_deref());
     let opened = Journal::open(&state, &loaded.plan, how, start.timestamp());
     let (mut journal, replay) = opened?;
+    let (judge, operator) = who::operator(loaded, args, &mut journal, &mut selection)?;
     if let Some(accepted) = &journal.accepted {
         notices::say(Level::Note, report::log::describe(accepted).unwrap_or_default());
     }
@@ -140,6 +143,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
         run: journal.id.clone(),
         confirm: confirm_command(args),
         remind_every: args.remind_every,
+        judge,
     };
     // The operators' alerts, with the run's secrets (live runs only).
     let alerts = (!loaded.plan.notify.is_empty()).then(|| {
@@ -160,6 +164,7 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
             selection,
             watch: args.watch,
             incident: clock,
+            operator: Some(operator),
         },
         exec: Arc::new(LiveExecutor::new(plan, prober, place, replay)),
         journal,

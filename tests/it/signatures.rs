@@ -1,0 +1,422 @@
+//! People who are who they say: sign-offs and confirmations signed with real `ssh-keygen` keys
+//! (by key file and through a real `ssh-agent`), checked against the plan's `allowed_signers`;
+//! a key outside the role, a signature over another run, an edited or unsigned decision and a
+//! self-approval under `separate_duties` refused with exit 2 and journaled; `ssh-keygen -Y
+//! verify` accepts what the journal keeps, and the report and `journal verify` judge it again.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::*;
+
+/// An Ed25519 key pair made by `ssh-keygen` in `dir`: the private key's path and the public line.
+fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen (openssh-client) is installed");
+    assert!(ok.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    (key, public.trim().to_owned())
+}
+
+/// `ssh-keygen -lf KEY.pub`: the key's SHA256 fingerprint as OpenSSH prints it.
+fn fingerprint(key: &Path) -> String {
+    let out = Command::new("ssh-keygen").arg("-lf").arg(key.with_extension("pub")).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().split_whitespace().nth(1).unwrap().to_owned()
+}
+
+struct Team {
+    dir: tempfile::TempDir,
+    plan: PathBuf,
+    lead: PathBuf,
+    deputy: PathBuf,
+    outsider: PathBuf,
+}
+
+/// A plan whose `db` needs one signed sign-off of `secops` (lead and deputy, each with a key in
+/// `allowed_signers`; an outsider has a key too, listed nowhere); `plan_extra` goes in `[plan]`.
+fn team(plan_extra: &str) -> Team {
+    let dir = tempfile::tempdir().unwrap();
+    let (lead, lead_pub) = keygen(dir.path(), "lead");
+    let (deputy, deputy_pub) = keygen(dir.path(), "deputy");
+    let (outsider, _) = keygen(dir.path(), "outsider");
+    std::fs::write(
+        dir.path().join("allowed_signers"),
+        format!(
+            "# secops\nsecops-lead {lead_pub}\nsecops-deputy namespaces=\"git,restorectl\" {deputy_pub}\n"
+        ),
+    )
+    .unwrap();
+    let service = file_service(dir.path(), "db", None).replacen(
+        "\n[[service.check]]",
+        "\napproval = { role = \"secops\" }\n[[service.check]]",
+        1,
+    );
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "{plan_extra}[approvers]\nsecops = {{ people = [\"secops-lead\", \"secops-deputy\"], require_signature = true }}\n{service}"
+        ),
+    );
+    Team { dir, plan, lead, deputy, outsider }
+}
+
+impl Team {
+    fn journal(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(".restorectl/plan/journal.jsonl")).unwrap_or_default()
+    }
+
+    fn records(&self) -> Vec<serde_json::Value> {
+        self.journal().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    /// `confirm PLAN db --by BY [--key KEY]` as user `user`, without an agent.
+    fn confirm(&self, by: &str, key: Option<&Path>, user: &str) -> (Option<i32>, String) {
+        let mut cmd = restorectl();
+        cmd.args(["confirm"]).arg(&self.plan).args(["db", "--by", by]).env("USER", user);
+        cmd.env_remove("SSH_AUTH_SOCK").env_remove("RESTORECTL_SSH_KEY");
+        if let Some(k) = key {
+            cmd.arg("--key").arg(k);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    fn wait_for_sign_off(&self) {
+        wait_until("the wait for a sign-off", || self.journal().contains("waiting_for_approval"));
+    }
+
+    /// The header of the last run: (id, incident, plan SHA-256).
+    fn run(&self) -> (String, String, String) {
+        let r =
+            self.records().into_iter().rev().find(|r| r.get("run").is_some_and(|r| r.is_object())).unwrap();
+        let s = |k: &str| r["run"][k].as_str().unwrap().to_owned();
+        (s("id"), s("incident"), s("plan_sha256"))
+    }
+}
+
+/// The text restorectl signs (README: "What a signature covers").
+fn message(
+    act: &str,
+    (run, incident, plan): (&str, &str, &str),
+    subject: &str,
+    by: &str,
+    at: &str,
+) -> String {
+    format!(
+        "restorectl decision v1\nact: {act}\nplan: sha256:{plan}\nincident: {incident}\nrun: {run}\nsubject: {subject}\nby: {by}\nat: {at}\n"
+    )
+}
+
+/// `ssh-keygen -Y sign -n restorectl` of `text` with `key`: the armored signature.
+fn ssh_sign(key: &Path, text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m");
+    std::fs::write(&file, text).unwrap();
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-Y", "sign", "-n", "restorectl", "-f"])
+        .arg(key)
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    std::fs::read_to_string(file.with_extension("sig")).unwrap()
+}
+
+#[test]
+fn a_key_of_the_role_signs_off_and_ssh_keygen_verifies_what_the_journal_keeps() {
+    let t = team("");
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    // Not signed (no agent, no key) where the role requires it: nothing is given.
+    let (code, err) = t.confirm("secops-lead", None, "anna");
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: cannot sign as secops-lead: no ssh-agent ($SSH_AUTH_SOCK is not set) and no --key given\n"
+    );
+    // A key that is not the lead's: refused by the run, journaled.
+    let (code, err) = t.confirm("secops-lead", Some(&t.outsider), "anna");
+    assert_eq!(code, Some(2));
+    let allowed = t.dir.path().join("allowed_signers");
+    assert_eq!(
+        err,
+        format!(
+            "error: the sign-off of `db` by secops-lead is refused: the key {} is not one of secops-lead's in {}\n",
+            fingerprint(&t.outsider),
+            allowed.display()
+        )
+    );
+    // The lead's own key: taken.
+    let (code, err) = t.confirm("secops-lead", Some(&t.lead), "anna");
+    assert_eq!(code, Some(0), "{err}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let records = t.records();
+    let refused: Vec<&serde_json::Value> = records.iter().filter(|r| r["event"] == "refused").collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["act"], "sign-off");
+    let approved = records.iter().find(|r| r["event"] == "approved").unwrap();
+    let signer = &approved["signers"][0];
+    assert_eq!(signer["by"], "secops-lead");
+    assert_eq!(signer["key"], fingerprint(&t.lead));
+    assert_eq!(signer["user"], "anna");
+
+    // OpenSSH agrees: the stored signature is the lead's over exactly the documented text.
+    let (run, incident, plan) = t.run();
+    let text =
+        message("sign-off", (&run, &incident, &plan), "db", "secops-lead", signer["at"].as_str().unwrap());
+    let sig = t.dir.path().join("approval.sig");
+    std::fs::write(&sig, signer["signature"].as_str().unwrap()).unwrap();
+    let verify = |principal: &str, text: &str| {
+        use std::io::Write;
+        let mut child = Command::new("ssh-keygen")
+            .args(["-Y", "verify", "-n", "restorectl", "-I", principal, "-f"])
+            .arg(&allowed)
+            .arg("-s")
+            .arg(&sig)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (ok, said) = verify("secops-lead", &text);
+    assert!(ok, "{said}");
+    assert!(said.starts_with("Good \"restorectl\" signature for secops-lead with ED25519 key"), "{said}");
+    assert!(!verify("secops-deputy", &text).0, "not the deputy's");
+    assert!(!verify("secops-lead", &text.replace("subject: db", "subject: web")).0, "not another service");
+
+    // `journal verify` and the report judge it again.
+    let out = restorectl().args(["journal", "verify"]).arg(&t.plan).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.trim_end().ends_with("; people's decisions: 1 signed and verified, 1 unsigned"), "{said}");
+    let out = restorectl().args(["report", "--format", "json"]).arg(&t.plan).output().unwrap();
+    let report = json(&out.stdout);
+    let people = report["people"].as_array().unwrap();
+    let sign_off = people.iter().find(|p| p["kind"] == "approved").unwrap();
+    assert_eq!(sign_off["signature"], format!("verified: {}", fingerprint(&t.lead)));
+    let refusal = people.iter().find(|p| p["kind"] == "refused").unwrap();
+    assert_eq!(refusal["signature"], "refused");
+    let start = people.iter().find(|p| p["kind"] == "started").unwrap();
+    assert_eq!(start["signature"], "unsigned");
+}
+
+#[test]
+fn unsigned_forged_and_edited_sign_offs_are_refused_and_a_signature_of_ssh_keygen_is_taken() {
+    let t = team("");
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    let (run, incident, plan) = t.run();
+    let file = |by: &str| {
+        use sha2::Digest;
+        let name: String = sha2::Sha256::digest(by.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        t.dir.path().join(format!(".restorectl/plan/confirm/{run}/db.approvals/{name}.json"))
+    };
+    let drop = |by: &str, at: &str, signature: Option<String>| {
+        let mut c = serde_json::json!({ "v": 1, "by": by, "at": at, "user": "mallory", "host": "h" });
+        if let Some(s) = signature {
+            c["signature"] = s.into();
+        }
+        std::fs::create_dir_all(file(by).parent().unwrap()).unwrap();
+        std::fs::write(file(by), c.to_string()).unwrap();
+    };
+    let refusals = || t.records().into_iter().filter(|r| r["event"] == "refused").collect::<Vec<_>>();
+    let wait_refusals = |n: usize| wait_until("the refusal journaled", || refusals().len() >= n);
+    let now = || jiff::Timestamp::now().to_string();
+
+    // Unsigned, written by hand.
+    drop("secops-lead", &now(), None);
+    wait_refusals(1);
+    // Signed by the lead's key, but for another run.
+    let at = now();
+    let other = message("sign-off", ("zzzz", &incident, &plan), "db", "secops-lead", &at);
+    drop("secops-lead", &at, Some(ssh_sign(&t.lead, &other)));
+    wait_refusals(2);
+    // Signed for this run, then edited: the deputy's name put on the lead's signature.
+    let at = now();
+    let mine = message("sign-off", (&run, &incident, &plan), "db", "secops-lead", &at);
+    drop("secops-deputy", &at, Some(ssh_sign(&t.lead, &mine)));
+    wait_refusals(3);
+    let reasons: Vec<String> = refusals().iter().map(|r| r["reason"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "unsigned: role `secops` requires a signature by one of secops-lead's keys in allowed_signers",
+            "the signature is not over this decision: it was made for another plan, incident, run, service, name or time, or the decision was edited",
+            "the signature is not over this decision: it was made for another plan, incident, run, service, name or time, or the decision was edited",
+        ]
+    );
+    assert!(!t.journal().contains(r#""event":"online""#), "nothing refused counts");
+    // The deputy's signature made by OpenSSH itself over the documented text: taken.
+    let at = now();
+    let theirs = message("sign-off", (&run, &incident, &plan), "db", "secops-deputy", &at);
+    drop("secops-deputy", &at, Some(ssh_sign(&t.deputy, &theirs)));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let approved = t.records().into_iter().find(|r| r["event"] == "approved").unwrap();
+    assert_eq!(approved["signers"][0]["key"], fingerprint(&t.deputy));
+}
+
+#[test]
+fn under_separate_duties_who_started_the_run_cannot_sign_it_off() {
+    let t = team("separate_duties = true\n");
+    // Unsigned, the operator is nobody the plan can tell apart: refused before anything runs.
+    let out = restorectl()
+        .args(["run", "--progress", "none", "--by", "secops-lead"])
+        .arg(&t.plan)
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("RESTORECTL_SSH_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: the start of `run` by secops-lead is refused: cannot sign as secops-lead: no ssh-agent ($SSH_AUTH_SOCK is not set) and no --key given\n"
+    );
+    assert!(t.journal().contains(r#""event":"refused""#), "journaled");
+    assert!(!t.dir.path().join("db.up").exists());
+
+    // Started by the lead, signed: the lead cannot sign it off, from any account.
+    let lead = t.lead.display().to_string();
+    let child = spawn_run(&t.plan, &["--by", "secops-lead", "--key", &lead]);
+    t.wait_for_sign_off();
+    let (code, err) = t.confirm("secops-lead", Some(&t.lead), "someone-else");
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: the sign-off of `db` by secops-lead is refused: separate duties: secops-lead started this run (as secops-lead) and cannot decide on it\n"
+    );
+    // The deputy can.
+    let (code, err) = t.confirm("secops-deputy", Some(&t.deputy), "bob");
+    assert_eq!(code, Some(0), "{err}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = restorectl().args(["journal", "verify"]).arg(&t.plan).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.trim_end().ends_with("; people's decisions: 2 signed and verified, 0 unsigned"), "{said}");
+}
+
+#[test]
+fn ssh_agent_signs_with_the_persons_key_it_holds() {
+    let t = team("");
+    let socket = t.dir.path().join("agent.sock");
+    let mut agent = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&socket, "the agent's socket");
+    let added =
+        Command::new("ssh-add").arg("-q").arg(&t.deputy).env("SSH_AUTH_SOCK", &socket).status().unwrap();
+    assert!(added.success());
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    // The agent holds the deputy's key, not the lead's.
+    let confirm = |by: &str| {
+        restorectl()
+            .args(["confirm"])
+            .arg(&t.plan)
+            .args(["db", "--by", by])
+            .env("SSH_AUTH_SOCK", &socket)
+            .env_remove("RESTORECTL_SSH_KEY")
+            .output()
+            .unwrap()
+    };
+    let out = confirm("secops-lead");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: cannot sign as secops-lead: ssh-agent holds none of secops-lead's keys in {}\n",
+            "allowed_signers"
+        )
+    );
+    let out = confirm("secops-deputy");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let approved = t.records().into_iter().find(|r| r["event"] == "approved").unwrap();
+    assert_eq!(approved["signers"][0]["key"], fingerprint(&t.deputy));
+    let _ = agent.kill();
+    let _ = agent.wait();
+}
+
+#[test]
+fn a_journal_whose_signature_was_forged_and_chain_recomputed_fails_verify() {
+    let t = team("");
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    assert_eq!(t.confirm("secops-lead", Some(&t.lead), "anna").0, Some(0));
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    // Someone with write access puts the deputy's name on the sign-off and recomputes the chain.
+    let lines: Vec<String> = t
+        .journal()
+        .lines()
+        .map(|l| {
+            let mut r: serde_json::Value = serde_json::from_str(l).unwrap();
+            r.as_object_mut().unwrap().remove("prev");
+            if r["event"] == "approved" {
+                r["by"] = serde_json::json!(["secops-deputy"]);
+                r["signers"][0]["by"] = "secops-deputy".into();
+            }
+            r.to_string()
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    std::fs::write(t.dir.path().join(".restorectl/plan/journal.jsonl"), chained(&refs)).unwrap();
+    let out = restorectl().args(["journal", "verify"]).arg(&t.plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(": the sign-off of `db` by secops-deputy at ")
+            && said.contains(" does not hold: the signature is not over this decision"),
+        "{said}"
+    );
+}
+
+#[test]
+fn allowed_signers_is_checked_when_the_plan_is() {
+    let t = team("");
+    // A person of a signing role without a key.
+    std::fs::write(t.dir.path().join("allowed_signers"), "").unwrap();
+    let out = restorectl().args(["validate", "--format", "json"]).arg(&t.plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let allowed = t.dir.path().join("allowed_signers");
+    assert_eq!(
+        diagnostic_lines(&json(&out.stdout)),
+        [
+            format!(
+                "error -:- no-signing-key: `secops-lead` of role `secops` must sign, but has no key in {}",
+                allowed.display()
+            ),
+            format!(
+                "error -:- no-signing-key: `secops-deputy` of role `secops` must sign, but has no key in {}",
+                allowed.display()
+            ),
+            "warning 6:6 no-name: customer-facing service `db` has no `name`".to_owned(),
+        ]
+    );
+    // A line that is not a key.
+    std::fs::write(&allowed, "secops-lead ssh-ed25519 AAAAnot-a-key\n").unwrap();
+    let out = restorectl().args(["validate", "--format", "json"]).arg(&t.plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let lines = diagnostic_lines(&json(&out.stdout));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "error -:- bad-allowed-signers: {}:1: not an SSH public key",
+            allowed.display()
+        )),
+        "{lines:?}"
+    );
+}
