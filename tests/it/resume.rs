@@ -38,6 +38,10 @@ depends_on = [{deps}]
 tcp = "127.0.0.1:{port}"
 interval = "100ms"
 timeout = "1s"
+# Its own daemon's, not a port another test's daemon happened to take after it was picked.
+[[service.check]]
+command = ["test", "-f", "{d}/{id}.pid"]
+interval = "100ms"
 [service.restore]
 command = ["sh", "-c", "echo restoring {id}; echo {id} >> {d}/runs; sleep {sleep}; nohup \"$RESTORECTL\" demo-service --port {port} --warmup {warmup} --lifetime 60 >/dev/null 2>&1 & echo $! > {d}/{id}.pid; exit 0"]
 timeout = "20s"
