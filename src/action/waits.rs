@@ -214,6 +214,7 @@ pub(super) struct Approval<'a> {
 /// refused, whose files are removed (they are journaled once).
 fn signed(dir: &Path, a: &Approval, since: jiff::Timestamp, judge: &Judge, service: &Svc) -> Judged {
     let mut judged = Judged::default();
+    let mut taken = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let Some(c) = Confirmation::read(&entry.path()) else { continue };
         if !a.people.contains(&c.who.by) || !given_after(&c.who, since) {
@@ -227,13 +228,30 @@ fn signed(dir: &Path, a: &Approval, since: jiff::Timestamp, judge: &Judge, servi
             }
             verdict => {
                 signer.key = verified_key(verdict);
-                judged.taken.push(signer);
+                taken.push((entry.path(), signer));
             }
         }
     }
-    judged.taken.sort_by_key(|s| s.at.parse::<jiff::Timestamp>().ok());
-    let mut seen = std::collections::HashSet::new();
-    judged.taken.retain(|s| seen.insert(s.by.clone()));
+    taken.sort_by_key(|(_, s)| s.at.parse::<jiff::Timestamp>().ok());
+    let mut names = std::collections::HashSet::new();
+    // One key is one person, whatever names allowed_signers gives it: a second name signing with
+    // a key that already signed is refused.
+    let mut keys: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for (path, s) in taken {
+        if !names.insert(s.by.clone()) {
+            continue;
+        }
+        if let Some(key) = s.key.clone() {
+            if let Some(first) = keys.get(&key) {
+                let _ = std::fs::remove_file(path);
+                let first = first.clone();
+                judged.refused.push((s, Refusal::SameKey { key, first }));
+                continue;
+            }
+            keys.insert(key, s.by.clone());
+        }
+        judged.taken.push(s);
+    }
     judged
 }
 

@@ -65,10 +65,10 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
             if !awaits_approval(&last.events, id) {
                 return Err(Error::NotWaiting { run: last.id, id: id.to_owned() });
             }
+            let needed = crate::human::count(a.count as usize, "sign-off", "sign-offs");
             let message = format!(
-                "signed off `{id}` for run {} as {by} ({} of `{}` needed); the run has taken it",
+                "signed off `{id}` for run {} as {by} ({needed} by `{}` needed in all); the run has taken it",
                 last.id,
-                a.count,
                 a.role.get_ref()
             );
             (state.approval(&last.id, id, &by), message)
@@ -125,6 +125,7 @@ fn signed(
         incident: last.incident.clone(),
         run: Some(last.id.clone()),
         starter: None,
+        live: true,
     };
     let act = if service.approval.is_some() { Act::SignOff } else { Act::Confirm };
     let required = service

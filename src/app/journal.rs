@@ -100,12 +100,33 @@ pub fn verify(
 /// each that does not hold.
 fn people(plan: &Path, state: Option<&Path>) -> Result<String, Vec<String>> {
     use crate::people::Verdict;
-    let Ok(loaded) = crate::loaded::load(plan) else {
-        return Ok("; people's signatures not checked (the plan does not load)".to_owned());
-    };
     let decisions =
         crate::state::runlog::decisions(&StateDir::for_plan(plan, state)).map_err(|e| vec![e.to_string()])?;
+    let Ok(loaded) = crate::loaded::load(plan) else {
+        // Nothing to check people against is no proof: a removed or broken allowed_signers must
+        // not pass a forged journal.
+        return if decisions.is_empty() {
+            Ok(String::new())
+        } else {
+            Err(vec![format!(
+                "people's decisions cannot be checked: the plan {} does not load (`restorectl validate` says why)",
+                plan.display()
+            )])
+        };
+    };
     let (mut signed, mut unsigned, mut wrong) = (0, 0, Vec::new());
+    // Roles are read from the plan given: where people sign, it must be the plan the run followed.
+    if loaded.signers.is_some() {
+        let other =
+            decisions.iter().find(|d| d.plan_sha256.as_ref().is_some_and(|h| *h != loaded.plan.sha256));
+        if let Some(d) = other {
+            wrong.push(format!(
+                "run {} followed another version of the plan (SHA-256 {}); give that plan to check its people's decisions",
+                d.run,
+                d.plan_sha256.as_deref().unwrap_or_default()
+            ));
+        }
+    }
     for d in &decisions {
         match crate::people::reverify(d, &loaded.plan, loaded.signers.as_ref()) {
             Verdict::Verified { .. } => signed += 1,

@@ -49,6 +49,7 @@ fn reviewer(d: &DraftArgs, loaded: &crate::loaded::Loaded, act: Act) -> Result<C
         incident: last.as_ref().map(|l| l.incident.clone()).unwrap_or_default(),
         run: None,
         starter: starter.filter(|_| loaded.plan.separate_duties),
+        live: true,
     };
     let subject = format!("update {:04}", d.number);
     let mut who = Confirmation::new(by.to_owned());

@@ -30,7 +30,7 @@ struct Entry {
 
 /// A line of `allowed_signers` that cannot be read.
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: {why}", path.display())]
+#[error("{}{}: {why}", path.display(), if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct AllowedError {
     pub path: PathBuf,
     /// 1-based; 0 when the file itself cannot be read.
@@ -49,6 +49,7 @@ impl AllowedSigners {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, AllowedError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut entries = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -70,15 +71,23 @@ impl AllowedSigners {
     ) -> impl Iterator<Item = &'a PublicKey> + 'a {
         self.entries
             .iter()
-            .filter(move |e| e.principals.iter().any(|p| matches(p, who)))
+            .filter(move |e| listed(&e.principals, who))
             .filter(|e| e.namespaces.as_ref().is_none_or(|ns| ns.iter().any(|n| matches(n, NAMESPACE))))
             .filter(move |e| e.valid_after.is_none_or(|t| at >= t) && e.valid_before.is_none_or(|t| at < t))
             .map(|e| &e.key)
     }
 
+    /// Whether a line gives `who` this key at any time (in restorectl's namespace).
+    pub fn ever_holds(&self, who: &str, key: &ssh_key::public::KeyData) -> bool {
+        self.entries
+            .iter()
+            .filter(|e| e.namespaces.as_ref().is_none_or(|ns| ns.iter().any(|n| matches(n, NAMESPACE))))
+            .any(|e| listed(&e.principals, who) && e.key.key_data() == key)
+    }
+
     /// Whether `who` is named at all (whatever the dates and namespaces).
     pub fn names(&self, who: &str) -> bool {
-        self.entries.iter().any(|e| e.principals.iter().any(|p| matches(p, who)))
+        self.entries.iter().any(|e| listed(&e.principals, who))
     }
 }
 
@@ -218,12 +227,15 @@ fn split_outside_quotes(text: &str, at: char) -> Vec<String> {
     parts
 }
 
-/// A principal pattern as `ssh-keygen` matches them: `*` any run of characters, `?` any one;
-/// `!` in front negates (it never matches here).
+/// Whether a line's principals (a pattern list, as OpenSSH reads one) name `who`: a negated
+/// pattern (`!name`) that matches excludes them whatever else matches.
+fn listed(patterns: &[String], who: &str) -> bool {
+    let negated = patterns.iter().filter_map(|p| p.strip_prefix('!')).any(|p| matches(p, who));
+    !negated && patterns.iter().filter(|p| !p.starts_with('!')).any(|p| matches(p, who))
+}
+
+/// A principal pattern as `ssh-keygen` matches them: `*` any run of characters, `?` any one.
 fn matches(pattern: &str, name: &str) -> bool {
-    if pattern.starts_with('!') {
-        return false;
-    }
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     // Iterative glob with one star backtrack point.
     let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
@@ -291,7 +303,8 @@ mod tests {
         assert!(matches("a?c", "abc"));
         assert!(matches("*@ex.com", "a@ex.com"));
         assert!(!matches("*@ex.com", "a@ex.org"));
-        assert!(!matches("!a", "a"));
+        assert!(!listed(&["*".into(), "!a".into()], "a"));
+        assert!(listed(&["*".into(), "!a".into()], "b"));
         assert!(matches("a*b*c", "axxbyyc"));
     }
 }

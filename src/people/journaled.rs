@@ -69,6 +69,7 @@ pub fn reverify(d: &Decided, plan: &Plan, allowed: Option<&std::sync::Arc<Allowe
         incident: d.incident.clone(),
         run: Some(d.run.clone()),
         starter: d.starter.clone().filter(|_| plan.separate_duties),
+        live: false,
     };
     let role = match d.act {
         Act::SignOff => plan

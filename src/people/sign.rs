@@ -28,6 +28,10 @@ pub enum SignError {
     NotInAgent { by: String, allowed: String },
     #[error("no ssh-agent ($SSH_AUTH_SOCK is not set) and no --key given")]
     NoAgent,
+    #[error("{} is a public key and no ssh-agent ($SSH_AUTH_SOCK is not set) holds its private half: add it (`ssh-add`), or give the private key", path.display())]
+    PublicWithoutAgent { path: PathBuf },
+    #[error("{} is an RSA key, which restorectl cannot sign with from a file: add it to ssh-agent (`ssh-add {}`), or use an Ed25519 or ECDSA key", path.display(), path.display())]
+    RsaFile { path: PathBuf },
     #[error("cannot sign: {0}")]
     Signing(String),
 }
@@ -39,16 +43,23 @@ pub fn sign(decision: &Decision, key_file: Option<&Path>, theirs: &[PublicKey]) 
     let sig = match key_file {
         Some(path) => {
             let read = |why: String| SignError::KeyFile { path: path.to_path_buf(), why };
-            let text = std::fs::read_to_string(path).map_err(|e| read(e.to_string()))?;
+            let text = read_small(path).map_err(|e| read(e.to_string()))?;
             if text.trim_start().starts_with("-----BEGIN") {
                 let key = PrivateKey::from_openssh(&text).map_err(|e| read(e.to_string()))?;
                 if key.is_encrypted() {
                     return Err(SignError::Encrypted { path: path.to_path_buf() });
                 }
+                // ssh-key 0.6 builds RSA private keys wrongly (its signing fails); the agent signs.
+                if matches!(key.algorithm(), ssh_key::Algorithm::Rsa { .. }) {
+                    return Err(SignError::RsaFile { path: path.to_path_buf() });
+                }
                 key.sign(NAMESPACE, HashAlg::Sha512, message.as_bytes())
                     .map_err(|e| SignError::Signing(e.to_string()))?
             } else {
                 let public = PublicKey::from_openssh(text.trim()).map_err(|e| read(e.to_string()))?;
+                if std::env::var_os("SSH_AUTH_SOCK").is_none() {
+                    return Err(SignError::PublicWithoutAgent { path: path.to_path_buf() });
+                }
                 with_agent(&message, std::slice::from_ref(&public), decision.by, path)?
             }
         }
@@ -57,6 +68,14 @@ pub fn sign(decision: &Decision, key_file: Option<&Path>, theirs: &[PublicKey]) 
     let key = PublicKey::from(sig.public_key().clone()).fingerprint(HashAlg::Sha256).to_string();
     let signature = sig.to_pem(LineEnding::LF).map_err(|e| SignError::Signing(e.to_string()))?;
     Ok(Signed { key, signature })
+}
+
+/// A key file's text, read up to 64 KiB (a key is a few KiB; `/dev/zero` is not one).
+fn read_small(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(64 << 10).read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// Signs through the agent with the first of `wanted` it holds.

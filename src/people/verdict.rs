@@ -36,9 +36,18 @@ pub enum Refusal {
     NotThisDecision,
     #[error("the key {key} is not one of {by}'s in {allowed}")]
     NotTheirs { key: String, by: String, allowed: String },
-    #[error("separate duties: {by} started this run ({how}) and cannot decide on it")]
+    #[error("{by}'s key {key} is not valid at {when} (its valid-after or valid-before in {allowed})")]
+    NotValid { key: String, by: String, when: String, allowed: String },
+    #[error("the decision is dated {at}, later than now: a decision is signed as it is given")]
+    Future { at: String },
+    #[error("the key {key} already signed this off as {first}: one key is one person")]
+    SameKey { key: String, first: String },
+    #[error("separate duties: this run was started {how}; {by} cannot decide on it")]
     SelfApproval { by: String, how: String },
 }
+
+/// How far a decision's time may run ahead of the run's clock (the machines' clocks differ).
+const SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 
 /// Judges the decisions of one run (or, for customer updates, of one incident).
 #[derive(Debug, Clone)]
@@ -50,6 +59,10 @@ pub struct Judge {
     pub run: Option<String>,
     /// Who started the run, when the plan says `separate_duties = true`.
     pub starter: Option<Signer>,
+    /// Judging decisions as they arrive (a run, `confirm`, a review): a key must be valid now and
+    /// a decision is not dated later than now. Otherwise (the report, `journal verify`) at the
+    /// time it was taken.
+    pub live: bool,
 }
 
 impl Judge {
@@ -131,19 +144,27 @@ impl Judge {
         let message = self.decision(act, subject, who).message();
         key.verify(NAMESPACE, message.as_bytes(), &sig).map_err(|_| Refusal::NotThisDecision)?;
         let at: jiff::Timestamp = who.at.parse().map_err(|_| Refusal::NotThisDecision)?;
-        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-        let theirs = self
-            .allowed
-            .as_ref()
-            .is_some_and(|a| a.keys_of(&who.by, at).any(|k| k.key_data() == key.key_data()));
-        if !theirs {
-            let allowed = self.allowed.as_ref().map_or_else(
-                || "allowed_signers (the plan has none)".to_owned(),
-                |a| a.path.display().to_string(),
-            );
-            return Err(Refusal::NotTheirs { key: fingerprint, by: who.by.clone(), allowed });
+        let now = jiff::Timestamp::now();
+        if self.live && at > now + SKEW {
+            return Err(Refusal::Future { at: who.at.clone() });
         }
-        Ok(fingerprint)
+        let when = if self.live { now } else { at };
+        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+        let allowed = self.allowed.as_ref().map_or_else(
+            || "allowed_signers (the plan has none)".to_owned(),
+            |a| a.path.display().to_string(),
+        );
+        let (key, by) = (fingerprint, who.by.clone());
+        let Some(a) = self.allowed.as_ref() else {
+            return Err(Refusal::NotTheirs { key, by, allowed });
+        };
+        if !a.keys_of(&who.by, when).any(|k| k.key_data() == sig.public_key()) {
+            if a.ever_holds(&who.by, sig.public_key()) {
+                return Err(Refusal::NotValid { key, by, when: when.to_string(), allowed });
+            }
+            return Err(Refusal::NotTheirs { key, by, allowed });
+        }
+        Ok(key)
     }
 }
 
@@ -151,16 +172,16 @@ impl Judge {
 /// the same account on the same host.
 fn same_person(a: &Signer, b: &Signer) -> Option<String> {
     if a.by == b.by {
-        return Some(format!("as {}", a.by));
+        return Some(format!("by {}", a.by));
     }
     if let (Some(x), Some(y)) = (&a.key, &b.key)
         && x == y
     {
-        return Some(format!("with the key {x}"));
+        return Some(format!("by {} with the same key, {x}", a.by));
     }
     match (&a.user, &a.host, &b.user, &b.host) {
         (Some(u), Some(h), Some(v), Some(g)) if u == v && h == g => {
-            Some(format!("from the account {u} on {h}"))
+            Some(format!("by {} from the same account, {u} on {h}", a.by))
         }
         _ => None,
     }

@@ -292,7 +292,7 @@ fn under_separate_duties_who_started_the_run_cannot_sign_it_off() {
     assert_eq!(code, Some(2));
     assert_eq!(
         err,
-        "error: the sign-off of `db` by secops-lead is refused: separate duties: secops-lead started this run (as secops-lead) and cannot decide on it\n"
+        "error: the sign-off of `db` by secops-lead is refused: separate duties: this run was started by secops-lead; secops-lead cannot decide on it\n"
     );
     // The deputy can.
     let (code, err) = t.confirm("secops-deputy", Some(&t.deputy), "bob");
@@ -419,4 +419,115 @@ fn allowed_signers_is_checked_when_the_plan_is() {
         )),
         "{lines:?}"
     );
+}
+
+#[test]
+fn one_key_is_one_person_and_a_decision_dated_later_than_now_is_refused() {
+    let t = team("");
+    // Two sign-offs needed; allowed_signers gives the lead's key to the deputy's name too.
+    let lead_pub = std::fs::read_to_string(t.lead.with_extension("pub")).unwrap();
+    std::fs::write(t.dir.path().join("allowed_signers"), format!("secops-lead,secops-deputy {lead_pub}"))
+        .unwrap();
+    let plan = std::fs::read_to_string(&t.plan).unwrap();
+    std::fs::write(
+        &t.plan,
+        plan.replace("approval = { role = \"secops\" }", "approval = { role = \"secops\", count = 2 }"),
+    )
+    .unwrap();
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    let (run, incident, plan_sha) = t.run();
+    // A sign-off dated next year, signed by the lead's key over exactly that text.
+    let at = "2099-01-01T00:00:00Z";
+    let text = message("sign-off", (&run, &incident, &plan_sha), "db", "secops-lead", at);
+    let file = {
+        use sha2::Digest;
+        let name: String = sha2::Sha256::digest(b"secops-lead").iter().map(|b| format!("{b:02x}")).collect();
+        t.dir.path().join(format!(".restorectl/plan/confirm/{run}/db.approvals/{name}.json"))
+    };
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let c =
+        serde_json::json!({ "v": 1, "by": "secops-lead", "at": at, "signature": ssh_sign(&t.lead, &text) });
+    std::fs::write(&file, c.to_string()).unwrap();
+    wait_until("the refusal", || t.journal().contains(r#""event":"refused""#));
+    assert!(
+        t.journal().contains("the decision is dated 2099-01-01T00:00:00Z, later than now"),
+        "{}",
+        t.journal()
+    );
+    // The lead signs, then the deputy's name with the same key: one person, refused.
+    assert_eq!(t.confirm("secops-lead", Some(&t.lead), "anna").0, Some(0));
+    let (code, err) = t.confirm("secops-deputy", Some(&t.lead), "bob");
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        format!(
+            "error: the sign-off of `db` by secops-deputy is refused: the key {} already signed this off as secops-lead: one key is one person\n",
+            fingerprint(&t.lead)
+        )
+    );
+    assert!(!t.journal().contains(r#""event":"online""#));
+    signal(&child, libc::SIGINT);
+    let _ = child.wait_with_output();
+}
+
+#[test]
+fn journal_verify_needs_the_plan_and_keys_the_run_followed() {
+    let t = team("");
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    assert_eq!(t.confirm("secops-lead", Some(&t.lead), "anna").0, Some(0));
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    let verify = || {
+        let out = restorectl().args(["journal", "verify"]).arg(&t.plan).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    assert_eq!(verify().0, Some(0));
+    // The role no longer asks for signatures: not the plan the run followed.
+    let plan = std::fs::read_to_string(&t.plan).unwrap();
+    std::fs::write(&t.plan, plan.replace(", require_signature = true", "")).unwrap();
+    let (code, said) = verify();
+    assert_eq!(code, Some(1));
+    assert!(said.contains("followed another version of the plan (SHA-256 "), "{said}");
+    // The keys gone: the plan does not load, and nothing is vouched for.
+    std::fs::write(&t.plan, plan).unwrap();
+    std::fs::remove_file(t.dir.path().join("allowed_signers")).unwrap();
+    let (code, said) = verify();
+    assert_eq!(code, Some(1));
+    assert!(said.contains("people's decisions cannot be checked: the plan "), "{said}");
+}
+
+#[test]
+fn a_key_that_cannot_sign_here_says_what_to_do() {
+    let t = team("");
+    let rsa = t.dir.path().join("rsa");
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
+        .arg(&rsa)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    let (code, err) = t.confirm("secops-lead", Some(&rsa), "anna");
+    assert_eq!(code, Some(2));
+    let r = rsa.display();
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot sign as secops-lead: {r} is an RSA key, which restorectl cannot sign with from a file: add it to ssh-agent (`ssh-add {r}`), or use an Ed25519 or ECDSA key\n"
+        )
+    );
+    let public = t.lead.with_extension("pub");
+    let (code, err) = t.confirm("secops-lead", Some(&public), "anna");
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        format!(
+            "error: cannot sign as secops-lead: {} is a public key and no ssh-agent ($SSH_AUTH_SOCK is not set) holds its private half: add it (`ssh-add`), or give the private key\n",
+            public.display()
+        )
+    );
+    signal(&child, libc::SIGINT);
+    let _ = child.wait_with_output();
 }

@@ -28,6 +28,7 @@ pub(super) fn operator(
         incident: journal.incident.id.clone(),
         run: Some(journal.id.clone()),
         starter: None,
+        live: true,
     };
     let by = args.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
     let mut operator: Signer = Confirmation::new(by).into();
