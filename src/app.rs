@@ -100,6 +100,22 @@ fn finish(result: Result<Exit, Error>) -> Exit {
 }
 
 /// Loads a plan for a command.
+/// The state a reader reads: the state directory, or a snapshot of the shared state on PostgreSQL
+/// (`--state postgres://…`; kept while the second value lives). The plan names the journal.
+fn reader_state(
+    plan: &crate::plan::Plan,
+    plan_path: &std::path::Path,
+    given: Option<&std::path::Path>,
+) -> Result<(crate::state::StateDir, Option<crate::shared::Snapshot>), Error> {
+    match crate::shared::url(given) {
+        None => Ok((crate::state::StateDir::for_plan(plan_path, given), None)),
+        Some(url) => {
+            let snapshot = crate::shared::Snapshot::take(&url, &plan.name)?;
+            Ok((snapshot.state.clone(), Some(snapshot)))
+        }
+    }
+}
+
 fn open(path: &std::path::Path) -> Result<crate::loaded::Loaded, Error> {
     crate::loaded::load(path).map_err(|rejected| Error::Rejected(Box::new(rejected)))
 }

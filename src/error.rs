@@ -28,6 +28,9 @@ pub enum Error {
     /// A sign-off by someone who is not one of the role's approvers.
     #[error("`{by}` is not among the approvers of `{role}` ({}); nothing signed", members.join(", "))]
     NotAnApprover { by: String, role: String, members: Vec<String> },
+    /// The shared state (`--state postgres://…`) cannot be used.
+    #[error("{0}")]
+    Shared(#[from] crate::shared::SharedError),
     /// A person's decision that was refused (and journaled where a run could take it).
     #[error("the {act} of `{subject}` by {by} is refused: {reason}")]
     Refused { act: &'static str, subject: String, by: String, reason: String },
@@ -159,6 +162,7 @@ impl Error {
             | Error::NotConfirmable(_)
             | Error::NotAnApprover { .. }
             | Error::Refused { .. }
+            | Error::Shared(_)
             | Error::CannotSign { .. }
             | Error::NoRunWaiting { .. }
             | Error::OtherRun { .. }

@@ -29,6 +29,7 @@ pub mod runtime;
 pub(crate) mod schedule;
 pub mod schema;
 pub(crate) mod secrets;
+pub(crate) mod shared;
 pub mod sim;
 pub(crate) mod stamp;
 pub(crate) mod state;

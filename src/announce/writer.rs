@@ -46,7 +46,7 @@ impl Commands {
     pub fn new(plan: &Path, state: Option<&Path>, announce_dir: Option<&Path>) -> Self {
         let mut plan_args = plan.display().to_string();
         if let Some(state) = state {
-            plan_args += &format!(" --state {}", state.display());
+            plan_args += &format!(" --state {}", crate::state::location::shown_state(state));
         }
         if let Some(dir) = announce_dir {
             plan_args += &format!(" --announce-dir {}", dir.display());

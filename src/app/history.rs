@@ -6,11 +6,12 @@ use std::path::Path;
 use crate::cli::ReportFormat;
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::state::{self, StateDir};
+use crate::state;
 
 pub fn run(plan_path: &Path, state: Option<&Path>, format: ReportFormat) -> Result<Exit, Error> {
     let loaded = super::open(plan_path)?;
-    let runs = state::history(&StateDir::for_plan(plan_path, state), plan_path)?;
+    let (dir, _snapshot) = super::reader_state(&loaded.plan, plan_path, state)?;
+    let runs = state::history(&dir, plan_path)?;
     let text = match format {
         ReportFormat::Json => {
             format!("{:#}\n", serde_json::json!({ "plan": loaded.plan.name, "runs": runs }))

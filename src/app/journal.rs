@@ -22,7 +22,16 @@ pub fn verify(
         ));
     }
     let key = key.map(read_key).transpose()?;
-    let path = StateDir::for_plan(plan, state).journal();
+    let (dir, snapshot) = match crate::shared::url(state) {
+        Some(_) => super::reader_state(&super::open(plan)?.plan, plan, state)?,
+        None => (StateDir::for_plan(plan, state), None),
+    };
+    let path = dir.journal();
+    // What the messages call the journal: its file, or the shared state it was read from.
+    let label = match (&snapshot, state) {
+        (Some(_), Some(given)) => crate::state::location::shown_state(given),
+        _ => path.display().to_string(),
+    };
     let bytes =
         std::fs::read(&path).map_err(|source| Error::JournalUnreadable { path: path.clone(), source })?;
     Ok(match chain::verify(&bytes, head) {
@@ -30,7 +39,7 @@ pub fn verify(
             // The chain holds; so must the records' places (every event inside its run).
             match crate::state::first_break(&path) {
                 Ok(Some(b)) => {
-                    println!("journal {}: line {}: {}", path.display(), b.line, b.why);
+                    println!("journal {}: line {}: {}", label, b.line, b.why);
                     return Ok(Exit::Failures);
                 }
                 Ok(None) => {}
@@ -52,34 +61,34 @@ pub fn verify(
                 Some(Err(line)) => {
                     println!(
                         "journal {}: line {line} is not part of a run closed by an end signed with the key given",
-                        path.display()
+                        label
                     );
                     return Ok(Exit::Failures);
                 }
             };
-            let people = match people(plan, state) {
+            let people = match people(plan, &dir) {
                 Ok(said) => said,
                 Err(wrong) => {
                     for line in wrong {
-                        println!("journal {}: {line}", path.display());
+                        println!("journal {}: {line}", label);
                     }
                     return Ok(Exit::Failures);
                 }
             };
-            println!("journal {}: intact, {} records{ended}{signed}{people}", path.display(), intact.lines);
+            println!("journal {}: intact, {} records{ended}{signed}{people}", label, intact.lines);
             Exit::Ok
         }
         Err(Break::Link { line: 1 }) => {
             println!(
                 "journal {}: line 1 does not begin the chain: it was edited, or lines before it removed or moved",
-                path.display()
+                label
             );
             Exit::Failures
         }
         Err(Break::Link { line }) => {
             println!(
                 "journal {}: line {line} does not follow line {}: line {} was edited, or lines were removed or moved between them",
-                path.display(),
+                label,
                 line - 1,
                 line - 1
             );
@@ -88,7 +97,7 @@ pub fn verify(
         Err(Break::Head { lines, found }) => {
             println!(
                 "journal {}: no record has the head given (its {lines} records end at hash {found}): it was cut short before the head, or a record up to it edited",
-                path.display()
+                label
             );
             Exit::Failures
         }
@@ -98,10 +107,9 @@ pub fn verify(
 /// Every person's decision in the journal judged again (their signatures against exactly what
 /// they signed and the keys `allowed_signers` gives them): how many were signed and unsigned, or
 /// each that does not hold.
-fn people(plan: &Path, state: Option<&Path>) -> Result<String, Vec<String>> {
+fn people(plan: &Path, dir: &StateDir) -> Result<String, Vec<String>> {
     use crate::people::Verdict;
-    let decisions =
-        crate::state::runlog::decisions(&StateDir::for_plan(plan, state)).map_err(|e| vec![e.to_string()])?;
+    let decisions = crate::state::runlog::decisions(dir).map_err(|e| vec![e.to_string()])?;
     let Ok(loaded) = crate::loaded::load(plan) else {
         // Nothing to check people against is no proof: a removed or broken allowed_signers must
         // not pass a forged journal.

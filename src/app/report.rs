@@ -21,7 +21,7 @@ pub struct Request {
 
 pub fn run(req: &Request) -> Result<Exit, Error> {
     let loaded = super::open(&req.plan)?;
-    let live = StateDir::for_plan(&req.plan, req.state.as_deref());
+    let (live, _snapshot) = super::reader_state(&loaded.plan, &req.plan, req.state.as_deref())?;
     let state = if req.dry_run { live.dry_run() } else { live.clone() };
     let log = match crate::state::runlog::read(&state, &req.plan, req.run.as_deref()) {
         Ok(log) => log,

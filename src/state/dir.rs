@@ -13,7 +13,10 @@ impl StateDir {
     /// `--state DIR`, or `.restorectl/<plan file stem>/` next to the plan: plans side by side in
     /// one folder keep their journals apart. A journal of the older layout (`.restorectl/` itself)
     /// is kept using until the plan's own folder exists, so an incident under way goes on.
+    /// A PostgreSQL URL given (`--state postgres://…`) keeps the local folder as the run's
+    /// working directory (logs, evidence, confirmations); the journal is the database's.
     pub fn for_plan(plan: &Path, given: Option<&Path>) -> Self {
+        let given = given.filter(|g| super::location::url(Some(g)).is_none());
         if let Some(dir) = given {
             return Self { root: dir.to_path_buf() };
         }

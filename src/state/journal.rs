@@ -38,6 +38,15 @@ pub struct Journal {
     last: chain::Hash,
     /// Signs the head as the run ends (`run --sign-key`).
     sign: Option<ed25519_dalek::SigningKey>,
+    /// Where the records also go (the shared state), and those not sent there yet.
+    mirror: Option<Box<dyn Mirror>>,
+    unmirrored: Vec<Vec<u8>>,
+}
+
+/// Where a journal's records go besides its file (`--state postgres://…`): each group of records,
+/// as written, before anything acts on them.
+pub trait Mirror: Send {
+    fn append(&mut self, lines: &[Vec<u8>]) -> std::io::Result<()>;
 }
 
 impl Journal {
@@ -51,6 +60,7 @@ impl Journal {
         plan: &Plan,
         (fresh, new_incident, accept): (bool, bool, Option<&str>),
         start: jiff::Timestamp,
+        mirror: Option<Box<dyn Mirror>>,
     ) -> Result<(Journal, Replay), StateError> {
         let lock = lock(state)?;
         let path = state.journal();
@@ -72,7 +82,7 @@ impl Journal {
             Some(incident) if !new_incident => incident,
             _ => super::incident::Incident::begin(&id, start),
         };
-        let mut journal = Self::append(&path, plan, lock, (id, incident), (start, RunMode::Live))?;
+        let mut journal = Self::append(&path, plan, (lock, mirror), (id, incident), (start, RunMode::Live))?;
         if let Some(reason) = accept.filter(|_| !replay.broken.is_empty()) {
             let by = std::env::var("USER").unwrap_or_else(|_| "an operator".into());
             let signer = Box::new(super::confirmation::Confirmation::new(by).into());
@@ -99,13 +109,13 @@ impl Journal {
             .map_err(StateError::io("create the journal", &path))?;
         let id = "dry".to_owned();
         let incident = super::incident::Incident::begin(&id, start);
-        Self::append(&path, plan, lock, (id, incident), (start, RunMode::Dry))
+        Self::append(&path, plan, (lock, None), (id, incident), (start, RunMode::Dry))
     }
 
     fn append(
         path: &Path,
         plan: &Plan,
-        lock: File,
+        (lock, mirror): (File, Option<Box<dyn Mirror>>),
         (id, incident): (String, super::incident::Incident),
         (clock_start, mode): (jiff::Timestamp, RunMode),
     ) -> Result<Journal, StateError> {
@@ -126,6 +136,8 @@ impl Journal {
             scratch: Vec::new(),
             last,
             sign: None,
+            mirror,
+            unmirrored: Vec::new(),
         };
         let header = RunHeader {
             id,
@@ -142,7 +154,10 @@ impl Journal {
             clock_start: Some(clock_start.to_string()),
             incident: Some(incident.id.clone()),
             incident_start: Some(incident.start.to_string()),
-            command: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
+            // A PostgreSQL URL's password is not kept.
+            command: std::env::args_os()
+                .map(|a| super::location::redacted_arg(&a.to_string_lossy()))
+                .collect(),
             version: Some(env!("CARGO_PKG_VERSION").to_owned()),
             user: super::confirmation::account().0,
             host: super::confirmation::account().1,
@@ -166,6 +181,9 @@ impl Journal {
     fn write_line(&mut self, line: &[u8]) {
         let line = chain::link(&self.last, line);
         self.last = chain::hash(&line[..line.len() - 1]);
+        if self.mirror.is_some() {
+            self.unmirrored.push(line.clone());
+        }
         if let Err(e) = self.out.write_all(&line) {
             self.error.get_or_insert(e);
         }
@@ -204,6 +222,18 @@ impl Reporter for Journal {
             self.out.flush().and_then(|()| if fsync { self.out.get_ref().sync_data() } else { Ok(()) });
         if let Err(e) = synced {
             self.error.get_or_insert(e);
+        }
+        // The shared state has each group before anything acts on it.
+        if let Some(mirror) = self.mirror.as_mut()
+            && !self.unmirrored.is_empty()
+            && self.error.is_none()
+        {
+            match mirror.append(&self.unmirrored) {
+                Ok(()) => self.unmirrored.clear(),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                }
+            }
         }
         self.error.is_none()
     }

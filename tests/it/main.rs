@@ -39,6 +39,7 @@ mod review;
 mod robustness;
 mod run;
 mod server;
+mod shared;
 mod signatures;
 mod status;
 mod trust;

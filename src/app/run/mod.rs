@@ -98,7 +98,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
     let how = (args.fresh, args.new_incident, args.accept_broken_journal.as_deref());
-    let opened = Journal::open(&state, &loaded.plan, how, start.timestamp());
+    let mirror = shared_journal(loaded, args, &state)?;
+    let opened = Journal::open(&state, &loaded.plan, how, start.timestamp(), mirror);
     let (mut journal, replay) = opened?;
     let (judge, operator) = who::operator(loaded, args, &mut journal, &mut selection)?;
     if let Some(accepted) = &journal.accepted {
@@ -177,6 +178,29 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     reporters.finish(loaded, args, outcome)
 }
 
+/// With `--state postgres://…`: the incident's lock taken in the database (a second run anywhere is
+/// refused), its journal written into the local state directory to resume from, decisions from
+/// other machines listened for, and the sink every record then also goes to.
+fn shared_journal(
+    loaded: &Loaded,
+    args: &RunArgs,
+    state: &StateDir,
+) -> Result<Option<Box<dyn crate::state::Mirror>>, Error> {
+    let Some(url) = crate::shared::url(args.state.as_deref()) else { return Ok(None) };
+    if args.fresh {
+        return Err(Error::flag(
+            "--fresh",
+            "a shared state keeps the incident's journal for every machine: begin a new incident with --new-incident",
+        ));
+    }
+    let name = &loaded.plan.name;
+    let mut shared = crate::shared::Shared::connect(&url, name)?;
+    shared.lock()?;
+    shared.download(&state.journal())?;
+    crate::shared::Inbox::start(&url, name, state.root())?;
+    Ok(Some(Box::new(shared.into_sink())))
+}
+
 /// `--announce-dir` may be anywhere but among the state directory's own files (its own
 /// `announcements/` folders aside): the updates never overwrite the journal, logs or evidence.
 fn outside_the_state(dir: &std::path::Path, state: &StateDir) -> Result<(), Error> {
@@ -198,7 +222,7 @@ fn outside_the_state(dir: &std::path::Path, state: &StateDir) -> Result<(), Erro
 fn confirm_command(args: &RunArgs) -> String {
     let mut cmd = format!("restorectl confirm {}", args.plan.display());
     if let Some(state) = &args.state {
-        cmd += &format!(" --state {}", state.display());
+        cmd += &format!(" --state {}", crate::state::location::shown_state(state));
     }
     cmd
 }

@@ -10,6 +10,9 @@ use crate::event::{Act, Event, Level, Signer};
 use crate::exit::Exit;
 use crate::people::Judge;
 use crate::state::{self, StateDir, StateError};
+use place::Place;
+
+mod place;
 
 /// What the operator typed.
 pub struct Request {
@@ -38,7 +41,8 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
     if service.approval.is_none() && !service.needs_confirmation() {
         return Err(Error::NotConfirmable(id.to_owned()));
     }
-    let state = StateDir::for_plan(&c.plan, c.state.as_deref());
+    let mut place = Place::open(&c.plan, &loaded.plan, c.state.as_deref())?;
+    let state = place.state().clone();
     let by = c.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
     if let Some(a) = &service.approval {
         let members = loaded.plan.approvers_of(a.role.get_ref());
@@ -52,7 +56,7 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
     }
     // One decision at a time: a second confirm waits here, then finds the step decided.
     let _serialized = serialize(&state)?;
-    let last = state::last_run(&state, &loaded.plan, &c.plan)?;
+    let last = place.last_run(&loaded.plan, &c.plan)?;
     if !last.running {
         return Err(Error::NoRunWaiting { id: id.to_owned(), dir: state.root().to_path_buf() });
     }
@@ -85,15 +89,15 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
     let who = signed(loaded, c, &last, service, by.clone())?;
     let before = taken(&last.events, id, &by);
     let refusals = refused(&last.events, id, &by).count();
-    state::Confirmation { v: state::Confirmation::VERSION, who }
-        .write(&path)
-        .map_err(StateError::io("write", &path))?;
+    let body = serde_json::to_vec(&state::Confirmation { v: state::Confirmation::VERSION, who })
+        .map_err(|e| StateError::io("write", &path)(std::io::Error::other(e)))?;
+    place.give(&path, &body)?;
     // Done only once the run journals it: a dead run (or a reused pid) never answers. A sign-off
     // already counted is taken; a manual step's confirmation is a new one.
     let deadline = Instant::now() + ACK;
     while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-        let now = state::last_run(&state, &loaded.plan, &c.plan)?;
+        place.wait(Duration::from_millis(100))?;
+        let now = place.last_run(&loaded.plan, &c.plan)?;
         if now.id != last.id {
             break;
         }
@@ -106,7 +110,7 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
             return Ok(message);
         }
     }
-    let _ = std::fs::remove_file(&path);
+    place.withdraw(&path);
     Err(Error::NotTaken { run: last.id, id: id.to_owned(), seconds: ACK.as_secs() })
 }
 

@@ -1,0 +1,139 @@
+//! One connection to a plan's shared state: the incident's lock, the journal downloaded and
+//! appended to (the run's sink), decisions given for the run.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::db::{self, SharedError};
+
+/// A connection to the shared state of one plan (its journal is keyed by the plan's name).
+pub struct Shared {
+    pub(super) client: postgres::Client,
+    pub(super) key: String,
+    /// The URL without its password, for messages.
+    pub shown: String,
+    /// How many journal lines the database holds (the next is this plus one).
+    lines: i64,
+}
+
+impl Shared {
+    /// Connects (TLS as the URL's `sslmode` asks) and brings the schema up to date.
+    pub fn connect(url: &str, plan_name: &str) -> Result<Self, SharedError> {
+        let mut client = db::connect(url)?;
+        db::migrate(&mut client)?;
+        Ok(Self { client, key: plan_name.to_owned(), shown: crate::state::location::shown(url), lines: 0 })
+    }
+
+    /// Takes the incident's lock for this session: refused while another run holds it.
+    pub fn lock(&mut self) -> Result<(), SharedError> {
+        let row =
+            self.client.query_one("SELECT pg_try_advisory_lock(hashtext($1))", &[&lock_key(&self.key)])?;
+        if row.get::<_, bool>(0) { Ok(()) } else { Err(SharedError::Held { url: self.shown.clone() }) }
+    }
+
+    /// Whether a run holds the incident's lock now (from any machine).
+    pub fn running(&mut self) -> Result<bool, SharedError> {
+        // A lock on one bigint key shows as its high and low 32 bits (classid, objid).
+        let row = self.client.query_one(
+            "WITH k AS (SELECT hashtext($1)::bigint AS key) \
+             SELECT count(*) > 0 FROM pg_locks, k WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND classid = ((k.key >> 32) & 4294967295)::oid AND objid = (k.key & 4294967295)::oid",
+            &[&lock_key(&self.key)],
+        )?;
+        Ok(row.get(0))
+    }
+
+    /// Writes the journal the database holds to `path` (replacing what is there): what runs and
+    /// readers then read, as from a state directory.
+    pub fn download(&mut self, path: &Path) -> Result<(), SharedError> {
+        let rows = self.client.query(
+            "SELECT line, record FROM restorectl_journal WHERE state = $1 ORDER BY line",
+            &[&self.key],
+        )?;
+        let mut text = String::new();
+        for row in &rows {
+            text += row.get::<_, &str>(1);
+            text.push('\n');
+        }
+        self.lines = rows.last().map_or(0, |r| r.get(0));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| SharedError::Local { path: path.to_path_buf(), why: e })?;
+        }
+        crate::state::files::write(path, text.as_bytes())
+            .map_err(|e| SharedError::Local { path: path.to_path_buf(), why: e })
+    }
+
+    /// A decision given by `confirm` for the run to take: the file at `path` (relative to the
+    /// state directory) with `body`.
+    pub fn give(&mut self, path: &str, body: &str) -> Result<(), SharedError> {
+        let mut tx = self.client.transaction()?;
+        tx.execute(
+            "INSERT INTO restorectl_decisions (state, path, body) VALUES ($1, $2, $3)",
+            &[&self.key, &path, &body],
+        )?;
+        tx.execute("SELECT pg_notify('restorectl_decisions', $1)", &[&self.key])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Takes back a decision no run took.
+    pub fn withdraw(&mut self, path: &str) -> Result<(), SharedError> {
+        self.client.execute(
+            "DELETE FROM restorectl_decisions WHERE state = $1 AND path = $2 AND NOT taken",
+            &[&self.key, &path],
+        )?;
+        Ok(())
+    }
+
+    /// From now on, `wait_journal` wakes as the journal grows (LISTEN, not polling).
+    pub fn listen_journal(&mut self) -> Result<(), SharedError> {
+        self.client.batch_execute("LISTEN restorectl_journal")?;
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for the journal to grow.
+    pub fn wait_journal(&mut self, timeout: Duration) -> Result<(), SharedError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notes = self.client.notifications();
+        notes.timeout_iter(timeout).next()?;
+        Ok(())
+    }
+
+    /// The journal's sink for a run: appends each group of records in one transaction.
+    pub fn into_sink(self) -> Sink {
+        Sink { shared: self }
+    }
+}
+
+fn lock_key(plan: &str) -> String {
+    format!("restorectl:{plan}")
+}
+
+/// Where a run's records go besides its local journal.
+pub struct Sink {
+    shared: Shared,
+}
+
+impl crate::state::Mirror for Sink {
+    fn append(&mut self, lines: &[Vec<u8>]) -> std::io::Result<()> {
+        let s = &mut self.shared;
+        let mut tx = s.client.transaction().map_err(std::io::Error::other)?;
+        let mut n = s.lines;
+        for line in lines {
+            n += 1;
+            let record = std::str::from_utf8(line.strip_suffix(b"\n").unwrap_or(line))
+                .map_err(std::io::Error::other)?;
+            tx.execute(
+                "INSERT INTO restorectl_journal (state, line, record) VALUES ($1, $2, $3)",
+                &[&s.key, &n, &record],
+            )
+            .map_err(std::io::Error::other)?;
+        }
+        tx.execute("SELECT pg_notify('restorectl_journal', $1)", &[&s.key]).map_err(std::io::Error::other)?;
+        tx.commit().map_err(std::io::Error::other)?;
+        s.lines = n;
+        Ok(())
+    }
+}

@@ -1,0 +1,29 @@
+//! A snapshot of a plan's shared journal in a folder of its own, for a reader on any machine.
+
+use std::path::{Path, PathBuf};
+
+use super::db::SharedError;
+use super::journal::Shared;
+
+/// The journal as the database held it when taken (`refresh` takes it again).
+pub struct Snapshot {
+    _dir: tempfile::TempDir,
+    pub state: crate::state::StateDir,
+    pub shared: Shared,
+}
+
+impl Snapshot {
+    pub fn take(url: &str, plan_name: &str) -> Result<Self, SharedError> {
+        let mut shared = Shared::connect(url, plan_name)?;
+        let dir = tempfile::tempdir()
+            .map_err(|e| SharedError::Local { path: PathBuf::from("(temporary folder)"), why: e })?;
+        let state = crate::state::StateDir::for_plan(Path::new("plan.toml"), Some(dir.path()));
+        shared.download(&state.journal())?;
+        Ok(Self { _dir: dir, state, shared })
+    }
+
+    /// The journal as the database holds it now.
+    pub fn refresh(&mut self) -> Result<(), SharedError> {
+        self.shared.download(&self.state.journal())
+    }
+}

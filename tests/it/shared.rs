@@ -1,0 +1,211 @@
+//! One incident shared by several operators on a real PostgreSQL server (`scripts/postgres`
+//! starts one on 127.0.0.1; `RESTORECTL_TEST_POSTGRES` names it): each test in a database of its
+//! own; "another machine" is another folder with its own copy of the plan and its own process.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+
+/// A database of its own for one test, dropped at the end.
+struct Db {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Db {
+    fn new() -> Db {
+        let admin = std::env::var("RESTORECTL_TEST_POSTGRES")
+            .expect("RESTORECTL_TEST_POSTGRES: run the tests with scripts/test, which starts PostgreSQL");
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("restorectl_t{}_{n}", std::process::id());
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+        let base = &base[..base.rfind('/').unwrap()];
+        let url = format!("{base}/{name}?{query}");
+        Db { admin, name, url }
+    }
+
+    fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// A "machine": a folder with its own copy of the plan (and so its own local state).
+fn machine(root: &Path, name: &str, plan: &str) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    path
+}
+
+/// `db` restored by a script that notes each run in `<root>/runs`, then needs `anna`'s sign-off.
+fn plan(root: &Path, restore_sleep: &str) -> String {
+    let r = root.display();
+    format!(
+        "[plan]\nname = \"Shared {}\"\n[approvers]\nops = [\"anna\"]\n[[service]]\nid = \"db\"\napproval = {{ role = \"ops\" }}\n\
+         [[service.check]]\ncommand = [\"test\", \"-f\", \"{r}/db.up\"]\ninterval = \"50ms\"\n\
+         [service.restore]\ncommand = [\"sh\", \"-c\", \"echo db >> {r}/runs; sleep {restore_sleep}; touch {r}/db.up\"]\n",
+        std::process::id()
+    )
+}
+
+/// The journal's rows in the database (none before the first run made its tables).
+fn journal_rows(db: &Db) -> Vec<String> {
+    let rows = db.client().query("SELECT record FROM restorectl_journal ORDER BY line", &[]);
+    rows.map(|rows| rows.iter().map(|r| r.get(0)).collect()).unwrap_or_default()
+}
+
+#[test]
+fn a_sign_off_from_another_machine_reaches_the_run_through_the_database() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let text = plan(root.path(), "0");
+    let ops = machine(root.path(), "ops", &text);
+    let laptop = machine(root.path(), "laptop", &text);
+    let child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the wait for a sign-off, in the database", || {
+        journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval"))
+    });
+    // From the laptop (its own folder, its own connection). The run hears of it by NOTIFY: it
+    // looks on its own only every 5 s, and confirm gives up after 5 s.
+    let out = restorectl()
+        .args(["confirm"])
+        .arg(&laptop)
+        .args(["db", "--by", "anna", "--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // The database holds the journal the run wrote, line for line, and no password.
+    let local = std::fs::read_to_string(root.path().join("ops/.restorectl/plan/journal.jsonl")).unwrap();
+    let rows = journal_rows(&db);
+    assert_eq!(local.lines().collect::<Vec<_>>(), rows);
+    assert!(rows.iter().any(|r| r.contains(r#""event":"approved""#)));
+    assert!(!local.contains(":restorectl_test@"), "the URL's password is not journaled");
+    // Anyone who reaches the database reads and verifies it.
+    let out =
+        restorectl().args(["journal", "verify"]).arg(&laptop).args(["--state", &db.url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = restorectl()
+        .args(["history", "--format", "json"])
+        .arg(&laptop)
+        .args(["--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(json(&out.stdout)["runs"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_second_run_anywhere_is_refused_while_one_holds_the_incident() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let text = plan(root.path(), "0");
+    let ops = machine(root.path(), "ops", &text);
+    let laptop = machine(root.path(), "laptop", &text);
+    let mut child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the first run", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
+    let out = restorectl()
+        .args(["run", "--progress", "none"])
+        .arg(&laptop)
+        .args(["--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let shown = db.url.replacen(":restorectl_test@", "@", 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: another run holds this incident's lock in {shown}: one run at a time\n")
+    );
+    assert!(
+        !root.path().join("laptop/.restorectl/plan/journal.jsonl").exists()
+            || journal_rows(&db).iter().filter(|r| r.contains(r#""run":{"#)).count() == 1
+    );
+    signal(&child, libc::SIGTERM);
+    let _ = child.wait();
+}
+
+#[test]
+fn killed_and_resumed_on_shared_state_nothing_is_restored_twice() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let ops = machine(root.path(), "ops", &plan(root.path(), "1"));
+    let mut child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the restore under way, in the database", || {
+        journal_rows(&db).iter().any(|r| r.contains(r#""event":"process_spawned""#))
+    });
+    signal(&child, libc::SIGKILL);
+    child.wait().unwrap();
+    // The next run takes the journal from the database and the restore over; anna signs.
+    let child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the sign-off wait of the second run", || {
+        journal_rows(&db).iter().filter(|r| r.contains("waiting_for_approval")).count() >= 1
+    });
+    let out = restorectl()
+        .args(["confirm"])
+        .arg(&ops)
+        .args(["db", "--by", "anna", "--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs = std::fs::read_to_string(root.path().join("runs")).unwrap();
+    assert_eq!(runs.lines().count(), 1, "restored once: {runs}");
+    assert_eq!(journal_rows(&db).iter().filter(|r| r.contains(r#""run":{"#)).count(), 2);
+}
+
+#[test]
+fn journal_verify_finds_an_edited_row() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let text = plan(root.path(), "0");
+    let ops = machine(root.path(), "ops", &text);
+    let laptop = machine(root.path(), "laptop", &text);
+    let child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the wait", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
+    let out = restorectl()
+        .args(["confirm"])
+        .arg(&laptop)
+        .args(["db", "--by", "anna", "--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    // Someone with write access to the database puts another name on the sign-off.
+    let line: i64 = db
+        .client()
+        .query_one("SELECT line FROM restorectl_journal WHERE record LIKE '%\"event\":\"approved\"%'", &[])
+        .unwrap()
+        .get(0);
+    db.client()
+        .execute(
+            "UPDATE restorectl_journal SET record = replace(record, '\"anna\"', '\"bob\"') WHERE line = $1",
+            &[&line],
+        )
+        .unwrap();
+    let out =
+        restorectl().args(["journal", "verify"]).arg(&laptop).args(["--state", &db.url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let shown = db.url.replacen(":restorectl_test@", "@", 1);
+    assert_eq!(
+        said,
+        format!(
+            "journal '{shown}': line {} does not follow line {line}: line {line} was edited, or lines were removed or moved between them\n",
+            line + 1
+        )
+    );
+}
