@@ -27,7 +27,7 @@ pub fn run(
             format!("the plan's locales are {}", plan.locales.join(", ")),
         ));
     }
-    let live = crate::state::StateDir::for_plan(plan_path, state);
+    let (live, _snapshot) = super::reader_state(plan, plan_path, state)?;
     let state = if dry_run { live.dry_run() } else { live.clone() };
     let (events, clock_start) = match crate::state::last_run(&state, plan, plan_path) {
         Ok(last) => (last.events, last.clock_start),

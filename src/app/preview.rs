@@ -28,7 +28,8 @@ pub fn run(path: &Path, jobs: usize, format: ReportFormat, state: Option<&Path>)
     let prober = super::prober(&loaded, crate::secrets::Scope::Probes)?;
     let plan = &loaded.plan;
     // What the journal quarantines is restored (its gates passed again), whatever its checks say.
-    let held = crate::state::quarantined(&crate::state::StateDir::for_plan(path, state), plan)?;
+    let (dir, _snapshot) = super::reader_state(plan, path, state)?;
+    let held = crate::state::quarantined(&dir, plan)?;
     // Probing is waiting on the network: more at once than the run's jobs.
     let up = crate::status::healthy(plan, &prober, jobs.max(PROBES))?;
     let healthy: HashSet<usize> = up.into_iter().filter(|i| !held.contains_key(i)).collect();

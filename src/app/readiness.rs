@@ -27,7 +27,7 @@ pub struct Request {
 
 pub fn run(request: &Request) -> Result<Exit, Error> {
     let loaded = super::open(&request.plan)?;
-    let state = StateDir::for_plan(&request.plan, request.state.as_deref());
+    let (state, _snapshot) = super::reader_state(&loaded.plan, &request.plan, request.state.as_deref())?;
     let found = assess(&loaded, &request.plan, Some(&state), request)?;
     let text = match request.format {
         ReportFormat::Json => format!("{:#}\n", json(&loaded, &found)),

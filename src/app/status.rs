@@ -28,7 +28,7 @@ pub fn run(opts: &Options) -> Result<Exit, Error> {
     let selected = super::select(&loaded, &opts.only)?;
     let prober = super::prober(&loaded, crate::secrets::Scope::Probes)?;
     // What the journal quarantines is not healthy, whatever its checks say.
-    let state = crate::state::StateDir::for_plan(&opts.plan, opts.state.as_deref());
+    let (state, _snapshot) = super::reader_state(&loaded.plan, &opts.plan, opts.state.as_deref())?;
     let held = crate::state::quarantined(&state, &loaded.plan)?;
     super::runtime()?.block_on(async {
         // One stream for the whole command, so a Ctrl-C during a probe is not lost.

@@ -209,3 +209,48 @@ fn journal_verify_finds_an_edited_row() {
         )
     );
 }
+
+#[test]
+fn tls_is_verified_against_the_certificate_given_and_used() {
+    let db = Db::new();
+    let ca = std::env::var("RESTORECTL_TEST_POSTGRES_CA").expect(
+        "RESTORECTL_TEST_POSTGRES_CA: run the tests with scripts/test, which sets up PostgreSQL's TLS",
+    );
+    let root = tempfile::tempdir().unwrap();
+    let ops = machine(root.path(), "ops", &plan(root.path(), "0"));
+    let tls = |host: &str| {
+        db.url
+            .replace("127.0.0.1", host)
+            .replace("sslmode=disable", &format!("sslmode=require&sslrootcert={ca}"))
+    };
+    // By an address the certificate does not name: refused before anything is read or written.
+    let out = restorectl()
+        .args(["run", "--progress", "none"])
+        .arg(&ops)
+        .args(["--state", &tls("127.0.0.1")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: PostgreSQL: error performing TLS handshake: invalid peer certificate: certificate not valid for name \"127.0.0.1\""),
+        "{err}"
+    );
+    assert!(!err.contains("restorectl_test:restorectl_test"), "{err}");
+    // By the name it has: the run's connections are encrypted.
+    let child = spawn_run(&ops, &["--state", &tls("localhost")]);
+    wait_until("the run waiting, in the database", || {
+        journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval"))
+    });
+    let encrypted: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE ssl AND datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(encrypted >= 2, "the run's journal and its inbox: {encrypted} encrypted connections");
+    signal(&child, libc::SIGTERM);
+    let _ = child.wait_with_output();
+}
