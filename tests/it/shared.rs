@@ -67,6 +67,27 @@ fn journal_rows(db: &Db) -> Vec<String> {
     rows.map(|rows| rows.iter().map(|r| r.get(0)).collect()).unwrap_or_default()
 }
 
+/// Runs the plan at `ops` on the shared state until it waits for anna's sign-off, has her give it
+/// from `from` (another folder, its own process and connection), and sees the run finish.
+fn sign_off_from(db: &Db, ops: &Path, from: &Path) {
+    let child = spawn_run(ops, &["--state", &db.url]);
+    wait_until("the wait for a sign-off, in the database", || {
+        journal_rows(db).iter().filter(|r| r.contains("waiting_for_approval")).count()
+            > journal_rows(db).iter().filter(|r| r.contains(r#""event":"approved""#)).count()
+    });
+    // The run hears of it by NOTIFY: it looks on its own only every 5 s, and confirm gives up
+    // after 5 s.
+    let out = restorectl()
+        .args(["confirm"])
+        .arg(from)
+        .args(["db", "--by", "anna", "--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn a_sign_off_from_another_machine_reaches_the_run_through_the_database() {
     let db = Db::new();
@@ -74,21 +95,7 @@ fn a_sign_off_from_another_machine_reaches_the_run_through_the_database() {
     let text = plan(root.path(), "0");
     let ops = machine(root.path(), "ops", &text);
     let laptop = machine(root.path(), "laptop", &text);
-    let child = spawn_run(&ops, &["--state", &db.url]);
-    wait_until("the wait for a sign-off, in the database", || {
-        journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval"))
-    });
-    // From the laptop (its own folder, its own connection). The run hears of it by NOTIFY: it
-    // looks on its own only every 5 s, and confirm gives up after 5 s.
-    let out = restorectl()
-        .args(["confirm"])
-        .arg(&laptop)
-        .args(["db", "--by", "anna", "--state", &db.url])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    sign_off_from(&db, &ops, &laptop);
     // The database holds the journal the run wrote, line for line, and no password.
     let local = std::fs::read_to_string(root.path().join("ops/.restorectl/plan/journal.jsonl")).unwrap();
     let rows = journal_rows(&db);
@@ -149,19 +156,7 @@ fn killed_and_resumed_on_shared_state_nothing_is_restored_twice() {
     signal(&child, libc::SIGKILL);
     child.wait().unwrap();
     // The next run takes the journal from the database and the restore over; anna signs.
-    let child = spawn_run(&ops, &["--state", &db.url]);
-    wait_until("the sign-off wait of the second run", || {
-        journal_rows(&db).iter().filter(|r| r.contains("waiting_for_approval")).count() >= 1
-    });
-    let out = restorectl()
-        .args(["confirm"])
-        .arg(&ops)
-        .args(["db", "--by", "anna", "--state", &db.url])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    sign_off_from(&db, &ops, &ops);
     let runs = std::fs::read_to_string(root.path().join("runs")).unwrap();
     assert_eq!(runs.lines().count(), 1, "restored once: {runs}");
     assert_eq!(journal_rows(&db).iter().filter(|r| r.contains(r#""run":{"#)).count(), 2);
@@ -174,16 +169,7 @@ fn journal_verify_finds_an_edited_row() {
     let text = plan(root.path(), "0");
     let ops = machine(root.path(), "ops", &text);
     let laptop = machine(root.path(), "laptop", &text);
-    let child = spawn_run(&ops, &["--state", &db.url]);
-    wait_until("the wait", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
-    let out = restorectl()
-        .args(["confirm"])
-        .arg(&laptop)
-        .args(["db", "--by", "anna", "--state", &db.url])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    sign_off_from(&db, &ops, &laptop);
     // Someone with write access to the database puts another name on the sign-off.
     let line: i64 = db
         .client()
