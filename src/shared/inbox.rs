@@ -16,8 +16,11 @@ const LOOK_AGAIN: Duration = Duration::from_secs(5);
 pub struct Inbox;
 
 impl Inbox {
-    /// Starts listening for the plan's decisions; they are written under `root`.
-    pub fn start(url: &str, plan_name: &str, root: &Path) -> Result<Inbox, SharedError> {
+    /// Starts listening for the plan's decisions; they are written under `root`. Should the
+    /// connection or the incident's lock be lost, the run stops as on Ctrl-C: without them it
+    /// would journal nowhere shared, and a second run could start beside it.
+    /// `holder`: the backend pid of the session that holds the incident's lock (the journal's).
+    pub fn start(url: &str, plan_name: &str, root: &Path, holder: i32) -> Result<Inbox, SharedError> {
         let mut shared = Shared::connect(url, plan_name)?;
         shared.client.batch_execute("LISTEN restorectl_decisions")?;
         let root = root.to_path_buf();
@@ -25,25 +28,44 @@ impl Inbox {
         std::thread::spawn(move || {
             loop {
                 use postgres::fallible_iterator::FallibleIterator;
-                let heard = shared.client.notifications().timeout_iter(LOOK_AGAIN).next();
-                if heard.is_err() || take(&mut shared, &root).is_err() {
-                    // The run's waits go on; decisions from other machines wait for the next run.
-                    crate::bus::notices::say(
-                        crate::event::Level::Warning,
-                        format!(
-                            "lost the connection to {}: decisions given elsewhere reach the next run",
-                            shared.shown
-                        ),
-                    );
-                    return;
-                }
+                let heard = shared.client.notifications().timeout_iter(LOOK_AGAIN).next().map(|_| ());
+                let lost = match heard {
+                    Err(e) => SharedError::from(e).to_string(),
+                    Ok(_) => match take(&mut shared, &root).and_then(|()| shared.holds(holder)) {
+                        Ok(true) => continue,
+                        Ok(false) => "the run's session no longer holds the incident's lock".to_owned(),
+                        Err(e) => e.to_string(),
+                    },
+                };
+                crate::bus::notices::say(
+                    crate::event::Level::Error,
+                    format!(
+                        "lost {} ({lost}): the run stops, as on Ctrl-C; run it again to go on",
+                        shared.shown
+                    ),
+                );
+                // SAFETY: signalling this very process; the run takes SIGTERM as it takes Ctrl-C.
+                unsafe { libc::kill(libc::getpid(), libc::SIGTERM) };
+                return;
             }
         });
         Ok(Inbox)
     }
 }
 
-/// Writes the decisions not yet taken as files, and marks them taken.
+/// Where a decision may be written: `confirm/<run>/<service>.json` or
+/// `confirm/<run>/<service>.approvals/<name>.json`, nowhere else.
+fn allowed(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let plain = |p: &&str| !p.is_empty() && *p != "." && *p != ".." && !p.contains('\\');
+    parts.iter().all(plain)
+        && parts[0] == "confirm"
+        && path.ends_with(".json")
+        && (parts.len() == 3 || (parts.len() == 4 && parts[2].ends_with(".approvals")))
+}
+
+/// Writes the decisions not yet taken as files, and marks them taken; one that cannot be written
+/// (a path outside the confirmations, a folder in the way) is told and set aside, never retried.
 fn take(shared: &mut Shared, root: &Path) -> Result<(), SharedError> {
     let mut tx = shared.client.transaction()?;
     let rows = tx.query(
@@ -52,18 +74,20 @@ fn take(shared: &mut Shared, root: &Path) -> Result<(), SharedError> {
     )?;
     for row in &rows {
         let (id, path, body): (i64, &str, &str) = (row.get(0), row.get(1), row.get(2));
-        // Only a path inside the state directory's confirmations: the database is not trusted to
-        // write anywhere else.
-        let rel = Path::new(path);
-        let inside = rel.starts_with("confirm")
-            && rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
-        if inside {
-            let file = root.join(rel);
-            if let Some(dir) = file.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            crate::state::files::write(&file, body.as_bytes())
-                .map_err(|e| SharedError::Local { path: file.clone(), why: e })?;
+        let written = if allowed(path) {
+            let file = root.join(path);
+            file.parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| crate::state::files::write(&file, body.as_bytes()))
+                .map_err(|e| e.to_string())
+        } else {
+            Err("not a confirmation's place".to_owned())
+        };
+        if let Err(why) = written {
+            crate::bus::notices::say(
+                crate::event::Level::Warning,
+                format!("a decision given for `{path}` in {} was set aside: {why}", shared.shown),
+            );
         }
         tx.execute("UPDATE restorectl_decisions SET taken = true WHERE id = $1", &[&id])?;
     }

@@ -31,6 +31,22 @@ impl Shared {
         if row.get::<_, bool>(0) { Ok(()) } else { Err(SharedError::Held { url: self.shown.clone() }) }
     }
 
+    /// This session's server process (what `pg_locks` names a lock's holder by).
+    pub fn backend_pid(&mut self) -> Result<i32, SharedError> {
+        Ok(self.client.query_one("SELECT pg_backend_pid()", &[])?.get(0))
+    }
+
+    /// Whether the session `pid` holds the incident's lock.
+    pub fn holds(&mut self, pid: i32) -> Result<bool, SharedError> {
+        let row = self.client.query_one(
+            "WITH k AS (SELECT hashtext($1)::bigint AS key) \
+             SELECT count(*) > 0 FROM pg_locks, k WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+             AND pid = $2 AND classid = ((k.key >> 32) & 4294967295)::oid AND objid = (k.key & 4294967295)::oid",
+            &[&lock_key(&self.key), &pid],
+        )?;
+        Ok(row.get(0))
+    }
+
     /// Whether a run holds the incident's lock now (from any machine).
     pub fn running(&mut self) -> Result<bool, SharedError> {
         // A lock on one bigint key shows as its high and low 32 bits (classid, objid).
@@ -57,6 +73,7 @@ impl Shared {
             text.push('\n');
         }
         self.lines = rows.last().map_or(0, |r| r.get(0));
+        set_aside_unless_prefix(path, &text)?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| SharedError::Local { path: path.to_path_buf(), why: e })?;
@@ -107,6 +124,26 @@ impl Shared {
     }
 }
 
+/// A local journal the shared one does not continue (one of runs before this folder used the
+/// shared state, or a copy that disagrees with it) is kept aside, never overwritten.
+fn set_aside_unless_prefix(path: &Path, shared: &str) -> Result<(), SharedError> {
+    let Ok(local) = std::fs::read(path) else { return Ok(()) };
+    if local.is_empty() || shared.as_bytes().starts_with(&local) {
+        return Ok(());
+    }
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+    let aside = path.with_file_name(format!("journal.local-{stamp}.jsonl"));
+    std::fs::rename(path, &aside).map_err(|e| SharedError::Local { path: aside.clone(), why: e })?;
+    crate::bus::notices::say(
+        crate::event::Level::Warning,
+        format!(
+            "the local journal is not the shared one's beginning: kept as {} (the shared journal is used)",
+            aside.display()
+        ),
+    );
+    Ok(())
+}
+
 fn lock_key(plan: &str) -> String {
     format!("restorectl:{plan}")
 }
@@ -118,21 +155,27 @@ pub struct Sink {
 
 impl crate::state::Mirror for Sink {
     fn append(&mut self, lines: &[Vec<u8>]) -> std::io::Result<()> {
+        let shown = self.shared.shown.clone();
+        self.write(lines).map_err(|e| std::io::Error::other(format!("{shown}: {e}")))
+    }
+}
+
+impl Sink {
+    fn write(&mut self, lines: &[Vec<u8>]) -> Result<(), SharedError> {
         let s = &mut self.shared;
-        let mut tx = s.client.transaction().map_err(std::io::Error::other)?;
+        let mut tx = s.client.transaction()?;
         let mut n = s.lines;
         for line in lines {
             n += 1;
-            let record = std::str::from_utf8(line.strip_suffix(b"\n").unwrap_or(line))
-                .map_err(std::io::Error::other)?;
+            // Records are JSON, so UTF-8: the lossy form never differs.
+            let record = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(line));
             tx.execute(
                 "INSERT INTO restorectl_journal (state, line, record) VALUES ($1, $2, $3)",
-                &[&s.key, &n, &record],
-            )
-            .map_err(std::io::Error::other)?;
+                &[&s.key, &n, &record.as_ref()],
+            )?;
         }
-        tx.execute("SELECT pg_notify('restorectl_journal', $1)", &[&s.key]).map_err(std::io::Error::other)?;
-        tx.commit().map_err(std::io::Error::other)?;
+        tx.execute("SELECT pg_notify('restorectl_journal', $1)", &[&s.key])?;
+        tx.commit()?;
         s.lines = n;
         Ok(())
     }

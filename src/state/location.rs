@@ -16,7 +16,8 @@ pub fn shown_state(state: &Path) -> String {
 /// A command-line argument as the journal records it: a PostgreSQL URL in it (`--state=…` too)
 /// without its password.
 pub fn redacted_arg(arg: &str) -> String {
-    match ["postgres://", "postgresql://"].iter().filter_map(|s| arg.find(s)).min() {
+    let lower = arg.to_ascii_lowercase();
+    match ["postgres://", "postgresql://"].iter().filter_map(|s| lower.find(s)).min() {
         Some(at) => format!("{}{}", &arg[..at], shown(&arg[at..])),
         None => arg.to_owned(),
     }
@@ -24,7 +25,10 @@ pub fn redacted_arg(arg: &str) -> String {
 
 /// The PostgreSQL URL of the state, if `--state` (or, without it, `RESTORECTL_STATE`) names one.
 pub fn url(given: Option<&Path>) -> Option<String> {
-    let is_url = |s: &str| s.starts_with("postgres://") || s.starts_with("postgresql://");
+    let is_url = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        s.starts_with("postgres://") || s.starts_with("postgresql://")
+    };
     match given {
         Some(p) => p.to_str().filter(|s| is_url(s)).map(str::to_owned),
         None => std::env::var("RESTORECTL_STATE").ok().filter(|s| is_url(s)),
@@ -67,5 +71,7 @@ mod tests {
         );
         assert_eq!(redacted_arg("--state=postgresql://ops:x@db/r"), "--state=postgresql://ops@db/r");
         assert_eq!(redacted_arg("plans/ista.toml"), "plans/ista.toml");
+        assert_eq!(redacted_arg("Postgres://ops:x@db/r"), "Postgres://ops@db/r");
+        assert!(url(Some(Path::new("POSTGRESQL://db/r"))).is_some());
     }
 }

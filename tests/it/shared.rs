@@ -240,3 +240,89 @@ fn tls_is_verified_against_the_certificate_given_and_used() {
     signal(&child, libc::SIGTERM);
     let _ = child.wait_with_output();
 }
+
+#[test]
+fn a_run_that_loses_the_database_stops_and_the_next_one_goes_on() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let ops = machine(root.path(), "ops", &plan(root.path(), "0"));
+    let child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the wait", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
+    // The database drops the run's sessions (a failover, an administrator): its lock is gone.
+    db.client()
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    // It stops at once, and cannot journal its end anywhere shared: exit 2, saying so.
+    assert_eq!(out.status.code(), Some(2), "{log}");
+    let shown = db.url.replacen(":restorectl_test@", "@", 1);
+    assert!(log.contains(&format!("journal.jsonl: {shown}: PostgreSQL: ")), "{log}");
+    assert!(
+        log.contains(&format!("error: lost {shown} (")) && log.contains("the run stops, as on Ctrl-C"),
+        "{log}"
+    );
+    // Nothing was decided without the database; the next run takes the incident up again.
+    sign_off_from(&db, &ops, &ops);
+}
+
+#[test]
+fn a_decision_row_that_is_no_confirmation_is_set_aside_and_the_run_goes_on() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let text = plan(root.path(), "0");
+    let ops = machine(root.path(), "ops", &text);
+    // Runs here before the shared state: that journal is kept aside, not overwritten.
+    let local = restorectl().args(["run", "--dry-run"]).arg(&ops).output().unwrap();
+    assert_eq!(local.status.code(), Some(0));
+    std::fs::create_dir_all(root.path().join("ops/.restorectl/plan")).unwrap();
+    std::fs::write(root.path().join("ops/.restorectl/plan/journal.jsonl"), "{\"not\":\"the shared one\"}\n")
+        .unwrap();
+    let child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the wait", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
+    let aside: Vec<String> = std::fs::read_dir(root.path().join("ops/.restorectl/plan"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("journal.local-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    // Rows nobody should be able to make the run write: a folder's place, a way out.
+    let run = journal_rows(&db)[0].split(r#""id":""#).nth(1).unwrap()[..4].to_owned();
+    let mut c = db.client();
+    for path in [format!("confirm/{run}"), "../../outside.json".to_owned(), "/tmp/x.json".to_owned()] {
+        c.execute(
+            "INSERT INTO restorectl_decisions (state, path, body) VALUES ($1, $2, 'x')",
+            &[&text_name(), &path],
+        )
+        .unwrap();
+    }
+    c.execute("SELECT pg_notify('restorectl_decisions', $1)", &[&text_name()]).unwrap();
+    wait_until("the rows set aside", || {
+        db.client()
+            .query_one("SELECT count(*) FROM restorectl_decisions WHERE NOT taken", &[])
+            .unwrap()
+            .get::<_, i64>(0)
+            == 0
+    });
+    assert!(!root.path().join("outside.json").exists());
+    let out = restorectl()
+        .args(["confirm"])
+        .arg(&ops)
+        .args(["db", "--by", "anna", "--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert_eq!(log.matches("was set aside").count(), 3, "{log}");
+}
+
+/// The plans' name here (the shared state's key).
+fn text_name() -> String {
+    format!("Shared {}", std::process::id())
+}

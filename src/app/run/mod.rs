@@ -196,8 +196,9 @@ fn shared_journal(
     let name = &loaded.plan.name;
     let mut shared = crate::shared::Shared::connect(&url, name)?;
     shared.lock()?;
+    let holder = shared.backend_pid()?;
     shared.download(&state.journal())?;
-    crate::shared::Inbox::start(&url, name, state.root())?;
+    crate::shared::Inbox::start(&url, name, state.root(), holder)?;
     Ok(Some(Box::new(shared.into_sink())))
 }
 
