@@ -29,6 +29,9 @@ pub fn run(r: &Request) -> Result<Exit, Error> {
 
 fn show(loaded: &Loaded, r: &Request) -> Result<(), Error> {
     loaded.plan.index_of(&r.id)?;
+    if let Some(url) = crate::shared::url(r.state.as_deref()) {
+        return shared(loaded, r, &url);
+    }
     let state = StateDir::for_plan(&r.plan, r.state.as_deref());
     let runs = state::history(&state, &r.plan)?;
     // Attempts are numbered from 1: the last one with a log.
@@ -71,6 +74,67 @@ fn show(loaded: &Loaded, r: &Request) -> Result<(), Error> {
     }
     // What the action wrote as it ended.
     copy(&mut file)
+}
+
+/// The output as the run shipped it to the shared state, from any machine; `--follow` wakes as
+/// output arrives or the journal grows (LISTEN), until the attempt ends.
+fn shared(loaded: &Loaded, r: &Request, url: &str) -> Result<(), Error> {
+    let mut snapshot = crate::shared::Snapshot::take(url, &loaded.plan.name)?;
+    let runs = state::history(&snapshot.state, &r.plan)?;
+    // The latest attempt the journal says was started (its output may not have arrived yet).
+    let mut found = None;
+    let wanted = |id: &String| r.run.as_ref().is_none_or(|want| want == id);
+    for run in runs.iter().rev().map(|s| s.id.clone()).filter(wanted) {
+        let log = state::runlog::read(&snapshot.state, &r.plan, Some(&run))?;
+        let started = log.events.iter().filter_map(|(_, e)| match e {
+            Event::ActionStarted { service, attempt, .. } if **service == *r.id => Some(*attempt as i32),
+            _ => None,
+        });
+        if let Some(latest) = started.max() {
+            found = Some((run, latest));
+            break;
+        }
+    }
+    let (run, latest) =
+        found.ok_or_else(|| Error::NoLog { id: r.id.clone(), run: r.run.clone(), attempt: None })?;
+    let attempt = r.attempt.map_or(latest, |a| a as i32);
+    snapshot.shared.listen_logs()?;
+    let secrets = crate::secrets::Secrets::set_here(&loaded.plan);
+    let mut out = std::io::stdout().lock();
+    let mut seen = 0;
+    loop {
+        let (last, text) = snapshot.shared.log_after((&run, &r.id, attempt), seen)?;
+        seen = last;
+        match out.write_all(secrets.redact(&text).as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other.map_err(Error::Report)?,
+        }
+        if !r.follow || shared_ended(&mut snapshot, loaded, r, (&run, attempt))? {
+            // What was shipped as it ended.
+            let (_, text) = snapshot.shared.log_after((&run, &r.id, attempt), seen)?;
+            let _ = out.write_all(secrets.redact(&text).as_bytes());
+            return Ok(());
+        }
+        snapshot.shared.wait_journal(Duration::from_secs(1))?;
+    }
+}
+
+/// As `ended`, from the shared journal: its run no longer holds the incident, or the attempt's
+/// action finished.
+fn shared_ended(
+    snapshot: &mut crate::shared::Snapshot,
+    loaded: &Loaded,
+    r: &Request,
+    (run, attempt): (&str, i32),
+) -> Result<bool, Error> {
+    snapshot.refresh()?;
+    let last = state::last_run(&snapshot.state, &loaded.plan, &r.plan)?;
+    if last.id != run || !snapshot.shared.running()? {
+        return Ok(true);
+    }
+    Ok(last.events.iter().any(|e| {
+        matches!(e, Event::ActionFinished { service, attempt: a, .. } if **service == *r.id && *a as i32 == attempt)
+    }))
 }
 
 /// Whether attempt `attempt` of the service in run `run` is over: the run is no longer going

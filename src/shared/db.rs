@@ -5,7 +5,10 @@
 use std::path::PathBuf;
 
 /// The migrations, in order: version, SQL.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_shared_state.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_shared_state.sql")),
+    (2, include_str!("../../migrations/0002_logs.sql")),
+];
 
 /// Why the shared state cannot be used.
 #[derive(Debug, thiserror::Error)]

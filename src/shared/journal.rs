@@ -4,7 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use std::sync::{Arc, OnceLock};
+
 use super::db::{self, SharedError};
+use super::logs::Logs;
 
 /// A connection to the shared state of one plan (its journal is keyed by the plan's name).
 pub struct Shared {
@@ -110,7 +113,7 @@ impl Shared {
         Ok(())
     }
 
-    /// Waits up to `timeout` for the journal to grow.
+    /// Waits up to `timeout` for what this connection listens for (the journal growing, output).
     pub fn wait_journal(&mut self, timeout: Duration) -> Result<(), SharedError> {
         use postgres::fallible_iterator::FallibleIterator;
         let mut notes = self.client.notifications();
@@ -120,7 +123,7 @@ impl Shared {
 
     /// The journal's sink for a run: appends each group of records in one transaction.
     pub fn into_sink(self) -> Sink {
-        Sink { shared: self }
+        Sink { shared: self, logs: Arc::default() }
     }
 }
 
@@ -151,6 +154,9 @@ fn lock_key(plan: &str) -> String {
 /// Where a run's records go besides its local journal.
 pub struct Sink {
     shared: Shared,
+    /// The run's actions' output, once the run has an id: an action's output goes out with the
+    /// record of its end, so whoever follows it never misses its last lines.
+    pub logs: Arc<OnceLock<Arc<Logs>>>,
 }
 
 impl crate::state::Mirror for Sink {
@@ -164,6 +170,10 @@ impl Sink {
     fn write(&mut self, lines: &[Vec<u8>]) -> Result<(), SharedError> {
         let s = &mut self.shared;
         let mut tx = s.client.transaction()?;
+        let finished = lines.iter().any(|l| l.windows(25).any(|w| w == b"\"event\":\"action_finished\""));
+        if let Some(logs) = self.logs.get().filter(|_| finished) {
+            logs.send(&mut tx, &s.key, true)?;
+        }
         let mut n = s.lines;
         for line in lines {
             n += 1;

@@ -4,17 +4,19 @@
 //! the incident's advisory lock (a second run is refused). A run mirrors the journal into its local
 //! state directory (its logs, evidence and confirmations stay there) and appends every record to
 //! the database before anything acts on it; a decision given from another machine reaches the run
-//! through LISTEN/NOTIFY. Readers (`confirm`, `report`, `journal verify`, `history`) read a
+//! through LISTEN/NOTIFY, and the actions' output is shipped for `logs --follow`. Readers (`confirm`, `report`, `journal verify`, `history`) read a
 //! snapshot of the journal. Migrations are versioned in `migrations/`.
 
 mod db;
 mod inbox;
 mod journal;
+mod logs;
 mod snapshot;
 
 pub use db::SharedError;
 pub use inbox::Inbox;
-pub use journal::Shared;
+pub use journal::{Shared, Sink};
+pub use logs::{Logs, ship};
 pub use snapshot::Snapshot;
 
 pub use crate::state::location::url;

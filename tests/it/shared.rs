@@ -70,10 +70,14 @@ fn journal_rows(db: &Db) -> Vec<String> {
 /// Runs the plan at `ops` on the shared state until it waits for anna's sign-off, has her give it
 /// from `from` (another folder, its own process and connection), and sees the run finish.
 fn sign_off_from(db: &Db, ops: &Path, from: &Path) {
+    let headers = |rows: &[String]| rows.iter().filter(|r| r.contains(r#""run":{"#)).count();
+    let before = headers(&journal_rows(db));
     let child = spawn_run(ops, &["--state", &db.url]);
-    wait_until("the wait for a sign-off, in the database", || {
-        journal_rows(db).iter().filter(|r| r.contains("waiting_for_approval")).count()
-            > journal_rows(db).iter().filter(|r| r.contains(r#""event":"approved""#)).count()
+    wait_until("the new run's wait for a sign-off, in the database", || {
+        let rows = journal_rows(db);
+        let newest = rows.iter().rposition(|r| r.contains(r#""run":{"#));
+        headers(&rows) > before
+            && newest.is_some_and(|h| rows[h..].iter().any(|r| r.contains("waiting_for_approval")))
     });
     // The run hears of it by NOTIFY: it looks on its own only every 5 s, and confirm gives up
     // after 5 s.
@@ -325,4 +329,49 @@ fn a_decision_row_that_is_no_confirmation_is_set_aside_and_the_run_goes_on() {
 /// The plans' name here (the shared state's key).
 fn text_name() -> String {
     format!("Shared {}", std::process::id())
+}
+
+#[test]
+fn logs_follow_an_action_from_another_machine_with_its_secrets_hidden() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().display();
+    let text = format!(
+        "[plan]\nname = \"{}\"\n[[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{r}/db.up\"]\ninterval = \"50ms\"\n\
+         [service.restore]\ncommand = [\"sh\", \"-c\", \"echo restoring with ${{env:DB_TOKEN}}; sleep 1; printf 'done, no newline'; touch {r}/db.up\"]\n",
+        text_name()
+    );
+    let ops = machine(root.path(), "ops", &text);
+    let laptop = machine(root.path(), "laptop", &text);
+    let mut run = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"));
+    let child = run
+        .args(["run", "--progress", "none", "--state", &db.url])
+        .arg(&ops)
+        .env("DB_TOKEN", "s3cr3t-value")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the restore under way", || {
+        journal_rows(&db).iter().any(|r| r.contains(r#""event":"process_spawned""#))
+    });
+    // On the laptop, without the secret: what the action writes as it writes it, until it ends.
+    let out = restorectl()
+        .args(["logs"])
+        .arg(&laptop)
+        .args(["db", "--follow", "--state", &db.url])
+        .env_remove("DB_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "restoring with ***\ndone, no newline");
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    let rows: Vec<String> = db
+        .client()
+        .query("SELECT chunk FROM restorectl_logs", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!rows.concat().contains("s3cr3t"), "{rows:?}");
 }

@@ -98,10 +98,20 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
     let how = (args.fresh, args.new_incident, args.accept_broken_journal.as_deref());
-    let mirror = shared_journal(loaded, args, &state)?;
+    let sink = shared_journal(loaded, args, &state)?;
+    let logs_slot = sink.as_ref().map(|s| s.logs.clone());
+    let mirror = sink.map(|s| Box::new(s) as Box<dyn crate::state::Mirror>);
     let opened = Journal::open(&state, &loaded.plan, how, start.timestamp(), mirror);
     let (mut journal, replay) = opened?;
     let (judge, operator) = who::operator(loaded, args, &mut journal, &mut selection)?;
+    if let (Some(url), Some(slot)) = (crate::shared::url(args.state.as_deref()), logs_slot) {
+        // The actions' output for `logs --follow` on other machines, with the run's secrets hidden.
+        let secrets = prober.secrets().clone();
+        let dir = state.logs().join(&journal.id);
+        let logs = crate::shared::Logs::new(dir, journal.id.clone(), move |text| secrets.redact(text));
+        let _ = slot.set(logs.clone());
+        crate::shared::ship(&url, &loaded.plan.name, logs)?;
+    }
     if let Some(accepted) = &journal.accepted {
         notices::say(Level::Note, report::log::describe(accepted).unwrap_or_default());
     }
@@ -185,7 +195,7 @@ fn shared_journal(
     loaded: &Loaded,
     args: &RunArgs,
     state: &StateDir,
-) -> Result<Option<Box<dyn crate::state::Mirror>>, Error> {
+) -> Result<Option<crate::shared::Sink>, Error> {
     let Some(url) = crate::shared::url(args.state.as_deref()) else { return Ok(None) };
     if args.fresh {
         return Err(Error::flag(
@@ -199,7 +209,7 @@ fn shared_journal(
     let holder = shared.backend_pid()?;
     shared.download(&state.journal())?;
     crate::shared::Inbox::start(&url, name, state.root(), holder)?;
-    Ok(Some(Box::new(shared.into_sink())))
+    Ok(Some(shared.into_sink()))
 }
 
 /// `--announce-dir` may be anywhere but among the state directory's own files (its own
