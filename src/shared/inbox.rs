@@ -94,3 +94,23 @@ fn take(shared: &mut Shared, root: &Path) -> Result<(), SharedError> {
     tx.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_confirmations_place_is_written() {
+        assert!(super::allowed("confirm/7f3a/db.json"));
+        assert!(super::allowed("confirm/7f3a/db.approvals/5f1c.json"));
+        for bad in [
+            "confirm/7f3a",
+            "../x.json",
+            "/tmp/x.json",
+            "confirm/../../x.json",
+            "confirm/7f3a/a/b.json",
+            "logs/7f3a/db.json",
+            "confirm//db.json",
+        ] {
+            assert!(!super::allowed(bad), "{bad}");
+        }
+    }
+}

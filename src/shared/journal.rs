@@ -2,9 +2,8 @@
 //! appended to (the run's sink), decisions given for the run.
 
 use std::path::Path;
-use std::time::Duration;
-
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use super::db::{self, SharedError};
 use super::logs::Logs;
@@ -41,26 +40,25 @@ impl Shared {
 
     /// Whether the session `pid` holds the incident's lock.
     pub fn holds(&mut self, pid: i32) -> Result<bool, SharedError> {
-        let row = self.client.query_one(
-            "WITH k AS (SELECT hashtext($1)::bigint AS key) \
-             SELECT count(*) > 0 FROM pg_locks, k WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
-             AND pid = $2 AND classid = ((k.key >> 32) & 4294967295)::oid AND objid = (k.key & 4294967295)::oid",
-            &[&lock_key(&self.key), &pid],
-        )?;
-        Ok(row.get(0))
+        Ok(self.holders()?.contains(&pid))
     }
 
     /// Whether a run holds the incident's lock now (from any machine).
     pub fn running(&mut self) -> Result<bool, SharedError> {
-        // A lock on one bigint key shows as its high and low 32 bits (classid, objid).
-        let row = self.client.query_one(
+        Ok(!self.holders()?.is_empty())
+    }
+
+    /// The sessions that hold the incident's lock in this database (a lock on one bigint key
+    /// shows in `pg_locks` as its high and low 32 bits, `classid` and `objid`).
+    fn holders(&mut self) -> Result<Vec<i32>, SharedError> {
+        let rows = self.client.query(
             "WITH k AS (SELECT hashtext($1)::bigint AS key) \
-             SELECT count(*) > 0 FROM pg_locks, k WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+             SELECT pid FROM pg_locks, k WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
              AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
              AND classid = ((k.key >> 32) & 4294967295)::oid AND objid = (k.key & 4294967295)::oid",
             &[&lock_key(&self.key)],
         )?;
-        Ok(row.get(0))
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     /// Writes the journal the database holds to `path` (replacing what is there): what runs and
@@ -187,6 +185,56 @@ impl Sink {
         tx.execute("SELECT pg_notify('restorectl_journal', $1)", &[&s.key])?;
         tx.commit()?;
         s.lines = n;
+        Ok(())
+    }
+}
+
+/// How often the run looks at its actions' logs for new output.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Ships `logs` a few times a second until the process ends (a connection of its own); a lost
+/// connection is told once, and the logs stay in the local folder.
+pub fn ship(url: &str, plan_name: &str, logs: Arc<Logs>) -> Result<(), SharedError> {
+    let mut shared = Shared::connect(url, plan_name)?;
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(TICK);
+            if let Err(e) = logs.send(&mut shared.client, &shared.key, false) {
+                crate::bus::notices::say(
+                    crate::event::Level::Warning,
+                    format!(
+                        "the actions' output no longer reaches {} ({}): it stays in {}",
+                        shared.shown,
+                        SharedError::from(e),
+                        logs.dir.display()
+                    ),
+                );
+                return;
+            }
+        }
+    });
+    Ok(())
+}
+
+impl Shared {
+    /// The output of an attempt after chunk `after`: (its last chunk's number, the text).
+    pub fn log_after(
+        &mut self,
+        (run, service, attempt): (&str, &str, i32),
+        after: i64,
+    ) -> Result<(i64, String), SharedError> {
+        let rows = self.client.query(
+            "SELECT seq, chunk FROM restorectl_logs WHERE state = $1 AND run = $2 AND service = $3 AND attempt = $4 \
+             AND seq > $5 ORDER BY seq",
+            &[&self.key, &run, &service, &attempt, &after],
+        )?;
+        let last = rows.last().map_or(after, |r| r.get(0));
+        Ok((last, rows.iter().map(|r| r.get::<_, &str>(1)).collect()))
+    }
+
+    /// From now on, `wait_logs` wakes as output arrives or the journal grows.
+    pub fn listen_logs(&mut self) -> Result<(), SharedError> {
+        self.client.batch_execute("LISTEN restorectl_logs; LISTEN restorectl_journal")?;
         Ok(())
     }
 }

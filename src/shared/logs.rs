@@ -1,26 +1,20 @@
-//! The restore actions' output in the shared state: the run ships what each action writes to its
-//! log (whole lines, redacted, a few times a second) so that `restorectl logs --follow` follows
-//! it from any machine, woken by NOTIFY.
+//! The restore actions' output for the shared state: what each action wrote beyond what went out
+//! (whole lines, redacted), sent by the run a few times a second (`journal::ship`) and with the
+//! record of each action's end, so that `restorectl logs --follow` follows it from any machine.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use postgres::GenericClient;
 
-use super::db::SharedError;
-use super::journal::Shared;
-
-/// How often the run looks at its logs for new output.
-const TICK: Duration = Duration::from_millis(250);
 /// A last line without its newline goes out once its file has been still this many ticks.
 const STILL: u32 = 4;
 
 /// This run's actions' output (`logs/<run>/<service>.<attempt>.log`) and how much of each went out.
 pub struct Logs {
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     run: String,
     files: Mutex<HashMap<PathBuf, Shipped>>,
     redact: Box<dyn Fn(&str) -> String + Send + Sync>,
@@ -65,30 +59,6 @@ impl Logs {
     }
 }
 
-/// Ships `logs` a few times a second until the process ends (a connection of its own); a lost
-/// connection is told once, and the logs stay in the local folder.
-pub fn ship(url: &str, plan_name: &str, logs: Arc<Logs>) -> Result<(), SharedError> {
-    let mut shared = Shared::connect(url, plan_name)?;
-    std::thread::spawn(move || {
-        loop {
-            std::thread::sleep(TICK);
-            if let Err(e) = logs.send(&mut shared.client, &shared.key, false) {
-                crate::bus::notices::say(
-                    crate::event::Level::Warning,
-                    format!(
-                        "the actions' output no longer reaches {} ({}): it stays in {}",
-                        shared.shown,
-                        SharedError::from(e),
-                        logs.dir.display()
-                    ),
-                );
-                return;
-            }
-        }
-    });
-    Ok(())
-}
-
 /// How much of a log went out.
 #[derive(Default)]
 struct Shipped {
@@ -126,27 +96,4 @@ fn new_text(path: &Path, shipped: &mut Shipped, all: bool) -> Option<String> {
     shipped.still = 0;
     shipped.offset += whole as u64;
     Some(String::from_utf8_lossy(&bytes[..whole]).into_owned())
-}
-
-impl Shared {
-    /// The output of an attempt after chunk `after`: (its last chunk's number, the text).
-    pub fn log_after(
-        &mut self,
-        (run, service, attempt): (&str, &str, i32),
-        after: i64,
-    ) -> Result<(i64, String), SharedError> {
-        let rows = self.client.query(
-            "SELECT seq, chunk FROM restorectl_logs WHERE state = $1 AND run = $2 AND service = $3 AND attempt = $4 \
-             AND seq > $5 ORDER BY seq",
-            &[&self.key, &run, &service, &attempt, &after],
-        )?;
-        let last = rows.last().map_or(after, |r| r.get(0));
-        Ok((last, rows.iter().map(|r| r.get::<_, &str>(1)).collect()))
-    }
-
-    /// From now on, `wait_logs` wakes as output arrives or the journal grows.
-    pub fn listen_logs(&mut self) -> Result<(), SharedError> {
-        self.client.batch_execute("LISTEN restorectl_logs; LISTEN restorectl_journal")?;
-        Ok(())
-    }
 }

@@ -15,8 +15,8 @@ mod snapshot;
 
 pub use db::SharedError;
 pub use inbox::Inbox;
-pub use journal::{Shared, Sink};
-pub use logs::{Logs, ship};
+pub use journal::{Shared, Sink, ship};
+pub use logs::Logs;
 pub use snapshot::Snapshot;
 
 pub use crate::state::location::url;
