@@ -131,10 +131,14 @@ pub fn build(inputs: Inputs<'_>) -> Pack {
         retries: people::retries(&log, &when),
         evidence,
         deviations,
-        customer_updates: notices::updates(
+        customer_updates: notices::reviewed(
+            notices::updates(
+                &announcements,
+                log.dry_run,
+                (start, tally.outcome.map(|_| stamp.zoned(tally.finished_at).timestamp())),
+            ),
             &announcements,
-            log.dry_run,
-            (start, tally.outcome.map(|_| stamp.zoned(tally.finished_at).timestamp())),
+            (plan, signers, &log.incident),
         ),
         alerts: log.parts.iter().flat_map(|p| notices::alerts(state, &p.id)).collect(),
         steps: steps(plan, &tally),

@@ -1,9 +1,11 @@
 //! What the run told people: the customer updates published while it ran (from the
-//! announcements directory: their files, and when each went out) and the operators' alerts it
+//! announcements directory: their files, when each went out, who approved it and whether their
+//! signature holds) and the operators' alerts it
 //! sent (from `notify.jsonl`: each queued alert of this run, and whether a target took it).
 
 use serde::Serialize;
 
+use crate::event::{Act, Signer};
 use crate::state::StateDir;
 
 #[derive(Debug, Serialize)]
@@ -14,6 +16,65 @@ pub struct CustomerUpdate {
     pub about: String,
     /// When it was published (UTC); `null` in a drill, where nothing is published.
     pub at: Option<String>,
+    /// Under review (`publish = "review"`): `approved` or `rejected`, by whom, and their
+    /// signature judged again (`verified: SHA256:…`, `unsigned`, `DOES NOT HOLD: why`).
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub signature: Option<String>,
+}
+
+/// The updates with who decided on each under review, their signatures judged again (a decision
+/// belongs to the incident and the plan file it was made under).
+pub fn reviewed(
+    mut updates: Vec<CustomerUpdate>,
+    dir: &std::path::Path,
+    (plan, signers, incident): (
+        &crate::plan::Plan,
+        Option<&std::sync::Arc<crate::people::AllowedSigners>>,
+        &str,
+    ),
+) -> Vec<CustomerUpdate> {
+    let judge = crate::people::Judge {
+        allowed: signers.cloned(),
+        plan: plan.sha256.clone(),
+        incident: incident.to_owned(),
+        run: None,
+        starter: None,
+        live: false,
+    };
+    for (number, decision, who, signature) in decisions(dir, &judge) {
+        if let Some(u) = updates.iter_mut().find(|u| u.number == number) {
+            u.decision = Some(decision.to_owned());
+            u.decided_by = Some(who.by);
+            u.signature = Some(signature);
+        }
+    }
+    updates
+}
+
+/// Who approved or rejected each reviewed update in `dir`, judged again.
+pub fn decisions(
+    dir: &std::path::Path,
+    judge: &crate::people::Judge,
+) -> Vec<(u32, &'static str, Signer, String)> {
+    use crate::announce::webhook::log::{LOG, Record, read};
+    use crate::people::Verdict;
+    read(&dir.join(LOG))
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Approved { number, who, .. } => Some((number, "approved", Act::ApproveUpdate, who.who)),
+            Record::Rejected { number, who, .. } => Some((number, "rejected", Act::RejectUpdate, who.who)),
+            _ => None,
+        })
+        .map(|(number, decision, act, who)| {
+            let signature = match judge.judge(act, &format!("update {number:04}"), &who, None) {
+                Verdict::Verified { key } => format!("verified: {key}"),
+                Verdict::Unsigned => "unsigned".to_owned(),
+                Verdict::Refused(why) => format!("DOES NOT HOLD: {why}"),
+            };
+            (number, decision, who, signature)
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -55,6 +116,9 @@ pub fn updates(
                 kind: kind.to_owned(),
                 about: about.unwrap_or_default().to_owned(),
                 at: at.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                decision: None,
+                decided_by: None,
+                signature: None,
             });
         }
     }

@@ -531,3 +531,37 @@ fn a_key_that_cannot_sign_here_says_what_to_do() {
     signal(&child, libc::SIGINT);
     let _ = child.wait_with_output();
 }
+
+#[test]
+fn an_update_approved_with_a_key_is_verified_in_the_report() {
+    let t = team("");
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    assert_eq!(t.confirm("secops-lead", Some(&t.lead), "anna").0, Some(0));
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    let approve = |number: &str, key: &Path| {
+        restorectl()
+            .args(["announce", "approve"])
+            .arg(&t.plan)
+            .args([number, "--by", "secops-lead", "--key"])
+            .arg(key)
+            .output()
+            .unwrap()
+    };
+    // Another person's key under the lead's name: refused, nothing sent.
+    let out = approve("0001", &t.outsider);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: the approve-update of `update 0001` by secops-lead is refused: the key ")
+    );
+    let out = approve("0001", &t.lead);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = restorectl().args(["report", "--format", "json"]).arg(&t.plan).output().unwrap();
+    let report = json(&out.stdout);
+    let first = &report["customer_updates"][0];
+    assert_eq!(first["number"], 1);
+    assert_eq!(first["decision"], "approved");
+    assert_eq!(first["decided_by"], "secops-lead");
+    assert_eq!(first["signature"], format!("verified: {}", fingerprint(&t.lead)));
+}
