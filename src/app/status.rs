@@ -28,8 +28,8 @@ pub fn run(opts: &Options) -> Result<Exit, Error> {
     let selected = super::select(&loaded, &opts.only)?;
     let prober = super::prober(&loaded, crate::secrets::Scope::Probes)?;
     // What the journal quarantines is not healthy, whatever its checks say.
-    let (state, _snapshot) = super::reader_state(&loaded.plan, &opts.plan, opts.state.as_deref())?;
-    let held = crate::state::quarantined(&state, &loaded.plan)?;
+    let (state, mut snapshot) = super::reader_state(&loaded.plan, &opts.plan, opts.state.as_deref())?;
+    let mut held = crate::state::quarantined(&state, &loaded.plan)?;
     super::runtime()?.block_on(async {
         // One stream for the whole command, so a Ctrl-C during a probe is not lost.
         let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Signals)?;
@@ -45,6 +45,12 @@ pub fn run(opts: &Options) -> Result<Exit, Error> {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
                 _ = interrupt.recv() => return Ok(Exit::Interrupted),
+            }
+            // A shared journal is read again each round: what a run quarantined or cleared since
+            // shows (on a thread of its own: the database's client blocks).
+            if let Some(s) = snapshot.as_mut() {
+                std::thread::scope(|scope| scope.spawn(|| s.refresh()).join()).unwrap_or_else(|_| Ok(()))?;
+                held = crate::state::quarantined(&state, &loaded.plan)?;
             }
         }
     })

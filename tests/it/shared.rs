@@ -375,3 +375,40 @@ fn logs_follow_an_action_from_another_machine_with_its_secrets_hidden() {
         .collect();
     assert!(!rows.concat().contains("s3cr3t"), "{rows:?}");
 }
+
+#[test]
+fn status_watch_from_another_machine_follows_the_shared_quarantine() {
+    use std::io::BufRead;
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let r = root.path().display();
+    // `db`'s malware scan passes once `clean` exists.
+    let text = format!(
+        "[plan]\nname = \"{}\"\n[[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{r}/db.up\"]\ninterval = \"50ms\"\n\
+         [service.restore]\ncommand = [\"touch\", \"{r}/db.up\"]\n\
+         [[service.verify]]\nname = \"malware scan\"\ncommand = [\"test\", \"-f\", \"{r}/clean\"]\n",
+        text_name()
+    );
+    let ops = machine(root.path(), "ops", &text);
+    let laptop = machine(root.path(), "laptop", &text);
+    let run =
+        || restorectl().args(["run", "--progress", "none", "--state", &db.url]).arg(&ops).output().unwrap();
+    assert_eq!(run().status.code(), Some(1), "the scan fails: quarantined");
+    let mut watch = std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+        .args(["status", "--format", "json", "--watch", "200ms", "--state", &db.url])
+        .arg(&laptop)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut rounds = std::io::BufReader::new(watch.stdout.take().unwrap()).lines();
+    let state_of_db = |line: &str| json(line.as_bytes())["services"][0]["state"].as_str().unwrap().to_owned();
+    assert_eq!(state_of_db(&rounds.next().unwrap().unwrap()), "quarantined");
+    // The scan passes in the next run, on the ops machine: the laptop's next rounds say so.
+    std::fs::write(root.path().join("clean"), "").unwrap();
+    assert_eq!(run().status.code(), Some(0));
+    let cleared = rounds.by_ref().take(20).map(|l| state_of_db(&l.unwrap())).any(|s| s == "healthy");
+    signal(&watch, libc::SIGINT);
+    let _ = watch.wait();
+    assert!(cleared, "the quarantine was lifted in the shared journal");
+}
