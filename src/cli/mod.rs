@@ -73,8 +73,9 @@ pub enum Command {
         /// Re-probe every INTERVAL (default 10s) and redraw, until Ctrl-C.
         #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "10s", value_parser = parse_duration)]
         watch: Option<std::time::Duration>,
-        /// The state directory whose journal says what is quarantined (default: next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory whose journal says what is quarantined (default: next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
     },
     /// What a run would do now: probes every service, then simulates the restoration of what is
@@ -89,8 +90,9 @@ pub enum Command {
         jobs: u32,
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
-        /// The state directory whose journal says what is quarantined (default: next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory whose journal says what is quarantined (default: next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
     },
     /// Restore what is down, in dependency order; resumes from the journal. With --dry-run, simulate it.
@@ -124,8 +126,9 @@ pub enum Command {
         /// (default: the first of NAME's keys in allowed_signers that ssh-agent holds).
         #[arg(long, value_name = "FILE", env = "RESTORECTL_SSH_KEY")]
         key: Option<PathBuf>,
-        /// The state directory of the run (default: `.restorectl/` next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory of the run (default: `.restorectl/` next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
     },
     /// The live demo (`plans/demo.toml`): `restorectl demo stop` ends the services its run started.
@@ -166,8 +169,9 @@ pub enum Command {
         /// The plan's TOML file.
         #[arg(required = true)]
         plan: Option<PathBuf>,
-        /// The state directory of the run (default: `.restorectl/` next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory of the run (default: `.restorectl/` next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
         /// Only this language (default: every locale of the plan).
         #[arg(long, value_name = "L")]
@@ -191,8 +195,9 @@ pub enum Command {
     History {
         /// The plan's TOML file.
         plan: PathBuf,
-        /// The state directory (default: `.restorectl/` next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory (default: `.restorectl/` next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
@@ -207,8 +212,9 @@ pub enum Command {
     Report {
         /// The plan's TOML file.
         plan: PathBuf,
-        /// The state directory (default: `.restorectl/` next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory (default: `.restorectl/` next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
         /// The run (default: the latest).
         #[arg(long, value_name = "RUN")]
@@ -246,8 +252,9 @@ pub enum Command {
         /// Keep printing what the action writes until it ends.
         #[arg(long, short)]
         follow: bool,
-        /// The state directory (default: `.restorectl/` next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory (default: `.restorectl/` next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
     },
     /// How long each service's restore, verify gates and sign-offs took in real runs (count,
@@ -281,8 +288,9 @@ pub enum Command {
         /// The oldest a drill or run may be to prove the plan.
         #[arg(long, value_name = "AGE", default_value = "365d", value_parser = parse_duration)]
         max_age: std::time::Duration,
-        /// The state directory (default: `.restorectl/` next to the plan).
-        #[arg(long, value_name = "DIR")]
+        /// The state directory (default: `.restorectl/` next to the plan);
+        /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+        #[arg(long, value_name = "DIR|URL")]
         state: Option<PathBuf>,
         /// The Ed25519 public key (PEM) the stamp must be signed with; without it the stamp's
         /// signature is checked against the key it names.

@@ -26,8 +26,9 @@ pub struct RunArgs {
     /// How many services to work on at once.
     #[arg(long, short, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub jobs: u32,
-    /// Where the journal, logs and announcements live (default: `.restorectl/` next to the plan).
-    #[arg(long, value_name = "DIR")]
+    /// Where the journal, logs and announcements live (default: `.restorectl/` next to the plan);
+    /// or `postgres://…` (also `RESTORECTL_STATE`): the incident shared in PostgreSQL.
+    #[arg(long, value_name = "DIR|URL")]
     pub state: Option<PathBuf>,
     /// Start a new run: the old journal is kept, renamed.
     #[arg(long)]
