@@ -166,25 +166,30 @@ impl crate::state::Mirror for Sink {
 
 impl Sink {
     fn write(&mut self, lines: &[Vec<u8>]) -> Result<(), SharedError> {
+        const APPEND: &str = "WITH appended AS (INSERT INTO restorectl_journal (state, line, record) \
+             SELECT $1, * FROM unnest($2::bigint[], $3::text[])) SELECT pg_notify('restorectl_journal', $1)";
         let s = &mut self.shared;
-        let mut tx = s.client.transaction()?;
+        let numbers: Vec<i64> = (s.lines + 1..=s.lines + lines.len() as i64).collect();
+        // Records are JSON, so UTF-8: the lossy form never differs.
+        let records: Vec<String> = lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l.strip_suffix(b"\n").unwrap_or(l)).into_owned())
+            .collect();
         let finished = lines.iter().any(|l| l.windows(25).any(|w| w == b"\"event\":\"action_finished\""));
-        if let Some(logs) = self.logs.get().filter(|_| finished) {
-            logs.send(&mut tx, &s.key, true)?;
+        match self.logs.get().filter(|_| finished) {
+            // An action's last output goes out with the record of its end, in one transaction.
+            Some(logs) => {
+                let mut tx = s.client.transaction()?;
+                logs.send(&mut tx, &s.key, true)?;
+                tx.execute(APPEND, &[&s.key, &numbers, &records])?;
+                tx.commit()?;
+            }
+            // One statement for the whole group (and its NOTIFY): a round trip per group commit.
+            None => {
+                s.client.execute(APPEND, &[&s.key, &numbers, &records])?;
+            }
         }
-        let mut n = s.lines;
-        for line in lines {
-            n += 1;
-            // Records are JSON, so UTF-8: the lossy form never differs.
-            let record = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(line));
-            tx.execute(
-                "INSERT INTO restorectl_journal (state, line, record) VALUES ($1, $2, $3)",
-                &[&s.key, &n, &record.as_ref()],
-            )?;
-        }
-        tx.execute("SELECT pg_notify('restorectl_journal', $1)", &[&s.key])?;
-        tx.commit()?;
-        s.lines = n;
+        s.lines += lines.len() as i64;
         Ok(())
     }
 }
