@@ -121,7 +121,7 @@ pub(super) async fn confirmation(step: &Step<'_>, terminal: &Terminal, em: &Emit
             match step.judge.judge(Act::Confirm, &step.service, &signer, None) {
                 Verdict::Refused(why) => refused(em, Act::Confirm, &step.service, signer, why).await,
                 verdict => {
-                    signer.key = verified_key(verdict);
+                    signer.key = verdict.key();
                     let (service, run, by) = (step.service.clone(), step.run.to_owned(), signer.by.clone());
                     let signer = Some(Box::new(signer));
                     // Journaled before the run goes on: a crash in between must not lose it.
@@ -185,14 +185,6 @@ fn given_after(who: &Signer, since: jiff::Timestamp) -> bool {
     who.at.parse::<jiff::Timestamp>().is_ok_and(|at| at >= since)
 }
 
-/// The key a verdict verified, if it did.
-fn verified_key(verdict: Verdict) -> Option<String> {
-    match verdict {
-        Verdict::Verified { key } => Some(key),
-        _ => None,
-    }
-}
-
 /// Journals a decision the run does not take, and why.
 async fn refused(em: &Emitter, act: Act, service: &Svc, signer: Signer, why: Refusal) {
     let (by, reason) = (signer.by.clone(), why.to_string());
@@ -227,7 +219,7 @@ fn signed(dir: &Path, a: &Approval, since: jiff::Timestamp, judge: &Judge, servi
                 judged.refused.push((signer, why));
             }
             verdict => {
-                signer.key = verified_key(verdict);
+                signer.key = verdict.key();
                 taken.push((entry.path(), signer));
             }
         }

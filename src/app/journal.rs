@@ -22,9 +22,13 @@ pub fn verify(
         ));
     }
     let key = key.map(read_key).transpose()?;
-    let (dir, snapshot) = match crate::shared::url(state) {
-        Some(_) => super::reader_state(&super::open(plan)?.plan, plan, state)?,
-        None => (StateDir::for_plan(plan, state), None),
+    // The plan checks people's decisions; a shared journal is found by its name.
+    let loaded = crate::loaded::load(plan).ok();
+    let (dir, snapshot) = match (crate::shared::url(state), &loaded) {
+        (Some(_), Some(loaded)) => super::reader_state(&loaded.plan, plan, state)?,
+        // The plan's own diagnostics (it does not load, so `open` fails as `load` did).
+        (Some(_), None) => return Err(super::open(plan).err().unwrap_or(Error::Reporter)),
+        (None, _) => (StateDir::for_plan(plan, state), None),
     };
     let path = dir.journal();
     // What the messages call the journal: its file, or the shared state it was read from.
@@ -66,7 +70,7 @@ pub fn verify(
                     return Ok(Exit::Failures);
                 }
             };
-            let people = match people(plan, &dir) {
+            let people = match people(loaded.as_ref(), plan, &dir) {
                 Ok(said) => said,
                 Err(wrong) => {
                     for line in wrong {
@@ -107,10 +111,14 @@ pub fn verify(
 /// Every person's decision in the journal judged again (their signatures against exactly what
 /// they signed and the keys `allowed_signers` gives them): how many were signed and unsigned, or
 /// each that does not hold.
-fn people(plan: &Path, dir: &StateDir) -> Result<String, Vec<String>> {
+fn people(
+    loaded: Option<&crate::loaded::Loaded>,
+    plan: &Path,
+    dir: &StateDir,
+) -> Result<String, Vec<String>> {
     use crate::people::Verdict;
     let decisions = crate::state::runlog::decisions(dir).map_err(|e| vec![e.to_string()])?;
-    let Ok(loaded) = crate::loaded::load(plan) else {
+    let Some(loaded) = loaded else {
         // Nothing to check people against is no proof: a removed or broken allowed_signers must
         // not pass a forged journal.
         return if decisions.is_empty() {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::announce::review::{self, Draft};
 use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
 use crate::error::Error;
-use crate::event::{Act, Event, Level};
+use crate::event::{Act, Event};
 use crate::exit::Exit;
 use crate::people::{Judge, Verdict};
 use crate::state::{Confirmation, StateDir};
@@ -43,21 +43,15 @@ fn reviewer(d: &DraftArgs, loaded: &crate::loaded::Loaded, act: Act) -> Result<C
             _ => None,
         })
     });
-    let judge = Judge {
-        allowed: loaded.signers.clone(),
-        plan: loaded.plan.sha256.clone(),
-        incident: last.as_ref().map(|l| l.incident.clone()).unwrap_or_default(),
-        run: None,
-        starter: starter.filter(|_| loaded.plan.separate_duties),
-        live: true,
-    };
+    let incident = last.as_ref().map(|l| l.incident.as_str()).unwrap_or_default();
+    let judge = Judge::new(loaded.signers.clone(), &loaded.plan.sha256, incident)
+        .live()
+        .separating(&loaded.plan, starter);
     let subject = format!("update {:04}", d.number);
     let mut who = Confirmation::new(by.to_owned());
-    match judge.sign_if_able((act, &subject), &mut who.who, d.key.as_deref(), false) {
-        Err(why) => return Err(Error::CannotSign { by: by.to_owned(), why }),
-        Ok(Some(why)) => crate::bus::notices::say(Level::Warning, format!("not signed: {why}")),
-        Ok(None) => {}
-    }
+    judge
+        .sign_if_able((act, &subject), &mut who.who, d.key.as_deref(), false)
+        .map_err(|why| Error::CannotSign { by: by.to_owned(), why })?;
     match judge.judge(act, &subject, &who.who, None) {
         Verdict::Refused(why) => {
             Err(Error::Refused { act: act.as_str(), subject, by: by.to_owned(), reason: why.to_string() })

@@ -34,14 +34,7 @@ pub fn reviewed(
         &str,
     ),
 ) -> Vec<CustomerUpdate> {
-    let judge = crate::people::Judge {
-        allowed: signers.cloned(),
-        plan: plan.sha256.clone(),
-        incident: incident.to_owned(),
-        run: None,
-        starter: None,
-        live: false,
-    };
+    let judge = crate::people::Judge::new(signers.cloned(), &plan.sha256, incident);
     for (number, decision, who, signature) in decisions(dir, &judge) {
         if let Some(u) = updates.iter_mut().find(|u| u.number == number) {
             u.decision = Some(decision.to_owned());
@@ -58,7 +51,6 @@ pub fn decisions(
     judge: &crate::people::Judge,
 ) -> Vec<(u32, &'static str, Signer, String)> {
     use crate::announce::webhook::log::{LOG, Record, read};
-    use crate::people::Verdict;
     read(&dir.join(LOG))
         .into_iter()
         .filter_map(|r| match r {
@@ -67,11 +59,7 @@ pub fn decisions(
             _ => None,
         })
         .map(|(number, decision, act, who)| {
-            let signature = match judge.judge(act, &format!("update {number:04}"), &who, None) {
-                Verdict::Verified { key } => format!("verified: {key}"),
-                Verdict::Unsigned => "unsigned".to_owned(),
-                Verdict::Refused(why) => format!("DOES NOT HOLD: {why}"),
-            };
+            let signature = judge.judge(act, &format!("update {number:04}"), &who, None).said();
             (number, decision, who, signature)
         })
         .collect()

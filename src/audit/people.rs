@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::event::{Act, Event, Secs, Signer};
-use crate::people::{AllowedSigners, Verdict};
+use crate::people::AllowedSigners;
 use crate::plan::Plan;
 use crate::state::runlog::RunLog;
 
@@ -91,11 +91,7 @@ fn signature(a: &PersonAct, log: &RunLog, plan: &Plan, allowed: Option<&Arc<Allo
         .decisions
         .iter()
         .find(|d| d.act == act && d.subject == a.service && d.signer.by == a.by && d.signer.at == a.time);
-    match found.map(|d| crate::people::reverify(d, plan, allowed)) {
-        Some(Verdict::Verified { key }) => format!("verified: {key}"),
-        Some(Verdict::Refused(why)) => format!("DOES NOT HOLD: {why}"),
-        Some(Verdict::Unsigned) | None => "unsigned".to_owned(),
-    }
+    found.map_or_else(|| "unsigned".to_owned(), |d| crate::people::reverify(d, plan, allowed).said())
 }
 
 fn listed(log: &RunLog, when: &dyn Fn(Secs) -> String) -> Vec<PersonAct> {

@@ -63,14 +63,9 @@ pub fn decisions_in<'a>(
 /// Judges a journaled decision again, as the run did: against the plan the run followed (its
 /// SHA-256 as journaled), the roles of `plan`, and the keys of `allowed`.
 pub fn reverify(d: &Decided, plan: &Plan, allowed: Option<&std::sync::Arc<AllowedSigners>>) -> Verdict {
-    let judge = Judge {
-        allowed: allowed.cloned(),
-        plan: d.plan_sha256.clone().unwrap_or_else(|| plan.sha256.clone()),
-        incident: d.incident.clone(),
-        run: Some(d.run.clone()),
-        starter: d.starter.clone().filter(|_| plan.separate_duties),
-        live: false,
-    };
+    let sha = d.plan_sha256.as_deref().unwrap_or(&plan.sha256);
+    let judge =
+        Judge::new(allowed.cloned(), sha, &d.incident).in_run(&d.run).separating(plan, d.starter.clone());
     let role = match d.act {
         Act::SignOff => plan
             .services

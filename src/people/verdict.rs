@@ -23,6 +23,25 @@ pub enum Verdict {
     Refused(Refusal),
 }
 
+impl Verdict {
+    /// As the report and `journal verify` say it.
+    pub fn said(&self) -> String {
+        match self {
+            Verdict::Verified { key } => format!("verified: {key}"),
+            Verdict::Unsigned => "unsigned".to_owned(),
+            Verdict::Refused(why) => format!("DOES NOT HOLD: {why}"),
+        }
+    }
+
+    /// The key it verified, if it did.
+    pub fn key(self) -> Option<String> {
+        match self {
+            Verdict::Verified { key } => Some(key),
+            _ => None,
+        }
+    }
+}
+
 /// Why a decision is refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Refusal {
@@ -54,18 +73,49 @@ const SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 pub struct Judge {
     pub allowed: Option<Arc<AllowedSigners>>,
     /// The plan file's SHA-256 (hex).
-    pub plan: String,
-    pub incident: String,
-    pub run: Option<String>,
+    plan: String,
+    incident: String,
+    run: Option<String>,
     /// Who started the run, when the plan says `separate_duties = true`.
-    pub starter: Option<Signer>,
+    starter: Option<Signer>,
     /// Judging decisions as they arrive (a run, `confirm`, a review): a key must be valid now and
     /// a decision is not dated later than now. Otherwise (the report, `journal verify`) at the
     /// time it was taken.
-    pub live: bool,
+    live: bool,
 }
 
 impl Judge {
+    /// Judges decisions on `incident` under the plan file whose SHA-256 is `plan`, after the fact
+    /// (`live`, `in_run` and `separating` say more).
+    pub fn new(allowed: Option<Arc<AllowedSigners>>, plan: &str, incident: &str) -> Self {
+        Self {
+            allowed,
+            plan: plan.to_owned(),
+            incident: incident.to_owned(),
+            run: None,
+            starter: None,
+            live: false,
+        }
+    }
+
+    /// Decisions given to run `run` (a customer update's belong to the incident).
+    pub fn in_run(mut self, run: &str) -> Self {
+        self.run = Some(run.to_owned());
+        self
+    }
+
+    /// Decisions as they arrive: a key valid now, nothing dated later than now.
+    pub fn live(mut self) -> Self {
+        self.live = true;
+        self
+    }
+
+    /// Where the plan separates duties, whoever started the run decides nothing on it.
+    pub fn separating(mut self, plan: &crate::plan::Plan, starter: Option<Signer>) -> Self {
+        self.starter = starter.filter(|_| plan.separate_duties);
+        self
+    }
+
     fn decision<'a>(&'a self, act: Act, subject: &'a str, who: &'a Signer) -> Decision<'a> {
         let run =
             if matches!(act, Act::ApproveUpdate | Act::RejectUpdate) { None } else { self.run.as_deref() };
@@ -93,22 +143,26 @@ impl Judge {
 
     /// Signs `who`'s decision when they can: `allowed_signers` lists them, a key file is given, or
     /// they `must`. Fails only where a signature was asked for (`must`, or a key given); otherwise
-    /// the decision stays unsigned and this says why (`Ok(Some(why))`).
+    /// the decision stays unsigned and a warning says why.
     pub fn sign_if_able(
         &self,
         (act, subject): (Act, &str),
         who: &mut Signer,
         key_file: Option<&std::path::Path>,
         must: bool,
-    ) -> Result<Option<SignError>, SignError> {
+    ) -> Result<(), SignError> {
         let listed = self.allowed.as_ref().is_some_and(|a| a.names(&who.by));
         if !(listed || key_file.is_some() || must) {
-            return Ok(None);
+            return Ok(());
         }
         match self.sign(act, subject, who, key_file) {
-            Ok(()) => Ok(None),
             Err(e) if must || key_file.is_some() => Err(e),
-            Err(e) => Ok(Some(e)),
+            Err(e) => {
+                let said = format!("the {} of `{subject}` by {} is not signed: {e}", act.as_str(), who.by);
+                crate::bus::notices::say(crate::event::Level::Warning, said);
+                Ok(())
+            }
+            Ok(()) => Ok(()),
         }
     }
 

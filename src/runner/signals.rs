@@ -2,11 +2,21 @@
 //! actions on the second.
 
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use crate::runner::Interrupts;
 
-/// Starts listening for SIGINT (and SIGTERM, which counts as a press); needs a tokio runtime.
+/// Presses made by the run itself (`press`), kept until the run listens.
+static PRESSED: Notify = Notify::const_new();
+
+/// Stops the run as a Ctrl-C does, from any thread (the shared state was lost). Pressed before
+/// the run listens, it is taken as soon as it does.
+pub fn press() {
+    PRESSED.notify_one();
+}
+
+/// Starts listening for SIGINT (and SIGTERM, which counts as a press, and `press`); needs a
+/// tokio runtime.
 pub fn interrupts() -> Interrupts {
     let (tx, rx) = mpsc::unbounded_channel();
     let mut int = signal(SignalKind::interrupt()).ok()?;
@@ -16,6 +26,7 @@ pub fn interrupts() -> Interrupts {
             tokio::select! {
                 Some(()) = int.recv() => {}
                 Some(()) = term.recv() => {}
+                () = PRESSED.notified() => {}
                 else => break,
             }
             if tx.send(()).is_err() {

@@ -44,8 +44,7 @@ impl Inbox {
                         shared.shown
                     ),
                 );
-                // SAFETY: signalling this very process; the run takes SIGTERM as it takes Ctrl-C.
-                unsafe { libc::kill(libc::getpid(), libc::SIGTERM) };
+                crate::runner::signals::press();
                 return;
             }
         });

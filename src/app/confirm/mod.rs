@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::event::{Act, Event, Level, Signer};
+use crate::event::{Act, Event, Signer};
 use crate::exit::Exit;
 use crate::people::Judge;
 use crate::state::{self, StateDir, StateError};
@@ -123,14 +123,8 @@ fn signed(
     service: &crate::plan::Service,
     by: String,
 ) -> Result<Signer, Error> {
-    let judge = Judge {
-        allowed: loaded.signers.clone(),
-        plan: loaded.plan.sha256.clone(),
-        incident: last.incident.clone(),
-        run: Some(last.id.clone()),
-        starter: None,
-        live: true,
-    };
+    let judge =
+        Judge::new(loaded.signers.clone(), &loaded.plan.sha256, &last.incident).in_run(&last.id).live();
     let act = if service.approval.is_some() { Act::SignOff } else { Act::Confirm };
     let required = service
         .approval
@@ -138,11 +132,9 @@ fn signed(
         .and_then(|a| loaded.plan.role(a.role.get_ref()))
         .is_some_and(|r| r.require_signature);
     let mut who: Signer = state::Confirmation::new(by.clone()).into();
-    match judge.sign_if_able((act, &service.id), &mut who, c.key.as_deref(), required) {
-        Err(why) => return Err(Error::CannotSign { by, why }),
-        Ok(Some(why)) => crate::bus::notices::say(Level::Warning, format!("not signed: {why}")),
-        Ok(None) => {}
-    }
+    judge
+        .sign_if_able((act, &service.id), &mut who, c.key.as_deref(), required)
+        .map_err(|why| Error::CannotSign { by, why })?;
     Ok(who)
 }
 

@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use crate::bus::{Reporter, notices};
+use crate::bus::Reporter;
 use crate::cli::RunArgs;
 use crate::error::Error;
-use crate::event::{Act, Event, Level, Signer};
+use crate::event::{Act, Event, Signer};
 use crate::loaded::Loaded;
 use crate::people::{Judge, Refusal, Verdict};
 use crate::runner::Selection;
@@ -22,14 +22,8 @@ pub(super) fn operator(
     selection: &mut Selection,
 ) -> Result<(Arc<Judge>, Signer), Error> {
     let plan = &loaded.plan;
-    let mut judge = Judge {
-        allowed: loaded.signers.clone(),
-        plan: plan.sha256.clone(),
-        incident: journal.incident.id.clone(),
-        run: Some(journal.id.clone()),
-        starter: None,
-        live: true,
-    };
+    let judge =
+        Judge::new(loaded.signers.clone(), &plan.sha256, &journal.incident.id).in_run(&journal.id).live();
     let by = args.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "an operator".into());
     let mut operator: Signer = Confirmation::new(by).into();
     // Where the plan separates duties, the run's operator is who signed its start: nobody can
@@ -41,9 +35,7 @@ pub(super) fn operator(
         let subject = plan.services[i].id.clone();
         decide(&judge, args, journal, (Act::Skip, &subject), signer, signed)?;
     }
-    if plan.separate_duties {
-        judge.starter = Some(operator.clone());
-    }
+    let judge = judge.separating(plan, Some(operator.clone()));
     Ok((Arc::new(judge), operator))
 }
 
@@ -57,15 +49,9 @@ fn decide(
     who: &mut Signer,
     must: bool,
 ) -> Result<bool, Error> {
-    match judge.sign_if_able((act, subject), who, args.key.as_deref(), must) {
-        Err(e) => {
-            let reason = format!("cannot sign as {}: {e}", who.by);
-            return Err(refuse(journal, act, subject, who, reason));
-        }
-        Ok(Some(e)) => {
-            notices::say(Level::Warning, format!("the {} by {} is not signed: {e}", act.as_str(), who.by))
-        }
-        Ok(None) => {}
+    if let Err(e) = judge.sign_if_able((act, subject), who, args.key.as_deref(), must) {
+        let reason = format!("cannot sign as {}: {e}", who.by);
+        return Err(refuse(journal, act, subject, who, reason));
     }
     match judge.judge(act, subject, who, None) {
         Verdict::Refused(r) => Err(refuse(journal, act, subject, who, r.to_string())),
