@@ -35,7 +35,28 @@ pub struct AllowedError {
     pub path: PathBuf,
     /// 1-based; 0 when the file itself cannot be read.
     pub line: usize,
-    pub why: String,
+    pub why: LineError,
+}
+
+/// What is wrong with a line of `allowed_signers` (or the file).
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("cannot read: {0}")]
+    Unreadable(std::io::Error),
+    #[error("no principals")]
+    NoPrincipals,
+    #[error("no key after {0}")]
+    NoKey(String),
+    #[error("not an SSH public key: {0}")]
+    NotAKey(ssh_key::Error),
+    #[error("certificate authorities are not supported: list each person's key")]
+    CertAuthority,
+    #[error("unknown option `{0}`")]
+    UnknownOption(String),
+    #[error("`{0}` is not a time as YYYYMMDD[HHMM[SS]][Z]")]
+    BadTime(String),
+    #[error("a quote is not closed")]
+    OpenQuote,
 }
 
 impl AllowedSigners {
@@ -43,7 +64,7 @@ impl AllowedSigners {
         let text = std::fs::read_to_string(path).map_err(|e| AllowedError {
             path: path.to_path_buf(),
             line: 0,
-            why: format!("cannot read: {e}"),
+            why: LineError::Unreadable(e),
         })?;
         Self::parse(path, &text)
     }
@@ -128,22 +149,21 @@ pub fn for_plan(plan: &Plan, plan_dir: &Path) -> Result<Option<AllowedSigners>, 
     if problems.is_empty() { Ok(allowed) } else { Err(problems) }
 }
 
-fn entry(line: &str) -> Result<Entry, String> {
+fn entry(line: &str) -> Result<Entry, LineError> {
     let mut words = words(line)?.into_iter();
     let principals: Vec<String> =
         words.next().unwrap_or_default().split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect();
     if principals.is_empty() {
-        return Err("no principals".into());
+        return Err(LineError::NoPrincipals);
     }
-    let mut next = words.next().ok_or("no key after the principals")?;
+    let mut next = words.next().ok_or_else(|| LineError::NoKey("the principals".into()))?;
     let mut options = Options::default();
     if !is_key_type(&next) {
         options = Options::parse(&next)?;
-        next = words.next().ok_or("no key after the options")?;
+        next = words.next().ok_or_else(|| LineError::NoKey("the options".into()))?;
     }
-    let blob = words.next().ok_or_else(|| format!("no key after `{next}`"))?;
-    let key = PublicKey::from_openssh(&format!("{next} {blob}"))
-        .map_err(|e| format!("not an SSH public key: {e}"))?;
+    let blob = words.next().ok_or_else(|| LineError::NoKey(format!("`{next}`")))?;
+    let key = PublicKey::from_openssh(&format!("{next} {blob}")).map_err(LineError::NotAKey)?;
     let Options { namespaces, valid_after, valid_before } = options;
     Ok(Entry { principals, namespaces, valid_after, valid_before, key })
 }
@@ -161,7 +181,7 @@ struct Options {
 }
 
 impl Options {
-    fn parse(text: &str) -> Result<Self, String> {
+    fn parse(text: &str) -> Result<Self, LineError> {
         let mut o = Options::default();
         for option in split_outside_quotes(text, ',') {
             let (name, value) = match option.split_once('=') {
@@ -173,9 +193,9 @@ impl Options {
                 ("valid-after", Some(v)) => o.valid_after = Some(time(v)?),
                 ("valid-before", Some(v)) => o.valid_before = Some(time(v)?),
                 ("cert-authority", _) => {
-                    return Err("certificate authorities are not supported: list each person's key".into());
+                    return Err(LineError::CertAuthority);
                 }
-                _ => return Err(format!("unknown option `{option}`")),
+                _ => return Err(LineError::UnknownOption(option)),
             }
         }
         Ok(o)
@@ -183,8 +203,8 @@ impl Options {
 }
 
 /// `YYYYMMDD[HHMM[SS]]`, with a trailing `Z` for UTC (otherwise the system's time zone).
-fn time(text: &str) -> Result<jiff::Timestamp, String> {
-    let bad = || format!("`{text}` is not a time as YYYYMMDD[HHMM[SS]][Z]");
+fn time(text: &str) -> Result<jiff::Timestamp, LineError> {
+    let bad = || LineError::BadTime(text.to_owned());
     let (digits, utc) = match text.strip_suffix(['Z', 'z']) {
         Some(d) => (d, true),
         None => (text, false),
@@ -199,10 +219,10 @@ fn time(text: &str) -> Result<jiff::Timestamp, String> {
 }
 
 /// The line's words, split at blanks outside double quotes, quotes kept inside words.
-fn words(line: &str) -> Result<Vec<String>, String> {
+fn words(line: &str) -> Result<Vec<String>, LineError> {
     let words = split_outside_quotes(line, ' ');
     if line.matches('"').count() % 2 == 1 {
-        return Err("a quote is not closed".into());
+        return Err(LineError::OpenQuote);
     }
     Ok(words.into_iter().filter(|w| !w.is_empty()).map(|w| strip_outer_quotes(&w)).collect())
 }

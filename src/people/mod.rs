@@ -10,7 +10,7 @@ mod journaled;
 mod sign;
 mod verdict;
 
-pub use allowed::{AllowedError, AllowedSigners, for_plan};
+pub use allowed::{AllowedError, AllowedSigners, LineError, for_plan};
 pub use decision::{Decision, NAMESPACE};
 pub use journaled::{Decided, decisions_in, reverify};
 pub use sign::SignError;
