@@ -32,10 +32,11 @@ pub fn verify(
     };
     let path = dir.journal();
     // What the messages call the journal: its file, or the shared state it was read from.
-    let label = match (&snapshot, state) {
-        (Some(_), Some(given)) => crate::state::location::shown_state(given),
-        _ => path.display().to_string(),
-    };
+    let label = if snapshot.is_some() { dir.shown() } else { path.display().to_string() };
+    if snapshot.is_some() && !path.exists() {
+        let (dir, plan) = (dir.shown(), plan.display().to_string());
+        return Err(crate::state::StateError::NoJournal { dir, plan }.into());
+    }
     let bytes =
         std::fs::read(&path).map_err(|source| Error::JournalUnreadable { path: path.clone(), source })?;
     Ok(match chain::verify(&bytes, head) {

@@ -75,6 +75,10 @@ impl Shared {
         }
         self.lines = rows.last().map_or(0, |r| r.get(0));
         set_aside_unless_prefix(path, &text)?;
+        if rows.is_empty() {
+            // Nothing has run yet: no journal, as in a fresh state directory.
+            return Ok(());
+        }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| SharedError::Local { path: path.to_path_buf(), why: e })?;

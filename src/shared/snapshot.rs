@@ -1,6 +1,6 @@
 //! A snapshot of a plan's shared journal in a folder of its own, for a reader on any machine.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::db::SharedError;
 use super::journal::Shared;
@@ -17,7 +17,7 @@ impl Snapshot {
         let mut shared = Shared::connect(url, plan_name)?;
         let dir = tempfile::tempdir()
             .map_err(|e| SharedError::Local { path: PathBuf::from("(temporary folder)"), why: e })?;
-        let state = crate::state::StateDir::for_plan(Path::new("plan.toml"), Some(dir.path()));
+        let state = crate::state::StateDir::labelled(dir.path(), format!("'{}'", shared.shown));
         shared.download(&state.journal())?;
         Ok(Self { _dir: dir, state, shared })
     }

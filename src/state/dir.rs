@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct StateDir {
     root: PathBuf,
+    /// What messages call it, when not its folder (a snapshot of a shared state: its database).
+    label: Option<String>,
 }
 
 impl StateDir {
@@ -18,22 +20,32 @@ impl StateDir {
     pub fn for_plan(plan: &Path, given: Option<&Path>) -> Self {
         let given = given.filter(|g| super::location::url(Some(g)).is_none());
         if let Some(dir) = given {
-            return Self { root: dir.to_path_buf() };
+            return Self { root: dir.to_path_buf(), label: None };
         }
         let shared = plan.parent().unwrap_or(Path::new(".")).join(".restorectl");
         let stem = plan.file_stem().map_or_else(|| "plan".into(), |s| s.to_string_lossy().into_owned());
         let own = shared.join(stem);
         let root = if !own.exists() && shared.join("journal.jsonl").is_file() { shared } else { own };
-        Self { root }
+        Self { root, label: None }
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// A folder holding a copy of state kept elsewhere, called `label` in messages.
+    pub fn labelled(root: &Path, label: String) -> Self {
+        Self { root: root.to_path_buf(), label: Some(label) }
+    }
+
+    /// The state as messages name it: its folder, or where it really is.
+    pub fn shown(&self) -> String {
+        self.label.clone().unwrap_or_else(|| self.root.display().to_string())
+    }
+
     /// A dry run's own state directory.
     pub fn dry_run(&self) -> StateDir {
-        StateDir { root: self.root.join("dry-run") }
+        StateDir { root: self.root.join("dry-run"), label: None }
     }
 
     pub fn journal(&self) -> PathBuf {

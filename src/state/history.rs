@@ -46,7 +46,7 @@ pub struct Confirmed {
 pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, StateError> {
     let path = state.journal();
     if !state.has_journal()? {
-        let dir = state.root().display().to_string();
+        let dir = state.shown();
         return Err(StateError::NoJournal { dir, plan: plan_path.display().to_string() });
     }
     let mut runs: Vec<RunSummary> = Vec::new();
@@ -91,7 +91,7 @@ pub fn history(state: &StateDir, plan_path: &Path) -> Result<Vec<RunSummary>, St
         }
     }
     if runs.is_empty() {
-        return Err(StateError::NoRun { dir: state.root().display().to_string() });
+        return Err(StateError::NoRun { dir: state.shown() });
     }
     for run in &mut runs {
         run.restored = run.ended.values().filter(|&&up| up).count();

@@ -74,7 +74,7 @@ impl Journal {
         replay.quarantined.extend(kept);
         // Another plan's journal: resuming from it would mix two incidents' records.
         if let Some(found) = replay.plan.clone().filter(|found| *found != plan.name) {
-            let dir = state.root().display().to_string();
+            let dir = state.shown();
             return Err(StateError::OtherPlan { dir, found, expected: plan.name.clone() });
         }
         let id = replay::new_run_id(&replay.runs, &state.logs());

@@ -88,10 +88,8 @@ pub struct LastRun {
 /// The latest live run in the journal of `dir`, for the plan `plan` at `plan_path` (no lock is
 /// taken). A journal without a run, or of another plan, is an error, never an empty state.
 pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastRun, StateError> {
-    let dir = state.root();
     let path = state.journal();
-    let none =
-        || StateError::NoJournal { dir: dir.display().to_string(), plan: plan_path.display().to_string() };
+    let none = || StateError::NoJournal { dir: state.shown(), plan: plan_path.display().to_string() };
     if !state.has_journal()? {
         return Err(none());
     }
@@ -107,10 +105,10 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
             Record::End(_) => {}
         }
     }
-    let header = header.ok_or_else(|| StateError::NoRun { dir: dir.display().to_string() })?;
+    let header = header.ok_or_else(|| StateError::NoRun { dir: state.shown() })?;
     if header.plan != plan.name {
         return Err(StateError::OtherPlan {
-            dir: dir.display().to_string(),
+            dir: state.shown(),
             found: header.plan,
             expected: plan.name.clone(),
         });

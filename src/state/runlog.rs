@@ -73,7 +73,7 @@ struct Run {
 /// The run `run` of the journal of `state`, or (`None`) every run of the latest incident.
 pub fn read(state: &StateDir, plan_path: &std::path::Path, run: Option<&str>) -> Result<RunLog, StateError> {
     let journal = state.journal();
-    let dir = state.root().display().to_string();
+    let dir = state.shown();
     if !state.has_journal()? {
         return Err(StateError::NoJournal { dir, plan: plan_path.display().to_string() });
     }

@@ -14,17 +14,23 @@ fn plan(dir: &std::path::Path) -> std::path::PathBuf {
     plan_in(dir, &format!("organization = \"Example\"\n{service}"))
 }
 
-#[test]
-fn an_update_awaiting_review_is_a_journaled_notice_shown_by_the_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = plan(dir.path());
-    let out = restorectl().args(["run", "--progress", "plain"]).arg(&plan).output().unwrap();
+/// A live run of `plan` in `dir` with `--progress MODE` (and `--format json`): what it said on
+/// stderr, and the notice its outage update awaiting review is told as.
+fn run(dir: &std::path::Path, mode: &str) -> (std::path::PathBuf, String, String) {
+    let plan = plan(dir);
+    let out = restorectl().args(["run", "--format", "json", "--progress", mode]).arg(&plan).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
     let said = format!(
         "update 0001 (the outage notice) awaits review: restorectl announce approve {}",
         plan.display()
     );
+    (plan, String::from_utf8_lossy(&out.stderr).into_owned(), said)
+}
+
+#[test]
+fn an_update_awaiting_review_is_a_journaled_notice_shown_by_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plan, stderr, said) = run(dir.path(), "plain");
     // A line of the plain log, with its time, like every event.
     let line = stderr.lines().find(|l| l.contains(&said)).unwrap_or_else(|| panic!("{stderr}"));
     assert!(line.split_whitespace().next().is_some_and(|t| t.len() == 8 && t.contains(':')), "{line}");
@@ -46,15 +52,7 @@ fn an_update_awaiting_review_is_a_journaled_notice_shown_by_the_log() {
 #[test]
 fn without_a_progress_display_a_notice_is_a_bare_line() {
     let dir = tempfile::tempdir().unwrap();
-    let plan = plan(dir.path());
-    let out =
-        restorectl().args(["run", "--progress", "none", "--format", "json"]).arg(&plan).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let said = format!(
-        "update 0001 (the outage notice) awaits review: restorectl announce approve {}",
-        plan.display()
-    );
+    let (_, stderr, said) = run(dir.path(), "none");
     assert!(stderr.lines().any(|l| l.starts_with(&said)), "{stderr}");
 }
 
@@ -62,13 +60,6 @@ fn without_a_progress_display_a_notice_is_a_bare_line() {
 #[test]
 fn a_bar_that_cannot_be_drawn_still_tells_the_notices() {
     let dir = tempfile::tempdir().unwrap();
-    let plan = plan(dir.path());
-    let out = restorectl().args(["run", "--progress", "bar"]).arg(&plan).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let said = format!(
-        "update 0001 (the outage notice) awaits review: restorectl announce approve {}",
-        plan.display()
-    );
+    let (_, stderr, said) = run(dir.path(), "bar");
     assert!(stderr.lines().any(|l| l.starts_with(&said)), "{stderr}");
 }

@@ -2,7 +2,7 @@
 //! one left running, waits for it, verifies it like its own, and never starts a restore twice,
 //! even when the restore script starts a daemon and exits before the daemon listens.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::support::*;
@@ -245,39 +245,50 @@ fn one_random_kill(seed: u64) {
     }
 }
 
+/// A dead run (`0001`) of a plan whose `svc` is restored by `touch svc.up`, that had started the
+/// restore `action` (a script that ends by doing the same, in its own group, `setup` applied to
+/// its command): the plan, the state directory and the running action.
+fn dead_runs_action(
+    d: &Path,
+    sleep: &str,
+    setup: impl FnOnce(&mut std::process::Command, &Path),
+) -> (PathBuf, PathBuf, std::process::Child) {
+    use std::os::unix::process::CommandExt;
+    let plan =
+        plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), "timeout = \"1m\""));
+    let state = earlier_run(d, &[STARTED]);
+    std::fs::create_dir_all(state.join("logs/0001")).unwrap();
+    let mut action = std::process::Command::new("sh");
+    action.args(["-c", &format!("sleep {sleep}; touch {}/svc.up", d.display())]).process_group(0);
+    setup(&mut action, &state);
+    (plan, state, action.spawn().unwrap())
+}
+
+/// The next run waits for the dead run's `action` and verifies it, never starting the restore again.
+fn taken_over_not_restarted(d: &Path, plan: &Path, mut action: std::process::Child) {
+    let out =
+        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(plan).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let waited = format!("svc: waiting for the restore left running by an earlier run (pid {})", action.id());
+    assert!(log.contains(&waited), "{log}");
+    assert_eq!(runs(d, "svc"), 0, "the restore was started a second time");
+    assert_eq!(state_of(&json(&out.stdout), "svc"), "online");
+    action.wait().unwrap();
+}
+
 /// The run was killed after journaling that the restore starts, before journaling its pid: the
 /// marker the action was born with (`RESTORECTL_ACTION=<state dir>:<run>/<service>/<attempt>`)
 /// leads the next run to it.
 #[test]
 fn a_restore_started_just_before_the_kill_is_found_by_its_marker() {
-    use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let plan =
-        plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), "timeout = \"1m\""));
-    let state = earlier_run(d, &[STARTED]);
-    std::fs::create_dir_all(state.join("logs/0001")).unwrap();
     // The action the dead run had started: still at work, in its own group, marked as attempt 1.
-    let mut action = std::process::Command::new("sh")
-        .args(["-c", &format!("sleep 1; touch {}/svc.up", d.display())])
-        .env("RESTORECTL_ACTION", format!("{}:0001/svc/1", state.canonicalize().unwrap().display()))
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let out =
-        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{log}");
-    assert!(
-        log.contains(&format!(
-            "svc: waiting for the restore left running by an earlier run (pid {})",
-            action.id()
-        )),
-        "{log}"
-    );
-    assert_eq!(runs(d, "svc"), 0, "the restore was started a second time");
-    assert_eq!(state_of(&json(&out.stdout), "svc"), "online");
-    action.wait().unwrap();
+    let (plan, _, action) = dead_runs_action(d, "1", |action, state| {
+        action.env("RESTORECTL_ACTION", format!("{}:0001/svc/1", state.canonicalize().unwrap().display()));
+    });
+    taken_over_not_restarted(d, &plan, action);
 }
 
 /// Killed after the action was spawned and its pid noted, before the journal held the pid: an
@@ -286,20 +297,12 @@ fn a_restore_started_just_before_the_kill_is_found_by_its_marker() {
 /// it; and `run --fresh` is refused while it runs, as for a journaled pid.
 #[test]
 fn a_restore_noted_just_before_the_kill_is_found_without_its_marker() {
-    use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let plan =
-        plan_in(d, &file_service(d, "svc", &format!("touch {}/svc.up", d.display()), "timeout = \"1m\""));
-    let state = earlier_run(d, &[STARTED]);
-    std::fs::create_dir_all(state.join("logs/0001")).unwrap();
     // The action, at work in its own group, with nothing of restorectl's in its environment.
-    let mut action = std::process::Command::new("sh")
-        .args(["-c", &format!("sleep 1.5; touch {}/svc.up", d.display())])
-        .env_clear()
-        .process_group(0)
-        .spawn()
-        .unwrap();
+    let (plan, state, action) = dead_runs_action(d, "1.5", |action, _| {
+        action.env_clear();
+    });
     let ticks = restorectl::process::start_ticks(action.id()).unwrap();
     let pids = format!("{}other/1 1 1\nsvc/1 {} {ticks}\n", restorectl::process::PIDS_HEADER, action.id());
     std::fs::write(state.join("logs/0001/pids"), pids).unwrap();
@@ -311,15 +314,7 @@ fn a_restore_noted_just_before_the_kill_is_found_without_its_marker() {
         action.id()
     );
     assert!(err.starts_with(&refused), "{err}");
-    let out =
-        restorectl().args(["run", "--progress", "plain", "--format", "json"]).arg(&plan).output().unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{log}");
-    let waited = format!("svc: waiting for the restore left running by an earlier run (pid {})", action.id());
-    assert!(log.contains(&waited), "{log}");
-    assert_eq!(runs(d, "svc"), 0, "the restore was started a second time");
-    assert_eq!(state_of(&json(&out.stdout), "svc"), "online");
-    action.wait().unwrap();
+    taken_over_not_restarted(d, &plan, action);
 }
 
 /// The run noted the action's pid, then was killed; the action ended while no run watched (its

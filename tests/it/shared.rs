@@ -67,6 +67,15 @@ fn journal_rows(db: &Db) -> Vec<String> {
     rows.map(|rows| rows.iter().map(|r| r.get(0)).collect()).unwrap_or_default()
 }
 
+/// A run of the plan at `ops` on `url`, waiting for anna's sign-off (so holding the incident).
+fn waiting_run(db: &Db, ops: &Path, url: &str) -> std::process::Child {
+    let child = spawn_run(ops, &["--state", url]);
+    wait_until("the run's wait for a sign-off, in the database", || {
+        journal_rows(db).iter().any(|r| r.contains("waiting_for_approval"))
+    });
+    child
+}
+
 /// Runs the plan at `ops` on the shared state until it waits for anna's sign-off, has her give it
 /// from `from` (another folder, its own process and connection), and sees the run finish.
 fn sign_off_from(db: &Db, ops: &Path, from: &Path) {
@@ -126,8 +135,7 @@ fn a_second_run_anywhere_is_refused_while_one_holds_the_incident() {
     let text = plan(root.path(), "0");
     let ops = machine(root.path(), "ops", &text);
     let laptop = machine(root.path(), "laptop", &text);
-    let mut child = spawn_run(&ops, &["--state", &db.url]);
-    wait_until("the first run", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
+    let mut child = waiting_run(&db, &ops, &db.url);
     let out = restorectl()
         .args(["run", "--progress", "none"])
         .arg(&laptop)
@@ -227,10 +235,7 @@ fn tls_is_verified_against_the_certificate_given_and_used() {
     );
     assert!(!err.contains("restorectl_test:restorectl_test"), "{err}");
     // By the name it has: the run's connections are encrypted.
-    let child = spawn_run(&ops, &["--state", &tls("localhost")]);
-    wait_until("the run waiting, in the database", || {
-        journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval"))
-    });
+    let child = waiting_run(&db, &ops, &tls("localhost"));
     let encrypted: i64 = db
         .client()
         .query_one(
@@ -249,8 +254,7 @@ fn a_run_that_loses_the_database_stops_and_the_next_one_goes_on() {
     let db = Db::new();
     let root = tempfile::tempdir().unwrap();
     let ops = machine(root.path(), "ops", &plan(root.path(), "0"));
-    let child = spawn_run(&ops, &["--state", &db.url]);
-    wait_until("the wait", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
+    let child = waiting_run(&db, &ops, &db.url);
     // The database drops the run's sessions (a failover, an administrator): its lock is gone.
     db.client()
         .execute(
@@ -284,8 +288,7 @@ fn a_decision_row_that_is_no_confirmation_is_set_aside_and_the_run_goes_on() {
     std::fs::create_dir_all(root.path().join("ops/.restorectl/plan")).unwrap();
     std::fs::write(root.path().join("ops/.restorectl/plan/journal.jsonl"), "{\"not\":\"the shared one\"}\n")
         .unwrap();
-    let child = spawn_run(&ops, &["--state", &db.url]);
-    wait_until("the wait", || journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval")));
+    let child = waiting_run(&db, &ops, &db.url);
     let aside: Vec<String> = std::fs::read_dir(root.path().join("ops/.restorectl/plan"))
         .unwrap()
         .flatten()
@@ -410,4 +413,26 @@ fn status_watch_from_another_machine_follows_the_shared_quarantine() {
     signal(&watch, libc::SIGINT);
     let _ = watch.wait();
     assert!(cleared, "the quarantine was lifted in the shared journal");
+}
+
+#[test]
+fn an_empty_database_is_said_to_hold_nothing_yet_by_its_name() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let laptop = machine(root.path(), "laptop", &plan(root.path(), "0"));
+    let shown = db.url.replacen(":restorectl_test@", "@", 1);
+    let said = format!(
+        "error: no journal in '{shown}': nothing has been run yet (run `restorectl run {}` first)\n",
+        laptop.display()
+    );
+    for args in [&["history"][..], &["journal", "verify"], &["report"], &["confirm"]] {
+        let mut cmd = restorectl();
+        cmd.args(args).arg(&laptop);
+        if args == ["confirm"] {
+            cmd.args(["db", "--by", "anna"]);
+        }
+        let out = cmd.args(["--state", &db.url]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), said, "{args:?}");
+    }
 }

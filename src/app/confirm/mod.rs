@@ -58,7 +58,7 @@ fn confirm(loaded: &crate::loaded::Loaded, c: &Request) -> Result<String, Error>
     let _serialized = serialize(&state)?;
     let last = place.last_run(&loaded.plan, &c.plan)?;
     if !last.running {
-        return Err(Error::NoRunWaiting { id: id.to_owned(), dir: place.shown() });
+        return Err(Error::NoRunWaiting { id: id.to_owned(), dir: place.state().shown().into() });
     }
     if let Some(run) = c.run.as_deref().filter(|r| *r != last.id) {
         return Err(Error::OtherRun { given: run.to_owned(), current: last.id });

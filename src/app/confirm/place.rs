@@ -27,14 +27,6 @@ impl Place {
         })
     }
 
-    /// Where it is, as messages name it (a database without its password).
-    pub(super) fn shown(&self) -> PathBuf {
-        match self {
-            Place::Dir(s) => s.root().to_path_buf(),
-            Place::Shared(s) => PathBuf::from(&s.shared.shown),
-        }
-    }
-
     pub(super) fn state(&self) -> &StateDir {
         match self {
             Place::Dir(s) => s,
