@@ -111,6 +111,8 @@ fn reader_state(
         None => Ok((crate::state::StateDir::for_plan(plan_path, given), None)),
         Some(url) => {
             let snapshot = crate::shared::Snapshot::take(&url, &plan.name)?;
+            // The updates approved are published wherever they were approved.
+            crate::announce::review::restore_approved(&snapshot.state.announcements())?;
             Ok((snapshot.state.clone(), Some(snapshot)))
         }
     }

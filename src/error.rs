@@ -46,6 +46,14 @@ pub enum Error {
         "run {run} did not take the decision on `{id}` within {seconds}s (it is not running, or hangs); nothing confirmed"
     )]
     NotTaken { run: String, id: String, seconds: u64 },
+    /// A review given through the shared state that the run holding the incident refused.
+    #[error("{0}")]
+    ReviewRefused(String),
+    /// A review given through the shared state that no run took in time: withdrawn.
+    #[error(
+        "the run holding the incident did not take the review of update {number:04} within {seconds}s (it stopped, or hangs); nothing decided"
+    )]
+    ReviewNotTaken { number: u32, seconds: u64 },
     /// `logs` of a service, run or attempt that left none.
     #[error("no log of `{id}`{}{}", run.as_ref().map(|r| format!(" in run {r}")).unwrap_or_default(), attempt.map(|a| format!(", attempt {a}")).unwrap_or_default())]
     NoLog { id: String, run: Option<String>, attempt: Option<u32> },
@@ -168,6 +176,8 @@ impl Error {
             | Error::OtherRun { .. }
             | Error::NotWaiting { .. }
             | Error::NotTaken { .. }
+            | Error::ReviewRefused(_)
+            | Error::ReviewNotTaken { .. }
             | Error::NoLog { .. }
             | Error::UnknownService { .. }
             | Error::Flag { .. }

@@ -130,7 +130,7 @@ impl Recorder {
         let mut line = serde_json::to_vec(record).unwrap_or_default();
         line.push(b'\n');
         // One write per record: a crash leaves at most a torn last line.
-        if let Err(e) = file.write_all(&line) {
+        if let Err(e) = crate::state::mirrored::append(&self.path, &line, || file.write_all(&line)) {
             notices::say(Level::Error, format!("cannot write {}: {e}", self.path.display()));
         }
     }

@@ -137,8 +137,8 @@ pub fn drafts(dir: &Path, hooks: &[String]) -> Vec<Draft> {
     out
 }
 
-/// The draft numbered `number`, if it awaits review.
-fn pending(dir: &Path, number: u32) -> Result<Update, ReviewError> {
+/// The draft numbered `number`, if it awaits review, and its files' stem.
+fn pending(dir: &Path, number: u32) -> Result<(Update, Option<String>), ReviewError> {
     let all = drafts(dir, &[]);
     if let Some(d) = all.iter().find(|d| d.number == number && d.state != "awaiting review") {
         return Err(ReviewError::Decided {
@@ -149,7 +149,7 @@ fn pending(dir: &Path, number: u32) -> Result<Update, ReviewError> {
         });
     }
     let update = log::read(&dir.join(LOG)).into_iter().find_map(|r| match r {
-        Record::Drafted { number: n, update, .. } if n == number => Some(update),
+        Record::Drafted { number: n, update, stem, .. } if n == number => Some((update, stem)),
         _ => None,
     });
     update.ok_or_else(|| ReviewError::NoDraft {
@@ -171,7 +171,7 @@ pub fn approve(
     edits: Vec<(String, String)>,
 ) -> Result<(Update, usize), ReviewError> {
     let _decision = decision_lock(dir)?;
-    let mut update = pending(dir, number)?;
+    let (mut update, stem) = pending(dir, number)?;
     if let Some(later) = approved_after(dir, number) {
         return Err(ReviewError::Superseded { number, later });
     }
@@ -201,17 +201,9 @@ pub fn approve(
     update.edit(&edits);
     // The texts the run journaled (or the corrected ones) become the updates' files: only now
     // are they published. The draft files were a preview; what they hold now is not read.
-    let drafts = dir.join(DRAFTS);
     for (locale, text) in &update.texts {
-        let draft = file_of(&drafts, number, locale);
-        let name = draft.as_ref().and_then(|d| d.file_name()).map_or_else(
-            || format!("{number:04}-{}.{locale}.md", update.event),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let published = dir.join(name);
-        crate::state::files::write(&published, text.as_bytes())
-            .map_err(|source| ReviewError::Write { path: published.display().to_string(), source })?;
-        if let Some(draft) = draft {
+        let published = publish_file(dir, (number, stem.as_deref()), &update.event, (locale, text))?;
+        if let Some(draft) = file_of(&dir.join(DRAFTS), number, locale).filter(|d| *d != published) {
             let _ = std::fs::remove_file(draft);
         }
     }
@@ -219,6 +211,49 @@ pub fn approve(
     republish(plan, templates, dir);
     let accepted = webhook::deliver_now(plan, dir, &update);
     Ok((update, accepted))
+}
+
+/// Writes the published file of update `number` in `locale`: named as its draft was.
+fn publish_file(
+    dir: &Path,
+    (number, stem): (u32, Option<&str>),
+    event: &str,
+    (locale, text): (&str, &str),
+) -> Result<std::path::PathBuf, ReviewError> {
+    let draft =
+        || file_of(&dir.join(DRAFTS), number, locale)?.file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = stem
+        .map(|s| format!("{s}.{locale}.md"))
+        .or_else(draft)
+        .unwrap_or_else(|| format!("{number:04}-{event}.{locale}.md"));
+    let published = dir.join(name);
+    crate::state::files::write(&published, text.as_bytes())
+        .map_err(|source| ReviewError::Write { path: published.display().to_string(), source })?;
+    Ok(published)
+}
+
+/// Writes the files of every approved update that `dir` lacks — approved on another machine of a
+/// shared state — so that the folder, its feeds and page hold every update published, wherever
+/// it was approved.
+pub fn restore_approved(dir: &Path) -> Result<(), ReviewError> {
+    let records = log::read(&dir.join(LOG));
+    for r in &records {
+        let Record::Drafted { number, update, stem, .. } = r else { continue };
+        let Some(edits) = records.iter().find_map(|r| match r {
+            Record::Approved { number: n, edits, .. } if n == number => Some(edits),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let mut update = update.clone();
+        update.edit(edits);
+        for (locale, text) in &update.texts {
+            if file_of(dir, *number, locale).is_none() {
+                publish_file(dir, (*number, stem.as_deref()), &update.event, (locale, text))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The largest corrected text taken (an update is a few kilobytes).
@@ -260,7 +295,7 @@ fn republish(plan: &Plan, templates: &Templates, dir: &Path) {
 /// Rejects update `number`: it is never sent.
 pub fn reject(dir: &Path, number: u32, who: Confirmation, reason: Option<String>) -> Result<(), ReviewError> {
     let _decision = decision_lock(dir)?;
-    let update = pending(dir, number)?;
+    let (update, _) = pending(dir, number)?;
     log::Log::new(dir).append(&Record::rejected(number, who, reason));
     // A rejected update is nowhere: its draft files go (its text stays in the delivery journal).
     for (locale, _) in &update.texts {

@@ -256,7 +256,8 @@ impl Writer {
                 ),
             );
             let states = super::outputs::visible_states(&self.plan, board);
-            let record = webhook::log::Record::drafted(u.number, about, update, states);
+            let stem = format!("{:04}-{}-{}", u.number, u.kind.as_str(), self.subject(u));
+            let record = webhook::log::Record::drafted((u.number, stem), about, update, states);
             match &self.webhooks {
                 Some(w) => w.draft(&record),
                 None => webhook::log::Log::new(&self.dir).append(&record),

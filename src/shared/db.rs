@@ -8,6 +8,7 @@ use std::path::PathBuf;
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_shared_state.sql")),
     (2, include_str!("../../migrations/0002_logs.sql")),
+    (3, include_str!("../../migrations/0003_records.sql")),
 ];
 
 /// Why the shared state cannot be used.

@@ -1,9 +1,12 @@
 //! The run's inbox of decisions given from other machines: a connection of its own that LISTENs
 //! for `restorectl_decisions` and writes each decision not yet taken where the run's waits read
-//! it (`confirm/<run>/…` in the local state directory), then marks it taken. A decision given
-//! while the run was not listening is found when it starts, and every few seconds regardless.
+//! it (`confirm/<run>/…` in the local state directory), then marks it taken. A review of a
+//! customer update (`review/<number>`) is handed to the run's reviewer once it has one, and what
+//! came of it is written back for whoever gave it. A decision given while the run was not
+//! listening is found when it starts, and every few seconds regardless.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use super::db::SharedError;
@@ -12,8 +15,14 @@ use super::journal::Shared;
 /// How long the inbox waits for a notification before it looks anyway.
 const LOOK_AGAIN: Duration = Duration::from_secs(5);
 
-/// The inbox's thread: it ends with the process.
-pub struct Inbox;
+/// What the run does with a review given from elsewhere: its body in, what came of it out
+/// (what the giver is told).
+pub type Reviewer = Box<dyn FnMut(&str) -> String + Send>;
+
+/// The inbox's thread (it ends with the process), and the run's reviewer once it has one.
+pub struct Inbox {
+    reviewer: Arc<OnceLock<Mutex<Reviewer>>>,
+}
 
 impl Inbox {
     /// Starts listening for the plan's decisions; they are written under `root`. Should the
@@ -24,14 +33,16 @@ impl Inbox {
         let mut shared = Shared::connect(url, plan_name)?;
         shared.client.batch_execute("LISTEN restorectl_decisions")?;
         let root = root.to_path_buf();
-        take(&mut shared, &root)?;
+        let reviewer: Arc<OnceLock<Mutex<Reviewer>>> = Arc::default();
+        take(&mut shared, &root, &reviewer)?;
+        let inbox = Inbox { reviewer: reviewer.clone() };
         std::thread::spawn(move || {
             loop {
                 use postgres::fallible_iterator::FallibleIterator;
                 let heard = shared.client.notifications().timeout_iter(LOOK_AGAIN).next().map(|_| ());
                 let lost = match heard {
                     Err(e) => SharedError::from(e).to_string(),
-                    Ok(_) => match take(&mut shared, &root).and_then(|()| shared.holds(holder)) {
+                    Ok(_) => match take(&mut shared, &root, &reviewer).and_then(|()| shared.holds(holder)) {
                         Ok(true) => continue,
                         Ok(false) => "the run's session no longer holds the incident's lock".to_owned(),
                         Err(e) => e.to_string(),
@@ -48,7 +59,12 @@ impl Inbox {
                 return;
             }
         });
-        Ok(Inbox)
+        Ok(inbox)
+    }
+
+    /// From now on, reviews given for the run are decided by `reviewer` (they wait until then).
+    pub fn review_with(&self, reviewer: Reviewer) {
+        let _ = self.reviewer.set(Mutex::new(reviewer));
     }
 }
 
@@ -65,7 +81,8 @@ fn allowed(path: &str) -> bool {
 
 /// Writes the decisions not yet taken as files, and marks them taken; one that cannot be written
 /// (a path outside the confirmations, a folder in the way) is told and set aside, never retried.
-fn take(shared: &mut Shared, root: &Path) -> Result<(), SharedError> {
+/// Reviews go to the run's reviewer, with what came of each written back.
+fn take(shared: &mut Shared, root: &Path, reviewer: &OnceLock<Mutex<Reviewer>>) -> Result<(), SharedError> {
     let mut tx = shared.client.transaction()?;
     let rows = tx.query(
         "SELECT id, path, body FROM restorectl_decisions WHERE state = $1 AND NOT taken ORDER BY id FOR UPDATE SKIP LOCKED",
@@ -73,6 +90,16 @@ fn take(shared: &mut Shared, root: &Path) -> Result<(), SharedError> {
     )?;
     for row in &rows {
         let (id, path, body): (i64, &str, &str) = (row.get(0), row.get(1), row.get(2));
+        if path.starts_with(REVIEW) {
+            let Some(reviewer) = reviewer.get() else { continue };
+            let outcome = (reviewer.lock().unwrap_or_else(|e| e.into_inner()))(body);
+            tx.execute(
+                "UPDATE restorectl_decisions SET taken = true, outcome = $2 WHERE id = $1",
+                &[&id, &outcome],
+            )?;
+            tx.execute("SELECT pg_notify('restorectl_outcomes', $1)", &[&id.to_string()])?;
+            continue;
+        }
         let written = if allowed(path) {
             let file = root.join(path);
             file.parent()
@@ -92,6 +119,51 @@ fn take(shared: &mut Shared, root: &Path) -> Result<(), SharedError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Where a review of a customer update is given: `review/<number>`.
+const REVIEW: &str = "review/";
+
+impl Shared {
+    /// A review of update `number` for the run that holds the incident: its id, to wait for what
+    /// came of it (`outcome`). Listens for outcomes first, so that none is missed.
+    pub fn give_review(&mut self, number: u32, body: &str) -> Result<i64, SharedError> {
+        self.client.batch_execute("LISTEN restorectl_outcomes")?;
+        let mut tx = self.client.transaction()?;
+        let row = tx.query_one(
+            "INSERT INTO restorectl_decisions (state, path, body) VALUES ($1, $2, $3) RETURNING id",
+            &[&self.key, &format!("{REVIEW}{number:04}"), &body],
+        )?;
+        tx.execute("SELECT pg_notify('restorectl_decisions', $1)", &[&self.key])?;
+        tx.commit()?;
+        Ok(row.get(0))
+    }
+
+    /// What came of review `id`, waiting for it at most `most`; `None` if no run took it by then
+    /// (it is then taken back).
+    pub fn outcome(&mut self, id: i64, most: Duration) -> Result<Option<String>, SharedError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let until = std::time::Instant::now() + most;
+        loop {
+            let row =
+                self.client.query_one("SELECT outcome FROM restorectl_decisions WHERE id = $1", &[&id])?;
+            if let Some(outcome) = row.get::<_, Option<String>>(0) {
+                return Ok(Some(outcome));
+            }
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                let gone = self
+                    .client
+                    .execute("DELETE FROM restorectl_decisions WHERE id = $1 AND NOT taken", &[&id])?;
+                if gone == 1 {
+                    return Ok(None);
+                }
+                // Taken as the time ran out: what came of it is on its way.
+                continue;
+            }
+            self.client.notifications().timeout_iter(left.min(LOOK_AGAIN)).next()?;
+        }
+    }
 }
 
 #[cfg(test)]

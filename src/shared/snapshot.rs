@@ -1,4 +1,5 @@
-//! A snapshot of a plan's shared journal in a folder of its own, for a reader on any machine.
+//! A snapshot of a plan's shared journal and records in a folder of its own, for a reader on any
+//! machine.
 
 use std::path::PathBuf;
 
@@ -14,16 +15,19 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn take(url: &str, plan_name: &str) -> Result<Self, SharedError> {
-        let mut shared = Shared::connect(url, plan_name)?;
+        let shared = Shared::connect(url, plan_name)?;
         let dir = tempfile::tempdir()
             .map_err(|e| SharedError::Local { path: PathBuf::from("(temporary folder)"), why: e })?;
         let state = crate::state::StateDir::labelled(dir.path(), format!("'{}'", shared.shown));
-        shared.download(&state.journal())?;
-        Ok(Self { _dir: dir, state, shared })
+        let mut snapshot = Self { _dir: dir, state, shared };
+        snapshot.refresh()?;
+        Ok(snapshot)
     }
 
-    /// The journal as the database holds it now.
+    /// The journal and the records as the database holds them now.
     pub fn refresh(&mut self) -> Result<(), SharedError> {
-        self.shared.download(&self.state.journal())
+        self.shared.download(&self.state.journal())?;
+        let files = super::records::files(self.state.root(), &self.state.announcements());
+        self.shared.download_records(&files, false)
     }
 }

@@ -25,6 +25,7 @@ pub mod history;
 mod incident;
 pub mod journal;
 pub mod location;
+pub mod mirrored;
 mod records;
 pub mod replay;
 pub mod runlog;

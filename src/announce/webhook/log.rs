@@ -35,6 +35,9 @@ pub enum Record {
         update: Update,
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         states: BTreeMap<String, ServiceState>,
+        /// Its files' name without the locale (`0007-online-billing`; older records have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stem: Option<String>,
     },
     /// A person approved it; `edits`: the texts they corrected, by locale.
     Approved {
@@ -92,12 +95,12 @@ pub enum Record {
 
 impl Record {
     pub fn drafted(
-        number: u32,
+        (number, stem): (u32, String),
         about: String,
         update: Update,
         states: BTreeMap<String, ServiceState>,
     ) -> Self {
-        Record::Drafted { v: VERSION, number, about, update, states }
+        Record::Drafted { v: VERSION, number, about, update, states, stem: Some(stem) }
     }
     pub fn approved(number: u32, who: Confirmation, edits: Vec<(String, String)>) -> Self {
         Record::Approved { v: VERSION, number, who, edits }
@@ -158,7 +161,8 @@ impl Log {
     }
 
     /// Appends one record in a single write and syncs it, so that a crash loses at most the
-    /// record being written, never one before it.
+    /// record being written, never one before it; on a shared state, the database has it too
+    /// before this returns.
     pub fn append(&self, record: &Record) {
         let mut line = serde_json::to_vec(record).unwrap_or_default();
         line.push(b'\n');
@@ -169,7 +173,8 @@ impl Log {
                 .ok();
         }
         let Some(f) = file.as_mut() else { return };
-        if let Err(e) = f.write_all(&line).and_then(|()| f.sync_data()) {
+        let local = || f.write_all(&line).and_then(|()| f.sync_data());
+        if let Err(e) = crate::state::mirrored::append(&self.path, &line, local) {
             notices::say(Level::Error, format!("cannot write {}: {e}", self.path.display()));
         }
     }

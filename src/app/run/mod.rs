@@ -98,12 +98,20 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     let announce_dir = args.announce_dir.clone().unwrap_or_else(|| state.announcements());
     let sign = args.sign_key.as_deref().map(inputs::signing_key).transpose()?;
     let how = (args.fresh, args.new_incident, args.accept_broken_journal.as_deref());
-    let sink = shared_journal(loaded, args, &state)?;
+    let (sink, inbox) = shared_journal(loaded, args, &state, &announce_dir)?.unzip();
     let logs_slot = sink.as_ref().map(|s| s.logs.clone());
     let mirror = sink.map(|s| Box::new(s) as Box<dyn crate::state::Mirror>);
     let opened = Journal::open(&state, &loaded.plan, how, start.timestamp(), mirror);
     let (mut journal, replay) = opened?;
     let (judge, operator) = who::operator(loaded, args, &mut journal, &mut selection)?;
+    if let Some(inbox) = &inbox {
+        // Reviews of updates given from other machines are decided here, judged as here.
+        let judge = crate::people::Judge::new(loaded.signers.clone(), &plan.sha256, &journal.incident.id)
+            .live()
+            .separating(&loaded.plan, Some(operator.clone()));
+        let (plan, templates, dir) = (plan.clone(), loaded.templates.clone(), announce_dir.clone());
+        inbox.review_with(super::review::Reviewing { plan, templates, judge, dir }.into_reviewer());
+    }
     if let (Some(url), Some(slot)) = (crate::shared::url(args.state.as_deref()), logs_slot) {
         // The actions' output for `logs --follow` on other machines, with the run's secrets hidden.
         let secrets = prober.secrets().clone();
@@ -121,6 +129,10 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
     if (args.fresh || args.new_incident) && announce_dir.exists() {
         // A new incident: its announcements start afresh too (the old ones are kept).
         crate::state::journal::put_away(&announce_dir)?;
+        if let Some(url) = crate::shared::url(args.state.as_deref()) {
+            let files = crate::shared::record_files(state.root(), &announce_dir);
+            crate::shared::Shared::connect(&url, &plan.name)?.put_away_records(&files)?;
+        }
     }
     // RTOs count from the incident's start; what an earlier run of it brought back was back then.
     let incident = &journal.incident;
@@ -189,13 +201,15 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
 }
 
 /// With `--state postgres://…`: the incident's lock taken in the database (a second run anywhere is
-/// refused), its journal written into the local state directory to resume from, decisions from
-/// other machines listened for, and the sink every record then also goes to.
+/// refused), its journal and records written into the local folders to resume from (and every
+/// record appended to them shared), decisions from other machines listened for, and the sink
+/// every journal record then also goes to.
 fn shared_journal(
     loaded: &Loaded,
     args: &RunArgs,
     state: &StateDir,
-) -> Result<Option<crate::shared::Sink>, Error> {
+    announce_dir: &std::path::Path,
+) -> Result<Option<(crate::shared::Sink, crate::shared::Inbox)>, Error> {
     let Some(url) = crate::shared::url(args.state.as_deref()) else { return Ok(None) };
     if args.fresh {
         return Err(Error::flag(
@@ -208,8 +222,12 @@ fn shared_journal(
     shared.lock()?;
     let holder = shared.backend_pid()?;
     shared.download(&state.journal())?;
-    crate::shared::Inbox::start(&url, name, state.root(), holder)?;
-    Ok(Some(shared.into_sink()))
+    let files = crate::shared::record_files(state.root(), announce_dir);
+    shared.download_records(&files, true)?;
+    crate::announce::review::restore_approved(announce_dir)?;
+    crate::shared::Records::mirror(&url, name, &files)?;
+    let inbox = crate::shared::Inbox::start(&url, name, state.root(), holder)?;
+    Ok(Some((shared.into_sink(), inbox)))
 }
 
 /// `--announce-dir` may be anywhere but among the state directory's own files (its own

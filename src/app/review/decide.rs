@@ -1,0 +1,118 @@
+//! A review decision on a drafted update, and deciding it: judged (a signature that does not hold,
+//! a self-approval under separated duties: refused), then approved — published, sent to every
+//! webhook — or rejected. Decided where the announcements are: on this machine, or, where a run
+//! holds a shared incident, by that run (the decision travels to it as it is written here).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::announce::review;
+use crate::announce::templates::Templates;
+use crate::error::Error;
+use crate::event::Act;
+use crate::exit::Exit;
+use crate::people::{Judge, Verdict};
+use crate::plan::Plan;
+use crate::state::Confirmation;
+
+/// One person's decision on update `number`.
+#[derive(Serialize, Deserialize)]
+pub struct Decision {
+    pub number: u32,
+    pub approve: bool,
+    pub who: Confirmation,
+    /// Corrected texts, by locale (an approval's).
+    #[serde(default)]
+    pub edits: Vec<(String, String)>,
+    /// Why (a rejection's).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl Decision {
+    pub fn act(&self) -> Act {
+        if self.approve { Act::ApproveUpdate } else { Act::RejectUpdate }
+    }
+
+    pub fn subject(&self) -> String {
+        format!("update {:04}", self.number)
+    }
+}
+
+/// What came of a decision: the line told, and how the command ends (`0` decided, `1` approved
+/// but not every webhook took it, `2` refused: `said` is the error).
+#[derive(Serialize, Deserialize)]
+pub struct Outcome {
+    pub said: String,
+    pub code: u8,
+}
+
+impl Outcome {
+    fn of(result: Result<Outcome, Error>) -> Outcome {
+        result.unwrap_or_else(|e| Outcome { said: e.to_string(), code: 2 })
+    }
+
+    /// Told as the command's own: the line on standard output, or the error.
+    pub fn told(self) -> Result<Exit, Error> {
+        match self.code {
+            0 | 1 => {
+                println!("{}", self.said);
+                Ok(if self.code == 0 { Exit::Ok } else { Exit::Failures })
+            }
+            _ => Err(Error::ReviewRefused(self.said)),
+        }
+    }
+}
+
+/// Decides reviews where the announcements are.
+pub struct Reviewing {
+    pub plan: Arc<Plan>,
+    pub templates: Arc<Templates>,
+    pub judge: Judge,
+    /// The announcements folder.
+    pub dir: PathBuf,
+}
+
+impl Reviewing {
+    pub fn decide(&self, d: Decision) -> Result<Outcome, Error> {
+        let (act, subject, by) = (d.act(), d.subject(), d.who.who.by.clone());
+        if let Verdict::Refused(why) = self.judge.judge(act, &subject, &d.who.who, None) {
+            return Err(Error::Refused { act: act.as_str(), subject, by, reason: why.to_string() });
+        }
+        if !d.approve {
+            review::reject(&self.dir, d.number, d.who, d.reason)?;
+            let said = format!("update {:04} rejected by {by}: it will not be sent", d.number);
+            return Ok(Outcome { said, code: 0 });
+        }
+        // Every webhook's secrets, before anything is decided: an approval reaches every one of them.
+        crate::secrets::Secrets::from_env(&self.plan).map_err(Error::MissingVars)?;
+        let hooks = self.plan.announce.webhooks.len();
+        let (_, accepted) =
+            review::approve(&self.plan, &self.templates, &self.dir, d.number, d.who, d.edits)?;
+        let number = d.number;
+        Ok(if accepted == hooks {
+            Outcome {
+                said: format!("update {number:04} approved by {by} and sent to {hooks} webhook(s)"),
+                code: 0,
+            }
+        } else {
+            let said = format!(
+                "update {number:04} approved by {by}; {accepted} of {hooks} webhook(s) accepted it, the rest stay queued for the next run"
+            );
+            Outcome { said, code: 1 }
+        })
+    }
+
+    /// The run's reviewer of reviews given from other machines: each decided here, and what came
+    /// of it written back for whoever gave it.
+    pub fn into_reviewer(self) -> crate::shared::Reviewer {
+        Box::new(move |body| {
+            let decided = serde_json::from_str::<Decision>(body)
+                .map_err(|e| Error::ReviewRefused(format!("not a review decision: {e}")))
+                .and_then(|d| self.decide(d));
+            serde_json::to_string(&Outcome::of(decided)).unwrap_or_default()
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! `restorectl announce approve|reject|drafts`: a person's review of the updates a live run
+//! drafted (`[announce] publish = "review"`).
+
+mod decide;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::announce::review::{self, Draft};
+use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
+use crate::error::Error;
+use crate::event::{Act, Event};
+use crate::exit::Exit;
+use crate::loaded::Loaded;
+use crate::people::Judge;
+use crate::shared::{Shared, SharedError, Snapshot};
+use crate::state::{Confirmation, StateDir};
+pub(super) use decide::{Decision, Reviewing};
+
+pub fn run(command: Review) -> Result<Exit, Error> {
+    match command {
+        Review::Approve { draft, texts } => {
+            let edits = edits(&texts)?;
+            let approve = |who| Decision { number: draft.number, approve: true, who, edits, reason: None };
+            decide(&draft, Act::ApproveUpdate, approve)
+        }
+        Review::Reject { draft, reason } => {
+            let reject = |who| Decision { number: draft.number, approve: false, who, edits: vec![], reason };
+            decide(&draft, Act::RejectUpdate, reject)
+        }
+        Review::Drafts { plan, dirs, format } => list(&plan, &dirs, format),
+        Review::Deliver { plan, dirs } => deliver(&plan, &dirs),
+    }
+}
+
+/// The announcements directory of the plan's live runs on this machine.
+fn dir(plan: &Path, dirs: &AnnounceDirs) -> PathBuf {
+    dirs.announce_dir
+        .clone()
+        .unwrap_or_else(|| StateDir::for_plan(plan, dirs.state.as_deref()).announcements())
+}
+
+/// `--text LOCALE=FILE`, read.
+fn edits(texts: &[String]) -> Result<Vec<(String, String)>, Error> {
+    texts
+        .iter()
+        .map(|t| {
+            let Some((locale, file)) = t.split_once('=') else {
+                return Err(Error::flag(
+                    format!("--text {t}"),
+                    "write it as LOCALE=FILE, e.g. `--text pl=0007.pl.md`",
+                ));
+            };
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Error::flag(format!("--text {t}"), format!("cannot read {file}: {e}")))?;
+            Ok((locale.to_owned(), text))
+        })
+        .collect()
+}
+
+/// The reviewer, named, and the judge of their decision: a review is a person's decision, signed
+/// with their SSH key when `allowed_signers` lists one (or `--key` is given), and judged as the
+/// run judges a sign-off (where the plan separates duties, whoever started the incident's last
+/// run may not decide). `state`: where the incident's journal is.
+fn reviewer(
+    d: &DraftArgs,
+    loaded: &Loaded,
+    act: Act,
+    state: &StateDir,
+) -> Result<(Confirmation, Judge), Error> {
+    let by = d.by.trim();
+    if by.is_empty() {
+        return Err(Error::NoName);
+    }
+    let last = crate::state::last_run(state, &loaded.plan, &d.plan).ok();
+    let starter = last.as_ref().and_then(|l| {
+        l.events.iter().find_map(|e| match e {
+            Event::RunStarted { by: Some(by), .. } => Some((**by).clone()),
+            _ => None,
+        })
+    });
+    let incident = last.as_ref().map(|l| l.incident.as_str()).unwrap_or_default();
+    let judge = Judge::new(loaded.signers.clone(), &loaded.plan.sha256, incident)
+        .live()
+        .separating(&loaded.plan, starter);
+    let subject = format!("update {:04}", d.number);
+    let mut who = Confirmation::new(by.to_owned());
+    judge
+        .sign_if_able((act, &subject), &mut who.who, d.key.as_deref(), false)
+        .map_err(|why| Error::CannotSign { by: by.to_owned(), why })?;
+    Ok((who, judge))
+}
+
+/// How long a review given through the shared state waits for the run holding the incident to
+/// decide it (an approval waits for every webhook's answer).
+const RUN_DECIDES: Duration = Duration::from_secs(120);
+
+/// Takes a review decision where the announcements are: here; or on a shared state, by the run
+/// that holds the incident — or, with none, here, holding the incident meanwhile.
+fn decide(d: &DraftArgs, act: Act, decision: impl FnOnce(Confirmation) -> Decision) -> Result<Exit, Error> {
+    let loaded = super::open(&d.plan)?;
+    let here =
+        |judge, dir| Reviewing { plan: loaded.plan.clone(), templates: loaded.templates.clone(), judge, dir };
+    let Some(url) = crate::shared::url(d.dirs.state.as_deref()) else {
+        let (who, judge) = reviewer(d, &loaded, act, &StateDir::for_plan(&d.plan, d.dirs.state.as_deref()))?;
+        return here(judge, dir(&d.plan, &d.dirs)).decide(decision(who))?.told();
+    };
+    let snapshot = Snapshot::take(&url, &loaded.plan.name)?;
+    let (who, judge) = reviewer(d, &loaded, act, &snapshot.state)?;
+    let mut shared = Shared::connect(&url, &loaded.plan.name)?;
+    match shared.lock() {
+        Ok(()) => {
+            let dir = hold(&mut shared, &url, &loaded.plan.name, (&d.plan, &d.dirs))?;
+            here(judge, dir).decide(decision(who))?.told()
+        }
+        Err(SharedError::Held { .. }) => {
+            let body = serde_json::to_string(&decision(who)).unwrap_or_default();
+            let id = shared.give_review(d.number, &body)?;
+            match shared.outcome(id, RUN_DECIDES)? {
+                Some(outcome) => serde_json::from_str::<decide::Outcome>(&outcome)
+                    .map_err(|e| Error::ReviewRefused(format!("the run's answer cannot be read: {e}")))?
+                    .told(),
+                None => Err(Error::ReviewNotTaken { number: d.number, seconds: RUN_DECIDES.as_secs() }),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// With the incident's lock held and no run: its records downloaded into this machine's folders,
+/// every line appended from now on shared, and the approved updates' files restored. Returns the
+/// announcements folder.
+fn hold(
+    shared: &mut Shared,
+    url: &str,
+    name: &str,
+    (plan, dirs): (&Path, &AnnounceDirs),
+) -> Result<PathBuf, Error> {
+    let dir = dir(plan, dirs);
+    let files = crate::shared::record_files(StateDir::for_plan(plan, None).root(), &dir);
+    shared.download_records(&files, true)?;
+    crate::shared::Records::mirror(url, name, &files)?;
+    review::restore_approved(&dir)?;
+    Ok(dir)
+}
+
+fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Result<Exit, Error> {
+    let loaded = super::open(plan)?;
+    // A webhook by its format and host: its path and query may hold a token.
+    let hooks: Vec<String> = loaded
+        .plan
+        .announce
+        .webhooks
+        .iter()
+        .map(|h| {
+            let host = url::Url::parse(h.url.raw()).ok().and_then(|u| u.host_str().map(str::to_owned));
+            format!("{:?} at {}", h.format, host.unwrap_or_else(|| "its address".into())).to_lowercase()
+        })
+        .collect();
+    let snapshot = crate::shared::url(dirs.state.as_deref())
+        .map(|url| Snapshot::take(&url, &loaded.plan.name))
+        .transpose()?;
+    let dir = snapshot.as_ref().map_or_else(|| dir(plan, dirs), |s| s.state.announcements());
+    let drafts: Vec<Draft> = review::drafts(&dir, &hooks);
+    match format {
+        ReportFormat::Json => println!("{:#}", serde_json::json!({ "drafts": drafts })),
+        _ if drafts.is_empty() => println!("no drafted updates"),
+        _ => {
+            for d in &drafts {
+                let by = match (&d.by, &d.at) {
+                    (Some(by), Some(at)) => format!(" by {by} at {at}"),
+                    _ => String::new(),
+                };
+                println!("{:04}  {:<16} {}{by}", d.number, d.state, d.about);
+                if d.state != "awaiting review" {
+                    continue;
+                }
+                for line in &d.outdated {
+                    println!("      warning: outdated: {line}");
+                }
+                println!("      languages: {}", d.languages.join(", "));
+                println!("      goes to: {}", d.to.join("; "));
+                for line in d.text.lines() {
+                    println!("      | {line}");
+                }
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// `announce deliver`: what earlier runs left undelivered, sent now.
+fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Result<Exit, Error> {
+    let loaded = super::open(plan)?;
+    crate::secrets::Secrets::from_env(&loaded.plan).map_err(Error::MissingVars)?;
+    // Never beside a run: it delivers what is queued itself.
+    let (_held, dir) = match crate::shared::url(dirs.state.as_deref()) {
+        None => (None, dir(plan, dirs)),
+        Some(url) => {
+            let mut shared = Shared::connect(&url, &loaded.plan.name)?;
+            shared.lock()?;
+            let dir = hold(&mut shared, &url, &loaded.plan.name, (plan, dirs))?;
+            (Some(shared), dir)
+        }
+    };
+    let _local = crate::state::journal::lock(&StateDir::for_plan(plan, dirs.state.as_deref()))?;
+    let command =
+        crate::announce::Commands::new(plan, dirs.state.as_deref(), dirs.announce_dir.as_deref()).deliver();
+    let left = crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir, command);
+    let refused = crate::announce::webhook::refused(&dir);
+    if refused > 0 {
+        eprintln!(
+            "note: {refused} deliveries were refused for good (a 4xx answer); see {}",
+            dir.join(crate::announce::webhook::LOG).display()
+        );
+    }
+    match left {
+        0 => {
+            println!("every update queued is delivered");
+            Ok(Exit::Ok)
+        }
+        _ => Ok(Exit::Failures),
+    }
+}
