@@ -2,6 +2,8 @@
 //! starts one on 127.0.0.1; `RESTORECTL_TEST_POSTGRES` names it): each test in a database of its
 //! own; "another machine" is another folder with its own copy of the plan and its own process.
 
+mod reviews;
+
 use std::path::{Path, PathBuf};
 
 use crate::support::*;

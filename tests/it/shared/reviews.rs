@@ -1,0 +1,200 @@
+//! Customer updates under review on a shared state: drafts, approvals and the webhooks' delivery
+//! queue live in the database, so communications review from their own machine — while a run
+//! holds the incident (the run decides, judging the decision itself) or after it ended — and
+//! every update goes out once, wherever it was approved.
+
+use std::path::Path;
+
+use super::{Db, journal_rows, machine};
+use crate::server::TestServer;
+use crate::support::*;
+
+/// `db` (customer-facing) restored by `touch`, needing anna's sign-off; its updates go to `hook`
+/// after review. `plan_extra`: more of the `[plan]` table.
+fn review_plan(root: &Path, hook: &str, plan_extra: &str) -> String {
+    let r = root.display();
+    format!(
+        "[plan]\nname = \"Shared review\"\norganization = \"Example\"\nlocales = [\"en\"]\n{plan_extra}\
+         [announce]\nbatch_window = \"0s\"\n[[announce.webhook]]\nurl = \"{hook}\"\n\
+         [approvers]\nops = [\"anna\"]\n\
+         [[service]]\nid = \"db\"\nname.en = \"our customer portal\"\napproval = {{ role = \"ops\" }}\n\
+         [[service.check]]\ncommand = [\"test\", \"-f\", \"{r}/db.up\"]\ninterval = \"50ms\"\n\
+         [service.restore]\ncommand = [\"touch\", \"{r}/db.up\"]\n"
+    )
+}
+
+/// `restorectl announce ACTION PLAN ARGS… --state URL`.
+fn announce(action: &str, plan: &Path, args: &[&str], url: &str) -> std::process::Output {
+    restorectl().args(["announce", action]).arg(plan).args(args).args(["--state", url]).output().unwrap()
+}
+
+fn drafts(plan: &Path, url: &str) -> Vec<(String, String)> {
+    let out = announce("drafts", plan, &["--format", "json"], url);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    json(&out.stdout)["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (format!("{:04}", d["number"].as_u64().unwrap()), d["state"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// The delivery records in the database, as their states (`drafted`, `queued`, `delivered`, …).
+fn delivery_states(db: &Db) -> Vec<String> {
+    let rows = db
+        .client()
+        .query(
+            "SELECT record FROM restorectl_records WHERE file = 'announcements/webhooks.jsonl' ORDER BY id",
+            &[],
+        )
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(r.get(0)).unwrap()["state"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn an_update_approved_from_another_machine_goes_out_once_with_or_without_a_run() {
+    let db = Db::new();
+    let srv = TestServer::start();
+    let root = tempfile::tempdir().unwrap();
+    let text = review_plan(root.path(), &srv.url("/hook/shared"), "");
+    let ops = machine(root.path(), "ops", &text);
+    let comms = machine(root.path(), "comms", &text);
+
+    // The run holds the incident, waiting for anna; its outage notice awaits review.
+    let child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the run's wait for a sign-off, in the database", || {
+        journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval"))
+    });
+    assert_eq!(drafts(&comms, &db.url), [("0001".to_owned(), "awaiting review".to_owned())]);
+
+    // Approved from the comms laptop: the run takes it, publishes it in its own folder, sends it.
+    let out = announce("approve", &comms, &["0001", "--by", "Ewa Nowak"], &db.url);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "update 0001 approved by Ewa Nowak and sent to 1 webhook(s)\n"
+    );
+    let keys =
+        || srv.posts("shared").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(keys().len(), 1);
+    assert!(keys()[0].starts_with("start-0001-"), "{:?}", keys());
+    let published = root.path().join("ops/.restorectl/plan/announcements/0001-start-outage.en.md");
+    assert!(published.is_file(), "published where the run is");
+    assert!(!root.path().join("comms/.restorectl/plan/announcements/0001-start-outage.en.md").exists());
+
+    // A second decision on it, from anywhere, is refused by the run.
+    let again = announce("reject", &comms, &["0001", "--by", "Jan Kowalski"], &db.url);
+    assert_eq!(again.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.starts_with("error: update 0001 was already approved by Ewa Nowak at "), "{err}");
+
+    let out = restorectl()
+        .args(["confirm"])
+        .arg(&comms)
+        .args(["db", "--by", "anna", "--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // No run now: the laptop holds the incident while it decides, and sends it itself.
+    let pending: Vec<String> =
+        drafts(&comms, &db.url).into_iter().filter(|(_, s)| s == "awaiting review").map(|(n, _)| n).collect();
+    assert_eq!(pending.len(), 1, "the portal's return awaits review");
+    let out = announce("approve", &comms, &[&pending[0], "--by", "Ewa Nowak"], &db.url);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(keys().len(), 2);
+    assert!(
+        delivery_states(&db).iter().filter(|s| *s == "delivered").count() == 2,
+        "{:?}",
+        delivery_states(&db)
+    );
+
+    // The ops machine sees it approved, and its next run sends nothing again and publishes the
+    // update approved elsewhere in its own folder too.
+    let states: Vec<String> = drafts(&ops, &db.url).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(states, ["approved", "approved"]);
+    std::fs::remove_file(root.path().join("db.up")).unwrap();
+    let mut child = spawn_run(&ops, &["--state", &db.url]);
+    wait_until("the second run's wait for a sign-off", || {
+        journal_rows(&db).iter().filter(|r| r.contains("waiting_for_approval")).count() == 2
+    });
+    let file = format!("ops/.restorectl/plan/announcements/{}-", pending[0]);
+    let restored = std::fs::read_dir(root.path().join("ops/.restorectl/plan/announcements"))
+        .unwrap()
+        .flatten()
+        .any(|e| {
+            root.path()
+                .join("ops/.restorectl/plan/announcements")
+                .join(e.file_name())
+                .display()
+                .to_string()
+                .contains(&file)
+        });
+    assert!(restored, "the update approved on the laptop is published on the run's machine");
+    signal(&child, libc::SIGTERM);
+    let _ = child.wait();
+    assert_eq!(keys().len(), 2, "nothing sent twice");
+}
+
+#[test]
+fn the_run_judges_a_review_given_from_elsewhere_and_refuses_its_own_operator() {
+    let db = Db::new();
+    let srv = TestServer::start();
+    let root = tempfile::tempdir().unwrap();
+    let text = review_plan(root.path(), &srv.url("/hook/judged"), "separate_duties = true\n");
+    let ops = machine(root.path(), "ops", &text);
+    let comms = machine(root.path(), "comms", &text);
+    let mut child = spawn_run(&ops, &["--state", &db.url, "--by", "Olaf"]);
+    wait_until("the run's wait for a sign-off, in the database", || {
+        journal_rows(&db).iter().any(|r| r.contains("waiting_for_approval"))
+    });
+    // Another name, the same account on the same host as the run's operator: the run refuses it.
+    let out = announce("approve", &comms, &["0001", "--by", "Ewa Nowak"], &db.url);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(
+            "error: the approve-update of `update 0001` by Ewa Nowak is refused: separate duties: "
+        ),
+        "{err}"
+    );
+    assert!(err.contains("the same account"), "{err}");
+    assert_eq!(srv.hits("/hook/judged"), 0);
+    assert_eq!(delivery_states(&db), ["drafted"], "nothing decided");
+    // A row written straight into the database is no way round it either: its signature is
+    // judged where the run is.
+    let forged = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n";
+    let body = serde_json::json!({
+        "number": 1, "approve": true,
+        "who": { "v": 1, "by": "Mallory", "at": "2026-01-01T00:00:00Z", "signature": forged }
+    });
+    db.client()
+        .execute(
+            "INSERT INTO restorectl_decisions (state, path, body) VALUES ('Shared review', 'review/0001', $1)",
+            &[&body.to_string()],
+        )
+        .unwrap();
+    db.client().batch_execute("NOTIFY restorectl_decisions").unwrap();
+    wait_until("the run's answer to the planted review", || {
+        db.client()
+            .query_one("SELECT outcome FROM restorectl_decisions WHERE body LIKE '%Mallory%'", &[])
+            .unwrap()
+            .get::<_, Option<String>>(0)
+            .is_some()
+    });
+    let outcome: String = db
+        .client()
+        .query_one("SELECT outcome FROM restorectl_decisions WHERE body LIKE '%Mallory%'", &[])
+        .unwrap()
+        .get(0);
+    assert!(outcome.contains("by Mallory is refused"), "{outcome}");
+    assert_eq!(delivery_states(&db), ["drafted"], "nothing decided");
+    signal(&child, libc::SIGTERM);
+    let _ = child.wait();
+}
