@@ -2,7 +2,7 @@
 //! starts one on 127.0.0.1; `RESTORECTL_TEST_POSTGRES` names it): each test in a database of its
 //! own; "another machine" is another folder with its own copy of the plan and its own process.
 
-mod reviews;
+mod announcements;
 
 use std::path::{Path, PathBuf};
 

@@ -1,11 +1,13 @@
-//! Customer updates under review on a shared state: drafts, approvals and the webhooks' delivery
+//! Customer updates on a shared state: drafts, approvals, what was told and the webhooks' delivery
 //! queue live in the database, so communications review from their own machine — while a run
-//! holds the incident (the run decides, judging the decision itself) or after it ended — and
-//! every update goes out once, wherever it was approved.
+//! holds the incident (the run decides, judging the decision itself) or after it ended — every
+//! update goes out once, wherever it was approved, and a run resumed on another machine tells
+//! nothing twice.
 
 use std::path::Path;
 
 use super::{Db, journal_rows, machine};
+use crate::fakes::Fakes;
 use crate::server::TestServer;
 use crate::support::*;
 
@@ -197,4 +199,67 @@ fn the_run_judges_a_review_given_from_elsewhere_and_refuses_its_own_operator() {
     assert_eq!(delivery_states(&db), ["drafted"], "nothing decided");
     signal(&child, libc::SIGTERM);
     let _ = child.wait();
+}
+
+/// Killed (SIGKILL) twenty times at random moments while updates are posted, each time resumed on
+/// the other machine: every update reaches the hook once (a request in flight at a kill may be
+/// sent again, with the same key), numbered on from where the other machine stopped.
+#[test]
+fn killed_while_posting_and_resumed_on_the_other_machine_no_update_is_lost_or_repeated() {
+    let db = Db::new();
+    let fakes = Fakes::start();
+    let root = tempfile::tempdir().unwrap();
+    let d = root.path().display();
+    let mut text = format!(
+        "[plan]\nname = \"Kills\"\nlocales = [\"en\"]\n[announce]\npublish = \"auto\"\nbatch_window = \"0s\"\n\
+         [[announce.webhook]]\nurl = \"{}\"\n",
+        fakes.url("/hook/shared-kills")
+    );
+    for i in 0..6 {
+        let sleep = 0.1 + 0.15 * f64::from(i);
+        text += &format!(
+            "[[service]]\nid = \"s{i}\"\nname = \"service {i}\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/s{i}.up\"]\n\
+             interval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"sleep {sleep}; touch {d}/s{i}.up\"]\n"
+        );
+    }
+    let machines = [machine(root.path(), "a", &text), machine(root.path(), "b", &text)];
+    let mut seed: u64 = 0x5eed_4321;
+    for n in 0..20 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let child = spawn_run(&machines[n % 2], &["--state", &db.url]);
+        std::thread::sleep(std::time::Duration::from_millis(150 + (seed >> 33) % 450));
+        signal(&child, libc::SIGKILL);
+        let _ = child.wait_with_output();
+    }
+    restorectl()
+        .args(["run", "--progress", "none"])
+        .arg(&machines[0])
+        .args(["--state", &db.url])
+        .assert()
+        .code(0);
+    restorectl().args(["announce", "deliver"]).arg(&machines[1]).args(["--state", &db.url]).assert().code(0);
+
+    let told: Vec<serde_json::Value> = db
+        .client()
+        .query(
+            "SELECT record FROM restorectl_records WHERE file = 'announcements/announced.jsonl' ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(r.get(0)).unwrap())
+        .collect();
+    let updates: Vec<u64> = told.iter().filter_map(|r| r["number"].as_u64()).collect();
+    assert_eq!(updates, (1..=updates.len() as u64).collect::<Vec<_>>(), "numbered on, none told twice");
+    let keys: Vec<String> = fakes.posts("shared-kills").into_iter().map(|(k, _)| k).collect();
+    let mut distinct = keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    let numbers: Vec<u64> = {
+        let mut n: Vec<u64> = distinct.iter().filter_map(|k| k.split('-').nth(1)?.parse().ok()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(numbers, updates, "every update arrived, under one key each: {distinct:?}");
+    assert!(keys.len() - distinct.len() <= 20, "at most one repeat per kill: {keys:?}");
 }
