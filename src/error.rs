@@ -46,6 +46,9 @@ pub enum Error {
         "run {run} did not take the decision on `{id}` within {seconds}s (it is not running, or hangs); nothing confirmed"
     )]
     NotTaken { run: String, id: String, seconds: u64 },
+    /// A review by someone who is not one of the reviewers' role (`[announce] reviewers`).
+    #[error("`{by}` is not among the reviewers of updates, role `{role}` ({}); nothing decided", members.join(", "))]
+    NotAReviewer { by: String, role: String, members: Vec<String> },
     /// A review given through the shared state that the run holding the incident refused.
     #[error("{0}")]
     ReviewRefused(String),
@@ -177,6 +180,7 @@ impl Error {
             | Error::NotWaiting { .. }
             | Error::NotTaken { .. }
             | Error::ReviewRefused(_)
+            | Error::NotAReviewer { .. }
             | Error::ReviewNotTaken { .. }
             | Error::NoLog { .. }
             | Error::UnknownService { .. }

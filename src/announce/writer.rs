@@ -45,9 +45,8 @@ pub struct Commands {
 impl Commands {
     pub fn new(plan: &Path, state: Option<&Path>, announce_dir: Option<&Path>) -> Self {
         let mut plan_args = plan.display().to_string();
-        // Drafts stay on the run's machine: with a shared state, review them there (no --state).
-        if let Some(state) = state.filter(|s| crate::state::location::url(Some(s)).is_none()) {
-            plan_args += &format!(" --state {}", state.display());
+        if let Some(state) = state {
+            plan_args += &format!(" --state {}", crate::state::location::shown_state(state));
         }
         if let Some(dir) = announce_dir {
             plan_args += &format!(" --announce-dir {}", dir.display());

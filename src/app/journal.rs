@@ -144,6 +144,21 @@ fn people(
             ));
         }
     }
+    // The reviews of customer updates, as the report judges them.
+    let incident = crate::state::last_run(dir, &loaded.plan, plan).map(|l| l.incident).unwrap_or_default();
+    let judge = crate::people::Judge::new(loaded.signers.clone(), &loaded.plan.sha256, &incident);
+    for (number, decision, who, verdict) in
+        crate::audit::review_decisions(&dir.announcements(), &judge, &loaded.plan)
+    {
+        match verdict {
+            Verdict::Verified { .. } => signed += 1,
+            Verdict::Unsigned => unsigned += 1,
+            Verdict::Refused(why) => wrong.push(format!(
+                "update {number:04} was {decision} by {} at {}, which does not hold: {why}",
+                who.by, who.at
+            )),
+        }
+    }
     for d in &decisions {
         match crate::people::reverify(d, &loaded.plan, loaded.signers.as_ref()) {
             Verdict::Verified { .. } => signed += 1,

@@ -21,6 +21,7 @@ use crate::state::StateDir;
 use crate::state::runlog::RunLog;
 use crate::tally::{Rto, State, Tally};
 
+pub use notices::decisions as review_decisions;
 pub use pack::*;
 pub use render::{html, markdown};
 

@@ -35,21 +35,24 @@ pub fn reviewed(
     ),
 ) -> Vec<CustomerUpdate> {
     let judge = crate::people::Judge::new(signers.cloned(), &plan.sha256, incident);
-    for (number, decision, who, signature) in decisions(dir, &judge) {
+    for (number, decision, who, verdict) in decisions(dir, &judge, plan) {
         if let Some(u) = updates.iter_mut().find(|u| u.number == number) {
             u.decision = Some(decision.to_owned());
             u.decided_by = Some(who.by);
-            u.signature = Some(signature);
+            u.signature = Some(verdict.said());
         }
     }
     updates
 }
 
-/// Who approved or rejected each reviewed update in `dir`, judged again.
+/// Who approved or rejected each reviewed update in `dir`, judged again (unsigned where the
+/// plan's reviewers must sign: refused).
 pub fn decisions(
     dir: &std::path::Path,
     judge: &crate::people::Judge,
-) -> Vec<(u32, &'static str, Signer, String)> {
+    plan: &crate::plan::Plan,
+) -> Vec<(u32, &'static str, Signer, crate::people::Verdict)> {
+    let signed = plan.reviewers().filter(|r| r.require_signature).map(|r| r.name.as_str());
     use crate::announce::webhook::log::{LOG, Record, read};
     read(&dir.join(LOG))
         .into_iter()
@@ -59,8 +62,8 @@ pub fn decisions(
             _ => None,
         })
         .map(|(number, decision, act, who)| {
-            let signature = judge.judge(act, &format!("update {number:04}"), &who, None).said();
-            (number, decision, who, signature)
+            let verdict = judge.judge(act, &format!("update {number:04}"), &who, signed);
+            (number, decision, who, verdict)
         })
         .collect()
 }

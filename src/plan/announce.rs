@@ -67,6 +67,9 @@ pub(super) fn parse_announce(v: &Value<'_>, dec: &mut Decoder) -> Announce {
             }
         }
     }
+    if let Some(s) = f.get("reviewers").and_then(|v| dec.string(v, "reviewers")) {
+        a.reviewers = Some(s);
+    }
     if let Some(s) = f.get("publish_hours").and_then(|v| dec.string(v, "publish_hours")) {
         a.publish_hours = hours(s.get_ref());
         if a.publish_hours.is_none() {

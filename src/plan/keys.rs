@@ -103,8 +103,17 @@ pub const RESTORE: &[&str] =
     &["command", "http", "manual", "timeout", "retries", "backoff", "shell", "env", "inherit_env", "cwd"];
 pub const RESTORE_COMMAND_ONLY: &[&str] = &["shell", "env", "inherit_env", "cwd"];
 pub const HTTP_ACTION: &[&str] = &["url", "method", "headers", "body", "expect_status"];
-pub const ANNOUNCE: &[&str] =
-    &["templates", "batch_window", "cadence", "publish_eta", "publish", "publish_hours", "webhook", "outage"];
+pub const ANNOUNCE: &[&str] = &[
+    "templates",
+    "batch_window",
+    "cadence",
+    "publish_eta",
+    "publish",
+    "publish_hours",
+    "reviewers",
+    "webhook",
+    "outage",
+];
 /// `[announce.outage]`: what the outage notice tells besides what is down, in this order.
 pub const OUTAGE: &[&str] = &[
     "headline",

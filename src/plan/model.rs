@@ -106,17 +106,6 @@ pub struct Role {
     pub require_signature: bool,
 }
 
-impl Plan {
-    /// The people of `role`.
-    pub fn approvers_of(&self, role: &str) -> &[String] {
-        self.role(role).map_or(&[], |r| r.people.as_slice())
-    }
-
-    pub fn role(&self, role: &str) -> Option<&Role> {
-        self.approvers.iter().find(|r| r.name == role)
-    }
-}
-
 /// `[announce]`: how customer updates are written and published.
 /// (`publish_eta` is false and `publish` review unless the plan says otherwise.)
 #[derive(Debug, Clone, Default)]
@@ -135,6 +124,9 @@ pub struct Announce {
     pub publish: Publish,
     /// Good news goes out only within these hours of the day (the plan's zone): from, to.
     pub publish_hours: Option<(jiff::civil::Time, jiff::civil::Time)>,
+    /// The role of `[approvers]` whose people alone approve or reject updates under review
+    /// (signed where the role requires signatures); `None`: anyone named.
+    pub reviewers: Option<Spanned<String>>,
     pub webhooks: Vec<Webhook>,
     /// `[announce.outage]`: the outage notice's texts by key (`cause`, `still_working`,
     /// `data_safety`, `personal_data`, `authorities`, `phishing`, `passwords`), in the order of

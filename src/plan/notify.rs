@@ -10,6 +10,22 @@ use super::keys;
 use super::model::{AlertKind, Approval, Notify, NotifyTarget, OnFailure, Plan, Role, WebhookFormat};
 use super::values::{headers, url_text};
 
+impl Plan {
+    /// The people of `role`.
+    pub fn approvers_of(&self, role: &str) -> &[String] {
+        self.role(role).map_or(&[], |r| r.people.as_slice())
+    }
+
+    pub fn role(&self, role: &str) -> Option<&Role> {
+        self.approvers.iter().find(|r| r.name == role)
+    }
+
+    /// The role whose people review updates (`[announce] reviewers`), if the plan names one.
+    pub fn reviewers(&self) -> Option<&Role> {
+        self.role(self.announce.reviewers.as_ref()?.get_ref())
+    }
+}
+
 pub(super) fn parse_notify(item: &Value<'_>, dec: &mut Decoder) -> Option<Notify> {
     let f = dec.table(item, "notify", "`[[notify]]`", keys::NOTIFY)?;
     let target = match (f.get("url"), f.get("command")) {
@@ -63,8 +79,24 @@ pub(super) fn parse_notify(item: &Value<'_>, dec: &mut Decoder) -> Option<Notify
     Some(Notify { target, events })
 }
 
-/// A service's `approval` names a role of `[approvers]` with at least `count` people.
+/// A service's `approval` names a role of `[approvers]` with at least `count` people; so does
+/// `[announce] reviewers`.
 pub(super) fn check_approvals(plan: &super::model::Plan, out: &mut Vec<Diagnostic>) {
+    if let Some(role) = plan.announce.reviewers.as_ref().filter(|r| plan.role(r.get_ref()).is_none()) {
+        let roles: Vec<&str> = plan.approvers.iter().map(|r| r.name.as_str()).collect();
+        let roles = if roles.is_empty() { "none yet".to_owned() } else { roles.join(", ") };
+        out.push(
+            Diagnostic::error(
+                "unknown-role",
+                role.span(),
+                format!("`reviewers` names role `{}`, which `[approvers]` does not name", role.get_ref()),
+            )
+            .help(format!(
+                "the roles are: {roles}; add `{} = [\"name\", …]` to `[approvers]`: its people approve the updates",
+                role.get_ref()
+            )),
+        );
+    }
     for s in &plan.services {
         let Some(a) = &s.approval else { continue };
         let people = plan.approvers_of(a.role.get_ref());

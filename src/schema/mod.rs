@@ -81,6 +81,9 @@ pub struct Announce {
     /// "HH:MM-HH:MM" in the plan's time zone (e.g. "08:00-20:00"): good news (services back, a
     /// stage complete) waits for these hours; bad news and promised updates never wait.
     pub publish_hours: Option<String>,
+    /// A role of `[approvers]`: only its people approve or reject updates (signed where it has
+    /// `require_signature = true`).
+    pub reviewers: Option<String>,
     /// Where each update is posted.
     pub webhook: Option<Vec<WebhookTable>>,
     /// What the outage notice says besides what is down.
@@ -115,36 +118,6 @@ pub struct WebhookTable {
     pub restoring: Option<String>,
     /// statuspage: notify the page's subscribers of each update (default true).
     pub deliver_notifications: Option<bool>,
-}
-
-/// `[plan.contact]`
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct Contact {
-    pub phone: Option<Channel>,
-    pub email: Option<Channel>,
-    /// Public URL of a contact form.
-    pub form: Option<Channel>,
-    /// A postal address: a channel that works whatever is down (unless it names a service).
-    pub post: Option<Channel>,
-}
-
-/// A contact channel: its address, or the address and the service it needs (not offered while
-/// that service is down).
-#[derive(JsonSchema)]
-#[schemars(untagged)]
-pub enum Channel {
-    Address(String),
-    WithService(ChannelTable),
-}
-
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct ChannelTable {
-    /// The phone number, e-mail address, URL or postal address.
-    pub address: String,
-    /// The id of the service the channel needs.
-    pub service: Option<String>,
 }
 
 /// A duration: "90s", "5m", "4h", "1h 30m", "3d", "2 weeks" (a day is 24 hours; no months or years).
@@ -385,6 +358,7 @@ fn drop_nulls(v: &mut serde_json::Value) {
     map.values_mut().for_each(drop_nulls);
 }
 
+mod contact;
 mod gates;
 mod names;
 mod outage;
@@ -393,6 +367,7 @@ mod regulation;
 #[cfg(test)]
 mod tests;
 
+pub use contact::{Channel, ChannelTable, Contact};
 pub use gates::VerifyTable;
 pub use names::{Name, NameForms, NameInLocale};
 pub use outage::Outage;

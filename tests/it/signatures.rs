@@ -565,3 +565,61 @@ fn an_update_approved_with_a_key_is_verified_in_the_report() {
     assert_eq!(first["decided_by"], "secops-lead");
     assert_eq!(first["signature"], format!("verified: {}", fingerprint(&t.lead)));
 }
+
+#[test]
+fn only_the_reviewers_decide_on_updates_signed_and_journal_verify_judges_them_again() {
+    let t = team("[announce]\nreviewers = \"secops\"\n");
+    let child = spawn_run(&t.plan, &[]);
+    t.wait_for_sign_off();
+    assert_eq!(t.confirm("secops-lead", Some(&t.lead), "anna").0, Some(0));
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    let approve = |by: &str, key: Option<&Path>| {
+        let mut cmd = restorectl();
+        cmd.args(["announce", "approve"]).arg(&t.plan).args(["0001", "--by", by]);
+        cmd.env_remove("SSH_AUTH_SOCK").env_remove("RESTORECTL_SSH_KEY");
+        if let Some(key) = key {
+            cmd.arg("--key").arg(key);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    // Someone outside the role, even with a key: refused.
+    assert_eq!(
+        approve("Ewa", Some(&t.outsider)),
+        (
+            Some(2),
+            "error: `Ewa` is not among the reviewers of updates, role `secops` (secops-lead, secops-deputy); nothing decided\n"
+                .to_owned()
+        )
+    );
+    // A reviewer of a role that signs, without a key: refused before anything is decided.
+    let (code, said) = approve("secops-deputy", None);
+    assert_eq!(code, Some(2));
+    assert!(said.starts_with("error: cannot sign as secops-deputy: "), "{said}");
+    let (code, said) = approve("secops-deputy", Some(&t.deputy));
+    assert_eq!(code, Some(0), "{said}");
+    let verify = || {
+        let out = restorectl().args(["journal", "verify"]).arg(&t.plan).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, said) = verify();
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("people's decisions: 2 signed and verified, 1 unsigned"), "{said}");
+    // The approval's name edited in the delivery journal: it no longer holds, anywhere it is read.
+    let log = t.dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, text.replace(r#""by":"secops-deputy""#, r#""by":"secops-lead""#)).unwrap();
+    let (code, said) = verify();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("update 0001 was approved by secops-lead at ")
+            && said.contains(", which does not hold: "),
+        "{said}"
+    );
+    let out = restorectl().args(["report", "--format", "json"]).arg(&t.plan).output().unwrap();
+    let signature = json(&out.stdout)["customer_updates"][0]["signature"].as_str().unwrap().to_owned();
+    assert!(signature.starts_with("DOES NOT HOLD: "), "{signature}");
+}

@@ -78,7 +78,12 @@ pub struct Reviewing {
 impl Reviewing {
     pub fn decide(&self, d: Decision) -> Result<Outcome, Error> {
         let (act, subject, by) = (d.act(), d.subject(), d.who.who.by.clone());
-        if let Verdict::Refused(why) = self.judge.judge(act, &subject, &d.who.who, None) {
+        let role = self.plan.reviewers();
+        if let Some(role) = role.filter(|r| !r.people.contains(&by)) {
+            return Err(Error::NotAReviewer { by, role: role.name.clone(), members: role.people.clone() });
+        }
+        let signed = role.filter(|r| r.require_signature).map(|r| r.name.as_str());
+        if let Verdict::Refused(why) = self.judge.judge(act, &subject, &d.who.who, signed) {
             return Err(Error::Refused { act: act.as_str(), subject, by, reason: why.to_string() });
         }
         if !d.approve {

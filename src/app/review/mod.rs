@@ -86,9 +86,14 @@ fn reviewer(
     let subject = format!("update {:04}", d.number);
     let mut who = Confirmation::new(by.to_owned());
     judge
-        .sign_if_able((act, &subject), &mut who.who, d.key.as_deref(), false)
+        .sign_if_able((act, &subject), &mut who.who, d.key.as_deref(), must_sign(&loaded.plan))
         .map_err(|why| Error::CannotSign { by: by.to_owned(), why })?;
     Ok((who, judge))
+}
+
+/// Whether reviews must be signed: the reviewers' role requires it.
+fn must_sign(plan: &crate::plan::Plan) -> bool {
+    plan.reviewers().is_some_and(|r| r.require_signature)
 }
 
 /// How long a review given through the shared state waits for the run holding the incident to
