@@ -31,7 +31,7 @@ use crate::plan::Plan;
 use crate::stamp::Stamp;
 use crate::tally::Tally;
 use policy::Policy;
-pub use record::times as publication_times;
+pub use record::{stems as published_stems, times as publication_times};
 use templates::Templates;
 use writer::Writer;
 pub use writer::{Commands, Publishing};

@@ -34,6 +34,9 @@ enum Record {
         /// When it was published (older records have none).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         at: Option<jiff::Timestamp>,
+        /// Its files' name without the locale (`0007-online-billing`; older records have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stem: Option<String>,
     },
     /// A customer-facing service's restore began.
     Restoring { v: u32, service: String },
@@ -77,15 +80,21 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
 
 /// When each update recorded in `dir` was published.
 pub fn times(dir: &Path) -> HashMap<u32, jiff::Timestamp> {
-    let Ok(file) = File::open(dir.join(FILE)) else { return HashMap::new() };
-    BufReader::new(file)
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|line| match serde_json::from_str::<Record>(&line) {
-            Ok(Record::Update { v: VERSION, number, at: Some(at), .. }) => Some((number, at)),
-            _ => None,
-        })
-        .collect()
+    updates(dir).filter_map(|(number, at, _)| Some((number, at?))).collect()
+}
+
+/// The stem of each update recorded in `dir` (what its files are called, wherever they are).
+pub fn stems(dir: &Path) -> Vec<String> {
+    updates(dir).filter_map(|(_, _, stem)| stem).collect()
+}
+
+/// Each update recorded in `dir`: its number, when it was published, its files' stem.
+fn updates(dir: &Path) -> impl Iterator<Item = (u32, Option<jiff::Timestamp>, Option<String>)> {
+    let lines = File::open(dir.join(FILE)).map(|f| BufReader::new(f).lines().map_while(Result::ok));
+    lines.into_iter().flatten().filter_map(|line| match serde_json::from_str::<Record>(&line) {
+        Ok(Record::Update { v: VERSION, number, at, stem, .. }) => Some((number, at, stem)),
+        _ => None,
+    })
 }
 
 /// Appends records to `announced.jsonl`.
@@ -99,12 +108,12 @@ impl Recorder {
         Self { path: dir.join(FILE), file: None }
     }
 
-    pub fn update(&mut self, plan: &Plan, u: &Update, at: jiff::Timestamp) {
+    pub fn update(&mut self, plan: &Plan, u: &Update, at: jiff::Timestamp, stem: String) {
         let services = u.services.iter().map(|&i| plan.services[i].id.clone()).collect();
         let phases = u.phases.iter().map(|&p| plan.phases[p].id.clone()).collect();
         let paused = u.paused.iter().map(|&i| plan.services[i].id.clone()).collect();
-        let (v, number, kind, at) = (VERSION, u.number, u.kind, Some(at));
-        self.append(&Record::Update { v, number, kind, services, phases, paused, at });
+        let (v, number, kind, at, stem) = (VERSION, u.number, u.kind, Some(at), Some(stem));
+        self.append(&Record::Update { v, number, kind, services, phases, paused, at, stem });
     }
 
     /// Starts an incident: a new id, recorded.

@@ -137,6 +137,11 @@ pub fn drafts(dir: &Path, hooks: &[String]) -> Vec<Draft> {
     out
 }
 
+/// The updates drafted in `dir` and not approved (awaiting review, or rejected): never published.
+pub fn unpublished(dir: &Path) -> std::collections::HashSet<u32> {
+    drafts(dir, &[]).into_iter().filter(|d| d.state != "approved").map(|d| d.number).collect()
+}
+
 /// The draft numbered `number`, if it awaits review, and its files' stem.
 fn pending(dir: &Path, number: u32) -> Result<(Update, Option<String>), ReviewError> {
     let all = drafts(dir, &[]);

@@ -189,14 +189,14 @@ impl Writer {
             }
         }
         self.retry();
-        let subject = self.subject(u);
+        let stem = self.stem(u);
         let published = self.stamp.zoned(u.at).timestamp();
         let folder = if self.review { self.dir.join(DRAFTS) } else { self.dir.clone() };
         if self.review {
             let _ = std::fs::create_dir_all(&folder);
         }
         for (locale, text) in &texts {
-            let file = folder.join(format!("{:04}-{}-{subject}.{locale}.md", u.number, u.kind.as_str()));
+            let file = folder.join(format!("{stem}.{locale}.md"));
             if let Err(e) = crate::state::files::write(&file, text.as_bytes()) {
                 notices::say(
                     Level::Error,
@@ -255,8 +255,7 @@ impl Writer {
                 ),
             );
             let states = super::outputs::visible_states(&self.plan, board);
-            let stem = format!("{:04}-{}-{}", u.number, u.kind.as_str(), self.subject(u));
-            let record = webhook::log::Record::drafted((u.number, stem), about, update, states);
+            let record = webhook::log::Record::drafted((u.number, self.stem(u)), about, update, states);
             match &self.webhooks {
                 Some(w) => w.draft(&record),
                 None => webhook::log::Log::new(&self.dir).append(&record),
@@ -273,6 +272,11 @@ impl Writer {
     }
 
     /// The file name's subject: the service (and how many more), the phase, or the occasion.
+    /// An update's files' name without the locale: `0007-online-billing`.
+    fn stem(&self, u: &Update) -> String {
+        format!("{:04}-{}-{}", u.number, u.kind.as_str(), self.subject(u))
+    }
+
     fn subject(&self, u: &Update) -> String {
         match (u.kind, u.services.as_slice(), u.phases.last().copied()) {
             (Kind::Start, ..) => "outage".into(),
@@ -292,8 +296,9 @@ impl Writer {
             return;
         }
         for (u, published) in std::mem::take(&mut self.unrecorded) {
+            let stem = self.stem(&u);
             if let Some(r) = &mut self.record {
-                r.update(&self.plan, &u, published);
+                r.update(&self.plan, &u, published, stem);
             }
         }
     }

@@ -87,12 +87,19 @@ pub fn updates(
 ) -> Vec<CustomerUpdate> {
     let times = crate::announce::publication_times(dir);
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    // Its files `NNNN-kind-subject.locale.md`, and what the records say was published (on a
+    // shared state, read elsewhere than where the files are).
+    let files = entries.flatten().filter_map(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name.strip_suffix(".md").and_then(|n| n.rsplit_once('.')).map(|(s, _)| s.to_owned())
+    });
+    let unpublished = crate::announce::review::unpublished(dir);
+    let recorded = crate::announce::published_stems(dir).into_iter().filter(|stem| {
+        let number = stem.split('-').next().and_then(|n| n.parse::<u32>().ok());
+        number.is_some_and(|n| !unpublished.contains(&n))
+    });
     let mut seen = std::collections::BTreeMap::new();
-    for name in entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()) {
-        // `NNNN-kind-subject.locale.md`
-        let Some(stem) = name.strip_suffix(".md").and_then(|n| n.rsplit_once('.')).map(|(s, _)| s) else {
-            continue;
-        };
+    for stem in files.chain(recorded) {
         let mut parts = stem.splitn(3, '-');
         let (Some(number), Some(kind), about) =
             (parts.next().and_then(|n| n.parse::<u32>().ok()), parts.next(), parts.next())

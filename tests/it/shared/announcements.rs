@@ -263,3 +263,44 @@ fn killed_while_posting_and_resumed_on_the_other_machine_no_update_is_lost_or_re
     assert_eq!(numbers, updates, "every update arrived, under one key each: {distinct:?}");
     assert!(keys.len() - distinct.len() <= 20, "at most one repeat per kill: {keys:?}");
 }
+
+#[test]
+fn the_report_from_another_machine_lists_the_updates_published_where_the_run_was() {
+    let db = Db::new();
+    let root = tempfile::tempdir().unwrap();
+    let d = root.path().display();
+    let text = format!(
+        "[plan]\nname = \"Told\"\nlocales = [\"en\"]\n[announce]\npublish = \"auto\"\n\
+         [[service]]\nid = \"web\"\nname = \"our website\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/web.up\"]\n\
+         interval = \"50ms\"\n[service.restore]\ncommand = [\"touch\", \"{d}/web.up\"]\n"
+    );
+    let ops = machine(root.path(), "ops", &text);
+    let auditor = machine(root.path(), "auditor", &text);
+    restorectl().args(["run", "--progress", "none"]).arg(&ops).args(["--state", &db.url]).assert().code(0);
+    let mut published: Vec<String> =
+        std::fs::read_dir(root.path().join("ops/.restorectl/plan/announcements"))
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_string_lossy().strip_suffix(".en.md").map(str::to_owned))
+            .filter(|stem| stem.starts_with(|c: char| c.is_ascii_digit()))
+            .collect();
+    published.sort();
+    assert!(published.len() >= 2, "{published:?}");
+    let out = restorectl()
+        .args(["report", "--format", "json"])
+        .arg(&auditor)
+        .args(["--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Vec<String> = json(&out.stdout)["customer_updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let number = u["number"].as_u64().unwrap();
+            format!("{number:04}-{}-{}", u["kind"].as_str().unwrap(), u["about"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(listed, published, "what the ops machine published, as its auditor reads it");
+}
