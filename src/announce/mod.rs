@@ -11,6 +11,7 @@ pub mod eta;
 pub mod feed;
 pub mod hours;
 pub mod locale;
+mod outgoing;
 pub mod outputs;
 pub mod page;
 pub mod policy;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::outgoing::Outgoing;
 use super::policy::{Kind, Memory, Note, Update};
 use crate::bus::notices;
 use crate::event::Level;
@@ -37,6 +38,9 @@ enum Record {
         /// Its files' name without the locale (`0007-online-billing`; older records have none).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stem: Option<String>,
+        /// What it hands to the webhooks or the reviewers, once recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out: Option<Box<Outgoing>>,
     },
     /// A customer-facing service's restore began.
     Restoring { v: u32, service: String },
@@ -88,6 +92,19 @@ pub fn stems(dir: &Path) -> Vec<String> {
     updates(dir).filter_map(|(_, _, stem)| stem).collect()
 }
 
+/// What the updates recorded in `dir` hand over, in order.
+pub fn outgoing(dir: &Path) -> Vec<Outgoing> {
+    let lines = File::open(dir.join(FILE)).map(|f| BufReader::new(f).lines().map_while(Result::ok));
+    lines
+        .into_iter()
+        .flatten()
+        .filter_map(|line| match serde_json::from_str::<Record>(&line) {
+            Ok(Record::Update { v: VERSION, out, .. }) => out.map(|o| *o),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Each update recorded in `dir`: its number, when it was published, its files' stem.
 fn updates(dir: &Path) -> impl Iterator<Item = (u32, Option<jiff::Timestamp>, Option<String>)> {
     let lines = File::open(dir.join(FILE)).map(|f| BufReader::new(f).lines().map_while(Result::ok));
@@ -108,12 +125,19 @@ impl Recorder {
         Self { path: dir.join(FILE), file: None }
     }
 
-    pub fn update(&mut self, plan: &Plan, u: &Update, at: jiff::Timestamp, stem: String) {
+    pub fn update(
+        &mut self,
+        plan: &Plan,
+        u: &Update,
+        (at, stem): (jiff::Timestamp, String),
+        out: Option<Outgoing>,
+    ) {
         let services = u.services.iter().map(|&i| plan.services[i].id.clone()).collect();
         let phases = u.phases.iter().map(|&p| plan.phases[p].id.clone()).collect();
         let paused = u.paused.iter().map(|&i| plan.services[i].id.clone()).collect();
-        let (v, number, kind, at, stem) = (VERSION, u.number, u.kind, Some(at), Some(stem));
-        self.append(&Record::Update { v, number, kind, services, phases, paused, at, stem });
+        let (v, number, kind, at, stem, out) =
+            (VERSION, u.number, u.kind, Some(at), Some(stem), out.map(Box::new));
+        self.append(&Record::Update { v, number, kind, services, phases, paused, at, stem, out });
     }
 
     /// Starts an incident: a new id, recorded.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::board::Board;
 use super::eta::Eta;
 use super::feed::{Feeds, Item};
+use super::outgoing::{HandedOver, Outgoing};
 use super::outputs::Outputs;
 use super::policy::{Kind, Note, Update};
 use super::record::{self, Recorder};
@@ -89,7 +90,7 @@ pub struct Writer {
     /// Update files that could not be written yet (a full disk, a read-only folder), and the
     /// updates not recorded as told until they are: nothing is told that is not kept.
     unwritten: Vec<(PathBuf, String)>,
-    unrecorded: Vec<(Update, jiff::Timestamp)>,
+    unrecorded: Vec<(Update, jiff::Timestamp, Option<Outgoing>)>,
     /// The state customers see changed since the page was written (live runs).
     page_due: bool,
     page_written: Option<std::time::Instant>,
@@ -128,8 +129,13 @@ impl Writer {
         } else {
             Feeds::existing(&dir, &plan.locales, &record::times(&dir))
         };
-        let webhooks = (!dry && !plan.announce.webhooks.is_empty())
+        let mut webhooks = (!dry && !plan.announce.webhooks.is_empty())
             .then(|| webhook::Poster::new(plan.clone(), &dir, publishing.commands.deliver()));
+        // What an earlier run recorded as told and was killed before handing over.
+        let before = HandedOver::in_dir(&dir);
+        for out in record::outgoing(&dir) {
+            out.hand_over(webhooks.as_mut(), &dir, &publishing.commands.approve(), &before);
+        }
         let mut record = (!dry).then(|| Recorder::new(&dir));
         let incident = match (&memory.incident, &mut record) {
             (Some(id), _) => id.clone(),
@@ -211,28 +217,27 @@ impl Writer {
                 self.feeds.push(locale, Item { number: u.number, at: published, text: text.clone() });
             }
         }
-        // Queued for the webhooks before it is recorded as told: a crash in between re-tells it
-        // under the same key (queued once), never loses it.
-        self.publish(u, board, texts, published);
-        // Recorded as told only once its text is kept, after every update before it.
-        self.unrecorded.push((u.clone(), published));
+        // Recorded as told only once its text is kept, after every update before it; handed to
+        // the webhooks or the reviewers once recorded (see `outgoing`).
+        let out = self.outgoing(u, board, texts, published);
+        self.unrecorded.push((u.clone(), published, out));
         self.retry();
         self.state_changed();
         self.refresh(board, u.at);
         eta.map(|eta| self.stamp.end_of_day(eta))
     }
 
-    /// Hands the update to the webhooks, or (under review) keeps it as a draft, with what
-    /// customers would see with it, and says how to approve it.
-    fn publish(
-        &mut self,
+    /// What the update hands to the webhooks, or (under review) to the reviewers as a draft, with
+    /// what customers would see with it.
+    fn outgoing(
+        &self,
         u: &Update,
         board: &Board,
         texts: Vec<(String, String)>,
         published: jiff::Timestamp,
-    ) {
+    ) -> Option<Outgoing> {
         if self.webhooks.is_none() && !self.review {
-            return;
+            return None;
         }
         let update = webhook::Update {
             // Unique across incidents: a receiver that remembers keys never drops a new one.
@@ -243,26 +248,16 @@ impl Writer {
             texts,
             components: webhook::components(&self.plan, &board.states),
         };
-        if self.review {
-            let about = u.about(&self.plan);
-            notices::say(
-                Level::Info,
-                format!(
-                    "update {:04} ({about}) awaits review: {} {:04} --by NAME",
-                    u.number,
-                    self.commands.approve(),
-                    u.number
-                ),
-            );
-            let states = super::outputs::visible_states(&self.plan, board);
-            let record = webhook::log::Record::drafted((u.number, self.stem(u)), about, update, states);
-            match &self.webhooks {
-                Some(w) => w.draft(&record),
-                None => webhook::log::Log::new(&self.dir).append(&record),
-            }
-        } else if let Some(w) = &mut self.webhooks {
-            w.send(&update);
-        }
+        Some(match self.review {
+            true => Outgoing::Review {
+                number: u.number,
+                stem: self.stem(u),
+                about: u.about(&self.plan),
+                update,
+                states: super::outputs::visible_states(&self.plan, board),
+            },
+            false => Outgoing::Webhooks { update },
+        })
     }
 
     pub fn note(&mut self, note: Note) {
@@ -295,10 +290,14 @@ impl Writer {
         if !self.unwritten.is_empty() {
             return;
         }
-        for (u, published) in std::mem::take(&mut self.unrecorded) {
+        for (u, published, out) in std::mem::take(&mut self.unrecorded) {
             let stem = self.stem(&u);
             if let Some(r) = &mut self.record {
-                r.update(&self.plan, &u, published, stem);
+                r.update(&self.plan, &u, (published, stem), out.clone());
+            }
+            if let Some(out) = out {
+                let fresh = HandedOver::default();
+                out.hand_over(self.webhooks.as_mut(), &self.dir, &self.commands.approve(), &fresh);
             }
         }
     }

@@ -418,3 +418,46 @@ fn kill_twenty_times_then_finish(plan: &Path, mut seed: u64, ms: std::ops::Range
     restorectl().args(["run", "--progress", "none"]).arg(plan).assert().code(0);
     restorectl().args(["announce", "deliver"]).arg(plan).assert().code(0);
 }
+
+/// A run killed after an update was recorded as told and before it was handed to the webhooks:
+/// the next run hands it over, and sends nothing else again — not even to a webhook the plan
+/// gained since, which gets only what was never handed over.
+#[test]
+fn an_update_recorded_but_not_handed_over_is_sent_by_the_next_run_and_nothing_else_again() {
+    let fakes = Fakes::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let hook =
+        |name: &str| format!("[[announce.webhook]]\nurl = \"{}\"\n", fakes.url(&format!("/hook/{name}")));
+    let mut services = String::new();
+    for (id, sleep) in [("mail", "0"), ("web", "0.5")] {
+        services += &format!(
+            "[[service]]\nid = \"{id}\"\nname = \"{id}\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/{id}.up\"]\n\
+             interval = \"50ms\"\n[service.restore]\ncommand = [\"sh\", \"-c\", \"sleep {sleep}; touch {d}/{id}.up\"]\n"
+        );
+    }
+    let header = "[plan]\nname = \"Hand-over\"\nlocales = [\"en\"]\n[announce]\npublish = \"auto\"\nbatch_window = \"0s\"\n";
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, format!("{header}{}{services}", hook("handover"))).unwrap();
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let keys = || fakes.posts("handover").into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    let first = keys();
+    assert!(first.len() >= 3, "{first:?}");
+    let last = first.last().unwrap().clone();
+    // As if killed between the two: the delivery journal never heard of the last update.
+    let log = dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
+    let kept: String = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains(&last))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&log, kept).unwrap();
+    std::fs::write(&plan, format!("{header}{}{}{services}", hook("handover"), hook("newcomer"))).unwrap();
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let mut expected = first.clone();
+    expected.push(last.clone());
+    assert_eq!(keys(), expected, "the last one handed over now, nothing else again");
+    let newcomer: Vec<String> = fakes.posts("newcomer").into_iter().map(|(k, _)| k).collect();
+    assert_eq!(newcomer, [last], "a webhook added later gets only what was never handed over");
+}
