@@ -1,7 +1,9 @@
-//! `restorectl status`: probe every service once (or every INTERVAL with `--watch`).
+//! `restorectl status`: probe every service once (or every INTERVAL with `--watch`; on a shared
+//! state, also as soon as the journal changes what is quarantined).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
@@ -30,6 +32,14 @@ pub fn run(opts: &Options) -> Result<Exit, Error> {
     // What the journal quarantines is not healthy, whatever its checks say.
     let (state, mut snapshot) = super::reader_state(&loaded.plan, &opts.plan, opts.state.as_deref())?;
     let mut held = crate::state::quarantined(&state, &loaded.plan)?;
+    // A shared journal is followed as it grows (LISTEN): what a run quarantines or clears shows
+    // at once, not at the next round.
+    let grew = Arc::new(tokio::sync::Notify::new());
+    if let (Some(url), Some(_), Some(_)) = (crate::shared::url(opts.state.as_deref()), &snapshot, opts.watch)
+    {
+        let heard = grew.clone();
+        crate::shared::on_journal(&url, &loaded.plan.name, move || heard.notify_one())?;
+    }
     super::runtime()?.block_on(async {
         // One stream for the whole command, so a Ctrl-C during a probe is not lost.
         let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Signals)?;
@@ -42,18 +52,45 @@ pub fn run(opts: &Options) -> Result<Exit, Error> {
             print(&loaded, &snap, opts, &prober);
             let exit = if snap.unhealthy() == 0 { Exit::Ok } else { Exit::Failures };
             let Some(every) = opts.watch else { return Ok(exit) };
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = interrupt.recv() => return Ok(Exit::Interrupted),
+            let round = tokio::time::sleep(every);
+            tokio::pin!(round);
+            loop {
+                tokio::select! {
+                    () = &mut round => break,
+                    () = grew.notified() => {}
+                    _ = interrupt.recv() => return Ok(Exit::Interrupted),
+                }
+                // At most a read a second however busy the run, and a round at once when what
+                // the journal quarantines changed.
+                tokio::select! {
+                    () = tokio::time::sleep(REREAD) => {}
+                    _ = interrupt.recv() => return Ok(Exit::Interrupted),
+                }
+                let Some(s) = snapshot.as_mut() else { continue };
+                let now = reread(s, &loaded)?;
+                if now != held {
+                    held = now;
+                    break;
+                }
             }
-            // A shared journal is read again each round: what a run quarantined or cleared since
-            // shows (on a thread of its own: the database's client blocks).
             if let Some(s) = snapshot.as_mut() {
-                std::thread::scope(|scope| scope.spawn(|| s.refresh()).join()).unwrap_or_else(|_| Ok(()))?;
-                held = crate::state::quarantined(&state, &loaded.plan)?;
+                held = reread(s, &loaded)?;
             }
         }
     })
+}
+
+/// How long a watch waits after the shared journal grew before it reads it again.
+const REREAD: Duration = Duration::from_secs(1);
+
+/// The shared journal read again (on a thread of its own: the database's client blocks), and
+/// what it quarantines now.
+fn reread(
+    s: &mut crate::shared::Snapshot,
+    loaded: &Loaded,
+) -> Result<crate::state::replay::Quarantined<usize>, Error> {
+    std::thread::scope(|scope| scope.spawn(|| s.refresh()).join()).unwrap_or_else(|_| Ok(()))?;
+    Ok(crate::state::quarantined(&s.state, &loaded.plan)?)
 }
 
 fn print(loaded: &Loaded, snap: &status::Snapshot, opts: &Options, prober: &Prober) {

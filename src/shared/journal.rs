@@ -198,6 +198,24 @@ impl Sink {
     }
 }
 
+/// Calls `heard` each time the plan's journal grows, from a connection and a thread of its own
+/// (LISTEN, not polling), until the connection is lost.
+pub fn on_journal(url: &str, plan_name: &str, heard: impl Fn() + Send + 'static) -> Result<(), SharedError> {
+    let mut shared = Shared::connect(url, plan_name)?;
+    shared.listen_journal()?;
+    std::thread::spawn(move || {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notes = shared.client.notifications();
+        let mut each = notes.blocking_iter();
+        while let Ok(Some(note)) = each.next() {
+            if note.payload() == shared.key {
+                heard();
+            }
+        }
+    });
+    Ok(())
+}
+
 /// How often the run looks at its actions' logs for new output.
 const TICK: Duration = Duration::from_millis(250);
 

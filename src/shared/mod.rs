@@ -20,7 +20,7 @@ mod snapshot;
 
 pub use db::SharedError;
 pub use inbox::{Inbox, Reviewer};
-pub use journal::{Shared, Sink, ship};
+pub use journal::{Shared, Sink, on_journal, ship};
 pub use logs::Logs;
 pub use records::{Records, files as record_files};
 pub use snapshot::Snapshot;
