@@ -139,8 +139,7 @@ impl Shared {
         Ok(row.get(0))
     }
 
-    /// What came of review `id`, waiting for it at most `most`; `None` if no run took it by then
-    /// (it is then taken back).
+    /// What came of review `id`, once a run decided it; waits for it at most `most`.
     pub fn outcome(&mut self, id: i64, most: Duration) -> Result<Option<String>, SharedError> {
         use postgres::fallible_iterator::FallibleIterator;
         let until = std::time::Instant::now() + most;
@@ -152,17 +151,17 @@ impl Shared {
             }
             let left = until.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                let gone = self
-                    .client
-                    .execute("DELETE FROM restorectl_decisions WHERE id = $1 AND NOT taken", &[&id])?;
-                if gone == 1 {
-                    return Ok(None);
-                }
-                // Taken as the time ran out: what came of it is on its way.
-                continue;
+                return Ok(None);
             }
-            self.client.notifications().timeout_iter(left.min(LOOK_AGAIN)).next()?;
+            self.client.notifications().timeout_iter(left).next()?;
         }
+    }
+
+    /// Takes back review `id` if no run took it yet (then `true`).
+    pub fn withdraw_review(&mut self, id: i64) -> Result<bool, SharedError> {
+        let gone =
+            self.client.execute("DELETE FROM restorectl_decisions WHERE id = $1 AND NOT taken", &[&id])?;
+        Ok(gone == 1)
     }
 }
 

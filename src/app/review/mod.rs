@@ -119,18 +119,32 @@ fn decide(d: &DraftArgs, act: Act, decision: impl FnOnce(Confirmation) -> Decisi
             here(judge, dir).decide(decision(who))?.told()
         }
         Err(SharedError::Held { .. }) => {
-            let body = serde_json::to_string(&decision(who)).unwrap_or_default();
-            let id = shared.give_review(d.number, &body)?;
-            match shared.outcome(id, RUN_DECIDES)? {
-                Some(outcome) => serde_json::from_str::<decide::Outcome>(&outcome)
-                    .map_err(|e| Error::ReviewRefused(format!("the run's answer cannot be read: {e}")))?
-                    .told(),
-                None => Err(Error::ReviewNotTaken { number: d.number, seconds: RUN_DECIDES.as_secs() }),
+            let decision = decision(who);
+            let id = shared.give_review(d.number, &serde_json::to_string(&decision).unwrap_or_default())?;
+            let until = std::time::Instant::now() + RUN_DECIDES;
+            loop {
+                if let Some(outcome) = shared.outcome(id, LOOK)? {
+                    return serde_json::from_str::<decide::Outcome>(&outcome)
+                        .map_err(|e| Error::ReviewRefused(format!("the run's answer cannot be read: {e}")))?
+                        .told();
+                }
+                // The lock was another review's, not a run's (or the run ended): decided here.
+                if shared.lock().is_ok() && shared.withdraw_review(id)? {
+                    let dir = hold(&mut shared, &url, &loaded.plan.name, (&d.plan, &d.dirs))?;
+                    return here(judge, dir).decide(decision)?.told();
+                }
+                if std::time::Instant::now() >= until && shared.withdraw_review(id)? {
+                    return Err(Error::ReviewNotTaken { number: d.number, seconds: RUN_DECIDES.as_secs() });
+                }
             }
         }
         Err(e) => Err(e.into()),
     }
 }
+
+/// How often a review waiting for the run holding the incident looks whether the lock was another
+/// review's.
+const LOOK: Duration = Duration::from_secs(1);
 
 /// With the incident's lock held and no run: its records downloaded into this machine's folders,
 /// every line appended from now on shared, and the approved updates' files restored. Returns the

@@ -304,3 +304,52 @@ fn the_report_from_another_machine_lists_the_updates_published_where_the_run_was
         .collect();
     assert_eq!(listed, published, "what the ops machine published, as its auditor reads it");
 }
+
+#[test]
+fn two_reviewers_at_once_without_a_run_decide_one_after_the_other_and_it_goes_out_once() {
+    let db = Db::new();
+    let srv = TestServer::start();
+    let root = tempfile::tempdir().unwrap();
+    let text =
+        review_plan(root.path(), &srv.url("/hook/two"), "").replace("approval = { role = \"ops\" }\n", "");
+    let ops = machine(root.path(), "ops", &text);
+    restorectl().args(["run", "--progress", "none"]).arg(&ops).args(["--state", &db.url]).assert().code(0);
+    // Two laptops approve the outage notice at the same moment: one holds the incident while it
+    // decides, the other waits for it (no run is there to take its decision), then finds it
+    // decided.
+    let children: Vec<_> = ["Ewa Nowak", "Jan Kowalski"]
+        .iter()
+        .enumerate()
+        .map(|(i, by)| {
+            let laptop = machine(root.path(), &format!("laptop{i}"), &text);
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("restorectl"))
+                .args(["announce", "approve"])
+                .arg(&laptop)
+                .args(["0001", "--by", by, "--state", &db.url])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut said: Vec<(Option<i32>, String)> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+            )
+        })
+        .collect();
+    said.sort();
+    assert_eq!(said[0].0, Some(0), "{said:?}");
+    let by = if said[0].1.contains("Ewa Nowak") { "Ewa Nowak" } else { "Jan Kowalski" };
+    assert_eq!(said[0].1, format!("update 0001 approved by {by} and sent to 1 webhook(s)\n"));
+    assert_eq!(said[1].0, Some(2), "{said:?}");
+    assert!(
+        said[1].1.starts_with(&format!("error: update 0001 was already approved by {by} at ")),
+        "{said:?}"
+    );
+    assert_eq!(srv.posts("two").len(), 1);
+}
