@@ -33,6 +33,8 @@ pub struct Draft {
     /// What changed since it was drafted, if a later draft saw another state: the draft may no
     /// longer be true.
     pub outdated: Vec<String>,
+    /// Decisions on it that were refused: whose, when, and why.
+    pub refused: Vec<String>,
 }
 
 /// Holds `review.lock` in `dir` while a decision is taken: two people deciding on the same update
@@ -121,7 +123,13 @@ pub fn drafts(dir: &Path, hooks: &[String]) -> Vec<Draft> {
                     languages,
                     to,
                     outdated,
+                    refused: Vec::new(),
                 })
+            }
+            Record::Declined { number, approve, who, reason, .. } => {
+                if let Some(d) = out.iter_mut().find(|d| d.number == *number) {
+                    d.refused.push(declined(*approve, who, reason));
+                }
             }
             Record::Approved { number, who, .. } | Record::Rejected { number, who, .. } => {
                 if let Some(d) = out.iter_mut().find(|d| d.number == *number) {
@@ -135,6 +143,12 @@ pub fn drafts(dir: &Path, hooks: &[String]) -> Vec<Draft> {
         }
     }
     out
+}
+
+/// A refused decision, for people: `the approval by Ewa at 2026-…: why`.
+pub fn declined(approve: bool, who: &Confirmation, reason: &str) -> String {
+    let what = if approve { "approval" } else { "rejection" };
+    format!("the {what} by {} at {}: {reason}", who.who.by, who.who.at)
 }
 
 /// The updates drafted in `dir` and not approved (awaiting review, or rejected): never published.

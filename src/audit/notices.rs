@@ -21,6 +21,10 @@ pub struct CustomerUpdate {
     pub decision: Option<String>,
     pub decided_by: Option<String>,
     pub signature: Option<String>,
+    /// Decisions on it that were refused (not a reviewer, a signature that does not hold,
+    /// separate duties): whose, when, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
 }
 
 /// The updates with who decided on each under review, their signatures judged again (a decision
@@ -35,6 +39,11 @@ pub fn reviewed(
     ),
 ) -> Vec<CustomerUpdate> {
     let judge = crate::people::Judge::new(signers.cloned(), &plan.sha256, incident);
+    for (number, said) in declined(dir) {
+        if let Some(u) = updates.iter_mut().find(|u| u.number == number) {
+            u.refused.push(said);
+        }
+    }
     for (number, decision, who, verdict) in decisions(dir, &judge, plan) {
         if let Some(u) = updates.iter_mut().find(|u| u.number == number) {
             u.decision = Some(decision.to_owned());
@@ -43,6 +52,20 @@ pub fn reviewed(
         }
     }
     updates
+}
+
+/// The refused decisions on the updates in `dir`, for people.
+fn declined(dir: &std::path::Path) -> Vec<(u32, String)> {
+    use crate::announce::webhook::log::{LOG, Record, read};
+    read(&dir.join(LOG))
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Declined { number, approve, who, reason, .. } => {
+                Some((number, crate::announce::review::declined(approve, &who, &reason)))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Who approved or rejected each reviewed update in `dir`, judged again (unsigned where the
@@ -117,6 +140,7 @@ pub fn updates(
                 decision: None,
                 decided_by: None,
                 signature: None,
+                refused: Vec::new(),
             });
         }
     }

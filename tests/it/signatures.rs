@@ -601,6 +601,17 @@ fn only_the_reviewers_decide_on_updates_signed_and_journal_verify_judges_them_ag
     assert!(said.starts_with("error: cannot sign as secops-deputy: "), "{said}");
     let (code, said) = approve("secops-deputy", Some(&t.deputy));
     assert_eq!(code, Some(0), "{said}");
+    // Who tried and was refused is kept with the update's review, and shown with it.
+    let out = restorectl().args(["announce", "drafts"]).arg(&t.plan).output().unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("      refused: the approval by Ewa at ")
+            && listed.contains(": `Ewa` is not among the reviewers of updates, role `secops`"),
+        "{listed}"
+    );
+    let out = restorectl().args(["report", "--format", "json"]).arg(&t.plan).output().unwrap();
+    let refused = json(&out.stdout)["customer_updates"][0]["refused"].clone();
+    assert_eq!(refused.as_array().map(Vec::len), Some(1), "Ewa's (one that could not sign gave nothing): {refused}");
     let verify = || {
         let out = restorectl().args(["journal", "verify"]).arg(&t.plan).output().unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())

@@ -1,6 +1,7 @@
 //! `webhooks.jsonl`: the delivery journal. Typed, versioned records, one per line, each written
 //! with a single append through one writer per process: an update drafted for review, approved or
-//! rejected (who, when, from which account and host), queued for a webhook, delivered, refused
+//! rejected (who, when, from which account and host), a decision on it refused and why, queued
+//! for a webhook, delivered, refused
 //! (a 4xx answer), and the Statuspage incident a webhook's updates go to. A torn last line (a
 //! crash mid-write) is ignored, and the next record starts on a line of its own.
 
@@ -55,6 +56,16 @@ pub enum Record {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// A person's decision on it that was refused (not a reviewer, a signature that does not
+    /// hold, separate duties): who tried, and why it was refused. Nothing was decided.
+    Declined {
+        v: u32,
+        number: u32,
+        /// Whether they approved (else rejected).
+        approve: bool,
+        who: Confirmation,
+        reason: String,
+    },
     /// An update is to be posted to webhook `hook` (number `webhook` then) with `body`.
     Queued {
         v: u32,
@@ -108,6 +119,9 @@ impl Record {
     pub fn rejected(number: u32, who: Confirmation, reason: Option<String>) -> Self {
         Record::Rejected { v: VERSION, number, who, reason }
     }
+    pub fn declined(number: u32, approve: bool, who: Confirmation, reason: String) -> Self {
+        Record::Declined { v: VERSION, number, approve, who, reason }
+    }
     pub fn queued(d: &Delivery) -> Self {
         let (key, webhook, hook, body) = (d.key.clone(), d.webhook, d.hook.clone(), d.body.clone());
         Record::Queued { v: VERSION, key, webhook, hook, body }
@@ -127,6 +141,7 @@ impl Record {
         let (Record::Drafted { v, .. }
         | Record::Approved { v, .. }
         | Record::Rejected { v, .. }
+        | Record::Declined { v, .. }
         | Record::Queued { v, .. }
         | Record::Delivered { v, .. }
         | Record::Refused { v, .. }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::announce::review;
 use crate::announce::templates::Templates;
+use crate::announce::webhook::log::{Log, Record};
 use crate::error::Error;
 use crate::event::Act;
 use crate::exit::Exit;
@@ -79,12 +80,29 @@ impl Reviewing {
     pub fn decide(&self, d: Decision) -> Result<Outcome, Error> {
         let (act, subject, by) = (d.act(), d.subject(), d.who.who.by.clone());
         let role = self.plan.reviewers();
-        if let Some(role) = role.filter(|r| !r.people.contains(&by)) {
-            return Err(Error::NotAReviewer { by, role: role.name.clone(), members: role.people.clone() });
-        }
-        let signed = role.filter(|r| r.require_signature).map(|r| r.name.as_str());
-        if let Verdict::Refused(why) = self.judge.judge(act, &subject, &d.who.who, signed) {
-            return Err(Error::Refused { act: act.as_str(), subject, by, reason: why.to_string() });
+        let refused = if let Some(role) = role.filter(|r| !r.people.contains(&by)) {
+            Some(Error::NotAReviewer {
+                by: by.clone(),
+                role: role.name.clone(),
+                members: role.people.clone(),
+            })
+        } else {
+            let signed = role.filter(|r| r.require_signature).map(|r| r.name.as_str());
+            match self.judge.judge(act, &subject, &d.who.who, signed) {
+                Verdict::Refused(why) => Some(Error::Refused {
+                    act: act.as_str(),
+                    subject,
+                    by: by.clone(),
+                    reason: why.to_string(),
+                }),
+                _ => None,
+            }
+        };
+        if let Some(refused) = refused {
+            // Who tried, and why not: kept with the update's review, wherever it is read.
+            let record = Record::declined(d.number, d.approve, d.who, refused.to_string());
+            Log::new(&self.dir).append(&record);
+            return Err(refused);
         }
         if !d.approve {
             review::reject(&self.dir, d.number, d.who, d.reason)?;

@@ -191,6 +191,9 @@ fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Result<Exit, 
                     _ => String::new(),
                 };
                 println!("{:04}  {:<16} {}{by}", d.number, d.state, d.about);
+                for line in &d.refused {
+                    println!("      refused: {line}");
+                }
                 if d.state != "awaiting review" {
                     continue;
                 }
