@@ -611,7 +611,11 @@ fn only_the_reviewers_decide_on_updates_signed_and_journal_verify_judges_them_ag
     );
     let out = restorectl().args(["report", "--format", "json"]).arg(&t.plan).output().unwrap();
     let refused = json(&out.stdout)["customer_updates"][0]["refused"].clone();
-    assert_eq!(refused.as_array().map(Vec::len), Some(1), "Ewa's (one that could not sign gave nothing): {refused}");
+    assert_eq!(
+        refused.as_array().map(Vec::len),
+        Some(1),
+        "Ewa's (one that could not sign gave nothing): {refused}"
+    );
     let verify = || {
         let out = restorectl().args(["journal", "verify"]).arg(&t.plan).output().unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())

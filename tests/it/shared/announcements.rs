@@ -353,3 +353,42 @@ fn two_reviewers_at_once_without_a_run_decide_one_after_the_other_and_it_goes_ou
     );
     assert_eq!(srv.posts("two").len(), 1);
 }
+
+#[test]
+fn a_new_incident_on_the_shared_state_starts_its_announcements_afresh_and_keeps_the_old_ones() {
+    let db = Db::new();
+    let srv = TestServer::start();
+    let root = tempfile::tempdir().unwrap();
+    let text =
+        review_plan(root.path(), &srv.url("/hook/again"), "").replace("approval = { role = \"ops\" }\n", "");
+    let ops = machine(root.path(), "ops", &text);
+    let laptop = machine(root.path(), "laptop", &text);
+    restorectl().args(["run", "--progress", "none"]).arg(&ops).args(["--state", &db.url]).assert().code(0);
+    assert_eq!(drafts(&laptop, &db.url).len(), 2);
+    // The next incident, begun on the laptop: its outage notice is update 0001 again, the only draft.
+    std::fs::remove_file(root.path().join("db.up")).unwrap();
+    let out = restorectl()
+        .args(["run", "--progress", "none", "--new-incident"])
+        .arg(&laptop)
+        .args(["--state", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let now = drafts(&ops, &db.url);
+    assert_eq!(now.iter().filter(|(n, _)| n == "0001").count(), 1, "{now:?}");
+    assert_eq!(now.len(), 2, "the new incident's own: {now:?}");
+    // The old incident's records are kept, under the time they were put away.
+    let kept: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM restorectl_records WHERE file LIKE '%/announcements/webhooks.jsonl'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 2, "the two drafts of the incident before");
+    // Approving the new outage notice sends it under the new incident's key.
+    let out = announce("approve", &ops, &["0001", "--by", "Ewa Nowak"], &db.url);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(srv.posts("again").len(), 1);
+}
