@@ -49,6 +49,12 @@ pub enum Error {
     /// A review by someone who is not one of the reviewers' role (`[announce] reviewers`).
     #[error("`{by}` is not among the reviewers of updates, role `{role}` ({}); nothing decided", members.join(", "))]
     NotAReviewer { by: String, role: String, members: Vec<String> },
+    /// A review made with another version of the plan than the incident follows.
+    #[error(
+        "{} is not the plan run {run} follows (its SHA-256 {then}, this copy's {now}): review with the incident's plan, whose reviewers and keys decide",
+        plan.display()
+    )]
+    ReviewOtherPlan { plan: std::path::PathBuf, run: String, then: String, now: String },
     /// A review given through the shared state that the run holding the incident refused.
     #[error("{0}")]
     ReviewRefused(String),
@@ -180,6 +186,7 @@ impl Error {
             | Error::NotWaiting { .. }
             | Error::NotTaken { .. }
             | Error::ReviewRefused(_)
+            | Error::ReviewOtherPlan { .. }
             | Error::NotAReviewer { .. }
             | Error::ReviewNotTaken { .. }
             | Error::NoLog { .. }

@@ -48,6 +48,9 @@ enum Record {
     Incident { v: u32, id: String },
 }
 
+/// The highest update number taken from a record.
+const MAX_NUMBER: u32 = 999_999;
+
 /// What the records in `dir` say was announced (ids the plan no longer has are left out).
 pub fn load(dir: &Path, plan: &Plan) -> Memory {
     let mut memory = Memory::default();
@@ -56,6 +59,14 @@ pub fn load(dir: &Path, plan: &Plan) -> Memory {
     let index = |id: &str| ids.get(id).copied();
     for line in BufReader::new(file).lines().map_while(Result::ok) {
         match serde_json::from_str::<Record>(&line) {
+            // No incident tells a million updates: a number past that was not written here.
+            Ok(Record::Update { v: VERSION, number, .. }) if number > MAX_NUMBER => notices::say(
+                Level::Warning,
+                format!(
+                    "{}: update {number} is no update restorectl numbered; skipped",
+                    dir.join(FILE).display()
+                ),
+            ),
             Ok(Record::Update { v: VERSION, number, kind, services, phases, paused, .. }) => {
                 let phases =
                     phases.iter().filter_map(|p| plan.phases.iter().position(|ph| &ph.id == p)).collect();

@@ -76,6 +76,10 @@ pub enum ReviewError {
     NotAnUpdate { locale: String, bytes: usize },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
+    #[error(
+        "update {number:04}'s record names its file `{name}`, which is no update's name (restorectl did not write it); nothing published"
+    )]
+    NotAName { number: u32, name: String },
 }
 
 fn pending_hint(pending: &[u32]) -> String {
@@ -241,6 +245,14 @@ fn publish_file(
 ) -> Result<std::path::PathBuf, ReviewError> {
     let draft =
         || file_of(&dir.join(DRAFTS), number, locale)?.file_name().map(|n| n.to_string_lossy().into_owned());
+    // The record's names make a file name, never a path: a record written by anything else than
+    // restorectl (an edited file, a row planted in a shared state) publishes nothing.
+    let prefix = format!("{number:04}-");
+    let names = [stem, Some(locale), Some(event)];
+    let bad = names.into_iter().flatten().find(|n| !plain(n)).or(stem.filter(|s| !s.starts_with(&prefix)));
+    if let Some(bad) = bad {
+        return Err(ReviewError::NotAName { number, name: bad.to_owned() });
+    }
     let name = stem
         .map(|s| format!("{s}.{locale}.md"))
         .or_else(draft)
@@ -249,6 +261,31 @@ fn publish_file(
     crate::state::files::write(&published, text.as_bytes())
         .map_err(|source| ReviewError::Write { path: published.display().to_string(), source })?;
     Ok(published)
+}
+
+/// What a review decision on update `number` is about, as it is signed: the update, and the
+/// corrected texts it publishes instead (their SHA-256), if any — a signature over one text is
+/// no approval of another.
+pub fn subject(number: u32, edits: &[(String, String)]) -> String {
+    use sha2::Digest;
+    if edits.is_empty() {
+        return format!("update {number:04}");
+    }
+    let mut hash = sha2::Sha256::new();
+    for (locale, text) in edits {
+        hash.update(locale.as_bytes());
+        hash.update([0]);
+        hash.update(text.as_bytes());
+        hash.update([0]);
+    }
+    format!("update {number:04} as corrected (SHA-256 {})", crate::hex::hex(&hash.finalize()))
+}
+
+/// A name a file's may be made of: letters, digits, `-`, `_`, `+`, not starting with a dot.
+fn plain(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
 }
 
 /// Writes the files of every approved update that `dir` lacks — approved on another machine of a
@@ -276,7 +313,7 @@ pub fn restore_approved(dir: &Path) -> Result<(), ReviewError> {
 }
 
 /// The largest corrected text taken (an update is a few kilobytes).
-const MAX_TEXT: usize = 256 * 1024;
+pub const MAX_TEXT: usize = 256 * 1024;
 
 /// A draft numbered after `number` that was already approved, if any: approving `number` now
 /// would take customers back to an older state.

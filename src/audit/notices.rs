@@ -80,12 +80,17 @@ pub fn decisions(
     read(&dir.join(LOG))
         .into_iter()
         .filter_map(|r| match r {
-            Record::Approved { number, who, .. } => Some((number, "approved", Act::ApproveUpdate, who.who)),
-            Record::Rejected { number, who, .. } => Some((number, "rejected", Act::RejectUpdate, who.who)),
+            Record::Approved { number, who, edits, .. } => {
+                Some((number, "approved", Act::ApproveUpdate, who.who, edits))
+            }
+            Record::Rejected { number, who, .. } => {
+                Some((number, "rejected", Act::RejectUpdate, who.who, Vec::new()))
+            }
             _ => None,
         })
-        .map(|(number, decision, act, who)| {
-            let verdict = judge.judge(act, &format!("update {number:04}"), &who, signed);
+        .map(|(number, decision, act, who, edits)| {
+            let subject = crate::announce::review::subject(number, &edits);
+            let verdict = judge.judge(act, &subject, &who, signed);
             (number, decision, who, verdict)
         })
         .collect()

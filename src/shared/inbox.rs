@@ -15,9 +15,9 @@ use super::journal::Shared;
 /// How long the inbox waits for a notification before it looks anyway.
 const LOOK_AGAIN: Duration = Duration::from_secs(5);
 
-/// What the run does with a review given from elsewhere: its body in, what came of it out
-/// (what the giver is told).
-pub type Reviewer = Box<dyn FnMut(&str) -> String + Send>;
+/// What the run does with a review given from elsewhere: the update's number (from where it was
+/// given) and its body in, what came of it out (what the giver is told).
+pub type Reviewer = Box<dyn FnMut(u32, &str) -> String + Send>;
 
 /// The inbox's thread (it ends with the process), and the run's reviewer once it has one.
 pub struct Inbox {
@@ -90,9 +90,21 @@ fn take(shared: &mut Shared, root: &Path, reviewer: &OnceLock<Mutex<Reviewer>>) 
     )?;
     for row in &rows {
         let (id, path, body): (i64, &str, &str) = (row.get(0), row.get(1), row.get(2));
-        if path.starts_with(REVIEW) {
+        if let Some(number) = path.strip_prefix(REVIEW) {
             let Some(reviewer) = reviewer.get() else { continue };
-            let outcome = (reviewer.lock().unwrap_or_else(|e| e.into_inner()))(body);
+            let outcome = match number.parse::<u32>() {
+                Ok(n) if number.len() >= 4 && number.bytes().all(|b| b.is_ascii_digit()) => {
+                    (reviewer.lock().unwrap_or_else(|e| e.into_inner()))(n, body)
+                }
+                _ => {
+                    let why = format!(
+                        "a decision given for `{path}` in {} was set aside: not an update's review",
+                        shared.shown
+                    );
+                    crate::bus::notices::say(crate::event::Level::Warning, why.clone());
+                    serde_json::json!({ "said": why, "code": 2 }).to_string()
+                }
+            };
             tx.execute(
                 "UPDATE restorectl_decisions SET taken = true, outcome = $2 WHERE id = $1",
                 &[&id, &outcome],

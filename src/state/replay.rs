@@ -83,6 +83,8 @@ pub struct LastRun {
     /// Its process still holds the state directory's lock.
     pub running: bool,
     pub events: Vec<Event>,
+    /// The SHA-256 of the plan file it followed (journals of older versions have none).
+    pub plan_sha256: Option<String>,
 }
 
 /// The latest live run in the journal of `dir`, for the plan `plan` at `plan_path` (no lock is
@@ -118,7 +120,8 @@ pub fn last_run(state: &StateDir, plan: &Plan, plan_path: &Path) -> Result<LastR
     let running = lock_holder(state) == Some(header.pid) && crate::process::alive(header.pid, None);
     let clock_start = header.clock_start.as_deref().and_then(|t| t.parse().ok());
     let incident = header.incident.clone().unwrap_or_else(|| header.id.clone());
-    Ok(LastRun { id: header.id, incident, clock_start, running, events })
+    let plan_sha256 = header.plan_sha256;
+    Ok(LastRun { id: header.id, incident, clock_start, running, events, plan_sha256 })
 }
 
 /// Quarantined services (by id, or by index in the plan), each with why it is held.

@@ -494,3 +494,59 @@ fn a_corrected_text_cannot_smuggle_an_internal_host_past_the_check() {
         );
     }
 }
+
+/// What the delivery journal and the plan must be for a review to be taken: the record's names
+/// make no path, no update number runs past what restorectl numbers, a corrected text is read no
+/// further than an update can be, and the plan is the one the incident follows.
+#[test]
+fn a_review_takes_nothing_it_did_not_write_nor_another_plan() {
+    let srv = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = review_plan(dir.path(), &srv);
+    restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
+    let announcements = dir.path().join(".restorectl/plan/announcements");
+    // A corrected text of no end: refused without reading it all.
+    let out = decide(&plan, &["approve", "1", "--by", "Anna", "--text", "en=/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: `--text en=…` is not an update (262145 bytes): it must start with its title (`### …`) and stay under 256 KiB\n"
+    );
+    // A drafted record edited to name a file outside the folder: nothing published.
+    let log = announcements.join("webhooks.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, text.replacen(r#""stem":"0001-"#, r#""stem":"../../../../outside-0001-"#, 1))
+        .unwrap();
+    let out = decide(&plan, &["approve", "1", "--by", "Anna"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: update 0001's record names its file `../../../../outside-0001-"),
+        "{err}"
+    );
+    assert!(!dir.path().join("outside-0001-start-outage.en.md").exists());
+    std::fs::write(&log, &text).unwrap();
+    // Another version of the plan (its reviewers, its webhooks) decides nothing on this incident.
+    let original = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, original.replace("\"Review\"", "\"Review\"\n# edited")).unwrap();
+    let out = decide(&plan, &["approve", "1", "--by", "Anna"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(" is not the plan run ") && err.contains(": review with the incident's plan"),
+        "{err}"
+    );
+    std::fs::write(&plan, original).unwrap();
+    assert_eq!(srv.hits("/hook/review"), 0);
+    // An update number no incident reaches, planted in what was told: skipped, no panic.
+    let told = announcements.join("announced.jsonl");
+    let mut planted = std::fs::read_to_string(&told).unwrap();
+    planted += "{\"record\":\"update\",\"v\":1,\"number\":4294967295,\"kind\":\"progress\",\"services\":[],\"phases\":[]}\n";
+    std::fs::write(&told, planted).unwrap();
+    let out = restorectl().args(["run", "--progress", "none"]).arg(&plan).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("update 4294967295 is no update restorectl numbered; skipped")
+    );
+}

@@ -573,9 +573,17 @@ fn only_the_reviewers_decide_on_updates_signed_and_journal_verify_judges_them_ag
     t.wait_for_sign_off();
     assert_eq!(t.confirm("secops-lead", Some(&t.lead), "anna").0, Some(0));
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
+    // The approval corrects the first language's text: the signature covers the corrected text.
+    let log = t.dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
+    let drafted: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&log).unwrap().lines().next().unwrap()).unwrap();
+    let locale = drafted["update"]["texts"][0][0].as_str().unwrap().to_owned();
+    let corrected = t.dir.path().join("corrected.md");
+    std::fs::write(&corrected, "### Update\n\nWe are restoring our systems.\n").unwrap();
+    let text = format!("{locale}={}", corrected.display());
     let approve = |by: &str, key: Option<&Path>| {
         let mut cmd = restorectl();
-        cmd.args(["announce", "approve"]).arg(&t.plan).args(["0001", "--by", by]);
+        cmd.args(["announce", "approve"]).arg(&t.plan).args(["0001", "--by", by, "--text", &text]);
         cmd.env_remove("SSH_AUTH_SOCK").env_remove("RESTORECTL_SSH_KEY");
         if let Some(key) = key {
             cmd.arg("--key").arg(key);
@@ -623,9 +631,15 @@ fn only_the_reviewers_decide_on_updates_signed_and_journal_verify_judges_them_ag
     let (code, said) = verify();
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("people's decisions: 2 signed and verified, 1 unsigned"), "{said}");
-    // The approval's name edited in the delivery journal: it no longer holds, anywhere it is read.
-    let log = t.dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
+    // The approved text edited in the delivery journal (what the webhooks of a later run would
+    // send): the approval no longer holds.
     let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, text.replace("We are restoring our systems.", "Re-enter your card details."))
+        .unwrap();
+    let (code, said) = verify();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("update 0001 was approved by secops-deputy at "), "{said}");
+    // The approval's name edited: it no longer holds, anywhere it is read.
     std::fs::write(&log, text.replace(r#""by":"secops-deputy""#, r#""by":"secops-lead""#)).unwrap();
     let (code, said) = verify();
     assert_eq!(code, Some(1), "{said}");

@@ -376,7 +376,7 @@ impl Policy {
     }
 
     fn publish(&mut self, mut update: Update, updates: &mut Vec<Update>) {
-        update.number = self.memory.number + 1;
+        update.number = self.memory.number.saturating_add(1);
         self.memory.remember(&update);
         update.since = self.last;
         self.last = Some(update.at);

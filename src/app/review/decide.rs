@@ -30,6 +30,8 @@ pub struct Decision {
     /// Why (a rejection's).
     #[serde(default)]
     pub reason: Option<String>,
+    /// The incident it was given for: a decision is never taken in another.
+    pub incident: String,
 }
 
 impl Decision {
@@ -38,7 +40,7 @@ impl Decision {
     }
 
     pub fn subject(&self) -> String {
-        format!("update {:04}", self.number)
+        review::subject(self.number, &self.edits)
     }
 }
 
@@ -72,6 +74,8 @@ pub struct Reviewing {
     pub plan: Arc<Plan>,
     pub templates: Arc<Templates>,
     pub judge: Judge,
+    /// The incident its decisions belong to.
+    pub incident: String,
     /// The announcements folder.
     pub dir: PathBuf,
 }
@@ -80,7 +84,11 @@ impl Reviewing {
     pub fn decide(&self, d: Decision) -> Result<Outcome, Error> {
         let (act, subject, by) = (d.act(), d.subject(), d.who.who.by.clone());
         let role = self.plan.reviewers();
-        let refused = if let Some(role) = role.filter(|r| !r.people.contains(&by)) {
+        let refused = if d.incident != self.incident {
+            let reason =
+                format!("it was given for incident {}; this is incident {}", d.incident, self.incident);
+            Some(Error::Refused { act: act.as_str(), subject, by: by.clone(), reason })
+        } else if let Some(role) = role.filter(|r| !r.people.contains(&by)) {
             Some(Error::NotAReviewer {
                 by: by.clone(),
                 role: role.name.clone(),
@@ -131,10 +139,16 @@ impl Reviewing {
     /// The run's reviewer of reviews given from other machines: each decided here, and what came
     /// of it written back for whoever gave it.
     pub fn into_reviewer(self) -> crate::shared::Reviewer {
-        Box::new(move |body| {
+        Box::new(move |number, body| {
             let decided = serde_json::from_str::<Decision>(body)
                 .map_err(|e| Error::ReviewRefused(format!("not a review decision: {e}")))
-                .and_then(|d| self.decide(d));
+                .and_then(|d| match d.number == number {
+                    true => self.decide(d),
+                    false => Err(Error::ReviewRefused(format!(
+                        "a review given for update {number:04} decides update {:04}: not taken",
+                        d.number
+                    ))),
+                });
             serde_json::to_string(&Outcome::of(decided)).unwrap_or_default()
         })
     }

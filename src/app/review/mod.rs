@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::announce::review::{self, Draft};
 use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
 use crate::error::Error;
-use crate::event::{Act, Event};
+use crate::event::Event;
 use crate::exit::Exit;
 use crate::loaded::Loaded;
 use crate::people::Judge;
@@ -21,12 +21,26 @@ pub fn run(command: Review) -> Result<Exit, Error> {
     match command {
         Review::Approve { draft, texts } => {
             let edits = edits(&texts)?;
-            let approve = |who| Decision { number: draft.number, approve: true, who, edits, reason: None };
-            decide(&draft, Act::ApproveUpdate, approve)
+            let approve = |who| Decision {
+                number: draft.number,
+                approve: true,
+                who,
+                edits,
+                reason: None,
+                incident: String::new(),
+            };
+            decide(&draft, approve)
         }
         Review::Reject { draft, reason } => {
-            let reject = |who| Decision { number: draft.number, approve: false, who, edits: vec![], reason };
-            decide(&draft, Act::RejectUpdate, reject)
+            let reject = |who| Decision {
+                number: draft.number,
+                approve: false,
+                who,
+                edits: vec![],
+                reason,
+                incident: String::new(),
+            };
+            decide(&draft, reject)
         }
         Review::Drafts { plan, dirs, format } => list(&plan, &dirs, format),
         Review::Deliver { plan, dirs } => deliver(&plan, &dirs),
@@ -51,44 +65,63 @@ fn edits(texts: &[String]) -> Result<Vec<(String, String)>, Error> {
                     "write it as LOCALE=FILE, e.g. `--text pl=0007.pl.md`",
                 ));
             };
-            let text = std::fs::read_to_string(file)
+            // No more than an update can be (the approval says so): `/dev/zero` is not read to the end.
+            let mut text = String::new();
+            std::fs::File::open(file)
+                .and_then(|f| {
+                    std::io::Read::read_to_string(
+                        &mut std::io::Read::take(f, review::MAX_TEXT as u64 + 1),
+                        &mut text,
+                    )
+                })
                 .map_err(|e| Error::flag(format!("--text {t}"), format!("cannot read {file}: {e}")))?;
             Ok((locale.to_owned(), text))
         })
         .collect()
 }
 
-/// The reviewer, named, and the judge of their decision: a review is a person's decision, signed
-/// with their SSH key when `allowed_signers` lists one (or `--key` is given), and judged as the
-/// run judges a sign-off (where the plan separates duties, whoever started the incident's last
-/// run may not decide). `state`: where the incident's journal is.
+/// The reviewer's decision, named and signed — a review is a person's decision, signed with their
+/// SSH key when `allowed_signers` lists one (or `--key` is given) over the update, the corrected
+/// texts if any, the plan and the incident — and its judge (as the run judges a sign-off: where
+/// the plan separates duties, whoever started the incident's last run may not decide), its
+/// incident. `state`: where the incident's journal is; the plan must be the one it follows.
 fn reviewer(
     d: &DraftArgs,
     loaded: &Loaded,
-    act: Act,
     state: &StateDir,
-) -> Result<(Confirmation, Judge), Error> {
+    make: impl FnOnce(Confirmation) -> Decision,
+) -> Result<(Decision, Judge), Error> {
     let by = d.by.trim();
     if by.is_empty() {
         return Err(Error::NoName);
     }
     let last = crate::state::last_run(state, &loaded.plan, &d.plan).ok();
+    let followed = last.as_ref().and_then(|l| Some((&l.id, l.plan_sha256.as_ref()?)));
+    if let Some((run, then)) = followed.filter(|(_, then)| **then != loaded.plan.sha256) {
+        let (plan, run, then, now) = (d.plan.clone(), run.clone(), then.clone(), loaded.plan.sha256.clone());
+        return Err(Error::ReviewOtherPlan { plan, run, then, now });
+    }
     let starter = last.as_ref().and_then(|l| {
         l.events.iter().find_map(|e| match e {
             Event::RunStarted { by: Some(by), .. } => Some((**by).clone()),
             _ => None,
         })
     });
-    let incident = last.as_ref().map(|l| l.incident.as_str()).unwrap_or_default();
-    let judge = Judge::new(loaded.signers.clone(), &loaded.plan.sha256, incident)
+    let incident = last.as_ref().map(|l| l.incident.clone()).unwrap_or_default();
+    let judge = Judge::new(loaded.signers.clone(), &loaded.plan.sha256, &incident)
         .live()
         .separating(&loaded.plan, starter);
-    let subject = format!("update {:04}", d.number);
-    let mut who = Confirmation::new(by.to_owned());
+    let mut decision = make(Confirmation::new(by.to_owned()));
+    decision.incident = incident;
     judge
-        .sign_if_able((act, &subject), &mut who.who, d.key.as_deref(), must_sign(&loaded.plan))
+        .sign_if_able(
+            (decision.act(), &decision.subject()),
+            &mut decision.who.who,
+            d.key.as_deref(),
+            must_sign(&loaded.plan),
+        )
         .map_err(|why| Error::CannotSign { by: by.to_owned(), why })?;
-    Ok((who, judge))
+    Ok((decision, judge))
 }
 
 /// Whether reviews must be signed: the reviewers' role requires it.
@@ -102,24 +135,30 @@ const RUN_DECIDES: Duration = Duration::from_secs(120);
 
 /// Takes a review decision where the announcements are: here; or on a shared state, by the run
 /// that holds the incident — or, with none, here, holding the incident meanwhile.
-fn decide(d: &DraftArgs, act: Act, decision: impl FnOnce(Confirmation) -> Decision) -> Result<Exit, Error> {
+fn decide(d: &DraftArgs, make: impl FnOnce(Confirmation) -> Decision) -> Result<Exit, Error> {
     let loaded = super::open(&d.plan)?;
-    let here =
-        |judge, dir| Reviewing { plan: loaded.plan.clone(), templates: loaded.templates.clone(), judge, dir };
+    let here = |judge, incident: &str, dir| Reviewing {
+        plan: loaded.plan.clone(),
+        templates: loaded.templates.clone(),
+        judge,
+        incident: incident.to_owned(),
+        dir,
+    };
     let Some(url) = crate::shared::url(d.dirs.state.as_deref()) else {
-        let (who, judge) = reviewer(d, &loaded, act, &StateDir::for_plan(&d.plan, d.dirs.state.as_deref()))?;
-        return here(judge, dir(&d.plan, &d.dirs)).decide(decision(who))?.told();
+        let state = StateDir::for_plan(&d.plan, d.dirs.state.as_deref());
+        let (decision, judge) = reviewer(d, &loaded, &state, make)?;
+        return here(judge, &decision.incident.clone(), dir(&d.plan, &d.dirs)).decide(decision)?.told();
     };
     let snapshot = Snapshot::take(&url, &loaded.plan.name)?;
-    let (who, judge) = reviewer(d, &loaded, act, &snapshot.state)?;
+    let (decision, judge) = reviewer(d, &loaded, &snapshot.state, make)?;
+    let incident = decision.incident.clone();
     let mut shared = Shared::connect(&url, &loaded.plan.name)?;
     match shared.lock() {
         Ok(()) => {
             let dir = hold(&mut shared, &url, &loaded.plan.name, (&d.plan, &d.dirs))?;
-            here(judge, dir).decide(decision(who))?.told()
+            here(judge, &incident, dir).decide(decision)?.told()
         }
         Err(SharedError::Held { .. }) => {
-            let decision = decision(who);
             let id = shared.give_review(d.number, &serde_json::to_string(&decision).unwrap_or_default())?;
             let until = std::time::Instant::now() + RUN_DECIDES;
             loop {
@@ -131,7 +170,7 @@ fn decide(d: &DraftArgs, act: Act, decision: impl FnOnce(Confirmation) -> Decisi
                 // The lock was another review's, not a run's (or the run ended): decided here.
                 if shared.lock().is_ok() && shared.withdraw_review(id)? {
                     let dir = hold(&mut shared, &url, &loaded.plan.name, (&d.plan, &d.dirs))?;
-                    return here(judge, dir).decide(decision)?.told();
+                    return here(judge, &incident, dir).decide(decision)?.told();
                 }
                 if std::time::Instant::now() >= until && shared.withdraw_review(id)? {
                     return Err(Error::ReviewNotTaken { number: d.number, seconds: RUN_DECIDES.as_secs() });

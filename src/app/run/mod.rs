@@ -110,7 +110,8 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
             .live()
             .separating(&loaded.plan, Some(operator.clone()));
         let (plan, templates, dir) = (plan.clone(), loaded.templates.clone(), announce_dir.clone());
-        inbox.review_with(super::review::Reviewing { plan, templates, judge, dir }.into_reviewer());
+        let incident = journal.incident.id.clone();
+        inbox.review_with(super::review::Reviewing { plan, templates, judge, incident, dir }.into_reviewer());
     }
     if let (Some(url), Some(slot)) = (crate::shared::url(args.state.as_deref()), logs_slot) {
         // The actions' output for `logs --follow` on other machines, with the run's secrets hidden.

@@ -168,12 +168,14 @@ fn the_run_judges_a_review_given_from_elsewhere_and_refuses_its_own_operator() {
     );
     assert!(err.contains("the same account"), "{err}");
     assert_eq!(srv.hits("/hook/judged"), 0);
-    assert_eq!(delivery_states(&db), ["drafted"], "nothing decided");
+    assert_eq!(delivery_states(&db), ["drafted", "declined"], "nothing decided; who tried is kept");
     // A row written straight into the database is no way round it either: its signature is
     // judged where the run is.
+    let header = journal_rows(&db).into_iter().find(|r| r.contains(r#""run":{"#)).unwrap();
+    let incident = serde_json::from_str::<serde_json::Value>(&header).unwrap()["run"]["incident"].clone();
     let forged = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n";
     let body = serde_json::json!({
-        "number": 1, "approve": true,
+        "number": 1, "approve": true, "incident": incident,
         "who": { "v": 1, "by": "Mallory", "at": "2026-01-01T00:00:00Z", "signature": forged }
     });
     db.client()
@@ -196,7 +198,49 @@ fn the_run_judges_a_review_given_from_elsewhere_and_refuses_its_own_operator() {
         .unwrap()
         .get(0);
     assert!(outcome.contains("by Mallory is refused"), "{outcome}");
-    assert_eq!(delivery_states(&db), ["drafted"], "nothing decided");
+    assert_eq!(delivery_states(&db), ["drafted", "declined", "declined"], "nothing decided");
+    // Nor is a decision given for another incident (one left over from the incident before).
+    let body = serde_json::json!({
+        "number": 1, "approve": true, "incident": "0ld1nc1d",
+        "who": { "v": 1, "by": "Ewa Nowak", "at": "2026-01-01T00:00:00Z" }
+    });
+    db.client()
+        .execute(
+            "INSERT INTO restorectl_decisions (state, path, body) VALUES ('Shared review', 'review/0001', $1)",
+            &[&body.to_string()],
+        )
+        .unwrap();
+    db.client().batch_execute("NOTIFY restorectl_decisions").unwrap();
+    wait_until("the run's answer to the stale review", || delivery_states(&db).len() == 4);
+    let outcome: String = db
+        .client()
+        .query_one("SELECT outcome FROM restorectl_decisions WHERE body LIKE '%0ld1nc1d%'", &[])
+        .unwrap()
+        .get(0);
+    assert!(outcome.contains("it was given for incident 0ld1nc1d; this is incident "), "{outcome}");
+    // Nor one given under another update's place, nor under no update's.
+    let body = serde_json::json!({
+        "number": 1, "approve": true, "incident": incident,
+        "who": { "v": 1, "by": "Ewa Nowak", "at": "2026-01-01T00:00:00Z" }
+    });
+    for path in ["review/0002", "review/../../../tmp/x"] {
+        db.client()
+            .execute(
+                "INSERT INTO restorectl_decisions (state, path, body) VALUES ('Shared review', $1, $2)",
+                &[&path, &body.to_string()],
+            )
+            .unwrap();
+    }
+    db.client().batch_execute("NOTIFY restorectl_decisions").unwrap();
+    let outcomes = || {
+        let rows = db.client().query("SELECT path, outcome FROM restorectl_decisions WHERE outcome IS NOT NULL AND path IN ('review/0002', 'review/../../../tmp/x') ORDER BY path", &[]).unwrap();
+        rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1))).collect::<Vec<_>>()
+    };
+    wait_until("the run's answers to the misplaced reviews", || outcomes().len() == 2);
+    let said = outcomes();
+    assert!(said[0].1.contains("was set aside: not an update's review"), "{said:?}");
+    assert!(said[1].1.contains("a review given for update 0002 decides update 0001: not taken"), "{said:?}");
+    assert_eq!(srv.hits("/hook/judged"), 0);
     signal(&child, libc::SIGTERM);
     let _ = child.wait();
 }
