@@ -112,7 +112,8 @@ fn reader_state(
         Some(url) => {
             let snapshot = crate::shared::Snapshot::take(&url, &plan.name)?;
             // The updates approved are published wherever they were approved.
-            crate::announce::review::restore_approved(&snapshot.state.announcements())?;
+            let believed = crate::announce::screen::Screen::default();
+            crate::announce::review::restore_approved(&snapshot.state.announcements(), &believed)?;
             Ok((snapshot.state.clone(), Some(snapshot)))
         }
     }

@@ -17,6 +17,7 @@ pub mod page;
 pub mod policy;
 mod record;
 pub mod review;
+pub mod screen;
 pub mod templates;
 pub mod webhook;
 mod writer;

@@ -8,6 +8,7 @@ use std::path::Path;
 use super::context::When;
 use super::feed::Feeds;
 use super::outputs::Outputs;
+use super::screen::Screen;
 use super::templates::Templates;
 use super::webhook::log::{self, Record};
 use super::webhook::{self, LOG, Update};
@@ -93,8 +94,9 @@ fn pending_hint(pending: &[u32]) -> String {
 }
 
 /// Every drafted update in `dir`, oldest first. `hooks`: where each webhook of the plan goes.
-pub fn drafts(dir: &Path, hooks: &[String]) -> Vec<Draft> {
-    let records = log::read(&dir.join(LOG));
+/// Approvals `screen` does not believe are no approvals: their drafts still await review.
+pub fn drafts(dir: &Path, hooks: &[String], screen: &Screen) -> Vec<Draft> {
+    let records = screen.records(dir);
     let latest = records.iter().rev().find_map(|r| match r {
         Record::Drafted { number, states, .. } if !states.is_empty() => Some((*number, states)),
         _ => None,
@@ -156,13 +158,13 @@ pub fn declined(approve: bool, who: &Confirmation, reason: &str) -> String {
 }
 
 /// The updates drafted in `dir` and not approved (awaiting review, or rejected): never published.
-pub fn unpublished(dir: &Path) -> std::collections::HashSet<u32> {
-    drafts(dir, &[]).into_iter().filter(|d| d.state != "approved").map(|d| d.number).collect()
+pub fn unpublished(dir: &Path, screen: &Screen) -> std::collections::HashSet<u32> {
+    drafts(dir, &[], screen).into_iter().filter(|d| d.state != "approved").map(|d| d.number).collect()
 }
 
 /// The draft numbered `number`, if it awaits review, and its files' stem.
-fn pending(dir: &Path, number: u32) -> Result<(Update, Option<String>), ReviewError> {
-    let all = drafts(dir, &[]);
+fn pending(dir: &Path, number: u32, screen: &Screen) -> Result<(Update, Option<String>), ReviewError> {
+    let all = drafts(dir, &[], screen);
     if let Some(d) = all.iter().find(|d| d.number == number && d.state != "awaiting review") {
         return Err(ReviewError::Decided {
             number,
@@ -192,10 +194,11 @@ pub fn approve(
     number: u32,
     who: Confirmation,
     edits: Vec<(String, String)>,
+    screen: &Screen,
 ) -> Result<(Update, usize), ReviewError> {
     let _decision = decision_lock(dir)?;
-    let (mut update, stem) = pending(dir, number)?;
-    if let Some(later) = approved_after(dir, number) {
+    let (mut update, stem) = pending(dir, number, screen)?;
+    if let Some(later) = approved_after(dir, number, screen) {
         return Err(ReviewError::Superseded { number, later });
     }
     let guard = LeakGuard::new(plan);
@@ -231,7 +234,7 @@ pub fn approve(
         }
     }
     log::Log::new(dir).append(&Record::approved(number, who, edits));
-    republish(plan, templates, dir);
+    republish(plan, templates, dir, screen);
     let accepted = webhook::deliver_now(plan, dir, &update);
     Ok((update, accepted))
 }
@@ -291,8 +294,8 @@ fn plain(name: &str) -> bool {
 /// Writes the files of every approved update that `dir` lacks — approved on another machine of a
 /// shared state — so that the folder, its feeds and page hold every update published, wherever
 /// it was approved.
-pub fn restore_approved(dir: &Path) -> Result<(), ReviewError> {
-    let records = log::read(&dir.join(LOG));
+pub fn restore_approved(dir: &Path, screen: &Screen) -> Result<(), ReviewError> {
+    let records = screen.records(dir);
     for r in &records {
         let Record::Drafted { number, update, stem, .. } = r else { continue };
         let Some(edits) = records.iter().find_map(|r| match r {
@@ -317,8 +320,8 @@ pub const MAX_TEXT: usize = 256 * 1024;
 
 /// A draft numbered after `number` that was already approved, if any: approving `number` now
 /// would take customers back to an older state.
-fn approved_after(dir: &Path, number: u32) -> Option<u32> {
-    log::read(&dir.join(LOG)).iter().find_map(|r| match r {
+fn approved_after(dir: &Path, number: u32, screen: &Screen) -> Option<u32> {
+    screen.records(dir).iter().find_map(|r| match r {
         Record::Approved { number: n, .. } if *n > number => Some(*n),
         _ => None,
     })
@@ -326,8 +329,8 @@ fn approved_after(dir: &Path, number: u32) -> Option<u32> {
 
 /// Writes the feeds and the page again from what was approved: every update published in `dir`,
 /// and the state the latest approved one described.
-fn republish(plan: &Plan, templates: &Templates, dir: &Path) {
-    let records = log::read(&dir.join(LOG));
+fn republish(plan: &Plan, templates: &Templates, dir: &Path, screen: &Screen) {
+    let records = screen.records(dir);
     let approved: Vec<u32> = records
         .iter()
         .filter_map(|r| match r {
@@ -349,9 +352,14 @@ fn republish(plan: &Plan, templates: &Templates, dir: &Path) {
 }
 
 /// Rejects update `number`: it is never sent.
-pub fn reject(dir: &Path, number: u32, who: Confirmation, reason: Option<String>) -> Result<(), ReviewError> {
+pub fn reject(
+    dir: &Path,
+    number: u32,
+    (who, reason): (Confirmation, Option<String>),
+    screen: &Screen,
+) -> Result<(), ReviewError> {
     let _decision = decision_lock(dir)?;
-    let (update, _) = pending(dir, number)?;
+    let (update, _) = pending(dir, number, screen)?;
     log::Log::new(dir).append(&Record::rejected(number, who, reason));
     // A rejected update is nowhere: its draft files go (its text stays in the delivery journal).
     for (locale, _) in &update.texts {

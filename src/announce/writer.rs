@@ -33,6 +33,8 @@ pub struct Publishing {
     pub commands: Commands,
     /// When the incident began (this run's start, or an earlier run's of the same incident).
     pub started: jiff::ZonedDateTime,
+    /// How the approvals already made are judged before they are sent.
+    pub screen: super::screen::Screen,
 }
 
 /// `restorectl announce VERB PLAN [--state DIR] [--announce-dir DIR]`, as the operator of this run
@@ -129,8 +131,9 @@ impl Writer {
         } else {
             Feeds::existing(&dir, &plan.locales, &record::times(&dir))
         };
-        let mut webhooks = (!dry && !plan.announce.webhooks.is_empty())
-            .then(|| webhook::Poster::new(plan.clone(), &dir, publishing.commands.deliver()));
+        let mut webhooks = (!dry && !plan.announce.webhooks.is_empty()).then(|| {
+            webhook::Poster::new(plan.clone(), &dir, publishing.commands.deliver(), &publishing.screen)
+        });
         // What an earlier run recorded as told and was killed before handing over.
         let before = HandedOver::in_dir(&dir);
         for out in record::outgoing(&dir) {

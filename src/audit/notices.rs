@@ -121,7 +121,8 @@ pub fn updates(
         let name = e.file_name().to_string_lossy().into_owned();
         name.strip_suffix(".md").and_then(|n| n.rsplit_once('.')).map(|(s, _)| s.to_owned())
     });
-    let unpublished = crate::announce::review::unpublished(dir);
+    // Published or not as the files say; the approvals are judged where they are listed.
+    let unpublished = crate::announce::review::unpublished(dir, &Default::default());
     let recorded = crate::announce::published_stems(dir).into_iter().filter(|stem| {
         let number = stem.split('-').next().and_then(|n| n.parse::<u32>().ok());
         number.is_some_and(|n| !unpublished.contains(&n))

@@ -76,6 +76,8 @@ pub struct Reviewing {
     pub judge: Judge,
     /// The incident its decisions belong to.
     pub incident: String,
+    /// How the approvals already made are judged.
+    pub screen: crate::announce::screen::Screen,
     /// The announcements folder.
     pub dir: PathBuf,
 }
@@ -113,7 +115,7 @@ impl Reviewing {
             return Err(refused);
         }
         if !d.approve {
-            review::reject(&self.dir, d.number, d.who, d.reason)?;
+            review::reject(&self.dir, d.number, (d.who, d.reason), &self.screen)?;
             let said = format!("update {:04} rejected by {by}: it will not be sent", d.number);
             return Ok(Outcome { said, code: 0 });
         }
@@ -121,7 +123,7 @@ impl Reviewing {
         crate::secrets::Secrets::from_env(&self.plan).map_err(Error::MissingVars)?;
         let hooks = self.plan.announce.webhooks.len();
         let (_, accepted) =
-            review::approve(&self.plan, &self.templates, &self.dir, d.number, d.who, d.edits)?;
+            review::approve(&self.plan, &self.templates, &self.dir, d.number, d.who, d.edits, &self.screen)?;
         let number = d.number;
         Ok(if accepted == hooks {
             Outcome {

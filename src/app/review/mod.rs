@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::announce::review::{self, Draft};
+use crate::announce::screen::Screen;
 use crate::cli::{AnnounceDirs, DraftArgs, ReportFormat, Review};
 use crate::error::Error;
 use crate::event::Event;
@@ -142,6 +143,7 @@ fn decide(d: &DraftArgs, make: impl FnOnce(Confirmation) -> Decision) -> Result<
         templates: loaded.templates.clone(),
         judge,
         incident: incident.to_owned(),
+        screen: screen(&loaded, incident),
         dir,
     };
     let Some(url) = crate::shared::url(d.dirs.state.as_deref()) else {
@@ -155,7 +157,7 @@ fn decide(d: &DraftArgs, make: impl FnOnce(Confirmation) -> Decision) -> Result<
     let mut shared = Shared::connect(&url, &loaded.plan.name)?;
     match shared.lock() {
         Ok(()) => {
-            let dir = hold(&mut shared, &url, &loaded.plan.name, (&d.plan, &d.dirs))?;
+            let dir = hold(&mut shared, (&url, &loaded, &incident), (&d.plan, &d.dirs))?;
             here(judge, &incident, dir).decide(decision)?.told()
         }
         Err(SharedError::Held { .. }) => {
@@ -169,7 +171,7 @@ fn decide(d: &DraftArgs, make: impl FnOnce(Confirmation) -> Decision) -> Result<
                 }
                 // The lock was another review's, not a run's (or the run ended): decided here.
                 if shared.lock().is_ok() && shared.withdraw_review(id)? {
-                    let dir = hold(&mut shared, &url, &loaded.plan.name, (&d.plan, &d.dirs))?;
+                    let dir = hold(&mut shared, (&url, &loaded, &incident), (&d.plan, &d.dirs))?;
                     return here(judge, &incident, dir).decide(decision)?.told();
                 }
                 if std::time::Instant::now() >= until && shared.withdraw_review(id)? {
@@ -190,16 +192,26 @@ const LOOK: Duration = Duration::from_secs(1);
 /// announcements folder.
 fn hold(
     shared: &mut Shared,
-    url: &str,
-    name: &str,
+    (url, loaded, incident): (&str, &Loaded, &str),
     (plan, dirs): (&Path, &AnnounceDirs),
 ) -> Result<PathBuf, Error> {
     let dir = dir(plan, dirs);
     let files = crate::shared::record_files(StateDir::for_plan(plan, None).root(), &dir);
     shared.download_records(&files, true)?;
-    crate::shared::Records::mirror(url, name, &files)?;
-    review::restore_approved(&dir)?;
+    crate::shared::Records::mirror(url, &loaded.plan.name, &files)?;
+    review::restore_approved(&dir, &screen(loaded, incident))?;
     Ok(dir)
+}
+
+/// How the approvals already journaled for `incident` are judged before anything is done with
+/// them: by the plan's reviewers and their keys (see `announce::screen`).
+pub(super) fn screen(loaded: &Loaded, incident: &str) -> Screen {
+    Screen::new(loaded.plan.clone(), Judge::new(loaded.signers.clone(), &loaded.plan.sha256, incident))
+}
+
+/// The incident of the latest run in `state`, if there is one.
+fn incident_in(state: &StateDir, loaded: &Loaded, plan: &Path) -> String {
+    crate::state::last_run(state, &loaded.plan, plan).map(|l| l.incident).unwrap_or_default()
 }
 
 fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Result<Exit, Error> {
@@ -219,7 +231,11 @@ fn list(plan: &Path, dirs: &AnnounceDirs, format: ReportFormat) -> Result<Exit, 
         .map(|url| Snapshot::take(&url, &loaded.plan.name))
         .transpose()?;
     let dir = snapshot.as_ref().map_or_else(|| dir(plan, dirs), |s| s.state.announcements());
-    let drafts: Vec<Draft> = review::drafts(&dir, &hooks);
+    let state = snapshot
+        .as_ref()
+        .map_or_else(|| StateDir::for_plan(plan, dirs.state.as_deref()), |s| s.state.clone());
+    let drafts: Vec<Draft> =
+        review::drafts(&dir, &hooks, &screen(&loaded, &incident_in(&state, &loaded, plan)));
     match format {
         ReportFormat::Json => println!("{:#}", serde_json::json!({ "drafts": drafts })),
         _ if drafts.is_empty() => println!("no drafted updates"),
@@ -255,19 +271,25 @@ fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Result<Exit, Error> {
     let loaded = super::open(plan)?;
     crate::secrets::Secrets::from_env(&loaded.plan).map_err(Error::MissingVars)?;
     // Never beside a run: it delivers what is queued itself.
-    let (_held, dir) = match crate::shared::url(dirs.state.as_deref()) {
-        None => (None, dir(plan, dirs)),
+    let (_held, dir, incident) = match crate::shared::url(dirs.state.as_deref()) {
+        None => {
+            let incident = incident_in(&StateDir::for_plan(plan, dirs.state.as_deref()), &loaded, plan);
+            (None, dir(plan, dirs), incident)
+        }
         Some(url) => {
+            let snapshot = Snapshot::take(&url, &loaded.plan.name)?;
+            let incident = incident_in(&snapshot.state, &loaded, plan);
             let mut shared = Shared::connect(&url, &loaded.plan.name)?;
             shared.lock()?;
-            let dir = hold(&mut shared, &url, &loaded.plan.name, (plan, dirs))?;
-            (Some(shared), dir)
+            let dir = hold(&mut shared, (&url, &loaded, &incident), (plan, dirs))?;
+            (Some(shared), dir, incident)
         }
     };
     let _local = crate::state::journal::lock(&StateDir::for_plan(plan, dirs.state.as_deref()))?;
     let command =
         crate::announce::Commands::new(plan, dirs.state.as_deref(), dirs.announce_dir.as_deref()).deliver();
-    let left = crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir, command);
+    let screen = screen(&loaded, &incident);
+    let left = crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir, command, &screen);
     let refused = crate::announce::webhook::refused(&dir);
     if refused > 0 {
         eprintln!(

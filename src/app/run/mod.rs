@@ -111,7 +111,9 @@ fn execute(loaded: &Loaded, args: &RunArgs) -> Result<Exit, Error> {
             .separating(&loaded.plan, Some(operator.clone()));
         let (plan, templates, dir) = (plan.clone(), loaded.templates.clone(), announce_dir.clone());
         let incident = journal.incident.id.clone();
-        inbox.review_with(super::review::Reviewing { plan, templates, judge, incident, dir }.into_reviewer());
+        let screen = super::review::screen(loaded, &incident);
+        let reviewing = super::review::Reviewing { plan, templates, judge, incident, screen, dir };
+        inbox.review_with(reviewing.into_reviewer());
     }
     if let (Some(url), Some(slot)) = (crate::shared::url(args.state.as_deref()), logs_slot) {
         // The actions' output for `logs --follow` on other machines, with the run's secrets hidden.
@@ -225,7 +227,9 @@ fn shared_journal(
     shared.download(&state.journal())?;
     let files = crate::shared::record_files(state.root(), announce_dir);
     shared.download_records(&files, true)?;
-    crate::announce::review::restore_approved(announce_dir)?;
+    let incident =
+        crate::state::last_run(state, &loaded.plan, &args.plan).map(|l| l.incident).unwrap_or_default();
+    crate::announce::review::restore_approved(announce_dir, &super::review::screen(loaded, &incident))?;
     crate::shared::Records::mirror(&url, name, &files)?;
     let inbox = crate::shared::Inbox::start(&url, name, state.root(), holder)?;
     Ok(Some((shared.into_sink(), inbox)))

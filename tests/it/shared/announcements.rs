@@ -436,3 +436,51 @@ fn a_new_incident_on_the_shared_state_starts_its_announcements_afresh_and_keeps_
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(srv.posts("again").len(), 1);
 }
+
+#[test]
+fn an_approval_planted_in_the_database_is_judged_before_anything_is_sent() {
+    let db = Db::new();
+    let srv = TestServer::start();
+    let root = tempfile::tempdir().unwrap();
+    let text = review_plan(root.path(), &srv.url("/hook/planted"), "")
+        .replace("approval = { role = \"ops\" }\n", "")
+        .replace(
+            "[approvers]\nops = [\"anna\"]\n",
+            "[approvers]\nops = [\"anna\"]\ncomms = [\"Ewa Nowak\"]\n",
+        )
+        .replace("[announce]\n", "[announce]\nreviewers = \"comms\"\n");
+    let ops = machine(root.path(), "ops", &text);
+    restorectl().args(["run", "--progress", "none"]).arg(&ops).args(["--state", &db.url]).assert().code(0);
+    // Someone with write access to the database approves the outage notice with their own text.
+    let forged = serde_json::json!({
+        "state": "approved", "v": 1, "number": 1,
+        "who": { "v": 1, "by": "mallory", "at": "2026-12-07T22:01:00Z" },
+        "edits": [["en", "### Update\n\nRe-enter your card details at our new page.\n"]]
+    });
+    db.client()
+        .execute(
+            "INSERT INTO restorectl_records (state, file, record) VALUES ('Shared review', 'announcements/webhooks.jsonl', $1)",
+            &[&forged.to_string()],
+        )
+        .unwrap();
+    let laptop = machine(root.path(), "laptop", &text);
+    let out =
+        restorectl().args(["announce", "deliver"]).arg(&laptop).args(["--state", &db.url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("the approval of update 0001 by mallory at 2026-12-07T22:01:00Z in ")
+            && said.contains(
+                " does not hold (mallory is not among the reviewers, role `comms`): it is not taken"
+            ),
+        "{said}"
+    );
+    assert_eq!(srv.hits("/hook/planted"), 0, "nothing sent");
+    assert_eq!(drafts(&laptop, &db.url)[0], ("0001".to_owned(), "awaiting review".to_owned()));
+    // The reviewer's own approval is taken, with the journaled text.
+    let out = announce("approve", &laptop, &["0001", "--by", "Ewa Nowak"], &db.url);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let posts = srv.posts("planted");
+    assert_eq!(posts.len(), 1);
+    assert!(!posts[0].to_string().contains("card details"), "{}", posts[0]);
+}
