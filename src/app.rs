@@ -113,7 +113,7 @@ fn reader_state(
             let snapshot = crate::shared::Snapshot::take(&url, &plan.name)?;
             // The updates approved are published wherever they were approved.
             let believed = crate::announce::screen::Screen::default();
-            crate::announce::review::restore_approved(&snapshot.state.announcements(), &believed)?;
+            crate::announce::review::restore_approved(&snapshot.state.announcements(), &believed, None)?;
             Ok((snapshot.state.clone(), Some(snapshot)))
         }
     }

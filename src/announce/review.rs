@@ -291,26 +291,42 @@ fn plain(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+'))
 }
 
-/// Writes the files of every approved update that `dir` lacks — approved on another machine of a
-/// shared state — so that the folder, its feeds and page hold every update published, wherever
-/// it was approved.
-pub fn restore_approved(dir: &Path, screen: &Screen) -> Result<(), ReviewError> {
+/// Brings `dir` up to what its records say was decided — on another machine of a shared state —
+/// so that the folder holds every update published, wherever it was approved: the files of every
+/// approved update it lacks are written, the drafts of decided ones removed, and with `outputs`
+/// (the plan and its templates) the feeds and the page written again when anything was published.
+pub fn restore_approved(
+    dir: &Path,
+    screen: &Screen,
+    outputs: Option<(&Plan, &Templates)>,
+) -> Result<(), ReviewError> {
     let records = screen.records(dir);
+    let mut published = false;
     for r in &records {
         let Record::Drafted { number, update, stem, .. } = r else { continue };
-        let Some(edits) = records.iter().find_map(|r| match r {
-            Record::Approved { number: n, edits, .. } if n == number => Some(edits),
+        let decided = records.iter().find_map(|r| match r {
+            Record::Approved { number: n, edits, .. } if n == number => Some(Some(edits)),
+            Record::Rejected { number: n, .. } if n == number => Some(None),
             _ => None,
-        }) else {
-            continue;
-        };
+        });
+        let Some(approved) = decided else { continue };
         let mut update = update.clone();
+        for (locale, _) in &update.texts {
+            if let Some(draft) = file_of(&dir.join(DRAFTS), *number, locale) {
+                let _ = std::fs::remove_file(draft);
+            }
+        }
+        let Some(edits) = approved else { continue };
         update.edit(edits);
         for (locale, text) in &update.texts {
             if file_of(dir, *number, locale).is_none() {
                 publish_file(dir, (*number, stem.as_deref()), &update.event, (locale, text))?;
+                published = true;
             }
         }
+    }
+    if let Some((plan, templates)) = outputs.filter(|_| published) {
+        republish(plan, templates, dir, screen);
     }
     Ok(())
 }

@@ -86,32 +86,56 @@ impl Shared {
     /// their beginning — lines written as a connection was lost, or before this folder used the
     /// shared state — is kept aside, as the journal's is.
     pub fn download_records(&mut self, files: &[(&str, PathBuf)], holding: bool) -> Result<(), SharedError> {
+        let mut found = Vec::new();
         for (name, path) in files {
             let rows = self.client.query(
                 "SELECT record FROM restorectl_records WHERE state = $1 AND file = $2 ORDER BY id",
                 &[&self.key, name],
             )?;
             let shared: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-            let Ok(local) = std::fs::read(path) else {
-                if shared.is_empty() {
-                    continue;
-                }
-                let dir = path.parent().unwrap_or(Path::new("."));
-                std::fs::create_dir_all(dir)
-                    .map_err(|why| SharedError::Local { path: dir.to_path_buf(), why })?;
-                write(path, &shared)?;
-                continue;
-            };
+            let local = std::fs::read(path).ok();
             // Whole records only: a torn last line is no record.
-            let local: Vec<&[u8]> = local
-                .split(|&b| b == b'\n')
-                .filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
-                .collect();
-            let ahead =
-                local.len() > shared.len() || local.iter().zip(&shared).any(|(l, s)| *l != s.as_bytes());
-            if holding && ahead {
+            let ahead = local.as_ref().is_some_and(|local| {
+                let local: Vec<&[u8]> = local
+                    .split(|&b| b == b'\n')
+                    .filter(|l| serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
+                    .collect();
+                local.len() > shared.len() || local.iter().zip(&shared).any(|(l, s)| *l != s.as_bytes())
+            });
+            found.push((name, path, shared, local.is_some(), holding && ahead));
+        }
+        // An announcements folder the database does not continue (another incident's, or one
+        // written as a connection was lost) is kept aside whole: its files, feeds and page are of
+        // what it held, not of this incident.
+        let folder = found
+            .iter()
+            .find(|(name, _, _, _, ahead)| *ahead && name.starts_with("announcements/"))
+            .and_then(|(_, path, ..)| Some(path.parent()?.to_path_buf()));
+        if let Some(dir) = &folder {
+            let kept = crate::state::journal::put_away(dir).map_err(|e| SharedError::Local {
+                path: dir.to_path_buf(),
+                why: std::io::Error::other(e.to_string()),
+            })?;
+            crate::bus::notices::say(
+                crate::event::Level::Warning,
+                format!(
+                    "{} disagrees with the shared state: kept as {} (the shared one is used)",
+                    dir.display(),
+                    kept.display()
+                ),
+            );
+        }
+        for (name, path, shared, existed, ahead) in found {
+            let moved = folder.is_some() && name.starts_with("announcements/");
+            if ahead && !moved {
                 set_aside(path)?;
             }
+            if shared.is_empty() && (!existed || moved) {
+                continue;
+            }
+            let dir = path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)
+                .map_err(|why| SharedError::Local { path: dir.to_path_buf(), why })?;
             write(path, &shared)?;
         }
         Ok(())

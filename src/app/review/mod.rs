@@ -199,7 +199,8 @@ fn hold(
     let files = crate::shared::record_files(StateDir::for_plan(plan, None).root(), &dir);
     shared.download_records(&files, true)?;
     crate::shared::Records::mirror(url, &loaded.plan.name, &files)?;
-    review::restore_approved(&dir, &screen(loaded, incident))?;
+    let outputs = Some((&*loaded.plan, &*loaded.templates));
+    review::restore_approved(&dir, &screen(loaded, incident), outputs)?;
     Ok(dir)
 }
 

@@ -229,7 +229,12 @@ fn shared_journal(
     shared.download_records(&files, true)?;
     let incident =
         crate::state::last_run(state, &loaded.plan, &args.plan).map(|l| l.incident).unwrap_or_default();
-    crate::announce::review::restore_approved(announce_dir, &super::review::screen(loaded, &incident))?;
+    let outputs = Some((&*loaded.plan, &*loaded.templates));
+    crate::announce::review::restore_approved(
+        announce_dir,
+        &super::review::screen(loaded, &incident),
+        outputs,
+    )?;
     crate::shared::Records::mirror(&url, name, &files)?;
     let inbox = crate::shared::Inbox::start(&url, name, state.root(), holder)?;
     Ok(Some((shared.into_sink(), inbox)))

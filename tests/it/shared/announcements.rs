@@ -126,18 +126,18 @@ fn an_update_approved_from_another_machine_goes_out_once_with_or_without_a_run()
     wait_until("the second run's wait for a sign-off", || {
         journal_rows(&db).iter().filter(|r| r.contains("waiting_for_approval")).count() == 2
     });
-    let file = format!("ops/.restorectl/plan/announcements/{}-", pending[0]);
-    let restored = std::fs::read_dir(root.path().join("ops/.restorectl/plan/announcements"))
-        .unwrap()
-        .flatten()
-        .any(|e| {
-            root.path()
-                .join("ops/.restorectl/plan/announcements")
-                .join(e.file_name())
-                .display()
-                .to_string()
-                .contains(&file)
-        });
+    let folder = root.path().join("ops/.restorectl/plan/announcements");
+    let names = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir).map_or_else(
+            |_| Vec::new(),
+            |d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        )
+    };
+    let prefix = format!("{}-", pending[0]);
+    let restored = names(&folder).iter().any(|n| n.starts_with(&prefix) && n.ends_with(".en.md"));
+    assert!(names(&folder.join("drafts")).iter().all(|n| !n.starts_with(&prefix)), "its draft is gone");
+    let feed = std::fs::read_to_string(folder.join("updates.en.md")).unwrap();
+    assert_eq!(feed.matches("### ").count(), 2, "the feed has both approved updates: {feed}");
     assert!(restored, "the update approved on the laptop is published on the run's machine");
     signal(&child, libc::SIGTERM);
     let _ = child.wait();
@@ -409,6 +409,11 @@ fn a_new_incident_on_the_shared_state_starts_its_announcements_afresh_and_keeps_
     let laptop = machine(root.path(), "laptop", &text);
     restorectl().args(["run", "--progress", "none"]).arg(&ops).args(["--state", &db.url]).assert().code(0);
     assert_eq!(drafts(&laptop, &db.url).len(), 2);
+    // Both published from the ops machine (no run holds the incident: it decides and sends).
+    for n in ["0001", "0002"] {
+        let out = announce("approve", &ops, &[n, "--by", "Ewa Nowak"], &db.url);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
     // The next incident, begun on the laptop: its outage notice is update 0001 again, the only draft.
     std::fs::remove_file(root.path().join("db.up")).unwrap();
     let out = restorectl()
@@ -430,11 +435,24 @@ fn a_new_incident_on_the_shared_state_starts_its_announcements_afresh_and_keeps_
         )
         .unwrap()
         .get(0);
-    assert_eq!(kept, 2, "the two drafts of the incident before");
-    // Approving the new outage notice sends it under the new incident's key.
+    assert_eq!(kept, 8, "the incident before's: two drafts, their approvals, queued and delivered");
+    // Approving the new outage notice on the ops machine sends it under the new incident's key,
+    // and its folder, page and feeds are the new incident's: the old ones are kept aside whole.
     let out = announce("approve", &ops, &["0001", "--by", "Ewa Nowak"], &db.url);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(srv.posts("again").len(), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("disagrees with the shared state: kept as "));
+    let keys: Vec<String> =
+        srv.posts("again").iter().map(|p| p["key"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert_ne!(keys[0], keys[2], "another incident, another key");
+    let folder = root.path().join("ops/.restorectl/plan/announcements");
+    let feed = std::fs::read_to_string(folder.join("updates.en.md")).unwrap();
+    assert_eq!(feed.matches("### ").count(), 1, "only the new incident's update: {feed}");
+    let kept = std::fs::read_dir(root.path().join("ops/.restorectl/plan"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("announcements.20"));
+    assert!(kept, "the old incident's folder is kept");
 }
 
 #[test]
