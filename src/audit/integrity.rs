@@ -15,7 +15,10 @@ pub fn journal_check(
     // The head as the run printed it: the hash of its `end` record, the last line it wrote.
     let head = bytes.as_ref().ok().and_then(|b| end_line_hash(b, &log.id));
     let mut command = format!("restorectl journal verify {}", plan_path.display());
-    if log.dry_run || state.root() != StateDir::for_plan(plan_path, None).root() {
+    if let Some(shared) = state.elsewhere() {
+        // A copy of a shared state, gone once the report is written: the state itself.
+        command += &format!(" --state {shared}");
+    } else if log.dry_run || state.root() != StateDir::for_plan(plan_path, None).root() {
         command += &format!(" --state {}", state.root().display());
     }
     // `--head` checks that the journal still holds the chain up to the run's end, whatever later
@@ -44,7 +47,9 @@ pub fn journal_check(
         },
     };
     JournalCheck {
-        path: log.journal.display().to_string(),
+        path: state
+            .elsewhere()
+            .map_or_else(|| log.journal.display().to_string(), |s| format!("{s} (restorectl_journal)")),
         records,
         intact,
         problem,

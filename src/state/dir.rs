@@ -38,6 +38,12 @@ impl StateDir {
         Self { root: root.to_path_buf(), label: Some(label) }
     }
 
+    /// Where the state really is, when this folder holds a copy of it (a snapshot of a shared
+    /// state): `'postgres://user@host/db'`.
+    pub fn elsewhere(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
     /// The state as messages name it: its folder, or where it really is.
     pub fn shown(&self) -> String {
         self.label.clone().unwrap_or_else(|| self.root.display().to_string())

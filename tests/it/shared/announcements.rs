@@ -347,6 +347,12 @@ fn the_report_from_another_machine_lists_the_updates_published_where_the_run_was
         })
         .collect();
     assert_eq!(listed, published, "what the ops machine published, as its auditor reads it");
+    // The journal is named where it is, and checked again there, not in a copy gone by now.
+    let report = json(&out.stdout);
+    let shown = db.url.replacen(":restorectl_test@", "@", 1);
+    assert_eq!(report["journal"]["path"], format!("'{shown}' (restorectl_journal)"));
+    let verify = report["journal"]["verify_command"].as_str().unwrap();
+    assert!(verify.contains(&format!(" --state '{shown}' --head ")), "{verify}");
 }
 
 #[test]
