@@ -162,6 +162,19 @@ pub fn unpublished(dir: &Path, screen: &Screen) -> std::collections::HashSet<u32
     drafts(dir, &[], screen).into_iter().filter(|d| d.state != "approved").map(|d| d.number).collect()
 }
 
+/// How many webhooks accepted update `number` (drafted in `dir`).
+pub fn delivered(dir: &Path, number: u32) -> usize {
+    let records = log::read(&dir.join(LOG));
+    let key = records.iter().find_map(|r| match r {
+        Record::Drafted { number: n, update, .. } if *n == number => Some(update.key.clone()),
+        _ => None,
+    });
+    records
+        .iter()
+        .filter(|r| matches!(r, Record::Delivered { key: k, .. } if Some(k) == key.as_ref()))
+        .count()
+}
+
 /// The draft numbered `number`, if it awaits review, and its files' stem.
 fn pending(dir: &Path, number: u32, screen: &Screen) -> Result<(Update, Option<String>), ReviewError> {
     let all = drafts(dir, &[], screen);

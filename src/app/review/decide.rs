@@ -114,28 +114,47 @@ impl Reviewing {
             Log::new(&self.dir).append(&record);
             return Err(refused);
         }
+        // This very decision, taken already (by a run that stopped before it answered): told as
+        // it stands.
+        let drafts = review::drafts(&self.dir, &[], &self.screen);
+        let taken = drafts.iter().find(|x| {
+            x.number == d.number
+                && x.by.as_deref() == Some(by.as_str())
+                && x.at.as_deref() == Some(d.who.who.at.as_str())
+        });
+        if let Some(taken) = taken {
+            return Ok(self.as_taken(d.number, taken.state, &by));
+        }
         if !d.approve {
             review::reject(&self.dir, d.number, (d.who, d.reason), &self.screen)?;
-            let said = format!("update {:04} rejected by {by}: it will not be sent", d.number);
-            return Ok(Outcome { said, code: 0 });
+            return Ok(self.as_taken(d.number, "rejected", &by));
         }
         // Every webhook's secrets, before anything is decided: an approval reaches every one of them.
         crate::secrets::Secrets::from_env(&self.plan).map_err(Error::MissingVars)?;
+        review::approve(&self.plan, &self.templates, &self.dir, d.number, d.who, d.edits, &self.screen)?;
+        Ok(self.as_taken(d.number, "approved", &by))
+    }
+
+    /// What is told of a decision taken: rejected, or approved and sent to so many webhooks (the
+    /// rest stay queued).
+    fn as_taken(&self, number: u32, state: &str, by: &str) -> Outcome {
         let hooks = self.plan.announce.webhooks.len();
-        let (_, accepted) =
-            review::approve(&self.plan, &self.templates, &self.dir, d.number, d.who, d.edits, &self.screen)?;
-        let number = d.number;
-        Ok(if accepted == hooks {
-            Outcome {
+        let accepted = review::delivered(&self.dir, number);
+        match state {
+            "rejected" => {
+                Outcome { said: format!("update {number:04} rejected by {by}: it will not be sent"), code: 0 }
+            }
+            _ if accepted >= hooks => Outcome {
                 said: format!("update {number:04} approved by {by} and sent to {hooks} webhook(s)"),
                 code: 0,
-            }
-        } else {
-            let said = format!(
-                "update {number:04} approved by {by}; {accepted} of {hooks} webhook(s) accepted it, the rest stay queued for the next run"
-            );
-            Outcome { said, code: 1 }
-        })
+            },
+            _ => Outcome {
+                said: format!(
+                    "update {number:04} approved by {by}; {accepted} of {hooks} webhook(s) accepted it, the rest stay queued for the next run"
+                ),
+                code: 1,
+            },
+        }
     }
 
     /// The run's reviewer of reviews given from other machines: each decided here, and what came

@@ -88,6 +88,23 @@ fn an_update_approved_from_another_machine_goes_out_once_with_or_without_a_run()
     assert!(published.is_file(), "published where the run is");
     assert!(!root.path().join("comms/.restorectl/plan/announcements/0001-start-outage.en.md").exists());
 
+    // The same decision given again (its giver killed before the answer came, and trying once
+    // more): told as it stands, not refused as someone else's, and nothing sent again.
+    db.client()
+        .batch_execute(
+            "INSERT INTO restorectl_decisions (state, path, body) SELECT state, path, body FROM restorectl_decisions \
+             WHERE path = 'review/0001'; NOTIFY restorectl_decisions",
+        )
+        .unwrap();
+    let answers = || {
+        let rows = db
+            .client()
+            .query("SELECT outcome FROM restorectl_decisions WHERE outcome IS NOT NULL ORDER BY id", &[]);
+        rows.unwrap().iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>()
+    };
+    wait_until("the run's answer to the same decision again", || answers().len() == 2);
+    assert_eq!(answers()[0], answers()[1]);
+    assert_eq!(keys().len(), 1);
     // A second decision on it, from anywhere, is refused by the run.
     let again = announce("reject", &comms, &["0001", "--by", "Jan Kowalski"], &db.url);
     assert_eq!(again.status.code(), Some(2));
