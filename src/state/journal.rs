@@ -80,7 +80,14 @@ impl Journal {
         let id = replay::new_run_id(&replay.runs, &state.logs());
         let incident = match replay.incident.clone() {
             Some(incident) if !new_incident => incident,
-            _ => super::incident::Incident::begin(&id, start),
+            _ => {
+                // A new incident restores anew: what an earlier one's restores did and people
+                // confirmed is history. A restore still running is not (it is never started twice),
+                // nor is a quarantine.
+                replay.unfinished.retain(|_, u| u.stage != super::replay::Stage::Unverified);
+                replay.confirmed.clear();
+                super::incident::Incident::begin(&id, start)
+            }
         };
         let mut journal = Self::append(&path, plan, (lock, mirror), (id, incident), (start, RunMode::Live))?;
         if let Some(reason) = accept.filter(|_| !replay.broken.is_empty()) {

@@ -121,3 +121,34 @@ fn three_runs_make_one_incident_with_rtos_from_its_start_and_one_report() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("incident {} (1 run, begun ", fourth["id"].as_str().unwrap())), "{text}");
 }
+
+/// A new incident restores anew: a restore an earlier incident's run finished, before the run was
+/// killed waiting for its sign-off, is not taken as this incident's.
+#[test]
+fn a_new_incident_restores_what_the_one_before_had_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[approvers]\nops = [\"anna\"]\n[[service]]\nid = \"db\"\napproval = {{ role = \"ops\" }}\n\
+             [[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"echo db >> {d}/runs; touch {d}/db.up\"]\n"
+        ),
+    );
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
+    let waits =
+        || std::fs::read_to_string(&journal).unwrap_or_default().matches("waiting_for_approval").count();
+    let child = spawn_run(&plan, &[]);
+    wait_until("the sign-off wait", || waits() == 1);
+    signal(&child, libc::SIGKILL);
+    let _ = child.wait_with_output();
+    // The next outage: the database is gone again.
+    std::fs::remove_file(dir.path().join("db.up")).unwrap();
+    let child = spawn_run(&plan, &["--new-incident"]);
+    wait_until("the new incident's sign-off wait", || waits() == 2);
+    signal(&child, libc::SIGTERM);
+    let _ = child.wait_with_output();
+    let runs = std::fs::read_to_string(dir.path().join("runs")).unwrap();
+    assert_eq!(runs.lines().count(), 2, "restored again for the new incident");
+}
