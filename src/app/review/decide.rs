@@ -172,7 +172,8 @@ impl Reviewing {
                 });
             let outcome = Outcome::of(decided);
             // The operators see it too: a review given elsewhere, decided by this run.
-            let level = if outcome.code < 2 { crate::event::Level::Info } else { crate::event::Level::Warning };
+            let level =
+                if outcome.code < 2 { crate::event::Level::Info } else { crate::event::Level::Warning };
             crate::bus::notices::say(level, format!("a review given from another machine: {}", outcome.said));
             serde_json::to_string(&outcome).unwrap_or_default()
         })
