@@ -279,24 +279,6 @@ fn publish_file(
     Ok(published)
 }
 
-/// What a review decision on update `number` is about, as it is signed: the update, and the
-/// corrected texts it publishes instead (their SHA-256), if any — a signature over one text is
-/// no approval of another.
-pub fn subject(number: u32, edits: &[(String, String)]) -> String {
-    use sha2::Digest;
-    if edits.is_empty() {
-        return format!("update {number:04}");
-    }
-    let mut hash = sha2::Sha256::new();
-    for (locale, text) in edits {
-        hash.update(locale.as_bytes());
-        hash.update([0]);
-        hash.update(text.as_bytes());
-        hash.update([0]);
-    }
-    format!("update {number:04} as corrected (SHA-256 {})", crate::hex::hex(&hash.finalize()))
-}
-
 /// A name a file's may be made of: letters, digits, `-`, `_`, `+`, not starting with a dot.
 fn plain(name: &str) -> bool {
     !name.is_empty()

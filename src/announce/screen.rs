@@ -28,6 +28,11 @@ impl Screen {
         Self { judging: Some(Arc::new((plan, judge))), said: Arc::default() }
     }
 
+    /// The updates approved in `dir` that hold, with their corrections.
+    pub fn approved(&self, dir: &Path) -> Vec<super::webhook::Update> {
+        log::approved(&self.records(dir))
+    }
+
     /// The records of the delivery journal in `dir`, the approvals that do not hold left out
     /// (each told once).
     pub fn records(&self, dir: &Path) -> Vec<Record> {
@@ -61,9 +66,27 @@ impl Screen {
             return Some(format!("{} is not among the reviewers, role `{}`", who.by, role.name));
         }
         let signed = role.filter(|r| r.require_signature).map(|r| r.name.as_str());
-        match judge.judge(Act::ApproveUpdate, &super::review::subject(number, edits), who, signed) {
+        match judge.judge(Act::ApproveUpdate, &subject(number, edits), who, signed) {
             Verdict::Refused(why) => Some(why.to_string()),
             _ => None,
         }
     }
+}
+
+/// What a review decision on update `number` is about, as it is signed: the update, and the
+/// corrected texts it publishes instead (their SHA-256), if any — a signature over one text is
+/// no approval of another.
+pub fn subject(number: u32, edits: &[(String, String)]) -> String {
+    use sha2::Digest;
+    if edits.is_empty() {
+        return format!("update {number:04}");
+    }
+    let mut hash = sha2::Sha256::new();
+    for (locale, text) in edits {
+        hash.update(locale.as_bytes());
+        hash.update([0]);
+        hash.update(text.as_bytes());
+        hash.update([0]);
+    }
+    format!("update {number:04} as corrected (SHA-256 {})", crate::hex::hex(&hash.finalize()))
 }

@@ -132,7 +132,12 @@ impl Writer {
             Feeds::existing(&dir, &plan.locales, &record::times(&dir))
         };
         let mut webhooks = (!dry && !plan.announce.webhooks.is_empty()).then(|| {
-            webhook::Poster::new(plan.clone(), &dir, publishing.commands.deliver(), &publishing.screen)
+            webhook::Poster::new(
+                plan.clone(),
+                &dir,
+                publishing.commands.deliver(),
+                publishing.screen.approved(&dir),
+            )
         });
         // What an earlier run recorded as told and was killed before handing over.
         let before = HandedOver::in_dir(&dir);

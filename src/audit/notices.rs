@@ -89,7 +89,7 @@ pub fn decisions(
             _ => None,
         })
         .map(|(number, decision, act, who, edits)| {
-            let subject = crate::announce::review::subject(number, &edits);
+            let subject = crate::announce::screen::subject(number, &edits);
             let verdict = judge.judge(act, &subject, &who, signed);
             (number, decision, who, verdict)
         })

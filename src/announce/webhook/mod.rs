@@ -43,8 +43,8 @@ pub struct Poster {
 
 impl Poster {
     /// Starts one task per webhook (needs a tokio runtime), each given what an earlier run left
-    /// undelivered, and the approved updates not queued yet (the approvals `screen` believes).
-    pub fn new(plan: Arc<Plan>, dir: &Path, deliver_command: String, screen: &super::screen::Screen) -> Self {
+    /// undelivered, and the `approved` updates (those whose approvals hold) not queued yet.
+    pub fn new(plan: Arc<Plan>, dir: &Path, deliver_command: String, approved: Vec<Update>) -> Self {
         let log = Arc::new(Log::new(dir));
         let records = log.read();
         let hooks = identities(&plan);
@@ -73,7 +73,7 @@ impl Poster {
             }
         }
         // Approved, where an approval ended before it queued them all.
-        for update in log::approved(&screen.records(dir)) {
+        for update in approved {
             poster.send(&update);
         }
         poster
@@ -248,13 +248,8 @@ pub fn deliver_now(plan: &Plan, dir: &Path, update: &Update) -> usize {
 
 /// Sends what earlier runs left undelivered, outside any run (`restorectl announce deliver`);
 /// returns how many deliveries are still left.
-pub fn deliver_pending(
-    plan: Arc<Plan>,
-    dir: &Path,
-    deliver_command: String,
-    screen: &super::screen::Screen,
-) -> usize {
-    Poster::new(plan, dir, deliver_command, screen).finish(Some(STALL))
+pub fn deliver_pending(plan: Arc<Plan>, dir: &Path, deliver_command: String, approved: Vec<Update>) -> usize {
+    Poster::new(plan, dir, deliver_command, approved).finish(Some(STALL))
 }
 
 /// How long an end of deliveries (a run's, `announce approve|deliver`) waits for an endpoint that

@@ -40,7 +40,7 @@ impl Decision {
     }
 
     pub fn subject(&self) -> String {
-        review::subject(self.number, &self.edits)
+        crate::announce::screen::subject(self.number, &self.edits)
     }
 }
 

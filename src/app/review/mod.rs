@@ -198,6 +198,8 @@ fn hold(
     let dir = dir(plan, dirs);
     let files = crate::shared::record_files(StateDir::for_plan(plan, None).root(), &dir);
     shared.download_records(&files, true)?;
+    // A folder kept aside (another incident's) or none yet: this incident's starts here.
+    std::fs::create_dir_all(&dir).map_err(crate::state::StateError::io("create", &dir))?;
     crate::shared::Records::mirror(url, &loaded.plan.name, &files)?;
     let outputs = Some((&*loaded.plan, &*loaded.templates));
     review::restore_approved(&dir, &screen(loaded, incident), outputs)?;
@@ -290,7 +292,8 @@ fn deliver(plan: &Path, dirs: &AnnounceDirs) -> Result<Exit, Error> {
     let command =
         crate::announce::Commands::new(plan, dirs.state.as_deref(), dirs.announce_dir.as_deref()).deliver();
     let screen = screen(&loaded, &incident);
-    let left = crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir, command, &screen);
+    let left =
+        crate::announce::webhook::deliver_pending(loaded.plan.clone(), &dir, command, screen.approved(&dir));
     let refused = crate::announce::webhook::refused(&dir);
     if refused > 0 {
         eprintln!(

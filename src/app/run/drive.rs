@@ -67,7 +67,7 @@ fn reporters(
     config: &RunConfig,
 ) -> Result<Reporters, Error> {
     let mode = config.mode;
-    let screen = super::super::review::screen(loaded, &journal.incident.id);
+    let screen = crate::app::review::screen(loaded, &journal.incident.id);
     let mut sinks: Vec<Box<dyn Reporter + Send>> = vec![Box::new(journal)];
     let display = report::progress::Display {
         asked: match args.progress {
