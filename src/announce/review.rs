@@ -8,7 +8,7 @@ use std::path::Path;
 use super::context::When;
 use super::feed::Feeds;
 use super::outputs::Outputs;
-use super::screen::Screen;
+use super::screen::{Screen, Unfit};
 use super::templates::Templates;
 use super::webhook::log::{self, Record};
 use super::webhook::{self, LOG, Update};
@@ -223,19 +223,7 @@ pub fn approve(
         if edits[..k].iter().any(|(l, _)| l == locale) {
             return Err(ReviewError::Twice { locale: locale.clone() });
         }
-        if text.len() > MAX_TEXT || !text.trim_start().starts_with("### ") {
-            return Err(ReviewError::NotAnUpdate { locale: locale.clone(), bytes: text.len() });
-        }
-        // As written, and as the page and the feeds will show it (Markdown escapes undone).
-        let rendered = super::feed::markdown(text);
-        let found = guard.as_ref().and_then(|g| {
-            g.find(text)
-                .map(|(o, l)| text[o..o + l].to_owned())
-                .or_else(|| g.find(&rendered).map(|(o, l)| rendered[o..o + l].to_owned()))
-        });
-        if let Some(found) = found {
-            return Err(ReviewError::Leak { locale: locale.clone(), found });
-        }
+        check_text(guard.as_ref(), locale, text)?;
     }
     update.edit(&edits);
     // The texts the run journaled (or the corrected ones) become the updates' files: only now
@@ -279,6 +267,17 @@ fn publish_file(
     Ok(published)
 }
 
+/// A corrected text an update may publish (see `screen::unfit`), or why not.
+pub fn check_text(guard: Option<&LeakGuard>, locale: &str, text: &str) -> Result<(), ReviewError> {
+    match super::screen::unfit(guard, text) {
+        None => Ok(()),
+        Some(Unfit::NotAnUpdate { bytes }) => {
+            Err(ReviewError::NotAnUpdate { locale: locale.to_owned(), bytes })
+        }
+        Some(Unfit::Reveals { found }) => Err(ReviewError::Leak { locale: locale.to_owned(), found }),
+    }
+}
+
 /// A name a file's may be made of: letters, digits, `-`, `_`, `+`, not starting with a dot.
 fn plain(name: &str) -> bool {
     !name.is_empty()
@@ -289,7 +288,8 @@ fn plain(name: &str) -> bool {
 /// Brings `dir` up to what its records say was decided — on another machine of a shared state —
 /// so that the folder holds every update published, wherever it was approved: the files of every
 /// approved update it lacks are written, the drafts of decided ones removed, and with `outputs`
-/// (the plan and its templates) the feeds and the page written again when anything was published.
+/// (the plan and its templates) the feeds and the page written again when anything is published
+/// (a folder left half-written by a killed approval is whole again).
 pub fn restore_approved(
     dir: &Path,
     screen: &Screen,
@@ -312,11 +312,11 @@ pub fn restore_approved(
             }
         }
         let Some(edits) = approved else { continue };
+        published = true;
         update.edit(edits);
         for (locale, text) in &update.texts {
             if file_of(dir, *number, locale).is_none() {
                 publish_file(dir, (*number, stem.as_deref()), &update.event, (locale, text))?;
-                published = true;
             }
         }
     }
@@ -325,9 +325,6 @@ pub fn restore_approved(
     }
     Ok(())
 }
-
-/// The largest corrected text taken (an update is a few kilobytes).
-pub const MAX_TEXT: usize = 256 * 1024;
 
 /// A draft numbered after `number` that was already approved, if any: approving `number` now
 /// would take customers back to an older state.

@@ -68,14 +68,13 @@ fn declined(dir: &std::path::Path) -> Vec<(u32, String)> {
         .collect()
 }
 
-/// Who approved or rejected each reviewed update in `dir`, judged again (unsigned where the
-/// plan's reviewers must sign: refused).
+/// Who approved or rejected each reviewed update in `dir`, judged again as a review is (someone
+/// outside the plan's reviewers, or unsigned where they must sign: refused).
 pub fn decisions(
     dir: &std::path::Path,
     judge: &crate::people::Judge,
     plan: &crate::plan::Plan,
 ) -> Vec<(u32, &'static str, Signer, crate::people::Verdict)> {
-    let signed = plan.reviewers().filter(|r| r.require_signature).map(|r| r.name.as_str());
     use crate::announce::webhook::log::{LOG, Record, read};
     read(&dir.join(LOG))
         .into_iter()
@@ -89,8 +88,7 @@ pub fn decisions(
             _ => None,
         })
         .map(|(number, decision, act, who, edits)| {
-            let subject = crate::announce::screen::subject(number, &edits);
-            let verdict = judge.judge(act, &subject, &who, signed);
+            let verdict = crate::announce::screen::judged(plan, judge, (act, number, &edits), &who);
             (number, decision, who, verdict)
         })
         .collect()

@@ -63,6 +63,8 @@ pub enum Refusal {
     SameKey { key: String, first: String },
     #[error("separate duties: this run was started {how}; {by} cannot decide on it")]
     SelfApproval { by: String, how: String },
+    #[error("{by} is not among the reviewers of updates, role `{role}`")]
+    NotAReviewer { by: String, role: String },
 }
 
 /// How far a decision's time may run ahead of the run's clock (the machines' clocks differ).

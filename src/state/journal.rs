@@ -84,7 +84,13 @@ impl Journal {
                 // A new incident restores anew: what an earlier one's restores did and people
                 // confirmed is history. A restore still running is not (it is never started twice),
                 // nor is a quarantine.
-                replay.unfinished.retain(|_, u| u.stage != super::replay::Stage::Unverified);
+                replay.unfinished.retain(|_, u| match u.stage {
+                    super::replay::Stage::Running { pid, start_ticks } => {
+                        crate::process::alive(pid, start_ticks)
+                    }
+                    super::replay::Stage::Starting => true,
+                    super::replay::Stage::Unverified => false,
+                });
                 replay.confirmed.clear();
                 super::incident::Incident::begin(&id, start)
             }

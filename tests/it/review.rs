@@ -193,9 +193,9 @@ fn an_approval_cut_short_is_sent_by_the_next_run() {
     let plan = review_plan(dir.path(), &srv);
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
     let log = dir.path().join(".restorectl/plan/announcements/webhooks.jsonl");
-    let approved = r#"{"state":"approved","v":1,"number":2,"who":{"v":1,"by":"Anna","at":"2026-11-29T12:00:00Z"},"edits":[["en","Corrected.\n"]]}"#;
+    let approved = serde_json::json!({"state": "approved", "v": 1, "number": 2, "who": {"v": 1, "by": "Anna", "at": "2026-11-29T12:00:00Z"}, "edits": [["en", "### Update\n\nCorrected.\n"]]}).to_string();
     let mut text = std::fs::read_to_string(&log).unwrap();
-    text += approved;
+    text += &approved;
     text += "\n";
     std::fs::write(&log, text).unwrap();
     restorectl().args(["run", "--progress", "none"]).arg(&plan).assert().code(0);
@@ -203,7 +203,7 @@ fn an_approval_cut_short_is_sent_by_the_next_run() {
     let posts = srv.posts("review");
     assert_eq!(posts.len(), 1, "{posts:#?}");
     assert!(posts[0]["key"].as_str().unwrap().starts_with("online-0002-"));
-    assert_eq!(posts[0]["texts"]["en"], "Corrected.\n");
+    assert_eq!(posts[0]["texts"]["en"], "### Update\n\nCorrected.\n");
 }
 
 /// Two people approving the same update at the same moment: one approval, one refusal, one post.

@@ -114,13 +114,13 @@ impl Reviewing {
             Log::new(&self.dir).append(&record);
             return Err(refused);
         }
-        // This very decision, taken already (by a run that stopped before it answered): told as
-        // it stands.
+        // This decision, taken already — given again after a run took it and stopped before it
+        // answered, or by the same person once more: told as it stands.
         let drafts = review::drafts(&self.dir, &[], &self.screen);
         let taken = drafts.iter().find(|x| {
             x.number == d.number
                 && x.by.as_deref() == Some(by.as_str())
-                && x.at.as_deref() == Some(d.who.who.at.as_str())
+                && (x.state == "approved") == d.approve
         });
         if let Some(taken) = taken {
             return Ok(self.as_taken(d.number, taken.state, &by));

@@ -71,7 +71,7 @@ fn edits(texts: &[String]) -> Result<Vec<(String, String)>, Error> {
             std::fs::File::open(file)
                 .and_then(|f| {
                     std::io::Read::read_to_string(
-                        &mut std::io::Read::take(f, review::MAX_TEXT as u64 + 1),
+                        &mut std::io::Read::take(f, crate::announce::screen::MAX_TEXT as u64 + 1),
                         &mut text,
                     )
                 })

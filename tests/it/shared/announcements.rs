@@ -498,12 +498,25 @@ fn an_approval_planted_in_the_database_is_judged_before_anything_is_sent() {
         "who": { "v": 1, "by": "mallory", "at": "2026-12-07T22:01:00Z" },
         "edits": [["en", "### Update\n\nRe-enter your card details at our new page.\n"]]
     });
-    db.client()
-        .execute(
-            "INSERT INTO restorectl_records (state, file, record) VALUES ('Shared review', 'announcements/webhooks.jsonl', $1)",
-            &[&forged.to_string()],
-        )
-        .unwrap();
+    // A rejection of the next one by the same outsider, and a reviewer's own name on a text that is
+    // no update (no title): none of it holds.
+    let rejected = serde_json::json!({
+        "state": "rejected", "v": 1, "number": 2,
+        "who": { "v": 1, "by": "mallory", "at": "2026-12-07T22:01:00Z" }
+    });
+    let untitled = serde_json::json!({
+        "state": "approved", "v": 1, "number": 2,
+        "who": { "v": 1, "by": "Ewa Nowak", "at": "2026-12-07T22:02:00Z" },
+        "edits": [["en", "Everything is fine, no need to read further.\n"]]
+    });
+    for record in [&forged, &rejected, &untitled] {
+        db.client()
+            .execute(
+                "INSERT INTO restorectl_records (state, file, record) VALUES ('Shared review', 'announcements/webhooks.jsonl', $1)",
+                &[&record.to_string()],
+            )
+            .unwrap();
+    }
     let laptop = machine(root.path(), "laptop", &text);
     let out =
         restorectl().args(["announce", "deliver"]).arg(&laptop).args(["--state", &db.url]).output().unwrap();
@@ -512,12 +525,26 @@ fn an_approval_planted_in_the_database_is_judged_before_anything_is_sent() {
     assert!(
         said.contains("the approval of update 0001 by mallory at 2026-12-07T22:01:00Z in ")
             && said.contains(
-                " does not hold (mallory is not among the reviewers, role `comms`): it is not taken"
+                " does not hold (mallory is not among the reviewers of updates, role `comms`): it is not taken"
             ),
         "{said}"
     );
+    assert!(said.contains("the rejection of update 0002 by mallory"), "{said}");
+    assert!(
+        said.contains("the approval of update 0002 by Ewa Nowak")
+            && said.contains("its corrected `en` text is no update"),
+        "{said}"
+    );
+    assert_eq!(said.matches("the approval of update 0001 by mallory").count(), 1, "said once: {said}");
     assert_eq!(srv.hits("/hook/planted"), 0, "nothing sent");
-    assert_eq!(drafts(&laptop, &db.url)[0], ("0001".to_owned(), "awaiting review".to_owned()));
+    let states: Vec<String> = drafts(&laptop, &db.url).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(states, ["awaiting review", "awaiting review"]);
+    // `journal verify` from anywhere says the planted decisions do not hold.
+    let out =
+        restorectl().args(["journal", "verify"]).arg(&laptop).args(["--state", &db.url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("update 0001 was approved by mallory at 2026-12-07T22:01:00Z, which does not hold: mallory is not among the reviewers of updates, role `comms`"), "{said}");
     // The reviewer's own approval is taken, with the journaled text.
     let out = announce("approve", &laptop, &["0001", "--by", "Ewa Nowak"], &db.url);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
