@@ -152,3 +152,40 @@ fn a_new_incident_restores_what_the_one_before_had_restored() {
     let runs = std::fs::read_to_string(dir.path().join("runs")).unwrap();
     assert_eq!(runs.lines().count(), 2, "restored again for the new incident");
 }
+
+/// A restore of the incident before that died with its run (both killed) is not taken as this
+/// incident's either: the new incident restores the service again.
+#[test]
+fn a_new_incident_restores_what_died_mid_restore_in_the_one_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let plan = plan_in(
+        dir.path(),
+        &format!(
+            "[[service]]\nid = \"db\"\n[[service.check]]\ncommand = [\"test\", \"-f\", \"{d}/db.up\"]\ninterval = \"50ms\"\n\
+             [service.restore]\ncommand = [\"sh\", \"-c\", \"echo db >> {d}/runs; test -f {d}/fast || sleep 30; touch {d}/db.up\"]\n"
+        ),
+    );
+    let journal = dir.path().join(".restorectl/plan/journal.jsonl");
+    let child = spawn_run(&plan, &[]);
+    wait_until("the restore under way", || {
+        std::fs::read_to_string(&journal).unwrap_or_default().contains("process_spawned")
+    });
+    let spawned = std::fs::read_to_string(&journal).unwrap();
+    let pid = spawned
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|r| r["event"] == "process_spawned")
+        .and_then(|r| r["pid"].as_i64())
+        .unwrap();
+    signal(&child, libc::SIGKILL);
+    let _ = child.wait_with_output();
+    // SAFETY: the restore this test's run started.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    std::fs::write(dir.path().join("fast"), "").unwrap();
+    let child = spawn_run(&plan, &["--new-incident"]);
+    let runs = || std::fs::read_to_string(dir.path().join("runs")).unwrap_or_default().lines().count();
+    wait_until("the new incident's restore", || runs() == 2);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
