@@ -49,10 +49,9 @@ impl Screen {
             let Some(why) = self.why_not(act, number, who, edits) else { return true };
             let what = if act == Act::ApproveUpdate { "approval" } else { "rejection" };
             let said = format!(
-                "the {what} of update {number:04} by {} at {} in {} does not hold ({why}): it is not taken",
+                "the {what} of update {number:04} by {} at {} in the delivery journal does not hold ({why}): it is not taken",
                 who.by,
                 who.at,
-                dir.join(LOG).display()
             );
             let mut told = SAID.lock().unwrap_or_else(|e| e.into_inner());
             if told.get_or_insert_default().insert(said.clone()) {

@@ -523,10 +523,11 @@ fn an_approval_planted_in_the_database_is_judged_before_anything_is_sent() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(
-        said.contains("the approval of update 0001 by mallory at 2026-12-07T22:01:00Z in ")
-            && said.contains(
-                " does not hold (mallory is not among the reviewers of updates, role `comms`): it is not taken"
-            ),
+        said.contains(
+            "the approval of update 0001 by mallory at 2026-12-07T22:01:00Z in the delivery journal"
+        ) && said.contains(
+            " does not hold (mallory is not among the reviewers of updates, role `comms`): it is not taken"
+        ),
         "{said}"
     );
     assert!(said.contains("the rejection of update 0002 by mallory"), "{said}");
