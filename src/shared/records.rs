@@ -112,18 +112,7 @@ impl Shared {
             .find(|(name, _, _, _, ahead)| *ahead && name.starts_with("announcements/"))
             .and_then(|(_, path, ..)| Some(path.parent()?.to_path_buf()));
         if let Some(dir) = &folder {
-            let kept = crate::state::journal::put_away(dir).map_err(|e| SharedError::Local {
-                path: dir.to_path_buf(),
-                why: std::io::Error::other(e.to_string()),
-            })?;
-            crate::bus::notices::say(
-                crate::event::Level::Warning,
-                format!(
-                    "{} disagrees with the shared state: kept as {} (the shared one is used)",
-                    dir.display(),
-                    kept.display()
-                ),
-            );
+            set_aside(dir)?;
         }
         for (name, path, shared, existed, ahead) in found {
             let moved = folder.is_some() && name.starts_with("announcements/");
@@ -160,18 +149,19 @@ fn write(path: &Path, lines: &[String]) -> Result<(), SharedError> {
         .map_err(|why| SharedError::Local { path: path.to_path_buf(), why })
 }
 
-/// Keeps a local record file the database does not continue beside it, never overwritten.
+/// Keeps a local record file (or folder) the database does not continue beside it, renamed,
+/// never overwritten.
 fn set_aside(path: &Path) -> Result<(), SharedError> {
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let aside = path.with_file_name(format!("{name}.local-{stamp}"));
-    std::fs::rename(path, &aside).map_err(|e| SharedError::Local { path: aside.clone(), why: e })?;
+    let kept = crate::state::journal::put_away(path).map_err(|e| SharedError::Local {
+        path: path.to_path_buf(),
+        why: std::io::Error::other(e.to_string()),
+    })?;
     crate::bus::notices::say(
         crate::event::Level::Warning,
         format!(
             "{} disagrees with the shared state: kept as {} (the shared one is used)",
             path.display(),
-            aside.display()
+            kept.display()
         ),
     );
     Ok(())

@@ -14,7 +14,7 @@ use crate::announce::webhook::log::{Log, Record};
 use crate::error::Error;
 use crate::event::Act;
 use crate::exit::Exit;
-use crate::people::{Judge, Verdict};
+use crate::people::{Judge, Refusal, Verdict};
 use crate::plan::Plan;
 use crate::state::Confirmation;
 
@@ -85,28 +85,23 @@ pub struct Reviewing {
 impl Reviewing {
     pub fn decide(&self, d: Decision) -> Result<Outcome, Error> {
         let (act, subject, by) = (d.act(), d.subject(), d.who.who.by.clone());
-        let role = self.plan.reviewers();
-        let refused = if d.incident != self.incident {
-            let reason =
-                format!("it was given for incident {}; this is incident {}", d.incident, self.incident);
-            Some(Error::Refused { act: act.as_str(), subject, by: by.clone(), reason })
-        } else if let Some(role) = role.filter(|r| !r.people.contains(&by)) {
-            Some(Error::NotAReviewer {
-                by: by.clone(),
-                role: role.name.clone(),
-                members: role.people.clone(),
-            })
-        } else {
-            let signed = role.filter(|r| r.require_signature).map(|r| r.name.as_str());
-            match self.judge.judge(act, &subject, &d.who.who, signed) {
-                Verdict::Refused(why) => Some(Error::Refused {
-                    act: act.as_str(),
-                    subject,
-                    by: by.clone(),
-                    reason: why.to_string(),
-                }),
-                _ => None,
+        // Judged as every review is (`screen::judged`), and for this incident only.
+        let verdict =
+            crate::announce::screen::judged(&self.plan, &self.judge, (act, d.number, &d.edits), &d.who.who);
+        let refused = match verdict {
+            _ if d.incident != self.incident => {
+                let reason =
+                    format!("it was given for incident {}; this is incident {}", d.incident, self.incident);
+                Some(Error::Refused { act: act.as_str(), subject, by: by.clone(), reason })
             }
+            Verdict::Refused(Refusal::NotAReviewer { by, role }) => {
+                let members = self.plan.reviewers().map(|r| r.people.clone()).unwrap_or_default();
+                Some(Error::NotAReviewer { by, role, members })
+            }
+            Verdict::Refused(why) => {
+                Some(Error::Refused { act: act.as_str(), subject, by: by.clone(), reason: why.to_string() })
+            }
+            _ => None,
         };
         if let Some(refused) = refused {
             // Who tried, and why not: kept with the update's review, wherever it is read.

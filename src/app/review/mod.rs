@@ -196,14 +196,26 @@ fn hold(
     (plan, dirs): (&Path, &AnnounceDirs),
 ) -> Result<PathBuf, Error> {
     let dir = dir(plan, dirs);
-    let files = crate::shared::record_files(StateDir::for_plan(plan, None).root(), &dir);
+    take_records(shared, (url, loaded, incident), (StateDir::for_plan(plan, None).root(), &dir))?;
+    Ok(dir)
+}
+
+/// Whoever holds the incident (a run, or a review or delivery without one) takes its records:
+/// downloaded into its folders (`root`, the state directory; `dir`, the announcements), every
+/// line appended from now on shared, and the updates approved elsewhere published here too.
+pub(super) fn take_records(
+    shared: &mut Shared,
+    (url, loaded, incident): (&str, &Loaded, &str),
+    (root, dir): (&Path, &Path),
+) -> Result<(), Error> {
+    let files = crate::shared::record_files(root, dir);
     shared.download_records(&files, true)?;
     // A folder kept aside (another incident's) or none yet: this incident's starts here.
-    std::fs::create_dir_all(&dir).map_err(crate::state::StateError::io("create", &dir))?;
+    std::fs::create_dir_all(dir).map_err(crate::state::StateError::io("create", dir))?;
     crate::shared::Records::mirror(url, &loaded.plan.name, &files)?;
     let outputs = Some((&*loaded.plan, &*loaded.templates));
-    review::restore_approved(&dir, &screen(loaded, incident), outputs)?;
-    Ok(dir)
+    review::restore_approved(dir, &screen(loaded, incident), outputs)?;
+    Ok(())
 }
 
 /// How the approvals already journaled for `incident` are judged before anything is done with
@@ -213,7 +225,7 @@ pub(super) fn screen(loaded: &Loaded, incident: &str) -> Screen {
 }
 
 /// The incident of the latest run in `state`, if there is one.
-fn incident_in(state: &StateDir, loaded: &Loaded, plan: &Path) -> String {
+pub(super) fn incident_in(state: &StateDir, loaded: &Loaded, plan: &Path) -> String {
     crate::state::last_run(state, &loaded.plan, plan).map(|l| l.incident).unwrap_or_default()
 }
 

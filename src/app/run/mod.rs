@@ -225,17 +225,8 @@ fn shared_journal(
     shared.lock()?;
     let holder = shared.backend_pid()?;
     shared.download(&state.journal())?;
-    let files = crate::shared::record_files(state.root(), announce_dir);
-    shared.download_records(&files, true)?;
-    let incident =
-        crate::state::last_run(state, &loaded.plan, &args.plan).map(|l| l.incident).unwrap_or_default();
-    let outputs = Some((&*loaded.plan, &*loaded.templates));
-    crate::announce::review::restore_approved(
-        announce_dir,
-        &super::review::screen(loaded, &incident),
-        outputs,
-    )?;
-    crate::shared::Records::mirror(&url, name, &files)?;
+    let incident = super::review::incident_in(state, loaded, &args.plan);
+    super::review::take_records(&mut shared, (&url, loaded, &incident), (state.root(), announce_dir))?;
     let inbox = crate::shared::Inbox::start(&url, name, state.root(), holder)?;
     Ok(Some((shared.into_sink(), inbox)))
 }
