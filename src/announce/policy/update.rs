@@ -83,11 +83,12 @@ impl Update {
     /// What an update is about, for the people reviewing it: "billing back online".
     pub fn about(&self, plan: &Plan) -> String {
         let u = self;
-        let ids = match u.services.as_slice() {
+        let named = |services: &[usize]| match services {
             [] => String::new(),
             [one] => plan.services[*one].id.clone(),
             [first, rest @ ..] => format!("{} and {} more", plan.services[*first].id, rest.len()),
         };
+        let ids = named(&u.services);
         match u.kind {
             Kind::Start => "the outage notice".into(),
             Kind::Online => format!("{ids} back online"),
@@ -95,7 +96,16 @@ impl Update {
             Kind::Restored if u.services.len() == 1 => format!("{ids} back online, and with it everything"),
             Kind::Restored => format!("{ids} back online, and with them everything"),
             Kind::Late => format!("{ids} delayed"),
-            Kind::Failed => format!("{ids} failed"),
+            // What waits for a failed service was paused, not failed.
+            Kind::Failed => {
+                let (paused, failed): (Vec<usize>, Vec<usize>) =
+                    u.services.iter().partition(|i| u.paused.contains(i));
+                match paused.as_slice() {
+                    [] => format!("{ids} failed"),
+                    _ if failed.is_empty() => format!("{} paused", named(&paused)),
+                    _ => format!("{} failed, {} paused", named(&failed), named(&paused)),
+                }
+            }
             Kind::Unavailable => format!("{ids} unavailable again"),
             Kind::Progress => "work continues".into(),
             Kind::Phase => {
